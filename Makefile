@@ -1,0 +1,72 @@
+# vfiotrace: `make` builds build/vfiotrace; `make check` runs every test;
+# `make demo` boots a VM and shows vfiotrace tracing a VFIO workload.
+# Missing build and test dependencies are installed with apt-get (as root).
+
+BUILD    := build
+CLANG    ?= clang
+CC       ?= gcc
+BPFTOOL  ?= bpftool
+ARCH     := x86
+VERSION  := 0.1.0
+
+CFLAGS   ?= -O2 -g
+USER_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -std=gnu11 -I$(BUILD) -Ibpf -Iuser \
+               -DVFIOTRACE_VERSION='"$(VERSION)"'
+BPF_CFLAGS  := -target bpf -g -O2 -Wall -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf
+LDLIBS   := -Wl,-Bstatic -lbpf -lelf -lz -lzstd
+# libelf from Debian bookworm pulls in zstd; -static links libbpf.a/libelf.a/libz.a.
+
+DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
+        qemu-system-x86 busybox-static cpio xz-utils zstd python3 jq
+
+USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
+BPF_HDRS  := $(wildcard bpf/*.h)
+
+.PHONY: all binaries deps check unit vmcheck demo clean
+
+all binaries: $(BUILD)/vfiotrace $(BUILD)/vfio-workload
+
+deps:
+	@missing=""; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		if [ "$$(id -u)" != 0 ]; then echo "make deps: need root to apt-get install$$missing" >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(BUILD)/vfiotrace.bpf.o: bpf/vfiotrace.bpf.c $(BPF_HDRS) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/vfiotrace.skel.h: $(BUILD)/vfiotrace.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) $(BPF_HDRS) | $(BUILD)/user
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(BUILD)/user/main.o: $(BUILD)/vfiotrace.skel.h
+
+$(BUILD)/vfiotrace: $(USER_OBJS) $(BUILD)/user/main.o
+	$(CC) -static $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/vfio-workload: tools/vfio-workload.c | $(BUILD)
+	$(CC) -static $(CFLAGS) -Wall -Wextra -Werror -o $@ $<
+
+$(BUILD) $(BUILD)/user $(BUILD)/tests:
+	mkdir -p $@
+
+# Host unit tests for the loader's logic (no BPF, no VFIO needed).
+$(BUILD)/tests/unit: tests/unit/test_main.c $(USER_OBJS) | $(BUILD)/tests
+	$(CC) $(USER_CFLAGS) -o $@ $^ $(LDLIBS) -static
+
+unit: $(BUILD)/tests/unit
+	$(BUILD)/tests/unit tests/unit/fixtures
+
+check: deps all $(BUILD)/tests/unit
+	tests/run
+
+demo: deps all
+	tools/demo
+
+clean:
+	rm -rf $(BUILD)

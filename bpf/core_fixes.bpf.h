@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * CO-RE type flavours for kernel types that vmlinux/x86/vmlinux.h does not
+ * describe, or that changed shape across the kernels vfiotrace supports.
+ * Every field access through these types is relocated against the running
+ * kernel's BTF (vmlinux plus module BTF); a field the kernel lacks is tested
+ * with bpf_core_field_exists() before it is read, never assumed.
+ */
+#ifndef VFIOTRACE_CORE_FIXES_BPF_H
+#define VFIOTRACE_CORE_FIXES_BPF_H
+
+#include <bpf/bpf_core_read.h>
+
+/*
+ * struct vfio_device lives in vfio.ko, which the machine that generated
+ * vmlinux.h does not build, so it is declared here with only the fields read.
+ * 5.13+: refcount_t refcount + struct completion comp replaced the kref
+ * (vfio_device lifetime rework, v5.13); refcount was never renamed through
+ * v6.18. `dev` exists in every version.
+ */
+struct vfio_device {
+	struct device *dev;
+	refcount_t refcount;
+} __attribute__((preserve_access_index));
+
+/*
+ * 5.10-5.12: struct vfio_device was private to drivers/vfio/vfio.c and counted
+ * with a kref. Debian's 5.10 kernel has no module BTF
+ * (CONFIG_DEBUG_INFO_BTF_MODULES unset), so this flavour only relocates when
+ * the user passes --btf with BTF that describes vfio.ko; otherwise neither
+ * flavour exists and the put is reported without device or refcount.
+ */
+struct vfio_device___kref {
+	struct kref kref;
+	struct device *dev;
+} __attribute__((preserve_access_index));
+
+#endif

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Types shared by the BPF programs and the loader: map keys, values, events. */
+#ifndef VFIOTRACE_H
+#define VFIOTRACE_H
+
+#include "hist.h"
+
+#define NAME_LEN 32		/* device names such as 0000:00:02.0 */
+#define BUS_LEN 16
+#define COMM_LEN 16
+#define GROUP_MAX_DEVS 8	/* devices recorded per group (the rest are counted) */
+#define STACK_DEPTH 16
+#define NO_GROUP (-1)		/* domain allocation outside any VFIO attach */
+#define REFCOUNT_UNAVAILABLE (-1LL)
+
+enum event_type {
+	EV_ATTACH = 1,		/* vfio_iommu_type1_attach_group returned */
+	EV_DOMAIN_ALLOC = 2,	/* an IOMMU paging-domain allocation returned */
+	EV_DEVICE_PUT = 3,	/* a VFIO device registration reference is dropped */
+};
+
+/* What the domain allocation function takes: decides how its bus is read. */
+enum alloc_arg {
+	ALLOC_ARG_BUS = 0,	/* iommu_domain_alloc(struct bus_type *) */
+	ALLOC_ARG_DEV = 1,	/* iommu_paging_domain_alloc[_flags](struct device *, ...) */
+};
+
+struct group_stats {
+	unsigned long long attach_ok;
+	unsigned long long attach_fail;
+	long long last_ret;		/* ret of the most recent failed attach */
+	unsigned long long domain_allocs;
+	unsigned long long domain_alloc_fail;
+	unsigned long long device_puts;
+	unsigned long long attach_hist[HIST_SLOTS];
+	unsigned long long alloc_hist[HIST_SLOTS];
+};
+
+/* Members of a group, read from struct iommu_group at attach time. */
+struct group_members {
+	unsigned int ndevs;		/* all members, may exceed GROUP_MAX_DEVS */
+	char devs[GROUP_MAX_DEVS][NAME_LEN];
+	char buses[GROUP_MAX_DEVS][BUS_LEN];
+	char alloc_bus[BUS_LEN];	/* bus the last domain allocation was for */
+};
+
+struct err_key {
+	int group;
+	int err;			/* positive errno */
+};
+
+/* One (device, call site) pair that dropped a reference. */
+struct put_key {
+	int group;
+	int stack_id;			/* <0: stack not captured */
+	char dev[NAME_LEN];		/* "" when the device is unreadable on this kernel */
+};
+
+struct put_val {
+	unsigned long long count;
+	long long last_refcount;	/* refcount before the put, or REFCOUNT_UNAVAILABLE */
+};
+
+struct event {
+	unsigned long long ts_ns;
+	unsigned long long latency_ns;
+	long long ret;
+	long long refcount;
+	unsigned int type;
+	int group;
+	unsigned int pid;
+	unsigned int tid;
+	int stack_id;
+	char comm[COMM_LEN];
+	char name[NAME_LEN];		/* device (put) or bus (domain_alloc) */
+};
+
+#endif

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio-workload: drives the VFIO container API the way QEMU does and prints,
+ * as one JSON line per group, exactly what it did. The VM tests compare
+ * vfiotrace's output with these lines, so every count here is an action the
+ * kernel really saw, never a planned one.
+ *
+ *   open /dev/vfio/vfio -> open /dev/vfio/N -> GROUP_SET_CONTAINER ->
+ *   SET_IOMMU(TYPE1v2)  (this is where vfio_iommu_type1_attach_group runs) ->
+ *   GROUP_GET_DEVICE_FD for every device of the group -> hold -> close all
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/vfio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#define MAX_GROUPS 32
+#define MAX_DEVS 16
+
+struct group_run {
+	int group;
+	int attaches, attach_ok, attach_fail;
+	int err_no;		/* errno of the last failed attach */
+	int err_count;
+	int dev_opened, dev_closed, dev_open_fail;
+	int ndevs;
+	char devs[MAX_DEVS][64];
+};
+
+static int attach_times = 1;
+static int hold_seconds;
+static int open_devices = 1;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vfio-workload [-g GROUP]... [-n ATTACHES] [-s HOLD_SECONDS] [--no-devices]\n"
+		"  Attaches each VFIO group (default: every /dev/vfio/N) to a fresh type1v2\n"
+		"  container ATTACHES times; each time opens a device fd for every device of\n"
+		"  the group, holds them HOLD_SECONDS, then closes everything.\n"
+		"  Prints one JSON line per group with what the kernel did.\n");
+}
+
+static int list_groups(int *groups)
+{
+	DIR *d = opendir("/dev/vfio");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) && n < MAX_GROUPS) {
+		char *end;
+		long g = strtol(e->d_name, &end, 10);
+
+		if (end != e->d_name && !*end)
+			groups[n++] = (int)g;
+	}
+	closedir(d);
+	return n;
+}
+
+static void list_devices(struct group_run *r)
+{
+	char path[96];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/devices", r->group);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((e = readdir(d)) && r->ndevs < MAX_DEVS) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(r->devs[r->ndevs++], sizeof(r->devs[0]), "%.63s", e->d_name);
+	}
+	closedir(d);
+}
+
+/* One container lifetime: returns after every fd it opened is closed. */
+static void run_once(struct group_run *r)
+{
+	int container, group, devfds[MAX_DEVS], i;
+	char path[32];
+
+	container = open("/dev/vfio/vfio", O_RDWR);
+	if (container < 0) {
+		perror("open /dev/vfio/vfio");
+		exit(1);
+	}
+	if (ioctl(container, VFIO_GET_API_VERSION) != VFIO_API_VERSION ||
+	    !ioctl(container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU)) {
+		fprintf(stderr, "vfio-workload: container lacks type1v2\n");
+		exit(1);
+	}
+	snprintf(path, sizeof(path), "/dev/vfio/%d", r->group);
+	group = open(path, O_RDWR);
+	if (group < 0) {
+		fprintf(stderr, "vfio-workload: open %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container)) {
+		fprintf(stderr, "vfio-workload: SET_CONTAINER group %d: %s\n", r->group,
+			strerror(errno));
+		exit(1);
+	}
+	r->attaches++;
+	if (ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU)) {
+		r->attach_fail++;
+		r->err_no = errno;
+		r->err_count++;
+		goto out;
+	}
+	r->attach_ok++;
+	if (!open_devices)
+		goto out;
+	for (i = 0; i < r->ndevs; i++) {
+		devfds[i] = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, r->devs[i]);
+		if (devfds[i] < 0)
+			r->dev_open_fail++;
+		else
+			r->dev_opened++;
+	}
+	if (hold_seconds)
+		sleep(hold_seconds);
+	for (i = 0; i < r->ndevs; i++) {
+		if (devfds[i] >= 0 && close(devfds[i]) == 0)
+			r->dev_closed++;
+	}
+out:
+	close(group);
+	close(container);
+}
+
+static const char *errno_name(int e)
+{
+	switch (e) {
+	case EPERM: return "EPERM";
+	case EINVAL: return "EINVAL";
+	case EBUSY: return "EBUSY";
+	case ENOMEM: return "ENOMEM";
+	case EIO: return "EIO";
+	case ENODEV: return "ENODEV";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case EEXIST: return "EEXIST";
+	case EFAULT: return "EFAULT";
+	default: return "E?";
+	}
+}
+
+static void print_run(const struct group_run *r)
+{
+	int i;
+
+	printf("{\"group\":%d,\"pid\":%d,\"attaches\":%d,\"attach_ok\":%d,\"attach_fail\":%d,",
+	       r->group, getpid(), r->attaches, r->attach_ok, r->attach_fail);
+	if (r->attach_fail)
+		printf("\"errors\":{\"%s\":%d},\"errno\":%d,", errno_name(r->err_no),
+		       r->err_count, r->err_no);
+	else
+		printf("\"errors\":{},");
+	printf("\"device_fds_opened\":%d,\"device_fds_closed\":%d,\"device_fd_failures\":%d,"
+	       "\"devices\":[",
+	       r->dev_opened, r->dev_closed, r->dev_open_fail);
+	for (i = 0; i < r->ndevs; i++)
+		printf("%s\"%s\"", i ? "," : "", r->devs[i]);
+	printf("]}\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "group", required_argument, NULL, 'g' },
+		{ "attaches", required_argument, NULL, 'n' },
+		{ "hold", required_argument, NULL, 's' },
+		{ "no-devices", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	static struct group_run runs[MAX_GROUPS];
+	int groups[MAX_GROUPS], ngroups = 0, c, i, j;
+
+	while ((c = getopt_long(argc, argv, "g:n:s:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'g':
+			if (ngroups < MAX_GROUPS)
+				groups[ngroups++] = atoi(optarg);
+			break;
+		case 'n':
+			attach_times = atoi(optarg);
+			break;
+		case 's':
+			hold_seconds = atoi(optarg);
+			break;
+		case 'D':
+			open_devices = 0;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (attach_times < 1 || hold_seconds < 0) {
+		fprintf(stderr, "vfio-workload: -n must be >= 1 and -s >= 0\n");
+		return 2;
+	}
+	if (!ngroups)
+		ngroups = list_groups(groups);
+	if (!ngroups) {
+		fprintf(stderr, "vfio-workload: no VFIO groups in /dev/vfio\n");
+		return 1;
+	}
+	for (i = 0; i < ngroups; i++) {
+		runs[i].group = groups[i];
+		list_devices(&runs[i]);
+		for (j = 0; j < attach_times; j++)
+			run_once(&runs[i]);
+		print_run(&runs[i]);
+	}
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* /proc/kallsyms: which functions exist (and in which module), and symbolization. */
+#ifndef VFIOTRACE_KALLSYMS_H
+#define VFIOTRACE_KALLSYMS_H
+
+struct ksym {
+	unsigned long long addr;
+	char *name;
+	char *module;		/* NULL: vmlinux */
+};
+
+struct kallsyms {
+	struct ksym *syms;	/* text symbols, sorted by address */
+	int n;
+	int cap;
+};
+
+/* Returns 0, or -errno if the file cannot be read. */
+int kallsyms_load(struct kallsyms *ks, const char *path);
+void kallsyms_free(struct kallsyms *ks);
+/* module NULL matches any module and vmlinux; otherwise that module or built-in. */
+const struct ksym *kallsyms_find(const struct kallsyms *ks, const char *name, const char *module);
+/* Symbol containing addr, or NULL; *off gets addr - symbol start. */
+const struct ksym *kallsyms_at(const struct kallsyms *ks, unsigned long long addr,
+			       unsigned long long *off);
+
+#endif

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The running kernel's BTF (vmlinux and modules) as a kernel_view for targets.c. */
+#ifndef VFIOTRACE_KERNEL_BTF_H
+#define VFIOTRACE_KERNEL_BTF_H
+
+#include <stdbool.h>
+
+struct btf;
+
+#define MAX_MODULE_BTF 8
+
+struct kernel_btf {
+	struct btf *vmlinux;
+	struct {
+		char name[64];
+		struct btf *btf;	/* NULL: the module has no BTF */
+	} mods[MAX_MODULE_BTF];
+	int nmods;
+};
+
+/* 0, or -errno when the kernel exposes no vmlinux BTF. */
+int kernel_btf_open(struct kernel_btf *kb);
+void kernel_btf_close(struct kernel_btf *kb);
+/* kernel_view callback: argument count of func, -1 when BTF lacks it. */
+int kernel_btf_func_nargs(void *kb, const char *module, const char *func);
+/*
+ * Which member of struct vfio_device the put hook can read the count from:
+ * "refcount" (5.13+), "kref" (5.10-5.12) or NULL when no BTF describes
+ * vfio.ko (Debian 5.10). custom: the --btf file, or NULL.
+ */
+const char *vfio_device_count_field(struct kernel_btf *kb, const char *custom);
+
+#endif

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "options.h"
+
+#ifndef VFIOTRACE_VERSION
+#define VFIOTRACE_VERSION "0.1.0"
+#endif
+
+static const struct {
+	const char *name;
+	enum command cmd;
+	const char *help;
+} commands[] = {
+	{ "stat", CMD_STAT, "per-group table: buses, devices, attaches, errors, domain allocations, puts (default)" },
+	{ "snoop", CMD_SNOOP, "one line per event" },
+	{ "hist", CMD_HIST, "log2 latency histograms of group attach and domain allocation" },
+	{ "refs", CMD_REFS, "device reference drops by device and kernel call site" },
+	{ "probes", CMD_PROBES, "what would be attached on this kernel, how, and what is degraded" },
+};
+
+#define OPT_MODE 1000
+#define OPT_BTF 1001
+
+/* One table: getopt_long's options and the help text come from here. */
+static const struct opt_def {
+	const char *name;
+	int key;
+	const char *arg;
+	const char *help;
+} opt_defs[] = {
+	{ "json", 'j', NULL, "JSON output, one object per line" },
+	{ "duration", 'd', "SECONDS", "trace for SECONDS, then print the summary and exit" },
+	{ "group", 'g', "ID", "only IOMMU group ID (the N in /dev/vfio/N)" },
+	{ "pid", 'p', "PID", "only tasks of process PID" },
+	{ "mode", OPT_MODE, "auto|fentry|kprobe", "attach style (default auto: fentry where BTF allows)" },
+	{ "btf", OPT_BTF, "FILE", "BTF to use for CO-RE instead of the kernel's (e.g. with vfio.ko types)" },
+	{ "verbose", 'v', NULL, "debug output, including libbpf's" },
+	{ "help", 'h', NULL, "this help" },
+	{ "version", 'V', NULL, "print the version" },
+};
+
+#define N_OPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
+#define N_CMDS (sizeof(commands) / sizeof(commands[0]))
+
+const char *command_name(enum command c)
+{
+	unsigned int i;
+
+	for (i = 0; i < N_CMDS; i++)
+		if (commands[i].cmd == c)
+			return commands[i].name;
+	return "?";
+}
+
+static void usage(FILE *f)
+{
+	unsigned int i;
+
+	fprintf(f, "Usage: vfiotrace [COMMAND] [OPTIONS] [INTERVAL [COUNT]]\n"
+		   "Trace VFIO group attaches, IOMMU domain allocations and VFIO device references.\n\n"
+		   "Commands:\n");
+	for (i = 0; i < N_CMDS; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nOptions:\n");
+	for (i = 0; i < N_OPTS; i++) {
+		char lhs[64];
+
+		if (opt_defs[i].key < 256)
+			snprintf(lhs, sizeof(lhs), "-%c, --%s%s%s", opt_defs[i].key, opt_defs[i].name,
+				 opt_defs[i].arg ? " " : "", opt_defs[i].arg ? opt_defs[i].arg : "");
+		else
+			snprintf(lhs, sizeof(lhs), "    --%s%s%s", opt_defs[i].name,
+				 opt_defs[i].arg ? " " : "", opt_defs[i].arg ? opt_defs[i].arg : "");
+		fprintf(f, "  %-30s %s\n", lhs, opt_defs[i].help);
+	}
+	fprintf(f, "\nINTERVAL prints the (cumulative) summary every INTERVAL seconds, COUNT times.\n"
+		   "Once every probe is attached, a line starting with \"Tracing\" goes to stderr.\n"
+		   "\nExamples:\n"
+		   "  vfiotrace                     # per-group summary at Ctrl-C\n"
+		   "  vfiotrace stat -j -d 30       # 30 s, then one JSON summary line\n"
+		   "  vfiotrace snoop -g 12         # every event for /dev/vfio/12\n"
+		   "  vfiotrace hist 5 3            # latency histograms every 5 s, 3 times\n"
+		   "  vfiotrace refs -p $(pidof qemu-system-x86_64)\n"
+		   "  vfiotrace probes              # what attaches on this kernel, and how\n");
+}
+
+static int parse_uint(const char *s, const char *what, unsigned int max, unsigned int *out,
+		      char *errbuf, int errlen)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v > max) {
+		snprintf(errbuf, errlen, "invalid %s '%s': expected a whole number from 0 to %u",
+			 what, s, max);
+		return -1;
+	}
+	*out = (unsigned int)v;
+	return 0;
+}
+
+enum parse_result parse_options(int argc, char **argv, struct options *o, char *errbuf, int errlen)
+{
+	struct option lopts[N_OPTS + 1];
+	char shorts[3 * N_OPTS + 2], *sp = shorts;
+	unsigned int i, v;
+	int c, first = 1;
+
+	memset(o, 0, sizeof(*o));
+	o->group = -1;
+	memset(lopts, 0, sizeof(lopts));
+	*sp++ = ':';
+	for (i = 0; i < N_OPTS; i++) {
+		lopts[i].name = opt_defs[i].name;
+		lopts[i].has_arg = opt_defs[i].arg ? required_argument : no_argument;
+		lopts[i].val = opt_defs[i].key;
+		if (opt_defs[i].key < 256) {
+			*sp++ = (char)opt_defs[i].key;
+			if (opt_defs[i].arg)
+				*sp++ = ':';
+		}
+	}
+	*sp = 0;
+
+	if (argc > 1 && argv[1][0] != '-' && !(argv[1][0] >= '0' && argv[1][0] <= '9')) {
+		for (i = 0; i < N_CMDS && strcmp(argv[1], commands[i].name); i++)
+			;
+		if (i == N_CMDS) {
+			snprintf(errbuf, errlen, "unknown command '%s': use stat, snoop, hist, refs or probes "
+				 "(see --help)", argv[1]);
+			return PARSE_ERROR;
+		}
+		o->cmd = commands[i].cmd;
+		first = 2;
+	}
+	/* argv[first - 1] stands in for the program name; optind 0 resets getopt. */
+	argc -= first - 1;
+	argv += first - 1;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': o->json = true; break;
+		case 'v': o->verbose++; break;
+		case 'd':
+			if (parse_uint(optarg, "duration", 1000000, &o->duration, errbuf, errlen))
+				return PARSE_ERROR;
+			if (!o->duration) {
+				snprintf(errbuf, errlen, "invalid duration '0': give at least 1 second");
+				return PARSE_ERROR;
+			}
+			break;
+		case 'g':
+			if (parse_uint(optarg, "group", INT_MAX, &v, errbuf, errlen))
+				return PARSE_ERROR;
+			o->group = (int)v;
+			break;
+		case 'p':
+			if (parse_uint(optarg, "pid", INT_MAX, &v, errbuf, errlen))
+				return PARSE_ERROR;
+			if (!v) {
+				snprintf(errbuf, errlen, "invalid pid '0': give a process id");
+				return PARSE_ERROR;
+			}
+			o->pid = (int)v;
+			break;
+		case OPT_MODE:
+			if (!strcmp(optarg, "auto"))
+				o->mode = MODE_AUTO;
+			else if (!strcmp(optarg, "fentry"))
+				o->mode = MODE_FENTRY;
+			else if (!strcmp(optarg, "kprobe"))
+				o->mode = MODE_KPROBE;
+			else {
+				snprintf(errbuf, errlen, "invalid --mode '%s': use auto, fentry or kprobe", optarg);
+				return PARSE_ERROR;
+			}
+			break;
+		case OPT_BTF: o->btf = optarg; break;
+		case 'h': usage(stdout); return PARSE_EXIT;
+		case 'V': printf("vfiotrace %s\n", VFIOTRACE_VERSION); return PARSE_EXIT;
+		case ':':
+			snprintf(errbuf, errlen, "option '%s' needs a value (see --help)", argv[optind - 1]);
+			return PARSE_ERROR;
+		default:
+			snprintf(errbuf, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+			return PARSE_ERROR;
+		}
+	}
+	if (optind < argc) {
+		if (parse_uint(argv[optind++], "interval", 86400, &o->interval, errbuf, errlen))
+			return PARSE_ERROR;
+		if (!o->interval) {
+			snprintf(errbuf, errlen, "invalid interval '0': give at least 1 second");
+			return PARSE_ERROR;
+		}
+	}
+	if (optind < argc) {
+		if (parse_uint(argv[optind++], "count", 1000000000, &o->count, errbuf, errlen))
+			return PARSE_ERROR;
+		if (!o->count) {
+			snprintf(errbuf, errlen, "invalid count '0': give at least 1");
+			return PARSE_ERROR;
+		}
+	}
+	if (optind < argc) {
+		snprintf(errbuf, errlen, "unexpected argument '%s' (usage: vfiotrace [COMMAND] "
+			 "[OPTIONS] [INTERVAL [COUNT]])", argv[optind]);
+		return PARSE_ERROR;
+	}
+	if ((o->interval || o->count) && (o->cmd == CMD_SNOOP || o->cmd == CMD_PROBES)) {
+		snprintf(errbuf, errlen, "%s takes no INTERVAL/COUNT; use -d SECONDS to bound it",
+			 command_name(o->cmd));
+		return PARSE_ERROR;
+	}
+	return PARSE_OK;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VFIOTRACE_OPTIONS_H
+#define VFIOTRACE_OPTIONS_H
+
+#include <stdbool.h>
+#include "targets.h"
+
+enum command { CMD_STAT, CMD_SNOOP, CMD_HIST, CMD_REFS, CMD_PROBES };
+
+struct options {
+	enum command cmd;
+	bool json;
+	unsigned int duration;		/* seconds; 0: until SIGINT/SIGTERM */
+	int group;			/* -1: all */
+	int pid;			/* 0: all */
+	enum mode mode;
+	const char *btf;
+	int verbose;
+	unsigned int interval;		/* seconds; 0: print only at exit */
+	unsigned int count;		/* intervals; 0: unlimited */
+};
+
+enum parse_result { PARSE_OK, PARSE_EXIT, PARSE_ERROR };
+
+/* PARSE_ERROR leaves a one-line reason in errbuf; PARSE_EXIT: help/version printed. */
+enum parse_result parse_options(int argc, char **argv, struct options *o, char *errbuf, int errlen);
+const char *command_name(enum command c);
+
+#endif

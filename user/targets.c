@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <string.h>
+#include "targets.h"
+
+/* Facts per kernel version: ../docs/kernels.md and shared/KERNELS.md. */
+const struct target targets[NR_HOOKS] = {
+	[HOOK_ATTACH] = {
+		.hook = "attach", .purpose = "VFIO type1 group attach",
+		.module = "vfio_iommu_type1",
+		.candidates = { "vfio_iommu_type1_attach_group" },
+		.kprobe_prog = "kp_attach", .kretprobe_prog = "krp_attach",
+		.fentry_prog = "fe_attach", .fexit_prog = "fx_attach",
+		.required = true,
+	},
+	/*
+	 * 6.13+: _flags (the short name became an inline wrapper);
+	 * 6.11-6.12: iommu_paging_domain_alloc, which type1 calls although
+	 * iommu_domain_alloc still exists there. Both rows attach when both exist.
+	 */
+	[HOOK_ALLOC_DEV] = {
+		.hook = "domain_alloc", .purpose = "IOMMU paging domain allocation (by device)",
+		.candidates = { "iommu_paging_domain_alloc_flags", "iommu_paging_domain_alloc" },
+		.kprobe_prog = "kp_alloc_dev", .kretprobe_prog = "krp_alloc",
+		.fentry_prog = "fe_alloc_dev", .fexit_prog = "fx_alloc_dev",
+	},
+	/* 5.10-6.12; what type1 calls up to 6.10 */
+	[HOOK_ALLOC_BUS] = {
+		.hook = "domain_alloc", .purpose = "IOMMU domain allocation (by bus)",
+		.candidates = { "iommu_domain_alloc" },
+		.kprobe_prog = "kp_alloc_bus", .kretprobe_prog = "krp_alloc",
+		.fentry_prog = "fe_alloc_bus", .fexit_prog = "fx_alloc_bus",
+	},
+	/* 6.1+: vfio_device_put_registration; 5.10-6.0: vfio_device_put */
+	[HOOK_PUT] = {
+		.hook = "device_put", .purpose = "VFIO device reference drop",
+		.module = "vfio",
+		.candidates = { "vfio_device_put_registration", "vfio_device_put" },
+		.kprobe_prog = "kp_put", .fentry_prog = "fe_put",
+		.required = true,
+	},
+};
+
+const char *style_name(enum style s)
+{
+	return s == STYLE_FENTRY ? "fentry" : s == STYLE_KPROBE ? "kprobe" : "none";
+}
+
+static void resolve_one(const struct kernel_view *kv, const struct target *t, enum mode mode,
+			struct resolved *r)
+{
+	const struct ksym *sym = NULL;
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	r->nargs = -1;
+	for (i = 0; i < 3 && t->candidates[i] && !sym; i++)
+		sym = kallsyms_find(kv->ks, t->candidates[i], t->module);
+	if (!sym) {
+		snprintf(r->why, sizeof(r->why), "no %s%s%s in kallsyms%s%s%s", t->candidates[0],
+			 t->candidates[1] ? "/" : "", t->candidates[1] ? t->candidates[1] : "",
+			 t->module ? " (module " : "", t->module ? t->module : "",
+			 t->module ? " not loaded?)" : "");
+		return;
+	}
+	r->func = sym->name;
+	r->module = sym->module;
+	r->nargs = kv->func_nargs(kv->ctx, sym->module, sym->name);
+	if (mode == MODE_KPROBE) {
+		r->style = STYLE_KPROBE;
+		snprintf(r->why, sizeof(r->why), "--mode kprobe");
+	} else if (r->nargs >= 0) {
+		r->style = STYLE_FENTRY;
+		snprintf(r->why, sizeof(r->why), "BTF for %s", sym->module ? sym->module : "vmlinux");
+	} else {
+		r->style = mode == MODE_FENTRY ? STYLE_NONE : STYLE_KPROBE;
+		snprintf(r->why, sizeof(r->why), "no BTF for %s%s",
+			 sym->module ? "module " : "", sym->module ? sym->module : "vmlinux");
+	}
+}
+
+int resolve_targets(const struct kernel_view *kv, enum mode mode,
+		    struct resolved out[NR_HOOKS], char *errbuf, int errlen)
+{
+	int i;
+
+	for (i = 0; i < NR_HOOKS; i++) {
+		const struct target *t = &targets[i];
+
+		resolve_one(kv, t, mode, &out[i]);
+		if (!out[i].func && t->required) {
+			snprintf(errbuf, errlen, "%s: %s; load VFIO (modprobe vfio-pci "
+				 "vfio_iommu_type1) and retry", t->purpose, out[i].why);
+			return -1;
+		}
+		if (out[i].func && out[i].style == STYLE_NONE) {
+			snprintf(errbuf, errlen, "--mode fentry impossible for %s: %s; use --mode kprobe",
+				 out[i].func, out[i].why);
+			return -1;
+		}
+	}
+	if (!out[HOOK_ALLOC_DEV].func && !out[HOOK_ALLOC_BUS].func) {
+		snprintf(errbuf, errlen, "no IOMMU domain allocation function in kallsyms "
+			 "(kernel without CONFIG_IOMMU_API?)");
+		return -1;
+	}
+	return 0;
+}
+
+void fall_back_to_kprobes(struct resolved out[NR_HOOKS], const char *why)
+{
+	int i;
+
+	for (i = 0; i < NR_HOOKS; i++) {
+		if (out[i].style != STYLE_FENTRY)
+			continue;
+		out[i].style = STYLE_KPROBE;
+		snprintf(out[i].why, sizeof(out[i].why), "%s", why);
+	}
+}

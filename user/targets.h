@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The probe-target table and its resolution against the running kernel.
+ * Every kernel difference in *which function* to hook is a row here; every
+ * difference in *struct layout* is in bpf/core_fixes.bpf.h.
+ */
+#ifndef VFIOTRACE_TARGETS_H
+#define VFIOTRACE_TARGETS_H
+
+#include <stdbool.h>
+#include "kallsyms.h"
+
+enum hook_id { HOOK_ATTACH, HOOK_ALLOC_DEV, HOOK_ALLOC_BUS, HOOK_PUT, NR_HOOKS };
+
+enum style { STYLE_NONE, STYLE_FENTRY, STYLE_KPROBE };
+
+enum mode { MODE_AUTO, MODE_FENTRY, MODE_KPROBE };
+
+struct target {
+	const char *hook;		/* short name shown by `probes` */
+	const char *purpose;
+	const char *module;		/* NULL: built into vmlinux */
+	const char *candidates[3];	/* tried in order; the first that exists wins */
+	const char *kprobe_prog, *kretprobe_prog;	/* BPF program names */
+	const char *fentry_prog, *fexit_prog;		/* NULL: no return probe */
+	bool required;			/* missing => vfiotrace cannot run */
+};
+
+extern const struct target targets[NR_HOOKS];
+
+/* What the running kernel offers; implemented over libbpf, or fixtures in tests. */
+struct kernel_view {
+	const struct kallsyms *ks;
+	/* argument count of func from BTF, or -1 when BTF does not describe it */
+	int (*func_nargs)(void *ctx, const char *module, const char *func);
+	void *ctx;
+};
+
+struct resolved {
+	const char *func;		/* NULL: no candidate exists */
+	const char *module;		/* where kallsyms found it, NULL: vmlinux */
+	int nargs;			/* from BTF, -1 if unknown */
+	enum style style;
+	char why[160];			/* why this style / why missing */
+};
+
+/*
+ * Fills out[] for every row. Returns 0, or -1 with a one-line reason in
+ * errbuf when a required hook is missing or the forced mode is impossible.
+ */
+int resolve_targets(const struct kernel_view *kv, enum mode mode,
+		    struct resolved out[NR_HOOKS], char *errbuf, int errlen);
+/* Hooks that use fentry fall back to kprobes (the kernel refused fentry). */
+void fall_back_to_kprobes(struct resolved out[NR_HOOKS], const char *why);
+const char *style_name(enum style s);
+
+#endif
