@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests for the loader's logic: histogram slots and percentiles,
+ * the JSON writer, option parsing, probe-target resolution against kallsyms
+ * and BTF listings of the four Debian kernels, symbolization.
+ * Usage: unit FIXTURE_DIR. Ends with "N passed, N failed".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "errnames.h"
+#include "histogram.h"
+#include "json.h"
+#include "kallsyms.h"
+#include "options.h"
+#include "targets.h"
+
+int verbose;
+static int passed, failed;
+static const char *fixtures;
+
+#define CHECK(cond, ...) do {							\
+	if (cond) { passed++; } else {						\
+		failed++;							\
+		fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);	\
+		fprintf(stderr, __VA_ARGS__);					\
+		fputc('\n', stderr);						\
+	}									\
+} while (0)
+
+static void test_hist_slots(void)
+{
+	unsigned long long v;
+	int bad = 0;
+
+	for (v = 0; v < (1ULL << 41); v = v * 5 / 4 + 1) {
+		unsigned int s = hist_slot(v);
+
+		if (hist_slot_low(s) > v || (s + 1 < HIST_SLOTS && v >> HIST_MAX_LOG2 == 0 &&
+					     hist_slot_low(s + 1) <= v))
+			bad++;
+	}
+	CHECK(bad == 0, "%d values outside their slot", bad);
+	CHECK(hist_slot(0) == 0 && hist_slot(3) == 3 && hist_slot(4) == 4, "small values exact");
+	CHECK(hist_slot(~0ULL) == HIST_SLOTS - 1, "huge values clamp to the top slot");
+}
+
+static void test_percentiles(void)
+{
+	unsigned long long slots[HIST_SLOTS] = {}, p50, p99, b[HIST_MAX_LOG2 + 1];
+	int i;
+
+	CHECK(hist_percentile(slots, 50) == 0, "empty histogram");
+	/* 90 samples of 1000 ns, 10 of 1,000,000 ns */
+	for (i = 0; i < 90; i++)
+		slots[hist_slot(1000)]++;
+	for (i = 0; i < 10; i++)
+		slots[hist_slot(1000000)]++;
+	p50 = hist_percentile(slots, 50);
+	p99 = hist_percentile(slots, 99);
+	CHECK(p50 >= 896 && p50 < 1024, "p50 %llu in the slot of 1000 [896,1024)", p50);
+	CHECK(p99 >= 917504 && p99 < 1048576, "p99 %llu in the slot of 1e6", p99);
+	CHECK(hist_total(slots) == 100, "total");
+	hist_to_log2(slots, b, HIST_MAX_LOG2 + 1);
+	CHECK(b[9] == 90 && b[19] == 10, "log2 buckets 9:%llu 19:%llu", b[9], b[19]);
+}
+
+static void test_fmt_ns(void)
+{
+	char buf[16];
+
+	CHECK(!strcmp(fmt_ns(850, buf, sizeof(buf)), "850ns"), "%s", buf);
+	CHECK(!strcmp(fmt_ns(12345, buf, sizeof(buf)), "12.3us"), "%s", buf);
+	CHECK(!strcmp(fmt_ns(4560000, buf, sizeof(buf)), "4.56ms"), "%s", buf);
+}
+
+static char *json_of(void (*fill)(struct json *))
+{
+	static char buf[1024];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	struct json j;
+
+	json_init(&j, f);
+	fill(&j);
+	fclose(f);
+	return buf;
+}
+
+static void fill_nested(struct json *j)
+{
+	json_obj_begin(j, NULL);
+	json_str(j, "s", "a\"b\\c\nd\te\x01");
+	json_int(j, "neg", -5);
+	json_arr_begin(j, "arr");
+	json_uint(j, NULL, 1);
+	json_null(j, NULL);
+	json_obj_begin(j, NULL);
+	json_bool(j, "t", true);
+	json_obj_end(j);
+	json_arr_end(j);
+	json_obj_begin(j, "empty");
+	json_obj_end(j);
+	json_obj_end(j);
+}
+
+static void test_json(void)
+{
+	const char *want = "{\"s\":\"a\\\"b\\\\c\\nd\\te\\u0001\",\"neg\":-5,"
+			   "\"arr\":[1,null,{\"t\":true}],\"empty\":{}}\n";
+	char *got = json_of(fill_nested);
+
+	CHECK(!strcmp(got, want), "got %s", got);
+}
+
+static enum parse_result parse(struct options *o, char *err, const char *line)
+{
+	char copy[256], *argv[16];
+	int argc = 0;
+
+	snprintf(copy, sizeof(copy), "vfiotrace %s", line);
+	for (char *t = strtok(copy, " "); t && argc < 15; t = strtok(NULL, " "))
+		argv[argc++] = t;
+	argv[argc] = NULL;
+	return parse_options(argc, argv, o, err, 256);
+}
+
+static void test_options(void)
+{
+	struct options o;
+	char err[256];
+
+	CHECK(parse(&o, err, "") == PARSE_OK && o.cmd == CMD_STAT && o.group == -1, "default stat");
+	CHECK(parse(&o, err, "snoop -j -g 12 -p 77 --mode kprobe") == PARSE_OK &&
+	      o.cmd == CMD_SNOOP && o.json && o.group == 12 && o.pid == 77 && o.mode == MODE_KPROBE,
+	      "snoop options");
+	CHECK(parse(&o, err, "hist 5 3") == PARSE_OK && o.cmd == CMD_HIST && o.interval == 5 &&
+	      o.count == 3, "interval count");
+	CHECK(parse(&o, err, "2 --json") == PARSE_OK && o.cmd == CMD_STAT && o.interval == 2 && o.json,
+	      "interval without command, option after it");
+	CHECK(parse(&o, err, "stat -d 30 -j") == PARSE_OK && o.duration == 30, "duration");
+	CHECK(parse(&o, err, "bogus") == PARSE_ERROR && strstr(err, "unknown command 'bogus'"), "%s", err);
+	CHECK(parse(&o, err, "--nope") == PARSE_ERROR && strstr(err, "unknown option '--nope'"), "%s", err);
+	CHECK(parse(&o, err, "-x") == PARSE_ERROR && strstr(err, "unknown option '-x'"), "%s", err);
+	CHECK(parse(&o, err, "-g") == PARSE_ERROR && strstr(err, "needs a value"), "%s", err);
+	CHECK(parse(&o, err, "-g -3") == PARSE_ERROR && strstr(err, "invalid group '-3'"), "%s", err);
+	CHECK(parse(&o, err, "-d 0") == PARSE_ERROR && strstr(err, "duration"), "%s", err);
+	CHECK(parse(&o, err, "--mode fast") == PARSE_ERROR && strstr(err, "auto, fentry or kprobe"), "%s", err);
+	CHECK(parse(&o, err, "stat 1 2 3") == PARSE_ERROR && strstr(err, "unexpected argument '3'"), "%s", err);
+	CHECK(parse(&o, err, "snoop 5") == PARSE_ERROR && strstr(err, "-d SECONDS"), "%s", err);
+	CHECK(parse(&o, err, "-p 0") == PARSE_ERROR, "pid 0");
+}
+
+/* BTF listing fixture: lines "MODULE FUNC NARGS" (MODULE vmlinux for the core kernel). */
+struct btf_fixture {
+	char mod[16][32], func[16][64];
+	int nargs[16], n;
+};
+
+static int fixture_nargs(void *ctx, const char *module, const char *func)
+{
+	struct btf_fixture *b = ctx;
+	int i;
+
+	for (i = 0; i < b->n; i++)
+		if (!strcmp(b->mod[i], module ? module : "vmlinux") && !strcmp(b->func[i], func))
+			return b->nargs[i];
+	return -1;
+}
+
+static int resolve_fixture(const char *kernel, enum mode mode, struct resolved r[NR_HOOKS],
+			   char *err, struct kallsyms *ks)
+{
+	struct btf_fixture b = {};
+	struct kernel_view kv;
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.kallsyms", fixtures, kernel);
+	if (kallsyms_load(ks, path)) {
+		fprintf(stderr, "cannot read %s\n", path);
+		exit(1);
+	}
+	snprintf(path, sizeof(path), "%s/%s.btf", fixtures, kernel);
+	f = fopen(path, "r");
+	while (f && b.n < 16 && fscanf(f, "%31s %63s %d", b.mod[b.n], b.func[b.n], &b.nargs[b.n]) == 3)
+		b.n++;
+	if (f)
+		fclose(f);
+	kv = (struct kernel_view){ .ks = ks, .func_nargs = fixture_nargs, .ctx = &b };
+	return resolve_targets(&kv, mode, r, err, 256);
+}
+
+#define FUNC(h) (r[h].func ? r[h].func : "(none)")
+
+static void test_targets(void)
+{
+	struct resolved r[NR_HOOKS];
+	struct kallsyms ks;
+	char err[256];
+
+	/* 5.10: no module BTF -> kprobes for vfio; vmlinux BTF -> fentry for the allocator */
+	CHECK(resolve_fixture("5.10", MODE_AUTO, r, err, &ks) == 0, "5.10: %s", err);
+	CHECK(!strcmp(FUNC(HOOK_PUT), "vfio_device_put") && r[HOOK_PUT].style == STYLE_KPROBE,
+	      "5.10 put %s %s", FUNC(HOOK_PUT), style_name(r[HOOK_PUT].style));
+	CHECK(r[HOOK_ATTACH].style == STYLE_KPROBE && !strcmp(r[HOOK_ATTACH].module, "vfio_iommu_type1"),
+	      "5.10 attach kprobe");
+	CHECK(!strcmp(FUNC(HOOK_ALLOC_BUS), "iommu_domain_alloc") &&
+	      r[HOOK_ALLOC_BUS].style == STYLE_FENTRY && !r[HOOK_ALLOC_DEV].func, "5.10 alloc");
+	kallsyms_free(&ks);
+	CHECK(resolve_fixture("5.10", MODE_FENTRY, r, err, &ks) == -1 &&
+	      strstr(err, "--mode fentry impossible"), "5.10 forced fentry: %s", err);
+	kallsyms_free(&ks);
+
+	CHECK(resolve_fixture("6.1", MODE_AUTO, r, err, &ks) == 0, "6.1: %s", err);
+	CHECK(!strcmp(FUNC(HOOK_PUT), "vfio_device_put_registration") &&
+	      r[HOOK_PUT].style == STYLE_FENTRY, "6.1 put");
+	CHECK(r[HOOK_ATTACH].style == STYLE_FENTRY && r[HOOK_ATTACH].nargs == 3, "6.1 attach fentry");
+	kallsyms_free(&ks);
+
+	/* 6.12 has both allocators; both are hooked (type1 calls the paging one) */
+	CHECK(resolve_fixture("6.12", MODE_AUTO, r, err, &ks) == 0, "6.12: %s", err);
+	CHECK(!strcmp(FUNC(HOOK_ALLOC_DEV), "iommu_paging_domain_alloc") &&
+	      !strcmp(FUNC(HOOK_ALLOC_BUS), "iommu_domain_alloc") && r[HOOK_ALLOC_DEV].nargs == 1,
+	      "6.12 alloc %s %s", FUNC(HOOK_ALLOC_DEV), FUNC(HOOK_ALLOC_BUS));
+	kallsyms_free(&ks);
+
+	CHECK(resolve_fixture("latest", MODE_KPROBE, r, err, &ks) == 0, "latest: %s", err);
+	CHECK(!strcmp(FUNC(HOOK_ALLOC_DEV), "iommu_paging_domain_alloc_flags") &&
+	      !r[HOOK_ALLOC_BUS].func && r[HOOK_ALLOC_DEV].style == STYLE_KPROBE &&
+	      r[HOOK_ALLOC_DEV].nargs == 2, "latest alloc");
+	fall_back_to_kprobes(r, "test");
+	CHECK(r[HOOK_ATTACH].style == STYLE_KPROBE, "fallback");
+	kallsyms_free(&ks);
+
+	CHECK(resolve_fixture("novfio", MODE_AUTO, r, err, &ks) == -1 &&
+	      strstr(err, "vfio_iommu_type1 not loaded"), "no vfio: %s", err);
+	kallsyms_free(&ks);
+}
+
+static void test_kallsyms_at(void)
+{
+	struct kallsyms ks;
+	unsigned long long off;
+	const struct ksym *s;
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/5.10.kallsyms", fixtures);
+	CHECK(kallsyms_load(&ks, path) == 0 && ks.n == 7, "load %d", ks.n);
+	s = kallsyms_at(&ks, 0xffffffffc0302010ULL, &off);
+	CHECK(s && !strcmp(s->name, "vfio_device_fops_release") && off == 0x10 &&
+	      !strcmp(s->module, "vfio"), "symbolize");
+	CHECK(kallsyms_find(&ks, "vfio_device_put", "vfio_iommu_type1") == NULL, "module mismatch");
+	kallsyms_free(&ks);
+}
+
+static void test_errnames(void)
+{
+	CHECK(!strcmp(errno_name(1), "EPERM") && strstr(attach_cause(1), "remapping"), "EPERM");
+	CHECK(!strcmp(errno_name(9999), "E9999") && !attach_cause(9999), "unknown errno");
+}
+
+int main(int argc, char **argv)
+{
+	fixtures = argc > 1 ? argv[1] : "tests/unit/fixtures";
+	test_hist_slots();
+	test_percentiles();
+	test_fmt_ns();
+	test_json();
+	test_options();
+	test_targets();
+	test_kallsyms_at();
+	test_errnames();
+	printf("unit: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
