@@ -23,9 +23,6 @@
 const volatile int target_group = -1;
 const volatile __u32 target_tgid = 0;
 const volatile bool emit_events = false;
-/* Argument counts of the resolved functions: fexit finds the return value after them. */
-const volatile int attach_nargs = 3;
-const volatile int alloc_dev_nargs = 1;
 
 __u64 ringbuf_drops = 0;
 
@@ -98,6 +95,20 @@ struct {
 } info_scratch SEC(".maps");
 
 static const struct group_stats zero_stats;
+
+#ifndef barrier_var
+#define barrier_var(var) asm volatile("" : "+r"(var))
+#endif
+
+static __always_inline void hist_add(unsigned long long *hist, __u64 v)
+{
+	unsigned int slot = hist_slot(v);
+
+	/* clang folds the clamp in hist_slot into a form the verifier cannot bound */
+	barrier_var(slot);
+	if (slot < HIST_SLOTS)
+		__sync_fetch_and_add(&hist[slot], 1);
+}
 
 static __always_inline bool task_selected(void)
 {
@@ -247,7 +258,7 @@ static __always_inline int attach_exit(void *ctx, int ret)
 		else
 			bpf_map_update_elem(&errors, &k, &one, BPF_NOEXIST);
 	}
-	__sync_fetch_and_add(&s->attach_hist[hist_slot(lat)], 1);
+	hist_add(s->attach_hist, lat);
 	emit(ctx, EV_ATTACH, group, ret, lat, REFCOUNT_UNAVAILABLE, -1, NULL);
 	return 0;
 }
@@ -299,7 +310,7 @@ static __always_inline int alloc_exit(void *ctx, unsigned long ret)
 		__sync_fetch_and_add(&s->domain_allocs, 1);
 		if (code)
 			__sync_fetch_and_add(&s->domain_alloc_fail, 1);
-		__sync_fetch_and_add(&s->alloc_hist[hist_slot(lat)], 1);
+		hist_add(s->alloc_hist, lat);
 	}
 	emit(ctx, EV_DOMAIN_ALLOC, group, code, lat, REFCOUNT_UNAVAILABLE, -1, in->bus);
 	bpf_map_delete_elem(&inflight_alloc, &tid);
@@ -402,11 +413,20 @@ int BPF_PROG(fe_attach, void *iommu_data, struct iommu_group *grp)
 	return attach_enter(grp);
 }
 
+/*
+ * fexit sees the return value after the arguments, so each argument count is
+ * its own program; the loader picks by the count BTF gives (targets.c).
+ */
 SEC("fexit")
-int fx_attach(unsigned long long *ctx)
+int BPF_PROG(fx_attach2, void *iommu_data, struct iommu_group *grp, int ret)
 {
-	/* 5.10-5.15: (iommu_data, group); 5.16+: (iommu_data, group, type) */
-	return attach_exit(ctx, (int)(attach_nargs == 2 ? ctx[2] : ctx[3]));
+	return attach_exit(ctx, ret);	/* 5.10-5.15 */
+}
+
+SEC("fexit")
+int BPF_PROG(fx_attach3, void *iommu_data, struct iommu_group *grp, int type, int ret)
+{
+	return attach_exit(ctx, ret);	/* 5.16+: enum vfio_group_type added */
 }
 
 SEC("fentry")
@@ -416,9 +436,9 @@ int BPF_PROG(fe_alloc_bus, const struct bus_type *bus)
 }
 
 SEC("fexit")
-int fx_alloc_bus(unsigned long long *ctx)
+int BPF_PROG(fx_alloc_bus1, const struct bus_type *bus, void *domain)
 {
-	return alloc_exit(ctx, ctx[1]);
+	return alloc_exit(ctx, (unsigned long)domain);
 }
 
 SEC("fentry")
@@ -428,10 +448,15 @@ int BPF_PROG(fe_alloc_dev, struct device *dev)
 }
 
 SEC("fexit")
-int fx_alloc_dev(unsigned long long *ctx)
+int BPF_PROG(fx_alloc_dev1, struct device *dev, void *domain)
 {
-	/* 6.11-6.12: (dev); 6.13+: (dev, flags) */
-	return alloc_exit(ctx, alloc_dev_nargs == 1 ? ctx[1] : ctx[2]);
+	return alloc_exit(ctx, (unsigned long)domain);	/* 6.11-6.12 */
+}
+
+SEC("fexit")
+int BPF_PROG(fx_alloc_dev2, struct device *dev, unsigned int flags, void *domain)
+{
+	return alloc_exit(ctx, (unsigned long)domain);	/* 6.13+ _flags */
 }
 
 SEC("fentry")

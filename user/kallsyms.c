@@ -27,6 +27,8 @@ int kallsyms_load(struct kallsyms *ks, const char *path)
 
 		mod[0] = 0;
 		n = sscanf(line, "%llx %c %255s [%127[^]]]", &addr, &type, name, mod);
+		if (n == 3 && !strcmp(name, "_etext"))
+			ks->text_end = addr;
 		if (n < 3 || (type != 't' && type != 'T'))
 			continue;
 		if (ks->n == ks->cap) {
@@ -94,6 +96,9 @@ const struct ksym *kallsyms_at(const struct kallsyms *ks, unsigned long long add
 		}
 	}
 	if (best < 0 || !ks->syms[best].addr)
+		return NULL;
+	/* e.g. a BPF trampoline in module space with no symbol of its own */
+	if (!ks->syms[best].module && ks->text_end && addr >= ks->text_end)
 		return NULL;
 	if (off)
 		*off = addr - ks->syms[best].addr;

@@ -13,6 +13,7 @@ struct kallsyms {
 	struct ksym *syms;	/* text symbols, sorted by address */
 	int n;
 	int cap;
+	unsigned long long text_end;	/* _etext: beyond it a vmlinux symbol cannot match */
 };
 
 /* Returns 0, or -errno if the file cannot be read. */

@@ -78,7 +78,7 @@ static int configure(struct tracer *t)
 			continue;
 		if (r->style == STYLE_FENTRY) {
 			names[0] = tg->fentry_prog;
-			names[1] = tg->fexit_prog;
+			names[1] = fexit_prog(tg, r->nargs);
 		} else {
 			names[0] = tg->kprobe_prog;
 			names[1] = tg->kretprobe_prog;
@@ -110,10 +110,6 @@ static int open_and_load(struct tracer *t)
 	t->skel->rodata->target_group = t->opt.group;
 	t->skel->rodata->target_tgid = (__u32)t->opt.pid;
 	t->skel->rodata->emit_events = t->opt.cmd == CMD_SNOOP;
-	if (t->res[HOOK_ATTACH].nargs > 0)
-		t->skel->rodata->attach_nargs = t->res[HOOK_ATTACH].nargs;
-	if (t->res[HOOK_ALLOC_DEV].nargs > 0)
-		t->skel->rodata->alloc_dev_nargs = t->res[HOOK_ALLOC_DEV].nargs;
 	if (configure(t))
 		return -1;
 	e = vfiotrace_bpf__load(t->skel);
@@ -168,7 +164,7 @@ static int attach(struct tracer *t)
 		if (!r->func)
 			continue;
 		if (r->style == STYLE_FENTRY) {
-			const char *names[2] = { tg->fentry_prog, tg->fexit_prog };
+			const char *names[2] = { tg->fentry_prog, fexit_prog(tg, r->nargs) };
 			int k;
 
 			for (k = 0; k < 2; k++) {

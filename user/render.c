@@ -445,7 +445,7 @@ void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count
 			json_str(&j, "module", r[i].func ? (r[i].module ? r[i].module : "vmlinux") :
 				 (t->module ? t->module : "vmlinux"));
 			json_str(&j, "style", style_name(r[i].style));
-			json_bool(&j, "return_probe", t->fexit_prog != NULL);
+			json_bool(&j, "return_probe", has_return_probe(t));
 			json_int(&j, "nargs", r[i].nargs);
 			json_str(&j, "why", r[i].why);
 			if (i == HOOK_PUT)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include "log.h"
 #include "snapshot.h"
 
 static bool machinery(const char *name)
@@ -33,6 +34,8 @@ const char *stack_caller(int stacks_fd, int stack_id, const struct symbolizer *s
 		const struct ksym *s = kallsyms_at(sym->ks, ips[i], NULL);
 		bool skip;
 
+		dbg("stack %d frame %d: %llx %s [%s]", stack_id, i, ips[i], s ? s->name : "?",
+		    s && s->module ? s->module : "");
 		if (!s)
 			continue;
 		skip = machinery(s->name);

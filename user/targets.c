@@ -10,8 +10,10 @@ const struct target targets[NR_HOOKS] = {
 		.module = "vfio_iommu_type1",
 		.candidates = { "vfio_iommu_type1_attach_group" },
 		.kprobe_prog = "kp_attach", .kretprobe_prog = "krp_attach",
-		.fentry_prog = "fe_attach", .fexit_prog = "fx_attach",
+		.fentry_prog = "fe_attach",
+		.fexit_progs = { [2] = "fx_attach2", [3] = "fx_attach3" },
 		.required = true,
+		.styles = { STYLE_FENTRY, STYLE_KPROBE },
 	},
 	/*
 	 * 6.13+: _flags (the short name became an inline wrapper);
@@ -22,14 +24,18 @@ const struct target targets[NR_HOOKS] = {
 		.hook = "domain_alloc", .purpose = "IOMMU paging domain allocation (by device)",
 		.candidates = { "iommu_paging_domain_alloc_flags", "iommu_paging_domain_alloc" },
 		.kprobe_prog = "kp_alloc_dev", .kretprobe_prog = "krp_alloc",
-		.fentry_prog = "fe_alloc_dev", .fexit_prog = "fx_alloc_dev",
+		.fentry_prog = "fe_alloc_dev",
+		.fexit_progs = { [1] = "fx_alloc_dev1", [2] = "fx_alloc_dev2" },
+		.styles = { STYLE_FENTRY, STYLE_KPROBE },
 	},
 	/* 5.10-6.12; what type1 calls up to 6.10 */
 	[HOOK_ALLOC_BUS] = {
 		.hook = "domain_alloc", .purpose = "IOMMU domain allocation (by bus)",
 		.candidates = { "iommu_domain_alloc" },
 		.kprobe_prog = "kp_alloc_bus", .kretprobe_prog = "krp_alloc",
-		.fentry_prog = "fe_alloc_bus", .fexit_prog = "fx_alloc_bus",
+		.fentry_prog = "fe_alloc_bus",
+		.fexit_progs = { [1] = "fx_alloc_bus1" },
+		.styles = { STYLE_FENTRY, STYLE_KPROBE },
 	},
 	/* 6.1+: vfio_device_put_registration; 5.10-6.0: vfio_device_put */
 	[HOOK_PUT] = {
@@ -38,12 +44,44 @@ const struct target targets[NR_HOOKS] = {
 		.candidates = { "vfio_device_put_registration", "vfio_device_put" },
 		.kprobe_prog = "kp_put", .fentry_prog = "fe_put",
 		.required = true,
+		/*
+		 * The put's caller is the point of this hook, and stacks taken under
+		 * an fentry trampoline stop at the trampoline (seen on 6.1); puts are
+		 * rare, so the kprobe's cost does not matter.
+		 */
+		.styles = { STYLE_KPROBE, STYLE_FENTRY },
+		.style_reason = "kprobe: stack traces show the caller (fentry's stop at the trampoline)",
 	},
 };
+
+bool has_return_probe(const struct target *t)
+{
+	return t->kretprobe_prog != NULL;
+}
+
+const char *fexit_prog(const struct target *t, int nargs)
+{
+	return nargs >= 0 && nargs <= MAX_NARGS ? t->fexit_progs[nargs] : NULL;
+}
 
 const char *style_name(enum style s)
 {
 	return s == STYLE_FENTRY ? "fentry" : s == STYLE_KPROBE ? "kprobe" : "none";
+}
+
+/* fentry needs BTF for the function and, with a return probe, an fexit program for its arity. */
+static bool fentry_possible(const struct target *t, int nargs, char *why, int len,
+			    const char *module)
+{
+	if (nargs < 0) {
+		snprintf(why, len, "no BTF for %s%s", module ? "module " : "", module ? module : "vmlinux");
+		return false;
+	}
+	if (has_return_probe(t) && !fexit_prog(t, nargs)) {
+		snprintf(why, len, "no fexit program for %d arguments", nargs);
+		return false;
+	}
+	return true;
 }
 
 static void resolve_one(const struct kernel_view *kv, const struct target *t, enum mode mode,
@@ -69,13 +107,14 @@ static void resolve_one(const struct kernel_view *kv, const struct target *t, en
 	if (mode == MODE_KPROBE) {
 		r->style = STYLE_KPROBE;
 		snprintf(r->why, sizeof(r->why), "--mode kprobe");
-	} else if (r->nargs >= 0) {
+	} else if (!fentry_possible(t, r->nargs, r->why, sizeof(r->why), sym->module)) {
+		r->style = mode == MODE_FENTRY ? STYLE_NONE : STYLE_KPROBE;
+	} else if (mode == MODE_FENTRY || t->styles[0] == STYLE_FENTRY) {
 		r->style = STYLE_FENTRY;
 		snprintf(r->why, sizeof(r->why), "BTF for %s", sym->module ? sym->module : "vmlinux");
 	} else {
-		r->style = mode == MODE_FENTRY ? STYLE_NONE : STYLE_KPROBE;
-		snprintf(r->why, sizeof(r->why), "no BTF for %s%s",
-			 sym->module ? "module " : "", sym->module ? sym->module : "vmlinux");
+		r->style = t->styles[0];
+		snprintf(r->why, sizeof(r->why), "%s", t->style_reason);
 	}
 }
 

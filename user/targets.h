@@ -16,14 +16,19 @@ enum style { STYLE_NONE, STYLE_FENTRY, STYLE_KPROBE };
 
 enum mode { MODE_AUTO, MODE_FENTRY, MODE_KPROBE };
 
+#define MAX_NARGS 3
+
 struct target {
 	const char *hook;		/* short name shown by `probes` */
 	const char *purpose;
 	const char *module;		/* NULL: built into vmlinux */
 	const char *candidates[3];	/* tried in order; the first that exists wins */
 	const char *kprobe_prog, *kretprobe_prog;	/* BPF program names */
-	const char *fentry_prog, *fexit_prog;		/* NULL: no return probe */
+	const char *fentry_prog;
+	const char *fexit_progs[MAX_NARGS + 1];	/* by argument count; all NULL: no return probe */
 	bool required;			/* missing => vfiotrace cannot run */
+	enum style styles[2];		/* preference order under --mode auto */
+	const char *style_reason;	/* why the first style is preferred */
 };
 
 extern const struct target targets[NR_HOOKS];
@@ -53,5 +58,8 @@ int resolve_targets(const struct kernel_view *kv, enum mode mode,
 /* Hooks that use fentry fall back to kprobes (the kernel refused fentry). */
 void fall_back_to_kprobes(struct resolved out[NR_HOOKS], const char *why);
 const char *style_name(enum style s);
+bool has_return_probe(const struct target *t);
+/* The fexit program for this argument count, NULL if there is none. */
+const char *fexit_prog(const struct target *t, int nargs);
 
 #endif

@@ -212,9 +212,13 @@ static void test_targets(void)
 	kallsyms_free(&ks);
 
 	CHECK(resolve_fixture("6.1", MODE_AUTO, r, err, &ks) == 0, "6.1: %s", err);
+	/* the put hook prefers kprobes: its stacks must reach the caller */
 	CHECK(!strcmp(FUNC(HOOK_PUT), "vfio_device_put_registration") &&
-	      r[HOOK_PUT].style == STYLE_FENTRY, "6.1 put");
+	      r[HOOK_PUT].style == STYLE_KPROBE, "6.1 put");
 	CHECK(r[HOOK_ATTACH].style == STYLE_FENTRY && r[HOOK_ATTACH].nargs == 3, "6.1 attach fentry");
+	kallsyms_free(&ks);
+	CHECK(resolve_fixture("6.1", MODE_FENTRY, r, err, &ks) == 0 &&
+	      r[HOOK_PUT].style == STYLE_FENTRY, "6.1 forced fentry put");
 	kallsyms_free(&ks);
 
 	/* 6.12 has both allocators; both are hooked (type1 calls the paging one) */
@@ -245,11 +249,13 @@ static void test_kallsyms_at(void)
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s/5.10.kallsyms", fixtures);
-	CHECK(kallsyms_load(&ks, path) == 0 && ks.n == 7, "load %d", ks.n);
+	CHECK(kallsyms_load(&ks, path) == 0 && ks.n == 8, "load %d", ks.n);
 	s = kallsyms_at(&ks, 0xffffffffc0302010ULL, &off);
 	CHECK(s && !strcmp(s->name, "vfio_device_fops_release") && off == 0x10 &&
 	      !strcmp(s->module, "vfio"), "symbolize");
 	CHECK(kallsyms_find(&ks, "vfio_device_put", "vfio_iommu_type1") == NULL, "module mismatch");
+	/* past _etext, in module space, but in no module: a BPF trampoline */
+	CHECK(kallsyms_at(&ks, 0xffffffffc0257c11ULL, &off) == NULL, "trampoline address");
 	kallsyms_free(&ks);
 }
 

@@ -1,0 +1,90 @@
+#!/bin/sh
+# Runs inside a tools/vmtest guest: drives real VFIO clients under vfiotrace
+# and prints, per scenario, the ground truth (sysfs, the workload's own JSON)
+# and what vfiotrace reported, as tagged lines "@@ TAG payload" that
+# tests/vm/check.py compares on the host. Every wait here is bounded.
+# usage: guest.sh normal|eperm
+
+set -u
+mode=${1:-normal}
+out=/tmp/vt
+mkdir -p $out
+
+tag() { sed "s/^/@@ $1 /"; }
+
+# wait_tracing ERRFILE: until vfiotrace has attached (at most 60 s)
+wait_tracing() {
+	i=0
+	while ! grep -q '^Tracing' "$1" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 600 ]; then echo "@@ error vfiotrace did not start: $(cat "$1")"; return 1; fi
+		sleep 0.1
+	done
+}
+
+# stop PID: SIGINT, then wait at most 30 s for the final summary
+stop() {
+	kill -INT "$1"
+	i=0
+	while kill -0 "$1" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 300 ]; then echo "@@ error vfiotrace ignored SIGINT"; kill -9 "$1"; break; fi
+		sleep 0.1
+	done
+	wait "$1"
+	echo "@@ exit $?"
+}
+
+# run_traced NAME WORKLOAD VFIOTRACE-ARGS...: trace one workload run
+run_traced() {
+	name=$1 workload=$2
+	shift 2
+	vfiotrace "$@" >$out/$name.out 2>$out/$name.err &
+	pid=$!
+	wait_tracing $out/$name.err || { kill -9 $pid; return; }
+	echo "@@ begin $name"
+	sh -c "$workload" | tag workload
+	stop $pid
+	tag trace <$out/$name.out
+	grep -v '^Tracing' $out/$name.err | tag stderr
+	echo "@@ end $name"
+}
+
+echo "@@ kernel $(uname -r)"
+for g in /sys/kernel/iommu_groups/*; do
+	n=${g##*/}
+	[ -e /dev/vfio/$n ] || continue
+	for d in $g/devices/*; do
+		echo "@@ sysfs $n ${d##*/} $(basename "$(readlink $d/subsystem)")"
+	done
+done
+for f in vfio_iommu_type1_attach_group vfio_device_put vfio_device_put_registration \
+	 iommu_domain_alloc iommu_paging_domain_alloc iommu_paging_domain_alloc_flags; do
+	grep -E " $f(\s|$)" /proc/kallsyms | awk '{print "@@ kallsyms", $3, ($4 == "" ? "vmlinux" : $4)}' | tr -d '[]'
+done
+
+first=$(ls /dev/vfio | grep -E '^[0-9]+$' | sort -n | head -1)
+
+echo "@@ begin probes"
+vfiotrace probes -j | tag trace
+vfiotrace probes -j --mode kprobe | tag kprobe
+echo "@@ end probes"
+
+if [ "$mode" = eperm ]; then
+	run_traced eperm_stat "vfio-workload -n 2" stat -j
+	run_traced eperm_snoop "vfio-workload -n 1 -g $first" snoop -j
+	exit 0
+fi
+
+run_traced stat "vfio-workload -n 3" stat -j
+run_traced stat_kprobe "vfio-workload -n 2" stat -j --mode kprobe
+run_traced snoop "vfio-workload -n 2 -g $first" snoop -j
+run_traced group_filter "vfio-workload -n 1" stat -j -g $first
+run_traced hist "vfio-workload -n 2 -g $first" hist -j
+# -p: a second workload waits for a go file, so its pid is known before it runs;
+# the first one (another pid, same group) must not be counted
+sh -c "i=0; while [ ! -e $out/go ] && [ \$i -lt 600 ]; do i=\$((i+1)); sleep 0.1; done; exec vfio-workload -n 1 -g $first" >$out/pid.workload &
+wpid=$!
+run_traced pid_filter "vfio-workload -n 2 -g $first >/dev/null; touch $out/go; i=0; while kill -0 $wpid 2>/dev/null && [ \$i -lt 300 ]; do i=\$((i+1)); sleep 0.1; done; cat $out/pid.workload" stat -j -p $wpid
+# a held device fd: puts arrive only when the fd closes
+run_traced hold "vfio-workload -n 1 -s 2 -g $first" refs -j
