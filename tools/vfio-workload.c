@@ -31,6 +31,7 @@ struct group_run {
 	int dev_opened, dev_closed, dev_open_fail;
 	int ndevs;
 	char devs[MAX_DEVS][64];
+	int closes[MAX_DEVS];	/* device fds closed, per device */
 };
 
 static int attach_times = 1;
@@ -131,8 +132,10 @@ static void run_once(struct group_run *r)
 	if (hold_seconds)
 		sleep(hold_seconds);
 	for (i = 0; i < r->ndevs; i++) {
-		if (devfds[i] >= 0 && close(devfds[i]) == 0)
+		if (devfds[i] >= 0 && close(devfds[i]) == 0) {
 			r->dev_closed++;
+			r->closes[i]++;
+		}
 	}
 out:
 	close(group);
@@ -171,7 +174,10 @@ static void print_run(const struct group_run *r)
 	       r->dev_opened, r->dev_closed, r->dev_open_fail);
 	for (i = 0; i < r->ndevs; i++)
 		printf("%s\"%s\"", i ? "," : "", r->devs[i]);
-	printf("]}\n");
+	printf("],\"device_closes\":{");
+	for (i = 0; i < r->ndevs; i++)
+		printf("%s\"%s\":%d", i ? "," : "", r->devs[i], r->closes[i]);
+	printf("}}\n");
 }
 
 int main(int argc, char **argv)

@@ -63,6 +63,7 @@ for f in vfio_iommu_type1_attach_group vfio_device_put vfio_device_put_registrat
 	grep -E " $f(\s|$)" /proc/kallsyms | awk '{print "@@ kallsyms", $3, ($4 == "" ? "vmlinux" : $4)}' | tr -d '[]'
 done
 
+[ -e /sys/kernel/btf/vfio ] && echo "@@ btf vfio yes" || echo "@@ btf vfio no"
 first=$(ls /dev/vfio | grep -E '^[0-9]+$' | sort -n | head -1)
 
 echo "@@ begin probes"

@@ -1,0 +1,301 @@
+#!/usr/bin/env python3
+"""Compare what vfiotrace reported in a tools/vmtest guest with what really
+happened there: IOMMU groups and buses from sysfs, functions from kallsyms,
+counts and errnos from the workload's own JSON (tests/vm/guest.sh prints all
+of it as "@@ TAG payload" lines).
+
+usage: check.py KERNEL normal|eperm OUTPUT_FILE
+Prints one PASS/FAIL line per assertion, then "N passed, N failed".
+"""
+import json
+import sys
+from collections import defaultdict
+
+# The function that drops the reference a device fd holds, on every kernel
+# tested (vfio.ko): the put hook must name it as the caller.
+FD_RELEASE = "vfio_device_fops_release"
+
+
+class Run:
+    def __init__(self, text):
+        self.sysfs = defaultdict(list)      # group -> [(device, bus)]
+        self.kallsyms = {}                  # function -> module
+        self.btf_vfio = False
+        self.scenarios = {}                 # name -> dict(workload, trace, kprobe, exit, stderr)
+        self.errors = []
+        cur = None
+        for line in text.splitlines():
+            if not line.startswith("@@ "):
+                continue
+            tag, _, rest = line[3:].partition(" ")
+            if tag == "sysfs":
+                g, dev, bus = rest.split()
+                self.sysfs[int(g)].append((dev, bus))
+            elif tag == "kallsyms":
+                fn, mod = rest.split()
+                self.kallsyms[fn] = mod
+            elif tag == "btf":
+                self.btf_vfio = rest.endswith("yes")
+            elif tag == "error":
+                self.errors.append(rest)
+            elif tag == "begin":
+                cur = self.scenarios[rest] = defaultdict(list)
+            elif tag == "end":
+                cur = None
+            elif cur is not None and tag in ("workload", "trace", "kprobe", "stderr"):
+                cur[tag].append(rest)
+            elif cur is not None and tag == "exit":
+                cur["exit"] = int(rest)
+
+
+class Checker:
+    def __init__(self, kernel):
+        self.kernel = kernel
+        self.passed = self.failed = 0
+
+    def ok(self, cond, what, detail=""):
+        if cond:
+            self.passed += 1
+            print(f"PASS {self.kernel} {what}")
+        else:
+            self.failed += 1
+            print(f"FAIL {self.kernel} {what}" + (f": {detail}" if detail else ""))
+        return cond
+
+    def eq(self, got, want, what):
+        return self.ok(got == want, what, f"got {got!r}, want {want!r}")
+
+
+def jlines(lines):
+    out = []
+    for l in lines:
+        l = l[len("other "):] if l.startswith("other ") else l
+        try:
+            out.append(json.loads(l))
+        except ValueError:
+            pass
+    return out
+
+
+def scenario(c, run, name):
+    s = run.scenarios.get(name)
+    if not c.ok(s is not None, f"{name}: scenario ran", "; ".join(run.errors)):
+        return None
+    c.eq(s.get("exit"), 0, f"{name}: vfiotrace exit status")
+    c.eq(s["stderr"], [], f"{name}: nothing on stderr besides the Tracing line")
+    return s
+
+
+def summary_of(c, s, name):
+    sums = [d for d in jlines(s["trace"]) if d.get("type") == "summary"]
+    if not c.eq(len(sums), 1, f"{name}: one final summary line"):
+        return None
+    return sums[0]
+
+
+def fd_release_puts(groups, device):
+    """Puts whose caller is the fd release, for device (None: any device)."""
+    n = 0
+    for g in groups:
+        for r in g["device_refs"]:
+            if r["caller"] == FD_RELEASE and (device is None or r["device"] == device):
+                n += r["puts"]
+    return n
+
+
+def check_group(c, run, name, g, w):
+    gid = w["group"]
+    c.eq(g["attach_ok"], w["attach_ok"], f"{name}: group {gid} attach_ok")
+    c.eq(g["attach_fail"], w["attach_fail"], f"{name}: group {gid} attach_fail")
+    c.eq(g["errors"], w["errors"], f"{name}: group {gid} errors")
+    c.eq(sorted(g["buses"]), sorted({b for _, b in run.sysfs[gid]}), f"{name}: group {gid} buses (sysfs)")
+    c.eq(sorted(g["devices"]), sorted(d for d, _ in run.sysfs[gid]), f"{name}: group {gid} devices (sysfs)")
+    # one group per fresh container: every attach allocates one domain
+    c.eq(g["domain_allocs"], w["attaches"], f"{name}: group {gid} domain_allocs")
+    c.eq(g["attach_latency_ns"]["count"], w["attaches"], f"{name}: group {gid} attach latency samples")
+    c.ok(g["attach_latency_ns"]["p50"] > 0 or not w["attaches"], f"{name}: group {gid} attach p50 > 0")
+
+
+def check_puts(c, run, name, groups, unattributed, w):
+    closes = w["device_closes"]
+    if run.btf_vfio:
+        for dev, n in closes.items():
+            c.eq(fd_release_puts(groups, dev), n, f"{name}: puts of {dev} by {FD_RELEASE}")
+    else:
+        # no module BTF (5.10): the device is unreadable, puts are unattributed
+        c.eq(fd_release_puts([unattributed], None), sum(closes.values()),
+             f"{name}: puts by {FD_RELEASE} (device unreadable without vfio BTF)")
+
+
+def check_stat(c, run, name):
+    s = scenario(c, run, name)
+    if not s:
+        return
+    sm = summary_of(c, s, name)
+    if not sm:
+        return
+    work = jlines(s["workload"])
+    c.ok(len(work) >= 1, f"{name}: workload ran")
+    by_group = {g["group"]: g for g in sm["groups"]}
+    c.eq(sorted(by_group), sorted(w["group"] for w in work), f"{name}: groups reported")
+    c.eq(sm["drops"], 0, f"{name}: no drops")
+    c.eq(sm["refcount_available"], run.btf_vfio, f"{name}: refcount_available iff vfio has BTF")
+    for w in work:
+        g = by_group.get(w["group"])
+        if c.ok(g is not None, f"{name}: group {w['group']} in summary"):
+            check_group(c, run, name, g, w)
+        if w["attach_ok"]:
+            check_puts(c, run, name, [g] if g else [], sm["unattributed"], w)
+
+
+def check_probes(c, run):
+    s = run.scenarios.get("probes")
+    if not c.ok(s is not None, "probes: ran"):
+        return
+    for tag, forced in (("trace", False), ("kprobe", True)):
+        p = jlines(s[tag])
+        if not c.eq(len(p), 1, f"probes {tag}: one JSON line"):
+            continue
+        hooks = p[0]["hooks"]
+        resolved = {h["function"]: h for h in hooks if h["function"]}
+        want = {"vfio_iommu_type1_attach_group"}
+        want |= {f for f in ("vfio_device_put_registration",) if f in run.kallsyms} or \
+            {"vfio_device_put"}
+        want |= {f for f in ("iommu_domain_alloc", "iommu_paging_domain_alloc",
+                             "iommu_paging_domain_alloc_flags") if f in run.kallsyms}
+        # 6.13+: iommu_paging_domain_alloc is an inline wrapper; if kallsyms has
+        # both paging names, the _flags one is the real function
+        if "iommu_paging_domain_alloc_flags" in want:
+            want.discard("iommu_paging_domain_alloc")
+        c.eq(set(resolved), want, f"probes {tag}: resolved functions match kallsyms")
+        for fn, h in resolved.items():
+            c.eq(h["module"], run.kallsyms.get(fn), f"probes {tag}: module of {fn}")
+            if forced:
+                c.eq(h["style"], "kprobe", f"probes {tag}: {fn} style under --mode kprobe")
+            else:
+                c.ok(h["style"] in ("fentry", "kprobe"), f"probes {tag}: {fn} has a style")
+        put = [h for h in hooks if h["hook"] == "device_put"][0]
+        c.eq(put["refcount_available"], run.btf_vfio, f"probes {tag}: refcount_available iff vfio BTF")
+
+
+def check_snoop(c, run, name, want_ret, want_errno):
+    s = scenario(c, run, name)
+    if not s:
+        return
+    ev = jlines(s["trace"])
+    (w,) = jlines(s["workload"])
+    gid = w["group"]
+    att = [e for e in ev if e["event"] == "attach"]
+    c.eq(len(att), w["attaches"], f"{name}: one attach line per attach")
+    c.eq({e["group"] for e in att}, {gid}, f"{name}: attach lines name group {gid}")
+    c.eq({e["ret"] for e in att}, {want_ret}, f"{name}: attach ret")
+    c.eq({e.get("errno") for e in att}, {want_errno}, f"{name}: attach errno")
+    c.eq({e["pid"] for e in att}, {w["pid"]}, f"{name}: attach pid is the workload's")
+    c.eq({e["comm"] for e in att}, {"vfio-workload"}, f"{name}: attach comm")
+    c.ok(all(e["latency_ns"] > 0 for e in att), f"{name}: attach latency > 0")
+    al = [e for e in ev if e["event"] == "domain_alloc" and e["group"] == gid]
+    c.eq(len(al), w["attaches"], f"{name}: one domain_alloc per attach, related to group {gid}")
+    c.eq({e["bus"] for e in al}, {b for _, b in run.sysfs[gid]}, f"{name}: domain_alloc bus (sysfs)")
+    if want_ret == 0:
+        c.eq({e["result"] for e in al}, {"ok"}, f"{name}: domain_alloc result")
+        puts = [e for e in ev if e["event"] == "device_put" and e["caller"] == FD_RELEASE]
+        c.eq(len(puts), w["device_fds_closed"], f"{name}: device_put lines by {FD_RELEASE}")
+        if run.btf_vfio:
+            c.eq({e["device"] for e in puts}, set(w["devices"]) & set(w["device_closes"]),
+                 f"{name}: device_put devices")
+            c.eq({e["refcount"] for e in puts}, {2}, f"{name}: refcount before the put (registration + fd)")
+
+
+def check_eperm_stat(c, run):
+    name = "eperm_stat"
+    s = scenario(c, run, name)
+    if not s:
+        return
+    sm = summary_of(c, s, name)
+    if not sm:
+        return
+    by_group = {g["group"]: g for g in sm["groups"]}
+    for w in jlines(s["workload"]):
+        c.eq(w["errors"], {"EPERM": w["attaches"]}, f"{name}: workload saw EPERM (ground truth)")
+        g = by_group.get(w["group"])
+        if not c.ok(g is not None, f"{name}: group {w['group']} reported"):
+            continue
+        c.eq(g["attach_ok"], 0, f"{name}: group {w['group']} attach_ok")
+        c.eq(g["attach_fail"], w["attach_fail"], f"{name}: group {w['group']} attach_fail")
+        c.eq(g["errors"], w["errors"], f"{name}: group {w['group']} errors")
+        c.eq(g["last_error"], "EPERM", f"{name}: group {w['group']} last_error")
+        c.ok(any("remapping" in d["cause"] for d in g["diagnosis"]), f"{name}: diagnosis names interrupt remapping")
+
+
+def check_filtered(c, run):
+    name = "group_filter"
+    s = scenario(c, run, name)
+    if s and (sm := summary_of(c, s, name)):
+        first = min(run.sysfs)
+        c.eq([g["group"] for g in sm["groups"]], [first], f"{name}: only group {first}")
+        w = [w for w in jlines(s["workload"]) if w["group"] == first][0]
+        c.eq(sm["groups"][0]["attach_ok"], w["attach_ok"], f"{name}: attach_ok")
+    name = "pid_filter"
+    s = scenario(c, run, name)
+    if s and (sm := summary_of(c, s, name)):
+        (w,) = jlines(s["workload"])
+        c.eq([(g["group"], g["attach_ok"]) for g in sm["groups"]], [(w["group"], w["attach_ok"])],
+             f"{name}: only the attaches of pid {w['pid']}")
+
+
+def check_hist(c, run):
+    name = "hist"
+    s = scenario(c, run, name)
+    if not s:
+        return
+    hs = [d for d in jlines(s["trace"]) if d.get("type") == "hist"]
+    if not c.eq(len(hs), 1, f"{name}: one hist line"):
+        return
+    (w,) = jlines(s["workload"])
+    g = {x["group"]: x for x in hs[0]["groups"]}.get(w["group"])
+    if not c.ok(g is not None, f"{name}: group {w['group']} present"):
+        return
+    for k in ("attach", "domain_alloc"):
+        c.eq(g[k]["latency_ns"]["count"], w["attaches"], f"{name}: {k} samples")
+        c.eq(sum(b["count"] for b in g[k]["log2_buckets"]), w["attaches"], f"{name}: {k} bucket total")
+
+
+def check_hold(c, run):
+    name = "hold"
+    s = scenario(c, run, name)
+    if not s:
+        return
+    refs = [d for d in jlines(s["trace"]) if d.get("type") == "refs"]
+    if not c.eq(len(refs), 1, f"{name}: one refs line"):
+        return
+    (w,) = jlines(s["workload"])
+    rows = [r for g in refs[0]["groups"] for r in g["device_refs"] if r["caller"] == FD_RELEASE]
+    c.eq(sum(r["puts"] for r in rows), w["device_fds_closed"], f"{name}: puts after the held fd closed")
+    if run.btf_vfio:
+        c.eq({r["last_refcount"] for r in rows}, {2}, f"{name}: refcount before the put")
+    else:
+        c.eq({r["last_refcount"] for r in rows}, {None}, f"{name}: refcount reported unavailable, not guessed")
+
+
+def main():
+    kernel, mode, path = sys.argv[1:4]
+    run = Run(open(path, errors="replace").read())
+    c = Checker(kernel)
+    c.ok(bool(run.sysfs), "guest has VFIO groups", "; ".join(run.errors))
+    check_probes(c, run)
+    if mode == "eperm":
+        check_eperm_stat(c, run)
+        check_snoop(c, run, "eperm_snoop", -1, "EPERM")
+    else:
+        check_stat(c, run, "stat")
+        check_stat(c, run, "stat_kprobe")
+        check_snoop(c, run, "snoop", 0, None)
+        check_filtered(c, run)
+        check_hist(c, run)
+        check_hold(c, run)
+    print(f"{kernel} {mode}: {c.passed} passed, {c.failed} failed")
+    return 1 if c.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
