@@ -77,7 +77,7 @@ void hist_print_log2(FILE *f, const unsigned long long *slots, const char *unit)
 		fprintf(f, "     (no samples)\n");
 		return;
 	}
-	fprintf(f, "%24s : count    distribution\n", unit);
+	fprintf(f, "%16s%-9s : count    distribution\n", unit, "");
 	for (i = first; i <= last; i++) {
 		unsigned long long low = i ? 1ULL << i : 0, high = (1ULL << (i + 1)) - 1;
 		int stars = (int)(b[i] * width / max), k;
