@@ -4,7 +4,7 @@ happened there: IOMMU groups and buses from sysfs, functions from kallsyms,
 counts and errnos from the workload's own JSON (tests/vm/guest.sh prints all
 of it as "@@ TAG payload" lines).
 
-usage: check.py KERNEL normal|eperm OUTPUT_FILE
+usage: check.py KERNEL normal|eperm|qemu OUTPUT_FILE
 Prints one PASS/FAIL line per assertion, then "N passed, N failed".
 """
 import json
@@ -278,13 +278,40 @@ def check_hold(c, run):
         c.eq({r["last_refcount"] for r in rows}, {None}, f"{name}: refcount reported unavailable, not guessed")
 
 
+def check_qemu(c, run):
+    name = "qemu"
+    s = scenario(c, run, name)
+    if not s:
+        return
+    sm = summary_of(c, s, name)
+    (q,) = jlines(s["workload"])
+    # timeout's SIGTERM ends QEMU cleanly (exit 124 from timeout): it really ran
+    c.eq(q["exit"], 124, f"{name}: QEMU ran until terminated")
+    if not sm:
+        return
+    gid = q["group"]
+    c.eq([g["group"] for g in sm["groups"]], [gid], f"{name}: only the assigned group")
+    g = sm["groups"][0]
+    # one container, one group: QEMU's VFIO_SET_IOMMU attaches once
+    c.eq((g["attach_ok"], g["attach_fail"]), (1, 0), f"{name}: one successful attach")
+    c.eq(g["domain_allocs"], 1, f"{name}: one domain allocation")
+    c.eq(sorted(g["buses"]), sorted({b for _, b in run.sysfs[gid]}), f"{name}: buses (sysfs)")
+    c.eq(sorted(g["devices"]), sorted(d for d, _ in run.sysfs[gid]), f"{name}: devices (sysfs)")
+    if run.btf_vfio:
+        c.eq(fd_release_puts(sm["groups"], q["device"]), 1, f"{name}: QEMU's device fd put at exit")
+    else:
+        c.eq(fd_release_puts([sm["unattributed"]], None), 1, f"{name}: QEMU's device fd put at exit")
+
+
 def main():
     kernel, mode, path = sys.argv[1:4]
     run = Run(open(path, errors="replace").read())
     c = Checker(kernel)
     c.ok(bool(run.sysfs), "guest has VFIO groups", "; ".join(run.errors))
     check_probes(c, run)
-    if mode == "eperm":
+    if mode == "qemu":
+        check_qemu(c, run)
+    elif mode == "eperm":
         check_eperm_stat(c, run)
         check_snoop(c, run, "eperm_snoop", -1, "EPERM")
     else:

@@ -3,7 +3,7 @@
 # and prints, per scenario, the ground truth (sysfs, the workload's own JSON)
 # and what vfiotrace reported, as tagged lines "@@ TAG payload" that
 # tests/vm/check.py compares on the host. Every wait here is bounded.
-# usage: guest.sh normal|eperm
+# usage: guest.sh normal|eperm|qemu (qemu needs a --hostroot guest)
 
 set -u
 mode=${1:-normal}
@@ -70,6 +70,18 @@ echo "@@ begin probes"
 vfiotrace probes -j | tag trace
 vfiotrace probes -j --mode kprobe | tag kprobe
 echo "@@ end probes"
+
+if [ "$mode" = qemu ]; then
+	# a VFIO client that is not ours: QEMU assigns the first device of the
+	# first group (-S: devices are realized, so the container is set up,
+	# but no guest code runs), then is terminated
+	dev=$(ls /sys/kernel/iommu_groups/$first/devices | head -1)
+	qemu_run="timeout -s TERM 25 qemu-system-x86_64 -M q35 -m 64 -nodefaults -display none \
+		-monitor none -serial none -S -device vfio-pci,host=$dev; \
+		echo '{\"client\":\"qemu\",\"group\":$first,\"device\":\"$dev\",\"exit\":'\$?'}'"
+	run_traced qemu "$qemu_run" stat -j
+	exit 0
+fi
 
 if [ "$mode" = eperm ]; then
 	run_traced eperm_stat "vfio-workload -n 2" stat -j
