@@ -87,9 +87,10 @@ static int configure(struct tracer *t)
 			if (!(p = prog(t, names[k])))
 				continue;
 			bpf_program__set_autoload(p, true);
+			/* fails without the privilege to read module BTF: load() reports */
 			if (r->style == STYLE_FENTRY &&
 			    bpf_program__set_attach_target(p, 0, r->func)) {
-				err("cannot target %s with fentry: %s", r->func, strerror(errno));
+				dbg("cannot target %s with fentry: %s", r->func, strerror(errno));
 				return -1;
 			}
 		}
@@ -110,9 +111,7 @@ static int open_and_load(struct tracer *t)
 	t->skel->rodata->target_group = t->opt.group;
 	t->skel->rodata->target_tgid = (__u32)t->opt.pid;
 	t->skel->rodata->emit_events = t->opt.cmd == CMD_SNOOP;
-	if (configure(t))
-		return -1;
-	e = vfiotrace_bpf__load(t->skel);
+	e = configure(t) ? -1 : vfiotrace_bpf__load(t->skel);
 	if (!e)
 		return 0;
 	e = errno;

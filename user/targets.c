@@ -50,7 +50,7 @@ const struct target targets[NR_HOOKS] = {
 		 * rare, so the kprobe's cost does not matter.
 		 */
 		.styles = { STYLE_KPROBE, STYLE_FENTRY },
-		.style_reason = "kprobe: stack traces show the caller (fentry's stop at the trampoline)",
+		.style_reason = "preferred: its stacks reach the caller (fentry stacks stop at the BPF trampoline)",
 	},
 };
 

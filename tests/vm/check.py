@@ -244,6 +244,15 @@ def check_filtered(c, run):
              f"{name}: only the attaches of pid {w['pid']}")
 
 
+def check_unprivileged(c, run):
+    s = run.scenarios.get("unprivileged")
+    if not c.ok(s is not None, "unprivileged: ran"):
+        return
+    c.eq(s.get("exit"), 1, "unprivileged: exit status")
+    c.ok(len(s["stderr"]) == 1 and "run as root" in s["stderr"][0], "unprivileged: one line saying to run as root",
+         repr(s["stderr"]))
+
+
 def check_hist(c, run):
     name = "hist"
     s = scenario(c, run, name)
@@ -315,6 +324,7 @@ def main():
         check_eperm_stat(c, run)
         check_snoop(c, run, "eperm_snoop", -1, "EPERM")
     else:
+        check_unprivileged(c, run)
         check_stat(c, run, "stat")
         check_stat(c, run, "stat_kprobe")
         check_snoop(c, run, "snoop", 0, None)

@@ -89,6 +89,14 @@ if [ "$mode" = eperm ]; then
 	exit 0
 fi
 
+# without root: must refuse with one line that says so
+echo "@@ begin unprivileged"
+grep -q '^nobody:' /etc/passwd 2>/dev/null || echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>/etc/passwd
+su -s /bin/sh nobody -c "vfiotrace stat -d 1" >$out/unpriv.out 2>$out/unpriv.err
+echo "@@ exit $?"
+tag stderr <$out/unpriv.err
+echo "@@ end unprivileged"
+
 run_traced stat "vfio-workload -n 3" stat -j
 run_traced stat_kprobe "vfio-workload -n 2" stat -j --mode kprobe
 run_traced snoop "vfio-workload -n 2 -g $first" snoop -j
