@@ -228,19 +228,30 @@ static __always_inline int attach_enter(struct iommu_group *grp)
 	return 0;
 }
 
-static __always_inline int attach_exit(void *ctx, int ret)
+/* Moves this task's entry out of an in-flight map; false if there was none. */
+static __always_inline bool take_inflight(void *map, struct inflight *out, __u64 *latency)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct inflight *in = bpf_map_lookup_elem(&inflight_attach, &tid);
+	struct inflight *in = bpf_map_lookup_elem(map, &tid);
+
+	if (!in)
+		return false;
+	*out = *in;
+	*latency = bpf_ktime_get_ns() - in->ts;
+	bpf_map_delete_elem(map, &tid);
+	return true;
+}
+
+static __always_inline int attach_exit(void *ctx, int ret)
+{
 	struct group_stats *s;
+	struct inflight in;
 	__u64 lat;
 	int group;
 
-	if (!in)
+	if (!take_inflight(&inflight_attach, &in, &lat))
 		return 0;
-	lat = bpf_ktime_get_ns() - in->ts;
-	group = in->group;
-	bpf_map_delete_elem(&inflight_attach, &tid);
+	group = in.group;
 	s = stats_for(group);
 	if (!s)
 		return 0;
@@ -284,17 +295,15 @@ static __always_inline int alloc_enter(const struct bus_type *bus)
 /* ret: the struct iommu_domain pointer; NULL (<= 6.12) or ERR_PTR (6.11+) on failure. */
 static __always_inline int alloc_exit(void *ctx, unsigned long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct inflight *in = bpf_map_lookup_elem(&inflight_alloc, &tid);
 	struct group_stats *s;
 	long long code = 0;	/* 0 ok, -errno for ERR_PTR, 1 for NULL */
+	struct inflight in;
 	__u64 lat;
 	int group;
 
-	if (!in)
+	if (!take_inflight(&inflight_alloc, &in, &lat))
 		return 0;
-	lat = bpf_ktime_get_ns() - in->ts;
-	group = in->group;
+	group = in.group;
 	if (!ret)
 		code = 1;
 	else if (ret >= (unsigned long)-MAX_ERRNO)
@@ -303,7 +312,7 @@ static __always_inline int alloc_exit(void *ctx, unsigned long ret)
 		struct group_members *gi = bpf_map_lookup_elem(&group_members, &group);
 
 		if (gi)
-			bpf_probe_read_kernel(gi->alloc_bus, BUS_LEN, in->bus);
+			__builtin_memcpy(gi->alloc_bus, in.bus, BUS_LEN);
 	}
 	s = stats_for(group);
 	if (s) {
@@ -312,8 +321,7 @@ static __always_inline int alloc_exit(void *ctx, unsigned long ret)
 			__sync_fetch_and_add(&s->domain_alloc_fail, 1);
 		hist_add(s->alloc_hist, lat);
 	}
-	emit(ctx, EV_DOMAIN_ALLOC, group, code, lat, REFCOUNT_UNAVAILABLE, -1, in->bus);
-	bpf_map_delete_elem(&inflight_alloc, &tid);
+	emit(ctx, EV_DOMAIN_ALLOC, group, code, lat, REFCOUNT_UNAVAILABLE, -1, in.bus);
 	return 0;
 }
 

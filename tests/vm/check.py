@@ -86,9 +86,10 @@ def scenario(c, run, name):
     return s
 
 
-def summary_of(c, s, name):
-    sums = [d for d in jlines(s["trace"]) if d.get("type") == "summary"]
-    if not c.eq(len(sums), 1, f"{name}: one final summary line"):
+def summary_of(c, s, name, kind="summary"):
+    """The one line of type kind that vfiotrace printed at exit."""
+    sums = [d for d in jlines(s["trace"]) if d.get("type") == kind]
+    if not c.eq(len(sums), 1, f"{name}: one final {kind} line"):
         return None
     return sums[0]
 
@@ -258,11 +259,11 @@ def check_hist(c, run):
     s = scenario(c, run, name)
     if not s:
         return
-    hs = [d for d in jlines(s["trace"]) if d.get("type") == "hist"]
-    if not c.eq(len(hs), 1, f"{name}: one hist line"):
+    h = summary_of(c, s, name, "hist")
+    if not h:
         return
     (w,) = jlines(s["workload"])
-    g = {x["group"]: x for x in hs[0]["groups"]}.get(w["group"])
+    g = {x["group"]: x for x in h["groups"]}.get(w["group"])
     if not c.ok(g is not None, f"{name}: group {w['group']} present"):
         return
     for k in ("attach", "domain_alloc"):
@@ -275,11 +276,11 @@ def check_hold(c, run):
     s = scenario(c, run, name)
     if not s:
         return
-    refs = [d for d in jlines(s["trace"]) if d.get("type") == "refs"]
-    if not c.eq(len(refs), 1, f"{name}: one refs line"):
+    refs = summary_of(c, s, name, "refs")
+    if not refs:
         return
     (w,) = jlines(s["workload"])
-    rows = [r for g in refs[0]["groups"] for r in g["device_refs"] if r["caller"] == FD_RELEASE]
+    rows = [r for g in refs["groups"] for r in g["device_refs"] if r["caller"] == FD_RELEASE]
     c.eq(sum(r["puts"] for r in rows), w["device_fds_closed"], f"{name}: puts after the held fd closed")
     if run.btf_vfio:
         c.eq({r["last_refcount"] for r in rows}, {2}, f"{name}: refcount before the put")
