@@ -254,6 +254,28 @@ def check_unprivileged(c, run):
          repr(s["stderr"]))
 
 
+def check_self_terminating(c, run):
+    """-d and INTERVAL COUNT end vfiotrace by themselves, with the right summaries."""
+    for name, nsum in (("duration", 1), ("interval", 3)):
+        s = scenario(c, run, name)
+        if not s:
+            continue
+        sums = [d for d in jlines(s["trace"]) if d.get("type") == "summary"]
+        c.eq(len(sums), nsum, f"{name}: summary lines")
+        (w,) = jlines(s["workload"])
+        counts = [{g["group"]: g["attach_ok"] for g in d["groups"]}.get(w["group"], 0) for d in sums]
+        c.eq(counts[-1:], [w["attach_ok"]], f"{name}: last summary counts the attach")
+        c.eq(counts, sorted(counts), f"{name}: summaries are cumulative")
+    s = scenario(c, run, "text")
+    if s:
+        (w,) = jlines(s["workload"])
+        c.ok(s["trace"] and s["trace"][0].split()[:3] == ["GROUP", "BUSES", "ATTACH_OK"], "text: header row")
+        rows = [l.split() for l in s["trace"][1:] if l.split() and l.split()[0] == str(w["group"])]
+        want_bus = ",".join(sorted({b for _, b in run.sysfs[w["group"]]}))
+        c.ok(len(rows) == 1 and rows[0][1] == want_bus and rows[0][2] == str(w["attach_ok"]),
+             f"text: row for group {w['group']} with bus and attach count", repr(rows))
+
+
 def check_hist(c, run):
     name = "hist"
     s = scenario(c, run, name)
@@ -331,6 +353,7 @@ def main():
         check_snoop(c, run, "snoop", 0, None)
         check_filtered(c, run)
         check_hist(c, run)
+        check_self_terminating(c, run)
         check_hold(c, run)
     print(f"{kernel} {mode}: {c.passed} passed, {c.failed} failed")
     return 1 if c.failed else 0

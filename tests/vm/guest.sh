@@ -107,5 +107,23 @@ run_traced hist "vfio-workload -n 2 -g $first" hist -j
 sh -c "i=0; while [ ! -e $out/go ] && [ \$i -lt 600 ]; do i=\$((i+1)); sleep 0.1; done; exec vfio-workload -n 1 -g $first" >$out/pid.workload &
 wpid=$!
 run_traced pid_filter "vfio-workload -n 2 -g $first >/dev/null; touch $out/go; i=0; while kill -0 $wpid 2>/dev/null && [ \$i -lt 300 ]; do i=\$((i+1)); sleep 0.1; done; cat $out/pid.workload" stat -j -p $wpid
+# self-terminating runs: -d, and INTERVAL COUNT (cumulative summaries)
+for spec in "duration:stat -j -d 3" "interval:stat -j 2 3" "text:stat -d 3"; do
+	name=${spec%%:*}
+	vfiotrace ${spec#*:} >$out/$name.out 2>$out/$name.err &
+	pid=$!
+	wait_tracing $out/$name.err || continue
+	echo "@@ begin $name"
+	vfio-workload -n 1 -g $first | tag workload
+	i=0
+	while kill -0 $pid 2>/dev/null && [ $i -lt 300 ]; do i=$((i + 1)); sleep 0.1; done
+	kill -0 $pid 2>/dev/null && { echo "@@ error $name did not stop by itself"; kill -9 $pid; }
+	wait $pid
+	echo "@@ exit $?"
+	tag trace <$out/$name.out
+	grep -v '^Tracing' $out/$name.err | tag stderr
+	echo "@@ end $name"
+done
+
 # a held device fd: puts arrive only when the fd closes
 run_traced hold "vfio-workload -n 1 -s 2 -g $first" refs -j
