@@ -23,7 +23,7 @@ USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 BPF_HDRS  := $(wildcard bpf/*.h)
 
-.PHONY: all binaries deps check unit vmcheck demo clean
+.PHONY: all binaries deps check unit demo bench clean
 
 all binaries: $(BUILD)/vfiotrace $(BUILD)/vfio-workload
 
@@ -67,6 +67,10 @@ check: deps all $(BUILD)/tests/unit
 
 demo: deps all
 	tools/demo
+
+# Overhead against bpftrace and an empty-program floor (docs/benchmarks.md).
+bench: deps all
+	tools/bench
 
 clean:
 	rm -rf $(BUILD)

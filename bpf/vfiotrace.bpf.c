@@ -15,7 +15,6 @@
 #include "vfiotrace.h"
 #include "core_fixes.bpf.h"
 
-#define MAX_ENTRIES 1024
 #define MAX_ERRNO 4095
 #define GROUP_WALK_MAX 64	/* members counted per group; the first GROUP_MAX_DEVS are named */
 
@@ -24,7 +23,8 @@ const volatile int target_group = -1;
 const volatile __u32 target_tgid = 0;
 const volatile bool emit_events = false;
 
-__u64 ringbuf_drops = 0;
+__u64 ringbuf_drops = 0;	/* snoop events lost: ring buffer full */
+__u64 map_full = 0;		/* aggregate updates lost: a map was full */
 
 struct inflight {
 	__u64 ts;
@@ -127,7 +127,10 @@ static __always_inline struct group_stats *stats_for(int group)
 	if (s)
 		return s;
 	bpf_map_update_elem(&group_stats, &group, &zero_stats, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&group_stats, &group);
+	s = bpf_map_lookup_elem(&group_stats, &group);
+	if (!s)
+		__sync_fetch_and_add(&map_full, 1);
+	return s;
 }
 
 static __always_inline void read_dev_name(struct device *dev, char *buf)
@@ -207,7 +210,8 @@ static __always_inline void record_members(struct iommu_group *grp, int id)
 		pos = BPF_CORE_READ(pos, next);
 	}
 	gi->ndevs = i;
-	bpf_map_update_elem(&group_members, &id, gi, BPF_ANY);
+	if (bpf_map_update_elem(&group_members, &id, gi, BPF_ANY))
+		__sync_fetch_and_add(&map_full, 1);
 }
 
 static __always_inline int attach_enter(struct iommu_group *grp)
@@ -266,8 +270,8 @@ static __always_inline int attach_exit(void *ctx, int ret)
 		n = bpf_map_lookup_elem(&errors, &k);
 		if (n)
 			__sync_fetch_and_add(n, 1);
-		else
-			bpf_map_update_elem(&errors, &k, &one, BPF_NOEXIST);
+		else if (bpf_map_update_elem(&errors, &k, &one, BPF_NOEXIST))
+			__sync_fetch_and_add(&map_full, 1);
 	}
 	hist_add(s->attach_hist, lat);
 	emit(ctx, EV_ATTACH, group, ret, lat, REFCOUNT_UNAVAILABLE, -1, NULL);
@@ -366,6 +370,8 @@ static __always_inline int put_enter(void *ctx, void *vdev)
 	if (v) {
 		__sync_fetch_and_add(&v->count, 1);
 		v->last_refcount = refcount;
+	} else {
+		__sync_fetch_and_add(&map_full, 1);
 	}
 	s = stats_for(k.group);
 	if (s)

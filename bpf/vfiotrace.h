@@ -10,6 +10,7 @@
 #define COMM_LEN 16
 #define GROUP_MAX_DEVS 8	/* devices recorded per group (the rest are counted) */
 #define STACK_DEPTH 16
+#define MAX_ENTRIES 1024	/* groups, in-flight calls, stacks; device call sites: 4x */
 #define NO_GROUP (-1)		/* domain allocation outside any VFIO attach */
 #define REFCOUNT_UNAVAILABLE (-1LL)
 

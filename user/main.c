@@ -222,6 +222,7 @@ static void print_summary(struct tracer *t)
 	if (snapshot_collect(&s, &t->maps, &t->sym))
 		err("out of memory reading the maps; summary incomplete");
 	s.drops = t->skel->bss->ringbuf_drops;
+	s.map_full = t->skel->bss->map_full;
 	s.refcount_known = t->count_field != NULL;
 	if (t->opt.cmd == CMD_HIST)
 		render_hist(stdout, &s, t->opt.json);

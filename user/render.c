@@ -149,6 +149,7 @@ static void stat_json(FILE *f, const struct snapshot *s)
 	json_obj_end(&j);
 	json_bool(&j, "refcount_available", s->refcount_known);
 	json_uint(&j, "drops", s->drops);
+	json_uint(&j, "map_full", s->map_full);
 	json_obj_end(&j);
 }
 
@@ -212,6 +213,9 @@ static void stat_text(FILE *f, const struct snapshot *s)
 			other->st.device_puts == 1 ? "" : "s");
 	if (s->drops)
 		fprintf(f, "\nWARNING: %llu events dropped (ring buffer full)\n", s->drops);
+	if (s->map_full)
+		fprintf(f, "\nWARNING: %llu updates lost: a BPF map was full (more than %d groups "
+			"or %d device call sites)\n", s->map_full, MAX_ENTRIES, 4 * MAX_ENTRIES);
 }
 
 void render_stat(FILE *f, const struct snapshot *s, bool json)

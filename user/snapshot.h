@@ -31,6 +31,7 @@ struct snapshot {
 	struct put_row *puts;		/* sorted by group, device, caller */
 	int nputs;
 	unsigned long long drops;	/* snoop events lost: ring buffer full */
+	unsigned long long map_full;	/* aggregate updates lost: a BPF map was full */
 	bool refcount_known;		/* this kernel's BTF lets the put hook read refcounts */
 };
 
