@@ -9,7 +9,7 @@
 #define BUS_LEN 16
 #define COMM_LEN 16
 #define GROUP_MAX_DEVS 8	/* devices recorded per group (the rest are counted) */
-#define STACK_DEPTH 16
+#define STACK_DEPTH 8		/* frames kept per put: the caller and its callers; cost grows with depth */
 #define MAX_ENTRIES 1024	/* groups, in-flight calls, stacks; device call sites: 4x */
 #define NO_GROUP (-1)		/* domain allocation outside any VFIO attach */
 #define REFCOUNT_UNAVAILABLE (-1LL)

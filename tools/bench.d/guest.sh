@@ -2,7 +2,7 @@
 # Runs in a tools/vmtest --hostroot guest: times the same VFIO workload
 # untraced, under an empty-bodied bpftrace (the probe floor), under vfiotrace
 # (auto and --mode kprobe) and under a bpftrace script that collects what
-# `vfiotrace stat` does. Rounds interleave the configurations so that drift in
+# `vfiotrace stat` does; also the run time of each tracer's BPF programs. Rounds interleave the configurations so that drift in
 # the emulated machine hits all of them alike.
 # usage: guest.sh ATTACHES ROUNDS
 set -u
@@ -47,6 +47,15 @@ start() {
 	until grep -q "$ready" $out/bt.out 2>/dev/null || [ $i -gt 600 ]; do i=$((i + 1)); sleep 0.1; done
 	sleep 1	# bpftrace prints "Attaching" before the last probe is attached
 }
+# cost CONFIG ROUND: time the tracer's BPF programs ran (kernel.bpf_stats_enabled);
+# nothing else in the guest loads BPF, so every loaded program is the tracer's
+cost() {
+	[ -z "$tracer" ] && return
+	bpftool -j prog show | python3 -c "
+import json, sys
+progs = json.load(sys.stdin)
+print('@@ bpfcost $1 $2', sum(p.get('run_time_ns', 0) for p in progs), sum(p.get('run_cnt', 0) for p in progs))"
+}
 stop() {
 	[ -z "$tracer" ] && return
 	kill -INT $tracer; i=0
@@ -54,6 +63,7 @@ stop() {
 	wait $tracer
 }
 
+echo 1 >/proc/sys/kernel/bpf_stats_enabled
 echo "@@ kernel $(uname -r)"
 echo "@@ functions attach=$attach alloc=$allocs put=$put"
 for r in $(seq $rounds); do
@@ -62,6 +72,7 @@ for r in $(seq $rounds); do
 		t0=$(date +%s%N)
 		vfio-workload -n $n -g $group >/dev/null
 		t1=$(date +%s%N)
+		cost $c $r
 		stop
 		echo "@@ bench $c $r $(( (t1 - t0) / 1000 ))"
 	done
