@@ -17,7 +17,7 @@ LDLIBS   := -Wl,-Bstatic -lbpf -lelf -lz -lzstd
 # libelf from Debian bookworm pulls in zstd; -static links libbpf.a/libelf.a/libz.a.
 
 DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
-        qemu-system-x86 busybox-static cpio xz-utils zstd python3 jq
+        qemu-system-x86 busybox-static cpio xz-utils zstd python3
 
 USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
