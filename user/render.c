@@ -38,6 +38,14 @@ static int group_ndevs(const struct group_row *g)
 	return g->mem.ndevs < GROUP_MAX_DEVS ? (int)g->mem.ndevs : GROUP_MAX_DEVS;
 }
 
+/* Starts a top-level object {"type":TYPE,... on its own line. */
+static void json_line_begin(struct json *j, FILE *f, const char *type)
+{
+	json_init(j, f);
+	json_obj_begin(j, NULL);
+	json_str(j, "type", type);
+}
+
 static void json_latency(struct json *j, const char *key, const unsigned long long *h)
 {
 	json_obj_begin(j, key);
@@ -128,9 +136,7 @@ static void stat_json(FILE *f, const struct snapshot *s)
 	struct json j;
 	int i;
 
-	json_init(&j, f);
-	json_obj_begin(&j, NULL);
-	json_str(&j, "type", "summary");
+	json_line_begin(&j, f, "summary");
 	json_uint(&j, "time", (unsigned long long)time(NULL));
 	json_arr_begin(&j, "groups");
 	for (i = 0; i < s->ngroups; i++) {
@@ -233,9 +239,7 @@ void render_hist(FILE *f, const struct snapshot *s, bool json)
 	int i;
 
 	if (json) {
-		json_init(&j, f);
-		json_obj_begin(&j, NULL);
-		json_str(&j, "type", "hist");
+		json_line_begin(&j, f, "hist");
 		json_arr_begin(&j, "groups");
 	}
 	for (i = 0; i < s->ngroups; i++) {
@@ -296,9 +300,7 @@ void render_refs(FILE *f, const struct snapshot *s, bool json)
 	int i;
 
 	if (json) {
-		json_init(&j, f);
-		json_obj_begin(&j, NULL);
-		json_str(&j, "type", "refs");
+		json_line_begin(&j, f, "refs");
 		json_bool(&j, "refcount_available", s->refcount_known);
 		json_arr_begin(&j, "groups");
 		for (i = 0; i < s->ngroups; i++) {
@@ -424,9 +426,7 @@ void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count
 	int i;
 
 	if (json) {
-		json_init(&j, f);
-		json_obj_begin(&j, NULL);
-		json_str(&j, "type", "probes");
+		json_line_begin(&j, f, "probes");
 		json_arr_begin(&j, "hooks");
 	} else {
 		fprintf(f, "%-13s %-34s %-17s %-7s %s\n", "HOOK", "FUNCTION", "MODULE", "STYLE", "WHY / DEGRADED");

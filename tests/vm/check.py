@@ -94,6 +94,12 @@ def summary_of(c, s, name, kind="summary"):
     return sums[0]
 
 
+def final(c, run, name, kind="summary"):
+    """The scenario and the one final line of type kind it printed (None, None if absent)."""
+    s = scenario(c, run, name)
+    return (s, summary_of(c, s, name, kind)) if s else (None, None)
+
+
 def fd_release_puts(groups, device):
     """Puts whose caller is the fd release, for device (None: any device)."""
     n = 0
@@ -131,10 +137,7 @@ def check_puts(c, run, name, summary, work):
 
 
 def check_stat(c, run, name):
-    s = scenario(c, run, name)
-    if not s:
-        return
-    sm = summary_of(c, s, name)
+    s, sm = final(c, run, name)
     if not sm:
         return
     work = jlines(s["workload"])
@@ -210,10 +213,7 @@ def check_snoop(c, run, name, want_ret, want_errno):
 
 def check_eperm_stat(c, run):
     name = "eperm_stat"
-    s = scenario(c, run, name)
-    if not s:
-        return
-    sm = summary_of(c, s, name)
+    s, sm = final(c, run, name)
     if not sm:
         return
     by_group = {g["group"]: g for g in sm["groups"]}
@@ -278,10 +278,7 @@ def check_self_terminating(c, run):
 
 def check_hist(c, run):
     name = "hist"
-    s = scenario(c, run, name)
-    if not s:
-        return
-    h = summary_of(c, s, name, "hist")
+    s, h = final(c, run, name, "hist")
     if not h:
         return
     (w,) = jlines(s["workload"])
@@ -295,10 +292,7 @@ def check_hist(c, run):
 
 def check_hold(c, run):
     name = "hold"
-    s = scenario(c, run, name)
-    if not s:
-        return
-    refs = summary_of(c, s, name, "refs")
+    s, refs = final(c, run, name, "refs")
     if not refs:
         return
     (w,) = jlines(s["workload"])
