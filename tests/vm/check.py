@@ -344,6 +344,7 @@ def main():
         check_unprivileged(c, run)
         check_stat(c, run, "stat")
         check_stat(c, run, "stat_kprobe")
+        check_stat(c, run, "sigterm")
         check_snoop(c, run, "snoop", 0, None)
         check_filtered(c, run)
         check_hist(c, run)

@@ -22,9 +22,9 @@ wait_tracing() {
 	done
 }
 
-# stop PID: SIGINT, then wait at most 30 s for the final summary
+# stop PID: SIGINT (or $STOPSIG), then wait at most 30 s for the final summary
 stop() {
-	kill -INT "$1"
+	kill -${STOPSIG:-INT} "$1"
 	i=0
 	while kill -0 "$1" 2>/dev/null; do
 		i=$((i + 1))
@@ -100,6 +100,8 @@ echo "@@ end unprivileged"
 run_traced stat "vfio-workload -n 3" stat -j
 run_traced stat_kprobe "vfio-workload -n 2" stat -j --mode kprobe
 run_traced snoop "vfio-workload -n 2 -g $first" snoop -j
+STOPSIG=TERM run_traced sigterm "vfio-workload -n 1 -g $first" stat -j
+unset STOPSIG
 run_traced group_filter "vfio-workload -n 1" stat -j -g $first
 run_traced hist "vfio-workload -n 2 -g $first" hist -j
 # -p: a second workload waits for a go file, so its pid is known before it runs;
