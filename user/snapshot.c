@@ -21,20 +21,17 @@ static bool machinery(const char *name)
 	return false;
 }
 
-const char *stack_caller(int stacks_fd, int stack_id, const struct symbolizer *sym,
-			 char *buf, int len)
+const char *pick_caller(const unsigned long long *ips, int n, const struct symbolizer *sym,
+			char *buf, int len)
 {
-	unsigned long long ips[STACK_DEPTH] = {};
 	int i, k;
 
 	buf[0] = 0;
-	if (stack_id < 0 || bpf_map_lookup_elem(stacks_fd, &stack_id, ips))
-		return buf;
-	for (i = 0; i < STACK_DEPTH && ips[i]; i++) {
+	for (i = 0; i < n && ips[i]; i++) {
 		const struct ksym *s = kallsyms_at(sym->ks, ips[i], NULL);
 		bool skip;
 
-		dbg("stack %d frame %d: %llx %s [%s]", stack_id, i, ips[i], s ? s->name : "?",
+		dbg("frame %d: %llx %s [%s]", i, ips[i], s ? s->name : "?",
 		    s && s->module ? s->module : "");
 		if (!s)
 			continue;
@@ -43,10 +40,21 @@ const char *stack_caller(int stacks_fd, int stack_id, const struct symbolizer *s
 			skip |= !strcmp(s->name, sym->hooked[k]);
 		if (!skip) {
 			snprintf(buf, len, "%s", s->name);
-			return buf;
+			break;
 		}
 	}
 	return buf;
+}
+
+const char *stack_caller(int stacks_fd, int stack_id, const struct symbolizer *sym,
+			 char *buf, int len)
+{
+	unsigned long long ips[STACK_DEPTH] = {};
+
+	buf[0] = 0;
+	if (stack_id < 0 || bpf_map_lookup_elem(stacks_fd, &stack_id, ips))
+		return buf;
+	return pick_caller(ips, STACK_DEPTH, sym, buf, len);
 }
 
 struct group_row *snapshot_group(struct snapshot *s, int group)

@@ -46,7 +46,10 @@ struct symbolizer {
 
 int snapshot_collect(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym);
 void snapshot_free(struct snapshot *s);
-/* First caller frame of a stack that is not BPF/ftrace machinery or the hooked function. */
+/* First frame of ips[0..n) that is not BPF/ftrace machinery or the hooked function. */
+const char *pick_caller(const unsigned long long *ips, int n, const struct symbolizer *sym,
+			char *buf, int len);
+/* pick_caller on the stack stack_id of the stacks map; "" when it is gone. */
 const char *stack_caller(int stacks_fd, int stack_id, const struct symbolizer *sym,
 			 char *buf, int len);
 struct group_row *snapshot_group(struct snapshot *s, int group);

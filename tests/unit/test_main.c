@@ -13,6 +13,8 @@
 #include "json.h"
 #include "kallsyms.h"
 #include "options.h"
+#include "render.h"
+#include "snapshot.h"
 #include "targets.h"
 
 int verbose;
@@ -259,6 +261,79 @@ static void test_kallsyms_at(void)
 	kallsyms_free(&ks);
 }
 
+static void test_pick_caller(void)
+{
+	struct kallsyms ks;
+	struct symbolizer sym;
+	char path[256], buf[CALLER_LEN];
+	/* kprobe: the hooked function, then its caller */
+	unsigned long long kprobe[] = { 0xffffffffc0301001ULL, 0xffffffffc0302010ULL, 0 };
+	/* fentry: a trampoline (no symbol) only */
+	unsigned long long fentry[] = { 0xffffffffc0257c11ULL, 0 };
+
+	snprintf(path, sizeof(path), "%s/5.10.kallsyms", fixtures);
+	kallsyms_load(&ks, path);
+	sym = (struct symbolizer){ .ks = &ks, .hooked = { "vfio_device_put" } };
+	CHECK(!strcmp(pick_caller(kprobe, 3, &sym, buf, sizeof(buf)), "vfio_device_fops_release"),
+	      "kprobe stack caller '%s'", buf);
+	CHECK(!strcmp(pick_caller(fentry, 2, &sym, buf, sizeof(buf)), ""), "trampoline-only stack '%s'", buf);
+	kallsyms_free(&ks);
+}
+
+static char *render_of(const struct snapshot *s, void (*fn)(FILE *, const struct snapshot *, bool))
+{
+	static char buf[8192];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	fn(f, s, true);
+	fclose(f);
+	return buf;
+}
+
+static void test_render_stat(void)
+{
+	struct group_row g[2] = {};
+	struct put_row p = {};
+	struct snapshot s = { .groups = g, .ngroups = 2, .puts = &p, .nputs = 1, .refcount_known = true };
+	const char *buses[4];
+	char *out;
+
+	g[0].group = NO_GROUP;
+	g[0].st.domain_allocs = 2;
+	g[1].group = 12;
+	g[1].has_mem = true;
+	g[1].mem.ndevs = 2;
+	strcpy(g[1].mem.devs[0], "0000:00:03.0");
+	strcpy(g[1].mem.devs[1], "0000:00:04.0");
+	strcpy(g[1].mem.buses[0], "pci");
+	strcpy(g[1].mem.buses[1], "pci");
+	strcpy(g[1].mem.alloc_bus, "pci");
+	g[1].st.attach_ok = 1;
+	g[1].st.attach_fail = 2;
+	g[1].st.last_ret = -1;
+	g[1].nerrs = 1;
+	g[1].errs[0].err = 1;
+	g[1].errs[0].n = 2;
+	p.key.group = 12;
+	strcpy(p.key.dev, "0000:00:03.0");
+	strcpy(p.caller, "vfio_device_fops_release");
+	p.val.count = 1;
+	p.val.last_refcount = REFCOUNT_UNAVAILABLE;
+
+	CHECK(group_buses(&g[1], buses, 4) == 1 && !strcmp(buses[0], "pci"), "buses deduplicated");
+	out = render_of(&s, render_stat);
+	CHECK(!strncmp(out, "{\"type\":\"summary\",", strlen("{\"type\":\"summary\",")), "%s", out);
+	CHECK(strstr(out, "\"groups\":[{\"group\":12,\"buses\":[\"pci\"],"
+		      "\"devices\":[\"0000:00:03.0\",\"0000:00:04.0\"],\"member_count\":2,"
+		      "\"attach_ok\":1,\"attach_fail\":2,\"errors\":{\"EPERM\":2},"
+		      "\"last_error\":\"EPERM\""), "group 12: %s", out);
+	CHECK(strstr(out, "\"device_refs\":[{\"group\":12,\"device\":\"0000:00:03.0\","
+		      "\"caller\":\"vfio_device_fops_release\",\"puts\":1,\"last_refcount\":null}]"),
+	      "refs: %s", out);
+	CHECK(strstr(out, "\"unattributed\":{\"domain_allocs\":2,"), "unattributed: %s", out);
+	CHECK(strchr(out, '\n') == out + strlen(out) - 1, "one line");
+}
+
 static void test_errnames(void)
 {
 	CHECK(!strcmp(errno_name(1), "EPERM") && strstr(attach_cause(1), "remapping"), "EPERM");
@@ -276,6 +351,8 @@ int main(int argc, char **argv)
 	test_targets();
 	test_kallsyms_at();
 	test_errnames();
+	test_pick_caller();
+	test_render_stat();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
