@@ -12,7 +12,9 @@ VERSION  := 0.1.0
 CFLAGS   ?= -O2 -g
 USER_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -std=gnu11 -I$(BUILD) -Ibpf -Iuser \
                -DVFIOTRACE_VERSION='"$(VERSION)"'
-BPF_CFLAGS  := -target bpf -g -O2 -Wall -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf
+# <linux/bpf.h> includes <asm/types.h>, which Debian keeps under the multiarch triplet
+BPF_CFLAGS  := -target bpf -g -O2 -Wall -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
+               -idirafter /usr/include/$(shell $(CC) -dumpmachine)
 LDLIBS   := -Wl,-Bstatic -lbpf -lelf -lz -lzstd
 # libelf from Debian bookworm pulls in zstd; -static links libbpf.a/libelf.a/libz.a.
 
