@@ -94,7 +94,10 @@ struct {
 	__type(value, struct group_members);
 } info_scratch SEC(".maps");
 
+/* Zeroed values that lookup_or_init() inserts (the largest is too big for the stack). */
 static const struct group_stats zero_stats;
+static const struct put_val zero_put;
+static const __u64 zero_count;
 
 #ifndef barrier_var
 #define barrier_var(var) asm volatile("" : "+r"(var))
@@ -120,17 +123,23 @@ static __always_inline bool group_selected(int group)
 	return target_group < 0 || group == target_group;
 }
 
+/* The value under key, inserted as zero first if absent; NULL (counted) when the map is full. */
+static __always_inline void *lookup_or_init(void *map, const void *key, const void *zero)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		return v;
+	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(map, key);
+	if (!v)
+		__sync_fetch_and_add(&map_full, 1);
+	return v;
+}
+
 static __always_inline struct group_stats *stats_for(int group)
 {
-	struct group_stats *s = bpf_map_lookup_elem(&group_stats, &group);
-
-	if (s)
-		return s;
-	bpf_map_update_elem(&group_stats, &group, &zero_stats, BPF_NOEXIST);
-	s = bpf_map_lookup_elem(&group_stats, &group);
-	if (!s)
-		__sync_fetch_and_add(&map_full, 1);
-	return s;
+	return lookup_or_init(&group_stats, &group, &zero_stats);
 }
 
 static __always_inline void read_dev_name(struct device *dev, char *buf)
@@ -263,15 +272,12 @@ static __always_inline int attach_exit(void *ctx, int ret)
 		__sync_fetch_and_add(&s->attach_ok, 1);
 	} else {
 		struct err_key k = { .group = group, .err = -ret };
-		__u64 one = 1, *n;
+		__u64 *n = lookup_or_init(&errors, &k, &zero_count);
 
 		__sync_fetch_and_add(&s->attach_fail, 1);
 		s->last_ret = ret;
-		n = bpf_map_lookup_elem(&errors, &k);
 		if (n)
 			__sync_fetch_and_add(n, 1);
-		else if (bpf_map_update_elem(&errors, &k, &one, BPF_NOEXIST))
-			__sync_fetch_and_add(&map_full, 1);
 	}
 	hist_add(s->attach_hist, lat);
 	emit(ctx, EV_ATTACH, group, ret, lat, REFCOUNT_UNAVAILABLE, -1, NULL);
@@ -360,18 +366,10 @@ static __always_inline int put_enter(void *ctx, void *vdev)
 	if (!group_selected(k.group))
 		return 0;
 	k.stack_id = bpf_get_stackid(ctx, &stacks, 0);
-	v = bpf_map_lookup_elem(&puts, &k);
-	if (!v) {
-		struct put_val zero = {};
-
-		bpf_map_update_elem(&puts, &k, &zero, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&puts, &k);
-	}
+	v = lookup_or_init(&puts, &k, &zero_put);
 	if (v) {
 		__sync_fetch_and_add(&v->count, 1);
 		v->last_refcount = refcount;
-	} else {
-		__sync_fetch_and_add(&map_full, 1);
 	}
 	s = stats_for(k.group);
 	if (s)

@@ -71,18 +71,12 @@ static int configure(struct tracer *t)
 	for (i = 0; i < NR_HOOKS; i++) {
 		const struct target *tg = &targets[i];
 		const struct resolved *r = &t->res[i];
-		const char *names[2] = { NULL, NULL };
+		const char *names[2];
 		int k;
 
 		if (!r->func)
 			continue;
-		if (r->style == STYLE_FENTRY) {
-			names[0] = tg->fentry_prog;
-			names[1] = fexit_prog(tg, r->nargs);
-		} else {
-			names[0] = tg->kprobe_prog;
-			names[1] = tg->kretprobe_prog;
-		}
+		target_programs(tg, r, names);
 		for (k = 0; k < 2; k++) {
 			if (!(p = prog(t, names[k])))
 				continue;
@@ -153,44 +147,32 @@ static int load(struct tracer *t)
 
 static int attach(struct tracer *t)
 {
-	int i;
+	int i, k;
 
 	for (i = 0; i < NR_HOOKS; i++) {
-		const struct target *tg = &targets[i];
 		const struct resolved *r = &t->res[i];
-		struct bpf_link *l;
+		const char *names[2];
 
 		if (!r->func)
 			continue;
-		if (r->style == STYLE_FENTRY) {
-			const char *names[2] = { tg->fentry_prog, fexit_prog(tg, r->nargs) };
-			int k;
+		target_programs(&targets[i], r, names);
+		for (k = 0; k < 2; k++) {
+			struct bpf_program *p = prog(t, names[k]);
+			struct bpf_link *l;
 
-			for (k = 0; k < 2; k++) {
-				if (!names[k])
-					continue;
-				l = bpf_program__attach(prog(t, names[k]));
-				if (!l)
-					goto fail;
-				t->links[t->nlinks++] = l;
+			if (!p)
+				continue;
+			/* names[1] is the return probe */
+			l = r->style == STYLE_FENTRY ? bpf_program__attach(p) :
+			    bpf_program__attach_kprobe(p, k == 1, r->func);
+			if (!l) {
+				err("cannot attach %s to %s: %s%s", style_name(r->style), r->func,
+				    strerror(errno),
+				    r->style == STYLE_KPROBE ? " (kernel without CONFIG_KPROBES?)" : "");
+				return -1;
 			}
-			continue;
+			t->links[t->nlinks++] = l;
 		}
-		l = bpf_program__attach_kprobe(prog(t, tg->kprobe_prog), false, r->func);
-		if (!l)
-			goto fail;
-		t->links[t->nlinks++] = l;
-		if (!tg->kretprobe_prog)
-			continue;
-		l = bpf_program__attach_kprobe(prog(t, tg->kretprobe_prog), true, r->func);
-		if (!l)
-			goto fail;
-		t->links[t->nlinks++] = l;
-		continue;
-fail:
-		err("cannot attach %s to %s: %s%s", style_name(r->style), r->func, strerror(errno),
-		    r->style == STYLE_KPROBE ? " (kernel without CONFIG_KPROBES?)" : "");
-		return -1;
 	}
 	return 0;
 }

@@ -89,17 +89,17 @@ static void usage(FILE *f)
 		   "  vfiotrace probes              # what attaches on this kernel, and how\n");
 }
 
-static int parse_uint(const char *s, const char *what, unsigned int max, unsigned int *out,
-		      char *errbuf, int errlen)
+static int parse_uint(const char *s, const char *what, unsigned int min, unsigned int max,
+		      unsigned int *out, char *errbuf, int errlen)
 {
 	char *end;
 	unsigned long v;
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v > max) {
-		snprintf(errbuf, errlen, "invalid %s '%s': expected a whole number from 0 to %u",
-			 what, s, max);
+	if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
+		snprintf(errbuf, errlen, "invalid %s '%s': expected a whole number from %u to %u",
+			 what, s, min, max);
 		return -1;
 	}
 	*out = (unsigned int)v;
@@ -150,25 +150,17 @@ enum parse_result parse_options(int argc, char **argv, struct options *o, char *
 		case 'j': o->json = true; break;
 		case 'v': o->verbose++; break;
 		case 'd':
-			if (parse_uint(optarg, "duration", 1000000, &o->duration, errbuf, errlen))
+			if (parse_uint(optarg, "duration", 1, 1000000, &o->duration, errbuf, errlen))
 				return PARSE_ERROR;
-			if (!o->duration) {
-				snprintf(errbuf, errlen, "invalid duration '0': give at least 1 second");
-				return PARSE_ERROR;
-			}
 			break;
 		case 'g':
-			if (parse_uint(optarg, "group", INT_MAX, &v, errbuf, errlen))
+			if (parse_uint(optarg, "group", 0, INT_MAX, &v, errbuf, errlen))
 				return PARSE_ERROR;
 			o->group = (int)v;
 			break;
 		case 'p':
-			if (parse_uint(optarg, "pid", INT_MAX, &v, errbuf, errlen))
+			if (parse_uint(optarg, "pid", 1, INT_MAX, &v, errbuf, errlen))
 				return PARSE_ERROR;
-			if (!v) {
-				snprintf(errbuf, errlen, "invalid pid '0': give a process id");
-				return PARSE_ERROR;
-			}
 			o->pid = (int)v;
 			break;
 		case OPT_MODE:
@@ -194,22 +186,12 @@ enum parse_result parse_options(int argc, char **argv, struct options *o, char *
 			return PARSE_ERROR;
 		}
 	}
-	if (optind < argc) {
-		if (parse_uint(argv[optind++], "interval", 86400, &o->interval, errbuf, errlen))
-			return PARSE_ERROR;
-		if (!o->interval) {
-			snprintf(errbuf, errlen, "invalid interval '0': give at least 1 second");
-			return PARSE_ERROR;
-		}
-	}
-	if (optind < argc) {
-		if (parse_uint(argv[optind++], "count", 1000000000, &o->count, errbuf, errlen))
-			return PARSE_ERROR;
-		if (!o->count) {
-			snprintf(errbuf, errlen, "invalid count '0': give at least 1");
-			return PARSE_ERROR;
-		}
-	}
+	if (optind < argc &&
+	    parse_uint(argv[optind++], "interval", 1, 86400, &o->interval, errbuf, errlen))
+		return PARSE_ERROR;
+	if (optind < argc &&
+	    parse_uint(argv[optind++], "count", 1, 1000000000, &o->count, errbuf, errlen))
+		return PARSE_ERROR;
 	if (optind < argc) {
 		snprintf(errbuf, errlen, "unexpected argument '%s' (usage: vfiotrace [COMMAND] "
 			 "[OPTIONS] [INTERVAL [COUNT]])", argv[optind]);

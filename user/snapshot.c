@@ -99,7 +99,7 @@ int snapshot_collect(struct snapshot *s, const struct bpf_maps *m, const struct 
 	struct err_key ek, *eprev = NULL;
 	struct put_key pk, *pprev = NULL;
 	struct group_row *g;
-	int i;
+	int i, n;
 
 	while (!bpf_map_get_next_key(m->group_stats, prev, &key)) {
 		prev = &key;
@@ -135,17 +135,13 @@ int snapshot_collect(struct snapshot *s, const struct bpf_maps *m, const struct 
 	}
 	/* The same caller can appear under several stack ids: merge them. */
 	qsort(s->puts, s->nputs, sizeof(*s->puts), by_put);
-	for (i = 1; i < s->nputs; i++) {
-		struct put_row *a = &s->puts[i - 1], *b = &s->puts[i];
-
-		if (a->key.group == b->key.group && !strcmp(a->key.dev, b->key.dev) &&
-		    !strcmp(a->caller, b->caller)) {
-			a->val.count += b->val.count;
-			memmove(b, b + 1, (s->nputs - i - 1) * sizeof(*b));
-			s->nputs--;
-			i--;
-		}
+	for (i = 0, n = 0; i < s->nputs; i++) {
+		if (n && !by_put(&s->puts[n - 1], &s->puts[i]))
+			s->puts[n - 1].val.count += s->puts[i].val.count;
+		else
+			s->puts[n++] = s->puts[i];
 	}
+	s->nputs = n;
 	if (s->ngroups)
 		qsort(s->groups, s->ngroups, sizeof(*s->groups), by_group);
 	return 0;

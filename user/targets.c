@@ -13,7 +13,7 @@ const struct target targets[NR_HOOKS] = {
 		.fentry_prog = "fe_attach",
 		.fexit_progs = { [2] = "fx_attach2", [3] = "fx_attach3" },
 		.required = true,
-		.styles = { STYLE_FENTRY, STYLE_KPROBE },
+		.missing_hint = "load VFIO (modprobe vfio-pci vfio_iommu_type1) and retry",
 	},
 	/*
 	 * 6.13+: _flags (the short name became an inline wrapper);
@@ -26,7 +26,8 @@ const struct target targets[NR_HOOKS] = {
 		.kprobe_prog = "kp_alloc_dev", .kretprobe_prog = "krp_alloc",
 		.fentry_prog = "fe_alloc_dev",
 		.fexit_progs = { [1] = "fx_alloc_dev1", [2] = "fx_alloc_dev2" },
-		.styles = { STYLE_FENTRY, STYLE_KPROBE },
+		.required = true,
+		.missing_hint = "kernel without CONFIG_IOMMU_API?",
 	},
 	/* 5.10-6.12; what type1 calls up to 6.10 */
 	[HOOK_ALLOC_BUS] = {
@@ -35,7 +36,8 @@ const struct target targets[NR_HOOKS] = {
 		.kprobe_prog = "kp_alloc_bus", .kretprobe_prog = "krp_alloc",
 		.fentry_prog = "fe_alloc_bus",
 		.fexit_progs = { [1] = "fx_alloc_bus1" },
-		.styles = { STYLE_FENTRY, STYLE_KPROBE },
+		.required = true,
+		.missing_hint = "kernel without CONFIG_IOMMU_API?",
 	},
 	/* 6.1+: vfio_device_put_registration; 5.10-6.0: vfio_device_put */
 	[HOOK_PUT] = {
@@ -44,13 +46,13 @@ const struct target targets[NR_HOOKS] = {
 		.candidates = { "vfio_device_put_registration", "vfio_device_put" },
 		.kprobe_prog = "kp_put", .fentry_prog = "fe_put",
 		.required = true,
+		.missing_hint = "load VFIO (modprobe vfio-pci vfio_iommu_type1) and retry",
 		/*
 		 * The put's caller is the point of this hook, and stacks taken under
 		 * an fentry trampoline stop at the trampoline (seen on 6.1); puts are
 		 * rare, so the kprobe's cost does not matter.
 		 */
-		.styles = { STYLE_KPROBE, STYLE_FENTRY },
-		.style_reason = "preferred: its stacks reach the caller (fentry stacks stop at the BPF trampoline)",
+		.kprobe_preferred = "preferred: its stacks reach the caller (fentry stacks stop at the BPF trampoline)",
 	},
 };
 
@@ -62,6 +64,12 @@ bool has_return_probe(const struct target *t)
 const char *fexit_prog(const struct target *t, int nargs)
 {
 	return nargs >= 0 && nargs <= MAX_NARGS ? t->fexit_progs[nargs] : NULL;
+}
+
+void target_programs(const struct target *t, const struct resolved *r, const char *names[2])
+{
+	names[0] = r->style == STYLE_FENTRY ? t->fentry_prog : t->kprobe_prog;
+	names[1] = r->style == STYLE_FENTRY ? fexit_prog(t, r->nargs) : t->kretprobe_prog;
 }
 
 const char *style_name(enum style s)
@@ -109,13 +117,24 @@ static void resolve_one(const struct kernel_view *kv, const struct target *t, en
 		snprintf(r->why, sizeof(r->why), "--mode kprobe");
 	} else if (!fentry_possible(t, r->nargs, r->why, sizeof(r->why), sym->module)) {
 		r->style = mode == MODE_FENTRY ? STYLE_NONE : STYLE_KPROBE;
-	} else if (mode == MODE_FENTRY || t->styles[0] == STYLE_FENTRY) {
+	} else if (mode == MODE_FENTRY || !t->kprobe_preferred) {
 		r->style = STYLE_FENTRY;
 		snprintf(r->why, sizeof(r->why), "BTF for %s", sym->module ? sym->module : "vmlinux");
 	} else {
-		r->style = t->styles[0];
-		snprintf(r->why, sizeof(r->why), "%s", t->style_reason);
+		r->style = STYLE_KPROBE;
+		snprintf(r->why, sizeof(r->why), "%s", t->kprobe_preferred);
 	}
+}
+
+/* Some row with t's hook name resolved. */
+static bool hook_found(const struct target *t, const struct resolved out[NR_HOOKS])
+{
+	int i;
+
+	for (i = 0; i < NR_HOOKS; i++)
+		if (out[i].func && !strcmp(targets[i].hook, t->hook))
+			return true;
+	return false;
 }
 
 int resolve_targets(const struct kernel_view *kv, enum mode mode,
@@ -123,13 +142,13 @@ int resolve_targets(const struct kernel_view *kv, enum mode mode,
 {
 	int i;
 
+	for (i = 0; i < NR_HOOKS; i++)
+		resolve_one(kv, &targets[i], mode, &out[i]);
 	for (i = 0; i < NR_HOOKS; i++) {
 		const struct target *t = &targets[i];
 
-		resolve_one(kv, t, mode, &out[i]);
-		if (!out[i].func && t->required) {
-			snprintf(errbuf, errlen, "%s: %s; load VFIO (modprobe vfio-pci "
-				 "vfio_iommu_type1) and retry", t->purpose, out[i].why);
+		if (t->required && !hook_found(t, out)) {
+			snprintf(errbuf, errlen, "%s: %s; %s", t->purpose, out[i].why, t->missing_hint);
 			return -1;
 		}
 		if (out[i].func && out[i].style == STYLE_NONE) {
@@ -137,11 +156,6 @@ int resolve_targets(const struct kernel_view *kv, enum mode mode,
 				 out[i].func, out[i].why);
 			return -1;
 		}
-	}
-	if (!out[HOOK_ALLOC_DEV].func && !out[HOOK_ALLOC_BUS].func) {
-		snprintf(errbuf, errlen, "no IOMMU domain allocation function in kallsyms "
-			 "(kernel without CONFIG_IOMMU_API?)");
-		return -1;
 	}
 	return 0;
 }

@@ -26,9 +26,10 @@ struct target {
 	const char *kprobe_prog, *kretprobe_prog;	/* BPF program names */
 	const char *fentry_prog;
 	const char *fexit_progs[MAX_NARGS + 1];	/* by argument count; all NULL: no return probe */
-	bool required;			/* missing => vfiotrace cannot run */
-	enum style styles[2];		/* preference order under --mode auto */
-	const char *style_reason;	/* why the first style is preferred */
+	/* vfiotrace cannot run unless some row with this .hook resolves */
+	bool required;
+	const char *missing_hint;	/* what to do when it does not */
+	const char *kprobe_preferred;	/* why kprobes beat fentry here; NULL: fentry first */
 };
 
 extern const struct target targets[NR_HOOKS];
@@ -61,5 +62,7 @@ const char *style_name(enum style s);
 bool has_return_probe(const struct target *t);
 /* The fexit program for this argument count, NULL if there is none. */
 const char *fexit_prog(const struct target *t, int nargs);
+/* The entry and return (NULL if none) BPF programs for the resolved style. */
+void target_programs(const struct target *t, const struct resolved *r, const char *names[2]);
 
 #endif
