@@ -6,11 +6,12 @@ BUILD    := build
 CLANG    ?= clang
 CC       ?= gcc
 BPFTOOL  ?= bpftool
+LLVM_STRIP ?= llvm-strip
 ARCH     := x86
 VERSION  := 0.1.0
 
 CFLAGS   ?= -O2 -g
-USER_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -std=gnu11 -I$(BUILD) -Ibpf -Iuser \
+USER_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -std=gnu11 -I$(BUILD) -Ibpf -Iuser -Iuser/output \
                -DVFIOTRACE_VERSION='"$(VERSION)"'
 # <linux/bpf.h> includes <asm/types.h>, which Debian keeps under the multiarch triplet
 BPF_CFLAGS  := -target bpf -g -O2 -Wall -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
@@ -21,9 +22,11 @@ LDLIBS   := -Wl,-Bstatic -lbpf -lelf -lz -lzstd
 DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
         qemu-system-x86 busybox-static cpio xz-utils zstd python3
 
-USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c user/output/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 BPF_HDRS  := $(wildcard bpf/*.h)
+
+.DELETE_ON_ERROR:
 
 .PHONY: all binaries deps check unit demo bench clean
 
@@ -37,16 +40,26 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-$(BUILD)/vfiotrace.bpf.o: bpf/vfiotrace.bpf.c $(BPF_HDRS) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)
+# One BPF source per feature (bpf/*.bpf.c), linked into one object and one skeleton.
+# common first: libbpf 1.1's linker cannot resolve an extern map defined in a later object
+BPF_SRCS := bpf/common.bpf.c $(filter-out bpf/common.bpf.c,$(wildcard bpf/*.bpf.c))
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)/bpf
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/vfiotrace.skel.h: $(BUILD)/vfiotrace.bpf.o
-	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+# DWARF is stripped (BTF stays): the skeleton embeds this object in the binary.
+$(BUILD)/vfiotrace.bpf.o: $(BPF_OBJS)
+	$(BPFTOOL) gen object $@ $^
+	$(LLVM_STRIP) -g $@
 
-$(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) $(BPF_HDRS) | $(BUILD)/user
+$(BUILD)/vfiotrace.skel.h: $(BUILD)/vfiotrace.bpf.o
+	$(BPFTOOL) gen skeleton $< name vfiotrace_bpf > $@
+
+$(BUILD)/user/%.o: user/%.c $(wildcard user/*.h user/output/*.h) $(BPF_HDRS) | $(BUILD)/user $(BUILD)/user/output
 	$(CC) $(USER_CFLAGS) -c $< -o $@
 
-$(BUILD)/user/main.o: $(BUILD)/vfiotrace.skel.h
+$(BUILD)/user/main.o $(BUILD)/user/tracer.o: $(BUILD)/vfiotrace.skel.h
 
 $(BUILD)/vfiotrace: $(USER_OBJS) $(BUILD)/user/main.o
 	$(CC) -static $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -54,7 +67,7 @@ $(BUILD)/vfiotrace: $(USER_OBJS) $(BUILD)/user/main.o
 $(BUILD)/vfio-workload: tools/vfio-workload.c | $(BUILD)
 	$(CC) -static $(CFLAGS) -Wall -Wextra -Werror -o $@ $<
 
-$(BUILD) $(BUILD)/user $(BUILD)/tests:
+$(BUILD) $(BUILD)/bpf $(BUILD)/user $(BUILD)/user/output $(BUILD)/tests:
 	mkdir -p $@
 
 # Host unit tests for the loader's logic (no BPF, no VFIO needed).

@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Everything one summary shows, copied out of the BPF maps at one moment. */
+/* The model: everything one summary shows, copied out of the BPF maps at one moment. */
 #ifndef VFIOTRACE_SNAPSHOT_H
 #define VFIOTRACE_SNAPSHOT_H
 
 #include <stdbool.h>
 #include "../bpf/vfiotrace.h"
-#include "kallsyms.h"
+#include "stacks.h"
 
 #define MAX_ERRS 8
-#define CALLER_LEN 64
 
 struct group_row {
 	int group;			/* NO_GROUP: activity outside any VFIO attach */
@@ -39,19 +38,11 @@ struct bpf_maps {
 	int group_stats, group_members, errors, puts, stacks;
 };
 
-struct symbolizer {
-	const struct kallsyms *ks;
-	const char *hooked[3];		/* frames to skip: the hooked function(s) */
-};
-
 int snapshot_collect(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym);
 void snapshot_free(struct snapshot *s);
-/* First frame of ips[0..n) that is not BPF/ftrace machinery or the hooked function. */
-const char *pick_caller(const unsigned long long *ips, int n, const struct symbolizer *sym,
-			char *buf, int len);
-/* pick_caller on the stack stack_id of the stacks map; "" when it is gone. */
-const char *stack_caller(int stacks_fd, int stack_id, const struct symbolizer *sym,
-			 char *buf, int len);
+/* Per feature: each reads its own maps into its part of the snapshot. */
+int stat_collect(struct snapshot *s, const struct bpf_maps *m);
+int refs_collect(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym);
 struct group_row *snapshot_group(struct snapshot *s, int group);
 
 #endif

@@ -13,8 +13,9 @@
 #include "json.h"
 #include "kallsyms.h"
 #include "options.h"
-#include "render.h"
 #include "snapshot.h"
+#include "stacks.h"
+#include "stat.h"
 #include "targets.h"
 
 int verbose;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include "histogram.h"
 #include "json.h"
 
 void json_init(struct json *j, FILE *f)
@@ -96,3 +97,21 @@ void json_null(struct json *j, const char *key)
 	member(j, key);
 	fputs("null", j->f);
 }
+
+void json_line_begin(struct json *j, FILE *f, const char *type)
+{
+	json_init(j, f);
+	json_obj_begin(j, NULL);
+	json_str(j, "type", type);
+}
+
+void json_latency(struct json *j, const char *key, const unsigned long long *h)
+{
+	json_obj_begin(j, key);
+	json_uint(j, "count", hist_total(h));
+	json_uint(j, "p50", hist_percentile(h, 50));
+	json_uint(j, "p90", hist_percentile(h, 90));
+	json_uint(j, "p99", hist_percentile(h, 99));
+	json_obj_end(j);
+}
+

@@ -26,5 +26,9 @@ void json_int(struct json *j, const char *key, long long val);
 void json_uint(struct json *j, const char *key, unsigned long long val);
 void json_bool(struct json *j, const char *key, bool val);
 void json_null(struct json *j, const char *key);
+/* Starts a top-level object {"type":TYPE,... on its own line. */
+void json_line_begin(struct json *j, FILE *f, const char *type);
+/* {"count","p50","p90","p99"} of a latency histogram (bpf/hist.h slots). */
+void json_latency(struct json *j, const char *key, const unsigned long long *slots);
 
 #endif

@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The single definition of everything common.bpf.h declares extern. */
+#include "common.bpf.h"
+
+const volatile int target_group = -1;
+const volatile __u32 target_tgid = 0;
+const volatile bool emit_events = false;
+
+__u64 ringbuf_drops = 0;
+__u64 map_full = 0;
+
+group_stats_map group_stats SEC(".maps");
+events_map events SEC(".maps");
+
+char LICENSE[] SEC("license") = "GPL";

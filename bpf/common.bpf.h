@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What every vfiotrace BPF source shares: the loader's configuration, the
+ * loss counters, the maps more than one feature writes, and small helpers.
+ * The maps and globals are defined once, in common.bpf.c, and declared
+ * extern here; `bpftool gen object` links the feature objects into one.
+ */
+#ifndef VFIOTRACE_COMMON_BPF_H
+#define VFIOTRACE_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "vfiotrace.h"
+#include "core_fixes.bpf.h"
+
+#define MAX_ERRNO 4095
+
+/* Set by the loader before load. */
+extern const volatile int target_group;
+extern const volatile __u32 target_tgid;
+extern const volatile bool emit_events;
+
+extern __u64 ringbuf_drops;	/* snoop events lost: ring buffer full */
+extern __u64 map_full;		/* aggregate updates lost: a map was full */
+
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ENTRIES);
+	__type(key, int);
+	__type(value, struct group_stats);
+} group_stats_map;
+extern group_stats_map group_stats SEC(".maps");
+
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events_map;
+extern events_map events SEC(".maps");
+
+#ifndef barrier_var
+#define barrier_var(var) asm volatile("" : "+r"(var))
+#endif
+
+static __always_inline void hist_add(unsigned long long *hist, __u64 v)
+{
+	unsigned int slot = hist_slot(v);
+
+	/* clang folds the clamp in hist_slot into a form the verifier cannot bound */
+	barrier_var(slot);
+	if (slot < HIST_SLOTS)
+		__sync_fetch_and_add(&hist[slot], 1);
+}
+
+static __always_inline bool task_selected(void)
+{
+	return !target_tgid || (bpf_get_current_pid_tgid() >> 32) == target_tgid;
+}
+
+static __always_inline bool group_selected(int group)
+{
+	return target_group < 0 || group == target_group;
+}
+
+/* The value under key, inserted as zero first if absent; NULL (counted) when the map is full. */
+static __always_inline void *lookup_or_init(void *map, const void *key, const void *zero)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		return v;
+	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(map, key);
+	if (!v)
+		__sync_fetch_and_add(&map_full, 1);
+	return v;
+}
+
+static __always_inline void read_dev_name(struct device *dev, char *buf)
+{
+	const char *name = BPF_CORE_READ(dev, kobj.name);
+
+	bpf_probe_read_kernel_str(buf, NAME_LEN, name);
+}
+
+static __always_inline void read_bus_name(const struct bus_type *bus, char *buf)
+{
+	const char *name = BPF_CORE_READ(bus, name);
+
+	if (name)
+		bpf_probe_read_kernel_str(buf, BUS_LEN, name);
+}
+
+static __always_inline void emit(void *ctx, __u32 type, int group, long long ret,
+				 __u64 latency, long long refcount, int stack_id,
+				 const char *name)
+{
+	struct event *e;
+
+	if (!emit_events)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&ringbuf_drops, 1);
+		return;
+	}
+	e->ts_ns = bpf_ktime_get_ns();
+	e->latency_ns = latency;
+	e->ret = ret;
+	e->refcount = refcount;
+	e->type = type;
+	e->group = group;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->stack_id = stack_id;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->name[0] = 0;
+	if (name)
+		bpf_probe_read_kernel_str(e->name, NAME_LEN, name);
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline struct group_stats *stats_for(int group)
+{
+	static const struct group_stats zero_stats;
+
+	return lookup_or_init(&group_stats, &group, &zero_stats);
+}
+
+#endif

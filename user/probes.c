@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0
+/* probes: what is attached on this kernel, how, and why. */
+#include "json.h"
+#include "probes.h"
+
+void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count_field,
+		   const char *fallback, bool json)
+{
+	struct json j;
+	int i;
+
+	if (json) {
+		json_line_begin(&j, f, "probes");
+		json_arr_begin(&j, "hooks");
+	} else {
+		fprintf(f, "%-13s %-34s %-17s %-7s %s\n", "HOOK", "FUNCTION", "MODULE", "STYLE", "WHY / DEGRADED");
+	}
+	for (i = 0; i < NR_HOOKS; i++) {
+		const struct target *t = &targets[i];
+		char degraded[200] = "";
+
+		if (i == HOOK_PUT && r[i].func && !count_field)
+			snprintf(degraded, sizeof(degraded), "device, group and refcount unavailable: "
+				 "no BTF describes struct vfio_device (pass --btf)");
+		if (json) {
+			json_obj_begin(&j, NULL);
+			json_str(&j, "hook", t->hook);
+			json_str(&j, "purpose", t->purpose);
+			if (r[i].func)
+				json_str(&j, "function", r[i].func);
+			else
+				json_null(&j, "function");
+			json_str(&j, "module", r[i].func ? (r[i].module ? r[i].module : "vmlinux") :
+				 (t->module ? t->module : "vmlinux"));
+			json_str(&j, "style", style_name(r[i].style));
+			json_bool(&j, "return_probe", has_return_probe(t));
+			json_int(&j, "nargs", r[i].nargs);
+			json_str(&j, "why", r[i].why);
+			if (i == HOOK_PUT)
+				json_bool(&j, "refcount_available", count_field != NULL);
+			if (degraded[0])
+				json_str(&j, "degraded", degraded);
+			else
+				json_null(&j, "degraded");
+			json_obj_end(&j);
+			continue;
+		}
+		fprintf(f, "%-13s %-34s %-17s %-7s %s%s%s\n", t->hook, r[i].func ? r[i].func : "-",
+			r[i].func ? (r[i].module ? r[i].module : "vmlinux") : "-",
+			style_name(r[i].style), r[i].why, degraded[0] ? "; " : "", degraded);
+	}
+	if (json) {
+		json_arr_end(&j);
+		if (fallback)
+			json_str(&j, "fentry_fallback", fallback);
+		json_obj_end(&j);
+	} else if (fallback) {
+		fprintf(f, "fentry was refused by the kernel (%s); kprobes are used instead\n", fallback);
+	}
+	fflush(f);
+}
+

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VFIOTRACE_PROBES_H
+#define VFIOTRACE_PROBES_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "targets.h"
+
+void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count_field,
+		   const char *fallback, bool json);
+
+#endif

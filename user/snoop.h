@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VFIOTRACE_SNOOP_H
+#define VFIOTRACE_SNOOP_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "../bpf/vfiotrace.h"
+
+void render_event(FILE *f, const struct event *e, const char *caller, bool json);
+void render_event_header(FILE *f);
+
+#endif

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Kernel stacks to the function that called a hooked one. */
+#include <stdio.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "log.h"
+#include "stacks.h"
+
+static bool machinery(const char *name)
+{
+	static const char *const prefixes[] = {
+		"bpf_", "__bpf", "kprobe", "ftrace", "arch_ftrace", "fentry", "__fentry",
+		"perf_", "trace_call_bpf", "rethook", "fprobe", "asm_exc_int3", "exc_int3",
+		"do_int3", "pre_handler_kretprobe", "aggr_pre_handler", "kprobe_ftrace_handler",
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+const char *pick_caller(const unsigned long long *ips, int n, const struct symbolizer *sym,
+			char *buf, int len)
+{
+	int i, k;
+
+	buf[0] = 0;
+	for (i = 0; i < n && ips[i]; i++) {
+		const struct ksym *s = kallsyms_at(sym->ks, ips[i], NULL);
+		bool skip;
+
+		dbg("frame %d: %llx %s [%s]", i, ips[i], s ? s->name : "?",
+		    s && s->module ? s->module : "");
+		if (!s)
+			continue;
+		skip = machinery(s->name);
+		for (k = 0; k < 3 && sym->hooked[k]; k++)
+			skip |= !strcmp(s->name, sym->hooked[k]);
+		if (!skip) {
+			snprintf(buf, len, "%s", s->name);
+			break;
+		}
+	}
+	return buf;
+}
+
+const char *stack_caller(int stacks_fd, int stack_id, const struct symbolizer *sym,
+			 char *buf, int len)
+{
+	unsigned long long ips[STACK_DEPTH] = {};
+
+	buf[0] = 0;
+	if (stack_id < 0 || bpf_map_lookup_elem(stacks_fd, &stack_id, ips))
+		return buf;
+	return pick_caller(ips, STACK_DEPTH, sym, buf, len);
+}

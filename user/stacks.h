@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VFIOTRACE_STACKS_H
+#define VFIOTRACE_STACKS_H
+
+#include "../bpf/vfiotrace.h"
+#include "kallsyms.h"
+
+#define CALLER_LEN 64
+
+struct symbolizer {
+	const struct kallsyms *ks;
+	const char *hooked[3];		/* frames to skip: the hooked function(s) */
+};
+
+/* First frame of ips[0..n) that is not BPF/ftrace machinery or the hooked function. */
+const char *pick_caller(const unsigned long long *ips, int n, const struct symbolizer *sym,
+			char *buf, int len);
+/* pick_caller on the stack stack_id of the stacks map; "" when it is gone. */
+const char *stack_caller(int stacks_fd, int stack_id, const struct symbolizer *sym,
+			 char *buf, int len);
+
+#endif

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/* stat: per-group attaches, errors, domain allocations and puts; text and JSON. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include "errnames.h"
+#include "histogram.h"
+#include "json.h"
+#include "refs.h"
+#include "stat.h"
+
+static int by_group(const void *a, const void *b)
+{
+	const struct group_row *x = a, *y = b;
+
+	return x->group - y->group;
+}
+
+int stat_collect(struct snapshot *s, const struct bpf_maps *m)
+{
+	int key, *prev = NULL;
+	struct err_key ek, *eprev = NULL;
+	struct group_row *g;
+
+	while (!bpf_map_get_next_key(m->group_stats, prev, &key)) {
+		prev = &key;
+		g = snapshot_group(s, key);
+		if (!g)
+			return -1;
+		if (bpf_map_lookup_elem(m->group_stats, &key, &g->st))
+			continue;
+		g->has_mem = !bpf_map_lookup_elem(m->group_members, &key, &g->mem);
+	}
+	while (!bpf_map_get_next_key(m->errors, eprev, &ek)) {
+		unsigned long long n;
+
+		eprev = &ek;
+		g = snapshot_group(s, ek.group);
+		if (!g)
+			return -1;
+		if (g->nerrs == MAX_ERRS || bpf_map_lookup_elem(m->errors, &ek, &n))
+			continue;
+		g->errs[g->nerrs].err = ek.err;
+		g->errs[g->nerrs++].n = n;
+	}
+	if (s->ngroups)
+		qsort(s->groups, s->ngroups, sizeof(*s->groups), by_group);
+	return 0;
+}
+
+int group_buses(const struct group_row *g, const char *out[], int max)
+{
+	const char *cand[GROUP_MAX_DEVS + 1];
+	int n = 0, nc = 0, i, k;
+
+	if (!g->has_mem)
+		return 0;
+	for (i = 0; i < (int)g->mem.ndevs && i < GROUP_MAX_DEVS; i++)
+		cand[nc++] = g->mem.buses[i];
+	cand[nc++] = g->mem.alloc_bus;
+	for (i = 0; i < nc; i++) {
+		if (!cand[i][0])
+			continue;
+		for (k = 0; k < n && strcmp(out[k], cand[i]); k++)
+			;
+		if (k == n && n < max)
+			out[n++] = cand[i];
+	}
+	return n;
+}
+
+static int group_ndevs(const struct group_row *g)
+{
+	if (!g->has_mem)
+		return 0;
+	return g->mem.ndevs < GROUP_MAX_DEVS ? (int)g->mem.ndevs : GROUP_MAX_DEVS;
+}
+
+/* Starts a top-level object {"type":TYPE,... on its own line. */
+static void json_group(struct json *j, const struct snapshot *s, const struct group_row *g)
+{
+	const char *buses[GROUP_MAX_DEVS + 1];
+	int i, nb = group_buses(g, buses, GROUP_MAX_DEVS + 1);
+
+	json_obj_begin(j, NULL);
+	json_int(j, "group", g->group);
+	json_arr_begin(j, "buses");
+	for (i = 0; i < nb; i++)
+		json_str(j, NULL, buses[i]);
+	json_arr_end(j);
+	json_arr_begin(j, "devices");
+	for (i = 0; i < group_ndevs(g); i++)
+		json_str(j, NULL, g->mem.devs[i]);
+	json_arr_end(j);
+	json_uint(j, "member_count", g->has_mem ? g->mem.ndevs : 0);
+	json_uint(j, "attach_ok", g->st.attach_ok);
+	json_uint(j, "attach_fail", g->st.attach_fail);
+	json_obj_begin(j, "errors");
+	for (i = 0; i < g->nerrs; i++)
+		json_uint(j, errno_name(g->errs[i].err), g->errs[i].n);
+	json_obj_end(j);
+	if (g->st.attach_fail)
+		json_str(j, "last_error", errno_name((int)-g->st.last_ret));
+	else
+		json_null(j, "last_error");
+	json_arr_begin(j, "diagnosis");
+	for (i = 0; i < g->nerrs; i++) {
+		const char *cause = attach_cause(g->errs[i].err);
+
+		json_obj_begin(j, NULL);
+		json_str(j, "errno", errno_name(g->errs[i].err));
+		json_uint(j, "count", g->errs[i].n);
+		json_str(j, "cause", cause ? cause : "unknown");
+		json_str(j, "remedy", cause ? attach_remedy(g->errs[i].err) : "see dmesg");
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_latency(j, "attach_latency_ns", g->st.attach_hist);
+	json_uint(j, "domain_allocs", g->st.domain_allocs);
+	json_uint(j, "domain_alloc_fail", g->st.domain_alloc_fail);
+	json_latency(j, "domain_alloc_latency_ns", g->st.alloc_hist);
+	json_uint(j, "device_puts", g->st.device_puts);
+	refs_json_rows(j, s, g->group);
+	json_obj_end(j);
+}
+
+static void stat_json(FILE *f, const struct snapshot *s)
+{
+	const struct group_row *other = NULL;
+	struct json j;
+	int i;
+
+	json_line_begin(&j, f, "summary");
+	json_uint(&j, "time", (unsigned long long)time(NULL));
+	json_arr_begin(&j, "groups");
+	for (i = 0; i < s->ngroups; i++) {
+		if (s->groups[i].group == NO_GROUP)
+			other = &s->groups[i];
+		else
+			json_group(&j, s, &s->groups[i]);
+	}
+	json_arr_end(&j);
+	/* allocations by other callers, puts of devices whose group is unreadable */
+	json_obj_begin(&j, "unattributed");
+	json_uint(&j, "domain_allocs", other ? other->st.domain_allocs : 0);
+	json_uint(&j, "domain_alloc_fail", other ? other->st.domain_alloc_fail : 0);
+	json_uint(&j, "device_puts", other ? other->st.device_puts : 0);
+	refs_json_rows(&j, s, NO_GROUP);
+	json_obj_end(&j);
+	json_bool(&j, "refcount_available", s->refcount_known);
+	json_uint(&j, "drops", s->drops);
+	json_uint(&j, "map_full", s->map_full);
+	json_obj_end(&j);
+}
+
+static void stat_text(FILE *f, const struct snapshot *s)
+{
+	char b1[16], b2[16], b3[16];
+	const struct group_row *other = NULL;
+	int i, k, shown = 0;
+
+	fprintf(f, "%-6s %-6s %-9s %-11s %-10s %-6s %-9s %-9s %-10s %-5s %s\n", "GROUP",
+		"BUSES", "ATTACH_OK", "ATTACH_FAIL", "LAST_ERR", "ALLOCS", "ALLOC_P50", "ALLOC_P99",
+		"ATTACH_P50", "PUTS", "DEVICES");
+	for (i = 0; i < s->ngroups; i++) {
+		const struct group_row *g = &s->groups[i];
+		const char *buses[GROUP_MAX_DEVS + 1];
+		char busstr[64] = "", devstr[256] = "";
+		int nb = group_buses(g, buses, GROUP_MAX_DEVS + 1);
+
+		if (g->group == NO_GROUP) {
+			other = g;
+			continue;
+		}
+		for (k = 0; k < nb; k++)
+			snprintf(busstr + strlen(busstr), sizeof(busstr) - strlen(busstr), "%s%s",
+				 k ? "," : "", buses[k]);
+		for (k = 0; k < group_ndevs(g); k++)
+			snprintf(devstr + strlen(devstr), sizeof(devstr) - strlen(devstr), "%s%s",
+				 k ? "," : "", g->mem.devs[k]);
+		if (g->has_mem && g->mem.ndevs > GROUP_MAX_DEVS)
+			snprintf(devstr + strlen(devstr), sizeof(devstr) - strlen(devstr),
+				 ",+%u more", g->mem.ndevs - GROUP_MAX_DEVS);
+		fprintf(f, "%-6d %-6s %-9llu %-11llu %-10s %-6llu %-9s %-9s %-10s %-5llu %s\n",
+			g->group, nb ? busstr : "-", g->st.attach_ok, g->st.attach_fail,
+			g->st.attach_fail ? errno_name((int)-g->st.last_ret) : "-",
+			g->st.domain_allocs,
+			g->st.domain_allocs ? fmt_ns(hist_percentile(g->st.alloc_hist, 50), b1, sizeof(b1)) : "-",
+			g->st.domain_allocs ? fmt_ns(hist_percentile(g->st.alloc_hist, 99), b2, sizeof(b2)) : "-",
+			hist_total(g->st.attach_hist) ? fmt_ns(hist_percentile(g->st.attach_hist, 50), b3, sizeof(b3)) : "-",
+			g->st.device_puts, devstr[0] ? devstr : "-");
+		shown++;
+	}
+	if (!shown)
+		fprintf(f, "(no VFIO group attaches seen)\n");
+	for (i = 0; i < s->ngroups; i++) {
+		const struct group_row *g = &s->groups[i];
+
+		for (k = 0; k < g->nerrs; k++) {
+			const char *cause = attach_cause(g->errs[k].err);
+
+			fprintf(f, "\ngroup %d: %llu attach%s failed with %s\n  cause:  %s\n  remedy: %s\n",
+				g->group, g->errs[k].n, g->errs[k].n == 1 ? "" : "es",
+				errno_name(g->errs[k].err), cause ? cause : "unknown",
+				cause ? attach_remedy(g->errs[k].err) : "see dmesg");
+		}
+	}
+	if (other && (other->st.domain_allocs || other->st.device_puts))
+		fprintf(f, "\noutside VFIO attaches: %llu domain allocation%s (%llu failed), "
+			"%llu device put%s of devices without a readable group\n",
+			other->st.domain_allocs, other->st.domain_allocs == 1 ? "" : "s",
+			other->st.domain_alloc_fail, other->st.device_puts,
+			other->st.device_puts == 1 ? "" : "s");
+	if (s->drops)
+		fprintf(f, "\nWARNING: %llu events dropped (ring buffer full)\n", s->drops);
+	if (s->map_full)
+		fprintf(f, "\nWARNING: %llu updates lost: a BPF map was full (more than %d groups "
+			"or %d device call sites)\n", s->map_full, MAX_ENTRIES, 4 * MAX_ENTRIES);
+}
+
+void render_stat(FILE *f, const struct snapshot *s, bool json)
+{
+	if (json)
+		stat_json(f, s);
+	else
+		stat_text(f, s);
+	fflush(f);
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VFIOTRACE_STAT_H
+#define VFIOTRACE_STAT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "snapshot.h"
+
+void render_stat(FILE *f, const struct snapshot *s, bool json);
+void render_hist(FILE *f, const struct snapshot *s, bool json);
+/* Member buses of a group plus the bus of its domain allocation, deduplicated. */
+int group_buses(const struct group_row *g, const char *out[], int max);
+
+#endif
