@@ -149,7 +149,7 @@ static __always_inline int attach_exit(void *ctx, int ret)
 			__sync_fetch_and_add(n, 1);
 	}
 	hist_add(s->attach_hist, lat);
-	emit(ctx, EV_ATTACH, group, ret, lat, REFCOUNT_UNAVAILABLE, -1, NULL);
+	emit(ctx, EV_ATTACH, group, ret, lat, NULL);
 	return 0;
 }
 
@@ -200,7 +200,7 @@ static __always_inline int alloc_exit(void *ctx, unsigned long ret)
 			__sync_fetch_and_add(&s->domain_alloc_fail, 1);
 		hist_add(s->alloc_hist, lat);
 	}
-	emit(ctx, EV_DOMAIN_ALLOC, group, code, lat, REFCOUNT_UNAVAILABLE, -1, in.bus);
+	emit(ctx, EV_DOMAIN_ALLOC, group, code, lat, in.bus);
 	return 0;
 }
 

@@ -92,30 +92,39 @@ static __always_inline void read_bus_name(const struct bus_type *bus, char *buf)
 		bpf_probe_read_kernel_str(buf, BUS_LEN, name);
 }
 
-static __always_inline void emit(void *ctx, __u32 type, int group, long long ret,
-				 __u64 latency, long long refcount, int stack_id,
-				 const char *name)
+/* A ring buffer event with the task fields filled and the rest zeroed; NULL (counted) when full. */
+static __always_inline struct event *event_reserve(__u32 type, int group)
 {
 	struct event *e;
 
 	if (!emit_events)
-		return;
+		return NULL;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		__sync_fetch_and_add(&ringbuf_drops, 1);
-		return;
+		return NULL;
 	}
+	__builtin_memset(e, 0, sizeof(*e));
 	e->ts_ns = bpf_ktime_get_ns();
-	e->latency_ns = latency;
-	e->ret = ret;
-	e->refcount = refcount;
 	e->type = type;
 	e->group = group;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->tid = (__u32)bpf_get_current_pid_tgid();
-	e->stack_id = stack_id;
+	e->stack_id = -1;
+	e->refcount = REFCOUNT_UNAVAILABLE;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	e->name[0] = 0;
+	return e;
+}
+
+static __always_inline void emit(void *ctx, __u32 type, int group, long long ret,
+				 __u64 latency, const char *name)
+{
+	struct event *e = event_reserve(type, group);
+
+	if (!e)
+		return;
+	e->latency_ns = latency;
+	e->ret = ret;
 	if (name)
 		bpf_probe_read_kernel_str(e->name, NAME_LEN, name);
 	bpf_ringbuf_submit(e, 0);

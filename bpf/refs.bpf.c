@@ -1,16 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * VFIO device references: the put (vfio_device_put / _registration), counted
- * per (device, call site) with the refcount it dropped from.
+ * VFIO device references: every get and put of a device's registration
+ * reference, per device (keyed by the struct vfio_device address, so a device
+ * is followed even where no BTF names it) and per call site, plus the
+ * unregistration that waits for the last references (a hung unbind).
+ * Where each get is observed differs per kernel (user/targets.c):
+ *   6.2+       vfio_device_try_get_registration  entry + return (true: taken)
+ *   5.10       vfio_group_get_device, vfio_device_get_from_dev return a held device
+ *   5.10, 6.1  the get of VFIO_GROUP_GET_DEVICE_FD is inlined into the group
+ *              ioctl: its return (a new fd) holds one reference, read from the fd
  */
 #include "common.bpf.h"
+
+#define VFIO_GROUP_GET_DEVICE_FD 0x3b6a	/* _IO(VFIO_TYPE, VFIO_BASE + 6) */
+
+/* Set by the loader: count GET_DEVICE_FD returns as gets (no probeable try_get). */
+const volatile bool gets_at_ioctl = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4 * MAX_ENTRIES);
-	__type(key, struct put_key);
-	__type(value, struct put_val);
-} puts SEC(".maps");
+	__type(key, struct ref_key);
+	__type(value, struct ref_val);
+} ref_sites SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ENTRIES);
+	__type(key, __u64);
+	__type(value, struct dev_refs);
+} devices SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -19,30 +38,81 @@ struct {
 	__uint(value_size, STACK_DEPTH * sizeof(__u64));
 } stacks SEC(".maps");
 
-static const struct put_val zero_put;
+/* A get, ioctl or unregistration between its entry and its return, per thread. */
+struct ref_call {
+	__u64 ts;
+	__u64 vdev;
+	int stack_id;
+	char name[NAME_LEN];	/* GET_DEVICE_FD: the device name user space asked for */
+};
 
-static __always_inline int put_enter(void *ctx, void *vdev)
+struct ref_calls {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct ref_call);
+};
+
+/* Separate maps: a GET_DEVICE_FD ioctl calls the get, an unregistration the put. */
+struct ref_calls inflight_get SEC(".maps");
+struct ref_calls inflight_ioctl SEC(".maps");
+struct ref_calls inflight_unreg SEC(".maps");
+
+static const struct ref_val zero_ref;
+
+/* Device name, group and refcount of a struct vfio_device, where BTF describes it. */
+static __always_inline struct device *vdev_read(void *vdev, long long *refcount)
 {
-	struct put_key k = { .group = NO_GROUP };
-	long long refcount = REFCOUNT_UNAVAILABLE;
-	struct device *dev = NULL;
-	struct iommu_group *grp;
-	struct group_stats *s;
-	struct put_val *v;
-
-	if (!task_selected())
-		return 0;
+	*refcount = REFCOUNT_UNAVAILABLE;
 	if (bpf_core_field_exists(((struct vfio_device *)0)->refcount)) {
 		struct vfio_device *d = vdev;
 
-		dev = BPF_CORE_READ(d, dev);
-		refcount = BPF_CORE_READ(d, refcount.refs.counter);
-	} else if (bpf_core_field_exists(((struct vfio_device___kref *)0)->kref)) {
+		*refcount = BPF_CORE_READ(d, refcount.refs.counter);
+		return BPF_CORE_READ(d, dev);
+	}
+	if (bpf_core_field_exists(((struct vfio_device___kref *)0)->kref)) {
 		struct vfio_device___kref *d = vdev;
 
-		dev = BPF_CORE_READ(d, dev);
-		refcount = BPF_CORE_READ(d, kref.refcount.refs.counter);
+		*refcount = BPF_CORE_READ(d, kref.refcount.refs.counter);
+		return BPF_CORE_READ(d, dev);
 	}
+	return NULL;
+}
+
+static __always_inline struct dev_refs *device_for(__u64 vdev)
+{
+	struct dev_refs *d = bpf_map_lookup_elem(&devices, &vdev);
+
+	if (d)
+		return d;
+	{
+		struct dev_refs z = { .group = NO_GROUP, .refcount = REFCOUNT_UNAVAILABLE,
+				      .peak = REFCOUNT_UNAVAILABLE };
+
+		d = lookup_or_init(&devices, &vdev, &z);
+	}
+	return d;
+}
+
+/*
+ * One reference taken (REF_GET) or dropped (REF_PUT) on vdev; before: the
+ * refcount before it, or REFCOUNT_UNAVAILABLE (read where BTF allows).
+ * name: what user space asked for at GET_DEVICE_FD, or NULL.
+ */
+static __always_inline void record_ref(int kind, void *vdev, long long before, int stack_id,
+				       const char *name)
+{
+	struct ref_key k = { .group = NO_GROUP, .stack_id = stack_id, .kind = kind };
+	long long refcount, after = REFCOUNT_UNAVAILABLE;
+	struct dev_refs *d = device_for((__u64)vdev);
+	struct device *dev = vdev_read(vdev, &refcount);
+	struct iommu_group *grp;
+	struct group_stats *s;
+	struct ref_val *v;
+	struct event *e;
+
+	if (before == REFCOUNT_UNAVAILABLE)
+		before = refcount;
 	if (dev) {
 		read_dev_name(dev, k.dev);
 		grp = BPF_CORE_READ(dev, iommu_group);
@@ -50,18 +120,99 @@ static __always_inline int put_enter(void *ctx, void *vdev)
 			k.group = BPF_CORE_READ(grp, id);
 	}
 	if (!group_selected(k.group))
-		return 0;
-	k.stack_id = bpf_get_stackid(ctx, &stacks, 0);
-	v = lookup_or_init(&puts, &k, &zero_put);
+		return;
+	if (d) {
+		if (k.dev[0]) {
+			__builtin_memcpy(d->name, k.dev, NAME_LEN);
+		} else {
+			if (name && !d->name[0])
+				bpf_probe_read_kernel_str(d->name, NAME_LEN, name);
+			__builtin_memcpy(k.dev, d->name, NAME_LEN);
+		}
+		if (k.group != NO_GROUP)
+			d->group = k.group;
+		if (kind == REF_GET)
+			__sync_fetch_and_add(&d->gets, 1);
+		else
+			__sync_fetch_and_add(&d->puts, 1);
+		if (before != REFCOUNT_UNAVAILABLE) {
+			after = kind == REF_GET ? before + 1 : before - 1;
+			d->refcount = after;
+			if (after > d->peak)
+				d->peak = after;
+		}
+	}
+	v = lookup_or_init(&ref_sites, &k, &zero_ref);
 	if (v) {
 		__sync_fetch_and_add(&v->count, 1);
-		v->last_refcount = refcount;
+		v->last_refcount = before;
 	}
-	s = stats_for(k.group);
-	if (s)
+	if (kind == REF_PUT && (s = stats_for(k.group)))
 		__sync_fetch_and_add(&s->device_puts, 1);
-	emit(ctx, EV_DEVICE_PUT, k.group, 0, 0, refcount, k.stack_id,
-	     dev ? BPF_CORE_READ(dev, kobj.name) : NULL);
+	e = event_reserve(kind == REF_GET ? EV_DEVICE_GET : EV_DEVICE_PUT, k.group);
+	if (!e)
+		return;
+	e->refcount = before;
+	e->stack_id = stack_id;
+	e->dev_ptr = (__u64)vdev;
+	__builtin_memcpy(e->name, k.dev, NAME_LEN);
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline int put_enter(void *ctx, void *vdev)
+{
+	if (!task_selected())
+		return 0;
+	record_ref(REF_PUT, vdev, REFCOUNT_UNAVAILABLE, bpf_get_stackid(ctx, &stacks, 0), NULL);
+	return 0;
+}
+
+static __always_inline void call_enter(void *map, void *ctx, void *vdev)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct ref_call c = { .ts = bpf_ktime_get_ns(), .vdev = (__u64)vdev };
+
+	c.stack_id = bpf_get_stackid(ctx, &stacks, 0);
+	bpf_map_update_elem(map, &tid, &c, BPF_ANY);
+}
+
+static __always_inline bool call_exit(void *map, struct ref_call *out)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct ref_call *c = bpf_map_lookup_elem(map, &tid);
+
+	if (!c)
+		return false;
+	*out = *c;
+	bpf_map_delete_elem(map, &tid);
+	return true;
+}
+
+/* vfio_device_try_get_registration(device): the refcount before, at entry. */
+static __always_inline int try_get_exit(bool taken)
+{
+	struct ref_call c;
+	long long before;
+
+	if (!call_exit(&inflight_get, &c) || !taken)
+		return 0;
+	vdev_read((void *)c.vdev, &before);
+	/* read after the increment: the count before is one less */
+	record_ref(REF_GET, (void *)c.vdev, before == REFCOUNT_UNAVAILABLE ? before : before - 1,
+		   c.stack_id, NULL);
+	return 0;
+}
+
+/* A lookup that returns a device with a reference held (5.10), NULL if none. */
+static __always_inline int lookup_exit(void *vdev)
+{
+	struct ref_call c;
+	long long now;
+
+	if (!call_exit(&inflight_get, &c) || !vdev)
+		return 0;
+	vdev_read(vdev, &now);
+	record_ref(REF_GET, vdev, now == REFCOUNT_UNAVAILABLE ? now : now - 1, c.stack_id, NULL);
 	return 0;
 }
 
@@ -75,4 +226,113 @@ SEC("fentry")
 int BPF_PROG(fe_put, void *vdev)
 {
 	return put_enter(ctx, vdev);
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kp_get, void *vdev)
+{
+	if (task_selected())
+		call_enter(&inflight_get, ctx, vdev);
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_get, bool taken)
+{
+	return try_get_exit(taken);
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_lookup, void *vdev)
+{
+	return lookup_exit(vdev);
+}
+
+/* vfio_group_fops_unl_ioctl(file, cmd, arg): GET_DEVICE_FD names the device. */
+SEC("kprobe")
+int BPF_KPROBE(kp_group_ioctl, void *file, unsigned int cmd, unsigned long arg)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct ref_call c = {};
+
+	if (cmd != VFIO_GROUP_GET_DEVICE_FD || !task_selected())
+		return 0;
+	c.ts = bpf_ktime_get_ns();
+	c.stack_id = bpf_get_stackid(ctx, &stacks, 0);
+	bpf_probe_read_user_str(c.name, NAME_LEN, (const char *)arg);
+	bpf_map_update_elem(&inflight_ioctl, &tid, &c, BPF_ANY);
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_group_ioctl, long fd)
+{
+	struct task_struct *task;
+	struct file **fds, *f = NULL;
+	struct ref_call c;
+	void *vdev;
+
+	if (!call_exit(&inflight_ioctl, &c) || fd < 0)
+		return 0;
+	task = (struct task_struct *)bpf_get_current_task();
+	fds = BPF_CORE_READ(task, files, fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), fds + fd);
+	vdev = BPF_CORE_READ(f, private_data);
+	if (!vdev)
+		return 0;
+	if (gets_at_ioctl) {
+		long long now;
+
+		vdev_read(vdev, &now);
+		record_ref(REF_GET, vdev, now == REFCOUNT_UNAVAILABLE ? now : now - 1, c.stack_id,
+			   c.name);
+	} else {
+		/* the get itself was recorded by try_get: only teach the device its name */
+		struct dev_refs *d = bpf_map_lookup_elem(&devices, &vdev);
+
+		if (d && !d->name[0])
+			__builtin_memcpy(d->name, c.name, NAME_LEN);
+	}
+	return 0;
+}
+
+/* vfio_unregister_group_dev(device): blocks until the last reference is dropped. */
+SEC("kprobe")
+int BPF_KPROBE(kp_unreg, void *vdev)
+{
+	struct dev_refs *d = bpf_map_lookup_elem(&devices, &vdev);
+	long long refcount;
+	struct device *dev;
+	struct event *e;
+
+	call_enter(&inflight_unreg, ctx, vdev);
+	dev = vdev_read(vdev, &refcount);
+	e = event_reserve(EV_UNREG_BEGIN, NO_GROUP);
+	if (!e)
+		return 0;
+	e->refcount = refcount;
+	e->dev_ptr = (__u64)vdev;
+	if (dev)
+		read_dev_name(dev, e->name);
+	else if (d)
+		__builtin_memcpy(e->name, d->name, NAME_LEN);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_unreg)
+{
+	struct ref_call c;
+	struct event *e;
+
+	if (!call_exit(&inflight_unreg, &c))
+		return 0;
+	e = event_reserve(EV_UNREG_END, NO_GROUP);
+	if (!e)
+		return 0;
+	e->latency_ns = bpf_ktime_get_ns() - c.ts;
+	e->dev_ptr = c.vdev;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
 }

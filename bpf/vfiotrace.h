@@ -18,7 +18,12 @@ enum event_type {
 	EV_ATTACH = 1,		/* vfio_iommu_type1_attach_group returned */
 	EV_DOMAIN_ALLOC = 2,	/* an IOMMU paging-domain allocation returned */
 	EV_DEVICE_PUT = 3,	/* a VFIO device registration reference is dropped */
+	EV_DEVICE_GET = 4,	/* a VFIO device registration reference is taken */
+	EV_UNREG_BEGIN = 5,	/* vfio_unregister_group_dev entered (may wait for references) */
+	EV_UNREG_END = 6,	/* vfio_unregister_group_dev returned; latency_ns: time inside */
 };
+
+enum ref_kind { REF_PUT = 0, REF_GET = 1 };
 
 /* What the domain allocation function takes: decides how its bus is read. */
 enum alloc_arg {
@@ -50,30 +55,41 @@ struct err_key {
 	int err;			/* positive errno */
 };
 
-/* One (device, call site) pair that dropped a reference. */
-struct put_key {
+/* One (device, call site, get or put) that took or dropped a reference. */
+struct ref_key {
 	int group;
 	int stack_id;			/* <0: stack not captured */
+	int kind;			/* enum ref_kind */
 	char dev[NAME_LEN];		/* "" when the device is unreadable on this kernel */
 };
 
-struct put_val {
+struct ref_val {
 	unsigned long long count;
-	long long last_refcount;	/* refcount before the put, or REFCOUNT_UNAVAILABLE */
+	long long last_refcount;	/* refcount before the transition, or REFCOUNT_UNAVAILABLE */
+};
+
+/* One struct vfio_device (keyed by its address): every get and put it saw. */
+struct dev_refs {
+	char name[NAME_LEN];		/* "" until known */
+	int group;			/* NO_GROUP until known */
+	unsigned long long gets, puts;
+	long long refcount;		/* after the last transition, or REFCOUNT_UNAVAILABLE */
+	long long peak;			/* highest refcount seen, or REFCOUNT_UNAVAILABLE */
 };
 
 struct event {
 	unsigned long long ts_ns;
 	unsigned long long latency_ns;
 	long long ret;
-	long long refcount;
+	long long refcount;		/* references: the count before the transition */
 	unsigned int type;
 	int group;
 	unsigned int pid;
 	unsigned int tid;
 	int stack_id;
 	char comm[COMM_LEN];
-	char name[NAME_LEN];		/* device (put) or bus (domain_alloc) */
+	unsigned long long dev_ptr;	/* struct vfio_device address (gets, puts, unregistration) */
+	char name[NAME_LEN];		/* device (references) or bus (domain_alloc) */
 };
 
 #endif

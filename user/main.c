@@ -21,6 +21,7 @@
 
 int verbose;
 static volatile sig_atomic_t exiting;
+static struct refs_live live;	/* holders, from the events of snoop and refs */
 
 typedef void (*summary_printer)(FILE *f, const struct snapshot *s, bool json);
 
@@ -32,7 +33,7 @@ static const struct {
 } commands[] = {
 	{ CMD_STAT, render_stat, "VFIO attaches, domain allocations and device puts" },
 	{ CMD_HIST, render_hist, "VFIO attaches, domain allocations and device puts" },
-	{ CMD_REFS, render_refs, "VFIO attaches, domain allocations and device puts" },
+	{ CMD_REFS, render_refs, "VFIO device reference gets, puts and unregistrations" },
 	{ CMD_SNOOP, NULL, "VFIO attaches, domain allocations and device puts" },
 	{ CMD_PROBES, NULL, NULL },
 };
@@ -60,9 +61,12 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*e))
 		return 0;
-	if (e->type == EV_DEVICE_PUT)
-		stack_caller(t->maps.stacks, e->stack_id, &t->sym, caller, sizeof(caller));
-	render_event(stdout, e, caller, t->opt.json);
+	if (!is_ref_event(e)) {
+		render_event(stdout, e, t->opt.json);
+		return 0;
+	}
+	stack_caller(t->maps.stacks, e->stack_id, &t->sym, caller, sizeof(caller));
+	refs_on_event(&live, stdout, e, caller, t->opt.json);
 	return 0;
 }
 
@@ -81,6 +85,7 @@ static void print_summary(struct tracer *t, summary_printer print)
 	s.drops = t->skel->bss->ringbuf_drops;
 	s.map_full = t->skel->bss->map_full;
 	s.refcount_known = t->count_field != NULL;
+	s.live = &live;
 	print(stdout, &s, t->opt.json);
 	snapshot_free(&s);
 }
@@ -160,7 +165,7 @@ int main(int argc, char **argv)
 		ret = 0;
 		goto cleanup;
 	}
-	if (t.opt.cmd == CMD_SNOOP) {
+	if (t.skel->rodata->emit_events) {
 		rb = ring_buffer__new(bpf_map__fd(t.skel->maps.events), on_event, &t, NULL);
 		if (!rb) {
 			err("cannot create the ring buffer: %s", strerror(errno));
@@ -181,6 +186,7 @@ int main(int argc, char **argv)
 
 cleanup:
 	ring_buffer__free(rb);
+	refs_live_free(&live);
 	tracer_close(&t);
 	return ret;
 }

@@ -1,116 +1,532 @@
 // SPDX-License-Identifier: GPL-2.0
-/* refs: device reference drops per (device, caller); text and JSON. */
+/* refs: device reference gets and puts, holders, hung unbinds; text and JSON. */
+#include <libgen.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
+#include "histogram.h"
 #include "json.h"
 #include "refs.h"
 
-static int by_put(const void *a, const void *b)
+/* ---- the model: aggregates read from the maps ---- */
+
+/* Group of a device by name from sysfs, for kernels whose BTF cannot tell (5.10). */
+static int sysfs_group(const char *dev)
 {
-	const struct put_row *x = a, *y = b;
+	char path[128], link[PATH_MAX];
+	ssize_t n;
+
+	if (!dev[0] || strchr(dev, '/'))
+		return NO_GROUP;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", dev);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return NO_GROUP;
+	link[n] = 0;
+	return atoi(basename(link));
+}
+
+static int by_ref(const void *a, const void *b)
+{
+	const struct ref_row *x = a, *y = b;
 	int c;
 
 	if (x->key.group != y->key.group)
 		return x->key.group - y->key.group;
-	c = strcmp(x->key.dev, y->key.dev);
-	return c ? c : strcmp(x->caller, y->caller);
+	if ((c = strcmp(x->key.dev, y->key.dev)))
+		return c;
+	if ((c = strcmp(x->caller, y->caller)))
+		return c;
+	return x->key.kind - y->key.kind;
+}
+
+static int by_dev(const void *a, const void *b)
+{
+	const struct dev_row *x = a, *y = b;
+
+	if (x->d.group != y->d.group)
+		return x->d.group - y->d.group;
+	return strcmp(x->d.name, y->d.name);
+}
+
+static int collect_sites(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym)
+{
+	struct ref_key k, *prev = NULL;
+	int i, n;
+
+	while (!bpf_map_get_next_key(m->ref_sites, prev, &k)) {
+		struct ref_row *r, *p;
+
+		prev = &k;
+		p = realloc(s->refs, (s->nrefs + 1) * sizeof(*p));
+		if (!p)
+			return -1;
+		s->refs = p;
+		r = &s->refs[s->nrefs];
+		r->key = k;
+		if (bpf_map_lookup_elem(m->ref_sites, &k, &r->val))
+			continue;
+		if (r->key.group == NO_GROUP)
+			r->key.group = sysfs_group(r->key.dev);
+		stack_caller(m->stacks, k.stack_id, sym, r->caller, sizeof(r->caller));
+		s->nrefs++;
+	}
+	/* The same caller can appear under several stack ids: merge them. */
+	qsort(s->refs, s->nrefs, sizeof(*s->refs), by_ref);
+	for (i = 0, n = 0; i < s->nrefs; i++) {
+		if (n && !by_ref(&s->refs[n - 1], &s->refs[i]))
+			s->refs[n - 1].val.count += s->refs[i].val.count;
+		else
+			s->refs[n++] = s->refs[i];
+	}
+	s->nrefs = n;
+	return 0;
+}
+
+static int collect_devices(struct snapshot *s, const struct bpf_maps *m)
+{
+	unsigned long long k, *prev = NULL;
+	int i, n;
+
+	while (!bpf_map_get_next_key(m->devices, prev, &k)) {
+		struct dev_row *r, *p;
+
+		prev = &k;
+		p = realloc(s->devs, (s->ndevs + 1) * sizeof(*p));
+		if (!p)
+			return -1;
+		s->devs = p;
+		r = &s->devs[s->ndevs];
+		r->ptr = k;
+		if (bpf_map_lookup_elem(m->devices, &k, &r->d))
+			continue;
+		if (r->d.group == NO_GROUP)
+			r->d.group = sysfs_group(r->d.name);
+		s->ndevs++;
+	}
+	/* one row per device name: a re-registered device has a new address */
+	qsort(s->devs, s->ndevs, sizeof(*s->devs), by_dev);
+	for (i = 0, n = 0; i < s->ndevs; i++) {
+		struct dev_row *last = n ? &s->devs[n - 1] : NULL;
+
+		if (last && !by_dev(last, &s->devs[i])) {
+			last->d.gets += s->devs[i].d.gets;
+			last->d.puts += s->devs[i].d.puts;
+			if (s->devs[i].d.peak > last->d.peak)
+				last->d.peak = s->devs[i].d.peak;
+			if (s->devs[i].d.refcount != REFCOUNT_UNAVAILABLE)
+				last->d.refcount = s->devs[i].d.refcount;
+		} else {
+			s->devs[n++] = s->devs[i];
+		}
+	}
+	s->ndevs = n;
+	return 0;
 }
 
 int refs_collect(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym)
 {
-	struct put_key pk, *pprev = NULL;
-	int i, n;
-
-	while (!bpf_map_get_next_key(m->puts, pprev, &pk)) {
-		struct put_row *r, *p;
-
-		pprev = &pk;
-		p = realloc(s->puts, (s->nputs + 1) * sizeof(*p));
-		if (!p)
-			return -1;
-		s->puts = p;
-		r = &s->puts[s->nputs];
-		r->key = pk;
-		if (bpf_map_lookup_elem(m->puts, &pk, &r->val))
-			continue;
-		stack_caller(m->stacks, pk.stack_id, sym, r->caller, sizeof(r->caller));
-		s->nputs++;
-	}
-	/* The same caller can appear under several stack ids: merge them. */
-	qsort(s->puts, s->nputs, sizeof(*s->puts), by_put);
-	for (i = 0, n = 0; i < s->nputs; i++) {
-		if (n && !by_put(&s->puts[n - 1], &s->puts[i]))
-			s->puts[n - 1].val.count += s->puts[i].val.count;
-		else
-			s->puts[n++] = s->puts[i];
-	}
-	s->nputs = n;
-	return 0;
+	return collect_sites(s, m, sym) || collect_devices(s, m) ? -1 : 0;
 }
 
-void refs_json_rows(struct json *j, const struct snapshot *s, int group)
+unsigned long long refs_group_gets(const struct snapshot *s, int group)
+{
+	unsigned long long n = 0;
+	int i;
+
+	for (i = 0; i < s->ndevs; i++)
+		if (s->devs[i].d.group == group)
+			n += s->devs[i].d.gets;
+	return n;
+}
+
+/* ---- the live model: who holds each device ---- */
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static struct live_dev *live_dev(struct refs_live *l, unsigned long long ptr, const char *name)
+{
+	struct live_dev *d;
+	int i;
+
+	for (i = 0; i < l->ndevs; i++)
+		if (l->devs[i].ptr == ptr)
+			goto found;
+	d = realloc(l->devs, (l->ndevs + 1) * sizeof(*d));
+	if (!d)
+		return NULL;
+	l->devs = d;
+	i = l->ndevs++;
+	memset(&l->devs[i], 0, sizeof(l->devs[i]));
+	l->devs[i].ptr = ptr;
+found:
+	if (name && name[0])
+		snprintf(l->devs[i].name, sizeof(l->devs[i].name), "%s", name);
+	return &l->devs[i];
+}
+
+static void hold(struct refs_live *l, struct live_dev *d, const struct event *e)
+{
+	struct holder *h;
+	int i;
+
+	for (i = 0; i < d->nholders && d->holders[i].pid != e->pid; i++)
+		;
+	if (i == d->nholders) {
+		if (d->nholders == MAX_HOLDERS) {
+			l->untracked++;
+			i = MAX_HOLDERS - 1;
+		} else {
+			h = &d->holders[d->nholders++];
+			memset(h, 0, sizeof(*h));
+			h->pid = e->pid;
+			memcpy(h->comm, e->comm, COMM_LEN);
+			h->since_ns = e->ts_ns;
+		}
+	}
+	d->holders[i].refs++;
+}
+
+static void release(struct live_dev *d, const struct event *e)
+{
+	int i, k = 0;
+
+	if (!d->nholders)
+		return;	/* taken before tracing started */
+	for (i = 0; i < d->nholders; i++)
+		if (d->holders[i].pid == e->pid)
+			k = i;	/* else: the oldest holder (index 0), see refs.h */
+	if (--d->holders[k].refs)
+		return;
+	memmove(&d->holders[k], &d->holders[k + 1], (d->nholders - k - 1) * sizeof(d->holders[0]));
+	d->nholders--;
+}
+
+bool is_ref_event(const struct event *e)
+{
+	return e->type == EV_DEVICE_GET || e->type == EV_DEVICE_PUT ||
+	       e->type == EV_UNREG_BEGIN || e->type == EV_UNREG_END;
+}
+
+static void json_holders(struct json *j, const struct live_dev *d, unsigned long long now)
 {
 	int i;
 
-	json_arr_begin(j, "device_refs");
-	for (i = 0; i < s->nputs; i++) {
-		const struct put_row *p = &s->puts[i];
-
-		if (p->key.group != group)
-			continue;
+	json_arr_begin(j, "holders");
+	for (i = 0; i < d->nholders; i++) {
 		json_obj_begin(j, NULL);
-		json_int(j, "group", p->key.group);
-		if (p->key.dev[0])
-			json_str(j, "device", p->key.dev);
-		else
-			json_null(j, "device");
-		json_str(j, "caller", p->caller[0] ? p->caller : "?");
-		json_uint(j, "puts", p->val.count);
-		if (p->val.last_refcount == REFCOUNT_UNAVAILABLE)
-			json_null(j, "last_refcount");
-		else
-			json_int(j, "last_refcount", p->val.last_refcount);
+		json_uint(j, "pid", d->holders[i].pid);
+		json_str(j, "comm", d->holders[i].comm);
+		json_uint(j, "refs", d->holders[i].refs);
+		json_uint(j, "held_ns", now - d->holders[i].since_ns);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
 }
 
-void render_refs(FILE *f, const struct snapshot *s, bool json)
+static void text_holders(FILE *f, const struct live_dev *d, unsigned long long now)
 {
-	struct json j;
+	char b[16];
 	int i;
 
+	if (!d->nholders)
+		fprintf(f, "no holder seen (taken before tracing started)");
+	for (i = 0; i < d->nholders; i++)
+		fprintf(f, "%spid %u (%s) %u ref%s for %s", i ? ", " : "", d->holders[i].pid,
+			d->holders[i].comm, d->holders[i].refs, d->holders[i].refs == 1 ? "" : "s",
+			fmt_ns(now - d->holders[i].since_ns, b, sizeof(b)));
+}
+
+static void json_refcount(struct json *j, const char *key, long long v)
+{
+	if (v == REFCOUNT_UNAVAILABLE)
+		json_null(j, key);
+	else
+		json_int(j, key, v);
+}
+
+static void json_device(struct json *j, const char *name)
+{
+	if (name[0])
+		json_str(j, "device", name);
+	else
+		json_null(j, "device");
+}
+
+static void print_transition(FILE *f, const struct event *e, const char *caller, bool json)
+{
+	bool get = e->type == EV_DEVICE_GET;
+	long long after = e->refcount == REFCOUNT_UNAVAILABLE ? REFCOUNT_UNAVAILABLE :
+			  e->refcount + (get ? 1 : -1);
+	struct json j;
+
 	if (json) {
-		json_line_begin(&j, f, "refs");
-		json_bool(&j, "refcount_available", s->refcount_known);
-		json_arr_begin(&j, "groups");
-		for (i = 0; i < s->ngroups; i++) {
-			json_obj_begin(&j, NULL);
-			json_int(&j, "group", s->groups[i].group);
-			refs_json_rows(&j, s, s->groups[i].group);
-			json_obj_end(&j);
-		}
-		json_arr_end(&j);
+		json_init(&j, f);
+		json_obj_begin(&j, NULL);
+		json_str(&j, "event", get ? "device_get" : "device_put");
+		json_uint(&j, "ts_ns", e->ts_ns);
+		json_int(&j, "group", e->group);
+		json_device(&j, e->name);
+		json_refcount(&j, "refcount", e->refcount);	/* before, as snoop always had it */
+		json_refcount(&j, "refcount_before", e->refcount);
+		json_refcount(&j, "refcount_after", after);
+		json_uint(&j, "pid", e->pid);
+		json_uint(&j, "tid", e->tid);
+		json_str(&j, "comm", e->comm);
+		json_str(&j, "caller", caller && caller[0] ? caller : "?");
 		json_obj_end(&j);
 		return;
 	}
-	fprintf(f, "%-6s %-16s %-36s %-6s %s\n", "GROUP", "DEVICE", "CALLER", "PUTS", "LAST_REFCOUNT");
-	for (i = 0; i < s->nputs; i++) {
-		const struct put_row *p = &s->puts[i];
-		char grp[16], rc[24];
+	if (e->refcount == REFCOUNT_UNAVAILABLE)
+		fprintf(f, "%-10s %-16s ref n/a   pid %-7u %-16s by %s\n", get ? "get" : "put",
+			e->name[0] ? e->name : "?", e->pid, e->comm, caller && caller[0] ? caller : "?");
+	else
+		fprintf(f, "%-10s %-16s ref %lld->%-3lld pid %-7u %-16s by %s\n", get ? "get" : "put",
+			e->name[0] ? e->name : "?", e->refcount, after, e->pid, e->comm,
+			caller && caller[0] ? caller : "?");
+}
 
-		snprintf(grp, sizeof(grp), p->key.group == NO_GROUP ? "-" : "%d", p->key.group);
-		snprintf(rc, sizeof(rc), p->val.last_refcount == REFCOUNT_UNAVAILABLE ? "n/a" : "%lld",
-			 p->val.last_refcount);
-		fprintf(f, "%-6s %-16s %-36s %-6llu %s\n", grp, p->key.dev[0] ? p->key.dev : "?",
-			p->caller[0] ? p->caller : "?", p->val.count, rc);
+void refs_on_event(struct refs_live *l, FILE *f, const struct event *e, const char *caller,
+		   bool json)
+{
+	struct live_dev *d = live_dev(l, e->dev_ptr, e->name);
+	const char *name = d && d->name[0] ? d->name : e->name[0] ? e->name : "?";
+	struct json j;
+	char b[16];
+
+	if (!d)
+		return;
+	switch (e->type) {
+	case EV_DEVICE_GET:
+		hold(l, d, e);
+		print_transition(f, e, caller, json);
+		break;
+	case EV_DEVICE_PUT:
+		if (e->pid != d->unreg_pid)
+			release(d, e);
+		print_transition(f, e, caller, json);
+		break;
+	case EV_UNREG_BEGIN:
+		d->unreg_pid = e->pid;
+		/* only the registration's reference left (or none held, where unreadable): no wait */
+		if (e->refcount == REFCOUNT_UNAVAILABLE ? !d->nholders : e->refcount <= REFS_BASELINE)
+			break;
+		d->unreg_ns = e->ts_ns;
+		if (json) {
+			json_init(&j, f);
+			json_obj_begin(&j, NULL);
+			json_str(&j, "event", "unbind_wait");
+			json_uint(&j, "ts_ns", e->ts_ns);
+			json_str(&j, "device", name);
+			json_refcount(&j, "refcount", e->refcount);
+			json_uint(&j, "pid", e->pid);
+			json_str(&j, "comm", e->comm);
+			json_holders(&j, d, e->ts_ns);
+			json_obj_end(&j);
+		} else {
+			fprintf(f, "unbind_wait %s: unregistration by pid %u (%s) waits for ", name,
+				e->pid, e->comm);
+			text_holders(f, d, e->ts_ns);
+			fputc('\n', f);
+		}
+		break;
+	case EV_UNREG_END:
+		d->unreg_pid = 0;
+		if (!d->unreg_ns)
+			break;
+		d->unreg_ns = 0;
+		if (json) {
+			json_init(&j, f);
+			json_obj_begin(&j, NULL);
+			json_str(&j, "event", "unbind_done");
+			json_uint(&j, "ts_ns", e->ts_ns);
+			json_str(&j, "device", name);
+			json_uint(&j, "waited_ns", e->latency_ns);
+			json_obj_end(&j);
+		} else {
+			fprintf(f, "unbind_done %s: unregistration completed after %s\n", name,
+				fmt_ns(e->latency_ns, b, sizeof(b)));
+		}
+		break;
 	}
-	if (!s->nputs)
-		fprintf(f, "(no device reference drops seen)\n");
-	if (!s->refcount_known)
-		fprintf(f, "note: device names, groups and refcounts are unavailable on this kernel "
-			   "(no BTF for vfio.ko); pass --btf with BTF that describes it\n");
 	fflush(f);
 }
 
+void refs_live_free(struct refs_live *l)
+{
+	free(l->devs);
+	memset(l, 0, sizeof(*l));
+}
+
+/* ---- printers ---- */
+
+void refs_json_rows(struct json *j, const struct snapshot *s, int group)
+{
+	int i, k;
+
+	json_arr_begin(j, "device_refs");
+	for (i = 0; i < s->ndevs; i++) {
+		const struct dev_refs *d = &s->devs[i].d;
+
+		if (d->group != group)
+			continue;
+		json_obj_begin(j, NULL);
+		json_int(j, "group", d->group);
+		json_device(j, d->name);
+		json_uint(j, "gets", d->gets);
+		json_uint(j, "puts", d->puts);
+		json_refcount(j, "current", d->refcount);
+		json_refcount(j, "peak", d->peak);
+		json_arr_begin(j, "callers");
+		for (k = 0; k < s->nrefs; k++) {
+			const struct ref_row *r = &s->refs[k];
+
+			if (r->key.group != group || strcmp(r->key.dev, d->name))
+				continue;
+			json_obj_begin(j, NULL);
+			json_str(j, "caller", r->caller[0] ? r->caller : "?");
+			json_str(j, "kind", r->key.kind == REF_GET ? "get" : "put");
+			json_uint(j, "count", r->val.count);
+			json_refcount(j, "last_refcount", r->val.last_refcount);
+			json_obj_end(j);
+		}
+		json_arr_end(j);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+/* The live device of a snapshot row, by name (NULL if none was seen live). */
+static const struct live_dev *live_of(const struct snapshot *s, const struct dev_row *r)
+{
+	int i;
+
+	for (i = 0; s->live && i < s->live->ndevs; i++)
+		if (s->live->devs[i].ptr == r->ptr ||
+		    (r->d.name[0] && !strcmp(s->live->devs[i].name, r->d.name)))
+			return &s->live->devs[i];
+	return NULL;
+}
+
+/* References above the baseline (where the refcount is readable) or outstanding gets seen. */
+static bool left_behind(const struct snapshot *s, const struct dev_row *r)
+{
+	const struct live_dev *l = live_of(s, r);
+
+	if (r->d.refcount != REFCOUNT_UNAVAILABLE)
+		return r->d.refcount > REFS_BASELINE;
+	return l && l->nholders;
+}
+
+static void refs_json(FILE *f, const struct snapshot *s)
+{
+	unsigned long long now = now_ns();
+	struct json j;
+	int i;
+
+	json_line_begin(&j, f, "refs");
+	json_bool(&j, "refcount_available", s->refcount_known);
+	json_arr_begin(&j, "groups");
+	for (i = 0; i < s->ngroups; i++) {
+		json_obj_begin(&j, NULL);
+		json_int(&j, "group", s->groups[i].group);
+		refs_json_rows(&j, s, s->groups[i].group);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_arr_begin(&j, "left");
+	for (i = 0; i < s->ndevs; i++) {
+		const struct dev_row *r = &s->devs[i];
+		const struct live_dev *l = live_of(s, r);
+
+		if (!left_behind(s, r))
+			continue;
+		json_obj_begin(&j, NULL);
+		json_device(&j, r->d.name);
+		json_int(&j, "group", r->d.group);
+		json_refcount(&j, "current", r->d.refcount);
+		json_int(&j, "baseline", REFS_BASELINE);
+		if (l) {
+			json_holders(&j, l, now);
+		} else {
+			json_arr_begin(&j, "holders");
+			json_arr_end(&j);
+		}
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_uint(&j, "drops", s->drops);
+	json_uint(&j, "map_full", s->map_full);
+	json_obj_end(&j);
+}
+
+static void refs_text(FILE *f, const struct snapshot *s)
+{
+	unsigned long long now = now_ns();
+	char rc[24], pk[24];
+	int i, shown = 0;
+
+	fprintf(f, "\n%-6s %-16s %-6s %-6s %-8s %-5s %s\n", "GROUP", "DEVICE", "GETS", "PUTS",
+		"CURRENT", "PEAK", "CALLERS");
+	for (i = 0; i < s->ndevs; i++) {
+		const struct dev_refs *d = &s->devs[i].d;
+		char grp[16], callers[256] = "";
+		int k;
+
+		for (k = 0; k < s->nrefs; k++) {
+			const struct ref_row *r = &s->refs[k];
+
+			if (r->key.group == d->group && !strcmp(r->key.dev, d->name))
+				snprintf(callers + strlen(callers), sizeof(callers) - strlen(callers),
+					 "%s%s %s %llu", callers[0] ? ", " : "",
+					 r->key.kind == REF_GET ? "get" : "put",
+					 r->caller[0] ? r->caller : "?", r->val.count);
+		}
+		snprintf(grp, sizeof(grp), d->group == NO_GROUP ? "-" : "%d", d->group);
+		snprintf(rc, sizeof(rc), d->refcount == REFCOUNT_UNAVAILABLE ? "n/a" : "%lld", d->refcount);
+		snprintf(pk, sizeof(pk), d->peak == REFCOUNT_UNAVAILABLE ? "n/a" : "%lld", d->peak);
+		fprintf(f, "%-6s %-16s %-6llu %-6llu %-8s %-5s %s\n", grp, d->name[0] ? d->name : "?",
+			d->gets, d->puts, rc, pk, callers);
+	}
+	if (!s->ndevs)
+		fprintf(f, "(no device references seen)\n");
+	for (i = 0; i < s->ndevs; i++) {
+		const struct dev_row *r = &s->devs[i];
+		const struct live_dev *l = live_of(s, r);
+
+		if (!left_behind(s, r))
+			continue;
+		if (!shown++)
+			fprintf(f, "\nreferences held at exit (above the registration's own):\n");
+		snprintf(rc, sizeof(rc), r->d.refcount == REFCOUNT_UNAVAILABLE ? "n/a" : "%lld",
+			 r->d.refcount);
+		fprintf(f, "  %s (group %d): refcount %s; held by ", r->d.name[0] ? r->d.name : "?",
+			r->d.group, rc);
+		if (l)
+			text_holders(f, l, now);
+		else
+			fprintf(f, "no holder seen (taken before tracing started)");
+		fputc('\n', f);
+	}
+	if (!s->refcount_known)
+		fprintf(f, "note: refcounts are unavailable on this kernel (no BTF for vfio.ko); devices "
+			   "are named from VFIO_GROUP_GET_DEVICE_FD; pass --btf with BTF that describes it\n");
+}
+
+void render_refs(FILE *f, const struct snapshot *s, bool json)
+{
+	if (json)
+		refs_json(f, s);
+	else
+		refs_text(f, s);
+	fflush(f);
+}

@@ -1,4 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * refs: VFIO device references. The aggregates (gets, puts, current, peak per
+ * device; counts per call site) come from BPF maps; the holders come from the
+ * live get/put events, matched as follows (docs/usage.md, "Holders"):
+ * a get by process P adds one reference to P's holding; a put by P drops one
+ * of P's; a put by a process that holds none drops one from the oldest holder
+ * (the reference travelled with an fd that was passed or inherited), so no
+ * phantom holder is left behind. The put of the task unregistering the device
+ * drops the registration's own reference, which no holder owns.
+ */
 #ifndef VFIOTRACE_REFS_H
 #define VFIOTRACE_REFS_H
 
@@ -7,8 +17,41 @@
 #include "json.h"
 #include "snapshot.h"
 
+#define MAX_HOLDERS 8
+#define REFS_BASELINE 1		/* the registration's own reference */
+
+struct holder {
+	unsigned int pid;
+	char comm[COMM_LEN];
+	unsigned int refs;
+	unsigned long long since_ns;	/* CLOCK_MONOTONIC of its first outstanding get */
+};
+
+struct live_dev {
+	unsigned long long ptr;		/* struct vfio_device address */
+	char name[NAME_LEN];
+	int nholders;
+	struct holder holders[MAX_HOLDERS];
+	unsigned long long unreg_ns;	/* unregistration waiting since, 0: none */
+	unsigned int unreg_pid;		/* task inside vfio_unregister_group_dev, 0: none */
+};
+
+struct refs_live {
+	struct live_dev *devs;
+	int ndevs;
+	unsigned long long untracked;	/* holders beyond MAX_HOLDERS, merged into the last */
+};
+
+/* Updates the holders and prints one ref event (get, put, unbind_wait, unbind_done). */
+void refs_on_event(struct refs_live *l, FILE *f, const struct event *e, const char *caller,
+		   bool json);
+bool is_ref_event(const struct event *e);
+void refs_live_free(struct refs_live *l);
+
 void render_refs(FILE *f, const struct snapshot *s, bool json);
-/* "device_refs":[...] for the puts of one group (NO_GROUP: unattributed). */
+/* "device_refs":[...] for the devices of one group (NO_GROUP: unattributed). */
 void refs_json_rows(struct json *j, const struct snapshot *s, int group);
+/* Gets of the devices of one group. */
+unsigned long long refs_group_gets(const struct snapshot *s, int group);
 
 #endif

@@ -29,6 +29,7 @@ int snapshot_collect(struct snapshot *s, const struct bpf_maps *m, const struct 
 void snapshot_free(struct snapshot *s)
 {
 	free(s->groups);
-	free(s->puts);
+	free(s->refs);
+	free(s->devs);
 	memset(s, 0, sizeof(*s));
 }

@@ -18,24 +18,34 @@ struct group_row {
 	struct { int err; unsigned long long n; } errs[MAX_ERRS];
 };
 
-struct put_row {
-	struct put_key key;
-	struct put_val val;
-	char caller[CALLER_LEN];	/* function that dropped the reference */
+struct ref_row {
+	struct ref_key key;
+	struct ref_val val;
+	char caller[CALLER_LEN];	/* function that took or dropped the reference */
 };
+
+struct dev_row {
+	unsigned long long ptr;		/* struct vfio_device address */
+	struct dev_refs d;
+};
+
+struct refs_live;
 
 struct snapshot {
 	struct group_row *groups;	/* sorted by group, NO_GROUP first */
 	int ngroups;
-	struct put_row *puts;		/* sorted by group, device, caller */
-	int nputs;
+	struct ref_row *refs;		/* sorted by group, device, caller, kind */
+	int nrefs;
+	struct dev_row *devs;		/* sorted by group, device */
+	int ndevs;
+	const struct refs_live *live;	/* holders seen live (refs, snoop), or NULL */
 	unsigned long long drops;	/* snoop events lost: ring buffer full */
 	unsigned long long map_full;	/* aggregate updates lost: a BPF map was full */
 	bool refcount_known;		/* this kernel's BTF lets the put hook read refcounts */
 };
 
 struct bpf_maps {
-	int group_stats, group_members, errors, puts, stacks;
+	int group_stats, group_members, errors, ref_sites, devices, stacks;
 };
 
 int snapshot_collect(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym);

@@ -7,7 +7,7 @@
 #include "snoop.h"
 
 static const char *const event_names[] = {
-	[EV_ATTACH] = "attach", [EV_DOMAIN_ALLOC] = "domain_alloc", [EV_DEVICE_PUT] = "device_put",
+	[EV_ATTACH] = "attach", [EV_DOMAIN_ALLOC] = "domain_alloc",
 };
 
 void render_event_header(FILE *f)
@@ -16,7 +16,7 @@ void render_event_header(FILE *f)
 		"GROUP", "RESULT", "LATENCY", "DETAIL");
 }
 
-void render_event(FILE *f, const struct event *e, const char *caller, bool json)
+void render_event(FILE *f, const struct event *e, bool json)
 {
 	const char *ev = e->type < sizeof(event_names) / sizeof(event_names[0]) &&
 			 event_names[e->type] ? event_names[e->type] : "unknown";
@@ -52,17 +52,6 @@ void render_event(FILE *f, const struct event *e, const char *caller, bool json)
 			json_uint(&j, "latency_ns", e->latency_ns);
 			json_str(&j, "bus", e->name);
 			break;
-		case EV_DEVICE_PUT:
-			if (e->name[0])
-				json_str(&j, "device", e->name);
-			else
-				json_null(&j, "device");
-			if (e->refcount == REFCOUNT_UNAVAILABLE)
-				json_null(&j, "refcount");
-			else
-				json_int(&j, "refcount", e->refcount);
-			json_str(&j, "caller", caller && caller[0] ? caller : "?");
-			break;
 		}
 		json_obj_end(&j);
 		return;
@@ -83,15 +72,6 @@ void render_event(FILE *f, const struct event *e, const char *caller, bool json)
 		fmt_ns(e->latency_ns, lat, sizeof(lat));
 		fprintf(f, "%-8s %-13s %-7u %-16s %-5s %-12s %-9s bus=%s\n", tbuf, ev, e->pid, e->comm,
 			grp, res, lat, e->name[0] ? e->name : "?");
-		break;
-	case EV_DEVICE_PUT:
-		if (e->refcount == REFCOUNT_UNAVAILABLE)
-			snprintf(res, sizeof(res), "ref n/a");
-		else
-			snprintf(res, sizeof(res), "ref %lld->%lld", e->refcount, e->refcount - 1);
-		fprintf(f, "%-8s %-13s %-7u %-16s %-5s %-12s %-9s %s by %s\n", tbuf, ev, e->pid,
-			e->comm, grp, res, "", e->name[0] ? e->name : "?",
-			caller && caller[0] ? caller : "?");
 		break;
 	}
 	fflush(f);

@@ -6,7 +6,8 @@
 #include <stdio.h>
 #include "../bpf/vfiotrace.h"
 
-void render_event(FILE *f, const struct event *e, const char *caller, bool json);
+/* Attach and domain_alloc events; reference events are refs.c's (refs_on_event). */
+void render_event(FILE *f, const struct event *e, bool json);
 void render_event_header(FILE *f);
 
 #endif

@@ -36,8 +36,8 @@ const char *pick_caller(const unsigned long long *ips, int n, const struct symbo
 		if (!s)
 			continue;
 		skip = machinery(s->name);
-		for (k = 0; k < 3 && sym->hooked[k]; k++)
-			skip |= !strcmp(s->name, sym->hooked[k]);
+		for (k = 0; k < 2; k++)
+			skip |= sym->hooked[k] && !strcmp(s->name, sym->hooked[k]);
 		if (!skip) {
 			snprintf(buf, len, "%s", s->name);
 			break;

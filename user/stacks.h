@@ -9,7 +9,7 @@
 
 struct symbolizer {
 	const struct kallsyms *ks;
-	const char *hooked[3];		/* frames to skip: the hooked function(s) */
+	const char *hooked[2];		/* frames to skip: the hooked function(s) */
 };
 
 /* First frame of ips[0..n) that is not BPF/ftrace machinery or the hooked function. */

@@ -160,9 +160,9 @@ static void stat_text(FILE *f, const struct snapshot *s)
 	const struct group_row *other = NULL;
 	int i, k, shown = 0;
 
-	fprintf(f, "%-6s %-6s %-9s %-11s %-10s %-6s %-9s %-9s %-10s %-5s %s\n", "GROUP",
+	fprintf(f, "%-6s %-6s %-9s %-11s %-10s %-6s %-9s %-9s %-10s %-5s %-5s %s\n", "GROUP",
 		"BUSES", "ATTACH_OK", "ATTACH_FAIL", "LAST_ERR", "ALLOCS", "ALLOC_P50", "ALLOC_P99",
-		"ATTACH_P50", "PUTS", "DEVICES");
+		"ATTACH_P50", "GETS", "PUTS", "DEVICES");
 	for (i = 0; i < s->ngroups; i++) {
 		const struct group_row *g = &s->groups[i];
 		const char *buses[GROUP_MAX_DEVS + 1];
@@ -182,14 +182,14 @@ static void stat_text(FILE *f, const struct snapshot *s)
 		if (g->has_mem && g->mem.ndevs > GROUP_MAX_DEVS)
 			snprintf(devstr + strlen(devstr), sizeof(devstr) - strlen(devstr),
 				 ",+%u more", g->mem.ndevs - GROUP_MAX_DEVS);
-		fprintf(f, "%-6d %-6s %-9llu %-11llu %-10s %-6llu %-9s %-9s %-10s %-5llu %s\n",
+		fprintf(f, "%-6d %-6s %-9llu %-11llu %-10s %-6llu %-9s %-9s %-10s %-5llu %-5llu %s\n",
 			g->group, nb ? busstr : "-", g->st.attach_ok, g->st.attach_fail,
 			g->st.attach_fail ? errno_name((int)-g->st.last_ret) : "-",
 			g->st.domain_allocs,
 			g->st.domain_allocs ? fmt_ns(hist_percentile(g->st.alloc_hist, 50), b1, sizeof(b1)) : "-",
 			g->st.domain_allocs ? fmt_ns(hist_percentile(g->st.alloc_hist, 99), b2, sizeof(b2)) : "-",
 			hist_total(g->st.attach_hist) ? fmt_ns(hist_percentile(g->st.attach_hist, 50), b3, sizeof(b3)) : "-",
-			g->st.device_puts, devstr[0] ? devstr : "-");
+			refs_group_gets(s, g->group), g->st.device_puts, devstr[0] ? devstr : "-");
 		shown++;
 	}
 	if (!shown)

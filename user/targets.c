@@ -54,6 +54,53 @@ const struct target targets[NR_HOOKS] = {
 		 */
 		.kprobe_preferred = "preferred: its stacks reach the caller (fentry stacks stop at the BPF trampoline)",
 	},
+	/*
+	 * Gets. 6.2+: vfio_device_try_get_registration is out of line (static
+	 * and inlined on 6.1; 5.13-6.0 vfio_device_try_get). Where it cannot be
+	 * probed, the gets are seen where the reference is taken: 5.10's
+	 * lookups that return a held device, and the GET_DEVICE_FD ioctl.
+	 */
+	[HOOK_GET] = {
+		.hook = "device_get", .purpose = "VFIO device reference take",
+		.module = "vfio",
+		.candidates = { "vfio_device_try_get_registration" },
+		.kprobe_prog = "kp_get", .kretprobe_prog = "krp_get",
+		.kprobe_preferred = "kprobe only: its stacks reach the caller",
+	},
+	[HOOK_GET_LOOKUP] = {	/* 5.10: returns the group's device with a kref taken */
+		.hook = "device_get", .purpose = "VFIO device lookup that takes a reference (5.10)",
+		.module = "vfio",
+		.candidates = { "vfio_group_get_device" },
+		.kprobe_prog = "kp_get", .kretprobe_prog = "krp_lookup",
+		.kprobe_preferred = "kprobe only: its stacks reach the caller",
+	},
+	[HOOK_GET_FROM_DEV] = {	/* exported up to 5.19 */
+		.hook = "device_get", .purpose = "VFIO device lookup by struct device (up to 5.19)",
+		.module = "vfio",
+		.candidates = { "vfio_device_get_from_dev" },
+		.kprobe_prog = "kp_get", .kretprobe_prog = "krp_lookup",
+		.kprobe_preferred = "kprobe only: its stacks reach the caller",
+	},
+	/*
+	 * GET_DEVICE_FD: the device name user space asked for (names devices
+	 * where no BTF describes struct vfio_device), and the fd's reference as
+	 * a get where HOOK_GET is missing (inlined into this ioctl on 5.10, 6.1).
+	 */
+	[HOOK_GET_FD] = {
+		.hook = "device_fd", .purpose = "VFIO_GROUP_GET_DEVICE_FD (device name; its get where inlined)",
+		.module = "vfio",
+		.candidates = { "vfio_group_fops_unl_ioctl" },
+		.kprobe_prog = "kp_group_ioctl", .kretprobe_prog = "krp_group_ioctl",
+		.kprobe_preferred = "kprobe only: reads the new fd at return",
+	},
+	/* all four kernels (Debian 5.10 has the 5.13 backport): waits for the last put */
+	[HOOK_UNREG] = {
+		.hook = "unregister", .purpose = "VFIO device unregistration (waits for references: hung unbind)",
+		.module = "vfio",
+		.candidates = { "vfio_unregister_group_dev" },
+		.kprobe_prog = "kp_unreg", .kretprobe_prog = "krp_unreg",
+		.kprobe_preferred = "kprobe only: entry and return of a long wait",
+	},
 };
 
 bool has_return_probe(const struct target *t)
@@ -112,7 +159,10 @@ static void resolve_one(const struct kernel_view *kv, const struct target *t, en
 	r->func = sym->name;
 	r->module = sym->module;
 	r->nargs = kv->func_nargs(kv->ctx, sym->module, sym->name);
-	if (mode == MODE_KPROBE) {
+	if (!t->fentry_prog) {
+		r->style = STYLE_KPROBE;
+		snprintf(r->why, sizeof(r->why), "%s", t->kprobe_preferred);
+	} else if (mode == MODE_KPROBE) {
 		r->style = STYLE_KPROBE;
 		snprintf(r->why, sizeof(r->why), "--mode kprobe");
 	} else if (!fentry_possible(t, r->nargs, r->why, sizeof(r->why), sym->module)) {

@@ -10,7 +10,11 @@
 #include <stdbool.h>
 #include "kallsyms.h"
 
-enum hook_id { HOOK_ATTACH, HOOK_ALLOC_DEV, HOOK_ALLOC_BUS, HOOK_PUT, NR_HOOKS };
+enum hook_id {
+	HOOK_ATTACH, HOOK_ALLOC_DEV, HOOK_ALLOC_BUS, HOOK_PUT,
+	HOOK_GET, HOOK_GET_LOOKUP, HOOK_GET_FROM_DEV, HOOK_GET_FD, HOOK_UNREG,
+	NR_HOOKS
+};
 
 enum style { STYLE_NONE, STYLE_FENTRY, STYLE_KPROBE };
 
@@ -29,7 +33,8 @@ struct target {
 	/* vfiotrace cannot run unless some row with this .hook resolves */
 	bool required;
 	const char *missing_hint;	/* what to do when it does not */
-	const char *kprobe_preferred;	/* why kprobes beat fentry here; NULL: fentry first */
+	/* why kprobes beat fentry here; NULL: fentry first. Without fentry_prog: kprobe only, why. */
+	const char *kprobe_preferred;
 };
 
 extern const struct target targets[NR_HOOKS];

@@ -57,7 +57,8 @@ static int open_and_load(struct tracer *t)
 	}
 	t->skel->rodata->target_group = t->opt.group;
 	t->skel->rodata->target_tgid = (__u32)t->opt.pid;
-	t->skel->rodata->emit_events = t->opt.cmd == CMD_SNOOP;
+	t->skel->rodata->emit_events = t->opt.cmd == CMD_SNOOP || t->opt.cmd == CMD_REFS;
+	t->skel->rodata->gets_at_ioctl = !t->res[HOOK_GET].func;
 	e = configure(t) ? -1 : vfiotrace_bpf__load(t->skel);
 	if (!e)
 		return 0;
@@ -158,10 +159,12 @@ int tracer_load(struct tracer *t)
 		.group_stats = bpf_map__fd(t->skel->maps.group_stats),
 		.group_members = bpf_map__fd(t->skel->maps.group_members),
 		.errors = bpf_map__fd(t->skel->maps.errors),
-		.puts = bpf_map__fd(t->skel->maps.puts),
+		.ref_sites = bpf_map__fd(t->skel->maps.ref_sites),
+		.devices = bpf_map__fd(t->skel->maps.devices),
 		.stacks = bpf_map__fd(t->skel->maps.stacks),
 	};
-	t->sym = (struct symbolizer){ .ks = &t->ks, .hooked = { t->res[HOOK_PUT].func } };
+	t->sym = (struct symbolizer){ .ks = &t->ks, .hooked = { t->res[HOOK_PUT].func,
+		t->res[HOOK_GET].func } };
 	return 0;
 }
 

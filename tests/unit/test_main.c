@@ -294,8 +294,10 @@ static char *render_of(const struct snapshot *s, void (*fn)(FILE *, const struct
 static void test_render_stat(void)
 {
 	struct group_row g[2] = {};
-	struct put_row p = {};
-	struct snapshot s = { .groups = g, .ngroups = 2, .puts = &p, .nputs = 1, .refcount_known = true };
+	struct ref_row p = {};
+	struct dev_row d = { .ptr = 0xffff888000001000ULL };
+	struct snapshot s = { .groups = g, .ngroups = 2, .refs = &p, .nrefs = 1, .devs = &d, .ndevs = 1,
+			      .refcount_known = true };
 	const char *buses[4];
 	char *out;
 
@@ -320,6 +322,13 @@ static void test_render_stat(void)
 	strcpy(p.caller, "vfio_device_fops_release");
 	p.val.count = 1;
 	p.val.last_refcount = REFCOUNT_UNAVAILABLE;
+	p.key.kind = REF_PUT;
+	d.d.group = 12;
+	strcpy(d.d.name, "0000:00:03.0");
+	d.d.gets = 2;
+	d.d.puts = 1;
+	d.d.refcount = 2;
+	d.d.peak = 3;
 
 	CHECK(group_buses(&g[1], buses, 4) == 1 && !strcmp(buses[0], "pci"), "buses deduplicated");
 	out = render_of(&s, render_stat);
@@ -329,7 +338,9 @@ static void test_render_stat(void)
 		      "\"attach_ok\":1,\"attach_fail\":2,\"errors\":{\"EPERM\":2},"
 		      "\"last_error\":\"EPERM\""), "group 12: %s", out);
 	CHECK(strstr(out, "\"device_refs\":[{\"group\":12,\"device\":\"0000:00:03.0\","
-		      "\"caller\":\"vfio_device_fops_release\",\"puts\":1,\"last_refcount\":null}]"),
+		      "\"gets\":2,\"puts\":1,\"current\":2,\"peak\":3,\"callers\":[{"
+		      "\"caller\":\"vfio_device_fops_release\",\"kind\":\"put\",\"count\":1,"
+		      "\"last_refcount\":null}]}]"),
 	      "refs: %s", out);
 	CHECK(strstr(out, "\"unattributed\":{\"domain_allocs\":2,"), "unattributed: %s", out);
 	CHECK(strchr(out, '\n') == out + strlen(out) - 1, "one line");

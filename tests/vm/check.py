@@ -42,7 +42,7 @@ class Run:
                 cur = self.scenarios[rest] = defaultdict(list)
             elif tag == "end":
                 cur = None
-            elif cur is not None and tag in ("workload", "trace", "kprobe", "stderr"):
+            elif cur is not None and tag in ("workload", "trace", "kprobe", "stderr", "unbind"):
                 cur[tag].append(rest)
             elif cur is not None and tag == "exit":
                 cur["exit"] = int(rest)
@@ -105,8 +105,8 @@ def fd_release_puts(groups, device):
     n = 0
     for g in groups:
         for r in g["device_refs"]:
-            if r["caller"] == FD_RELEASE and (device is None or r["device"] == device):
-                n += r["puts"]
+            if device is None or r["device"] == device:
+                n += sum(c["count"] for c in r["callers"] if c["caller"] == FD_RELEASE and c["kind"] == "put")
     return n
 
 
@@ -124,16 +124,11 @@ def check_group(c, run, name, g, w):
 
 
 def check_puts(c, run, name, summary, work):
-    if run.btf_vfio:
-        for w in work:
-            for dev, n in w["device_closes"].items():
-                c.eq(fd_release_puts(summary["groups"], dev), n, f"{name}: puts of {dev} by {FD_RELEASE}")
-    else:
-        # no module BTF (5.10): device and group are unreadable, so the puts
-        # are unattributed; their callers still are known
-        c.eq(fd_release_puts([summary["unattributed"]], None),
-             sum(sum(w["device_closes"].values()) for w in work),
-             f"{name}: puts by {FD_RELEASE} (device unreadable without vfio BTF)")
+    # without module BTF (5.10) the device is named from GET_DEVICE_FD and its
+    # group from sysfs, so fd puts are attributed on every kernel
+    for w in work:
+        for dev, n in w["device_closes"].items():
+            c.eq(fd_release_puts(summary["groups"], dev), n, f"{name}: puts of {dev} by {FD_RELEASE}")
 
 
 def check_stat(c, run, name):
@@ -167,7 +162,10 @@ def check_probes(c, run):
         want |= {f for f in ("vfio_device_put_registration",) if f in run.kallsyms} or \
             {"vfio_device_put"}
         want |= {f for f in ("iommu_domain_alloc", "iommu_paging_domain_alloc",
-                             "iommu_paging_domain_alloc_flags") if f in run.kallsyms}
+                             "iommu_paging_domain_alloc_flags", "vfio_device_try_get_registration",
+                             "vfio_group_get_device", "vfio_device_get_from_dev",
+                             "vfio_group_fops_unl_ioctl", "vfio_unregister_group_dev")
+                 if f in run.kallsyms}
         # 6.13+: iommu_paging_domain_alloc is an inline wrapper; if kallsyms has
         # both paging names, the _flags one is the real function
         if "iommu_paging_domain_alloc_flags" in want:
@@ -205,10 +203,10 @@ def check_snoop(c, run, name, want_ret, want_errno):
         c.eq({e["result"] for e in al}, {"ok"}, f"{name}: domain_alloc result")
         puts = [e for e in ev if e["event"] == "device_put" and e["caller"] == FD_RELEASE]
         c.eq(len(puts), w["device_fds_closed"], f"{name}: device_put lines by {FD_RELEASE}")
-        if run.btf_vfio:
-            c.eq({e["device"] for e in puts}, set(w["devices"]) & set(w["device_closes"]),
-                 f"{name}: device_put devices")
-            c.eq({e["refcount"] for e in puts}, {2}, f"{name}: refcount before the put (registration + fd)")
+        c.eq({e["device"] for e in puts}, set(w["devices"]) & set(w["device_closes"]),
+             f"{name}: device_put devices")
+        c.eq({e["refcount"] for e in puts}, {2} if run.btf_vfio else {None},
+             f"{name}: refcount before the put (registration + fd; unavailable without vfio BTF)")
 
 
 def check_eperm_stat(c, run):
@@ -296,8 +294,9 @@ def check_hold(c, run):
     if not refs:
         return
     (w,) = jlines(s["workload"])
-    rows = [r for g in refs["groups"] for r in g["device_refs"] if r["caller"] == FD_RELEASE]
-    c.eq(sum(r["puts"] for r in rows), w["device_fds_closed"], f"{name}: puts after the held fd closed")
+    rows = [x for g in refs["groups"] for r in g["device_refs"] for x in r["callers"]
+            if x["caller"] == FD_RELEASE and x["kind"] == "put"]
+    c.eq(sum(r["count"] for r in rows), w["device_fds_closed"], f"{name}: puts after the held fd closed")
     if run.btf_vfio:
         c.eq({r["last_refcount"] for r in rows}, {2}, f"{name}: refcount before the put")
     else:
@@ -323,10 +322,84 @@ def check_qemu(c, run):
     c.eq(g["domain_allocs"], 1, f"{name}: one domain allocation")
     c.eq(sorted(g["buses"]), sorted({b for _, b in run.sysfs[gid]}), f"{name}: buses (sysfs)")
     c.eq(sorted(g["devices"]), sorted(d for d, _ in run.sysfs[gid]), f"{name}: devices (sysfs)")
-    if run.btf_vfio:
-        c.eq(fd_release_puts(sm["groups"], q["device"]), 1, f"{name}: QEMU's device fd put at exit")
-    else:
-        c.eq(fd_release_puts([sm["unattributed"]], None), 1, f"{name}: QEMU's device fd put at exit")
+    c.eq(fd_release_puts(sm["groups"], q["device"]), 1, f"{name}: QEMU's device fd put at exit")
+
+
+def ref_events(s):
+    return [e for e in jlines(s["trace"]) if e.get("event") in ("device_get", "device_put")]
+
+
+def check_refs_cycle(c, run):
+    name = "refs_cycle"
+    s, refs = final(c, run, name, "refs")
+    if not refs:
+        return
+    (w,) = jlines(s["workload"])
+    rows = {r["device"]: r for g in refs["groups"] for r in g["device_refs"] if r["device"]}
+    c.ok(len(w["device_closes"]) > 1, f"{name}: the bridge group has several VFIO devices", repr(w))
+    for dev in w["device_closes"]:
+        r = rows.get(dev)
+        if not c.ok(r is not None, f"{name}: {dev} has a device_refs row", repr(sorted(rows))):
+            continue
+        c.eq(r["gets"], r["puts"], f"{name}: {dev} gets = puts")
+        c.ok(r["gets"] >= w["device_closes"][dev] == w["attaches"], f"{name}: {dev} gets >= {w['attaches']} fd opens",
+             f"gets {r['gets']}")
+        c.eq(r["current"], 1 if run.btf_vfio else None, f"{name}: {dev} current back to the registration baseline")
+        c.eq(r["peak"], 2 if run.btf_vfio else None, f"{name}: {dev} peak (registration + one fd)")
+    ev = ref_events(s)
+    for e in ev:
+        if e["refcount_before"] is None:
+            continue
+        delta = 1 if e["event"] == "device_get" else -1
+        if not c.eq(e["refcount_after"], e["refcount_before"] + delta, f"{name}: transition consistent"):
+            break
+    c.eq({e["refcount_before"] is None for e in ev}, {not run.btf_vfio}, f"{name}: refcounts only where vfio has BTF")
+    c.eq({e["pid"] for e in ev if e["device"] in w["device_closes"]}, {w["pid"]},
+         f"{name}: transitions by the workload's pid")
+    c.eq(refs["left"], [], f"{name}: nothing left held at exit")
+
+
+def check_held_exit(c, run):
+    name = "held_exit"
+    s, refs = final(c, run, name, "refs")
+    if not refs:
+        return
+    (w,) = jlines(s["workload"])
+    left = {x["device"]: x for x in refs["left"]}
+    for dev in w["device_closes"]:
+        x = left.get(dev)
+        if not c.ok(x is not None, f"{name}: {dev} listed as held at exit", repr(refs["left"])):
+            continue
+        c.eq([(h["pid"], h["comm"], h["refs"]) for h in x["holders"]], [(w["pid"], "vfio-workload", 1)],
+             f"{name}: {dev} held by the workload")
+        c.eq(x["current"], 2 if run.btf_vfio else None, f"{name}: {dev} refcount at exit")
+
+
+def check_hung_unbind(c, run):
+    name = "hung_unbind"
+    s = scenario(c, run, name)
+    if not s:
+        return
+    (w,) = jlines(s["workload"])
+    (u,) = jlines(s["unbind"])
+    ev = jlines(s["trace"])
+    kinds = [e.get("event") for e in ev]
+    # the unbind really blocked until the held fd closed
+    c.ok(u["end_s"] - u["start_s"] >= u["hold_s"] - 1, f"{name}: unbind blocked (measured)", repr(u))
+    waits = [e for e in ev if e.get("event") == "unbind_wait"]
+    dones = [e for e in ev if e.get("event") == "unbind_done"]
+    if not (c.eq(len(waits), 1, f"{name}: one unbind_wait") and c.eq(len(dones), 1, f"{name}: one unbind_done")):
+        return
+    c.eq(waits[0]["device"], u["device"], f"{name}: unbind_wait device")
+    c.eq([(h["pid"], h["comm"]) for h in waits[0]["holders"]], [(w["pid"], "vfio-workload")],
+         f"{name}: unbind_wait names the holder")
+    # reported at once: before the holder's put that ends the wait
+    last_put = max(i for i, e in enumerate(ev) if e.get("event") == "device_put" and e["pid"] == w["pid"])
+    c.ok(kinds.index("unbind_wait") < last_put < kinds.index("unbind_done"),
+         f"{name}: unbind_wait while waiting, unbind_done after the last put")
+    c.eq(dones[0]["device"], u["device"], f"{name}: unbind_done device")
+    c.ok(dones[0]["waited_ns"] >= (u["hold_s"] - 1) * 1e9, f"{name}: waited at least hold - 1 s",
+         repr(dones[0]))
 
 
 def main():
@@ -350,6 +423,9 @@ def main():
         check_hist(c, run)
         check_self_terminating(c, run)
         check_hold(c, run)
+        check_refs_cycle(c, run)
+        check_held_exit(c, run)
+        check_hung_unbind(c, run)
     print(f"{kernel} {mode}: {c.passed} passed, {c.failed} failed")
     return 1 if c.failed else 0
 

@@ -59,7 +59,9 @@ for g in /sys/kernel/iommu_groups/*; do
 	done
 done
 for f in vfio_iommu_type1_attach_group vfio_device_put vfio_device_put_registration \
-	 iommu_domain_alloc iommu_paging_domain_alloc iommu_paging_domain_alloc_flags; do
+	 iommu_domain_alloc iommu_paging_domain_alloc iommu_paging_domain_alloc_flags \
+	 vfio_device_try_get_registration vfio_group_get_device vfio_device_get_from_dev \
+	 vfio_group_fops_unl_ioctl vfio_unregister_group_dev; do
 	grep -E " $f(\s|$)" /proc/kallsyms | awk '{print "@@ kallsyms", $3, ($4 == "" ? "vmlinux" : $4)}' | tr -d '[]'
 done
 
@@ -129,3 +131,59 @@ done
 
 # a held device fd: puts arrive only when the fd closes
 run_traced hold "vfio-workload -n 1 -s 2 -g $first" refs -j
+
+# ---- device references (refs) ----
+bridge=$(for g in $(ls /dev/vfio | grep -E '^[0-9]+$'); do
+	[ "$(ls /sys/kernel/iommu_groups/$g/devices | wc -l)" -gt 1 ] && echo $g; done | head -1)
+# every device fd of the bridge group opened and closed 3 times
+run_traced refs_cycle "vfio-workload -n 3 -g $bridge" refs -j
+
+# wait_get FILE PID: until FILE shows a device_get by PID (at most 30 s)
+wait_get() {
+	i=0
+	while ! grep -q "\"event\":\"device_get\".*\"pid\":$2," "$1" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 300 ]; then echo "@@ error no device_get by pid $2"; return 1; fi
+		sleep 0.1
+	done
+}
+
+# held_exit: SIGINT while the workload holds a device fd: the final object lists it
+vfiotrace refs -j >$out/held_exit.out 2>$out/held_exit.err &
+pid=$!
+if wait_tracing $out/held_exit.err; then
+	echo "@@ begin held_exit"
+	vfio-workload -n 1 -s 6 -g $first >$out/held_exit.workload &
+	wpid=$!
+	wait_get $out/held_exit.out $wpid
+	stop $pid
+	wait $wpid
+	tag workload <$out/held_exit.workload
+	tag trace <$out/held_exit.out
+	grep -v '^Tracing' $out/held_exit.err | tag stderr
+	echo "@@ end held_exit"
+fi
+
+# hung_unbind: unbind a device whose fd the workload holds for HOLD s
+HOLD=5
+dev=$(ls /sys/kernel/iommu_groups/$first/devices | head -1)
+vfiotrace refs -j >$out/unbind.out 2>$out/unbind.err &
+pid=$!
+if wait_tracing $out/unbind.err; then
+	echo "@@ begin hung_unbind"
+	vfio-workload -n 1 -s $HOLD -g $first >$out/unbind.workload &
+	wpid=$!
+	wait_get $out/unbind.out $wpid
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	echo $dev > /sys/bus/pci/devices/$dev/driver/unbind
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	wait $wpid
+	echo "@@ unbind {\"device\":\"$dev\",\"hold_s\":$HOLD,\"start_s\":$t0,\"end_s\":$t1}"
+	stop $pid
+	tag workload <$out/unbind.workload
+	tag trace <$out/unbind.out
+	grep -v '^Tracing' $out/unbind.err | tag stderr
+	echo "@@ end hung_unbind"
+	echo $dev > /sys/bus/pci/drivers_probe
+fi
+

@@ -66,6 +66,23 @@ struct group_device {
 	struct device *dev;
 };
 
+/* the file behind a new device fd: GET_DEVICE_FD gets where the get is inlined (5.10, 6.1) */
+struct file {
+	void *private_data;
+};
+
+struct fdtable {
+	struct file **fd;
+};
+
+struct files_struct {
+	struct fdtable *fdt;
+};
+
+struct task_struct {
+	struct files_struct *files;
+};
+
 #pragma clang attribute pop
 
 #endif
