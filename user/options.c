@@ -19,7 +19,7 @@ static const struct {
 	{ "stat", CMD_STAT, "per-group table: buses, devices, attaches, errors, domain allocations, puts (default)" },
 	{ "snoop", CMD_SNOOP, "one line per event" },
 	{ "hist", CMD_HIST, "log2 latency histograms of group attach and domain allocation" },
-	{ "refs", CMD_REFS, "device reference drops by device and kernel call site" },
+	{ "refs", CMD_REFS, "device reference gets and puts live, holders of a hung unbind, references left at exit" },
 	{ "probes", CMD_PROBES, "what would be attached on this kernel, how, and what is degraded" },
 };
 
@@ -85,7 +85,8 @@ static void usage(FILE *f)
 		   "  vfiotrace stat -j -d 30       # 30 s, then one JSON summary line\n"
 		   "  vfiotrace snoop -g 12         # every event for /dev/vfio/12\n"
 		   "  vfiotrace hist 5 3            # latency histograms every 5 s, 3 times\n"
-		   "  vfiotrace refs -p $(pidof qemu-system-x86_64)\n"
+		   "  vfiotrace refs                # who holds a device while `echo DEV > unbind` hangs\n"
+		   "  vfiotrace refs -j -p $(pidof qemu-system-x86_64)\n"
 		   "  vfiotrace probes              # what attaches on this kernel, and how\n");
 }
 
