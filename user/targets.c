@@ -65,6 +65,7 @@ const struct target targets[NR_HOOKS] = {
 		.module = "vfio",
 		.candidates = { "vfio_device_try_get_registration" },
 		.kprobe_prog = "kp_get", .kretprobe_prog = "krp_get",
+		.absent_why = "inlined before 6.2: gets are seen where taken (device_fd, 5.10 lookups)",
 		.kprobe_preferred = "kprobe only: its stacks reach the caller",
 	},
 	[HOOK_GET_LOOKUP] = {	/* 5.10: returns the group's device with a kref taken */
@@ -72,6 +73,7 @@ const struct target targets[NR_HOOKS] = {
 		.module = "vfio",
 		.candidates = { "vfio_group_get_device" },
 		.kprobe_prog = "kp_get", .kretprobe_prog = "krp_lookup",
+		.absent_why = "5.10-5.x only",
 		.kprobe_preferred = "kprobe only: its stacks reach the caller",
 	},
 	[HOOK_GET_FROM_DEV] = {	/* exported up to 5.19 */
@@ -79,6 +81,7 @@ const struct target targets[NR_HOOKS] = {
 		.module = "vfio",
 		.candidates = { "vfio_device_get_from_dev" },
 		.kprobe_prog = "kp_get", .kretprobe_prog = "krp_lookup",
+		.absent_why = "up to 5.19 only",
 		.kprobe_preferred = "kprobe only: its stacks reach the caller",
 	},
 	/*
@@ -149,6 +152,10 @@ static void resolve_one(const struct kernel_view *kv, const struct target *t, en
 	r->nargs = -1;
 	for (i = 0; i < 3 && t->candidates[i] && !sym; i++)
 		sym = kallsyms_find(kv->ks, t->candidates[i], t->module);
+	if (!sym && t->absent_why && kallsyms_has_module(kv->ks, t->module)) {
+		snprintf(r->why, sizeof(r->why), "not on this kernel: %s", t->absent_why);
+		return;
+	}
 	if (!sym) {
 		snprintf(r->why, sizeof(r->why), "no %s%s%s in kallsyms%s%s%s", t->candidates[0],
 			 t->candidates[1] ? "/" : "", t->candidates[1] ? t->candidates[1] : "",
@@ -194,6 +201,11 @@ int resolve_targets(const struct kernel_view *kv, enum mode mode,
 
 	for (i = 0; i < NR_HOOKS; i++)
 		resolve_one(kv, &targets[i], mode, &out[i]);
+	/* where the get itself cannot be probed, the GET_DEVICE_FD return counts it */
+	if (!out[HOOK_GET].func && out[HOOK_GET_FD].func)
+		snprintf(out[HOOK_GET_FD].why + strlen(out[HOOK_GET_FD].why),
+			 sizeof(out[HOOK_GET_FD].why) - strlen(out[HOOK_GET_FD].why),
+			 "; counts the new fd's get (device_get not probeable)");
 	for (i = 0; i < NR_HOOKS; i++) {
 		const struct target *t = &targets[i];
 

@@ -33,6 +33,7 @@ struct target {
 	/* vfiotrace cannot run unless some row with this .hook resolves */
 	bool required;
 	const char *missing_hint;	/* what to do when it does not */
+	const char *absent_why;		/* optional row: why its module lacks it on some kernels */
 	/* why kprobes beat fentry here; NULL: fentry first. Without fentry_prog: kprobe only, why. */
 	const char *kprobe_preferred;
 };
