@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "dma.h"
 #include "log.h"
 #include "options.h"
 #include "probes.h"
@@ -59,6 +60,13 @@ static int on_event(void *ctx, void *data, size_t size)
 	const struct event *e = data;
 	char caller[CALLER_LEN] = "";
 
+	if (is_dma_event(data, size)) {
+		const struct dma_event *d = data;
+		struct container_key c = { .addr = d->container, .gen = d->container_gen };
+
+		dma_print_event(stdout, d, dma_group_of(t->maps.dma.group_containers, &c), t->opt.json);
+		return 0;
+	}
 	if (size < sizeof(*e))
 		return 0;
 	if (!is_ref_event(e)) {
@@ -80,6 +88,7 @@ static void print_summary(struct tracer *t, summary_printer print)
 			    (unsigned long long)t->skel->bss->ringbuf_drops);
 		return;
 	}
+	s.dma_traced = t->opt.dma;
 	if (snapshot_collect(&s, &t->maps, &t->sym))
 		err("out of memory reading the maps; summary incomplete");
 	s.drops = t->skel->bss->ringbuf_drops;

@@ -25,6 +25,7 @@ static const struct {
 
 #define OPT_MODE 1000
 #define OPT_BTF 1001
+#define OPT_DMA 1002
 
 /* One table: getopt_long's options and the help text come from here. */
 static const struct opt_def {
@@ -39,6 +40,7 @@ static const struct opt_def {
 	{ "pid", 'p', "PID", "only tasks of process PID" },
 	{ "mode", OPT_MODE, "auto|fentry|kprobe", "attach style (default auto: fentry where BTF allows)" },
 	{ "btf", OPT_BTF, "FILE", "BTF to use for CO-RE instead of the kernel's (e.g. with vfio.ko types)" },
+	{ "dma", OPT_DMA, NULL, "also trace DMA map/unmap, pinning and memlock failures (type1)" },
 	{ "verbose", 'v', NULL, "debug output, including libbpf's" },
 	{ "help", 'h', NULL, "this help" },
 	{ "version", 'V', NULL, "print the version" },
@@ -87,6 +89,7 @@ static void usage(FILE *f)
 		   "  vfiotrace hist 5 3            # latency histograms every 5 s, 3 times\n"
 		   "  vfiotrace refs                # who holds a device while `echo DEV > unbind` hangs\n"
 		   "  vfiotrace refs -j -p $(pidof qemu-system-x86_64)\n"
+		   "  vfiotrace stat --dma          # with DMA: maps, bytes, pinned pages, per VMM\n"
 		   "  vfiotrace probes              # what attaches on this kernel, and how\n");
 }
 
@@ -177,6 +180,7 @@ enum parse_result parse_options(int argc, char **argv, struct options *o, char *
 			}
 			break;
 		case OPT_BTF: o->btf = optarg; break;
+		case OPT_DMA: o->dma = true; break;
 		case 'h': usage(stdout); return PARSE_EXIT;
 		case 'V': printf("vfiotrace %s\n", VFIOTRACE_VERSION); return PARSE_EXIT;
 		case ':':

@@ -104,6 +104,43 @@ const struct target targets[NR_HOOKS] = {
 		.kprobe_prog = "kp_unreg", .kretprobe_prog = "krp_unreg",
 		.kprobe_preferred = "kprobe only: entry and return of a long wait",
 	},
+	/*
+	 * DMA (--dma). The map/unmap chain (vfio_dma_do_map and below) is
+	 * inlined into vfio_iommu_type1_ioctl on 5.10, 6.1, 6.12 and 7.2: the
+	 * ioctl with its cmd is the one place a map's result is seen.
+	 */
+	[HOOK_DMA_IOCTL] = {
+		.hook = "dma", .purpose = "VFIO_IOMMU_MAP_DMA / UNMAP_DMA (type1 ioctl)",
+		.module = "vfio_iommu_type1",
+		.candidates = { "vfio_iommu_type1_ioctl" },
+		.kprobe_prog = "kp_dma_ioctl", .kretprobe_prog = "krp_dma_ioctl",
+		.kprobe_preferred = "kprobe only: the request is read at entry, the result at return",
+		.opt_in = "--dma",
+	},
+	[HOOK_DMA_PIN] = {	/* pages pinned; its -ENOMEM is the RLIMIT_MEMLOCK check */
+		.hook = "dma_pin", .purpose = "DMA page pinning (memlock accounting)",
+		.module = "vfio_iommu_type1",
+		.candidates = { "vfio_pin_pages_remote" },
+		.kprobe_prog = "kp_dma_pin", .kretprobe_prog = "krp_dma_pin",
+		.kprobe_preferred = "kprobe only: reads its limit argument and the task's locked_vm",
+		.opt_in = "--dma",
+	},
+	[HOOK_DMA_ATTACH] = {	/* which container (struct vfio_iommu) a group is attached to */
+		.hook = "dma_container", .purpose = "group to container, for DMA per group",
+		.module = "vfio_iommu_type1",
+		.candidates = { "vfio_iommu_type1_attach_group" },
+		.kprobe_prog = "kp_dma_attach",
+		.kprobe_preferred = "kprobe only: a second probe on the attach, loaded with --dma",
+		.opt_in = "--dma",
+	},
+	[HOOK_DMA_RELEASE] = {	/* the container is freed: its address may come back as another */
+		.hook = "dma_container", .purpose = "container release, for DMA per group",
+		.module = "vfio_iommu_type1",
+		.candidates = { "vfio_iommu_type1_release" },
+		.kprobe_prog = "kp_dma_release",
+		.kprobe_preferred = "kprobe only: loaded with --dma",
+		.opt_in = "--dma",
+	},
 };
 
 bool has_return_probe(const struct target *t)
@@ -220,6 +257,24 @@ int resolve_targets(const struct kernel_view *kv, enum mode mode,
 		}
 	}
 	return 0;
+}
+
+void disable_opt_in(struct resolved out[NR_HOOKS], const char *given[])
+{
+	int i, k;
+
+	for (i = 0; i < NR_HOOKS; i++) {
+		bool on = !targets[i].opt_in;
+
+		for (k = 0; given && given[k] && !on; k++)
+			on = !strcmp(given[k], targets[i].opt_in);
+		if (on)
+			continue;
+		out[i].func = NULL;
+		out[i].module = NULL;
+		out[i].style = STYLE_NONE;
+		snprintf(out[i].why, sizeof(out[i].why), "off: enable with %s", targets[i].opt_in);
+	}
 }
 
 void fall_back_to_kprobes(struct resolved out[NR_HOOKS], const char *why)
