@@ -26,8 +26,6 @@ struct vfio_iommu_type1_dma_unmap {
 	__u64 iova, size;
 };
 
-__u64 container_generations = 0;
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MAX_ENTRIES);
@@ -116,7 +114,8 @@ static __always_inline struct container_key live_container(__u64 addr)
 	if (gen) {
 		k.gen = *gen;
 	} else {
-		k.gen = __sync_fetch_and_add(&container_generations, 1) + 1;
+		/* the time it was first seen (fetching atomics need 5.12+) */
+		k.gen = bpf_ktime_get_ns();
 		if (bpf_map_update_elem(&container_gens, &addr, &k.gen, BPF_ANY))
 			__sync_fetch_and_add(&map_full, 1);
 	}
