@@ -64,13 +64,15 @@ static int on_event(void *ctx, void *data, size_t size)
 		const struct dma_event *d = data;
 		struct container_key c = { .addr = d->container, .gen = d->container_gen };
 
-		dma_print_event(stdout, d, dma_group_of(t->maps.dma.group_containers, &c), t->opt.json);
+		if (t->opt.cmd == CMD_SNOOP)
+			dma_print_event(stdout, d, dma_group_of(t->maps.dma.group_containers, &c), t->opt.json);
 		return 0;
 	}
 	if (size < sizeof(*e))
 		return 0;
 	if (!is_ref_event(e)) {
-		render_event(stdout, e, t->opt.json);
+		if (t->opt.cmd == CMD_SNOOP)	/* refs shows only reference events */
+			render_event(stdout, e, t->opt.json);
 		return 0;
 	}
 	stack_caller(t->maps.stacks, e->stack_id, &t->sym, caller, sizeof(caller));
@@ -186,7 +188,7 @@ int main(int argc, char **argv)
 	if (tracer_attach(&t))
 		goto cleanup;
 
-	if (t.opt.cmd == CMD_SNOOP && !t.opt.json)
+	if (t.skel->rodata->emit_events && !t.opt.json)
 		render_event_header(stdout);
 	info("Tracing %s (%d probes%s)... Hit Ctrl-C to end.", commands[c].tracing, t.nlinks,
 	     t.fallback[0] ? ", kprobes: fentry refused" : "");

@@ -267,6 +267,8 @@ static void print_transition(FILE *f, const struct event *e, const char *caller,
 	bool get = e->type == EV_DEVICE_GET;
 	long long after = e->refcount == REFCOUNT_UNAVAILABLE ? REFCOUNT_UNAVAILABLE :
 			  e->refcount + (get ? 1 : -1);
+	char grp[16], res[40], tbuf[16];
+	time_t now = time(NULL);
 	struct json j;
 
 	if (json) {
@@ -286,13 +288,16 @@ static void print_transition(FILE *f, const struct event *e, const char *caller,
 		json_obj_end(&j);
 		return;
 	}
+	snprintf(grp, sizeof(grp), e->group == NO_GROUP ? "-" : "%d", e->group);
 	if (e->refcount == REFCOUNT_UNAVAILABLE)
-		fprintf(f, "%-10s %-16s ref n/a   pid %-7u %-16s by %s\n", get ? "get" : "put",
-			e->name[0] ? e->name : "?", e->pid, e->comm, caller && caller[0] ? caller : "?");
+		snprintf(res, sizeof(res), "ref n/a");
 	else
-		fprintf(f, "%-10s %-16s ref %lld->%-3lld pid %-7u %-16s by %s\n", get ? "get" : "put",
-			e->name[0] ? e->name : "?", e->refcount, after, e->pid, e->comm,
-			caller && caller[0] ? caller : "?");
+		snprintf(res, sizeof(res), "ref %lld->%lld", e->refcount, after);
+	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", localtime(&now));
+	/* the columns of snoop's header (render_event_header) */
+	fprintf(f, "%-8s %-13s %-7u %-16s %-5s %-12s %-9s %s by %s\n", tbuf,
+		get ? "device_get" : "device_put", e->pid, e->comm, grp, res, "",
+		e->name[0] ? e->name : "?", caller && caller[0] ? caller : "?");
 }
 
 void refs_on_event(struct refs_live *l, FILE *f, const struct event *e, const char *caller,
@@ -333,7 +338,7 @@ void refs_on_event(struct refs_live *l, FILE *f, const struct event *e, const ch
 			json_holders(&j, d, e->ts_ns);
 			json_obj_end(&j);
 		} else {
-			fprintf(f, "unbind_wait %s: unregistration by pid %u (%s) waits for ", name,
+			fprintf(f, "UNBIND WAIT %s: unregistration by pid %u (%s) waits for ", name,
 				e->pid, e->comm);
 			text_holders(f, d, e->ts_ns);
 			fputc('\n', f);
@@ -353,7 +358,7 @@ void refs_on_event(struct refs_live *l, FILE *f, const struct event *e, const ch
 			json_uint(&j, "waited_ns", e->latency_ns);
 			json_obj_end(&j);
 		} else {
-			fprintf(f, "unbind_done %s: unregistration completed after %s\n", name,
+			fprintf(f, "UNBIND DONE %s: unregistration completed after %s\n", name,
 				fmt_ns(e->latency_ns, b, sizeof(b)));
 		}
 		break;
@@ -464,6 +469,7 @@ static void refs_json(FILE *f, const struct snapshot *s)
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
+	json_uint(&j, "holders_untracked", s->live ? s->live->untracked : 0);
 	json_uint(&j, "drops", s->drops);
 	json_uint(&j, "map_full", s->map_full);
 	json_obj_end(&j);
@@ -517,6 +523,12 @@ static void refs_text(FILE *f, const struct snapshot *s)
 			fprintf(f, "no holder seen (taken before tracing started)");
 		fputc('\n', f);
 	}
+	if (s->live && s->live->untracked)
+		fprintf(f, "WARNING: %llu gets by more than %d processes per device were counted under "
+			   "the last holder\n", s->live->untracked, MAX_HOLDERS);
+	if (s->drops)
+		fprintf(f, "WARNING: %llu events dropped (ring buffer full): holders may be incomplete\n",
+			s->drops);
 	if (!s->refcount_known)
 		fprintf(f, "note: refcounts are unavailable on this kernel (no BTF for vfio.ko); devices "
 			   "are named from VFIO_GROUP_GET_DEVICE_FD; pass --btf with BTF that describes it\n");
