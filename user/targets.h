@@ -29,8 +29,17 @@ struct target {
 	/* vfiotrace cannot run unless some row with this .hook resolves */
 	bool required;
 	const char *missing_hint;	/* what to do when it does not */
-	const char *kprobe_preferred;	/* why kprobes beat fentry here; NULL: fentry first */
+	/*
+	 * why kprobes beat fentry here; NULL: fentry first, except for a row in a
+	 * module, where PINS_MODULE applies (fentry would block its rmmod)
+	 */
+	const char *kprobe_preferred;
 };
+
+/* Why rows in a module prefer kprobes unless the row gives a reason of its own. */
+#define PINS_MODULE "preferred: fentry pins the module (rmmod fails with EAGAIN); " \
+	"kprobes let it unload and are re-attached when it is loaded again"
+
 
 extern const struct target targets[NR_HOOKS];
 
@@ -47,7 +56,8 @@ struct resolved {
 	const char *module;		/* where kallsyms found it, NULL: vmlinux */
 	int nargs;			/* from BTF, -1 if unknown */
 	enum style style;
-	char why[160];			/* why this style / why missing */
+	bool waiting;			/* its module is not loaded (yet): attached when it loads */
+	char why[200];			/* why this style / why missing */
 };
 
 /*
@@ -56,6 +66,16 @@ struct resolved {
  */
 int resolve_targets(const struct kernel_view *kv, enum mode mode,
 		    struct resolved out[NR_HOOKS], char *errbuf, int errlen);
+/*
+ * After a module load: resolves again the rows of module against the re-read
+ * kallsyms in kv (and refreshes the others), keeping each row's style.
+ */
+void resolve_module_rows(const struct kernel_view *kv, enum mode mode, const char *module,
+			 struct resolved out[NR_HOOKS]);
+/* The module a row lives in: where it was found, else where the table expects it. */
+const char *row_module(int row, const struct resolved *r);
+/* Some row waits for its module. */
+bool targets_waiting(const struct resolved out[NR_HOOKS]);
 /* Hooks that use fentry fall back to kprobes (the kernel refused fentry). */
 void fall_back_to_kprobes(struct resolved out[NR_HOOKS], const char *why);
 const char *style_name(enum style s);

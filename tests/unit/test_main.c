@@ -193,6 +193,12 @@ static int resolve_fixture(const char *kernel, enum mode mode, struct resolved r
 	return resolve_targets(&kv, mode, r, err, 256);
 }
 
+static int no_btf(void *ctx, const char *module, const char *func)
+{
+	(void)ctx, (void)module, (void)func;
+	return -1;
+}
+
 #define FUNC(h) (r[h].func ? r[h].func : "(none)")
 
 static void test_targets(void)
@@ -218,10 +224,15 @@ static void test_targets(void)
 	/* the put hook prefers kprobes: its stacks must reach the caller */
 	CHECK(!strcmp(FUNC(HOOK_PUT), "vfio_device_put_registration") &&
 	      r[HOOK_PUT].style == STYLE_KPROBE, "6.1 put");
-	CHECK(r[HOOK_ATTACH].style == STYLE_FENTRY && r[HOOK_ATTACH].nargs == 3, "6.1 attach fentry");
+	/* a module function: fentry would pin the module, so kprobes, saying why */
+	CHECK(r[HOOK_ATTACH].style == STYLE_KPROBE && r[HOOK_ATTACH].nargs == 3 &&
+	      strstr(r[HOOK_ATTACH].why, "rmmod"), "6.1 attach kprobe: %s", r[HOOK_ATTACH].why);
+	CHECK(r[HOOK_ALLOC_BUS].style == STYLE_FENTRY, "6.1 vmlinux alloc fentry");
 	kallsyms_free(&ks);
 	CHECK(resolve_fixture("6.1", MODE_FENTRY, r, err, &ks) == 0 &&
 	      r[HOOK_PUT].style == STYLE_FENTRY, "6.1 forced fentry put");
+	CHECK(r[HOOK_ATTACH].style == STYLE_FENTRY && strstr(r[HOOK_ATTACH].why, "pins"),
+	      "6.1 forced fentry says it pins: %s", r[HOOK_ATTACH].why);
 	kallsyms_free(&ks);
 
 	/* 6.12 has both allocators; both are hooked (type1 calls the paging one) */
@@ -239,9 +250,37 @@ static void test_targets(void)
 	CHECK(r[HOOK_ATTACH].style == STYLE_KPROBE, "fallback");
 	kallsyms_free(&ks);
 
-	CHECK(resolve_fixture("novfio", MODE_AUTO, r, err, &ks) == -1 &&
-	      strstr(err, "vfio_iommu_type1 not loaded"), "no vfio: %s", err);
+	/* VFIO not loaded yet: not an error, the module rows wait for their modules */
+	err[0] = 0;
+	CHECK(resolve_fixture("novfio", MODE_AUTO, r, err, &ks) == 0 && targets_waiting(r) &&
+	      r[HOOK_ATTACH].waiting && r[HOOK_PUT].waiting && !r[HOOK_ATTACH].func &&
+	      strstr(r[HOOK_ATTACH].why, "vfio_iommu_type1 not loaded"), "no vfio: %s", err);
+	CHECK(!r[HOOK_ALLOC_DEV].waiting && r[HOOK_ALLOC_DEV].func, "no vfio: vmlinux rows resolve");
 	kallsyms_free(&ks);
+
+	/* the module appears: its rows resolve, the others keep what they had */
+	CHECK(resolve_fixture("novfio", MODE_AUTO, r, err, &ks) == 0, "novfio again");
+	kallsyms_free(&ks);
+	{
+		struct kallsyms ks2;
+		struct kernel_view kv;
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s/6.12.kallsyms", fixtures);
+		CHECK(kallsyms_load(&ks2, path) == 0, "load 6.12");
+		kv = (struct kernel_view){ .ks = &ks2, .func_nargs = no_btf };
+		resolve_module_rows(&kv, MODE_AUTO, "vfio_iommu_type1", r);
+		CHECK(r[HOOK_ATTACH].func && !strcmp(r[HOOK_ATTACH].func, "vfio_iommu_type1_attach_group") &&
+		      r[HOOK_ATTACH].style == STYLE_KPROBE && !r[HOOK_ATTACH].waiting,
+		      "module load resolves its row");
+		CHECK(r[HOOK_PUT].waiting && targets_waiting(r), "the other module still waits");
+		resolve_module_rows(&kv, MODE_AUTO, "vfio", r);
+		CHECK(!targets_waiting(r) && r[HOOK_PUT].func, "nothing waits");
+		kallsyms_free(&ks2);
+		/* the function name outlives the kallsyms it was found in */
+		CHECK(!strcmp(r[HOOK_PUT].func, "vfio_device_put_registration") &&
+		      !strcmp(r[HOOK_PUT].module, "vfio"), "names outlive kallsyms");
+	}
 }
 
 static void test_kallsyms_at(void)
