@@ -122,8 +122,8 @@ static double now_s(void)
 }
 
 /*
- * Everything attached: the Tracing line, then drop what the rest of the run
- * does not need. 0, or -1 with the error printed.
+ * Everything attached: drop what the rest of the run does not need, then the
+ * Tracing line. 0, or -1 with the error printed.
  */
 static int tracing(struct tracer *t, struct ring_buffer **rb, unsigned int c)
 {
@@ -143,8 +143,6 @@ static int tracing(struct tracer *t, struct ring_buffer **rb, unsigned int c)
 		if (!t->opt.json)
 			render_event_header(stdout);
 	}
-	info("Tracing %s (%d probes%s)... Hit Ctrl-C to end.", commands[c].tracing, t->nlinks,
-	     t->fallback[0] ? ", kprobes: fentry refused" : "");
 	for (i = 0; i < NR_HOOKS && !probe; i++)
 		if (t->res[i].func && !t->res[i].module)
 			probe = t->res[i].func;	/* a vmlinux function: always there */
@@ -155,6 +153,9 @@ static int tracing(struct tracer *t, struct ring_buffer **rb, unsigned int c)
 	}
 	privs_names(kept, names, sizeof(names));
 	dbg("capabilities kept: %s%s%s", names, msg[0] ? "; " : "", msg);
+	/* last: whoever waits for this line sees the final privileges */
+	info("Tracing %s (%d probes%s)... Hit Ctrl-C to end.", commands[c].tracing, t->nlinks,
+	     t->fallback[0] ? ", kprobes: fentry refused" : "");
 	return 0;
 }
 
@@ -191,9 +192,12 @@ static int module_events(struct tracer *t, struct ring_buffer **rb, unsigned int
 	return 0;
 }
 
-static void poll_loop(struct tracer *t, struct ring_buffer **rb, summary_printer print,
-		      unsigned int c)
+/* 0, or -1 when following a module failed fatally (printed). */
+static int poll_loop(struct tracer *t, struct ring_buffer **rb, summary_printer print,
+		     unsigned int c)
 {
+	int ret = 0;
+
 	double start = now_s(), next = start + t->opt.interval;
 	unsigned int printed = 0;
 
@@ -210,8 +214,10 @@ static void poll_loop(struct tracer *t, struct ring_buffer **rb, summary_printer
 		} else {
 			usleep(100000);
 		}
-		if (pending.n && module_events(t, rb, c))
+		if (pending.n && module_events(t, rb, c)) {
+			ret = -1;
 			break;
+		}
 		now = now_s();
 		if (t->opt.duration && now - start >= t->opt.duration)
 			break;
@@ -219,12 +225,13 @@ static void poll_loop(struct tracer *t, struct ring_buffer **rb, summary_printer
 			print_summary(t, print);
 			next += t->opt.interval;
 			if (t->opt.count && ++printed >= t->opt.count)
-				return;	/* the last interval was the final summary */
+				return 0;	/* the last interval was the final summary */
 		}
 	}
 	if (*rb)
 		ring_buffer__consume(*rb);
 	print_summary(t, print);
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -282,8 +289,7 @@ int main(int argc, char **argv)
 		tracer_waiting(&t, msg, sizeof(msg));
 		info("vfiotrace: waiting for %s...", msg);
 	}
-	poll_loop(&t, &rb, commands[c].summary, c);
-	ret = 0;
+	ret = poll_loop(&t, &rb, commands[c].summary, c) ? 1 : 0;
 
 cleanup:
 	ring_buffer__free(rb);

@@ -205,6 +205,8 @@ def check_signals(c, run):
             continue
         c.ok(any("vfio_iommu_type1_attach_group" in l for l in s["during"]),
              f"{name}: the hook is listed while tracing (the check sees hooks)", repr(s["during"]))
+        c.ok(not any(l.startswith("kprobe_events") for l in s["during"]),
+             f"{name}: kprobes through the perf PMU, none in tracefs kprobe_events", repr(s["during"]))
         c.eq(s["left"], [], f"{name}: no kprobe, ftrace, kprobe_events or pinned entry left")
         if sig == "KILL":
             c.eq(s.get("exit"), ["137"], f"{name}: killed")
