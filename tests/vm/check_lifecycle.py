@@ -197,6 +197,25 @@ def check_paranoid2(c, run):
         c.eq(by_group, {g: w["attach_ok"] for g, w in work.items()}, f"{name}: attaches after the reload counted")
 
 
+def check_all(c, run):
+    name = "all"
+    s = run.scenarios.get(name)
+    if not c.ok(s is not None, f"{name}: scenario ran"):
+        return
+    unloads = dict(l.split() for l in s["unload"])
+    c.ok({"vfio_iommu_type1", "vfio"} <= set(unloads) and set(unloads.values()) == {"0"},
+         f"{name}: every VFIO module unloads while vfiotrace runs", repr(unloads))
+    c.eq(s.get("exit"), ["0"], f"{name}: exit status")
+    ev = [(e["module"], e["action"], sorted(h["hook"] for h in e["hooks"])) for e in module_events(s)]
+    c.eq(sorted(ev), sorted([("vfio_iommu_type1", "unload", ["attach"]), ("vfio", "unload", ["device_put"]),
+                             ("vfio", "load", ["device_put"]), ("vfio_iommu_type1", "load", ["attach"])]),
+         f"{name}: both traced modules reported going and coming back")
+    c.eq(len([l for l in s["stderr"] if l.startswith("Tracing")]), 3, f"{name}: a Tracing line per module back")
+    sm = final_summary(c, s, name)
+    if sm:
+        check_counts(c, run, name, sm, merged(s["workload"]))
+
+
 def check_signals(c, run):
     for sig in ("INT", "TERM", "HUP", "KILL"):
         name = f"sig{sig}"
@@ -219,6 +238,25 @@ def check_signals(c, run):
                  f"{name}: final summary counts the attaches")
 
 
+def check_leftovers(c, run):
+    """After module reloads under vfiotrace, with no vfiotrace running."""
+    s = run.scenarios.get("leftovers")
+    if not c.ok(s is not None, "leftovers: checked"):
+        return
+    kernel = run.g["kernel"][0] if run.g["kernel"] else ""
+    if kernel.startswith("5.10."):
+        # Debian 5.10's kprobes keep a kprobe-on-ftrace filter entry for a
+        # probed module that goes away (consistent with kill_kprobe() testing
+        # kprobe_disabled() after setting KPROBE_FLAG_GONE, fixed upstream in
+        # 6.5 by "kprobes: Fix check for probe enabled in kill_kprobe()"); the
+        # module reloaded at the same address inherits it. It is kernel state:
+        # it outlives every process, and no kprobe is registered.
+        c.ok(all(l.startswith("ftrace: ") and "kprobe_ftrace_handler" in l for l in s["left"]),
+             "leftovers: only the 5.10 kernel's stale kprobe-ftrace filter entries (known kernel bug)", repr(s["left"]))
+    else:
+        c.eq(s["left"], [], "leftovers: nothing hooked after module reloads and exit")
+
+
 def main():
     kernel, path = sys.argv[1:3]
     run = Run(open(path, errors="replace").read())
@@ -232,7 +270,9 @@ def main():
     check_reload(c, run, want)
     check_fentry(c, run)
     check_paranoid2(c, run)
+    check_all(c, run)
     check_signals(c, run)
+    check_leftovers(c, run)
     unloads = dict(l.split() for l in run.g["unload"])
     c.ok({"vfio_iommu_type1", "vfio"} <= set(unloads) and set(unloads.values()) == {"0"},
          "every VFIO module unloads after the runs", repr(unloads))

@@ -80,6 +80,25 @@ for g in /sys/kernel/iommu_groups/*; do
 done
 [ -e /sys/kernel/btf/vfio ] && echo "@@ btf vfio yes" || echo "@@ btf vfio no"
 
+# (c) every way of ending leaves nothing hooked behind (before any module
+# reload: see the leftovers check at the end)
+for sig in INT TERM HUP KILL; do
+	vfiotrace stat -j >$out/sig$sig.out 2>$out/sig$sig.err &
+	pid=$!
+	wait_for $out/sig$sig.err '^Tracing' 1 || { kill -9 $pid; continue; }
+	echo "@@ begin sig$sig"
+	vfio-workload -n 1 | tag workload
+	hooks_now | tag during
+	stop $pid $sig
+	# a bounded wait: a killed process's files are closed as it is reaped
+	i=0
+	while [ -n "$(hooks_now)" ] && [ $i -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
+	hooks_now | tag left
+	tag trace <$out/sig$sig.out
+	tag stderr <$out/sig$sig.err
+	echo "@@ end sig$sig"
+done
+
 # (b) reload of vfio_iommu_type1 under the default mode: rmmod works, the
 # hooks come back, counts before + after equal what the workload did
 vfiotrace stat -j >$out/reload.out 2>$out/reload.err &
@@ -148,23 +167,38 @@ else
 fi
 echo $old_paranoid >/proc/sys/kernel/perf_event_paranoid
 
-# (c) every way of ending leaves nothing hooked behind
-for sig in INT TERM HUP KILL; do
-	vfiotrace stat -j >$out/sig$sig.out 2>$out/sig$sig.err &
-	pid=$!
-	wait_for $out/sig$sig.err '^Tracing' 1 || { kill -9 $pid; continue; }
-	echo "@@ begin sig$sig"
+# (e) every VFIO module unloaded and loaded again under one vfiotrace: no
+# rmmod is refused, both traced modules (vfio, vfio_iommu_type1) come back
+vfiotrace stat -j >$out/all.out 2>$out/all.err &
+pid=$!
+if wait_for $out/all.err '^Tracing' 1; then
+	echo "@@ begin all"
+	for f in $(awk '{ l[NR] = $0 } END { for (i = NR; i > 0; i--) print l[i] }' $MODDIR/vmtest/vfio.order); do
+		m=$(basename $f .ko | tr - _)
+		grep -q "^$m " /proc/modules || continue
+		rmmod $m
+		echo "@@ unload $m $?"
+	done
+	wait_for $out/all.err 'module vfio unloaded' 1
+	vfio-setup load 2>&1 | tag setup
+	vfio-setup bind 2>&1 | tag setup
+	# one Tracing line per traced module that came back
+	wait_for $out/all.err '^Tracing' 3
 	vfio-workload -n 1 | tag workload
-	hooks_now | tag during
-	stop $pid $sig
-	# a bounded wait: a killed process's files are closed as it is reaped
-	i=0
-	while [ -n "$(hooks_now)" ] && [ $i -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
-	hooks_now | tag left
-	tag trace <$out/sig$sig.out
-	tag stderr <$out/sig$sig.err
-	echo "@@ end sig$sig"
-done
+	stop $pid INT
+	tag trace <$out/all.out
+	tag stderr <$out/all.err
+	echo "@@ end all"
+else
+	kill -9 $pid
+fi
+
+# after the reloads above, once no vfiotrace runs: anything still hooked?
+i=0
+while [ -n "$(hooks_now)" ] && [ $i -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
+echo "@@ begin leftovers"
+hooks_now | tag left
+echo "@@ end leftovers"
 
 # every VFIO module unloads afterwards (vfio-pci first: it releases the devices)
 for f in $(awk '{ l[NR] = $0 } END { for (i = NR; i > 0; i--) print l[i] }' $MODDIR/vmtest/vfio.order); do
