@@ -13,7 +13,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
-#include "lifecycle.h"
+#include "module_event.h"
 
 struct module___vt {
 	char name[MODULE_NAME_LEN_];

@@ -63,7 +63,7 @@ unsigned long long lifecycle_drops(const struct lifecycle *lc)
 	return lc->skel ? lc->skel->bss->module_event_drops : 0;
 }
 
-static void module_text(const struct module_report *r)
+static void module_text(FILE *f, const struct module_report *r)
 {
 	char buf[512] = "", d[16];
 	int i;
@@ -78,20 +78,20 @@ static void module_text(const struct module_report *r)
 				 fmt_ns((unsigned long long)h->detached_ns, d, sizeof(d)));
 	}
 	if (r->action == MODULE_FREED)
-		fprintf(stderr, "vfiotrace: module %s unloaded: detached %s; counts kept, "
+		fprintf(f, "vfiotrace: module %s unloaded: detached %s; counts kept, "
 			"re-attaching when it is loaded again\n", r->module, r->nhooks ? buf : "nothing");
 	else
-		fprintf(stderr, "vfiotrace: module %s loaded: attached %s%s%s\n", r->module,
+		fprintf(f, "vfiotrace: module %s loaded: attached %s%s%s\n", r->module,
 			r->nhooks ? buf : "nothing", r->error[0] ? "; " : "", r->error);
 }
 
-void render_module_event(FILE *out, const struct module_report *r, bool json)
+void render_module_event(FILE *err, FILE *out, const struct module_report *r, bool json)
 {
 	struct json j;
 	int i;
 
-	module_text(r);
-	fflush(stderr);
+	module_text(err, r);
+	fflush(err);
 	if (!json)
 		return;
 	json_init(&j, out);

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include "../bpf/lifecycle.h"
+#include "../bpf/module_event.h"
 #include "targets.h"
 
 struct lifecycle_bpf;
@@ -42,7 +42,7 @@ struct module_report {
 	char error[256];		/* load: why a hook could not be attached again, or "" */
 };
 
-/* Text on stderr always; with json also {"event":"module",...} on out. */
-void render_module_event(FILE *out, const struct module_report *r, bool json);
+/* Text on err (stderr) always; with json also {"event":"module",...} on out. */
+void render_module_event(FILE *err, FILE *out, const struct module_report *r, bool json);
 
 #endif

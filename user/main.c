@@ -177,7 +177,7 @@ static int module_events(struct tracer *t, struct ring_buffer **rb, unsigned int
 		if (r < 0)
 			return -1;
 		if (rep.nhooks || rep.error[0])
-			render_module_event(stdout, &rep, t->opt.json);
+			render_module_event(stderr, stdout, &rep, t->opt.json);
 		if (!was_loaded && t->skel) {
 			if (tracing(t, rb, c))
 				return -1;

@@ -12,7 +12,9 @@
 #include "histogram.h"
 #include "json.h"
 #include "kallsyms.h"
+#include "lifecycle.h"
 #include "options.h"
+#include "privs.h"
 #include "snapshot.h"
 #include "stacks.h"
 #include "stat.h"
@@ -374,6 +376,53 @@ static void test_render_stat(void)
 	CHECK(strchr(out, '\n') == out + strlen(out) - 1, "one line");
 }
 
+static char *read_back(FILE *f)
+{
+	static char buf[2048];
+	size_t n;
+
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	return buf;
+}
+
+static void test_module_event(void)
+{
+	struct module_report r = { .module = "vfio_iommu_type1", .action = MODULE_LOADED,
+				   .ts_ns = 5, .nhooks = 1 };
+	FILE *err = tmpfile(), *out = tmpfile();
+	char *s;
+
+	r.hooks[0] = (struct hook_change){ "attach", "vfio_iommu_type1_attach_group", "kprobe", 1500000000 };
+	render_module_event(err, out, &r, true);
+	s = read_back(out);
+	CHECK(!strcmp(s, "{\"event\":\"module\",\"module\":\"vfio_iommu_type1\",\"action\":\"load\","
+		      "\"ts_ns\":5,\"hooks\":[{\"hook\":\"attach\",\"function\":"
+		      "\"vfio_iommu_type1_attach_group\",\"style\":\"kprobe\",\"detached_ns\":1500000000}],"
+		      "\"detached_ns\":1500000000}\n"), "load json: %s", s);
+	s = read_back(err);
+	CHECK(strstr(s, "module vfio_iommu_type1 loaded: attached attach (vfio_iommu_type1_attach_group) after ") &&
+	      strstr(s, " detached"), "load text: %s", s);
+	r.action = MODULE_FREED;
+	err = tmpfile();
+	out = tmpfile();
+	render_module_event(err, out, &r, false);
+	CHECK(!*read_back(out), "no JSON without -j");
+	s = read_back(err);
+	CHECK(strstr(s, "module vfio_iommu_type1 unloaded: detached attach (vfio_iommu_type1_attach_group); counts kept"),
+	      "unload text: %s", s);
+}
+
+static void test_privs_names(void)
+{
+	char buf[128];
+
+	privs_names((1LL << 21) | (1LL << 34) | (1LL << 38) | (1LL << 39), buf, sizeof(buf));
+	CHECK(!strcmp(buf, "cap_sys_admin,cap_syslog,cap_perfmon,cap_bpf"), "%s", buf);
+}
+
 static void test_errnames(void)
 {
 	CHECK(!strcmp(errno_name(1), "EPERM") && strstr(attach_cause(1), "remapping"), "EPERM");
@@ -393,6 +442,8 @@ int main(int argc, char **argv)
 	test_errnames();
 	test_pick_caller();
 	test_render_stat();
+	test_module_event();
+	test_privs_names();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

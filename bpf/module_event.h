@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Module load/free notifications: shared by bpf/lifecycle.bpf.c and the loader. */
-#ifndef VFIOTRACE_LIFECYCLE_H
-#define VFIOTRACE_LIFECYCLE_H
+#ifndef VFIOTRACE_MODULE_EVENT_H
+#define VFIOTRACE_MODULE_EVENT_H
 
 #define MODULE_NAME_LEN_ 56	/* MODULE_NAME_LEN on 64-bit: 64 - sizeof(unsigned long) */
 #define WATCHED_MAX 16		/* modules followed (those the target table names) */
