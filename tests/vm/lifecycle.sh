@@ -16,7 +16,8 @@ tag() { sed "s/^/@@ $1 /"; }
 # wait_for FILE PATTERN N: until N lines of FILE match PATTERN (at most 60 s)
 wait_for() {
 	i=0
-	while [ "$(grep -c "$2" "$1" 2>/dev/null)" -lt "$3" ]; do
+	# grep -c prints nothing while the file does not exist yet
+	while n=$(grep -c "$2" "$1" 2>/dev/null); [ "${n:-0}" -lt "$3" ]; do
 		i=$((i + 1))
 		if [ $i -gt 600 ]; then echo "@@ error waited 60 s for $3 x '$2' in $1: $(tail -3 "$1" | tr '\n' ' ')"; return 1; fi
 		sleep 0.1
