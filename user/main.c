@@ -286,6 +286,11 @@ int main(int argc, char **argv)
 		if (tracer_attach(&t) || tracing(&t, &rb, c))
 			goto cleanup;
 	} else {
+		/* possibly for long (started at boot): meanwhile only what loading needs */
+		if (privs_limit_to_load(msg, sizeof(msg))) {
+			err("cannot drop capabilities: %s", msg);
+			goto cleanup;
+		}
 		tracer_waiting(&t, msg, sizeof(msg));
 		info("vfiotrace: waiting for %s...", msg);
 	}

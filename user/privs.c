@@ -115,11 +115,45 @@ static int kprobe_works(const char *func)
 	return 1;
 }
 
+/* Every set down to keep (bounding first: that needs CAP_SETPCAP). msg: what could not be. */
+static int limit(unsigned long long keep, char *msg, int len)
+{
+	struct caps c;
+	int cap, top = last_cap();
+
+	msg[0] = 0;
+	for (cap = 0; cap <= top && cap < 64; cap++)
+		if (!(keep & BIT(cap)) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)) {
+			snprintf(msg, len, "bounding set kept: dropping capability %d: %s", cap,
+				 strerror(errno));
+			break;
+		}
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	if (get_caps(&c)) {
+		snprintf(msg, len, "capget: %s", strerror(errno));
+		return -1;
+	}
+	c = (struct caps){ .eff = keep & c.prm, .prm = keep & c.prm, .inh = 0 };
+	if (set_caps(&c)) {
+		snprintf(msg, len, "capset: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int privs_limit_to_load(char *msg, int len)
+{
+	return limit(BIT(CAP_SYS_ADMIN) | BIT(CAP_BPF) | BIT(CAP_PERFMON) | BIT(CAP_SYSLOG) |
+		     BIT(CAP_SYS_RESOURCE) | BIT(CAP_SETPCAP), msg, len);
+}
+
 long long privs_drop(const char *probe_func, char *msg, int len)
 {
 	unsigned long long keep;
 	struct caps c, trial;
-	int cap, top = last_cap();
+	int top = last_cap();
 
 	if (get_caps(&c)) {
 		snprintf(msg, len, "capget: %s", strerror(errno));
@@ -148,23 +182,7 @@ long long privs_drop(const char *probe_func, char *msg, int len)
 			return -1;
 		}
 	}
-	/* needs CAP_SETPCAP (which root has, file capabilities may not), so first */
-	msg[0] = 0;
-	for (cap = 0; cap <= top && cap < 64; cap++)
-		if (!(keep & BIT(cap)) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
-		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)) {
-			snprintf(msg, len, "bounding set kept: dropping capability %d: %s", cap,
-				 strerror(errno));
-			break;
-		}
-	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	c = (struct caps){ .eff = keep, .prm = keep, .inh = 0 };
-	if (set_caps(&c)) {
-		snprintf(msg, len, "capset: %s", strerror(errno));
-		return -1;
-	}
-	return (long long)keep;
+	return limit(keep, msg, len) ? -1 : (long long)keep;
 }
 
 void privs_names(long long set, char *buf, int len)

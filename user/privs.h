@@ -10,6 +10,12 @@
 /* 0, or -1 with a one-line "missing capability ..." in msg. */
 int privs_check(char *msg, int len);
 /*
+ * While waiting for VFIO: keep only what loading needs (CAP_SYS_ADMIN,
+ * CAP_BPF, CAP_PERFMON, CAP_SYSLOG, CAP_SYS_RESOURCE, and CAP_SETPCAP for
+ * the later privs_drop), in every set. 0, or -1 with the reason in msg.
+ */
+int privs_limit_to_load(char *msg, int len);
+/*
  * Drops every capability but the re-attach set (probed with a kprobe on
  * probe_func) from the effective, permitted, inheritable, ambient and
  * bounding sets. Returns the kept set (bit per capability) with msg "" or

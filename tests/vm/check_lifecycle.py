@@ -12,11 +12,14 @@ from collections import defaultdict
 
 from check import Checker, check_group, fd_release_puts, jlines
 
-CAP = {"cap_sys_admin": 21, "cap_syslog": 34, "cap_perfmon": 38, "cap_bpf": 39}
+CAP = {"cap_setpcap": 8, "cap_sys_admin": 21, "cap_sys_resource": 24, "cap_syslog": 34,
+       "cap_perfmon": 38, "cap_bpf": 39}
 # docs/security.md: what a running vfiotrace keeps
 KEPT = {"cap_bpf", "cap_perfmon", "cap_syslog"}
 # Debian's perf_event_paranoid=3 (its default) lets only CAP_SYS_ADMIN call perf_event_open
 KEPT_PARANOID3 = KEPT | {"cap_sys_admin"}
+# while waiting for VFIO: what loading needs, and CAP_SETPCAP to drop the rest later
+WAITING = {"cap_sys_admin", "cap_bpf", "cap_perfmon", "cap_syslog", "cap_sys_resource", "cap_setpcap"}
 
 
 class Run:
@@ -45,9 +48,9 @@ class Run:
                 self.g[tag].append(rest)
 
 
-def caps_of(s):
+def caps_of(s, tag="caps"):
     out = {}
-    for l in s["caps"]:
+    for l in s[tag]:
         k, v = l.split()
         bits = int(v, 16)
         out[k] = {n for n, b in CAP.items() if bits >> b & 1} | \
@@ -55,8 +58,8 @@ def caps_of(s):
     return out
 
 
-def check_caps(c, s, name, want):
-    caps = caps_of(s)
+def check_caps(c, s, name, want, tag="caps"):
+    caps = caps_of(s, tag)
     c.eq(caps.get("Eff"), want, f"{name}: CapEff of the running tracer")
     c.eq(caps.get("Prm"), want, f"{name}: CapPrm equals CapEff")
     c.eq(caps.get("Bnd"), want, f"{name}: bounding set dropped to the kept set")
@@ -129,6 +132,7 @@ def check_bare(c, run, want_caps):
         c.eq({h["hook"] for h in ev[0]["hooks"]}, {"attach", "domain_alloc", "device_put"},
              f"{name}: the load event lists every hook attached")
         c.eq(ev[0]["detached_ns"], None, f"{name}: first attach: no detached time")
+    check_caps(c, s, name + " (waiting)", WAITING, "caps_waiting")
     check_caps(c, s, name, want_caps)
     sm = final_summary(c, s, name)
     if sm:

@@ -58,6 +58,7 @@ vfiotrace stat -j >$out/bare.out 2>$out/bare.err &
 pid=$!
 if wait_for $out/bare.err 'waiting for' 1; then
 	echo "@@ begin bare"
+	caps $pid | tag caps_waiting
 	vfio-setup load 2>&1 | tag setup
 	vfio-setup bind 2>&1 | tag setup
 	wait_for $out/bare.err '^Tracing' 1
