@@ -42,7 +42,8 @@ deps:
 
 # One BPF source per feature (bpf/*.bpf.c), linked into one object and one skeleton.
 # common first: libbpf 1.1's linker cannot resolve an extern map defined in a later object
-BPF_SRCS := bpf/common.bpf.c $(filter-out bpf/common.bpf.c,$(wildcard bpf/*.bpf.c))
+# lifecycle is its own object: loaded first, attached while the rest waits for its modules
+BPF_SRCS := bpf/common.bpf.c $(filter-out bpf/common.bpf.c bpf/lifecycle.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)/bpf
@@ -56,10 +57,17 @@ $(BUILD)/vfiotrace.bpf.o: $(BPF_OBJS)
 $(BUILD)/vfiotrace.skel.h: $(BUILD)/vfiotrace.bpf.o
 	$(BPFTOOL) gen skeleton $< name vfiotrace_bpf > $@
 
+$(BUILD)/lifecycle.bpf.o: $(BUILD)/bpf/lifecycle.bpf.o
+	$(LLVM_STRIP) -g -o $@ $<
+
+$(BUILD)/lifecycle.skel.h: $(BUILD)/lifecycle.bpf.o
+	$(BPFTOOL) gen skeleton $< name lifecycle_bpf > $@
+
 $(BUILD)/user/%.o: user/%.c $(wildcard user/*.h user/output/*.h) $(BPF_HDRS) | $(BUILD)/user $(BUILD)/user/output
 	$(CC) $(USER_CFLAGS) -c $< -o $@
 
 $(BUILD)/user/main.o $(BUILD)/user/tracer.o: $(BUILD)/vfiotrace.skel.h
+$(BUILD)/user/lifecycle.o: $(BUILD)/lifecycle.skel.h
 
 $(BUILD)/vfiotrace: $(USER_OBJS) $(BUILD)/user/main.o
 	$(CC) -static $(CFLAGS) -o $@ $^ $(LDLIBS)

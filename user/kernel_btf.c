@@ -41,6 +41,19 @@ static struct btf *btf_for(struct kernel_btf *kb, const char *module)
 	return kb->mods[kb->nmods++].btf;
 }
 
+void kernel_btf_forget(struct kernel_btf *kb, const char *module)
+{
+	int i;
+
+	for (i = 0; i < kb->nmods; i++) {
+		if (strcmp(kb->mods[i].name, module))
+			continue;
+		btf__free(kb->mods[i].btf);
+		kb->mods[i] = kb->mods[--kb->nmods];
+		return;
+	}
+}
+
 int kernel_btf_func_nargs(void *ctx, const char *module, const char *func)
 {
 	struct btf *btf = btf_for(ctx, module);

@@ -21,6 +21,8 @@ struct kernel_btf {
 /* 0, or -errno when the kernel exposes no vmlinux BTF. */
 int kernel_btf_open(struct kernel_btf *kb);
 void kernel_btf_close(struct kernel_btf *kb);
+/* Drop what was read (or found missing) for module: it was loaded or unloaded. */
+void kernel_btf_forget(struct kernel_btf *kb, const char *module);
 /* kernel_view callback: argument count of func, -1 when BTF lacks it. */
 int kernel_btf_func_nargs(void *kb, const char *module, const char *func);
 /*

@@ -13,6 +13,7 @@
 #include "dma.h"
 #include "log.h"
 #include "options.h"
+#include "privs.h"
 #include "probes.h"
 #include "refs.h"
 #include "snoop.h"
@@ -38,6 +39,15 @@ static const struct {
 	{ CMD_SNOOP, NULL, "VFIO attaches, domain allocations and device puts" },
 	{ CMD_PROBES, NULL, NULL },
 };
+
+/* Module events wait here: the ring buffer is not changed from its own callback. */
+struct pending {
+	struct module_event ev[16];
+	int n;
+	unsigned long long lost;
+};
+
+static struct pending pending;
 
 static void on_signal(int sig)
 {
@@ -80,10 +90,28 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static int on_module_event(void *ctx, void *data, size_t size)
+{
+	(void)ctx;
+	if (size < sizeof(struct module_event))
+		return 0;
+	if (pending.n == (int)(sizeof(pending.ev) / sizeof(pending.ev[0]))) {
+		pending.lost++;
+		return 0;
+	}
+	memcpy(&pending.ev[pending.n++], data, sizeof(struct module_event));
+	return 0;
+}
+
 static void print_summary(struct tracer *t, summary_printer print)
 {
 	struct snapshot s = {};
 
+	if (!t->skel) {	/* still waiting for a module: nothing was traced */
+		if (print)
+			print(stdout, &s, t->opt.json);
+		return;
+	}
 	if (!print) {
 		if (t->skel->bss->ringbuf_drops)
 			err("%llu events dropped: ring buffer full",
@@ -109,16 +137,91 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void poll_loop(struct tracer *t, struct ring_buffer *rb, summary_printer print)
+/*
+ * Everything attached: drop what the rest of the run does not need, then the
+ * Tracing line. 0, or -1 with the error printed.
+ */
+static int tracing(struct tracer *t, struct ring_buffer **rb, unsigned int c)
 {
+	const char *probe = NULL;
+	char msg[256], names[128];
+	long long kept;
+	int i;
+
+	if (t->skel->rodata->emit_events) {	/* snoop and refs */
+		int fd = bpf_map__fd(t->skel->maps.events);
+
+		if (*rb ? ring_buffer__add(*rb, fd, on_event, t) :
+		    !(*rb = ring_buffer__new(fd, on_event, t, NULL))) {
+			err("cannot create the ring buffer: %s", strerror(errno));
+			return -1;
+		}
+		if (!t->opt.json)
+			render_event_header(stdout);
+	}
+	for (i = 0; i < NR_HOOKS && !probe; i++)
+		if (t->res[i].func && !t->res[i].module)
+			probe = t->res[i].func;	/* a vmlinux function: always there */
+	kept = privs_drop(probe, msg, sizeof(msg));
+	if (kept < 0) {
+		err("cannot drop capabilities: %s", msg);
+		return -1;
+	}
+	privs_names(kept, names, sizeof(names));
+	dbg("capabilities kept: %s%s%s", names, msg[0] ? "; " : "", msg);
+	/* last: whoever waits for this line sees the final privileges */
+	info("Tracing %s (%d probes%s)... Hit Ctrl-C to end.", commands[c].tracing, t->nlinks,
+	     t->fallback[0] ? ", kprobes: fentry refused" : "");
+	return 0;
+}
+
+/* Module events seen by the watcher since the last poll. 0, or -1 on a fatal error. */
+static int module_events(struct tracer *t, struct ring_buffer **rb, unsigned int c)
+{
+	struct module_report rep;
+	char msg[256];
+	int i, r;
+
+	if (pending.lost || lifecycle_drops(&t->lc)) {
+		err("warning: module events lost; hooks of a reloaded module may stay detached");
+		pending.lost = 0;
+	}
+	for (i = 0; i < pending.n; i++) {
+		bool was_loaded = t->skel != NULL;
+
+		r = tracer_module_event(t, &pending.ev[i], &rep);
+		if (r < 0)
+			return -1;
+		if (rep.nhooks || rep.error[0])
+			render_module_event(stderr, stdout, &rep, t->opt.json);
+		if (!was_loaded && t->skel) {
+			if (tracing(t, rb, c))
+				return -1;
+		} else if (r > 0) {
+			info("Tracing %s again (%d probes)", rep.module, t->nlinks);
+		} else if (!t->skel && pending.ev[i].action == MODULE_LOADED) {
+			tracer_waiting(t, msg, sizeof(msg));
+			info("vfiotrace: still waiting for %s...", msg);
+		}
+	}
+	pending.n = 0;
+	return 0;
+}
+
+/* 0, or -1 when following a module failed fatally (printed). */
+static int poll_loop(struct tracer *t, struct ring_buffer **rb, summary_printer print,
+		     unsigned int c)
+{
+	int ret = 0;
+
 	double start = now_s(), next = start + t->opt.interval;
 	unsigned int printed = 0;
 
 	while (!exiting) {
 		double now;
 
-		if (rb) {
-			int e = ring_buffer__poll(rb, 100);
+		if (*rb) {
+			int e = ring_buffer__poll(*rb, 100);
 
 			if (e < 0 && e != -EINTR) {
 				err("ring buffer poll failed: %s", strerror(-e));
@@ -127,6 +230,10 @@ static void poll_loop(struct tracer *t, struct ring_buffer *rb, summary_printer 
 		} else {
 			usleep(100000);
 		}
+		if (pending.n && module_events(t, rb, c)) {
+			ret = -1;
+			break;
+		}
 		now = now_s();
 		if (t->opt.duration && now - start >= t->opt.duration)
 			break;
@@ -134,12 +241,13 @@ static void poll_loop(struct tracer *t, struct ring_buffer *rb, summary_printer 
 			print_summary(t, print);
 			next += t->opt.interval;
 			if (t->opt.count && ++printed >= t->opt.count)
-				return;	/* the last interval was the final summary */
+				return 0;	/* the last interval was the final summary */
 		}
 	}
-	if (rb)
-		ring_buffer__consume(rb);
+	if (*rb)
+		ring_buffer__consume(*rb);
 	print_summary(t, print);
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -168,6 +276,10 @@ int main(int argc, char **argv)
 		err("cannot read --btf %s: %s", t.opt.btf, strerror(errno));
 		return 2;
 	}
+	if (privs_check(msg, sizeof(msg))) {
+		err("%s", msg);
+		return 1;
+	}
 	if (tracer_load(&t))
 		goto cleanup;
 	if (t.opt.cmd == CMD_PROBES) {
@@ -176,24 +288,29 @@ int main(int argc, char **argv)
 		ret = 0;
 		goto cleanup;
 	}
-	if (t.skel->rodata->emit_events) {
-		rb = ring_buffer__new(bpf_map__fd(t.skel->maps.events), on_event, &t, NULL);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	if (t.lc.active) {
+		rb = ring_buffer__new(lifecycle_ring_fd(&t.lc), on_module_event, &t, NULL);
 		if (!rb) {
-			err("cannot create the ring buffer: %s", strerror(errno));
+			err("cannot create the module event ring buffer: %s", strerror(errno));
 			goto cleanup;
 		}
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	if (tracer_attach(&t))
-		goto cleanup;
-
-	if (t.skel->rodata->emit_events && !t.opt.json)
-		render_event_header(stdout);
-	info("Tracing %s (%d probes%s)... Hit Ctrl-C to end.", commands[c].tracing, t.nlinks,
-	     t.fallback[0] ? ", kprobes: fentry refused" : "");
-	poll_loop(&t, rb, commands[c].summary);
-	ret = 0;
+	if (t.skel) {
+		if (tracer_attach(&t) || tracing(&t, &rb, c))
+			goto cleanup;
+	} else {
+		/* possibly for long (started at boot): meanwhile only what loading needs */
+		if (privs_limit_to_load(msg, sizeof(msg))) {
+			err("cannot drop capabilities: %s", msg);
+			goto cleanup;
+		}
+		tracer_waiting(&t, msg, sizeof(msg));
+		info("vfiotrace: waiting for %s...", msg);
+	}
+	ret = poll_loop(&t, &rb, commands[c].summary, c) ? 1 : 0;
 
 cleanup:
 	ring_buffer__free(rb);

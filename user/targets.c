@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "targets.h"
 
@@ -179,17 +180,41 @@ static bool fentry_possible(const struct target *t, int nargs, char *why, int le
 	return true;
 }
 
+/*
+ * Module names outlive the kallsyms they were read from (it is re-read after
+ * every module load): one copy per distinct name, kept for the whole run.
+ */
+static const char *intern(const char *s)
+{
+	static char *names[32];
+	int i;
+
+	for (i = 0; i < 32 && names[i]; i++)
+		if (!strcmp(names[i], s))
+			return names[i];
+	if (i == 32 || !(names[i] = strdup(s)))
+		return "module";
+	return names[i];
+}
+
 static void resolve_one(const struct kernel_view *kv, const struct target *t, enum mode mode,
 			struct resolved *r)
 {
 	const struct ksym *sym = NULL;
+	const char *pref;
 	int i;
 
 	memset(r, 0, sizeof(*r));
 	r->nargs = -1;
 	for (i = 0; i < 3 && t->candidates[i] && !sym; i++)
 		sym = kallsyms_find(kv->ks, t->candidates[i], t->module);
-	if (!sym && t->absent_why && kallsyms_has_module(kv->ks, t->module)) {
+	if (!sym && t->module && !kallsyms_has_module(kv->ks, t->module)) {
+		r->waiting = true;
+		snprintf(r->why, sizeof(r->why), "module %s not loaded: attached when it loads",
+			 t->module);
+		return;
+	}
+	if (!sym && t->absent_why) {
 		snprintf(r->why, sizeof(r->why), "not on this kernel: %s", t->absent_why);
 		return;
 	}
@@ -197,12 +222,13 @@ static void resolve_one(const struct kernel_view *kv, const struct target *t, en
 		snprintf(r->why, sizeof(r->why), "no %s%s%s in kallsyms%s%s%s", t->candidates[0],
 			 t->candidates[1] ? "/" : "", t->candidates[1] ? t->candidates[1] : "",
 			 t->module ? " (module " : "", t->module ? t->module : "",
-			 t->module ? " not loaded?)" : "");
+			 t->module ? " loaded)" : "");
 		return;
 	}
-	r->func = sym->name;
-	r->module = sym->module;
+	r->func = t->candidates[i - 1];	/* the table's string: kallsyms is re-read */
+	r->module = sym->module ? intern(sym->module) : NULL;
 	r->nargs = kv->func_nargs(kv->ctx, sym->module, sym->name);
+	pref = t->kprobe_preferred ? t->kprobe_preferred : sym->module ? PINS_MODULE : NULL;
 	if (!t->fentry_prog) {
 		r->style = STYLE_KPROBE;
 		snprintf(r->why, sizeof(r->why), "%s", t->kprobe_preferred);
@@ -211,22 +237,62 @@ static void resolve_one(const struct kernel_view *kv, const struct target *t, en
 		snprintf(r->why, sizeof(r->why), "--mode kprobe");
 	} else if (!fentry_possible(t, r->nargs, r->why, sizeof(r->why), sym->module)) {
 		r->style = mode == MODE_FENTRY ? STYLE_NONE : STYLE_KPROBE;
-	} else if (mode == MODE_FENTRY || !t->kprobe_preferred) {
+	} else if (mode == MODE_FENTRY && sym->module) {
+		r->style = STYLE_FENTRY;
+		snprintf(r->why, sizeof(r->why), "--mode fentry: pins %s (rmmod fails with EAGAIN) "
+			 "and its reloads are not followed", sym->module);
+	} else if (mode == MODE_FENTRY || !pref) {
 		r->style = STYLE_FENTRY;
 		snprintf(r->why, sizeof(r->why), "BTF for %s", sym->module ? sym->module : "vmlinux");
 	} else {
 		r->style = STYLE_KPROBE;
-		snprintf(r->why, sizeof(r->why), "%s", t->kprobe_preferred);
+		snprintf(r->why, sizeof(r->why), "%s", pref);
 	}
 }
 
-/* Some row with t's hook name resolved. */
+const char *row_module(int row, const struct resolved *r)
+{
+	return r->func ? r->module : targets[row].module;
+}
+
+bool targets_waiting(const struct resolved out[NR_HOOKS])
+{
+	int i;
+
+	for (i = 0; i < NR_HOOKS; i++)
+		if (out[i].waiting && targets[i].required)
+			return true;
+	return false;
+}
+
+void resolve_module_rows(const struct kernel_view *kv, enum mode mode, const char *module,
+			 struct resolved out[NR_HOOKS])
+{
+	int i;
+
+	for (i = 0; i < NR_HOOKS; i++) {
+		const char *m = row_module(i, &out[i]);
+		struct resolved nr;
+
+		if (!m || strcmp(m, module))
+			continue;
+		resolve_one(kv, &targets[i], mode, &nr);
+		/* a style chosen at load (e.g. after an fentry refusal) is what was loaded */
+		if (out[i].style != STYLE_NONE && nr.func) {
+			nr.style = out[i].style;
+			memcpy(nr.why, out[i].why, sizeof(nr.why));
+		}
+		out[i] = nr;
+	}
+}
+
+/* Some row with t's hook name resolved, or waits for its module. */
 static bool hook_found(const struct target *t, const struct resolved out[NR_HOOKS])
 {
 	int i;
 
 	for (i = 0; i < NR_HOOKS; i++)
-		if (out[i].func && !strcmp(targets[i].hook, t->hook))
+		if ((out[i].func || out[i].waiting) && !strcmp(targets[i].hook, t->hook))
 			return true;
 	return false;
 }

@@ -36,9 +36,18 @@ struct target {
 	const char *missing_hint;	/* what to do when it does not */
 	const char *absent_why;		/* optional row: why its module lacks it on some kernels */
 	const char *opt_in;		/* option that enables this row (off without it), or NULL */
-	/* why kprobes beat fentry here; NULL: fentry first. Without fentry_prog: kprobe only, why. */
+	/*
+	 * why kprobes beat fentry here; NULL: fentry first, except for a row in a
+	 * module, where PINS_MODULE applies (fentry would block its rmmod).
+	 * Without fentry_prog: kprobe only, and this says why.
+	 */
 	const char *kprobe_preferred;
 };
+
+/* Why rows in a module prefer kprobes unless the row gives a reason of its own. */
+#define PINS_MODULE "preferred: fentry pins the module (rmmod fails with EAGAIN); " \
+	"kprobes let it unload and are re-attached when it is loaded again"
+
 
 extern const struct target targets[NR_HOOKS];
 
@@ -55,7 +64,8 @@ struct resolved {
 	const char *module;		/* where kallsyms found it, NULL: vmlinux */
 	int nargs;			/* from BTF, -1 if unknown */
 	enum style style;
-	char why[160];			/* why this style / why missing */
+	bool waiting;			/* its module is not loaded (yet): attached when it loads */
+	char why[200];			/* why this style / why missing */
 };
 
 /*
@@ -66,6 +76,16 @@ int resolve_targets(const struct kernel_view *kv, enum mode mode,
 		    struct resolved out[NR_HOOKS], char *errbuf, int errlen);
 /* Rows whose opt_in option is not given are switched off (function NULL, why says so). */
 void disable_opt_in(struct resolved out[NR_HOOKS], const char *given[]);
+/*
+ * After a module load: resolves again the rows of module against the re-read
+ * kallsyms in kv (and refreshes the others), keeping each row's style.
+ */
+void resolve_module_rows(const struct kernel_view *kv, enum mode mode, const char *module,
+			 struct resolved out[NR_HOOKS]);
+/* The module a row lives in: where it was found, else where the table expects it. */
+const char *row_module(int row, const struct resolved *r);
+/* Some row waits for its module. */
+bool targets_waiting(const struct resolved out[NR_HOOKS]);
 /* Hooks that use fentry fall back to kprobes (the kernel refused fentry). */
 void fall_back_to_kprobes(struct resolved out[NR_HOOKS], const char *why);
 const char *style_name(enum style s);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "log.h"
@@ -27,7 +28,8 @@ static int configure(struct tracer *t)
 		const char *names[2];
 		int k;
 
-		if (!r->func)
+		/* a row waiting for its module gets kprobes, which load without it */
+		if (!r->func && !(r->waiting && t->opt.mode != MODE_FENTRY))
 			continue;
 		target_programs(tg, r, names);
 		for (k = 0; k < 2; k++) {
@@ -35,7 +37,7 @@ static int configure(struct tracer *t)
 				continue;
 			bpf_program__set_autoload(p, true);
 			/* fails without the privilege to read module BTF: load() reports */
-			if (r->style == STYLE_FENTRY &&
+			if (r->func && r->style == STYLE_FENTRY &&
 			    bpf_program__set_attach_target(p, 0, r->func)) {
 				dbg("cannot target %s with fentry: %s", r->func, strerror(errno));
 				return -1;
@@ -99,60 +101,95 @@ static int load_with_fallback(struct tracer *t)
 	return -1;
 }
 
+/* Attach row i's programs; on failure nothing of the row stays attached. */
+static int attach_row(struct tracer *t, int i, char *errbuf, int errlen)
+{
+	const struct resolved *r = &t->res[i];
+	const char *names[2];
+	int k;
+
+	target_programs(&targets[i], r, names);
+	for (k = 0; k < 2; k++) {
+		struct bpf_program *p = prog(t, names[k]);
+		struct bpf_link *l;
+
+		if (!p)
+			continue;
+		if (bpf_program__fd(p) < 0) {
+			snprintf(errbuf, errlen, "cannot attach %s to %s: its program was not loaded "
+				 "(the module appeared after start under --mode fentry)",
+				 style_name(r->style), r->func);
+			errno = ENOENT;
+			goto fail;
+		}
+		/* names[1] is the return probe */
+		l = r->style == STYLE_FENTRY ? bpf_program__attach(p) :
+		    bpf_program__attach_kprobe(p, k == 1, r->func);
+		if (!l) {
+			snprintf(errbuf, errlen, "cannot attach %s to %s: %s%s", style_name(r->style),
+				 r->func, strerror(errno),
+				 r->style == STYLE_KPROBE ? " (kernel without CONFIG_KPROBES?)" : "");
+			goto fail;
+		}
+		t->links[i][k] = l;
+		t->nlinks++;
+	}
+	dbg("%s: %s (%s) via %s", targets[i].hook, r->func, r->module ? r->module : "vmlinux",
+	    style_name(r->style));
+	return 0;
+fail:
+	for (k = 0; k < 2; k++) {
+		if (t->links[i][k]) {
+			bpf_link__destroy(t->links[i][k]);
+			t->links[i][k] = NULL;
+			t->nlinks--;
+		}
+	}
+	return -1;
+}
+
+static bool attached(const struct tracer *t, int i)
+{
+	return t->links[i][0] || t->links[i][1];
+}
+
+static void detach_row(struct tracer *t, int i)
+{
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		if (!t->links[i][k])
+			continue;
+		bpf_link__destroy(t->links[i][k]);
+		t->links[i][k] = NULL;
+		t->nlinks--;
+	}
+}
+
 int tracer_attach(struct tracer *t)
 {
-	int i, k;
+	char msg[256];
+	int i;
 
 	for (i = 0; i < NR_HOOKS; i++) {
-		const struct resolved *r = &t->res[i];
-		const char *names[2];
-
-		if (!r->func)
+		if (!t->res[i].func || attached(t, i))
 			continue;
-		target_programs(&targets[i], r, names);
-		for (k = 0; k < 2; k++) {
-			struct bpf_program *p = prog(t, names[k]);
-			struct bpf_link *l;
-
-			if (!p)
-				continue;
-			/* names[1] is the return probe */
-			l = r->style == STYLE_FENTRY ? bpf_program__attach(p) :
-			    bpf_program__attach_kprobe(p, k == 1, r->func);
-			if (!l) {
-				err("cannot attach %s to %s: %s%s", style_name(r->style), r->func,
-				    strerror(errno),
-				    r->style == STYLE_KPROBE ? " (kernel without CONFIG_KPROBES?)" : "");
-				return -1;
-			}
-			t->links[t->nlinks++] = l;
+		if (attach_row(t, i, msg, sizeof(msg))) {
+			err("%s", msg);
+			return -1;
 		}
-		dbg("%s: %s (%s) via %s", targets[i].hook, r->func, r->module ? r->module : "vmlinux",
-		    style_name(r->style));
 	}
 	return 0;
 }
 
-int tracer_load(struct tracer *t)
+static struct kernel_view kernel_view(struct tracer *t)
 {
-	struct kernel_view kv;
-	char msg[256];
+	return (struct kernel_view){ .ks = &t->ks, .func_nargs = kernel_btf_func_nargs, .ctx = &t->kb };
+}
 
-	if (kernel_btf_open(&t->kb) && !t->opt.btf) {
-		err("this kernel exposes no BTF (/sys/kernel/btf/vmlinux; CONFIG_DEBUG_INFO_BTF): "
-		    "pass --btf FILE");
-		return -1;
-	}
-	if (kallsyms_load(&t->ks, "/proc/kallsyms") || !t->ks.n) {
-		err("cannot read /proc/kallsyms: run as root");
-		return -1;
-	}
-	kv = (struct kernel_view){ .ks = &t->ks, .func_nargs = kernel_btf_func_nargs, .ctx = &t->kb };
-	if (resolve_targets(&kv, t->opt.mode, t->res, msg, sizeof(msg))) {
-		err("%s", msg);
-		return -1;
-	}
-	disable_opt_in(t->res, (const char *[]){ t->opt.dma ? "--dma" : NULL, NULL });
+/* The object with every program the resolved rows need; maps for the printers. */
+static int load_bpf(struct tracer *t)
+{
 	t->count_field = vfio_device_count_field(&t->kb, t->opt.btf);
 	if (load_with_fallback(t))
 		return -1;
@@ -175,15 +212,177 @@ int tracer_load(struct tracer *t)
 	return 0;
 }
 
+/* Rows of options not given (--dma) stay off, also when a module's rows are resolved again. */
+static void disable_opt_ins(struct tracer *t)
+{
+	disable_opt_in(t->res, (const char *[]){ t->opt.dma ? "--dma" : NULL, NULL });
+}
+
+/* The distinct modules the table hooks into, for the watcher. */
+static int table_modules(const char *mods[NR_HOOKS])
+{
+	int i, k, n = 0;
+
+	for (i = 0; i < NR_HOOKS; i++) {
+		if (!targets[i].module)
+			continue;
+		for (k = 0; k < n && strcmp(mods[k], targets[i].module); k++)
+			;
+		if (k == n)
+			mods[n++] = targets[i].module;
+	}
+	return n;
+}
+
+void tracer_waiting(const struct tracer *t, char *buf, int len)
+{
+	int i, n = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < NR_HOOKS; i++)
+		if (t->res[i].waiting && targets[i].required)
+			n += snprintf(buf + n, n < len ? len - n : 0, "%smodule %s (%s)", n ? ", " : "",
+				      targets[i].module, targets[i].candidates[0]);
+}
+
+int tracer_load(struct tracer *t)
+{
+	const char *mods[NR_HOOKS];
+	struct kernel_view kv;
+	char msg[256];
+	int i;
+
+	if (kernel_btf_open(&t->kb) && !t->opt.btf) {
+		err("this kernel exposes no BTF (/sys/kernel/btf/vmlinux; CONFIG_DEBUG_INFO_BTF): "
+		    "pass --btf FILE");
+		return -1;
+	}
+	/* before kallsyms is read: a module loaded in between is then reported */
+	if (t->opt.cmd != CMD_PROBES && lifecycle_start(&t->lc, mods, table_modules(mods)))
+		dbg("module reloads are not followed: %s", t->lc.why);
+	if (kallsyms_load(&t->ks, "/proc/kallsyms") || !t->ks.n) {
+		err("cannot read /proc/kallsyms: run as root");
+		return -1;
+	}
+	kv = kernel_view(t);
+	if (resolve_targets(&kv, t->opt.mode, t->res, msg, sizeof(msg))) {
+		err("%s", msg);
+		return -1;
+	}
+	disable_opt_ins(t);
+	if (t->opt.mode == MODE_FENTRY)
+		for (i = 0; i < NR_HOOKS; i++)
+			if (t->res[i].func && t->res[i].module && t->opt.cmd != CMD_PROBES)
+				err("warning: --mode fentry pins module %s: rmmod fails while tracing "
+				    "and its reloads are not followed", t->res[i].module);
+	if (!targets_waiting(t->res))
+		return load_bpf(t);
+	for (i = 0; i < NR_HOOKS && t->opt.cmd != CMD_PROBES && !t->lc.active; i++) {
+		if (!t->res[i].waiting || !targets[i].required)
+			continue;
+		err("%s: %s is in module %s, which is not loaded, and module loads cannot be "
+		    "followed (%s); %s", targets[i].purpose, targets[i].candidates[0],
+		    targets[i].module, t->lc.why, targets[i].missing_hint);
+		return -1;
+	}
+	return 0;
+}
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static bool in_module(int i, const struct resolved *r, const char *module)
+{
+	const char *m = row_module(i, r);
+
+	return m && !strcmp(m, module);
+}
+
+static void add_change(struct module_report *rep, int i, const struct resolved *r, long long ns)
+{
+	struct hook_change *h = &rep->hooks[rep->nhooks++];
+
+	h->hook = targets[i].hook;
+	h->function = r->func;
+	h->style = style_name(r->style);
+	h->detached_ns = ns;
+}
+
+static void module_freed(struct tracer *t, const struct module_event *ev, struct module_report *rep)
+{
+	int i;
+
+	for (i = 0; i < NR_HOOKS; i++) {
+		if (!in_module(i, &t->res[i], ev->name) || !attached(t, i))
+			continue;
+		detach_row(t, i);
+		t->gone_ns[i] = ev->ts_ns;
+		add_change(rep, i, &t->res[i], 0);
+	}
+}
+
+int tracer_module_event(struct tracer *t, const struct module_event *ev,
+			struct module_report *rep)
+{
+	struct kernel_view kv;
+	char msg[256];
+	int i;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->module = ev->name;
+	rep->action = ev->action;
+	rep->ts_ns = ev->ts_ns;
+	kernel_btf_forget(&t->kb, ev->name);
+	if (ev->action == MODULE_FREED) {
+		module_freed(t, ev, rep);
+		return 0;
+	}
+	/* new module addresses: for kprobes by name nothing, for symbolizing stacks everything */
+	kallsyms_free(&t->ks);
+	if (kallsyms_load(&t->ks, "/proc/kallsyms") || !t->ks.n) {
+		snprintf(rep->error, sizeof(rep->error), "cannot read /proc/kallsyms again");
+		return 0;
+	}
+	kv = kernel_view(t);
+	resolve_module_rows(&kv, t->opt.mode, ev->name, t->res);
+	disable_opt_ins(t);
+	if (!t->skel) {
+		if (targets_waiting(t->res))
+			return 0;
+		if (load_bpf(t) || tracer_attach(t))
+			return -1;
+		for (i = 0; i < NR_HOOKS; i++)
+			if (attached(t, i))
+				add_change(rep, i, &t->res[i], -1);
+		return 1;
+	}
+	for (i = 0; i < NR_HOOKS; i++) {
+		if (!in_module(i, &t->res[i], ev->name) || !t->res[i].func || attached(t, i))
+			continue;
+		if (attach_row(t, i, msg, sizeof(msg))) {
+			snprintf(rep->error, sizeof(rep->error), "%s", msg);
+			continue;
+		}
+		add_change(rep, i, &t->res[i], t->gone_ns[i] ? (long long)(now_ns() - t->gone_ns[i]) : -1);
+		t->gone_ns[i] = 0;
+	}
+	return rep->nhooks > 0;
+}
+
 void tracer_close(struct tracer *t)
 {
 	int i;
 
-	for (i = 0; i < t->nlinks; i++)
-		bpf_link__destroy(t->links[i]);
-	t->nlinks = 0;
+	for (i = 0; i < NR_HOOKS; i++)
+		detach_row(t, i);
 	vfiotrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 	kallsyms_free(&t->ks);
 	kernel_btf_close(&t->kb);
+	lifecycle_stop(&t->lc);
 }

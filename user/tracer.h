@@ -3,17 +3,20 @@
  * The attacher: resolves the probe-target table against the running kernel,
  * opens and loads the one BPF object with exactly the programs the resolved
  * styles need (falling back from fentry to kprobes if the kernel refuses),
- * attaches and detaches them. Commands only read what it loaded.
+ * attaches and detaches them. Follows module reloads: a module going away
+ * detaches its hooks (the maps and their counts stay), its return re-reads
+ * kallsyms, resolves its rows again and re-attaches them. When a required
+ * hook's module is not loaded yet, loading waits for it. Commands only read
+ * what it loaded.
  */
 #ifndef VFIOTRACE_TRACER_H
 #define VFIOTRACE_TRACER_H
 
 #include "kernel_btf.h"
+#include "lifecycle.h"
 #include "options.h"
 #include "snapshot.h"
 #include "targets.h"
-
-#define MAX_LINKS (2 * NR_HOOKS)
 
 struct tracer {
 	struct options opt;
@@ -22,17 +25,33 @@ struct tracer {
 	struct resolved res[NR_HOOKS];
 	const char *count_field;	/* vfio_device member the put hook reads, or NULL */
 	char fallback[128];		/* why fentry was abandoned, "" if it was not */
-	struct vfiotrace_bpf *skel;
-	struct bpf_link *links[MAX_LINKS];
+	struct vfiotrace_bpf *skel;	/* NULL while a required hook waits for its module */
+	struct bpf_link *links[NR_HOOKS][2];	/* entry and return probe per row */
+	unsigned long long gone_ns[NR_HOOKS];	/* when the row's module went away; 0: it did not */
 	int nlinks;
+	struct lifecycle lc;
 	struct symbolizer sym;
 	struct bpf_maps maps;
 };
 
-/* Kernel BTF, kallsyms, target resolution, open and load. 0, or -1 with the error printed. */
+/*
+ * Kernel BTF, kallsyms, the module watcher (not for `probes`), target
+ * resolution, then open and load unless a required hook waits for its
+ * module (t->skel stays NULL). 0, or -1 with the error printed.
+ */
 int tracer_load(struct tracer *t);
-/* Attach every loaded program. 0, or -1 with the error printed. */
+/* Attach every loaded program not attached yet. 0, or -1 with the error printed. */
 int tracer_attach(struct tracer *t);
+/* "module M (function), ..." that loading waits for. */
+void tracer_waiting(const struct tracer *t, char *buf, int len);
+/*
+ * A watched module was loaded or freed: detach or re-attach its hooks (on
+ * the first load that completes the table: load and attach everything).
+ * Fills rep; returns 1 when hooks were attached (a new Tracing line is due),
+ * 0 when nothing more is to be said, -1 on a fatal error (printed).
+ */
+int tracer_module_event(struct tracer *t, const struct module_event *ev,
+			struct module_report *rep);
 /* Detach, unload and free everything; safe on a partly set-up tracer. */
 void tracer_close(struct tracer *t);
 

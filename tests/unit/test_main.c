@@ -12,7 +12,9 @@
 #include "histogram.h"
 #include "json.h"
 #include "kallsyms.h"
+#include "lifecycle.h"
 #include "options.h"
+#include "privs.h"
 #include "snapshot.h"
 #include "stacks.h"
 #include "refs.h"
@@ -194,6 +196,12 @@ static int resolve_fixture(const char *kernel, enum mode mode, struct resolved r
 	return resolve_targets(&kv, mode, r, err, 256);
 }
 
+static int no_btf(void *ctx, const char *module, const char *func)
+{
+	(void)ctx, (void)module, (void)func;
+	return -1;
+}
+
 #define FUNC(h) (r[h].func ? r[h].func : "(none)")
 
 static void test_targets(void)
@@ -219,10 +227,15 @@ static void test_targets(void)
 	/* the put hook prefers kprobes: its stacks must reach the caller */
 	CHECK(!strcmp(FUNC(HOOK_PUT), "vfio_device_put_registration") &&
 	      r[HOOK_PUT].style == STYLE_KPROBE, "6.1 put");
-	CHECK(r[HOOK_ATTACH].style == STYLE_FENTRY && r[HOOK_ATTACH].nargs == 3, "6.1 attach fentry");
+	/* a module function: fentry would pin the module, so kprobes, saying why */
+	CHECK(r[HOOK_ATTACH].style == STYLE_KPROBE && r[HOOK_ATTACH].nargs == 3 &&
+	      strstr(r[HOOK_ATTACH].why, "rmmod"), "6.1 attach kprobe: %s", r[HOOK_ATTACH].why);
+	CHECK(r[HOOK_ALLOC_BUS].style == STYLE_FENTRY, "6.1 vmlinux alloc fentry");
 	kallsyms_free(&ks);
 	CHECK(resolve_fixture("6.1", MODE_FENTRY, r, err, &ks) == 0 &&
 	      r[HOOK_PUT].style == STYLE_FENTRY, "6.1 forced fentry put");
+	CHECK(r[HOOK_ATTACH].style == STYLE_FENTRY && strstr(r[HOOK_ATTACH].why, "pins"),
+	      "6.1 forced fentry says it pins: %s", r[HOOK_ATTACH].why);
 	kallsyms_free(&ks);
 
 	/* 6.12 has both allocators; both are hooked (type1 calls the paging one) */
@@ -240,9 +253,37 @@ static void test_targets(void)
 	CHECK(r[HOOK_ATTACH].style == STYLE_KPROBE, "fallback");
 	kallsyms_free(&ks);
 
-	CHECK(resolve_fixture("novfio", MODE_AUTO, r, err, &ks) == -1 &&
-	      strstr(err, "vfio_iommu_type1 not loaded"), "no vfio: %s", err);
+	/* VFIO not loaded yet: not an error, the module rows wait for their modules */
+	err[0] = 0;
+	CHECK(resolve_fixture("novfio", MODE_AUTO, r, err, &ks) == 0 && targets_waiting(r) &&
+	      r[HOOK_ATTACH].waiting && r[HOOK_PUT].waiting && !r[HOOK_ATTACH].func &&
+	      strstr(r[HOOK_ATTACH].why, "vfio_iommu_type1 not loaded"), "no vfio: %s", err);
+	CHECK(!r[HOOK_ALLOC_DEV].waiting && r[HOOK_ALLOC_DEV].func, "no vfio: vmlinux rows resolve");
 	kallsyms_free(&ks);
+
+	/* the module appears: its rows resolve, the others keep what they had */
+	CHECK(resolve_fixture("novfio", MODE_AUTO, r, err, &ks) == 0, "novfio again");
+	kallsyms_free(&ks);
+	{
+		struct kallsyms ks2;
+		struct kernel_view kv;
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s/6.12.kallsyms", fixtures);
+		CHECK(kallsyms_load(&ks2, path) == 0, "load 6.12");
+		kv = (struct kernel_view){ .ks = &ks2, .func_nargs = no_btf };
+		resolve_module_rows(&kv, MODE_AUTO, "vfio_iommu_type1", r);
+		CHECK(r[HOOK_ATTACH].func && !strcmp(r[HOOK_ATTACH].func, "vfio_iommu_type1_attach_group") &&
+		      r[HOOK_ATTACH].style == STYLE_KPROBE && !r[HOOK_ATTACH].waiting,
+		      "module load resolves its row");
+		CHECK(r[HOOK_PUT].waiting && targets_waiting(r), "the other module still waits");
+		resolve_module_rows(&kv, MODE_AUTO, "vfio", r);
+		CHECK(!targets_waiting(r) && r[HOOK_PUT].func, "nothing waits");
+		kallsyms_free(&ks2);
+		/* the function name outlives the kallsyms it was found in */
+		CHECK(!strcmp(r[HOOK_PUT].func, "vfio_device_put_registration") &&
+		      !strcmp(r[HOOK_PUT].module, "vfio"), "names outlive kallsyms");
+	}
 }
 
 static void test_kallsyms_at(void)
@@ -364,6 +405,18 @@ static char *ref_event(struct refs_live *l, unsigned int type, unsigned int pid,
 	return buf;
 }
 
+static char *read_back(FILE *f)
+{
+	static char buf[2048];
+	size_t n;
+
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	return buf;
+}
+
 static void test_holders(void)
 {
 	struct refs_live l = {};
@@ -397,6 +450,41 @@ static void test_holders(void)
 	refs_live_free(&l);
 }
 
+static void test_module_event(void)
+{
+	struct module_report r = { .module = "vfio_iommu_type1", .action = MODULE_LOADED,
+				   .ts_ns = 5, .nhooks = 1 };
+	FILE *err = tmpfile(), *out = tmpfile();
+	char *s;
+
+	r.hooks[0] = (struct hook_change){ "attach", "vfio_iommu_type1_attach_group", "kprobe", 1500000000 };
+	render_module_event(err, out, &r, true);
+	s = read_back(out);
+	CHECK(!strcmp(s, "{\"event\":\"module\",\"module\":\"vfio_iommu_type1\",\"action\":\"load\","
+		      "\"ts_ns\":5,\"hooks\":[{\"hook\":\"attach\",\"function\":"
+		      "\"vfio_iommu_type1_attach_group\",\"style\":\"kprobe\",\"detached_ns\":1500000000}],"
+		      "\"detached_ns\":1500000000}\n"), "load json: %s", s);
+	s = read_back(err);
+	CHECK(strstr(s, "module vfio_iommu_type1 loaded: attached attach (vfio_iommu_type1_attach_group) after ") &&
+	      strstr(s, " detached"), "load text: %s", s);
+	r.action = MODULE_FREED;
+	err = tmpfile();
+	out = tmpfile();
+	render_module_event(err, out, &r, false);
+	CHECK(!*read_back(out), "no JSON without -j");
+	s = read_back(err);
+	CHECK(strstr(s, "module vfio_iommu_type1 unloaded: detached attach (vfio_iommu_type1_attach_group); counts kept"),
+	      "unload text: %s", s);
+}
+
+static void test_privs_names(void)
+{
+	char buf[128];
+
+	privs_names((1LL << 21) | (1LL << 34) | (1LL << 38) | (1LL << 39), buf, sizeof(buf));
+	CHECK(!strcmp(buf, "cap_sys_admin,cap_syslog,cap_perfmon,cap_bpf"), "%s", buf);
+}
+
 static void test_errnames(void)
 {
 	CHECK(!strcmp(errno_name(1), "EPERM") && strstr(attach_cause(1), "remapping"), "EPERM");
@@ -417,6 +505,8 @@ int main(int argc, char **argv)
 	test_errnames();
 	test_pick_caller();
 	test_render_stat();
+	test_module_event();
+	test_privs_names();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -250,6 +250,8 @@ def check_unprivileged(c, run):
     c.eq(s.get("exit"), 1, "unprivileged: exit status")
     c.ok(len(s["stderr"]) == 1 and "run as root" in s["stderr"][0], "unprivileged: one line saying to run as root",
          repr(s["stderr"]))
+    c.ok(s["stderr"] and "missing capability CAP_BPF" in s["stderr"][0], "unprivileged: names the missing capability",
+         repr(s["stderr"]))
 
 
 def check_self_terminating(c, run):
