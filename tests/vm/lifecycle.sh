@@ -81,6 +81,8 @@ for g in /sys/kernel/iommu_groups/*; do
 	done
 done
 [ -e /sys/kernel/btf/vfio ] && echo "@@ btf vfio yes" || echo "@@ btf vfio no"
+# which hooks live in which module on this kernel (the load/unload events must list them)
+vfiotrace probes -j | tag probes
 
 # (c) every way of ending leaves nothing hooked behind (before any module
 # reload: see the leftovers check at the end)
