@@ -92,9 +92,10 @@ static __always_inline void read_bus_name(const struct bus_type *bus, char *buf)
 		bpf_probe_read_kernel_str(buf, BUS_LEN, name);
 }
 
-static __always_inline void emit(void *ctx, __u32 type, int group, long long ret,
-				 __u64 latency, long long refcount, int stack_id,
-				 const char *name)
+/* emit() with the diagnosis fields: the failed step and the device a domain was for. */
+static __always_inline void emit_diag(void *ctx, __u32 type, int group, long long ret,
+				      __u64 latency, long long refcount, int stack_id,
+				      const char *name, int step, const char *dev)
 {
 	struct event *e;
 
@@ -118,7 +119,18 @@ static __always_inline void emit(void *ctx, __u32 type, int group, long long ret
 	e->name[0] = 0;
 	if (name)
 		bpf_probe_read_kernel_str(e->name, NAME_LEN, name);
+	e->step = step;
+	e->dev[0] = 0;
+	if (dev)
+		bpf_probe_read_kernel_str(e->dev, NAME_LEN, dev);
 	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void emit(void *ctx, __u32 type, int group, long long ret,
+				 __u64 latency, long long refcount, int stack_id,
+				 const char *name)
+{
+	emit_diag(ctx, type, group, ret, latency, refcount, stack_id, name, STEP_NONE, NULL);
 }
 
 static __always_inline struct group_stats *stats_for(int group)

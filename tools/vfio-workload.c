@@ -32,20 +32,25 @@ struct group_run {
 	int ndevs;
 	char devs[MAX_DEVS][64];
 	int closes[MAX_DEVS];	/* device fds closed, per device */
+	/* --report: errno the kernel returned at each stage (0: not failed) */
+	int open_errno, set_container_errno, get_device_fd_errno;
 };
 
 static int attach_times = 1;
 static int hold_seconds;
 static int open_devices = 1;
+static int report;	/* --report: a failed open / SET_CONTAINER is recorded, not fatal */
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vfio-workload [-g GROUP]... [-n ATTACHES] [-s HOLD_SECONDS] [--no-devices]\n"
+		"usage: vfio-workload [-g GROUP]... [-n ATTACHES] [-s HOLD_SECONDS] [--no-devices] [--report]\n"
 		"  Attaches each VFIO group (default: every /dev/vfio/N) to a fresh type1v2\n"
 		"  container ATTACHES times; each time opens a device fd for every device of\n"
 		"  the group, holds them HOLD_SECONDS, then closes everything.\n"
-		"  Prints one JSON line per group with what the kernel did.\n");
+		"  Prints one JSON line per group with what the kernel did.\n"
+		"  --report: a failing open, SET_CONTAINER or GET_DEVICE_FD is reported (open_errno,\n"
+		"  set_container_errno, get_device_fd_errno) instead of ending the program.\n");
 }
 
 static int list_groups(int *groups)
@@ -103,11 +108,20 @@ static void run_once(struct group_run *r)
 	}
 	snprintf(path, sizeof(path), "/dev/vfio/%d", r->group);
 	group = open(path, O_RDWR);
+	if (group < 0 && report) {
+		r->open_errno = errno;
+		close(container);
+		return;
+	}
 	if (group < 0) {
 		fprintf(stderr, "vfio-workload: open %s: %s\n", path, strerror(errno));
 		exit(1);
 	}
 	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container)) {
+		if (report) {
+			r->set_container_errno = errno;
+			goto out;
+		}
 		fprintf(stderr, "vfio-workload: SET_CONTAINER group %d: %s\n", r->group,
 			strerror(errno));
 		exit(1);
@@ -124,6 +138,8 @@ static void run_once(struct group_run *r)
 		goto out;
 	for (i = 0; i < r->ndevs; i++) {
 		devfds[i] = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, r->devs[i]);
+		if (devfds[i] < 0 && !r->get_device_fd_errno)
+			r->get_device_fd_errno = errno;
 		if (devfds[i] < 0)
 			r->dev_open_fail++;
 		else
@@ -177,7 +193,18 @@ static void print_run(const struct group_run *r)
 	printf("],\"device_closes\":{");
 	for (i = 0; i < r->ndevs; i++)
 		printf("%s\"%s\":%d", i ? "," : "", r->devs[i], r->closes[i]);
-	printf("}}\n");
+	printf("}");
+	if (report) {
+		const int e[3] = { r->open_errno, r->set_container_errno, r->get_device_fd_errno };
+		const char *k[3] = { "open_errno", "set_container_errno", "get_device_fd_errno" };
+
+		for (i = 0; i < 3; i++)
+			if (e[i])
+				printf(",\"%s\":\"%s\"", k[i], errno_name(e[i]));
+			else
+				printf(",\"%s\":null", k[i]);
+	}
+	printf("}\n");
 }
 
 int main(int argc, char **argv)
@@ -187,6 +214,7 @@ int main(int argc, char **argv)
 		{ "attaches", required_argument, NULL, 'n' },
 		{ "hold", required_argument, NULL, 's' },
 		{ "no-devices", no_argument, NULL, 'D' },
+		{ "report", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -207,6 +235,9 @@ int main(int argc, char **argv)
 			break;
 		case 'D':
 			open_devices = 0;
+			break;
+		case 'R':
+			report = 1;
 			break;
 		case 'h':
 			usage(stdout);

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "catalogue.h"
+#include "diagnose.h"
 #include "log.h"
 #include "options.h"
 #include "probes.h"
@@ -35,6 +37,7 @@ static const struct {
 	{ CMD_REFS, render_refs, "VFIO attaches, domain allocations and device puts" },
 	{ CMD_SNOOP, NULL, "VFIO attaches, domain allocations and device puts" },
 	{ CMD_PROBES, NULL, NULL },
+	{ CMD_DIAGNOSE, NULL, NULL },
 };
 
 static void on_signal(int sig)
@@ -81,6 +84,7 @@ static void print_summary(struct tracer *t, summary_printer print)
 	s.drops = t->skel->bss->ringbuf_drops;
 	s.map_full = t->skel->bss->map_full;
 	s.refcount_known = t->count_field != NULL;
+	s.kver = running_kernel();
 	print(stdout, &s, t->opt.json);
 	snapshot_free(&s);
 }
@@ -152,6 +156,8 @@ int main(int argc, char **argv)
 		err("cannot read --btf %s: %s", t.opt.btf, strerror(errno));
 		return 2;
 	}
+	if (t.opt.cmd == CMD_DIAGNOSE)
+		return run_diagnose(stdout, t.opt.json, NULL);
 	if (tracer_load(&t))
 		goto cleanup;
 	if (t.opt.cmd == CMD_PROBES) {

@@ -23,7 +23,7 @@ struct group_row *snapshot_group(struct snapshot *s, int group)
 
 int snapshot_collect(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym)
 {
-	return stat_collect(s, m) || refs_collect(s, m, sym) ? -1 : 0;
+	return stat_collect(s, m) || refs_collect(s, m, sym) || diag_collect(s, m) ? -1 : 0;
 }
 
 void snapshot_free(struct snapshot *s)

@@ -10,7 +10,14 @@
 #include <stdbool.h>
 #include "kallsyms.h"
 
-enum hook_id { HOOK_ATTACH, HOOK_ALLOC_DEV, HOOK_ALLOC_BUS, HOOK_PUT, NR_HOOKS };
+enum hook_id {
+	HOOK_ATTACH, HOOK_ALLOC_DEV, HOOK_ALLOC_BUS, HOOK_PUT,
+	/* attach-failure diagnosis (docs/diagnosis.md) */
+	HOOK_GROUP_OPEN, HOOK_GROUP_RELEASE, HOOK_GROUP_IOCTL, HOOK_DMA_OWNER, HOOK_VIABLE,
+	HOOK_MSI, HOOK_MSI_CAP, HOOK_ATTACH_GROUP, HOOK_DRIVER_ATTACH, HOOK_MSI_COOKIE,
+	HOOK_ALLOC_CB,
+	NR_HOOKS
+};
 
 enum style { STYLE_NONE, STYLE_FENTRY, STYLE_KPROBE };
 
@@ -30,6 +37,8 @@ struct target {
 	bool required;
 	const char *missing_hint;	/* what to do when it does not */
 	const char *kprobe_preferred;	/* why kprobes beat fentry here; NULL: fentry first */
+	/* not hooked on kernels that have this function (the step moved there) */
+	const char *superseded_by;
 };
 
 extern const struct target targets[NR_HOOKS];

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "holders.h"
 #include "log.h"
 #include "tracer.h"
 #include "vfiotrace.skel.h"
@@ -129,6 +130,12 @@ int tracer_attach(struct tracer *t)
 		dbg("%s: %s (%s) via %s", targets[i].hook, r->func, r->module ? r->module : "vmlinux",
 		    style_name(r->style));
 	}
+	/* groups opened before the probes were attached: their holders come from /proc */
+	if (t->res[HOOK_GROUP_OPEN].func) {
+		int n = holders_seed(bpf_map__fd(t->skel->maps.holders));
+
+		dbg("%d group holder(s) found in /proc", n);
+	}
 	return 0;
 }
 
@@ -160,6 +167,8 @@ int tracer_load(struct tracer *t)
 		.errors = bpf_map__fd(t->skel->maps.errors),
 		.puts = bpf_map__fd(t->skel->maps.puts),
 		.stacks = bpf_map__fd(t->skel->maps.stacks),
+		.failures = bpf_map__fd(t->skel->maps.failures),
+		.group_culprit = bpf_map__fd(t->skel->maps.group_culprit),
 	};
 	t->sym = (struct symbolizer){ .ks = &t->ks, .hooked = { t->res[HOOK_PUT].func } };
 	return 0;

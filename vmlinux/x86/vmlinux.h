@@ -66,6 +66,27 @@ struct group_device {
 	struct device *dev;
 };
 
+/* attach-failure diagnosis: drivers of group members, the file of /dev/vfio/N */
+struct device_driver {
+	const char *name;
+};
+
+struct qstr {
+	const unsigned char *name;
+};
+
+struct dentry {
+	struct qstr d_name;
+};
+
+struct path {
+	struct dentry *dentry;
+};
+
+struct file {
+	struct path f_path;
+};
+
 #pragma clang attribute pop
 
 #endif
