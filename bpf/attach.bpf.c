@@ -134,7 +134,7 @@ static __always_inline int attach_exit(void *ctx, int ret)
 {
 	struct group_stats *s;
 	struct op_state *d, *outer;
-	int group, step = STEP_NONE;
+	int group, step = STEP_NONE, stack = -1;
 	struct inflight in;
 	__u64 lat;
 
@@ -144,6 +144,7 @@ static __always_inline int attach_exit(void *ctx, int ret)
 	d = op_at(LEVEL_ATTACH);
 	if (ret < 0) {
 		step = d ? failed_step(d, ret) : STEP_UNKNOWN;
+		stack = d ? failed_stack(d, step) : -1;
 		count_failure(group, OP_ATTACH, step, ret);
 		outer = op_at(LEVEL_GROUP);
 		if (outer)
@@ -165,7 +166,7 @@ static __always_inline int attach_exit(void *ctx, int ret)
 			__sync_fetch_and_add(n, 1);
 	}
 	hist_add(s->attach_hist, lat);
-	emit_diag(ctx, EV_ATTACH, group, ret, lat, REFCOUNT_UNAVAILABLE, -1, NULL, step, NULL);
+	emit_diag(ctx, EV_ATTACH, group, ret, lat, REFCOUNT_UNAVAILABLE, stack, NULL, step, NULL);
 	return 0;
 }
 
@@ -218,7 +219,7 @@ static __always_inline int alloc_exit(void *ctx, unsigned long ret)
 			__builtin_memcpy(gi->alloc_dev, in.dev, NAME_LEN);
 		}
 		if (code)
-			step_failed(op_at(LEVEL_ATTACH), STEP_DOMAIN_ALLOC, (int)code);
+			step_failed(ctx, op_at(LEVEL_ATTACH), STEP_DOMAIN_ALLOC, (int)code);
 	}
 	s = stats_for(group);
 	if (s) {

@@ -20,3 +20,4 @@ diag_ops_map diag_ops SEC(".maps");
 failures_map failures SEC(".maps");
 holders_map holders SEC(".maps");
 culprits_map group_culprit SEC(".maps");
+fail_stacks_map fail_stacks SEC(".maps");

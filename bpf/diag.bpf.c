@@ -121,7 +121,7 @@ static __always_inline void group_failed(void *ctx, struct op_state *d, int ret)
 	e->ev.group = group;
 	e->ev.pid = bpf_get_current_pid_tgid() >> 32;
 	e->ev.tid = (__u32)bpf_get_current_pid_tgid();
-	e->ev.stack_id = -1;
+	e->ev.stack_id = failed_stack(d, step);
 	e->ev.step = step;
 	bpf_get_current_comm(e->ev.comm, sizeof(e->ev.comm));
 	e->op = d->op;
@@ -231,8 +231,10 @@ int BPF_KPROBE(kp_dma_owner, struct iommu_group *grp)
 {
 	struct op_state *d = op_current();
 
-	if (d)
+	if (d) {
 		d->arg = (__u64)grp;
+		d->entry_stack = bpf_get_stackid(ctx, &fail_stacks, 0);
+	}
 	return 0;
 }
 
@@ -243,7 +245,7 @@ int BPF_KRETPROBE(krp_dma_owner, int ret)
 
 	if (!d || ret >= 0)
 		return 0;
-	step_failed(d, STEP_DMA_OWNER, ret);
+	step_failed_at(d, STEP_DMA_OWNER, ret, d->entry_stack);
 	if (ret == -EPERM && d->arg)
 		find_dma_owners(d, (struct iommu_group *)d->arg);
 	return 0;
@@ -255,8 +257,10 @@ int BPF_KPROBE(kp_viable, struct device *dev)
 {
 	struct op_state *d = op_current();
 
-	if (d)
+	if (d) {
 		d->arg = (__u64)dev;
+		d->entry_stack = bpf_get_stackid(ctx, &fail_stacks, 0);
+	}
 	return 0;
 }
 
@@ -267,26 +271,29 @@ int BPF_KRETPROBE(krp_viable, int ret)
 
 	if (!d || ret >= 0)
 		return 0;
-	step_failed(d, STEP_VIABLE, ret);
+	step_failed_at(d, STEP_VIABLE, ret, d->entry_stack);
 	if (d->arg)
 		add_blocking(d, (struct device *)d->arg);
 	return 0;
 }
 
-/* The interrupt-remapping / MSI-isolation verdict: the last check call's result. */
-static __always_inline void msi_verdict(unsigned long ret)
+/* The interrupt-remapping / MSI-isolation verdict: the last check call's result. stack <-1: take it now. */
+static __always_inline void msi_verdict(void *ctx, unsigned long ret, int stack)
 {
 	struct op_state *d = op_current();
 
-	if (d)
-		d->msi = (ret & 0xff) ? MSI_ISOLATED : MSI_NOT_ISOLATED;
+	if (!d)
+		return;
+	d->msi = (ret & 0xff) ? MSI_ISOLATED : MSI_NOT_ISOLATED;
+	if (d->msi == MSI_NOT_ISOLATED)
+		d->msi_stack = stack < -1 ? bpf_get_stackid(ctx, &fail_stacks, 0) : stack;
 }
 
 /* irq_domain_check_msi_remap() (up to 6.3), iommu_group_has_isolated_msi() (6.4+): bool */
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_msi, unsigned long ret)
 {
-	msi_verdict(ret);
+	msi_verdict(ctx, ret, -2);
 	return 0;
 }
 
@@ -301,6 +308,8 @@ int BPF_KPROBE(kp_msi_cap, void *bus_or_dev, int cap)
 	d->msi_cap_pending =
 		bpf_core_enum_value_exists(enum iommu_cap___diag, IOMMU_CAP_INTR_REMAP___diag) &&
 		cap == bpf_core_enum_value(enum iommu_cap___diag, IOMMU_CAP_INTR_REMAP___diag);
+	if (d->msi_cap_pending)
+		d->entry_stack = bpf_get_stackid(ctx, &fail_stacks, 0);
 	return 0;
 }
 
@@ -312,33 +321,33 @@ int BPF_KRETPROBE(krp_msi_cap, unsigned long ret)
 	if (!d || !d->msi_cap_pending)
 		return 0;
 	d->msi_cap_pending = 0;
-	msi_verdict(ret);
+	msi_verdict(ctx, ret, d->entry_stack);
 	return 0;
 }
 
-static __always_inline int int_step(int step, long ret)
+static __always_inline int int_step(void *ctx, int step, long ret)
 {
 	if ((int)ret < 0)
-		step_failed(op_current(), step, (int)ret);
+		step_failed(ctx, op_current(), step, (int)ret);
 	return 0;
 }
 
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_attach_group, long ret)
 {
-	return int_step(STEP_ATTACH_GROUP, ret);
+	return int_step(ctx, STEP_ATTACH_GROUP, ret);
 }
 
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_driver_attach, long ret)
 {
-	return int_step(STEP_DRIVER_ATTACH, ret);
+	return int_step(ctx, STEP_DRIVER_ATTACH, ret);
 }
 
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_msi_cookie, long ret)
 {
-	return int_step(STEP_MSI_COOKIE, ret);
+	return int_step(ctx, STEP_MSI_COOKIE, ret);
 }
 
 /* 6.0-6.10: type1's vfio_iommu_domain_alloc(dev, data) allocates by dev->bus for this device. */

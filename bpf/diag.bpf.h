@@ -17,6 +17,8 @@
 #define EBUSY 16
 #define EINVAL 22
 
+#define FAIL_STACK_DEPTH 16
+
 enum { LEVEL_GROUP = 0, LEVEL_ATTACH = 1 };	/* a type1 attach can nest in a group ioctl */
 enum { MSI_UNSEEN = 0, MSI_ISOLATED, MSI_NOT_ISOLATED };
 
@@ -26,10 +28,13 @@ struct op_state {
 	int group;
 	int fail_step;		/* first step that returned an error */
 	int fail_ret;		/* its return: -errno, or 1 for a NULL domain */
+	int fail_stack;		/* kernel stack at that step's return (-v), <0: none */
+	int msi_stack;		/* stack of the last "not isolated" verdict */
 	int msi;		/* verdict of the last interrupt-remapping check call */
 	int msi_cap_pending;	/* an iommu_capable(INTR_REMAP) call is in flight */
 	int nested_attach_ret;	/* a type1 attach inside this group ioctl failed with this */
 	__u64 arg;		/* pointer saved at a step's entry for its return probe */
+	int entry_stack;	/* stack at that entry: 5.10 kretprobe stacks stop at the trampoline */
 	__u64 file;		/* struct file * of a group open */
 	char alloc_dev[NAME_LEN];
 	struct culprit c;
@@ -69,6 +74,15 @@ typedef struct {
 } culprits_map;
 extern culprits_map group_culprit SEC(".maps");
 
+/* kernel stacks of failing steps, printed with -v */
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, MAX_ENTRIES);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, FAIL_STACK_DEPTH * sizeof(__u64));
+} fail_stacks_map;
+extern fail_stacks_map fail_stacks SEC(".maps");
+
 static __always_inline __u64 op_key(int level)
 {
 	return ((__u64)(__u32)bpf_get_current_pid_tgid() << 1) | level;
@@ -77,8 +91,12 @@ static __always_inline __u64 op_key(int level)
 static __always_inline struct op_state *op_begin(int level, int op, int group)
 {
 	static const struct op_state zero_op;
-	__u64 k = op_key(level);
+	__u64 k = op_key(level), ka = op_key(LEVEL_ATTACH);
 	struct op_state *d;
+
+	/* an attach nests in a group op, never around one: an attach entry here is stale (missed return) */
+	if (level == LEVEL_GROUP)
+		bpf_map_delete_elem(&diag_ops, &ka);
 
 	if (bpf_map_update_elem(&diag_ops, &k, &zero_op, BPF_ANY)) {
 		__sync_fetch_and_add(&map_full, 1);
@@ -90,6 +108,9 @@ static __always_inline struct op_state *op_begin(int level, int op, int group)
 	d->ts = bpf_ktime_get_ns();
 	d->op = op;
 	d->group = group;
+	d->fail_stack = -1;
+	d->msi_stack = -1;
+	d->entry_stack = -1;
 	return d;
 }
 
@@ -115,13 +136,29 @@ static __always_inline void op_end(int level)
 	bpf_map_delete_elem(&diag_ops, &k);
 }
 
-/* A step returned ret (< 0, or 1 for a NULL domain): the first failure is kept. */
-static __always_inline void step_failed(struct op_state *d, int step, int ret)
+/* A step returned ret (< 0, or 1 for a NULL domain): the first failure is kept, with stack. */
+static __always_inline void step_failed_at(struct op_state *d, int step, int ret, int stack)
 {
 	if (d && !d->fail_step) {
 		d->fail_step = step;
 		d->fail_ret = ret;
+		d->fail_stack = stack;
 	}
+}
+
+/* The same from a return probe: the stack is taken there. */
+static __always_inline void step_failed(void *ctx, struct op_state *d, int step, int ret)
+{
+	if (d && !d->fail_step)
+		step_failed_at(d, step, ret, bpf_get_stackid(ctx, &fail_stacks, 0));
+}
+
+/* The stack to show for a failure attributed to step. */
+static __always_inline int failed_stack(const struct op_state *d, int step)
+{
+	if (step == STEP_MSI)
+		return d->msi_stack;
+	return step == d->fail_step ? d->fail_stack : -1;
 }
 
 static __always_inline int failed_step(const struct op_state *d, int ret)

@@ -8,6 +8,62 @@
 #include "diag.h"
 #include "errnames.h"
 #include "histogram.h"
+#include "kallsyms.h"
+
+#define FAIL_STACK_DEPTH 16	/* bpf/diag.bpf.h */
+
+static int stacks_fd = -1;
+static const struct kallsyms *stack_ks;
+
+void diag_set_stacks(int fd, const struct kallsyms *ks)
+{
+	stacks_fd = fd;
+	stack_ks = ks;
+}
+
+/* Frame i of the failure stack id as "func+0xoff [module]"; 0 when there is none. */
+static int stack_frames(int id, char frames[][96])
+{
+	unsigned long long ips[FAIL_STACK_DEPTH] = {};
+	int i, n = 0;
+
+	if (stacks_fd < 0 || id < 0 || bpf_map_lookup_elem(stacks_fd, &id, ips))
+		return 0;
+	for (i = 0; i < FAIL_STACK_DEPTH && ips[i]; i++) {
+		unsigned long long off;
+		const struct ksym *k = kallsyms_at(stack_ks, ips[i], &off);
+
+		if (k)
+			snprintf(frames[n++], 96, "%s+0x%llx%s%s%s", k->name, off, k->module ? " [" : "",
+				 k->module ? k->module : "", k->module ? "]" : "");
+		else
+			snprintf(frames[n++], 96, "0x%llx", ips[i]);
+	}
+	return n;
+}
+
+static void json_stack(struct json *j, int id)
+{
+	char frames[FAIL_STACK_DEPTH][96];
+	int i, n;
+
+	if (stacks_fd < 0)
+		return;
+	n = stack_frames(id, frames);
+	json_arr_begin(j, "stack");
+	for (i = 0; i < n; i++)
+		json_str(j, NULL, frames[i]);
+	json_arr_end(j);
+}
+
+static void text_stack(FILE *f, int id)
+{
+	char frames[FAIL_STACK_DEPTH][96];
+	int i, n = stack_frames(id, frames);
+
+	for (i = 0; i < n; i++)
+		fprintf(f, "    %s\n", frames[i]);
+}
 
 static int by_group(const void *a, const void *b)
 {
@@ -80,15 +136,20 @@ static void json_culprit(struct json *j, const struct culprit *c)
 	json_obj_end(j);
 }
 
-static void json_failure(struct json *j, int op, int step, int err, unsigned int kver)
+static void json_diagnosis(struct json *j, int op, int step, int err, unsigned int kver)
 {
 	const char *cause, *remedy;
 
 	catalogue_explain(op, step, err, kver, &cause, &remedy);
-	json_str(j, "errno", errno_name(err));
 	json_str(j, "failed_step", step_name(step));
 	json_str(j, "cause", cause);
 	json_str(j, "remedy", remedy);
+}
+
+static void json_failure(struct json *j, int op, int step, int err, unsigned int kver)
+{
+	json_str(j, "errno", errno_name(err));
+	json_diagnosis(j, op, step, err, kver);
 }
 
 void diag_json_attach(struct json *j, const struct snapshot *s, const struct group_row *g)
@@ -175,7 +236,8 @@ void diag_json_event(struct json *j, const struct event *e, unsigned int kver)
 		else
 			json_null(j, "alloc_device");
 	} else if (e->type == EV_ATTACH && e->ret < 0) {
-		json_failure(j, OP_ATTACH, e->step, (int)-e->ret, kver);
+		json_diagnosis(j, OP_ATTACH, e->step, (int)-e->ret, kver);	/* errno is already there */
+		json_stack(j, e->stack_id);
 	}
 }
 
@@ -191,6 +253,14 @@ void diag_text_event(FILE *f, const struct event *e, unsigned int kver)
 		return;
 	catalogue_explain(OP_ATTACH, e->step, (int)-e->ret, kver, &cause, &remedy);
 	fprintf(f, " at %s: %s; remedy: %s", step_name(e->step), cause, remedy);
+	if (stacks_fd >= 0) {
+		char frames[FAIL_STACK_DEPTH][96];
+		int i, n = stack_frames(e->stack_id, frames);
+
+		/* the caller ends the last line */
+		for (i = 0; i < n; i++)
+			fprintf(f, "\n    %s", frames[i]);
+	}
 }
 
 void render_fail_event(FILE *f, const struct fail_event *e, unsigned int kver, bool json)
@@ -213,6 +283,7 @@ void render_fail_event(FILE *f, const struct fail_event *e, unsigned int kver, b
 		json_uint(&j, "latency_ns", ev->latency_ns);
 		json_failure(&j, e->op, ev->step, (int)-ev->ret, kver);
 		json_culprit(&j, &e->c);
+		json_stack(&j, ev->stack_id);
 		json_obj_end(&j);
 		fflush(f);
 		return;
@@ -228,5 +299,6 @@ void render_fail_event(FILE *f, const struct fail_event *e, unsigned int kver, b
 			step_name(ev->step), cause, remedy);
 	}
 	text_culprit(f, &e->c);
+	text_stack(f, ev->stack_id);
 	fflush(f);
 }

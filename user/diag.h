@@ -5,8 +5,11 @@
 
 #include <stdio.h>
 #include "json.h"
+#include "kallsyms.h"
 #include "snapshot.h"
 
+/* -v: failure events carry the kernel stack of the failing step (stacks map fd, symbols). */
+void diag_set_stacks(int stacks_fd, const struct kallsyms *ks);
 /* Per group in stat -j: alloc_device, failures, blocking_devices, holder. */
 void diag_json_group(struct json *j, const struct snapshot *s, const struct group_row *g);
 /* "diagnosis" of a group's failed attaches: errno, count, failed_step, cause, remedy. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "catalogue.h"
+#include "diag.h"
 #include "diagnose.h"
 #include "log.h"
 #include "options.h"
@@ -178,6 +179,8 @@ int main(int argc, char **argv)
 	if (tracer_attach(&t))
 		goto cleanup;
 
+	if (t.opt.verbose)
+		diag_set_stacks(bpf_map__fd(t.skel->maps.fail_stacks), &t.ks);
 	if (t.opt.cmd == CMD_SNOOP && !t.opt.json)
 		render_event_header(stdout);
 	info("Tracing %s (%d probes%s)... Hit Ctrl-C to end.", commands[c].tracing, t.nlinks,

@@ -243,6 +243,20 @@ def check_eperm_stat(c, run):
              f"{name}: remedy names allow_unsafe_interrupts")
 
 
+def check_eperm_diagnose(c, run):
+    """intremap=off boot: diagnose reports interrupt remapping off, fails, remedy allow_unsafe_interrupts."""
+    s = run.scenarios.get("diagnose")
+    if not c.ok(s is not None, "diagnose: ran"):
+        return
+    c.eq(s.get("exit"), 1, "diagnose: exit 1 (interrupt remapping off)")
+    (d,) = jlines(s["trace"])
+    c.eq((d["iommu"], d["interrupt_remapping"]), (True, False), "diagnose: IOMMU on, interrupt remapping off")
+    ir = [x for x in d["checks"] if x["check"] == "interrupt_remapping"]
+    c.ok(len(ir) == 1 and ir[0]["status"] == "FAIL" and "allow_unsafe_interrupts" in ir[0]["remedy"],
+         "diagnose: interrupt remapping check fails with the allow_unsafe_interrupts remedy", repr(ir))
+    c.eq(sorted(g["group"] for g in d["groups"]), sorted(run.sysfs), "diagnose: the VFIO groups (sysfs)")
+
+
 def check_filtered(c, run):
     name = "group_filter"
     s = scenario(c, run, name)
@@ -354,6 +368,7 @@ def main():
     elif mode == "eperm":
         check_eperm_stat(c, run)
         check_snoop(c, run, "eperm_snoop", -1, "EPERM")
+        check_eperm_diagnose(c, run)
     else:
         check_unprivileged(c, run)
         check_stat(c, run, "stat")

@@ -233,6 +233,62 @@ def check_not_viable(c, run):
                  f"{name}: blocking_devices (sysfs)")
 
 
+def check_verbose(c, run):
+    """-v: the failure event carries the symbolized kernel stack of the failing step."""
+    name = "not_viable_verbose"
+    s = run.scenarios.get(name)
+    if not c.ok(s is not None, f"{name}: scenario ran"):
+        return
+    c.eq(s.get("exit"), 0, f"{name}: vfiotrace exit status")
+    op = "set_container" if "iommu_group_claim_dma_owner" in run.kallsyms else "get_device_fd"
+    ev = [e for e in jlines(s["trace"]) if e.get("event") == op]
+    if not c.ok(len(ev) >= 1, f"{name}: {op} failure event"):
+        return
+    st = ev[0].get("stack") or []
+    # the group ioctl (vfio.ko) is on the path of every not-viable failure
+    c.ok(any(f.startswith("vfio_group_fops_unl_ioctl+") and f.endswith("[vfio]") for f in st),
+         f"{name}: stack is symbolized, module frames included", repr(st))
+
+
+def check_diagnose(c, run):
+    """diagnose -j and text against sysfs and /proc, with interrupt remapping on (normal boot)."""
+    gid, single = run.groups["bridge"], run.groups["single"]
+    hpid = run.holders.get("diagnose")
+    c.ok(hpid is not None, "diagnose: a holder had the single group open (/proc)")
+    s = run.scenarios.get("diagnose")
+    if not c.ok(s is not None, "diagnose: ran"):
+        return
+    c.eq(s.get("exit"), 1, "diagnose: exit 1 (a group is not viable)")
+    c.eq(s["stderr"], [], "diagnose: nothing on stderr")
+    (d,) = jlines(s["trace"])
+    c.eq((d["type"], d["iommu"], d["interrupt_remapping"], d["ok"]), ("diagnose", True, True, False),
+         "diagnose: IOMMU on, interrupt remapping on (intremap=on boot), not ok")
+    by = {g["group"]: g for g in d["groups"]}
+    g = by.get(gid)
+    if c.ok(g is not None, f"diagnose: group {gid} listed"):
+        c.eq(g["viable"], False, f"diagnose: group {gid} not viable")
+        c.eq(sorted((b["device"], b["driver"]) for b in g["blocking_devices"]), blocking_truth(run),
+             f"diagnose: group {gid} blocking devices and drivers (sysfs)")
+        c.eq(sorted((m["device"], m["driver"]) for m in g["devices"]),
+             sorted((dev, drv) for dev, _, drv in run.sysfs[-1][gid]), f"diagnose: group {gid} members (sysfs)")
+    g = by.get(single)
+    if c.ok(g is not None, f"diagnose: group {single} listed"):
+        c.eq(g["viable"], True, f"diagnose: group {single} viable")
+        c.eq([h["pid"] for h in g["holders"]], [hpid], f"diagnose: group {single} held by the holder's pid")
+    fails = [x for x in d["checks"] if x["status"] == "FAIL"]
+    c.eq([(x["check"], x.get("group")) for x in fails], [("group_viable", gid)],
+         "diagnose: the only failing check is the bridge group's viability")
+    t = run.scenarios.get("diagnose_text")
+    if c.ok(t is not None, "diagnose text: ran"):
+        c.eq(t.get("exit"), 1, "diagnose text: exit 1")
+        c.eq(len(t["trace"]), len(d["checks"]), "diagnose text: one line per check")
+        victim = blocking_truth(run)[0] if blocking_truth(run) else ("?", "?")
+        c.ok(any(l.startswith("FAIL") and victim[0] in l and victim[1] in l for l in t["trace"]),
+             "diagnose text: a FAIL line names the device and its driver", repr(t["trace"]))
+        c.ok(any(l.startswith("INFO") and f"pid {hpid}" in l for l in t["trace"]),
+             "diagnose text: names the holder's pid", repr(t["trace"]))
+
+
 def main():
     kernel, path = sys.argv[1:3]
     run = Run(open(path, errors="replace").read())
@@ -245,6 +301,8 @@ def main():
         check_busy(c, run, "busy_before", True)
         check_busy(c, run, "busy_traced", False)
         check_not_viable(c, run)
+        check_verbose(c, run)
+        check_diagnose(c, run)
     print(f"{kernel} diag: {c.passed} passed, {c.failed} failed")
     return 1 if c.failed else 0
 

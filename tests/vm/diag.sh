@@ -142,3 +142,26 @@ echo "@@ rebound $victim $(basename "$(readlink $d/driver 2>/dev/null)" 2>/dev/n
 sysfs
 run_traced not_viable_snoop "vfio-workload --report -g $bridge" snoop -j
 run_traced not_viable_stat "vfio-workload --report -g $bridge" stat -j
+# -v: the kernel stack of the failing step, symbolized with module symbols
+run_traced not_viable_verbose "vfio-workload --report -g $bridge" snoop -j -v
+
+# ---- diagnose (no tracing) in the same state: the bridge group not viable,
+# the single group held by a workload
+vfio-workload -n 1 -s 15 -g $single >$out/holder3.json &
+hpid=$!
+if wait_holding $hpid $single; then
+	echo "@@ holder diagnose $hpid"
+	echo "@@ begin diagnose"
+	vfiotrace diagnose -j >$out/diagnose.out 2>$out/diagnose.err
+	echo "@@ exit $?"
+	tag trace <$out/diagnose.out
+	tag stderr <$out/diagnose.err
+	echo "@@ end diagnose"
+	echo "@@ begin diagnose_text"
+	vfiotrace diagnose >$out/diagnose.out 2>$out/diagnose.err
+	echo "@@ exit $?"
+	tag trace <$out/diagnose.out
+	tag stderr <$out/diagnose.err
+	echo "@@ end diagnose_text"
+fi
+wait_gone $hpid
