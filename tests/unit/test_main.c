@@ -387,6 +387,29 @@ static void test_catalogue(void)
 		      (!all[i].kmin || !all[i].kmax || all[i].kmin <= all[i].kmax), "entry %d", i);
 }
 
+/* Every step the tracer can report is explained in the catalogue's documentation. */
+static void test_catalogue_doc(void)
+{
+	char path[512], *doc = NULL, pat[64];
+	size_t len = 0;
+	FILE *f;
+	int step;
+
+	snprintf(path, sizeof(path), "%s/../../../docs/diagnosis.md", fixtures);
+	f = fopen(path, "r");
+	CHECK(f != NULL, "cannot read %s", path);
+	if (!f)
+		return;
+	if (getdelim(&doc, &len, 0, f) < 0)
+		doc = NULL;
+	fclose(f);
+	for (step = STEP_UNKNOWN; doc && step < NR_STEPS; step++) {
+		snprintf(pat, sizeof(pat), "`%s`", step_name(step));
+		CHECK(strstr(doc, pat), "docs/diagnosis.md lacks step %s", pat);
+	}
+	free(doc);
+}
+
 static void test_holders(void)
 {
 	struct held h[8];
@@ -434,6 +457,7 @@ int main(int argc, char **argv)
 	test_pick_caller();
 	test_render_stat();
 	test_catalogue();
+	test_catalogue_doc();
 	test_holders();
 	test_diagnose();
 	printf("unit: %d passed, %d failed\n", passed, failed);

@@ -233,6 +233,26 @@ def check_not_viable(c, run):
                  f"{name}: blocking_devices (sysfs)")
 
 
+def check_text(c, run):
+    """stat text: one line per failure with step, cause and remedy, then the culprit."""
+    name = "not_viable_text"
+    s = scenario(c, run, name)
+    if not s:
+        return
+    (w,) = jlines(s["workload"])
+    gid = run.groups["bridge"]
+    if "iommu_group_claim_dma_owner" in run.kallsyms:
+        op, err, step = "set_container", w["set_container_errno"], "dma_ownership"
+    else:
+        op, err, step = "get_device_fd", w["get_device_fd_errno"], "viability"
+    lines = [l for l in s["trace"] if l.startswith(f"group {gid}: ")]
+    c.ok(len(lines) == 1 and f" {op} failed with {err} at {step}: " in lines[0] and "; remedy: " in lines[0],
+         f"{name}: one failure line with step, cause and remedy", repr(lines))
+    dev, drv = blocking_truth(run)[0] if blocking_truth(run) else ("?", "?")
+    c.ok(any(l.strip() == f"blocking: {dev} (driver {drv})" for l in s["trace"]),
+         f"{name}: culprit line names the device and driver (sysfs)", repr(s["trace"]))
+
+
 def check_verbose(c, run):
     """-v: the failure event carries the symbolized kernel stack of the failing step."""
     name = "not_viable_verbose"
@@ -301,6 +321,7 @@ def main():
         check_busy(c, run, "busy_before", True)
         check_busy(c, run, "busy_traced", False)
         check_not_viable(c, run)
+        check_text(c, run)
         check_verbose(c, run)
         check_diagnose(c, run)
     print(f"{kernel} diag: {c.passed} passed, {c.failed} failed")

@@ -142,6 +142,7 @@ echo "@@ rebound $victim $(basename "$(readlink $d/driver 2>/dev/null)" 2>/dev/n
 sysfs
 run_traced not_viable_snoop "vfio-workload --report -g $bridge" snoop -j
 run_traced not_viable_stat "vfio-workload --report -g $bridge" stat -j
+run_traced not_viable_text "vfio-workload --report -g $bridge" stat
 # -v: the kernel stack of the failing step, symbolized with module symbols
 run_traced not_viable_verbose "vfio-workload --report -g $bridge" snoop -j -v
 
