@@ -17,8 +17,6 @@
 #define EBUSY 16
 #define EINVAL 22
 
-#define FAIL_STACK_DEPTH 16
-
 enum { LEVEL_GROUP = 0, LEVEL_ATTACH = 1 };	/* a type1 attach can nest in a group ioctl */
 enum { MSI_UNSEEN = 0, MSI_ISOLATED, MSI_NOT_ISOLATED };
 

@@ -83,6 +83,7 @@ struct event {
 /* ---- attach-failure diagnosis ---- */
 
 #define BLOCK_MAX 4		/* blocking devices named per failure (all are counted) */
+#define FAIL_STACK_DEPTH 16	/* frames kept of a failing step's kernel stack (-v) */
 #define DRV_LEN 32
 
 /* The kernel step an operation failed in. Names: user/catalogue.c. */

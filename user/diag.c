@@ -10,8 +10,6 @@
 #include "histogram.h"
 #include "kallsyms.h"
 
-#define FAIL_STACK_DEPTH 16	/* bpf/diag.bpf.h */
-
 static int stacks_fd = -1;
 static const struct kallsyms *stack_ks;
 
@@ -21,7 +19,7 @@ void diag_set_stacks(int fd, const struct kallsyms *ks)
 	stack_ks = ks;
 }
 
-/* Frame i of the failure stack id as "func+0xoff [module]"; 0 when there is none. */
+/* The frames of failure stack id as "func+0xoff [module]"; their count, 0 when there is none. */
 static int stack_frames(int id, char frames[][96])
 {
 	unsigned long long ips[FAIL_STACK_DEPTH] = {};
