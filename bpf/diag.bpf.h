@@ -32,7 +32,7 @@ struct op_state {
 	int msi_cap_pending;	/* an iommu_capable(INTR_REMAP) call is in flight */
 	int nested_attach_ret;	/* a type1 attach inside this group ioctl failed with this */
 	__u64 arg;		/* pointer saved at a step's entry for its return probe */
-	int entry_stack;	/* stack at that entry: 5.10 kretprobe stacks stop at the trampoline */
+	int entry_stack;	/* stack at that entry: on 5.10 a return probe's stack is only the trampoline */
 	__u64 file;		/* struct file * of a group open */
 	char alloc_dev[NAME_LEN];
 	struct culprit c;

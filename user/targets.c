@@ -77,24 +77,28 @@ const struct target targets[NR_HOOKS] = {
 	},
 	/* 6.0+ (5.19 for the function): a group with a member bound to a host driver fails here */
 	[HOOK_DMA_OWNER] = {
+		.kernels = "5.19+",
 		.hook = "step_dma_owner", .purpose = "DMA-ownership claim at set-container (not viable)",
 		.candidates = { "iommu_group_claim_dma_owner" },
 		.kprobe_prog = "kp_dma_owner", .kretprobe_prog = "krp_dma_owner",
 	},
 	/* up to 5.19: the viability check (at GET_DEVICE_FD on 5.10) */
 	[HOOK_VIABLE] = {
+		.kernels = "up to 5.19",
 		.hook = "step_viable", .purpose = "group viability check per member (not viable)",
 		.module = "vfio", .candidates = { "vfio_dev_viable" },
 		.kprobe_prog = "kp_viable", .kretprobe_prog = "krp_viable",
 	},
 	/* 6.4+: iommu_group_has_isolated_msi; up to 6.3: irq_domain_check_msi_remap() || ... */
 	[HOOK_MSI] = {
+		.kernels = "all (irq_domain_check_msi_remap up to 6.3, iommu_group_has_isolated_msi 6.4+)",
 		.hook = "step_msi", .purpose = "interrupt remapping / MSI isolation check in type1",
 		.candidates = { "iommu_group_has_isolated_msi", "irq_domain_check_msi_remap" },
 		.kretprobe_prog = "krp_msi",
 	},
 	/* the other half of the check up to 6.3: iommu_capable (<= 5.19), device_iommu_capable (6.0+) */
 	[HOOK_MSI_CAP] = {
+		.kernels = "up to 6.3",
 		.hook = "step_msi", .purpose = "IOMMU interrupt-remapping capability (MSI check)",
 		.candidates = { "iommu_capable", "device_iommu_capable" },
 		.kprobe_prog = "kp_msi_cap", .kretprobe_prog = "krp_msi_cap",
@@ -107,6 +111,7 @@ const struct target targets[NR_HOOKS] = {
 	},
 	/* Intel only; refuses RMRR devices up to 6.1 */
 	[HOOK_DRIVER_ATTACH] = {
+		.kernels = "all (Intel VT-d)",
 		.hook = "step_driver_attach", .purpose = "IOMMU driver attach_dev (Intel VT-d)",
 		.candidates = { "intel_iommu_attach_device" },
 		.kretprobe_prog = "krp_driver_attach",
@@ -118,6 +123,7 @@ const struct target targets[NR_HOOKS] = {
 	},
 	/* 6.0-6.10: type1 allocates by dev->bus in this per-device callback: names the device */
 	[HOOK_ALLOC_CB] = {
+		.kernels = "6.0+",
 		.hook = "alloc_device", .purpose = "device a type1 domain is allocated for (6.0+)",
 		.module = "vfio_iommu_type1", .candidates = { "vfio_iommu_domain_alloc" },
 		.kprobe_prog = "kp_alloc_cb",

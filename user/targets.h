@@ -39,6 +39,7 @@ struct target {
 	const char *kprobe_preferred;	/* why kprobes beat fentry here; NULL: fentry first */
 	/* not hooked on kernels that have this function (the step moved there) */
 	const char *superseded_by;
+	const char *kernels;		/* where the candidates are on the path, e.g. "6.0+"; NULL: all */
 };
 
 extern const struct target targets[NR_HOOKS];

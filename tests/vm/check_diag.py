@@ -266,7 +266,7 @@ def check_verbose(c, run):
         return
     st = ev[0].get("stack") or []
     if st and st[-1].startswith("kretprobe_trampoline"):
-        # before 5.14 the unwinder stops at a kretprobe's trampoline (5.10): only the
+        # 5.10: the unwinder stops at a kretprobe's trampoline (6.1 unwinds through it): only the
         # failing step's own frame is left, which must still be named, module included
         step_fn = "iommu_group_claim_dma_owner" if op == "set_container" else "vfio_dev_viable"
         mod = run.kallsyms.get(step_fn)
