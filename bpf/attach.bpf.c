@@ -8,6 +8,7 @@
  * that attach's group.
  */
 #include "common.bpf.h"
+#include "diag.bpf.h"
 
 #define GROUP_WALK_MAX 64	/* members counted per group; the first GROUP_MAX_DEVS are named */
 
@@ -15,6 +16,7 @@ struct inflight {
 	__u64 ts;
 	int group;
 	char bus[BUS_LEN];
+	char dev[NAME_LEN];	/* the device a domain allocation is for; "" by bus */
 };
 
 struct {
@@ -68,10 +70,13 @@ static __always_inline void record_members(struct iommu_group *grp, int id)
 	if (!gi)
 		return;
 	old = bpf_map_lookup_elem(&group_members, &id);
-	if (old)
+	if (old) {
 		bpf_probe_read_kernel(gi->alloc_bus, BUS_LEN, old->alloc_bus);
-	else
+		bpf_probe_read_kernel(gi->alloc_dev, NAME_LEN, old->alloc_dev);
+	} else {
 		gi->alloc_bus[0] = 0;
+		gi->alloc_dev[0] = 0;
+	}
 	for (i = 0; i < GROUP_WALK_MAX; i++) {
 		struct group_device *gd;
 		struct device *dev;
@@ -107,6 +112,7 @@ static __always_inline int attach_enter(struct iommu_group *grp)
 	in.group = id;
 	bpf_map_update_elem(&inflight_attach, &tid, &in, BPF_ANY);
 	record_members(grp, id);
+	op_begin(LEVEL_ATTACH, OP_ATTACH, id);
 	return 0;
 }
 
@@ -127,13 +133,24 @@ static __always_inline bool take_inflight(void *map, struct inflight *out, __u64
 static __always_inline int attach_exit(void *ctx, int ret)
 {
 	struct group_stats *s;
+	struct op_state *d, *outer;
+	int group, step = STEP_NONE, stack = -1;
 	struct inflight in;
 	__u64 lat;
-	int group;
 
 	if (!take_inflight(&inflight_attach, &in, &lat))
 		return 0;
 	group = in.group;
+	d = op_at(LEVEL_ATTACH);
+	if (ret < 0) {
+		step = d ? failed_step(d, ret) : STEP_UNKNOWN;
+		stack = d ? failed_stack(d, step) : -1;
+		count_failure(group, OP_ATTACH, step, ret);
+		outer = op_at(LEVEL_GROUP);
+		if (outer)
+			outer->nested_attach_ret = ret;
+	}
+	op_end(LEVEL_ATTACH);
 	s = stats_for(group);
 	if (!s)
 		return 0;
@@ -149,14 +166,16 @@ static __always_inline int attach_exit(void *ctx, int ret)
 			__sync_fetch_and_add(n, 1);
 	}
 	hist_add(s->attach_hist, lat);
-	emit(ctx, EV_ATTACH, group, ret, lat, NULL);
+	emit_diag(ctx, EV_ATTACH, group, ret, lat, REFCOUNT_UNAVAILABLE, stack, NULL, step, NULL);
 	return 0;
 }
 
-static __always_inline int alloc_enter(const struct bus_type *bus)
+/* dev: the device argument (6.11+), NULL when allocating by bus */
+static __always_inline int alloc_enter(const struct bus_type *bus, struct device *dev)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct inflight *attach, in = { .group = NO_GROUP };
+	struct op_state *d;
 
 	if (!task_selected())
 		return 0;
@@ -167,6 +186,11 @@ static __always_inline int alloc_enter(const struct bus_type *bus)
 		return 0;
 	in.ts = bpf_ktime_get_ns();
 	read_bus_name(bus, in.bus);
+	if (dev)
+		read_dev_name(dev, in.dev);
+	else if (attach && (d = op_at(LEVEL_ATTACH)))
+		/* 6.0-6.10: by bus, but from type1's per-device callback (diag.bpf.c) */
+		__builtin_memcpy(in.dev, d->alloc_dev, NAME_LEN);
 	bpf_map_update_elem(&inflight_alloc, &tid, &in, BPF_ANY);
 	return 0;
 }
@@ -190,8 +214,12 @@ static __always_inline int alloc_exit(void *ctx, unsigned long ret)
 	if (group != NO_GROUP) {
 		struct group_members *gi = bpf_map_lookup_elem(&group_members, &group);
 
-		if (gi)
+		if (gi) {
 			__builtin_memcpy(gi->alloc_bus, in.bus, BUS_LEN);
+			__builtin_memcpy(gi->alloc_dev, in.dev, NAME_LEN);
+		}
+		if (code)
+			step_failed(ctx, op_at(LEVEL_ATTACH), STEP_DOMAIN_ALLOC, (int)code);
 	}
 	s = stats_for(group);
 	if (s) {
@@ -200,7 +228,8 @@ static __always_inline int alloc_exit(void *ctx, unsigned long ret)
 			__sync_fetch_and_add(&s->domain_alloc_fail, 1);
 		hist_add(s->alloc_hist, lat);
 	}
-	emit(ctx, EV_DOMAIN_ALLOC, group, code, lat, in.bus);
+	emit_diag(ctx, EV_DOMAIN_ALLOC, group, code, lat, REFCOUNT_UNAVAILABLE, -1, in.bus,
+		  STEP_NONE, in.dev);
 	return 0;
 }
 
@@ -221,13 +250,13 @@ int BPF_KRETPROBE(krp_attach, int ret)
 SEC("kprobe")
 int BPF_KPROBE(kp_alloc_bus, const struct bus_type *bus)
 {
-	return alloc_enter(bus);
+	return alloc_enter(bus, NULL);
 }
 
 SEC("kprobe")
 int BPF_KPROBE(kp_alloc_dev, struct device *dev)
 {
-	return alloc_enter(BPF_CORE_READ(dev, bus));
+	return alloc_enter(BPF_CORE_READ(dev, bus), dev);
 }
 
 SEC("kretprobe")
@@ -264,7 +293,7 @@ int BPF_PROG(fx_attach3, void *iommu_data, struct iommu_group *grp, int type, in
 SEC("fentry")
 int BPF_PROG(fe_alloc_bus, const struct bus_type *bus)
 {
-	return alloc_enter(bus);
+	return alloc_enter(bus, NULL);
 }
 
 SEC("fexit")
@@ -276,7 +305,7 @@ int BPF_PROG(fx_alloc_bus1, const struct bus_type *bus, void *domain)
 SEC("fentry")
 int BPF_PROG(fe_alloc_dev, struct device *dev)
 {
-	return alloc_enter(BPF_CORE_READ(dev, bus));
+	return alloc_enter(BPF_CORE_READ(dev, bus), dev);
 }
 
 SEC("fexit")

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The single definition of everything common.bpf.h declares extern. */
 #include "common.bpf.h"
+#include "diag.bpf.h"
 
 const volatile int target_group = -1;
 const volatile __u32 target_tgid = 0;
@@ -13,3 +14,10 @@ group_stats_map group_stats SEC(".maps");
 events_map events SEC(".maps");
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* Diagnosis (diag.bpf.h): shared by attach.bpf.c and diag.bpf.c. */
+diag_ops_map diag_ops SEC(".maps");
+failures_map failures SEC(".maps");
+holders_map holders SEC(".maps");
+culprits_map group_culprit SEC(".maps");
+fail_stacks_map fail_stacks SEC(".maps");

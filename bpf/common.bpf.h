@@ -116,8 +116,10 @@ static __always_inline struct event *event_reserve(__u32 type, int group)
 	return e;
 }
 
-static __always_inline void emit(void *ctx, __u32 type, int group, long long ret,
-				 __u64 latency, const char *name)
+/* An attach or domain_alloc event, with the diagnosis fields: the failed step and the device a domain was for. */
+static __always_inline void emit_diag(void *ctx, __u32 type, int group, long long ret,
+				      __u64 latency, long long refcount, int stack_id,
+				      const char *name, int step, const char *dev)
 {
 	struct event *e = event_reserve(type, group);
 
@@ -125,9 +127,20 @@ static __always_inline void emit(void *ctx, __u32 type, int group, long long ret
 		return;
 	e->latency_ns = latency;
 	e->ret = ret;
+	e->refcount = refcount;
+	e->stack_id = stack_id;
 	if (name)
 		bpf_probe_read_kernel_str(e->name, NAME_LEN, name);
+	e->step = step;
+	if (dev)
+		bpf_probe_read_kernel_str(e->dev, NAME_LEN, dev);
 	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void emit(void *ctx, __u32 type, int group, long long ret,
+				 __u64 latency, const char *name)
+{
+	emit_diag(ctx, type, group, ret, latency, REFCOUNT_UNAVAILABLE, -1, name, STEP_NONE, NULL);
 }
 
 static __always_inline struct group_stats *stats_for(int group)

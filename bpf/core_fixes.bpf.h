@@ -35,4 +35,31 @@ struct vfio_device___kref {
 	struct device *dev;
 } __attribute__((preserve_access_index));
 
+/* The driver a device is bound to (every version); kept apart from vmlinux.h's struct device. */
+struct device___diag {
+	struct device_driver *driver;
+} __attribute__((preserve_access_index));
+
+/*
+ * 5.19+ (device DMA ownership, "bus: platform,amba,fsl-mc,PCI: Add device DMA
+ * ownership management"): a PCI driver without driver_managed_dma takes the
+ * group's DMA ownership when it binds (pci_dma_configure ->
+ * iommu_device_use_default_domain), which makes VFIO's claim fail with EPERM.
+ * Absent before 5.19: test with bpf_core_field_exists().
+ */
+struct pci_driver___dma {
+	struct device_driver driver;
+	bool driver_managed_dma;
+} __attribute__((preserve_access_index));
+
+/*
+ * enum iommu_cap: IOMMU_CAP_INTR_REMAP is what type1 asks iommu_capable()
+ * (up to 5.19) and device_iommu_capable() (6.0-6.3) for; removed in 6.4 when
+ * the check became iommu_group_has_isolated_msi(). Matched by name, so its
+ * value comes from the running kernel.
+ */
+enum iommu_cap___diag {
+	IOMMU_CAP_INTR_REMAP___diag = 1,
+};
+
 #endif

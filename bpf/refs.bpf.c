@@ -250,7 +250,7 @@ int BPF_KRETPROBE(krp_lookup, void *vdev)
 
 /* vfio_group_fops_unl_ioctl(file, cmd, arg): GET_DEVICE_FD names the device. */
 SEC("kprobe")
-int BPF_KPROBE(kp_group_ioctl, void *file, unsigned int cmd, unsigned long arg)
+int BPF_KPROBE(kp_devfd_ioctl, void *file, unsigned int cmd, unsigned long arg)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct ref_call c = {};
@@ -265,7 +265,7 @@ int BPF_KPROBE(kp_group_ioctl, void *file, unsigned int cmd, unsigned long arg)
 }
 
 SEC("kretprobe")
-int BPF_KRETPROBE(krp_group_ioctl, long fd)
+int BPF_KRETPROBE(krp_devfd_ioctl, long fd)
 {
 	struct task_struct *task;
 	struct file **fds, *f = NULL;

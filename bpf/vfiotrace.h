@@ -50,6 +50,7 @@ struct group_members {
 	char devs[GROUP_MAX_DEVS][NAME_LEN];
 	char buses[GROUP_MAX_DEVS][BUS_LEN];
 	char alloc_bus[BUS_LEN];	/* bus the last domain allocation was for */
+	char alloc_dev[NAME_LEN];	/* device it was for; "" when allocated by bus (5.10) */
 };
 
 struct err_key {
@@ -92,6 +93,9 @@ struct event {
 	char comm[COMM_LEN];
 	unsigned long long dev_ptr;	/* struct vfio_device address (gets, puts, unregistration) */
 	char name[NAME_LEN];		/* device (references) or bus (domain_alloc) */
+	/* diagnosis (issue 8) */
+	int step;			/* enum diag_step of a failed attach; STEP_NONE otherwise */
+	char dev[NAME_LEN];		/* domain_alloc: the device allocated for, "" if by bus */
 };
 
 /* DMA through one type1 container (struct vfio_iommu), or one client process. */
@@ -147,6 +151,67 @@ struct dma_event {
 	unsigned long long iova, size;	/* unmap: size actually unmapped on success */
 	char comm[COMM_LEN];
 	struct dma_failure fail;	/* ret < 0 */
+};
+
+/* ---- attach-failure diagnosis ---- */
+
+#define BLOCK_MAX 4		/* blocking devices named per failure (all are counted) */
+#define FAIL_STACK_DEPTH 16	/* frames kept of a failing step's kernel stack (-v) */
+#define DRV_LEN 32
+
+/* The kernel step an operation failed in. Names: user/catalogue.c. */
+enum diag_step {
+	STEP_NONE = 0,
+	STEP_UNKNOWN,		/* no observable step failed */
+	STEP_DOMAIN_ALLOC,	/* iommu_domain_alloc / iommu_paging_domain_alloc[_flags] */
+	STEP_ATTACH_GROUP,	/* iommu_attach_group */
+	STEP_DRIVER_ATTACH,	/* the IOMMU driver's attach_dev (intel_iommu_attach_device) */
+	STEP_MSI,		/* interrupt remapping / MSI isolation check in type1 */
+	STEP_MSI_COOKIE,	/* iommu_get_msi_cookie */
+	STEP_DMA_OWNER,		/* iommu_group_claim_dma_owner (6.0+) */
+	STEP_VIABLE,		/* vfio_dev_viable (up to 5.19) */
+	STEP_GROUP_OPEN,	/* vfio_group_fops_open itself (EBUSY: held) */
+	STEP_TYPE1_ATTACH,	/* a type1 attach nested in a group ioctl failed */
+	NR_STEPS,
+};
+
+/* The user-visible operation a failure ended. */
+enum diag_op {
+	OP_ATTACH = 1,		/* vfio_iommu_type1_attach_group (VFIO_SET_IOMMU) */
+	OP_SET_CONTAINER,	/* VFIO_GROUP_SET_CONTAINER */
+	OP_GET_DEVICE_FD,	/* VFIO_GROUP_GET_DEVICE_FD */
+	OP_GROUP_OPEN,		/* open("/dev/vfio/N") */
+	NR_OPS,
+};
+
+#define EV_GROUP_FAIL 16	/* a group open / set-container / get-device-fd failed */
+
+struct fail_key {
+	int group;
+	int op;
+	int step;
+	int err;			/* positive errno */
+};
+
+struct holder {
+	unsigned int pid;		/* the process that opened /dev/vfio/N */
+	unsigned int from_proc;		/* 1: found in /proc at start-up, since_ns unknown */
+	unsigned long long since_ns;	/* CLOCK_MONOTONIC of the open */
+	char comm[COMM_LEN];
+};
+
+struct culprit {
+	unsigned int nblock;		/* blocking devices, may exceed BLOCK_MAX */
+	unsigned int has_holder;
+	char block_dev[BLOCK_MAX][NAME_LEN];
+	char block_drv[BLOCK_MAX][DRV_LEN];
+	struct holder holder;
+};
+
+struct fail_event {
+	struct event ev;		/* type EV_GROUP_FAIL; ev.step = failed step */
+	int op;
+	struct culprit c;
 };
 
 #endif

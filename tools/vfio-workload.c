@@ -39,6 +39,8 @@ struct group_run {
 	/* --dma: what VFIO_IOMMU_MAP_DMA / UNMAP_DMA returned */
 	int maps, map_fail, unmaps, unmap_fail, dma_errno;
 	unsigned long long bytes_mapped, bytes_unmapped;
+	/* --report: errno the kernel returned at each stage (0: not failed) */
+	int open_errno, set_container_errno, get_device_fd_errno;
 };
 
 static int attach_times = 1;
@@ -103,18 +105,21 @@ static void limit_memlock(void)
 		exit(1);
 	}
 }
+static int report;	/* --report: a failed open / SET_CONTAINER is recorded, not fatal */
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vfio-workload [-g GROUP]... [-n ATTACHES] [-s HOLD_SECONDS] [--no-devices]\n"
+		"usage: vfio-workload [-g GROUP]... [-n ATTACHES] [-s HOLD_SECONDS] [--no-devices] [--report]\n"
 		"                     [--dma BYTES [--dma-count N] [--memlock BYTES]]\n"
 		"  Attaches each VFIO group (default: every /dev/vfio/N) to a fresh type1v2\n"
 		"  container ATTACHES times; each time opens a device fd for every device of\n"
 		"  the group, holds them HOLD_SECONDS, then closes everything.\n"
+		"  Prints one JSON line per group with what the kernel did.\n"
 		"  --dma maps and unmaps an anonymous buffer of BYTES N times after each attach;\n"
 		"  --memlock sets RLIMIT_MEMLOCK and drops CAP_IPC_LOCK first (an unprivileged VMM).\n"
-		"  Prints one JSON line per group with what the kernel did.\n");
+		"  --report: a failing open, SET_CONTAINER or GET_DEVICE_FD is reported (open_errno,\n"
+		"  set_container_errno, get_device_fd_errno) instead of ending the program.\n");
 }
 
 static int list_groups(int *groups)
@@ -172,11 +177,20 @@ static void run_once(struct group_run *r)
 	}
 	snprintf(path, sizeof(path), "/dev/vfio/%d", r->group);
 	group = open(path, O_RDWR);
+	if (group < 0 && report) {
+		r->open_errno = errno;
+		close(container);
+		return;
+	}
 	if (group < 0) {
 		fprintf(stderr, "vfio-workload: open %s: %s\n", path, strerror(errno));
 		exit(1);
 	}
 	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container)) {
+		if (report) {
+			r->set_container_errno = errno;
+			goto out;
+		}
 		fprintf(stderr, "vfio-workload: SET_CONTAINER group %d: %s\n", r->group,
 			strerror(errno));
 		exit(1);
@@ -195,6 +209,8 @@ static void run_once(struct group_run *r)
 		goto out;
 	for (i = 0; i < r->ndevs; i++) {
 		devfds[i] = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, r->devs[i]);
+		if (devfds[i] < 0 && !r->get_device_fd_errno)
+			r->get_device_fd_errno = errno;
 		if (devfds[i] < 0)
 			r->dev_open_fail++;
 		else
@@ -254,6 +270,16 @@ static void print_run(const struct group_run *r)
 		       "\"bytes_mapped\":%llu,\"bytes_unmapped\":%llu,\"errno\":\"%s\",\"memlock\":%lld}",
 		       dma_size, r->maps, r->map_fail, r->unmaps, r->unmap_fail, r->bytes_mapped,
 		       r->bytes_unmapped, r->dma_errno ? errno_name(r->dma_errno) : "", memlock);
+	if (report) {
+		const int e[3] = { r->open_errno, r->set_container_errno, r->get_device_fd_errno };
+		const char *k[3] = { "open_errno", "set_container_errno", "get_device_fd_errno" };
+
+		for (i = 0; i < 3; i++)
+			if (e[i])
+				printf(",\"%s\":\"%s\"", k[i], errno_name(e[i]));
+			else
+				printf(",\"%s\":null", k[i]);
+	}
 	printf("}\n");
 }
 
@@ -267,6 +293,7 @@ int main(int argc, char **argv)
 		{ "dma", required_argument, NULL, 'm' },
 		{ "dma-count", required_argument, NULL, 'c' },
 		{ "memlock", required_argument, NULL, 'L' },
+		{ "report", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -296,6 +323,9 @@ int main(int argc, char **argv)
 			break;
 		case 'L':
 			memlock = strtoll(optarg, NULL, 0);
+			break;
+		case 'R':
+			report = 1;
 			break;
 		case 'h':
 			usage(stdout);

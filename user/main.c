@@ -10,6 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "catalogue.h"
+#include "diag.h"
+#include "diagnose.h"
 #include "dma.h"
 #include "log.h"
 #include "options.h"
@@ -38,6 +41,7 @@ static const struct {
 	{ CMD_REFS, render_refs, "VFIO device reference gets, puts and unregistrations" },
 	{ CMD_SNOOP, NULL, "VFIO attaches, domain allocations and device puts" },
 	{ CMD_PROBES, NULL, NULL },
+	{ CMD_DIAGNOSE, NULL, NULL },
 };
 
 /* Module events wait here: the ring buffer is not changed from its own callback. */
@@ -125,6 +129,7 @@ static void print_summary(struct tracer *t, summary_printer print)
 	s.map_full = t->skel->bss->map_full;
 	s.refcount_known = t->count_field != NULL;
 	s.live = &live;
+	s.kver = running_kernel();
 	print(stdout, &s, t->opt.json);
 	snapshot_free(&s);
 }
@@ -169,6 +174,8 @@ static int tracing(struct tracer *t, struct ring_buffer **rb, unsigned int c)
 	}
 	privs_names(kept, names, sizeof(names));
 	dbg("capabilities kept: %s%s%s", names, msg[0] ? "; " : "", msg);
+	if (t->opt.verbose)
+		diag_set_stacks(bpf_map__fd(t->skel->maps.fail_stacks), &t->ks);
 	/* last: whoever waits for this line sees the final privileges */
 	info("Tracing %s (%d probes%s)... Hit Ctrl-C to end.", commands[c].tracing, t->nlinks,
 	     t->fallback[0] ? ", kprobes: fentry refused" : "");
@@ -276,6 +283,8 @@ int main(int argc, char **argv)
 		err("cannot read --btf %s: %s", t.opt.btf, strerror(errno));
 		return 2;
 	}
+	if (t.opt.cmd == CMD_DIAGNOSE)
+		return run_diagnose(stdout, t.opt.json, NULL);
 	if (privs_check(msg, sizeof(msg))) {
 		err("%s", msg);
 		return 1;

@@ -21,6 +21,7 @@ static const struct {
 	{ "hist", CMD_HIST, "log2 latency histograms of group attach and domain allocation" },
 	{ "refs", CMD_REFS, "device reference gets and puts live, holders of a hung unbind, references left at exit" },
 	{ "probes", CMD_PROBES, "what would be attached on this kernel, how, and what is degraded" },
+	{ "diagnose", CMD_DIAGNOSE, "host check without tracing: IOMMU, interrupt remapping, group drivers, holders" },
 };
 
 #define OPT_MODE 1000
@@ -90,7 +91,8 @@ static void usage(FILE *f)
 		   "  vfiotrace refs                # who holds a device while `echo DEV > unbind` hangs\n"
 		   "  vfiotrace refs -j -p $(pidof qemu-system-x86_64)\n"
 		   "  vfiotrace stat --dma          # with DMA: maps, bytes, pinned pages, per VMM\n"
-		   "  vfiotrace probes              # what attaches on this kernel, and how\n");
+		   "  vfiotrace probes              # what attaches on this kernel, and how\n"
+		   "  vfiotrace diagnose            # why a VFIO assignment would fail here (exit 1: a check failed)\n");
 }
 
 static int parse_uint(const char *s, const char *what, unsigned int min, unsigned int max,
@@ -137,7 +139,7 @@ enum parse_result parse_options(int argc, char **argv, struct options *o, char *
 		for (i = 0; i < N_CMDS && strcmp(argv[1], commands[i].name); i++)
 			;
 		if (i == N_CMDS) {
-			snprintf(errbuf, errlen, "unknown command '%s': use stat, snoop, hist, refs or probes "
+			snprintf(errbuf, errlen, "unknown command '%s': use stat, snoop, hist, refs, probes or diagnose "
 				 "(see --help)", argv[1]);
 			return PARSE_ERROR;
 		}
@@ -202,7 +204,8 @@ enum parse_result parse_options(int argc, char **argv, struct options *o, char *
 			 "[OPTIONS] [INTERVAL [COUNT]])", argv[optind]);
 		return PARSE_ERROR;
 	}
-	if ((o->interval || o->count) && (o->cmd == CMD_SNOOP || o->cmd == CMD_PROBES)) {
+	if ((o->interval || o->count) &&
+	    (o->cmd == CMD_SNOOP || o->cmd == CMD_PROBES || o->cmd == CMD_DIAGNOSE)) {
 		snprintf(errbuf, errlen, "%s takes no INTERVAL/COUNT; use -d SECONDS to bound it",
 			 command_name(o->cmd));
 		return PARSE_ERROR;

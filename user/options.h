@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include "targets.h"
 
-enum command { CMD_STAT, CMD_SNOOP, CMD_HIST, CMD_REFS, CMD_PROBES };
+enum command { CMD_STAT, CMD_SNOOP, CMD_HIST, CMD_REFS, CMD_PROBES, CMD_DIAGNOSE };
 
 struct options {
 	enum command cmd;

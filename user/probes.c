@@ -13,7 +13,7 @@ void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count
 		json_line_begin(&j, f, "probes");
 		json_arr_begin(&j, "hooks");
 	} else {
-		fprintf(f, "%-13s %-34s %-17s %-7s %s\n", "HOOK", "FUNCTION", "MODULE", "STYLE", "WHY / DEGRADED");
+		fprintf(f, "%-18s %-34s %-17s %-7s %s\n", "HOOK", "FUNCTION", "MODULE", "STYLE", "WHY / DEGRADED");
 	}
 	for (i = 0; i < NR_HOOKS; i++) {
 		const struct target *t = &targets[i];
@@ -36,6 +36,10 @@ void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count
 			json_bool(&j, "return_probe", has_return_probe(t));
 			json_int(&j, "nargs", r[i].nargs);
 			json_str(&j, "why", r[i].why);
+			if (t->kernels)
+				json_str(&j, "kernels", t->kernels);
+			else
+				json_null(&j, "kernels");
 			if (i == HOOK_PUT)
 				json_bool(&j, "refcount_available", count_field != NULL);
 			if (degraded[0])
@@ -45,7 +49,7 @@ void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count
 			json_obj_end(&j);
 			continue;
 		}
-		fprintf(f, "%-13s %-34s %-17s %-7s %s%s%s\n", t->hook, r[i].func ? r[i].func : "-",
+		fprintf(f, "%-18s %-34s %-17s %-7s %s%s%s\n", t->hook, r[i].func ? r[i].func : "-",
 			r[i].func ? (r[i].module ? r[i].module : "vmlinux") : "-",
 			style_name(r[i].style), r[i].why, degraded[0] ? "; " : "", degraded);
 	}

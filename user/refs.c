@@ -176,7 +176,7 @@ found:
 
 static void hold(struct refs_live *l, struct live_dev *d, const struct event *e)
 {
-	struct holder *h;
+	struct ref_holder *h;
 	int i;
 
 	for (i = 0; i < d->nholders && d->holders[i].pid != e->pid; i++)

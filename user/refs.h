@@ -20,7 +20,7 @@
 #define MAX_HOLDERS 8
 #define REFS_BASELINE 1		/* the registration's own reference */
 
-struct holder {
+struct ref_holder {
 	unsigned int pid;
 	char comm[COMM_LEN];
 	unsigned int refs;
@@ -31,7 +31,7 @@ struct live_dev {
 	unsigned long long ptr;		/* struct vfio_device address */
 	char name[NAME_LEN];
 	int nholders;
-	struct holder holders[MAX_HOLDERS];
+	struct ref_holder holders[MAX_HOLDERS];
 	unsigned long long unreg_ns;	/* unregistration waiting since, 0: none */
 	unsigned int unreg_pid;		/* task inside vfio_unregister_group_dev, 0: none */
 };

@@ -9,6 +9,7 @@
 #include "stacks.h"
 
 #define MAX_ERRS 8
+#define MAX_FAILS 16
 
 struct group_row {
 	int group;			/* NO_GROUP: activity outside any VFIO attach */
@@ -17,6 +18,11 @@ struct group_row {
 	bool has_mem;
 	int nerrs;
 	struct { int err; unsigned long long n; } errs[MAX_ERRS];
+	/* diagnosis (diag.c): failures by (operation, step, errno), culprit of the last */
+	int nfails;
+	struct { int op, step, err; unsigned long long n; } fails[MAX_FAILS];
+	bool has_culprit;
+	struct culprit culprit;
 };
 
 struct ref_row {
@@ -45,10 +51,12 @@ struct snapshot {
 	unsigned long long drops;	/* snoop events lost: ring buffer full */
 	unsigned long long map_full;	/* aggregate updates lost: a BPF map was full */
 	bool refcount_known;		/* this kernel's BTF lets the put hook read refcounts */
+	unsigned int kver;		/* KV() of the traced kernel: picks catalogue rows */
 };
 
 struct bpf_maps {
 	int group_stats, group_members, errors, ref_sites, devices, stacks;
+	int failures, group_culprit;
 	struct dma_maps dma;
 };
 
@@ -57,6 +65,7 @@ void snapshot_free(struct snapshot *s);
 /* Per feature: each reads its own maps into its part of the snapshot. */
 int stat_collect(struct snapshot *s, const struct bpf_maps *m);
 int refs_collect(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym);
+int diag_collect(struct snapshot *s, const struct bpf_maps *m);
 struct group_row *snapshot_group(struct snapshot *s, int group);
 
 #endif

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* snoop: one line (or JSON object) per event from the ring buffer. */
 #include <time.h>
+#include "catalogue.h"
+#include "diag.h"
 #include "errnames.h"
 #include "histogram.h"
 #include "json.h"
@@ -22,8 +24,15 @@ void render_event(FILE *f, const struct event *e, bool json)
 			 event_names[e->type] ? event_names[e->type] : "unknown";
 	char res[32], lat[16], tbuf[16], grp[16];
 	time_t now = time(NULL);
+	static unsigned int kver;
 	struct json j;
 
+	if (!kver)
+		kver = running_kernel();
+	if (e->type == EV_GROUP_FAIL) {
+		render_fail_event(f, (const struct fail_event *)e, kver, json);
+		return;
+	}
 	if (json) {
 		json_init(&j, f);
 		json_obj_begin(&j, NULL);
@@ -39,6 +48,7 @@ void render_event(FILE *f, const struct event *e, bool json)
 			if (e->ret < 0)
 				json_str(&j, "errno", errno_name((int)-e->ret));
 			json_uint(&j, "latency_ns", e->latency_ns);
+			diag_json_event(&j, e, kver);
 			break;
 		case EV_DOMAIN_ALLOC:
 			/* 1 stands for a NULL return: a failure without an errno */
@@ -51,6 +61,7 @@ void render_event(FILE *f, const struct event *e, bool json)
 				json_str(&j, "errno", errno_name((int)-e->ret));
 			json_uint(&j, "latency_ns", e->latency_ns);
 			json_str(&j, "bus", e->name);
+			diag_json_event(&j, e, kver);
 			break;
 		}
 		json_obj_end(&j);
@@ -63,15 +74,19 @@ void render_event(FILE *f, const struct event *e, bool json)
 	case EV_ATTACH:
 		snprintf(res, sizeof(res), e->ret ? "%s" : "ok", errno_name((int)-e->ret));
 		fmt_ns(e->latency_ns, lat, sizeof(lat));
-		fprintf(f, "%-8s %-13s %-7u %-16s %-5s %-12s %-9s\n", tbuf, ev, e->pid, e->comm,
+		fprintf(f, "%-8s %-13s %-7u %-16s %-5s %-12s %-9s", tbuf, ev, e->pid, e->comm,
 			grp, res, lat);
+		diag_text_event(f, e, kver);
+		fprintf(f, "\n");
 		break;
 	case EV_DOMAIN_ALLOC:
 		snprintf(res, sizeof(res), "%s", e->ret == 0 ? "ok" : e->ret == 1 ? "NULL" :
 			 errno_name((int)-e->ret));
 		fmt_ns(e->latency_ns, lat, sizeof(lat));
-		fprintf(f, "%-8s %-13s %-7u %-16s %-5s %-12s %-9s bus=%s\n", tbuf, ev, e->pid, e->comm,
+		fprintf(f, "%-8s %-13s %-7u %-16s %-5s %-12s %-9s bus=%s", tbuf, ev, e->pid, e->comm,
 			grp, res, lat, e->name[0] ? e->name : "?");
+		diag_text_event(f, e, kver);
+		fprintf(f, "\n");
 		break;
 	}
 	fflush(f);

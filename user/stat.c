@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include <bpf/bpf.h>
+#include "diag.h"
 #include "errnames.h"
 #include "histogram.h"
 #include "json.h"
@@ -104,24 +105,14 @@ static void json_group(struct json *j, const struct snapshot *s, const struct gr
 		json_str(j, "last_error", errno_name((int)-g->st.last_ret));
 	else
 		json_null(j, "last_error");
-	json_arr_begin(j, "diagnosis");
-	for (i = 0; i < g->nerrs; i++) {
-		const char *cause = attach_cause(g->errs[i].err);
-
-		json_obj_begin(j, NULL);
-		json_str(j, "errno", errno_name(g->errs[i].err));
-		json_uint(j, "count", g->errs[i].n);
-		json_str(j, "cause", cause ? cause : "unknown");
-		json_str(j, "remedy", cause ? attach_remedy(g->errs[i].err) : "see dmesg");
-		json_obj_end(j);
-	}
-	json_arr_end(j);
+	diag_json_attach(j, s, g);
 	json_latency(j, "attach_latency_ns", g->st.attach_hist);
 	json_uint(j, "domain_allocs", g->st.domain_allocs);
 	json_uint(j, "domain_alloc_fail", g->st.domain_alloc_fail);
 	json_latency(j, "domain_alloc_latency_ns", g->st.alloc_hist);
 	json_uint(j, "device_puts", g->st.device_puts);
 	refs_json_rows(j, s, g->group);
+	diag_json_group(j, s, g);
 	if (s->dma_traced)
 		dma_json_group(j, &s->dma, g->group);
 	json_obj_end(j);
@@ -164,9 +155,9 @@ static void stat_text(FILE *f, const struct snapshot *s)
 	const struct group_row *other = NULL;
 	int i, k, shown = 0;
 
-	fprintf(f, "%-6s %-6s %-9s %-11s %-10s %-6s %-9s %-9s %-10s %-5s %-5s %s\n", "GROUP",
+	fprintf(f, "%-6s %-6s %-9s %-11s %-10s %-6s %-9s %-9s %-10s %-5s %-5s %-13s %s\n", "GROUP",
 		"BUSES", "ATTACH_OK", "ATTACH_FAIL", "LAST_ERR", "ALLOCS", "ALLOC_P50", "ALLOC_P99",
-		"ATTACH_P50", "GETS", "PUTS", "DEVICES");
+		"ATTACH_P50", "GETS", "PUTS", "ALLOC_DEV", "DEVICES");
 	for (i = 0; i < s->ngroups; i++) {
 		const struct group_row *g = &s->groups[i];
 		const char *buses[GROUP_MAX_DEVS + 1];
@@ -186,30 +177,20 @@ static void stat_text(FILE *f, const struct snapshot *s)
 		if (g->has_mem && g->mem.ndevs > GROUP_MAX_DEVS)
 			snprintf(devstr + strlen(devstr), sizeof(devstr) - strlen(devstr),
 				 ",+%u more", g->mem.ndevs - GROUP_MAX_DEVS);
-		fprintf(f, "%-6d %-6s %-9llu %-11llu %-10s %-6llu %-9s %-9s %-10s %-5llu %-5llu %s\n",
+		fprintf(f, "%-6d %-6s %-9llu %-11llu %-10s %-6llu %-9s %-9s %-10s %-5llu %-5llu %-13s %s\n",
 			g->group, nb ? busstr : "-", g->st.attach_ok, g->st.attach_fail,
 			g->st.attach_fail ? errno_name((int)-g->st.last_ret) : "-",
 			g->st.domain_allocs,
 			g->st.domain_allocs ? fmt_ns(hist_percentile(g->st.alloc_hist, 50), b1, sizeof(b1)) : "-",
 			g->st.domain_allocs ? fmt_ns(hist_percentile(g->st.alloc_hist, 99), b2, sizeof(b2)) : "-",
 			hist_total(g->st.attach_hist) ? fmt_ns(hist_percentile(g->st.attach_hist, 50), b3, sizeof(b3)) : "-",
-			refs_group_gets(s, g->group), g->st.device_puts, devstr[0] ? devstr : "-");
+			refs_group_gets(s, g->group), g->st.device_puts,
+			g->has_mem && g->mem.alloc_dev[0] ? g->mem.alloc_dev : "-", devstr[0] ? devstr : "-");
 		shown++;
 	}
 	if (!shown)
 		fprintf(f, "(no VFIO group attaches seen)\n");
-	for (i = 0; i < s->ngroups; i++) {
-		const struct group_row *g = &s->groups[i];
-
-		for (k = 0; k < g->nerrs; k++) {
-			const char *cause = attach_cause(g->errs[k].err);
-
-			fprintf(f, "\ngroup %d: %llu attach%s failed with %s\n  cause:  %s\n  remedy: %s\n",
-				g->group, g->errs[k].n, g->errs[k].n == 1 ? "" : "es",
-				errno_name(g->errs[k].err), cause ? cause : "unknown",
-				cause ? attach_remedy(g->errs[k].err) : "see dmesg");
-		}
-	}
+	diag_text(f, s);
 	if (other && (other->st.domain_allocs || other->st.device_puts))
 		fprintf(f, "\noutside VFIO attaches: %llu domain allocation%s (%llu failed), "
 			"%llu device put%s of devices without a readable group\n",

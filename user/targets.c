@@ -94,7 +94,7 @@ const struct target targets[NR_HOOKS] = {
 		.hook = "device_fd", .purpose = "VFIO_GROUP_GET_DEVICE_FD (device name; its get where inlined)",
 		.module = "vfio",
 		.candidates = { "vfio_group_fops_unl_ioctl" },
-		.kprobe_prog = "kp_group_ioctl", .kretprobe_prog = "krp_group_ioctl",
+		.kprobe_prog = "kp_devfd_ioctl", .kretprobe_prog = "krp_devfd_ioctl",
 		.kprobe_preferred = "kprobe only: reads the new fd at return",
 	},
 	/* all four kernels (Debian 5.10 has the 5.13 backport): waits for the last put */
@@ -141,6 +141,80 @@ const struct target targets[NR_HOOKS] = {
 		.kprobe_prog = "kp_dma_release",
 		.kprobe_preferred = "kprobe only: loaded with --dma",
 		.opt_in = "--dma",
+	},
+	/*
+	 * Attach-failure diagnosis: kprobes only (rare calls; one program fits
+	 * every signature; 5.10 has no module BTF). A step whose function is
+	 * absent on a kernel is not observed there, and reported as unknown.
+	 */
+	[HOOK_GROUP_OPEN] = {
+		.hook = "group_open", .purpose = "open of /dev/vfio/N (EBUSY: held; holders)",
+		.module = "vfio", .candidates = { "vfio_group_fops_open" },
+		.kprobe_prog = "kp_group_open", .kretprobe_prog = "krp_group_open",
+	},
+	[HOOK_GROUP_RELEASE] = {
+		.hook = "group_release", .purpose = "last close of /dev/vfio/N (holder gone)",
+		.module = "vfio", .candidates = { "vfio_group_fops_release" },
+		.kprobe_prog = "kp_group_release",
+	},
+	/* set_container / get_device_fd are inlined into it on every kernel tested */
+	[HOOK_GROUP_IOCTL] = {
+		.hook = "group_ioctl", .purpose = "VFIO_GROUP_SET_CONTAINER / GET_DEVICE_FD result",
+		.module = "vfio", .candidates = { "vfio_group_fops_unl_ioctl" },
+		.kprobe_prog = "kp_group_ioctl", .kretprobe_prog = "krp_group_ioctl",
+	},
+	/* 6.0+ (5.19 for the function): a group with a member bound to a host driver fails here */
+	[HOOK_DMA_OWNER] = {
+		.kernels = "5.19+",
+		.hook = "step_dma_owner", .purpose = "DMA-ownership claim at set-container (not viable)",
+		.candidates = { "iommu_group_claim_dma_owner" },
+		.kprobe_prog = "kp_dma_owner", .kretprobe_prog = "krp_dma_owner",
+	},
+	/* up to 5.19: the viability check (at GET_DEVICE_FD on 5.10) */
+	[HOOK_VIABLE] = {
+		.kernels = "up to 5.19",
+		.hook = "step_viable", .purpose = "group viability check per member (not viable)",
+		.module = "vfio", .candidates = { "vfio_dev_viable" },
+		.kprobe_prog = "kp_viable", .kretprobe_prog = "krp_viable",
+	},
+	/* 6.4+: iommu_group_has_isolated_msi; up to 6.3: irq_domain_check_msi_remap() || ... */
+	[HOOK_MSI] = {
+		.kernels = "all (irq_domain_check_msi_remap up to 6.3, iommu_group_has_isolated_msi 6.4+)",
+		.hook = "step_msi", .purpose = "interrupt remapping / MSI isolation check in type1",
+		.candidates = { "iommu_group_has_isolated_msi", "irq_domain_check_msi_remap" },
+		.kretprobe_prog = "krp_msi",
+	},
+	/* the other half of the check up to 6.3: iommu_capable (<= 5.19), device_iommu_capable (6.0+) */
+	[HOOK_MSI_CAP] = {
+		.kernels = "up to 6.3",
+		.hook = "step_msi", .purpose = "IOMMU interrupt-remapping capability (MSI check)",
+		.candidates = { "iommu_capable", "device_iommu_capable" },
+		.kprobe_prog = "kp_msi_cap", .kretprobe_prog = "krp_msi_cap",
+		.superseded_by = "iommu_group_has_isolated_msi",
+	},
+	[HOOK_ATTACH_GROUP] = {
+		.hook = "step_attach_group", .purpose = "iommu_attach_group in type1 attach",
+		.candidates = { "iommu_attach_group" },
+		.kretprobe_prog = "krp_attach_group",
+	},
+	/* Intel only; refuses RMRR devices up to 6.1 */
+	[HOOK_DRIVER_ATTACH] = {
+		.kernels = "all (Intel VT-d)",
+		.hook = "step_driver_attach", .purpose = "IOMMU driver attach_dev (Intel VT-d)",
+		.candidates = { "intel_iommu_attach_device" },
+		.kretprobe_prog = "krp_driver_attach",
+	},
+	[HOOK_MSI_COOKIE] = {
+		.hook = "step_msi_cookie", .purpose = "MSI IOVA cookie (IOMMUs that translate MSIs)",
+		.candidates = { "iommu_get_msi_cookie" },
+		.kretprobe_prog = "krp_msi_cookie",
+	},
+	/* 6.0-6.10: type1 allocates by dev->bus in this per-device callback: names the device */
+	[HOOK_ALLOC_CB] = {
+		.kernels = "6.0+",
+		.hook = "alloc_device", .purpose = "device a type1 domain is allocated for (6.0+)",
+		.module = "vfio_iommu_type1", .candidates = { "vfio_iommu_domain_alloc" },
+		.kprobe_prog = "kp_alloc_cb",
 	},
 };
 
@@ -227,6 +301,12 @@ static void resolve_one(const struct kernel_view *kv, const struct target *t, en
 	}
 	r->func = t->candidates[i - 1];	/* the table's string: kallsyms is re-read */
 	r->module = sym->module ? intern(sym->module) : NULL;
+	if (t->superseded_by && kallsyms_find(kv->ks, t->superseded_by, NULL)) {
+		snprintf(r->why, sizeof(r->why), "not used here: %s replaces it", t->superseded_by);
+		return;
+	}
+	r->func = sym->name;
+	r->module = sym->module;
 	r->nargs = kv->func_nargs(kv->ctx, sym->module, sym->name);
 	pref = t->kprobe_preferred ? t->kprobe_preferred : sym->module ? PINS_MODULE : NULL;
 	if (!t->fentry_prog) {
@@ -235,6 +315,9 @@ static void resolve_one(const struct kernel_view *kv, const struct target *t, en
 	} else if (mode == MODE_KPROBE) {
 		r->style = STYLE_KPROBE;
 		snprintf(r->why, sizeof(r->why), "--mode kprobe");
+	} else if (!t->fentry_prog) {
+		r->style = STYLE_KPROBE;
+		snprintf(r->why, sizeof(r->why), "kprobe only (rare call; no module BTF needed)");
 	} else if (!fentry_possible(t, r->nargs, r->why, sizeof(r->why), sym->module)) {
 		r->style = mode == MODE_FENTRY ? STYLE_NONE : STYLE_KPROBE;
 	} else if (mode == MODE_FENTRY && sym->module) {

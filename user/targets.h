@@ -14,6 +14,10 @@ enum hook_id {
 	HOOK_ATTACH, HOOK_ALLOC_DEV, HOOK_ALLOC_BUS, HOOK_PUT,
 	HOOK_GET, HOOK_GET_LOOKUP, HOOK_GET_FROM_DEV, HOOK_GET_FD, HOOK_UNREG,
 	HOOK_DMA_IOCTL, HOOK_DMA_PIN, HOOK_DMA_ATTACH, HOOK_DMA_RELEASE,
+	/* attach-failure diagnosis (docs/diagnosis.md) */
+	HOOK_GROUP_OPEN, HOOK_GROUP_RELEASE, HOOK_GROUP_IOCTL, HOOK_DMA_OWNER, HOOK_VIABLE,
+	HOOK_MSI, HOOK_MSI_CAP, HOOK_ATTACH_GROUP, HOOK_DRIVER_ATTACH, HOOK_MSI_COOKIE,
+	HOOK_ALLOC_CB,
 	NR_HOOKS
 };
 
@@ -42,6 +46,9 @@ struct target {
 	 * Without fentry_prog: kprobe only, and this says why.
 	 */
 	const char *kprobe_preferred;
+	/* not hooked on kernels that have this function (the step moved there) */
+	const char *superseded_by;
+	const char *kernels;		/* where the candidates are on the path, e.g. "6.0+"; NULL: all */
 };
 
 /* Why rows in a module prefer kprobes unless the row gives a reason of its own. */

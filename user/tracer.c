@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "holders.h"
 #include "log.h"
 #include "tracer.h"
 #include "vfiotrace.skel.h"
@@ -179,6 +180,12 @@ int tracer_attach(struct tracer *t)
 			return -1;
 		}
 	}
+	/* groups opened before the probes were attached: their holders come from /proc */
+	if (t->res[HOOK_GROUP_OPEN].func) {
+		int n = holders_seed(bpf_map__fd(t->skel->maps.holders));
+
+		dbg("%d group holder(s) found in /proc", n);
+	}
 	return 0;
 }
 
@@ -206,6 +213,8 @@ static int load_bpf(struct tracer *t)
 			.group_containers = bpf_map__fd(t->skel->maps.group_containers),
 		},
 		.stacks = bpf_map__fd(t->skel->maps.stacks),
+		.failures = bpf_map__fd(t->skel->maps.failures),
+		.group_culprit = bpf_map__fd(t->skel->maps.group_culprit),
 	};
 	t->sym = (struct symbolizer){ .ks = &t->ks, .hooked = { t->res[HOOK_PUT].func,
 		t->res[HOOK_GET].func } };

@@ -8,7 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include "catalogue.h"
+#include "diagnose.h"
 #include "errnames.h"
+#include "holders.h"
 #include "histogram.h"
 #include "json.h"
 #include "kallsyms.h"
@@ -417,7 +421,7 @@ static char *read_back(FILE *f)
 	return buf;
 }
 
-static void test_holders(void)
+static void test_ref_holders(void)
 {
 	struct refs_live l = {};
 	char *out;
@@ -491,12 +495,110 @@ static void test_errnames(void)
 	CHECK(!strcmp(errno_name(9999), "E9999") && !attach_cause(9999), "unknown errno");
 }
 
+static void test_catalogue(void)
+{
+	const struct diag_entry *e, *all;
+	const char *cause, *remedy;
+	int i, n;
+
+	e = catalogue_lookup(OP_ATTACH, STEP_MSI, EPERM, KV(6, 1));
+	CHECK(e && strstr(e->cause, "interrupt remapping") && strstr(e->remedy, "allow_unsafe_interrupts"),
+	      "no intremap: %s", e ? e->cause : "NULL");
+	e = catalogue_lookup(OP_ATTACH, STEP_DRIVER_ATTACH, EPERM, KV(5, 10));
+	CHECK(e && strstr(e->cause, "RMRR"), "RMRR on 5.10");
+	e = catalogue_lookup(OP_ATTACH, STEP_DRIVER_ATTACH, EPERM, KV(6, 12));
+	CHECK(e && !strstr(e->cause, "RMRR"), "no RMRR refusal on 6.12: %s", e ? e->cause : "NULL");
+	e = catalogue_lookup(OP_SET_CONTAINER, STEP_DMA_OWNER, EPERM, KV(6, 12));
+	CHECK(e && strstr(e->cause, "not viable") && strstr(e->remedy, "vfio-pci"), "not viable 6.x");
+	CHECK(!catalogue_lookup(OP_SET_CONTAINER, STEP_DMA_OWNER, EPERM, KV(5, 10)),
+	      "no DMA-ownership claim before 5.19");
+	e = catalogue_lookup(OP_GET_DEVICE_FD, STEP_VIABLE, EINVAL, KV(5, 10));
+	CHECK(e && strstr(e->cause, "not viable"), "not viable 5.10");
+	e = catalogue_lookup(OP_GROUP_OPEN, STEP_GROUP_OPEN, EBUSY, KV(6, 1));
+	CHECK(e && strstr(e->cause, "holds"), "busy");
+	e = catalogue_lookup(OP_ATTACH, STEP_DOMAIN_ALLOC, ENODEV, KV(6, 12));
+	CHECK(e && strstr(e->cause, "no IOMMU driver"), "ENODEV from the paging allocator");
+	e = catalogue_lookup(OP_ATTACH, STEP_DOMAIN_ALLOC, EIO, KV(6, 1));
+	CHECK(e && strstr(e->cause, "NULL"), "NULL domain up to 6.10");
+	CHECK(!catalogue_lookup(OP_ATTACH, STEP_DRIVER_ATTACH, EPERM, 0) ||
+	      !strstr(catalogue_lookup(OP_ATTACH, STEP_DRIVER_ATTACH, EPERM, 0)->cause, "RMRR"),
+	      "an unknown kernel gets no version-bound row");
+	catalogue_explain(OP_ATTACH, STEP_UNKNOWN, EINVAL, KV(6, 1), &cause, &remedy);
+	CHECK(cause == attach_cause(EINVAL) && remedy == attach_remedy(EINVAL), "unknown step: errno reading");
+	catalogue_explain(OP_GET_DEVICE_FD, STEP_UNKNOWN, 9999, KV(6, 1), &cause, &remedy);
+	CHECK(strstr(cause, "unknown") && remedy, "nothing known: %s", cause);
+	CHECK(!strcmp(step_name(STEP_MSI), "msi_isolation") && !strcmp(step_name(STEP_DMA_OWNER), "dma_ownership") &&
+	      !strcmp(step_name(99), "unknown") && !strcmp(op_name(OP_SET_CONTAINER), "set_container"), "names");
+	CHECK(kernel_version_code("6.12.117+deb13-amd64") == KV(6, 12) &&
+	      kernel_version_code("5.10.0-32-amd64") == KV(5, 10) && !kernel_version_code("x"), "versions");
+	all = catalogue_entries(&n);
+	for (i = 0; i < n; i++)
+		CHECK(all[i].cause && all[i].cause[0] && all[i].remedy && all[i].remedy[0] &&
+		      (!all[i].kmin || !all[i].kmax || all[i].kmin <= all[i].kmax), "entry %d", i);
+}
+
+/* Every step the tracer can report is explained in the catalogue's documentation. */
+static void test_catalogue_doc(void)
+{
+	char path[512], *doc = NULL, pat[64];
+	size_t len = 0;
+	FILE *f;
+	int step;
+
+	snprintf(path, sizeof(path), "%s/../../../docs/diagnosis.md", fixtures);
+	f = fopen(path, "r");
+	CHECK(f != NULL, "cannot read %s", path);
+	if (!f)
+		return;
+	if (getdelim(&doc, &len, 0, f) < 0)
+		doc = NULL;
+	fclose(f);
+	for (step = STEP_UNKNOWN; doc && step < NR_STEPS; step++) {
+		snprintf(pat, sizeof(pat), "`%s`", step_name(step));
+		CHECK(strstr(doc, pat), "docs/diagnosis.md lacks step %s", pat);
+	}
+	free(doc);
+}
+
+static void test_holders(void)
+{
+	struct held h[8];
+	char path[512];
+	int n;
+
+	snprintf(path, sizeof(path), "%s/diagnose/proc", fixtures);
+	n = holders_scan(path, h, 8);
+	CHECK(n == 1 && h[0].group == 1 && h[0].pid == 321 && !strcmp(h[0].comm, "qemu-system-x86"),
+	      "one holder of /dev/vfio/1, the container fd is not a group: n=%d", n);
+}
+
+static void test_diagnose(void)
+{
+	char root[512], *out;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	int rc;
+
+	snprintf(root, sizeof(root), "%s/diagnose", fixtures);
+	rc = run_diagnose(f, true, root);
+	fclose(f);
+	CHECK(rc == 1, "a group that is not viable fails the check");
+	CHECK(strstr(out, "\"interrupt_remapping\":true") && strstr(out, "\"iommu\":true"), "%s", out);
+	CHECK(strstr(out, "{\"group\":5,\"devices\":[") &&
+	      strstr(out, "\"viable\":false,\"blocking_devices\":[{\"device\":\"0000:03:01.0\",\"driver\":\"e1000\"}]"),
+	      "group 5: %s", out);
+	CHECK(strstr(out, "{\"group\":1,") && strstr(out, "\"holders\":[{\"pid\":321,\"comm\":\"qemu-system-x86\"}]"),
+	      "holder of group 1: %s", out);
+	CHECK(!strstr(out, "\"group\":0,"), "host-only group 0 not listed: %s", out);
+	free(out);
+}
+
 int main(int argc, char **argv)
 {
 	fixtures = argc > 1 ? argv[1] : "tests/unit/fixtures";
 	test_hist_slots();
 	test_percentiles();
-	test_holders();
+	test_ref_holders();
 	test_fmt_ns();
 	test_json();
 	test_options();
@@ -507,6 +609,10 @@ int main(int argc, char **argv)
 	test_render_stat();
 	test_module_event();
 	test_privs_names();
+	test_catalogue();
+	test_catalogue_doc();
+	test_holders();
+	test_diagnose();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

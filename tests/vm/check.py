@@ -156,7 +156,8 @@ def check_probes(c, run):
         p = jlines(s[tag])
         if not c.eq(len(p), 1, f"probes {tag}: one JSON line"):
             continue
-        hooks = p[0]["hooks"]
+        # the tracing hooks; the diagnosis hooks are checked by check_diag.py
+        hooks = [h for h in p[0]["hooks"] if h["hook"] in ("attach", "domain_alloc", "device_put")]
         resolved = {h["function"]: h for h in hooks if h["function"]}
         want = {"vfio_iommu_type1_attach_group"}
         want |= {f for f in ("vfio_device_put_registration",) if f in run.kallsyms} or \
@@ -200,6 +201,12 @@ def check_snoop(c, run, name, want_ret, want_errno):
     c.eq(len(al), w["attaches"], f"{name}: one domain_alloc per attach, related to group {gid}")
     c.eq({e["bus"] for e in al}, {b for _, b in run.sysfs[gid]}, f"{name}: domain_alloc bus (sysfs)")
     if want_ret == 0:
+        c.ok(all("failed_step" not in e and "cause" not in e for e in att), f"{name}: no diagnosis on success")
+    else:
+        c.eq({e.get("failed_step") for e in att}, {"msi_isolation"}, f"{name}: failed_step is the MSI isolation check")
+        c.ok(all("allow_unsafe_interrupts" in e.get("remedy", "") for e in att),
+             f"{name}: remedy names allow_unsafe_interrupts")
+    if want_ret == 0:
         c.eq({e["result"] for e in al}, {"ok"}, f"{name}: domain_alloc result")
         puts = [e for e in ev if e["event"] == "device_put" and e["caller"] == FD_RELEASE]
         c.eq(len(puts), w["device_fds_closed"], f"{name}: device_put lines by {FD_RELEASE}")
@@ -225,6 +232,27 @@ def check_eperm_stat(c, run):
         c.eq(g["errors"], w["errors"], f"{name}: group {w['group']} errors")
         c.eq(g["last_error"], "EPERM", f"{name}: group {w['group']} last_error")
         c.ok(any("remapping" in d["cause"] for d in g["diagnosis"]), f"{name}: diagnosis names interrupt remapping")
+        # every failure is the MSI isolation check's, and says how to get past it
+        c.eq([(d["errno"], d["failed_step"], d["count"]) for d in g["diagnosis"]],
+             [("EPERM", "msi_isolation", w["attach_fail"])], f"{name}: group {w['group']} failed step counted")
+        c.eq([(f["op"], f["errno"], f["failed_step"], f["count"]) for f in g["failures"]],
+             [("attach", "EPERM", "msi_isolation", w["attach_fail"])], f"{name}: group {w['group']} failures")
+        c.ok(all("allow_unsafe_interrupts" in d["remedy"] for d in g["diagnosis"]),
+             f"{name}: remedy names allow_unsafe_interrupts")
+
+
+def check_eperm_diagnose(c, run):
+    """intremap=off boot: diagnose reports interrupt remapping off, fails, remedy allow_unsafe_interrupts."""
+    s = run.scenarios.get("diagnose")
+    if not c.ok(s is not None, "diagnose: ran"):
+        return
+    c.eq(s.get("exit"), 1, "diagnose: exit 1 (interrupt remapping off)")
+    (d,) = jlines(s["trace"])
+    c.eq((d["iommu"], d["interrupt_remapping"]), (True, False), "diagnose: IOMMU on, interrupt remapping off")
+    ir = [x for x in d["checks"] if x["check"] == "interrupt_remapping"]
+    c.ok(len(ir) == 1 and ir[0]["status"] == "FAIL" and "allow_unsafe_interrupts" in ir[0]["remedy"],
+         "diagnose: interrupt remapping check fails with the allow_unsafe_interrupts remedy", repr(ir))
+    c.eq(sorted(g["group"] for g in d["groups"]), sorted(run.sysfs), "diagnose: the VFIO groups (sysfs)")
 
 
 def check_filtered(c, run):
@@ -499,6 +527,7 @@ def main():
     elif mode == "eperm":
         check_eperm_stat(c, run)
         check_snoop(c, run, "eperm_snoop", -1, "EPERM")
+        check_eperm_diagnose(c, run)
     else:
         check_unprivileged(c, run)
         check_stat(c, run, "stat")

@@ -96,6 +96,12 @@ fi
 if [ "$mode" = eperm ]; then
 	run_traced eperm_stat "vfio-workload -n 2" stat -j
 	run_traced eperm_snoop "vfio-workload -n 1 -g $first" snoop -j
+	echo "@@ begin diagnose"
+	vfiotrace diagnose -j >$out/diagnose.out 2>$out/diagnose.err
+	echo "@@ exit $?"
+	tag trace <$out/diagnose.out
+	tag stderr <$out/diagnose.err
+	echo "@@ end diagnose"
 	exit 0
 fi
 

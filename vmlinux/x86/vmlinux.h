@@ -66,8 +66,26 @@ struct group_device {
 	struct device *dev;
 };
 
-/* the file behind a new device fd: GET_DEVICE_FD gets where the get is inlined (5.10, 6.1) */
+/* attach-failure diagnosis: drivers of group members, the file of /dev/vfio/N */
+struct device_driver {
+	const char *name;
+};
+
+struct qstr {
+	const unsigned char *name;
+};
+
+struct dentry {
+	struct qstr d_name;
+};
+
+struct path {
+	struct dentry *dentry;
+};
+
+/* private_data: the struct vfio_device behind a new device fd (GET_DEVICE_FD gets where inlined) */
 struct file {
+	struct path f_path;
 	void *private_data;
 };
 

@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Attach-failure diagnosis: the steps inside a type1 attach or a group ioctl
+ * (kretprobes recording their results in the task's op_state, diag.bpf.h), the
+ * group ioctls that fail before any attach (set-container: the DMA-ownership
+ * claim, 6.0+; get-device-fd: the viability check, up to 5.19), the group open
+ * (EBUSY: who holds it) and the holders of each /dev/vfio/N. Kprobes only:
+ * these are rare calls, and kprobes work without module BTF (5.10).
+ */
+#include "diag.bpf.h"
+
+#define GROUP_SCAN_MAX 16	/* members examined for DMA ownership per failure */
+/* include/uapi/linux/vfio.h: _IO(VFIO_TYPE ';', VFIO_BASE 100 + n), stable UAPI */
+#define VFIO_GROUP_SET_CONTAINER 0x3b68
+#define VFIO_GROUP_GET_DEVICE_FD 0x3b6a
+
+/* The N of /dev/vfio/N (also "noiommu-N") from the file's name; NO_GROUP otherwise. */
+static __always_inline int file_group(struct file *f)
+{
+	const unsigned char *p = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+	char buf[16];
+	int i, id = -1;
+
+	if (bpf_probe_read_kernel_str(buf, sizeof(buf), p) < 0)
+		return NO_GROUP;
+	for (i = 0; i < (int)sizeof(buf); i++) {
+		char c = buf[i];
+
+		if (!c)
+			break;
+		if (c >= '0' && c <= '9')
+			id = (id < 0 ? 0 : id * 10) + (c - '0');
+		else if (id >= 0)
+			return NO_GROUP;
+	}
+	return id < 0 ? NO_GROUP : id;
+}
+
+static __always_inline void add_blocking(struct op_state *d, struct device *dev)
+{
+	struct device___diag *dd = (void *)dev;
+	struct device_driver *drv = BPF_CORE_READ(dd, driver);
+	unsigned int i = d->c.nblock;
+
+	if (i < BLOCK_MAX) {
+		read_dev_name(dev, d->c.block_dev[i]);
+		d->c.block_drv[i][0] = 0;
+		if (drv)
+			bpf_probe_read_kernel_str(d->c.block_drv[i], DRV_LEN, BPF_CORE_READ(drv, name));
+	}
+	d->c.nblock = i + 1;
+}
+
+/*
+ * Does this member hold the group's DMA ownership? 5.19+: a PCI device bound
+ * to a driver without driver_managed_dma (the kernel's own test in
+ * pci_dma_configure). Other buses: any bound driver (their flag lives in
+ * bus-specific driver structs not read here).
+ */
+static __always_inline bool owns_dma(struct device *dev)
+{
+	struct device___diag *dd = (void *)dev;
+	struct device_driver *drv = BPF_CORE_READ(dd, driver);
+	struct pci_driver___dma *pd;
+	char bus[BUS_LEN] = {};
+
+	if (!drv)
+		return false;
+	read_bus_name(BPF_CORE_READ(dev, bus), bus);
+	if (bus[0] != 'p' || bus[1] != 'c' || bus[2] != 'i' || bus[3])
+		return true;
+	if (!bpf_core_field_exists(((struct pci_driver___dma *)0)->driver_managed_dma))
+		return true;
+	pd = (void *)drv - bpf_core_field_offset(struct pci_driver___dma, driver);
+	return !BPF_CORE_READ(pd, driver_managed_dma);
+}
+
+static __always_inline void find_dma_owners(struct op_state *d, struct iommu_group *grp)
+{
+	struct list_head *head = __builtin_preserve_access_index(&grp->devices);
+	struct list_head *pos = BPF_CORE_READ(grp, devices.next);
+	int i;
+
+	for (i = 0; i < GROUP_SCAN_MAX; i++) {
+		struct group_device *gd;
+		struct device *dev;
+
+		if (!pos || pos == head)
+			break;
+		gd = (void *)pos - bpf_core_field_offset(struct group_device, list);
+		dev = BPF_CORE_READ(gd, dev);
+		if (owns_dma(dev))
+			add_blocking(d, dev);
+		pos = BPF_CORE_READ(pos, next);
+	}
+}
+
+/* A group open or ioctl failed: count it, keep its culprit, emit the event. */
+static __always_inline void group_failed(void *ctx, struct op_state *d, int ret)
+{
+	int step = d->op == OP_GROUP_OPEN ? STEP_GROUP_OPEN : failed_step(d, ret);
+	int group = d->group;
+	struct fail_event *e;
+
+	count_failure(group, d->op, step, ret);
+	if (bpf_map_update_elem(&group_culprit, &group, &d->c, BPF_ANY))
+		__sync_fetch_and_add(&map_full, 1);
+	if (!emit_events)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&ringbuf_drops, 1);
+		return;
+	}
+	__builtin_memset(&e->ev, 0, sizeof(e->ev));
+	e->ev.ts_ns = bpf_ktime_get_ns();
+	e->ev.latency_ns = e->ev.ts_ns - d->ts;
+	e->ev.ret = ret;
+	e->ev.refcount = REFCOUNT_UNAVAILABLE;
+	e->ev.type = EV_GROUP_FAIL;
+	e->ev.group = group;
+	e->ev.pid = bpf_get_current_pid_tgid() >> 32;
+	e->ev.tid = (__u32)bpf_get_current_pid_tgid();
+	e->ev.stack_id = failed_stack(d, step);
+	e->ev.step = step;
+	bpf_get_current_comm(e->ev.comm, sizeof(e->ev.comm));
+	e->op = d->op;
+	bpf_probe_read_kernel(&e->c, sizeof(e->c), &d->c);
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* ---- group open and release: holders, EBUSY ---- */
+
+SEC("kprobe")
+int BPF_KPROBE(kp_group_open, void *inode, struct file *file)
+{
+	struct op_state *d;
+	int group;
+
+	if (!task_selected())
+		return 0;
+	group = file_group(file);
+	if (group == NO_GROUP || !group_selected(group))
+		return 0;
+	d = op_begin(LEVEL_GROUP, OP_GROUP_OPEN, group);
+	if (d)
+		d->file = (__u64)file;
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_group_open, int ret)
+{
+	struct op_state *d = op_at(LEVEL_GROUP);
+	int group;
+
+	if (!d || d->op != OP_GROUP_OPEN)
+		return 0;
+	group = d->group;
+	if (ret == 0) {
+		struct holder h = { .pid = bpf_get_current_pid_tgid() >> 32,
+				    .since_ns = bpf_ktime_get_ns() };
+
+		bpf_get_current_comm(h.comm, sizeof(h.comm));
+		if (bpf_map_update_elem(&holders, &group, &h, BPF_ANY))
+			__sync_fetch_and_add(&map_full, 1);
+	} else {
+		struct holder *h = ret == -EBUSY ? bpf_map_lookup_elem(&holders, &group) : NULL;
+
+		if (h) {
+			d->c.holder = *h;
+			d->c.has_holder = 1;
+		}
+		group_failed(ctx, d, ret);
+	}
+	op_end(LEVEL_GROUP);
+	return 0;
+}
+
+/* The last close of /dev/vfio/N: nobody holds the group any more. */
+SEC("kprobe")
+int BPF_KPROBE(kp_group_release, void *inode, struct file *file)
+{
+	int group = file_group(file);
+
+	if (group != NO_GROUP)
+		bpf_map_delete_elem(&holders, &group);
+	return 0;
+}
+
+/* ---- group ioctls: VFIO_GROUP_SET_CONTAINER, VFIO_GROUP_GET_DEVICE_FD ---- */
+
+SEC("kprobe")
+int BPF_KPROBE(kp_group_ioctl, struct file *file, unsigned int cmd)
+{
+	int group, op;
+
+	if (cmd == VFIO_GROUP_SET_CONTAINER)
+		op = OP_SET_CONTAINER;
+	else if (cmd == VFIO_GROUP_GET_DEVICE_FD)
+		op = OP_GET_DEVICE_FD;
+	else
+		return 0;
+	if (!task_selected())
+		return 0;
+	group = file_group(file);
+	if (!group_selected(group))
+		return 0;
+	op_begin(LEVEL_GROUP, op, group);
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_group_ioctl, long ret)
+{
+	struct op_state *d = op_at(LEVEL_GROUP);
+
+	if (!d || (d->op != OP_SET_CONTAINER && d->op != OP_GET_DEVICE_FD))
+		return 0;
+	if (ret < 0)
+		group_failed(ctx, d, (int)ret);
+	op_end(LEVEL_GROUP);
+	return 0;
+}
+
+/* ---- steps ---- */
+
+/* 6.0+: iommu_group_claim_dma_owner(group, owner); EPERM: a member's driver owns DMA. */
+SEC("kprobe")
+int BPF_KPROBE(kp_dma_owner, struct iommu_group *grp)
+{
+	struct op_state *d = op_current();
+
+	if (d) {
+		d->arg = (__u64)grp;
+		d->entry_stack = bpf_get_stackid(ctx, &fail_stacks, 0);
+	}
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_dma_owner, int ret)
+{
+	struct op_state *d = op_current();
+
+	if (!d || ret >= 0)
+		return 0;
+	step_failed_at(d, STEP_DMA_OWNER, ret, d->entry_stack);
+	if (ret == -EPERM && d->arg)
+		find_dma_owners(d, (struct iommu_group *)d->arg);
+	return 0;
+}
+
+/* up to 5.19: vfio_dev_viable(dev, group) per member; -EINVAL names the member. */
+SEC("kprobe")
+int BPF_KPROBE(kp_viable, struct device *dev)
+{
+	struct op_state *d = op_current();
+
+	if (d) {
+		d->arg = (__u64)dev;
+		d->entry_stack = bpf_get_stackid(ctx, &fail_stacks, 0);
+	}
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_viable, int ret)
+{
+	struct op_state *d = op_current();
+
+	if (!d || ret >= 0)
+		return 0;
+	step_failed_at(d, STEP_VIABLE, ret, d->entry_stack);
+	if (d->arg)
+		add_blocking(d, (struct device *)d->arg);
+	return 0;
+}
+
+/* The interrupt-remapping / MSI-isolation verdict: the last check call's result. stack <-1: take it now. */
+static __always_inline void msi_verdict(void *ctx, unsigned long ret, int stack)
+{
+	struct op_state *d = op_current();
+
+	if (!d)
+		return;
+	d->msi = (ret & 0xff) ? MSI_ISOLATED : MSI_NOT_ISOLATED;
+	if (d->msi == MSI_NOT_ISOLATED)
+		d->msi_stack = stack < -1 ? bpf_get_stackid(ctx, &fail_stacks, 0) : stack;
+}
+
+/* irq_domain_check_msi_remap() (up to 6.3), iommu_group_has_isolated_msi() (6.4+): bool */
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_msi, unsigned long ret)
+{
+	msi_verdict(ctx, ret, -2);
+	return 0;
+}
+
+/* iommu_capable(bus, cap) (up to 5.19), device_iommu_capable(dev, cap) (6.0-6.3): only cap INTR_REMAP */
+SEC("kprobe")
+int BPF_KPROBE(kp_msi_cap, void *bus_or_dev, int cap)
+{
+	struct op_state *d = op_current();
+
+	if (!d)
+		return 0;
+	d->msi_cap_pending =
+		bpf_core_enum_value_exists(enum iommu_cap___diag, IOMMU_CAP_INTR_REMAP___diag) &&
+		cap == bpf_core_enum_value(enum iommu_cap___diag, IOMMU_CAP_INTR_REMAP___diag);
+	if (d->msi_cap_pending)
+		d->entry_stack = bpf_get_stackid(ctx, &fail_stacks, 0);
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_msi_cap, unsigned long ret)
+{
+	struct op_state *d = op_current();
+
+	if (!d || !d->msi_cap_pending)
+		return 0;
+	d->msi_cap_pending = 0;
+	msi_verdict(ctx, ret, d->entry_stack);
+	return 0;
+}
+
+static __always_inline int int_step(void *ctx, int step, long ret)
+{
+	if ((int)ret < 0)
+		step_failed(ctx, op_current(), step, (int)ret);
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_attach_group, long ret)
+{
+	return int_step(ctx, STEP_ATTACH_GROUP, ret);
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_driver_attach, long ret)
+{
+	return int_step(ctx, STEP_DRIVER_ATTACH, ret);
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_msi_cookie, long ret)
+{
+	return int_step(ctx, STEP_MSI_COOKIE, ret);
+}
+
+/* 6.0-6.10: type1's vfio_iommu_domain_alloc(dev, data) allocates by dev->bus for this device. */
+SEC("kprobe")
+int BPF_KPROBE(kp_alloc_cb, struct device *dev)
+{
+	struct op_state *d = op_at(LEVEL_ATTACH);
+
+	if (d)
+		read_dev_name(dev, d->alloc_dev);
+	return 0;
+}

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Attach-failure diagnosis shared by attach.bpf.c (the type1 attach and its
+ * domain allocation) and diag.bpf.c (the other steps, group open and ioctls).
+ * While an operation is in flight on a task, each step hook records its result
+ * in the task's diag_op; when the operation returns an error, the first step
+ * that failed with that errno (else the MSI verdict, else the first failing
+ * step) is the failed step. Nothing observed: STEP_UNKNOWN, never a guess.
+ */
+#ifndef VFIOTRACE_DIAG_BPF_H
+#define VFIOTRACE_DIAG_BPF_H
+
+#include "common.bpf.h"
+
+#define EPERM 1
+#define EIO 5
+#define EBUSY 16
+#define EINVAL 22
+
+enum { LEVEL_GROUP = 0, LEVEL_ATTACH = 1 };	/* a type1 attach can nest in a group ioctl */
+enum { MSI_UNSEEN = 0, MSI_ISOLATED, MSI_NOT_ISOLATED };
+
+struct op_state {
+	__u64 ts;
+	int op;
+	int group;
+	int fail_step;		/* first step that returned an error */
+	int fail_ret;		/* its return: -errno, or 1 for a NULL domain */
+	int fail_stack;		/* kernel stack at that step's return (-v), <0: none */
+	int msi_stack;		/* stack of the last "not isolated" verdict */
+	int msi;		/* verdict of the last interrupt-remapping check call */
+	int msi_cap_pending;	/* an iommu_capable(INTR_REMAP) call is in flight */
+	int nested_attach_ret;	/* a type1 attach inside this group ioctl failed with this */
+	__u64 arg;		/* pointer saved at a step's entry for its return probe */
+	int entry_stack;	/* stack at that entry: on 5.10 a return probe's stack is only the trampoline */
+	__u64 file;		/* struct file * of a group open */
+	char alloc_dev[NAME_LEN];
+	struct culprit c;
+};
+
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ENTRIES);
+	__type(key, __u64);	/* tid << 1 | level */
+	__type(value, struct op_state);
+} diag_ops_map;
+extern diag_ops_map diag_ops SEC(".maps");
+
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ENTRIES);
+	__type(key, struct fail_key);
+	__type(value, __u64);
+} failures_map;
+extern failures_map failures SEC(".maps");
+
+/* group -> the process holding /dev/vfio/N open (seeded from /proc by the loader) */
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ENTRIES);
+	__type(key, int);
+	__type(value, struct holder);
+} holders_map;
+extern holders_map holders SEC(".maps");
+
+/* group -> culprit of its last failure */
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ENTRIES);
+	__type(key, int);
+	__type(value, struct culprit);
+} culprits_map;
+extern culprits_map group_culprit SEC(".maps");
+
+/* kernel stacks of failing steps, printed with -v */
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, MAX_ENTRIES);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, FAIL_STACK_DEPTH * sizeof(__u64));
+} fail_stacks_map;
+extern fail_stacks_map fail_stacks SEC(".maps");
+
+static __always_inline __u64 op_key(int level)
+{
+	return ((__u64)(__u32)bpf_get_current_pid_tgid() << 1) | level;
+}
+
+static __always_inline struct op_state *op_begin(int level, int op, int group)
+{
+	static const struct op_state zero_op;
+	__u64 k = op_key(level), ka = op_key(LEVEL_ATTACH);
+	struct op_state *d;
+
+	/* an attach nests in a group op, never around one: an attach entry here is stale (missed return) */
+	if (level == LEVEL_GROUP)
+		bpf_map_delete_elem(&diag_ops, &ka);
+
+	if (bpf_map_update_elem(&diag_ops, &k, &zero_op, BPF_ANY)) {
+		__sync_fetch_and_add(&map_full, 1);
+		return NULL;
+	}
+	d = bpf_map_lookup_elem(&diag_ops, &k);
+	if (!d)
+		return NULL;
+	d->ts = bpf_ktime_get_ns();
+	d->op = op;
+	d->group = group;
+	d->fail_stack = -1;
+	d->msi_stack = -1;
+	d->entry_stack = -1;
+	return d;
+}
+
+static __always_inline struct op_state *op_at(int level)
+{
+	__u64 k = op_key(level);
+
+	return bpf_map_lookup_elem(&diag_ops, &k);
+}
+
+/* The innermost operation in flight on this task: steps are recorded there. */
+static __always_inline struct op_state *op_current(void)
+{
+	struct op_state *d = op_at(LEVEL_ATTACH);
+
+	return d ? d : op_at(LEVEL_GROUP);
+}
+
+static __always_inline void op_end(int level)
+{
+	__u64 k = op_key(level);
+
+	bpf_map_delete_elem(&diag_ops, &k);
+}
+
+/* A step returned ret (< 0, or 1 for a NULL domain): the first failure is kept, with stack. */
+static __always_inline void step_failed_at(struct op_state *d, int step, int ret, int stack)
+{
+	if (d && !d->fail_step) {
+		d->fail_step = step;
+		d->fail_ret = ret;
+		d->fail_stack = stack;
+	}
+}
+
+/* The same from a return probe: the stack is taken there. */
+static __always_inline void step_failed(void *ctx, struct op_state *d, int step, int ret)
+{
+	if (d && !d->fail_step)
+		step_failed_at(d, step, ret, bpf_get_stackid(ctx, &fail_stacks, 0));
+}
+
+/* The stack to show for a failure attributed to step. */
+static __always_inline int failed_stack(const struct op_state *d, int step)
+{
+	if (step == STEP_MSI)
+		return d->msi_stack;
+	return step == d->fail_step ? d->fail_stack : -1;
+}
+
+static __always_inline int failed_step(const struct op_state *d, int ret)
+{
+	if (d->fail_step && d->fail_ret == ret)
+		return d->fail_step;
+	if (d->msi == MSI_NOT_ISOLATED && ret == -EPERM)
+		return STEP_MSI;
+	if (d->nested_attach_ret && d->nested_attach_ret == ret)
+		return STEP_TYPE1_ATTACH;
+	if (d->fail_step)
+		return d->fail_step;
+	return STEP_UNKNOWN;
+}
+
+static __always_inline void count_failure(int group, int op, int step, int ret)
+{
+	static const __u64 zero;
+	struct fail_key k = { .group = group, .op = op, .step = step, .err = -ret };
+	__u64 *n = lookup_or_init(&failures, &k, &zero);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+#endif

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Facts per kernel: ../shared/KERNELS.md "Hooks for diagnosis"; rendered in docs/diagnosis.md. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include "catalogue.h"
+#include "errnames.h"
+
+#define REBIND "bind every blocking device to vfio-pci (echo vfio-pci > /sys/bus/pci/devices/DEV/driver_override; " \
+	       "echo DEV > /sys/bus/pci/devices/DEV/driver/unbind; echo DEV > /sys/bus/pci/drivers_probe), " \
+	       "or leave it unbound; every device of an IOMMU group must be, to assign any of them"
+
+static const char *const step_names[NR_STEPS] = {
+	[STEP_NONE] = "none",
+	[STEP_UNKNOWN] = "unknown",
+	[STEP_DOMAIN_ALLOC] = "domain_alloc",
+	[STEP_ATTACH_GROUP] = "iommu_attach_group",
+	[STEP_DRIVER_ATTACH] = "iommu_driver_attach",
+	[STEP_MSI] = "msi_isolation",
+	[STEP_MSI_COOKIE] = "msi_cookie",
+	[STEP_DMA_OWNER] = "dma_ownership",
+	[STEP_VIABLE] = "viability",
+	[STEP_GROUP_OPEN] = "group_open",
+	[STEP_TYPE1_ATTACH] = "type1_attach",
+};
+
+static const char *const op_names[NR_OPS] = {
+	[OP_ATTACH] = "attach",
+	[OP_SET_CONTAINER] = "set_container",
+	[OP_GET_DEVICE_FD] = "get_device_fd",
+	[OP_GROUP_OPEN] = "group_open",
+};
+
+/* Order matters: the first match wins, so specific rows precede general ones. */
+static const struct diag_entry table[] = {
+	/* type1 attach (VFIO_SET_IOMMU, or SET_CONTAINER on a container with an IOMMU) */
+	{ OP_ATTACH, STEP_MSI, EPERM, 0, 0,
+	  "no interrupt remapping: the platform cannot isolate this group's MSIs (interrupt remapping off or "
+	  "unsupported) and vfio_iommu_type1.allow_unsafe_interrupts=0",
+	  "enable interrupt remapping (firmware VT-d/AMD-Vi with IR; no intremap=off on the kernel command line; "
+	  "in a VM: -device intel-iommu,intremap=on), or, accepting that the device can forge interrupts, "
+	  "load vfio_iommu_type1 with allow_unsafe_interrupts=1" },
+	{ OP_ATTACH, STEP_DRIVER_ATTACH, EPERM, 0, KV(6, 11),
+	  "the Intel IOMMU refuses a device with an RMRR (firmware-reserved DMA region) for a VFIO domain "
+	  "(intel_iommu_attach_device: \"ineligible for IOMMU domain attach due to platform RMRR requirement\")",
+	  "this device cannot be assigned as the firmware describes it: update the firmware or ask the vendor to "
+	  "drop the RMRR, or assign another device" },
+	{ OP_ATTACH, STEP_DRIVER_ATTACH, ANY, 0, 0,
+	  "the IOMMU driver refused to attach the device to the new domain (address width, device scope, or a domain "
+	  "type the device cannot use)",
+	  "read dmesg (DMAR / AMD-Vi lines) from the time of the failure" },
+	{ OP_ATTACH, STEP_ATTACH_GROUP, EBUSY, 0, 0,
+	  "iommu_attach_group: the group already has a non-default domain (another user, e.g. iommufd, set one)",
+	  "stop the other user of the group first" },
+	{ OP_ATTACH, STEP_ATTACH_GROUP, ANY, 0, 0,
+	  "iommu_attach_group failed: the group could not be attached to the new IOMMU domain",
+	  "read dmesg from the time of the failure" },
+	{ OP_ATTACH, STEP_DOMAIN_ALLOC, ANY, 0, KV(6, 10),
+	  "IOMMU domain allocation returned NULL (type1 returns EIO): the bus has no IOMMU driver, or it refused an "
+	  "unmanaged domain",
+	  "check that the IOMMU is on (intel_iommu=on / amd_iommu=on, dmesg DMAR/AMD-Vi) and the device is behind it" },
+	{ OP_ATTACH, STEP_DOMAIN_ALLOC, ENODEV, KV(6, 11), 0,
+	  "iommu_paging_domain_alloc: the device has no IOMMU driver",
+	  "enable the IOMMU on the kernel command line and check dmesg for DMAR/IOMMU errors" },
+	{ OP_ATTACH, STEP_DOMAIN_ALLOC, ANY, KV(6, 11), 0,
+	  "iommu_paging_domain_alloc failed: the IOMMU driver cannot allocate a paging domain for this device "
+	  "(EOPNOTSUPP) or ran out of memory (ENOMEM)",
+	  "read dmesg; check memory pressure" },
+	{ OP_ATTACH, STEP_MSI_COOKIE, ANY, 0, 0,
+	  "iommu_get_msi_cookie failed: reserving the MSI doorbell IOVA (IOMMUs that translate MSIs, e.g. ARM SMMU)",
+	  "read dmesg; check the group's reserved regions (/sys/kernel/iommu_groups/N/reserved_regions)" },
+	/* set-container: the DMA-ownership claim (6.0+) */
+	{ OP_SET_CONTAINER, STEP_DMA_OWNER, EPERM, KV(5, 19), 0,
+	  "group not viable: a member device is bound to a host driver, which owns the group's DMA "
+	  "(iommu_group_claim_dma_owner; blocking_devices names it), or another user already claimed the group",
+	  REBIND },
+	{ OP_SET_CONTAINER, STEP_DMA_OWNER, EBUSY, KV(5, 19), 0,
+	  "the group has a non-default IOMMU domain attached by another user (iommufd or a kernel driver)",
+	  "stop the other user of the group" },
+	{ OP_SET_CONTAINER, STEP_TYPE1_ATTACH, ANY, 0, 0,
+	  "the container already has an IOMMU, and attaching this group to it failed (see that attach's failure)",
+	  "fix the attach failure reported for this group" },
+	{ OP_SET_CONTAINER, STEP_UNKNOWN, EINVAL, 0, 0,
+	  "the group already has a container, or the fd passed is not a VFIO container (no observed step failed)",
+	  "unset the group's container first; pass an fd of /dev/vfio/vfio" },
+	{ OP_SET_CONTAINER, STEP_UNKNOWN, EPERM, 0, 0,
+	  "a no-IOMMU group needs CAP_SYS_RAWIO, or (6.0+) the DMA-ownership claim failed where it is not observable",
+	  "run with CAP_SYS_RAWIO for noiommu groups; run `vfiotrace diagnose` for drivers of the group's members" },
+	/* get-device-fd: the viability check (up to 5.19) */
+	{ OP_GET_DEVICE_FD, STEP_VIABLE, EINVAL, 0, KV(5, 19),
+	  "group not viable: a member device is bound to a host driver (vfio_dev_viable; blocking_devices names the "
+	  "first one the kernel rejected)",
+	  REBIND },
+	{ OP_GET_DEVICE_FD, STEP_UNKNOWN, EINVAL, 0, 0,
+	  "no container with an IOMMU set on the group yet (VFIO_SET_IOMMU must come first), or the group is not viable",
+	  "call VFIO_GROUP_SET_CONTAINER and VFIO_SET_IOMMU before GET_DEVICE_FD; run `vfiotrace diagnose`" },
+	{ OP_GET_DEVICE_FD, STEP_UNKNOWN, ENODEV, 0, 0,
+	  "no device of that name in the group, or it is not bound to vfio-pci",
+	  "check the name against /sys/kernel/iommu_groups/N/devices and bind the device to vfio-pci" },
+	/* open of /dev/vfio/N */
+	{ OP_GROUP_OPEN, STEP_GROUP_OPEN, EBUSY, 0, 0,
+	  "another process holds /dev/vfio/N open (a running VM, a leftover QEMU); a group opens once at a time",
+	  "stop the holder (holder names it) or wait until it closes the group" },
+	{ OP_GROUP_OPEN, STEP_GROUP_OPEN, EPERM, 0, 0,
+	  "a no-IOMMU group (/dev/vfio/noiommu-N) can only be opened with CAP_SYS_RAWIO",
+	  "run the VFIO client with CAP_SYS_RAWIO" },
+	{ OP_GROUP_OPEN, STEP_GROUP_OPEN, ENODEV, 0, 0,
+	  "the group is going away (its devices are being unbound from vfio-pci)",
+	  "rebind the devices to vfio-pci and retry" },
+};
+
+#define N_ENTRIES (sizeof(table) / sizeof(table[0]))
+
+const struct diag_entry *catalogue_entries(int *n)
+{
+	*n = N_ENTRIES;
+	return table;
+}
+
+const struct diag_entry *catalogue_lookup(int op, int step, int err, unsigned int kver)
+{
+	unsigned int i;
+
+	for (i = 0; i < N_ENTRIES; i++) {
+		const struct diag_entry *e = &table[i];
+
+		if ((e->op != ANY && e->op != op) || (e->step != ANY && e->step != step) ||
+		    (e->err != ANY && e->err != err))
+			continue;
+		/* an unknown kernel matches only rows valid on every kernel */
+		if ((e->kmin || e->kmax) && !kver)
+			continue;
+		if ((e->kmin && kver < e->kmin) || (e->kmax && kver > e->kmax))
+			continue;
+		return e;
+	}
+	return NULL;
+}
+
+void catalogue_explain(int op, int step, int err, unsigned int kver, const char **cause,
+		       const char **remedy)
+{
+	const struct diag_entry *e = catalogue_lookup(op, step, err, kver);
+
+	if (e) {
+		*cause = e->cause;
+		*remedy = e->remedy;
+	} else if (op == OP_ATTACH && attach_cause(err)) {
+		/* no step observed: the errno's possible causes inside type1 attach */
+		*cause = attach_cause(err);
+		*remedy = attach_remedy(err);
+	} else {
+		*cause = "unknown: no observed step explains this errno";
+		*remedy = "read dmesg from the time of the failure";
+	}
+}
+
+const char *step_name(int step)
+{
+	return step >= 0 && step < NR_STEPS && step_names[step] ? step_names[step] : "unknown";
+}
+
+const char *op_name(int op)
+{
+	return op > 0 && op < NR_OPS && op_names[op] ? op_names[op] : "unknown";
+}
+
+unsigned int kernel_version_code(const char *release)
+{
+	unsigned int maj, min;
+
+	if (!release || sscanf(release, "%u.%u", &maj, &min) != 2 || maj > 255 || min > 255)
+		return 0;
+	return KV(maj, min);
+}
+
+unsigned int running_kernel(void)
+{
+	struct utsname u;
+
+	return uname(&u) ? 0 : kernel_version_code(u.release);
+}
