@@ -299,14 +299,12 @@ static void resolve_one(const struct kernel_view *kv, const struct target *t, en
 			 t->module ? " loaded)" : "");
 		return;
 	}
-	r->func = t->candidates[i - 1];	/* the table's string: kallsyms is re-read */
-	r->module = sym->module ? intern(sym->module) : NULL;
 	if (t->superseded_by && kallsyms_find(kv->ks, t->superseded_by, NULL)) {
 		snprintf(r->why, sizeof(r->why), "not used here: %s replaces it", t->superseded_by);
 		return;
 	}
-	r->func = sym->name;
-	r->module = sym->module;
+	r->func = t->candidates[i - 1];	/* the table's string: kallsyms is re-read */
+	r->module = sym->module ? intern(sym->module) : NULL;
 	r->nargs = kv->func_nargs(kv->ctx, sym->module, sym->name);
 	pref = t->kprobe_preferred ? t->kprobe_preferred : sym->module ? PINS_MODULE : NULL;
 	if (!t->fentry_prog) {
