@@ -71,8 +71,8 @@ $(BUILD) $(BUILD)/bpf $(BUILD)/user $(BUILD)/user/output $(BUILD)/tests:
 	mkdir -p $@
 
 # Host unit tests for the loader's logic (no BPF, no VFIO needed).
-$(BUILD)/tests/unit: tests/unit/test_main.c $(USER_OBJS) | $(BUILD)/tests
-	$(CC) $(USER_CFLAGS) -o $@ $^ $(LDLIBS) -static
+$(BUILD)/tests/unit: tests/unit/test_main.c $(wildcard tests/unit/*.c) $(USER_OBJS) | $(BUILD)/tests
+	$(CC) $(USER_CFLAGS) -o $@ tests/unit/test_main.c $(USER_OBJS) $(LDLIBS) -static
 
 unit: $(BUILD)/tests/unit
 	$(BUILD)/tests/unit tests/unit/fixtures

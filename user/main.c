@@ -4,15 +4,18 @@
  * poll, and print each feature's model through its own printer.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "exporter.h"
 #include "log.h"
 #include "options.h"
 #include "probes.h"
+#include "prom.h"
 #include "refs.h"
 #include "snoop.h"
 #include "stat.h"
@@ -22,6 +25,7 @@
 int verbose;
 static volatile sig_atomic_t exiting;
 static struct refs_live live;	/* holders, from the events of snoop and refs */
+static struct exporter exporter;	/* --prometheus, --textfile */
 
 typedef void (*summary_printer)(FILE *f, const struct snapshot *s, bool json);
 
@@ -70,6 +74,17 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static int collect(struct tracer *t, struct snapshot *s)
+{
+	int r = snapshot_collect(s, &t->maps, &t->sym);
+
+	s->drops = t->skel->bss->ringbuf_drops;
+	s->map_full = t->skel->bss->map_full;
+	s->refcount_known = t->count_field != NULL;
+	s->live = &live;
+	return r;
+}
+
 static void print_summary(struct tracer *t, summary_printer print)
 {
 	struct snapshot s = {};
@@ -80,14 +95,33 @@ static void print_summary(struct tracer *t, summary_printer print)
 			    (unsigned long long)t->skel->bss->ringbuf_drops);
 		return;
 	}
-	if (snapshot_collect(&s, &t->maps, &t->sym))
+	if (collect(t, &s))
 		err("out of memory reading the maps; summary incomplete");
-	s.drops = t->skel->bss->ringbuf_drops;
-	s.map_full = t->skel->bss->map_full;
-	s.refcount_known = t->count_field != NULL;
-	s.live = &live;
 	print(stdout, &s, t->opt.json);
 	snapshot_free(&s);
+}
+
+/* The exporter's and the textfile's body: a fresh snapshot as Prometheus text. */
+static int render_metrics(void *ctx, FILE *f)
+{
+	struct tracer *t = ctx;
+	struct prom_probe probes[NR_HOOKS];
+	struct snapshot s = {};
+	struct timespec ts;
+	struct metrics m = { .s = &s, .probes = probes, .nprobes = NR_HOOKS,
+			     .version = VFIOTRACE_VERSION };
+	int i, r;
+
+	for (i = 0; i < NR_HOOKS; i++)
+		probes[i] = (struct prom_probe){ targets[i].hook, t->res[i].func, t->res[i].module,
+						 style_name(t->res[i].style) };
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	m.now_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	r = collect(t, &s);
+	if (!r)
+		prom_render(f, &m);
+	snapshot_free(&s);
+	return r;
 }
 
 static double now_s(void)
@@ -104,18 +138,27 @@ static void poll_loop(struct tracer *t, struct ring_buffer *rb, summary_printer 
 	unsigned int printed = 0;
 
 	while (!exiting) {
+		struct pollfd fds[1 + HTTP_MAX_FDS];
 		double now;
+		int n = 0;
 
+		/* one wait for events and scrapes: a slow scraper never holds up the ring buffer */
+		if (rb)
+			fds[n++] = (struct pollfd){ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN };
+		n += exporter_pollfds(&exporter, fds + n, HTTP_MAX_FDS);
+		if (poll(fds, n, 100) < 0 && errno != EINTR) {
+			err("poll failed: %s", strerror(errno));
+			break;
+		}
 		if (rb) {
-			int e = ring_buffer__poll(rb, 100);
+			int e = ring_buffer__consume(rb);
 
 			if (e < 0 && e != -EINTR) {
 				err("ring buffer poll failed: %s", strerror(-e));
 				break;
 			}
-		} else {
-			usleep(100000);
 		}
+		exporter_tick(&exporter, now_s());
 		now = now_s();
 		if (t->opt.duration && now - start >= t->opt.duration)
 			break;
@@ -157,6 +200,13 @@ int main(int argc, char **argv)
 		err("cannot read --btf %s: %s", t.opt.btf, strerror(errno));
 		return 2;
 	}
+	if (exporter_check(&t.opt, msg, sizeof(msg))) {
+		err("%s", msg);
+		return 2;
+	}
+	/* before the kernel is touched: a busy port fails fast */
+	if (exporter_start(&exporter, &t.opt, render_metrics, &t))
+		return 1;
 	if (tracer_load(&t))
 		goto cleanup;
 	if (t.opt.cmd == CMD_PROBES) {
@@ -182,9 +232,12 @@ int main(int argc, char **argv)
 	info("Tracing %s (%d probes%s)... Hit Ctrl-C to end.", commands[c].tracing, t.nlinks,
 	     t.fallback[0] ? ", kprobes: fentry refused" : "");
 	poll_loop(&t, rb, commands[c].summary);
+	exporter_stop(&exporter);	/* the final textfile */
 	ret = 0;
 
 cleanup:
+	exporter.textfile = NULL;	/* nothing attached: no textfile to leave behind */
+	exporter_stop(&exporter);
 	ring_buffer__free(rb);
 	refs_live_free(&live);
 	tracer_close(&t);

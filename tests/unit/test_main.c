@@ -352,6 +352,8 @@ static void test_errnames(void)
 	CHECK(!strcmp(errno_name(9999), "E9999") && !attach_cause(9999), "unknown errno");
 }
 
+#include "test_prom.c"
+
 int main(int argc, char **argv)
 {
 	fixtures = argc > 1 ? argv[1] : "tests/unit/fixtures";
@@ -365,6 +367,9 @@ int main(int argc, char **argv)
 	test_errnames();
 	test_pick_caller();
 	test_render_stat();
+	test_prom_escape();
+	test_prom_render();
+	test_prom_addr();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
