@@ -74,10 +74,14 @@ $(BUILD) $(BUILD)/bpf $(BUILD)/user $(BUILD)/user/output $(BUILD)/tests:
 $(BUILD)/tests/unit: tests/unit/test_main.c $(wildcard tests/unit/*.c) $(USER_OBJS) | $(BUILD)/tests
 	$(CC) $(USER_CFLAGS) -o $@ tests/unit/test_main.c $(USER_OBJS) $(LDLIBS) -static
 
+# The exporter's HTTP server alone, for hostile-client tests (tests/http/hostile.py).
+$(BUILD)/tests/httpd: tests/http/httpd.c $(BUILD)/user/http.o | $(BUILD)/tests
+	$(CC) $(USER_CFLAGS) -o $@ $^ -static
+
 unit: $(BUILD)/tests/unit
 	$(BUILD)/tests/unit tests/unit/fixtures
 
-check: deps all $(BUILD)/tests/unit
+check: deps all $(BUILD)/tests/unit $(BUILD)/tests/httpd
 	tests/run
 
 demo: deps all

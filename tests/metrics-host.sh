@@ -1,7 +1,8 @@
 #!/bin/bash
 # Metrics checks that need no VFIO (run by tests/run on this machine): the
 # option errors of --prometheus/--textfile, the renderer's sample exposition
-# (written by the unit tests) through `promtool check metrics`.
+# (written by the unit tests) through `promtool check metrics`, the HTTP
+# server against hostile clients (tests/http/hostile.py).
 # Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -43,5 +44,18 @@ if [ -s $sample ]; then
 	result "promtool check metrics accepts the renderer's sample" $? "$out"
 else
 	result "renderer sample exists ($sample, from the unit tests)" 1
+fi
+# the HTTP server alone against hostile clients
+if [ -x build/tests/httpd ]; then
+	python3 tests/http/hostile.py build/tests/httpd >build/test-logs/hostile.log 2>&1
+	cat build/test-logs/hostile.log | grep -v '^PASS' | grep -v 'passed, .* failed'
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' build/test-logs/hostile.log | tail -1)
+	if [ -n "$line" ]; then
+		passed=$((passed + ${line%% passed*})); f=${line#*passed, }; failed=$((failed + ${f%% failed*}))
+	else
+		result "hostile clients (tests/http/hostile.py) ran" 1 "$(tail -3 build/test-logs/hostile.log)"
+	fi
+else
+	result "build/tests/httpd built (make build/tests/httpd)" 1
 fi
 echo "$passed passed, $failed failed"

@@ -234,6 +234,25 @@ static void conn_write(struct http_conn *c)
 	}
 }
 
+/*
+ * Every slot taken: the connection that has been sending its request the
+ * longest goes, so slow clients cannot lock a scraper out. -1: all are
+ * being answered.
+ */
+static int evict_oldest_reader(struct http_server *h)
+{
+	int i, old = -1;
+
+	for (i = 0; i < HTTP_MAX_CONNS; i++)
+		if (!h->conns[i].out && (old < 0 || h->conns[i].deadline < h->conns[old].deadline))
+			old = i;
+	if (old >= 0) {
+		conn_close(&h->conns[old]);
+		h->refused++;
+	}
+	return old;
+}
+
 void http_service(struct http_server *h)
 {
 	time_t now = time(NULL);
@@ -244,7 +263,9 @@ void http_service(struct http_server *h)
 	while ((fd = accept4(h->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
 		for (i = 0; i < HTTP_MAX_CONNS && h->conns[i].fd >= 0; i++)
 			;
-		if (i == HTTP_MAX_CONNS) {
+		if (i == HTTP_MAX_CONNS)
+			i = evict_oldest_reader(h);
+		if (i < 0) {
 			close(fd);
 			h->refused++;
 			continue;

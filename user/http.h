@@ -4,8 +4,9 @@
  * loop with non-blocking sockets, so a scrape never stalls tracing. Debian's
  * libmicrohttpd does not link into the static binary (it needs gnutls, and
  * gnutls needs p11-kit, which has no static archive). Bounded: HTTP_MAX_REQ
- * bytes of request head, HTTP_MAX_CONNS connections (more are closed at once),
- * HTTP_TIMEOUT_S seconds per connection from accept to the last byte sent.
+ * bytes of request head, HTTP_MAX_CONNS connections (a new one evicts the
+ * oldest still sending its request), HTTP_TIMEOUT_S seconds per connection
+ * from accept to the last byte sent.
  */
 #ifndef VFIOTRACE_HTTP_H
 #define VFIOTRACE_HTTP_H
