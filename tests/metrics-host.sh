@@ -45,6 +45,14 @@ if [ -s $sample ]; then
 else
 	result "renderer sample exists ($sample, from the unit tests)" 1
 fi
+# docs/prometheus: alert rules and their unit tests, the scrape config, the dashboard's expressions
+out=$(cd docs/prometheus && promtool check rules alerts.yml 2>&1 && promtool test rules alerts_test.yml 2>&1)
+result "promtool test rules docs/prometheus/alerts_test.yml" $? "$out"
+out=$(cd docs/prometheus && promtool check config scrape-config.yml 2>&1)
+result "promtool check config docs/prometheus/scrape-config.yml" $? "$out"
+out=$(python3 docs/prometheus/dashboard-rules.py docs/prometheus/dashboard.json >build/test-logs/dashboard-rules.yml &&
+	promtool check rules build/test-logs/dashboard-rules.yml 2>&1)
+result "promtool parses every dashboard panel expression" $? "$out"
 # the HTTP server alone against hostile clients
 if [ -x build/tests/httpd ]; then
 	python3 tests/http/hostile.py build/tests/httpd >build/test-logs/hostile.log 2>&1
