@@ -89,6 +89,7 @@ try:
     cfg = os.path.join(work, "prometheus.yml")
     with open(cfg, "w") as f:
         f.write(f"global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+                f"rule_files:\n  - {repo}/docs/prometheus/alerts.yml\n"
                 f"scrape_configs:\n  - job_name: vfiotrace\n"
                 f"    static_configs:\n      - targets: ['127.0.0.1:{exp_port}']\n")
     prom = subprocess.Popen(["prometheus", f"--config.file={cfg}",
@@ -171,6 +172,24 @@ try:
                   "the workload's ok attaches", promql('vfiotrace_attach_total'))
             r = promql('up{job="vfiotrace"}')
             check(r and r[0]["value"][1] == "1", "Prometheus sees the target up", r)
+            # the dashboard's expressions evaluate on real data, the alert rules load
+            dash = json.load(open(f"{repo}/docs/prometheus/dashboard.json"))
+            bad = []
+            for p in dash["panels"]:
+                for t in p["targets"]:
+                    q = (t["expr"].replace("$__rate_interval", "1m").replace("$__range", "1h")
+                         .replace("$instance", ".+"))
+                    if promql(q) is None:
+                        bad.append(q)
+            check(not bad, "every dashboard expression evaluates in Prometheus", bad)
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{prom_port}/api/v1/rules", timeout=5) as rr:
+                    groups = json.load(rr)["data"]["groups"]
+                health = [x["health"] for g in groups for x in g["rules"]]
+            except Exception as e:
+                health = [repr(e)]
+            check(health and all(h in ("ok", "unknown") for h in health) and len(health) == 6,
+                  "Prometheus loaded the 6 alert rules of docs/prometheus/alerts.yml", health)
             # the server closes slow clients itself (bounded per connection)
             def all_closed():
                 for s in slow:

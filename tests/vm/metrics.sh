@@ -18,9 +18,20 @@ wait_tracing() {
 		sleep 0.1
 	done
 }
-# host_go: the host connects to 9500 when it is done with a phase (at most 200 s)
-host_go() {
-	timeout 200 nc -l -p 9500 </dev/null >/dev/null 2>&1 || echo "@@ error no go from the host ($1)"
+# phase NAME: announce the phase once the "go" listener is up, then wait for
+# the host to connect to it (at most 200 s)
+phase() {
+	timeout 200 nc -l -p 9500 </dev/null >/dev/null 2>&1 &
+	ncpid=$!
+	i=0
+	until netstat -ltn | grep -q ':9500 '; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then echo "@@ error nc does not listen on 9500"; break; fi
+		sleep 0.1
+	done
+	echo "@@ phase $1"
+	wait $ncpid
+	[ $? = 124 ] && echo "@@ error no go from the host within 200 s (phase $1)"
 }
 stop() { # stop PID: SIGINT, then wait at most 30 s
 	kill -INT "$1"
@@ -40,11 +51,9 @@ pid=$!
 wait_tracing $out/main.err || { kill -9 $pid; exit 1; }
 netstat -ltn | tag netstat_main
 vfio-workload -n 2 | tag workload
-echo "@@ phase a"
-host_go a
+phase a
 vfio-workload -n 1 | tag workload
-echo "@@ phase b"
-host_go b
+phase b
 # --prometheus :PORT listens on loopback only
 vfiotrace stat --prometheus :9401 >$out/loop.out 2>$out/loop.err &
 lpid=$!
