@@ -114,7 +114,7 @@ static int render_metrics(void *ctx, FILE *f)
 
 	for (i = 0; i < NR_HOOKS; i++)
 		probes[i] = (struct prom_probe){ targets[i].hook, t->res[i].func, t->res[i].module,
-						 style_name(t->res[i].style) };
+						 style_name(t->res[i].style), t->res[i].func != NULL };
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	m.now_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	r = collect(t, &s);

@@ -36,12 +36,14 @@ static void test_prom_render(void)
 	struct dev_row d[3] = {};
 	struct snapshot s = { .groups = g, .ngroups = 2, .devs = d, .ndevs = 3, .drops = 5,
 			      .map_full = 7, .refcount_known = true };
-	struct prom_probe probes[3] = {
-		{ "attach", "vfio_iommu_type1_attach_group", "vfio_iommu_type1", "kprobe" },
-		{ "device_get", NULL, NULL, "none" },
-		{ "device_get", "vfio_device_try_get_registration", "vfio", "fentry" },
+	struct prom_probe probes[5] = {
+		{ "attach", "vfio_iommu_type1_attach_group", "vfio_iommu_type1", "kprobe", true },
+		{ "device_get", NULL, NULL, "none", false },
+		{ "device_get", "vfio_device_try_get_registration", "vfio", "fentry", true },
+		{ "unregister", "vfio_unregister_group_dev", "vfio", "kprobe", false },
+		{ "inlined", NULL, NULL, "none", false },
 	};
-	struct metrics m = { .s = &s, .probes = probes, .nprobes = 3, .version = "1.2\"3" };
+	struct metrics m = { .s = &s, .probes = probes, .nprobes = 5, .version = "1.2\"3" };
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -109,6 +111,10 @@ static void test_prom_render(void)
 		      "module=\"vfio_iommu_type1\",style=\"kprobe\"} 1\n"), "probe_info");
 	CHECK(!strncmp(line_value(text, "vfiotrace_probe_attached{hook=\"device_get\"}"), "1\n", 2),
 	      "a hook with one resolved candidate is attached");
+	CHECK(!strncmp(line_value(text, "vfiotrace_probe_attached{hook=\"unregister\"}"), "0\n", 2),
+	      "a detached hook is 0");
+	CHECK(!strstr(text, "hook=\"unregister\",function"), "no probe_info for a detached hook");
+	CHECK(!strstr(text, "{hook=\"inlined\"}"), "a hook this kernel has no function for is left out");
 	CHECK(strstr(text, "\nvfiotrace_build_info{version=\"1.2\\\"3\"} 1\n"), "build_info");
 	CHECK(text[len - 1] == '\n', "ends with a newline");
 	if (sample) {

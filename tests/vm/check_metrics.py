@@ -156,6 +156,9 @@ try:
                 f.write(body)
             pc = subprocess.run(["promtool", "check", "metrics"], input=body, text=True, capture_output=True)
             check(pc.returncode == 0, "promtool check metrics accepts the scrape", pc.stdout + pc.stderr)
+            attached = series(body, "vfiotrace_probe_attached")
+            check(attached and all(v == 1 for v in attached.values()),
+                  "every hook this kernel has a function for is attached (no false hook-detached alert)", attached)
             for name in ("vfiotrace_attach_duration_seconds_count", "vfiotrace_group_info",
                          "vfiotrace_events_dropped_total", "vfiotrace_map_full_total",
                          "vfiotrace_probe_info", "vfiotrace_build_info"):
@@ -217,6 +220,7 @@ try:
     check(loop and all("127.0.0.1:9401" in l for l in loop), "--prometheus :9401 listens on loopback only", loop)
     check(any(l.startswith("vfiotrace_build_info{") for l in tags.get("loop_scrape", [])),
           "the loopback exporter serves in the guest", tags.get("loop_scrape"))
+    check(tags.get("loop_exit") == ["0"], "the loopback vfiotrace exited 0", tags.get("loop_exit"))
     check(not any(f.endswith(".tmp") for f in tags.get("textfile_dir", [])),
           "no temporary textfile left behind", tags.get("textfile_dir"))
 

@@ -33,7 +33,7 @@ phase() {
 	wait $ncpid
 	[ $? = 124 ] && echo "@@ error no go from the host within 200 s (phase $1)"
 }
-stop() { # stop PID: SIGINT, then wait at most 30 s
+stop() { # stop PID [TAG]: SIGINT, then wait at most 30 s; "@@ TAG status" (TAG: exit)
 	kill -INT "$1"
 	i=0
 	while kill -0 "$1" 2>/dev/null; do
@@ -42,7 +42,7 @@ stop() { # stop PID: SIGINT, then wait at most 30 s
 		sleep 0.1
 	done
 	wait "$1"
-	echo "@@ exit $?"
+	echo "@@ ${2:-exit} $?"
 }
 
 echo "@@ kernel $(uname -r)"
@@ -61,7 +61,7 @@ if wait_tracing $out/loop.err; then
 	netstat -ltn | tag netstat_loop
 	wget -q -O - http://127.0.0.1:9401/metrics 2>&1 | grep '^vfiotrace_build_info' | tag loop_scrape
 fi
-stop $lpid | tag loop
+stop $lpid loop_exit
 stop $pid
 grep -v '^Tracing' $out/main.err | tag stderr
 ls $out | tag textfile_dir

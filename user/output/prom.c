@@ -197,16 +197,16 @@ static void probes(FILE *f, const struct metrics *m)
 	for (i = 0; i < m->nprobes; i++) {
 		const struct prom_probe *p = &m->probes[i];
 
-		if (p->function)
+		if (p->function && p->attached)
 			fprintf(f, "vfiotrace_probe_info{hook=\"%s\",function=\"%s\",module=\"%s\",style=\"%s\"} 1\n",
 				prom_escape(p->hook, h, sizeof(h)), prom_escape(p->function, fn, sizeof(fn)),
 				prom_escape(p->module ? p->module : "vmlinux", mod, sizeof(mod)),
 				prom_escape(p->style, st, sizeof(st)));
 	}
 	family(f, "vfiotrace_probe_attached", "gauge",
-	       "1 if some probe of the hook is attached, 0 if none is (the hook is blind).");
+	       "Per hook this kernel has a function for: 1 while a probe of it is attached, 0 while none is (the hook is blind).");
 	for (i = 0; i < m->nprobes; i++) {
-		int up = 0, seen = 0;
+		int resolved = 0, up = 0, seen = 0;
 
 		for (k = 0; k < m->nprobes; k++) {
 			if (strcmp(m->probes[k].hook, m->probes[i].hook))
@@ -215,9 +215,11 @@ static void probes(FILE *f, const struct metrics *m)
 				seen = 1;
 				break;
 			}
-			up |= m->probes[k].function != NULL;
+			resolved |= m->probes[k].function != NULL;
+			up |= m->probes[k].function && m->probes[k].attached;
 		}
-		if (!seen)
+		/* hooks with no function on this kernel by design (e.g. a get inlined) are not blind */
+		if (!seen && resolved)
 			fprintf(f, "vfiotrace_probe_attached{hook=\"%s\"} %d\n",
 				prom_escape(m->probes[i].hook, h, sizeof(h)), up);
 	}

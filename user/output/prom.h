@@ -11,7 +11,8 @@
 #include "snapshot.h"
 
 struct prom_probe {
-	const char *hook, *function, *module, *style;	/* function NULL: not attached */
+	const char *hook, *function, *module, *style;	/* function NULL: none on this kernel */
+	bool attached;			/* its programs are attached now */
 };
 
 struct metrics {
