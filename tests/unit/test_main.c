@@ -370,6 +370,7 @@ int main(int argc, char **argv)
 	test_prom_escape();
 	test_prom_render();
 	test_prom_addr();
+	test_textfile();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -6,6 +6,9 @@
  * is also written to FILE, for `promtool check metrics` in tests/run.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <unistd.h>
+#include "exporter.h"
 #include "http.h"
 #include "prom.h"
 
@@ -141,4 +144,46 @@ static void test_prom_addr(void)
 	CHECK(http_parse_addr("localhost:9400", &sa, &len, err, sizeof(err)) && strstr(err, "IPv4"), "%s", err);
 	CHECK(http_parse_addr(":0", &sa, &len, err, sizeof(err)) && strstr(err, "1 to 65535"), "%s", err);
 	CHECK(http_parse_addr(":9x", &sa, &len, err, sizeof(err)), "trailing junk");
+}
+
+static int render_fixed(void *ctx, FILE *f)
+{
+	fputs(ctx, f);
+	return 0;
+}
+
+static int render_fails(void *ctx, FILE *f)
+{
+	(void)ctx;
+	fputs("half", f);
+	return -1;
+}
+
+/* textfile_write: whole file or nothing, never a .tmp left behind */
+static void test_textfile(void)
+{
+	char dir[] = "/tmp/vfiotrace-unit.XXXXXX", path[64], tmp[80], buf[64] = "";
+	FILE *f;
+
+	if (!mkdtemp(dir)) {
+		CHECK(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/v.prom", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	CHECK(!textfile_write(path, render_fixed, "a 1\n"), "write");
+	CHECK(!textfile_write(path, render_fixed, "a 2\n"), "rewrite");
+	f = fopen(path, "r");
+	CHECK(f && fgets(buf, sizeof(buf), f) && !strcmp(buf, "a 2\n"), "content: %s", buf);
+	if (f)
+		fclose(f);
+	CHECK(textfile_write(path, render_fails, NULL) == -EIO, "a failed render is an error");
+	f = fopen(path, "r");
+	CHECK(f && fgets(buf, sizeof(buf), f) && !strcmp(buf, "a 2\n"), "old file kept: %s", buf);
+	if (f)
+		fclose(f);
+	CHECK(access(tmp, F_OK), "no temporary file left");
+	unlink(path);
+	rmdir(dir);
+	CHECK(textfile_write(path, render_fixed, "x") == -ENOENT, "missing directory: -ENOENT");
 }
