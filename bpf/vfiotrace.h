@@ -21,6 +21,8 @@ enum event_type {
 	EV_DEVICE_GET = 4,	/* a VFIO device registration reference is taken */
 	EV_UNREG_BEGIN = 5,	/* vfio_unregister_group_dev entered (may wait for references) */
 	EV_UNREG_END = 6,	/* vfio_unregister_group_dev returned; latency_ns: time inside */
+	EV_DMA_MAP = 7,		/* VFIO_IOMMU_MAP_DMA returned (struct dma_event) */
+	EV_DMA_UNMAP = 8,	/* VFIO_IOMMU_UNMAP_DMA returned (struct dma_event) */
 };
 
 enum ref_kind { REF_PUT = 0, REF_GET = 1 };
@@ -90,6 +92,61 @@ struct event {
 	char comm[COMM_LEN];
 	unsigned long long dev_ptr;	/* struct vfio_device address (gets, puts, unregistration) */
 	char name[NAME_LEN];		/* device (references) or bus (domain_alloc) */
+};
+
+/* DMA through one type1 container (struct vfio_iommu), or one client process. */
+struct dma_stats {
+	unsigned long long maps, unmaps, map_fail, unmap_fail;
+	unsigned long long bytes_mapped, bytes_unmapped, pages_pinned;
+	unsigned long long map_ns;		/* time inside successful and failed maps */
+	unsigned long long map_hist[HIST_SLOTS];
+};
+
+/* The last failed map's diagnosis, per container. */
+struct dma_failure {
+	unsigned long long ts_ns;
+	long long ret;
+	unsigned int pid;
+	char comm[COMM_LEN];
+	unsigned long long iova, size;
+	int pin_failed;			/* the error came from pinning (vfio_pin_pages_remote) */
+	unsigned long long memlock_limit;	/* bytes, the pin's limit argument (RLIMIT_MEMLOCK) */
+	unsigned long long locked;	/* bytes the task's mm had locked before the pin */
+	unsigned long long pin_size;	/* bytes the failing pin tried */
+};
+
+/*
+ * One container: the address of its struct vfio_iommu, and a generation
+ * that tells apart containers the allocator placed at the same address.
+ */
+struct container_key {
+	unsigned long long addr;
+	unsigned long long gen;
+};
+
+/* A group attached to a container; a container may serve several groups, a group several containers. */
+struct group_container {
+	int group;
+	struct container_key container;
+};
+
+struct dma_client_key {
+	unsigned int pid;
+	char comm[COMM_LEN];
+};
+
+/* Ring buffer record of a map or unmap; type is the first field, as in struct event. */
+struct dma_event {
+	unsigned long long ts_ns;
+	unsigned long long latency_ns;
+	long long ret;
+	unsigned long long container_gen;
+	unsigned int type;		/* same offset as in struct event */
+	unsigned int pid;
+	unsigned long long container;	/* struct vfio_iommu * */
+	unsigned long long iova, size;	/* unmap: size actually unmapped on success */
+	char comm[COMM_LEN];
+	struct dma_failure fail;	/* ret < 0 */
 };
 
 #endif

@@ -17,7 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define MAX_GROUPS 32
@@ -32,19 +36,84 @@ struct group_run {
 	int ndevs;
 	char devs[MAX_DEVS][64];
 	int closes[MAX_DEVS];	/* device fds closed, per device */
+	/* --dma: what VFIO_IOMMU_MAP_DMA / UNMAP_DMA returned */
+	int maps, map_fail, unmaps, unmap_fail, dma_errno;
+	unsigned long long bytes_mapped, bytes_unmapped;
 };
 
 static int attach_times = 1;
 static int hold_seconds;
 static int open_devices = 1;
+static unsigned long long dma_size;	/* --dma SIZE: map and unmap a buffer of SIZE bytes */
+static int dma_count = 1;
+static long long memlock = -1;		/* --memlock BYTES: RLIMIT_MEMLOCK, CAP_IPC_LOCK dropped */
+#define DMA_IOVA 0x10000000ULL
+
+/* After SET_IOMMU: map and unmap an anonymous buffer dma_count times, counting what the kernel did. */
+static void run_dma(struct group_run *r, int container)
+{
+	int i;
+
+	for (i = 0; i < dma_count; i++) {
+		struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map),
+			.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+			.iova = DMA_IOVA, .size = dma_size };
+		struct vfio_iommu_type1_dma_unmap unmap = { .argsz = sizeof(unmap), .iova = DMA_IOVA,
+			.size = dma_size };
+		void *buf = mmap(NULL, dma_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (buf == MAP_FAILED) {
+			perror("vfio-workload: mmap");
+			exit(1);
+		}
+		map.vaddr = (unsigned long)buf;
+		r->maps++;
+		if (ioctl(container, VFIO_IOMMU_MAP_DMA, &map)) {
+			r->map_fail++;
+			r->dma_errno = errno;
+		} else {
+			r->bytes_mapped += dma_size;
+			r->unmaps++;
+			if (ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap)) {
+				r->unmap_fail++;
+				r->dma_errno = errno;
+			} else {
+				r->bytes_unmapped += unmap.size;
+			}
+		}
+		munmap(buf, dma_size);
+	}
+}
+
+/* --memlock: the limit applies only without CAP_IPC_LOCK, so drop it (as an unprivileged VMM runs). */
+static void limit_memlock(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+	struct rlimit rl = { .rlim_cur = memlock, .rlim_max = memlock };
+
+	if (setrlimit(RLIMIT_MEMLOCK, &rl) || syscall(SYS_capget, &h, d)) {
+		perror("vfio-workload: --memlock");
+		exit(1);
+	}
+	d[0].effective &= ~(1U << CAP_IPC_LOCK);
+	d[0].permitted &= ~(1U << CAP_IPC_LOCK);
+	if (syscall(SYS_capset, &h, d)) {
+		perror("vfio-workload: dropping CAP_IPC_LOCK");
+		exit(1);
+	}
+}
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vfio-workload [-g GROUP]... [-n ATTACHES] [-s HOLD_SECONDS] [--no-devices]\n"
+		"                     [--dma BYTES [--dma-count N] [--memlock BYTES]]\n"
 		"  Attaches each VFIO group (default: every /dev/vfio/N) to a fresh type1v2\n"
 		"  container ATTACHES times; each time opens a device fd for every device of\n"
 		"  the group, holds them HOLD_SECONDS, then closes everything.\n"
+		"  --dma maps and unmaps an anonymous buffer of BYTES N times after each attach;\n"
+		"  --memlock sets RLIMIT_MEMLOCK and drops CAP_IPC_LOCK first (an unprivileged VMM).\n"
 		"  Prints one JSON line per group with what the kernel did.\n");
 }
 
@@ -120,6 +189,8 @@ static void run_once(struct group_run *r)
 		goto out;
 	}
 	r->attach_ok++;
+	if (dma_size)
+		run_dma(r, container);
 	if (!open_devices)
 		goto out;
 	for (i = 0; i < r->ndevs; i++) {
@@ -177,7 +248,13 @@ static void print_run(const struct group_run *r)
 	printf("],\"device_closes\":{");
 	for (i = 0; i < r->ndevs; i++)
 		printf("%s\"%s\":%d", i ? "," : "", r->devs[i], r->closes[i]);
-	printf("}}\n");
+	printf("}");
+	if (dma_size)
+		printf(",\"dma\":{\"size\":%llu,\"maps\":%d,\"map_fail\":%d,\"unmaps\":%d,\"unmap_fail\":%d,"
+		       "\"bytes_mapped\":%llu,\"bytes_unmapped\":%llu,\"errno\":\"%s\",\"memlock\":%lld}",
+		       dma_size, r->maps, r->map_fail, r->unmaps, r->unmap_fail, r->bytes_mapped,
+		       r->bytes_unmapped, r->dma_errno ? errno_name(r->dma_errno) : "", memlock);
+	printf("}\n");
 }
 
 int main(int argc, char **argv)
@@ -187,6 +264,9 @@ int main(int argc, char **argv)
 		{ "attaches", required_argument, NULL, 'n' },
 		{ "hold", required_argument, NULL, 's' },
 		{ "no-devices", no_argument, NULL, 'D' },
+		{ "dma", required_argument, NULL, 'm' },
+		{ "dma-count", required_argument, NULL, 'c' },
+		{ "memlock", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -208,6 +288,15 @@ int main(int argc, char **argv)
 		case 'D':
 			open_devices = 0;
 			break;
+		case 'm':
+			dma_size = strtoull(optarg, NULL, 0);
+			break;
+		case 'c':
+			dma_count = atoi(optarg);
+			break;
+		case 'L':
+			memlock = strtoll(optarg, NULL, 0);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -220,6 +309,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vfio-workload: -n must be >= 1 and -s >= 0\n");
 		return 2;
 	}
+	if (dma_size % 4096 || dma_count < 1) {
+		fprintf(stderr, "vfio-workload: --dma must be a multiple of 4096, --dma-count >= 1\n");
+		return 2;
+	}
+	if (memlock >= 0)
+		limit_memlock();
 	if (!ngroups)
 		ngroups = list_groups(groups);
 	if (!ngroups) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* hist: log2 latency histograms of attaches and domain allocations, per group. */
 #include "histogram.h"
+#include "dma.h"
 #include "json.h"
 #include "stat.h"
 
@@ -15,8 +16,10 @@ void render_hist(FILE *f, const struct snapshot *s, bool json)
 	}
 	for (i = 0; i < s->ngroups; i++) {
 		const struct group_row *g = &s->groups[i];
+		const unsigned long long *dma = s->dma_traced ? dma_map_hist(&s->dma, g->group) : NULL;
 		const struct { const char *name; const unsigned long long *h; } hs[] = {
 			{ "attach", g->st.attach_hist }, { "domain_alloc", g->st.alloc_hist },
+			{ "dma_map", dma },	/* --dma only */
 		};
 		unsigned long long b[HIST_MAX_LOG2 + 1];
 		int k, n;
@@ -25,7 +28,9 @@ void render_hist(FILE *f, const struct snapshot *s, bool json)
 			json_obj_begin(&j, NULL);
 			json_int(&j, "group", g->group);
 		}
-		for (k = 0; k < 2; k++) {
+		for (k = 0; k < 3; k++) {
+			if (!hs[k].h)
+				continue;
 			if (!json) {
 				if (!hist_total(hs[k].h))
 					continue;

@@ -80,6 +80,16 @@ const struct ksym *kallsyms_find(const struct kallsyms *ks, const char *name, co
 	return NULL;
 }
 
+int kallsyms_has_module(const struct kallsyms *ks, const char *module)
+{
+	int i;
+
+	for (i = 0; module && i < ks->n; i++)
+		if (ks->syms[i].module && !strcmp(ks->syms[i].module, module))
+			return 1;
+	return !module;
+}
+
 const struct ksym *kallsyms_at(const struct kallsyms *ks, unsigned long long addr,
 			       unsigned long long *off)
 {

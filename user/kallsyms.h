@@ -21,6 +21,8 @@ int kallsyms_load(struct kallsyms *ks, const char *path);
 void kallsyms_free(struct kallsyms *ks);
 /* module NULL matches any module and vmlinux; otherwise that module or built-in. */
 const struct ksym *kallsyms_find(const struct kallsyms *ks, const char *name, const char *module);
+/* Some symbol of module is listed (the module is loaded); NULL module: vmlinux, always. */
+int kallsyms_has_module(const struct kallsyms *ks, const char *module);
 /* Symbol containing addr, or NULL; *off gets addr - symbol start. */
 const struct ksym *kallsyms_at(const struct kallsyms *ks, unsigned long long addr,
 			       unsigned long long *off);

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "dma.h"
 #include "exporter.h"
 #include "log.h"
 #include "options.h"
@@ -63,6 +64,13 @@ static int on_event(void *ctx, void *data, size_t size)
 	const struct event *e = data;
 	char caller[CALLER_LEN] = "";
 
+	if (is_dma_event(data, size)) {
+		const struct dma_event *d = data;
+		struct container_key c = { .addr = d->container, .gen = d->container_gen };
+
+		dma_print_event(stdout, d, dma_group_of(t->maps.dma.group_containers, &c), t->opt.json);
+		return 0;
+	}
 	if (size < sizeof(*e))
 		return 0;
 	if (!is_ref_event(e)) {
@@ -76,7 +84,10 @@ static int on_event(void *ctx, void *data, size_t size)
 
 static int collect(struct tracer *t, struct snapshot *s)
 {
-	int r = snapshot_collect(s, &t->maps, &t->sym);
+	int r;
+
+	s->dma_traced = t->opt.dma;
+	r = snapshot_collect(s, &t->maps, &t->sym);
 
 	s->drops = t->skel->bss->ringbuf_drops;
 	s->map_full = t->skel->bss->map_full;

@@ -26,8 +26,9 @@ static const struct {
 
 #define OPT_MODE 1000
 #define OPT_BTF 1001
-#define OPT_PROMETHEUS 1002
-#define OPT_TEXTFILE 1003
+#define OPT_DMA 1002
+#define OPT_PROMETHEUS 1003
+#define OPT_TEXTFILE 1004
 
 /* One table: getopt_long's options and the help text come from here. */
 static const struct opt_def {
@@ -42,6 +43,7 @@ static const struct opt_def {
 	{ "pid", 'p', "PID", "only tasks of process PID" },
 	{ "mode", OPT_MODE, "auto|fentry|kprobe", "attach style (default auto: fentry where BTF allows)" },
 	{ "btf", OPT_BTF, "FILE", "BTF to use for CO-RE instead of the kernel's (e.g. with vfio.ko types)" },
+	{ "dma", OPT_DMA, NULL, "also trace DMA map/unmap, pinning and memlock failures (type1)" },
 	{ "prometheus", OPT_PROMETHEUS, "[ADDR]:PORT", "serve Prometheus metrics at /metrics (ADDR default 127.0.0.1)" },
 	{ "textfile", OPT_TEXTFILE, "PATH", "keep PATH (*.prom) written for node_exporter's textfile collector" },
 	{ "verbose", 'v', NULL, "debug output, including libbpf's" },
@@ -92,6 +94,7 @@ static void usage(FILE *f)
 		   "  vfiotrace hist 5 3            # latency histograms every 5 s, 3 times\n"
 		   "  vfiotrace refs                # who holds a device while `echo DEV > unbind` hangs\n"
 		   "  vfiotrace refs -j -p $(pidof qemu-system-x86_64)\n"
+		   "  vfiotrace stat --dma          # with DMA: maps, bytes, pinned pages, per VMM\n"
 		   "  vfiotrace probes              # what attaches on this kernel, and how\n"
 		   "  vfiotrace stat --prometheus :9400        # exporter on 127.0.0.1:9400/metrics\n"
 		   "  vfiotrace stat --textfile /var/lib/prometheus/node-exporter/vfiotrace.prom 60\n");
@@ -201,6 +204,7 @@ enum parse_result parse_options(int argc, char **argv, struct options *o, char *
 			}
 			o->textfile = optarg;
 			break;
+		case OPT_DMA: o->dma = true; break;
 		case 'h': usage(stdout); return PARSE_EXIT;
 		case 'V': printf("vfiotrace %s\n", VFIOTRACE_VERSION); return PARSE_EXIT;
 		case ':':

@@ -15,6 +15,7 @@ struct options {
 	int pid;			/* 0: all */
 	enum mode mode;
 	const char *btf;
+	bool dma;			/* --dma: DMA map/unmap hooks too */
 	int verbose;
 	unsigned int interval;		/* seconds; 0: print only at exit */
 	unsigned int count;		/* intervals; 0: unlimited */

@@ -23,7 +23,9 @@ struct group_row *snapshot_group(struct snapshot *s, int group)
 
 int snapshot_collect(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym)
 {
-	return stat_collect(s, m) || refs_collect(s, m, sym) ? -1 : 0;
+	if (stat_collect(s, m) || refs_collect(s, m, sym))
+		return -1;
+	return s->dma_traced ? dma_collect(&s->dma, &m->dma) : 0;
 }
 
 void snapshot_free(struct snapshot *s)
@@ -31,5 +33,6 @@ void snapshot_free(struct snapshot *s)
 	free(s->groups);
 	free(s->refs);
 	free(s->devs);
+	dma_free(&s->dma);
 	memset(s, 0, sizeof(*s));
 }

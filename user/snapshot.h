@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include "../bpf/vfiotrace.h"
+#include "dma.h"
 #include "stacks.h"
 
 #define MAX_ERRS 8
@@ -39,6 +40,8 @@ struct snapshot {
 	struct dev_row *devs;		/* sorted by group, device */
 	int ndevs;
 	const struct refs_live *live;	/* holders seen live (refs, snoop), or NULL */
+	bool dma_traced;		/* --dma: dma is filled */
+	struct dma_model dma;
 	unsigned long long drops;	/* snoop events lost: ring buffer full */
 	unsigned long long map_full;	/* aggregate updates lost: a BPF map was full */
 	bool refcount_known;		/* this kernel's BTF lets the put hook read refcounts */
@@ -46,6 +49,7 @@ struct snapshot {
 
 struct bpf_maps {
 	int group_stats, group_members, errors, ref_sites, devices, stacks;
+	struct dma_maps dma;
 };
 
 int snapshot_collect(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym);

@@ -122,6 +122,8 @@ static void json_group(struct json *j, const struct snapshot *s, const struct gr
 	json_latency(j, "domain_alloc_latency_ns", g->st.alloc_hist);
 	json_uint(j, "device_puts", g->st.device_puts);
 	refs_json_rows(j, s, g->group);
+	if (s->dma_traced)
+		dma_json_group(j, &s->dma, g->group);
 	json_obj_end(j);
 }
 
@@ -148,6 +150,8 @@ static void stat_json(FILE *f, const struct snapshot *s)
 	json_uint(&j, "device_puts", other ? other->st.device_puts : 0);
 	refs_json_rows(&j, s, NO_GROUP);
 	json_obj_end(&j);
+	if (s->dma_traced)
+		dma_json_clients(&j, &s->dma);
 	json_bool(&j, "refcount_available", s->refcount_known);
 	json_uint(&j, "drops", s->drops);
 	json_uint(&j, "map_full", s->map_full);
@@ -212,6 +216,8 @@ static void stat_text(FILE *f, const struct snapshot *s)
 			other->st.domain_allocs, other->st.domain_allocs == 1 ? "" : "s",
 			other->st.domain_alloc_fail, other->st.device_puts,
 			other->st.device_puts == 1 ? "" : "s");
+	if (s->dma_traced)
+		dma_text(f, &s->dma);
 	if (s->drops)
 		fprintf(f, "\nWARNING: %llu events dropped (ring buffer full)\n", s->drops);
 	if (s->map_full)

@@ -65,6 +65,7 @@ const struct target targets[NR_HOOKS] = {
 		.module = "vfio",
 		.candidates = { "vfio_device_try_get_registration" },
 		.kprobe_prog = "kp_get", .kretprobe_prog = "krp_get",
+		.absent_why = "inlined before 6.2: gets are seen where taken (device_fd, 5.10 lookups)",
 		.kprobe_preferred = "kprobe only: its stacks reach the caller",
 	},
 	[HOOK_GET_LOOKUP] = {	/* 5.10: returns the group's device with a kref taken */
@@ -72,6 +73,7 @@ const struct target targets[NR_HOOKS] = {
 		.module = "vfio",
 		.candidates = { "vfio_group_get_device" },
 		.kprobe_prog = "kp_get", .kretprobe_prog = "krp_lookup",
+		.absent_why = "5.10-5.x only",
 		.kprobe_preferred = "kprobe only: its stacks reach the caller",
 	},
 	[HOOK_GET_FROM_DEV] = {	/* exported up to 5.19 */
@@ -79,6 +81,7 @@ const struct target targets[NR_HOOKS] = {
 		.module = "vfio",
 		.candidates = { "vfio_device_get_from_dev" },
 		.kprobe_prog = "kp_get", .kretprobe_prog = "krp_lookup",
+		.absent_why = "up to 5.19 only",
 		.kprobe_preferred = "kprobe only: its stacks reach the caller",
 	},
 	/*
@@ -100,6 +103,43 @@ const struct target targets[NR_HOOKS] = {
 		.candidates = { "vfio_unregister_group_dev" },
 		.kprobe_prog = "kp_unreg", .kretprobe_prog = "krp_unreg",
 		.kprobe_preferred = "kprobe only: entry and return of a long wait",
+	},
+	/*
+	 * DMA (--dma). The map/unmap chain (vfio_dma_do_map and below) is
+	 * inlined into vfio_iommu_type1_ioctl on 5.10, 6.1, 6.12 and 7.2: the
+	 * ioctl with its cmd is the one place a map's result is seen.
+	 */
+	[HOOK_DMA_IOCTL] = {
+		.hook = "dma", .purpose = "VFIO_IOMMU_MAP_DMA / UNMAP_DMA (type1 ioctl)",
+		.module = "vfio_iommu_type1",
+		.candidates = { "vfio_iommu_type1_ioctl" },
+		.kprobe_prog = "kp_dma_ioctl", .kretprobe_prog = "krp_dma_ioctl",
+		.kprobe_preferred = "kprobe only: the request is read at entry, the result at return",
+		.opt_in = "--dma",
+	},
+	[HOOK_DMA_PIN] = {	/* pages pinned; its -ENOMEM is the RLIMIT_MEMLOCK check */
+		.hook = "dma_pin", .purpose = "DMA page pinning (memlock accounting)",
+		.module = "vfio_iommu_type1",
+		.candidates = { "vfio_pin_pages_remote" },
+		.kprobe_prog = "kp_dma_pin", .kretprobe_prog = "krp_dma_pin",
+		.kprobe_preferred = "kprobe only: reads its limit argument and the task's locked_vm",
+		.opt_in = "--dma",
+	},
+	[HOOK_DMA_ATTACH] = {	/* which container (struct vfio_iommu) a group is attached to */
+		.hook = "dma_container", .purpose = "group to container, for DMA per group",
+		.module = "vfio_iommu_type1",
+		.candidates = { "vfio_iommu_type1_attach_group" },
+		.kprobe_prog = "kp_dma_attach",
+		.kprobe_preferred = "kprobe only: a second probe on the attach, loaded with --dma",
+		.opt_in = "--dma",
+	},
+	[HOOK_DMA_RELEASE] = {	/* the container is freed: its address may come back as another */
+		.hook = "dma_container", .purpose = "container release, for DMA per group",
+		.module = "vfio_iommu_type1",
+		.candidates = { "vfio_iommu_type1_release" },
+		.kprobe_prog = "kp_dma_release",
+		.kprobe_preferred = "kprobe only: loaded with --dma",
+		.opt_in = "--dma",
 	},
 };
 
@@ -149,6 +189,10 @@ static void resolve_one(const struct kernel_view *kv, const struct target *t, en
 	r->nargs = -1;
 	for (i = 0; i < 3 && t->candidates[i] && !sym; i++)
 		sym = kallsyms_find(kv->ks, t->candidates[i], t->module);
+	if (!sym && t->absent_why && kallsyms_has_module(kv->ks, t->module)) {
+		snprintf(r->why, sizeof(r->why), "not on this kernel: %s", t->absent_why);
+		return;
+	}
 	if (!sym) {
 		snprintf(r->why, sizeof(r->why), "no %s%s%s in kallsyms%s%s%s", t->candidates[0],
 			 t->candidates[1] ? "/" : "", t->candidates[1] ? t->candidates[1] : "",
@@ -194,6 +238,11 @@ int resolve_targets(const struct kernel_view *kv, enum mode mode,
 
 	for (i = 0; i < NR_HOOKS; i++)
 		resolve_one(kv, &targets[i], mode, &out[i]);
+	/* where the get itself cannot be probed, the GET_DEVICE_FD return counts it */
+	if (!out[HOOK_GET].func && out[HOOK_GET_FD].func)
+		snprintf(out[HOOK_GET_FD].why + strlen(out[HOOK_GET_FD].why),
+			 sizeof(out[HOOK_GET_FD].why) - strlen(out[HOOK_GET_FD].why),
+			 "; counts the new fd's get (device_get not probeable)");
 	for (i = 0; i < NR_HOOKS; i++) {
 		const struct target *t = &targets[i];
 
@@ -208,6 +257,24 @@ int resolve_targets(const struct kernel_view *kv, enum mode mode,
 		}
 	}
 	return 0;
+}
+
+void disable_opt_in(struct resolved out[NR_HOOKS], const char *given[])
+{
+	int i, k;
+
+	for (i = 0; i < NR_HOOKS; i++) {
+		bool on = !targets[i].opt_in;
+
+		for (k = 0; given && given[k] && !on; k++)
+			on = !strcmp(given[k], targets[i].opt_in);
+		if (on)
+			continue;
+		out[i].func = NULL;
+		out[i].module = NULL;
+		out[i].style = STYLE_NONE;
+		snprintf(out[i].why, sizeof(out[i].why), "off: enable with %s", targets[i].opt_in);
+	}
 }
 
 void fall_back_to_kprobes(struct resolved out[NR_HOOKS], const char *why)

@@ -13,6 +13,7 @@
 enum hook_id {
 	HOOK_ATTACH, HOOK_ALLOC_DEV, HOOK_ALLOC_BUS, HOOK_PUT,
 	HOOK_GET, HOOK_GET_LOOKUP, HOOK_GET_FROM_DEV, HOOK_GET_FD, HOOK_UNREG,
+	HOOK_DMA_IOCTL, HOOK_DMA_PIN, HOOK_DMA_ATTACH, HOOK_DMA_RELEASE,
 	NR_HOOKS
 };
 
@@ -33,6 +34,8 @@ struct target {
 	/* vfiotrace cannot run unless some row with this .hook resolves */
 	bool required;
 	const char *missing_hint;	/* what to do when it does not */
+	const char *absent_why;		/* optional row: why its module lacks it on some kernels */
+	const char *opt_in;		/* option that enables this row (off without it), or NULL */
 	/* why kprobes beat fentry here; NULL: fentry first. Without fentry_prog: kprobe only, why. */
 	const char *kprobe_preferred;
 };
@@ -61,6 +64,8 @@ struct resolved {
  */
 int resolve_targets(const struct kernel_view *kv, enum mode mode,
 		    struct resolved out[NR_HOOKS], char *errbuf, int errlen);
+/* Rows whose opt_in option is not given are switched off (function NULL, why says so). */
+void disable_opt_in(struct resolved out[NR_HOOKS], const char *given[]);
 /* Hooks that use fentry fall back to kprobes (the kernel refused fentry). */
 void fall_back_to_kprobes(struct resolved out[NR_HOOKS], const char *why);
 const char *style_name(enum style s);

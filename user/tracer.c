@@ -152,6 +152,7 @@ int tracer_load(struct tracer *t)
 		err("%s", msg);
 		return -1;
 	}
+	disable_opt_in(t->res, (const char *[]){ t->opt.dma ? "--dma" : NULL, NULL });
 	t->count_field = vfio_device_count_field(&t->kb, t->opt.btf);
 	if (load_with_fallback(t))
 		return -1;
@@ -161,6 +162,12 @@ int tracer_load(struct tracer *t)
 		.errors = bpf_map__fd(t->skel->maps.errors),
 		.ref_sites = bpf_map__fd(t->skel->maps.ref_sites),
 		.devices = bpf_map__fd(t->skel->maps.devices),
+		.dma = {
+			.containers = bpf_map__fd(t->skel->maps.dma_containers),
+			.clients = bpf_map__fd(t->skel->maps.dma_clients),
+			.failures = bpf_map__fd(t->skel->maps.dma_failures),
+			.group_containers = bpf_map__fd(t->skel->maps.group_containers),
+		},
 		.stacks = bpf_map__fd(t->skel->maps.stacks),
 	};
 	t->sym = (struct symbolizer){ .ks = &t->ks, .hooked = { t->res[HOOK_PUT].func,

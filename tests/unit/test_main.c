@@ -15,6 +15,7 @@
 #include "options.h"
 #include "snapshot.h"
 #include "stacks.h"
+#include "refs.h"
 #include "stat.h"
 #include "targets.h"
 
@@ -346,6 +347,56 @@ static void test_render_stat(void)
 	CHECK(strchr(out, '\n') == out + strlen(out) - 1, "one line");
 }
 
+/* Feeds one reference event; returns what refs_on_event printed. */
+static char *ref_event(struct refs_live *l, unsigned int type, unsigned int pid, long long refcount)
+{
+	static char buf[1024];
+	struct event e = { .type = type, .pid = pid, .refcount = refcount, .dev_ptr = 0xffff1000,
+			   .ts_ns = 1000000000ULL * pid, .latency_ns = 5000 };
+	FILE *f;
+
+	memset(buf, 0, sizeof(buf));
+	f = fmemopen(buf, sizeof(buf), "w");
+	snprintf(e.comm, sizeof(e.comm), "task%u", pid);
+	snprintf(e.name, sizeof(e.name), "0000:00:03.0");
+	refs_on_event(l, f, &e, "caller_fn", true);
+	fclose(f);
+	return buf;
+}
+
+static void test_holders(void)
+{
+	struct refs_live l = {};
+	char *out;
+
+	out = ref_event(&l, EV_DEVICE_GET, 10, 1);
+	CHECK(strstr(out, "\"event\":\"device_get\"") && strstr(out, "\"refcount_after\":2"), "%s", out);
+	CHECK(l.ndevs == 1 && l.devs[0].nholders == 1 && l.devs[0].holders[0].pid == 10, "get holds");
+	/* the fd was passed on: another process's put releases the oldest holder */
+	ref_event(&l, EV_DEVICE_PUT, 11, 2);
+	CHECK(l.devs[0].nholders == 0, "no phantom holder after a put by another process");
+	ref_event(&l, EV_DEVICE_GET, 12, 1);
+	ref_event(&l, EV_DEVICE_GET, 14, 2);
+	ref_event(&l, EV_DEVICE_GET, 14, 3);
+	out = ref_event(&l, EV_UNREG_BEGIN, 15, 4);
+	CHECK(strstr(out, "\"event\":\"unbind_wait\"") &&
+	      strstr(out, "\"holders\":[{\"pid\":12,\"comm\":\"task12\",\"refs\":1,\"held_ns\":3000000000},"
+			  "{\"pid\":14,\"comm\":\"task14\",\"refs\":2,"), "%s", out);
+	/* the unregistering task drops the registration's reference: no holder's */
+	ref_event(&l, EV_DEVICE_PUT, 15, 4);
+	CHECK(l.devs[0].nholders == 2, "registration put leaves the holders");
+	ref_event(&l, EV_DEVICE_PUT, 14, 3);
+	ref_event(&l, EV_DEVICE_PUT, 14, 2);
+	ref_event(&l, EV_DEVICE_PUT, 12, 1);
+	CHECK(l.devs[0].nholders == 0, "all released");
+	out = ref_event(&l, EV_UNREG_END, 15, REFCOUNT_UNAVAILABLE);
+	CHECK(strstr(out, "\"event\":\"unbind_done\"") && strstr(out, "\"waited_ns\":5000"), "%s", out);
+	/* no other reference at unregistration: no wait reported */
+	out = ref_event(&l, EV_UNREG_BEGIN, 16, 1);
+	CHECK(!out[0], "no unbind_wait with only the registration's reference: %s", out);
+	refs_live_free(&l);
+}
+
 static void test_errnames(void)
 {
 	CHECK(!strcmp(errno_name(1), "EPERM") && strstr(attach_cause(1), "remapping"), "EPERM");
@@ -359,6 +410,7 @@ int main(int argc, char **argv)
 	fixtures = argc > 1 ? argv[1] : "tests/unit/fixtures";
 	test_hist_slots();
 	test_percentiles();
+	test_holders();
 	test_fmt_ns();
 	test_json();
 	test_options();

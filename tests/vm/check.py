@@ -323,6 +323,7 @@ def check_qemu(c, run):
     c.eq(sorted(g["buses"]), sorted({b for _, b in run.sysfs[gid]}), f"{name}: buses (sysfs)")
     c.eq(sorted(g["devices"]), sorted(d for d, _ in run.sysfs[gid]), f"{name}: devices (sysfs)")
     c.eq(fd_release_puts(sm["groups"], q["device"]), 1, f"{name}: QEMU's device fd put at exit")
+    check_qemu_dma(c, run, q, sm)
 
 
 def fd_devices(w):
@@ -407,6 +408,84 @@ def check_hung_unbind(c, run):
          repr(dones[0]))
 
 
+MIB = 1 << 20
+
+
+def check_dma_stat(c, run):
+    name = "dma_stat"
+    s, sm = final(c, run, name)
+    if not sm:
+        return
+    (w,) = jlines(s["workload"])
+    d, g = w["dma"], {x["group"]: x for x in sm["groups"]}.get(w["group"])
+    if not c.ok(g is not None and g.get("dma") is not None, f"{name}: group {w['group']} has dma"):
+        return
+    got = g["dma"]
+    for k in ("maps", "unmaps", "map_fail", "bytes_mapped", "bytes_unmapped"):
+        c.eq(got[k], d[k], f"{name}: {k} (workload)")
+    c.eq(got["pages_pinned"], d["bytes_mapped"] // 4096, f"{name}: pages pinned = bytes mapped / 4 KiB")
+    c.eq(got["containers"], w["attach_ok"], f"{name}: one fresh container per attach")
+    c.eq(got["map_latency_ns"]["count"], d["maps"], f"{name}: map latency samples")
+    c.eq(got["last_failure"], None, f"{name}: no failure")
+    cl = [x for x in sm["dma_clients"] if x["pid"] == w["pid"]]
+    c.ok(len(cl) == 1 and cl[0]["bytes_mapped"] == d["bytes_mapped"] and cl[0]["comm"] == "vfio-workload",
+         f"{name}: per-client bytes for the workload's pid", repr(sm["dma_clients"]))
+
+
+def check_dma_hist(c, run):
+    name = "dma_hist"
+    s, h = final(c, run, name, "hist")
+    if not h:
+        return
+    (w,) = jlines(s["workload"])
+    g = {x["group"]: x for x in h["groups"]}.get(w["group"], {})
+    c.eq(g.get("dma_map", {}).get("latency_ns", {}).get("count"), w["dma"]["maps"], f"{name}: dma_map samples")
+
+
+def check_dma_memlock(c, run):
+    name = "dma_memlock"
+    s = scenario(c, run, name)
+    if s:
+        (w,) = jlines(s["workload"])
+        c.eq((w["dma"]["map_fail"], w["dma"]["errno"]), (1, "ENOMEM"), f"{name}: workload's map failed ENOMEM")
+        ev = [e for e in jlines(s["trace"]) if e.get("event") == "dma_map"]
+        if c.eq(len(ev), 1, f"{name}: one dma_map event"):
+            e = ev[0]
+            c.eq((e["errno"], e["pid"], e["comm"]), ("ENOMEM", w["pid"], "vfio-workload"), f"{name}: errno, pid, comm")
+            c.ok("memlock" in e["cause"] and "CAP_IPC_LOCK" in e["remedy"], f"{name}: cause memlock, remedy", repr(e))
+            c.eq(e["memlock_limit"], w["dma"]["memlock"], f"{name}: RLIMIT_MEMLOCK named (workload's)")
+            # the map pins in chunks: what the task had locked (earlier chunks of this map;
+            # nothing before it) plus the chunk that failed is the whole map
+            c.eq(e["locked"] + e["pin_size"], w["dma"]["size"], f"{name}: locked + size it tried to pin")
+            c.eq(e["size"], w["dma"]["size"], f"{name}: map size")
+    name = "dma_memlock_stat"
+    s, sm = final(c, run, name)
+    if sm:
+        (w,) = jlines(s["workload"])
+        g = {x["group"]: x for x in sm["groups"]}.get(w["group"], {})
+        f = (g.get("dma") or {}).get("last_failure") or {}
+        c.eq((f.get("errno"), f.get("failed_step"), f.get("pid"), f.get("memlock_limit")),
+             ("ENOMEM", "pin", w["pid"], w["dma"]["memlock"]), f"{name}: last_failure names memlock, pid, limit")
+
+
+def check_qemu_dma(c, run, q, sm):
+    name = "qemu"
+    g = sm["groups"][0]
+    c.ok(g["dma"] and g["dma"]["bytes_mapped"] >= 64 * MIB and g["dma"]["map_fail"] == 0,
+         f"{name}: at least 64 MiB mapped (guest RAM), no failure", repr(g.get("dma")))
+    cl = [x for x in sm["dma_clients"] if x["comm"].startswith("qemu")]
+    c.ok(len(cl) == 1 and cl[0]["bytes_mapped"] == g["dma"]["bytes_mapped"], f"{name}: qemu is the DMA client",
+         repr(sm["dma_clients"]))
+    s = scenario(c, run, "qemu_refs")
+    if not s:
+        return
+    ev = ref_events(s)
+    gets = [e for e in ev if e["event"] == "device_get" and e["device"] == q["device"] and e["comm"].startswith("qemu")]
+    puts = [e for e in ev if e["event"] == "device_put" and e["device"] == q["device"] and e["caller"] == FD_RELEASE]
+    c.ok(len(gets) == 1 and len(puts) == 1 and gets[0]["pid"] == puts[0]["pid"],
+         "qemu_refs: qemu took the device reference and gave it back at exit", repr(ev))
+
+
 def main():
     kernel, mode, path = sys.argv[1:4]
     run = Run(open(path, errors="replace").read())
@@ -431,6 +510,9 @@ def main():
         check_refs_cycle(c, run)
         check_held_exit(c, run)
         check_hung_unbind(c, run)
+        check_dma_stat(c, run)
+        check_dma_hist(c, run)
+        check_dma_memlock(c, run)
     print(f"{kernel} {mode}: {c.passed} passed, {c.failed} failed")
     return 1 if c.failed else 0
 

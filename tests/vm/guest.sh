@@ -81,7 +81,15 @@ if [ "$mode" = qemu ]; then
 	qemu_run="timeout -s TERM 25 qemu-system-x86_64 -M q35 -m 64 -nodefaults -display none \
 		-monitor none -serial none -S -device vfio-pci,host=$dev; \
 		echo '{\"client\":\"qemu\",\"group\":$first,\"device\":\"$dev\",\"exit\":'\$?'}'"
-	run_traced qemu "$qemu_run" stat -j
+	vfiotrace refs -j >$out/qemu_refs.out 2>$out/qemu_refs.err &
+	rpid=$!
+	wait_tracing $out/qemu_refs.err
+	run_traced qemu "$qemu_run" stat -j --dma
+	echo "@@ begin qemu_refs"
+	stop $rpid
+	tag trace <$out/qemu_refs.out
+	grep -v '^Tracing' $out/qemu_refs.err | tag stderr
+	echo "@@ end qemu_refs"
 	exit 0
 fi
 
@@ -131,6 +139,14 @@ done
 
 # a held device fd: puts arrive only when the fd closes
 run_traced hold "vfio-workload -n 1 -s 2 -g $first" refs -j
+
+# ---- DMA (--dma) ----
+# 3 maps and unmaps of 1 MiB per attach, 2 attaches
+run_traced dma_stat "vfio-workload -n 2 -g $first --dma 1048576 --dma-count 3" stat -j --dma
+run_traced dma_hist "vfio-workload -n 1 -g $first --dma 1048576 --dma-count 2" hist -j --dma
+# without CAP_IPC_LOCK under a 64 KiB RLIMIT_MEMLOCK, a 1 MiB map fails (ENOMEM)
+run_traced dma_memlock "vfio-workload -n 1 -g $first --dma 1048576 --memlock 65536" snoop -j --dma
+run_traced dma_memlock_stat "vfio-workload -n 1 -g $first --dma 1048576 --memlock 65536" stat -j --dma
 
 # ---- device references (refs) ----
 bridge=$(for g in $(ls /dev/vfio | grep -E '^[0-9]+$'); do
@@ -186,4 +202,3 @@ if wait_tracing $out/unbind.err; then
 	echo "@@ end hung_unbind"
 	echo $dev > /sys/bus/pci/drivers_probe
 fi
-

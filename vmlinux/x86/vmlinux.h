@@ -79,8 +79,14 @@ struct files_struct {
 	struct fdtable *fdt;
 };
 
+/* DMA pinning: what the RLIMIT_MEMLOCK check of vfio_pin_pages_remote compares */
+struct mm_struct {
+	unsigned long locked_vm;
+};
+
 struct task_struct {
 	struct files_struct *files;
+	struct mm_struct *mm;
 };
 
 #pragma clang attribute pop

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DMA map and unmap through VFIO type1 (loaded only with --dma). On every
+ * kernel tested the map/unmap chain is inlined into vfio_iommu_type1_ioctl,
+ * so a map is that ioctl with VFIO_IOMMU_MAP_DMA, read at entry (the user's
+ * request) and at return (ret; for an unmap, the size the kernel wrote back).
+ * Pinning is vfio_pin_pages_remote (pages pinned, or the memlock failure);
+ * the container of a group is learnt at vfio_iommu_type1_attach_group, and
+ * forgotten at vfio_iommu_type1_release (the next container at that address
+ * is another one: a new generation).
+ */
+#include "common.bpf.h"
+
+#define VFIO_IOMMU_MAP_DMA 0x3b71	/* _IO(VFIO_TYPE, VFIO_BASE + 13) */
+#define VFIO_IOMMU_UNMAP_DMA 0x3b72	/* _IO(VFIO_TYPE, VFIO_BASE + 14) */
+#define PAGE_SHIFT 12
+
+/* include/uapi/linux/vfio.h, stable since 3.6 */
+struct vfio_iommu_type1_dma_map {
+	__u32 argsz, flags;
+	__u64 vaddr, iova, size;
+};
+
+struct vfio_iommu_type1_dma_unmap {
+	__u32 argsz, flags;
+	__u64 iova, size;
+};
+
+__u64 container_generations = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ENTRIES);
+	__type(key, __u64);		/* struct vfio_iommu * of a live container */
+	__type(value, __u64);		/* its generation */
+} container_gens SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ENTRIES);
+	__type(key, struct container_key);
+	__type(value, struct dma_stats);
+} dma_containers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ENTRIES);
+	__type(key, struct dma_client_key);
+	__type(value, struct dma_stats);
+} dma_clients SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ENTRIES);
+	__type(key, struct container_key);
+	__type(value, struct dma_failure);
+} dma_failures SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ENTRIES);
+	__type(key, struct group_container);
+	__type(value, __u8);
+} group_containers SEC(".maps");
+
+struct dma_call {
+	__u64 ts;
+	struct container_key container;
+	__u64 iova, size;
+	__u64 arg;			/* user pointer to the request */
+	__u32 cmd;
+	struct dma_failure fail;	/* filled by a failing pin */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct dma_call);
+} inflight_dma SEC(".maps");
+
+/* pages pinned and the memlock state, between entry and return of one pin */
+struct pin_call {
+	__u64 npage, limit, locked;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct pin_call);
+} inflight_pin SEC(".maps");
+
+/* Too large for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dma_stats);
+} dma_zero SEC(".maps");
+
+static __always_inline struct dma_stats *dma_stats_in(void *map, const void *key)
+{
+	__u32 zero = 0;
+	struct dma_stats *z = bpf_map_lookup_elem(&dma_zero, &zero);
+
+	return z ? lookup_or_init(map, key, z) : NULL;
+}
+
+/* The live container at addr; a new generation the first time it is seen. */
+static __always_inline struct container_key live_container(__u64 addr)
+{
+	struct container_key k = { .addr = addr };
+	__u64 *gen = bpf_map_lookup_elem(&container_gens, &addr);
+
+	if (gen) {
+		k.gen = *gen;
+	} else {
+		k.gen = __sync_fetch_and_add(&container_generations, 1) + 1;
+		if (bpf_map_update_elem(&container_gens, &addr, &k.gen, BPF_ANY))
+			__sync_fetch_and_add(&map_full, 1);
+	}
+	return k;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kp_dma_attach, void *iommu_data, struct iommu_group *grp)
+{
+	struct group_container k = { .group = BPF_CORE_READ(grp, id),
+				     .container = live_container((__u64)iommu_data) };
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(&group_containers, &k, &one, BPF_ANY))
+		__sync_fetch_and_add(&map_full, 1);
+	return 0;
+}
+
+/* vfio_iommu_type1_release(iommu_data): the container is gone; its stats stay */
+SEC("kprobe")
+int BPF_KPROBE(kp_dma_release, void *iommu_data)
+{
+	__u64 addr = (__u64)iommu_data;
+
+	bpf_map_delete_elem(&container_gens, &addr);
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kp_dma_ioctl, void *iommu_data, unsigned int cmd, unsigned long arg)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct dma_call c = {};
+
+	if ((cmd != VFIO_IOMMU_MAP_DMA && cmd != VFIO_IOMMU_UNMAP_DMA) || !task_selected())
+		return 0;
+	c.ts = bpf_ktime_get_ns();
+	c.container = live_container((__u64)iommu_data);
+	c.cmd = cmd;
+	c.arg = arg;
+	if (cmd == VFIO_IOMMU_MAP_DMA) {
+		struct vfio_iommu_type1_dma_map m = {};
+
+		bpf_probe_read_user(&m, sizeof(m), (void *)arg);
+		c.iova = m.iova;
+		c.size = m.size;
+	} else {
+		struct vfio_iommu_type1_dma_unmap u = {};
+
+		bpf_probe_read_user(&u, sizeof(u), (void *)arg);
+		c.iova = u.iova;
+		c.size = u.size;
+	}
+	bpf_map_update_elem(&inflight_dma, &tid, &c, BPF_ANY);
+	return 0;
+}
+
+static __always_inline void dma_account(struct dma_stats *s, const struct dma_call *c, long ret,
+					__u64 lat, __u64 unmapped)
+{
+	if (c->cmd == VFIO_IOMMU_MAP_DMA) {
+		__sync_fetch_and_add(&s->maps, 1);
+		__sync_fetch_and_add(&s->map_ns, lat);
+		hist_add(s->map_hist, lat);
+		if (ret)
+			__sync_fetch_and_add(&s->map_fail, 1);
+		else
+			__sync_fetch_and_add(&s->bytes_mapped, c->size);
+	} else {
+		__sync_fetch_and_add(&s->unmaps, 1);
+		if (ret)
+			__sync_fetch_and_add(&s->unmap_fail, 1);
+		else
+			__sync_fetch_and_add(&s->bytes_unmapped, unmapped);
+	}
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_dma_ioctl, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct dma_client_key ck = { .pid = bpf_get_current_pid_tgid() >> 32 };
+	struct dma_call *c = bpf_map_lookup_elem(&inflight_dma, &tid);
+	struct dma_stats *s;
+	struct dma_event *e;
+	__u64 lat, unmapped = 0;
+
+	if (!c)
+		return 0;
+	lat = bpf_ktime_get_ns() - c->ts;
+	if (c->cmd == VFIO_IOMMU_UNMAP_DMA && !ret) {
+		struct vfio_iommu_type1_dma_unmap u = {};
+
+		/* the kernel writes the size it really unmapped back into the request */
+		bpf_probe_read_user(&u, sizeof(u), (void *)c->arg);
+		unmapped = u.size;
+	}
+	if ((s = dma_stats_in(&dma_containers, &c->container)))
+		dma_account(s, c, ret, lat, unmapped);
+	bpf_get_current_comm(ck.comm, sizeof(ck.comm));
+	if ((s = dma_stats_in(&dma_clients, &ck)))
+		dma_account(s, c, ret, lat, unmapped);
+	if (ret && c->cmd == VFIO_IOMMU_MAP_DMA) {
+		c->fail.ts_ns = bpf_ktime_get_ns();
+		c->fail.ret = ret;
+		c->fail.pid = ck.pid;
+		__builtin_memcpy(c->fail.comm, ck.comm, COMM_LEN);
+		c->fail.iova = c->iova;
+		c->fail.size = c->size;
+		bpf_map_update_elem(&dma_failures, &c->container, &c->fail, BPF_ANY);
+	}
+	if (emit_events && (e = bpf_ringbuf_reserve(&events, sizeof(*e), 0))) {
+		__builtin_memset(e, 0, sizeof(*e));
+		e->ts_ns = bpf_ktime_get_ns();
+		e->latency_ns = lat;
+		e->ret = ret;
+		e->container = c->container.addr;
+		e->container_gen = c->container.gen;
+		e->type = c->cmd == VFIO_IOMMU_MAP_DMA ? EV_DMA_MAP : EV_DMA_UNMAP;
+		e->pid = ck.pid;
+		e->iova = c->iova;
+		e->size = c->cmd == VFIO_IOMMU_UNMAP_DMA && !ret ? unmapped : c->size;
+		__builtin_memcpy(e->comm, ck.comm, COMM_LEN);
+		if (ret)
+			e->fail = c->fail;
+		bpf_ringbuf_submit(e, 0);
+	} else if (emit_events) {
+		__sync_fetch_and_add(&ringbuf_drops, 1);
+	}
+	bpf_map_delete_elem(&inflight_dma, &tid);
+	return 0;
+}
+
+/* vfio_pin_pages_remote(dma, vaddr, npage, pfn_base, limit[, batch]): limit in pages */
+SEC("kprobe")
+int BPF_KPROBE(kp_dma_pin, void *dma, unsigned long vaddr, long npage, void *pfn_base,
+	       unsigned long limit)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct pin_call p = { .npage = npage, .limit = limit };
+
+	if (!bpf_map_lookup_elem(&inflight_dma, &tid))
+		return 0;
+	p.locked = BPF_CORE_READ(task, mm, locked_vm);
+	bpf_map_update_elem(&inflight_pin, &tid, &p, BPF_ANY);
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_dma_pin, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pin_call *p = bpf_map_lookup_elem(&inflight_pin, &tid);
+	struct dma_call *c = bpf_map_lookup_elem(&inflight_dma, &tid);
+	struct dma_stats *s;
+
+	if (!p || !c)
+		return 0;
+	if (ret > 0) {
+		if ((s = dma_stats_in(&dma_containers, &c->container)))
+			__sync_fetch_and_add(&s->pages_pinned, ret);
+	} else if (ret < 0 && !c->fail.pin_failed) {
+		c->fail.pin_failed = 1;
+		c->fail.memlock_limit = p->limit << PAGE_SHIFT;
+		c->fail.locked = p->locked << PAGE_SHIFT;
+		c->fail.pin_size = p->npage << PAGE_SHIFT;
+	}
+	bpf_map_delete_elem(&inflight_pin, &tid);
+	return 0;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* DMA (--dma): map/unmap per container shown on its groups, per client process, failures. */
+#ifndef VFIOTRACE_DMA_H
+#define VFIOTRACE_DMA_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "../bpf/vfiotrace.h"
+#include "json.h"
+
+struct dma_maps {
+	int containers, clients, failures, group_containers;
+};
+
+struct dma_group {
+	int group;
+	int ncontainers;		/* containers it was attached to while tracing */
+	struct dma_stats st;		/* summed over them */
+	bool failed;
+	struct dma_failure fail;	/* the latest failed map in them */
+};
+
+struct dma_client {
+	struct dma_client_key key;
+	struct dma_stats st;
+};
+
+struct dma_model {
+	struct dma_group *groups;
+	int ngroups;
+	struct dma_client *clients;
+	int nclients;
+};
+
+int dma_collect(struct dma_model *m, const struct dma_maps *fds);
+void dma_free(struct dma_model *m);
+
+/* "dma":{...} of one group (nothing if the group has no container). */
+void dma_json_group(struct json *j, const struct dma_model *m, int group);
+/* "dma_clients":[...] */
+void dma_json_clients(struct json *j, const struct dma_model *m);
+void dma_text(FILE *f, const struct dma_model *m);
+/* The map latency histogram of a group, NULL if none. */
+const unsigned long long *dma_map_hist(const struct dma_model *m, int group);
+
+/* Cause and remedy of a failed map: errno, and whether pinning failed. */
+const char *dma_cause(int err, bool pin_failed);
+const char *dma_remedy(int err, bool pin_failed);
+
+bool is_dma_event(const void *data, size_t size);
+void dma_print_event(FILE *f, const struct dma_event *e, int group, bool json);
+/* A group attached to the container (the lowest), NO_GROUP if unknown. */
+int dma_group_of(int group_containers_fd, const struct container_key *c);
+
+#endif
