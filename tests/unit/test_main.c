@@ -421,6 +421,7 @@ int main(int argc, char **argv)
 	test_render_stat();
 	test_prom_escape();
 	test_prom_render();
+	test_prom_dma();
 	test_prom_addr();
 	test_textfile();
 	printf("unit: %d passed, %d failed\n", passed, failed);

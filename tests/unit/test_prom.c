@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <unistd.h>
+#include "dma.h"
 #include "exporter.h"
 #include "http.h"
 #include "prom.h"
@@ -125,6 +126,40 @@ static void test_prom_render(void)
 
 		CHECK(o && fputs(text, o) >= 0 && !fclose(o), "cannot write %s", sample);
 	}
+	free(text);
+}
+
+static void test_prom_dma(void)
+{
+	struct dma_group dg = { .group = 5, .ncontainers = 2 };
+	struct snapshot s = { .dma_traced = true, .dma = { .groups = &dg, .ngroups = 1 } };
+	struct metrics m = { .s = &s, .version = "x" };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	dg.st.maps = 3;
+	dg.st.map_fail = 1;
+	dg.st.bytes_mapped = 2 << 20;
+	dg.st.pages_pinned = 512;
+	dg.st.map_ns = 3000000;
+	dg.st.map_hist[hist_slot(1000000)] = 3;
+	prom_render(f, &m);
+	fclose(f);
+	CHECK(!strncmp(line_value(text, "vfiotrace_dma_maps_total{group=\"5\"}"), "3\n", 2), "maps: %s", text);
+	CHECK(!strncmp(line_value(text, "vfiotrace_dma_map_failures_total{group=\"5\"}"), "1\n", 2), "map failures");
+	CHECK(!strncmp(line_value(text, "vfiotrace_dma_mapped_bytes_total{group=\"5\"}"), "2097152\n", 8), "bytes");
+	CHECK(!strncmp(line_value(text, "vfiotrace_dma_pinned_pages_total{group=\"5\"}"), "512\n", 4), "pages");
+	CHECK(!strncmp(line_value(text, "vfiotrace_dma_map_duration_seconds_sum{group=\"5\"}"), "0.003\n", 6),
+	      "exact sum from map_ns");
+	CHECK(!strncmp(line_value(text, "vfiotrace_dma_map_duration_seconds_count{group=\"5\"}"), "3\n", 2), "count");
+	free(text);
+	s.dma_traced = false;
+	text = NULL;
+	f = open_memstream(&text, &len);
+	prom_render(f, &m);
+	fclose(f);
+	CHECK(!strstr(text, "vfiotrace_dma_"), "no DMA families without --dma");
 	free(text);
 }
 

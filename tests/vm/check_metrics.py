@@ -156,6 +156,20 @@ try:
                 f.write(body)
             pc = subprocess.run(["promtool", "check", "metrics"], input=body, text=True, capture_output=True)
             check(pc.returncode == 0, "promtool check metrics accepts the scrape", pc.stdout + pc.stderr)
+            # --dma: per group, the workload's maps and bytes (phase b maps)
+            want_dma = {}
+            for w in tags.get("workload", []):
+                w = json.loads(w)
+                if "dma" in w:
+                    g = want_dma.setdefault(str(w["group"]), [0, 0])
+                    g[0] += w["dma"]["maps"]
+                    g[1] += w["dma"]["bytes_mapped"]
+            def by_group(name):
+                return {re.search(r'group="([^"]*)"', k).group(1): int(v) for k, v in series(body, name).items()}
+            maps, nbytes = by_group("vfiotrace_dma_maps_total"), by_group("vfiotrace_dma_mapped_bytes_total")
+            got_dma = {g: [maps.get(g, 0), nbytes.get(g, 0)] for g in want_dma}
+            check(want_dma and got_dma == want_dma, "vfiotrace_dma_maps_total and _mapped_bytes_total per group = "
+                  "workload's dma maps and bytes_mapped", f"{got_dma} != {want_dma}")
             attached = series(body, "vfiotrace_probe_attached")
             check(attached and all(v == 1 for v in attached.values()),
                   "every hook this kernel has a function for is attached (no false hook-detached alert)", attached)

@@ -46,13 +46,13 @@ stop() { # stop PID [TAG]: SIGINT, then wait at most 30 s; "@@ TAG status" (TAG:
 }
 
 echo "@@ kernel $(uname -r)"
-vfiotrace stat --prometheus 0.0.0.0:9400 --textfile $out/vfiotrace.prom 1 >$out/main.out 2>$out/main.err &
+vfiotrace stat --dma --prometheus 0.0.0.0:9400 --textfile $out/vfiotrace.prom 1 >$out/main.out 2>$out/main.err &
 pid=$!
 wait_tracing $out/main.err || { kill -9 $pid; exit 1; }
 netstat -ltn | tag netstat_main
 vfio-workload -n 2 | tag workload
 phase a
-vfio-workload -n 1 | tag workload
+vfio-workload -n 1 --dma 1048576 --dma-count 2 | tag workload
 phase b
 # --prometheus :PORT listens on loopback only
 vfiotrace stat --prometheus :9401 >$out/loop.out 2>$out/loop.err &

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The model as Prometheus text: one HELP/TYPE block per metric family. */
+#include <stddef.h>
 #include <string.h>
+#include "dma.h"
 #include "errnames.h"
 #include "prom.h"
 #include "refs.h"
@@ -40,10 +42,12 @@ static const char *group_label(int group, char *buf, size_t len)
 
 /*
  * Cumulative buckets at every power of two from 2^PROM_LE_MIN ns: each is a
- * slot boundary of the log-linear histogram, so the counts are exact. _sum
- * adds each slot's lower edge: a lower bound, within 20% of the true sum.
+ * slot boundary of the log-linear histogram, so the counts are exact. Where
+ * the kernel keeps no sum (sum_ns < 0), _sum adds each slot's lower edge: a
+ * lower bound, within 20% of the true sum.
  */
-static void histogram(FILE *f, const char *name, const char *group, const unsigned long long *slots)
+static void histogram_sum(FILE *f, const char *name, const char *group,
+			  const unsigned long long *slots, double sum_ns)
 {
 	unsigned long long cum = 0, total = 0;
 	double sum = 0;
@@ -64,8 +68,13 @@ static void histogram(FILE *f, const char *name, const char *group, const unsign
 	}
 	total = cum;
 	fprintf(f, "%s_bucket{group=\"%s\",le=\"+Inf\"} %llu\n", name, group, total);
-	fprintf(f, "%s_sum{group=\"%s\"} %.9g\n", name, group, sum / 1e9);
+	fprintf(f, "%s_sum{group=\"%s\"} %.9g\n", name, group, (sum_ns >= 0 ? sum_ns : sum) / 1e9);
 	fprintf(f, "%s_count{group=\"%s\"} %llu\n", name, group, total);
+}
+
+static void histogram(FILE *f, const char *name, const char *group, const unsigned long long *slots)
+{
+	histogram_sum(f, name, group, slots, -1);
 }
 
 static void groups(FILE *f, const struct snapshot *s)
@@ -225,12 +234,55 @@ static void probes(FILE *f, const struct metrics *m)
 	}
 }
 
+/* With --dma: per group, summed over the containers it was attached to. */
+static void dma(FILE *f, const struct dma_model *d)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} fam[] = {
+		{ "vfiotrace_dma_maps_total", "counter", "VFIO_IOMMU_MAP_DMA calls, failed ones included.",
+		  offsetof(struct dma_stats, maps) },
+		{ "vfiotrace_dma_map_failures_total", "counter", "VFIO_IOMMU_MAP_DMA calls that failed.",
+		  offsetof(struct dma_stats, map_fail) },
+		{ "vfiotrace_dma_unmaps_total", "counter", "VFIO_IOMMU_UNMAP_DMA calls, failed ones included.",
+		  offsetof(struct dma_stats, unmaps) },
+		{ "vfiotrace_dma_unmap_failures_total", "counter", "VFIO_IOMMU_UNMAP_DMA calls that failed.",
+		  offsetof(struct dma_stats, unmap_fail) },
+		{ "vfiotrace_dma_mapped_bytes_total", "counter", "Bytes mapped by successful maps.",
+		  offsetof(struct dma_stats, bytes_mapped) },
+		{ "vfiotrace_dma_unmapped_bytes_total", "counter", "Bytes unmapped by successful unmaps.",
+		  offsetof(struct dma_stats, bytes_unmapped) },
+		{ "vfiotrace_dma_pinned_pages_total", "counter", "Pages pinned for DMA maps.",
+		  offsetof(struct dma_stats, pages_pinned) },
+	};
+	char gb[16];
+	unsigned int k;
+	int i;
+
+	for (k = 0; k < sizeof(fam) / sizeof(fam[0]); k++) {
+		family(f, fam[k].name, fam[k].type, fam[k].help);
+		for (i = 0; i < d->ngroups; i++)
+			fprintf(f, "%s{group=\"%s\"} %llu\n", fam[k].name,
+				group_label(d->groups[i].group, gb, sizeof(gb)),
+				*(const unsigned long long *)((const char *)&d->groups[i].st + fam[k].off));
+	}
+	family(f, "vfiotrace_dma_map_duration_seconds", "histogram",
+	       "Time inside VFIO_IOMMU_MAP_DMA (pinning included); _sum is exact.");
+	for (i = 0; i < d->ngroups; i++)
+		histogram_sum(f, "vfiotrace_dma_map_duration_seconds",
+			      group_label(d->groups[i].group, gb, sizeof(gb)), d->groups[i].st.map_hist,
+			      (double)d->groups[i].st.map_ns);
+}
+
 void prom_render(FILE *f, const struct metrics *m)
 {
 	char v[64];
 
 	groups(f, m->s);
 	devices(f, m);
+	if (m->s->dma_traced)
+		dma(f, &m->s->dma);
 	family(f, "vfiotrace_events_dropped_total", "counter",
 	       "Events lost because the ring buffer was full (snoop, refs).");
 	fprintf(f, "vfiotrace_events_dropped_total %llu\n", m->s->drops);
