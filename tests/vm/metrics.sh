@@ -5,7 +5,10 @@
 # runs in two phases, each released by the host connecting to 9500, so the
 # host can hold hostile connections open while phase b attaches. Prints tagged
 # lines "@@ TAG payload" for the host. Every wait here is bounded.
+# usage: metrics.sh [nodma]   (nodma: without --dma, for kernels where it does not load)
 set -u
+dma=--dma dmawork="--dma 1048576 --dma-count 2"
+[ "${1:-}" = nodma ] && dma= dmawork=
 out=/tmp/vt
 mkdir -p $out
 tag() { sed "s/^/@@ $1 /"; }
@@ -46,13 +49,13 @@ stop() { # stop PID [TAG]: SIGINT, then wait at most 30 s; "@@ TAG status" (TAG:
 }
 
 echo "@@ kernel $(uname -r)"
-vfiotrace stat --dma --prometheus 0.0.0.0:9400 --textfile $out/vfiotrace.prom 1 >$out/main.out 2>$out/main.err &
+vfiotrace stat $dma --prometheus 0.0.0.0:9400 --textfile $out/vfiotrace.prom 1 >$out/main.out 2>$out/main.err &
 pid=$!
 wait_tracing $out/main.err || { kill -9 $pid; exit 1; }
 netstat -ltn | tag netstat_main
 vfio-workload -n 2 | tag workload
 phase a
-vfio-workload -n 1 --dma 1048576 --dma-count 2 | tag workload
+vfio-workload -n 1 $dmawork | tag workload
 phase b
 # --prometheus :PORT listens on loopback only
 vfiotrace stat --prometheus :9401 >$out/loop.out 2>$out/loop.err &
