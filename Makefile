@@ -20,7 +20,8 @@ LDLIBS   := -Wl,-Bstatic -lbpf -lelf -lz -lzstd
 # libelf from Debian bookworm pulls in zstd; -static links libbpf.a/libelf.a/libz.a.
 
 DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
-        qemu-system-x86 busybox-static cpio xz-utils zstd python3
+        qemu-system-x86 busybox-static cpio xz-utils zstd python3 \
+        prometheus prometheus-node-exporter mandoc man-db systemd
 
 USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c user/output/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
@@ -28,7 +29,17 @@ BPF_HDRS  := $(wildcard bpf/*.h)
 
 .DELETE_ON_ERROR:
 
-.PHONY: all binaries deps check unit demo bench clean
+.PHONY: all binaries deps check unit demo bench clean install deb
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SBINDIR  := $(PREFIX)/sbin
+MANDIR   := $(PREFIX)/share/man
+DOCDIR   := $(PREFIX)/share/doc/vfiotrace
+# systemd looks in /lib/systemd/system for packages, /etc/systemd/system for local installs
+UNITDIR  ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,/etc/systemd/system)
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+DEB      := $(BUILD)/vfiotrace_$(VERSION)_$(DEB_ARCH).deb
 
 all binaries: $(BUILD)/vfiotrace $(BUILD)/vfio-workload
 
@@ -79,13 +90,17 @@ $(BUILD) $(BUILD)/bpf $(BUILD)/user $(BUILD)/user/output $(BUILD)/tests:
 	mkdir -p $@
 
 # Host unit tests for the loader's logic (no BPF, no VFIO needed).
-$(BUILD)/tests/unit: tests/unit/test_main.c $(USER_OBJS) | $(BUILD)/tests
-	$(CC) $(USER_CFLAGS) -o $@ $^ $(LDLIBS) -static
+$(BUILD)/tests/unit: tests/unit/test_main.c $(wildcard tests/unit/*.c) $(USER_OBJS) | $(BUILD)/tests
+	$(CC) $(USER_CFLAGS) -o $@ tests/unit/test_main.c $(USER_OBJS) $(LDLIBS) -static
+
+# The exporter's HTTP server alone, for hostile-client tests (tests/http/hostile.py).
+$(BUILD)/tests/httpd: tests/http/httpd.c $(BUILD)/user/http.o | $(BUILD)/tests
+	$(CC) $(USER_CFLAGS) -o $@ $^ -static
 
 unit: $(BUILD)/tests/unit
 	$(BUILD)/tests/unit tests/unit/fixtures
 
-check: deps all $(BUILD)/tests/unit
+check: deps all $(BUILD)/tests/unit $(BUILD)/tests/httpd
 	tests/run
 
 demo: deps all
@@ -94,6 +109,30 @@ demo: deps all
 # Overhead against bpftrace and an empty-program floor (docs/benchmarks.md).
 bench: deps all
 	tools/bench
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: binary, man page, unit, docs
+install: $(BUILD)/vfiotrace
+	install -D -m 0755 $(BUILD)/vfiotrace $(DESTDIR)$(SBINDIR)/vfiotrace
+	install -D -m 0644 packaging/vfiotrace.8 $(DESTDIR)$(MANDIR)/man8/vfiotrace.8
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|' packaging/vfiotrace.service.in > $(DESTDIR)$(UNITDIR)/vfiotrace.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/vfiotrace.service
+	install -D -m 0644 packaging/vfiotrace.default $(DESTDIR)/etc/default/vfiotrace
+	install -d $(DESTDIR)$(DOCDIR)/prometheus
+	install -m 0644 README.md docs/*.md packaging/copyright $(DESTDIR)$(DOCDIR)/
+	install -m 0644 docs/prometheus/*.yml docs/prometheus/*.json $(DESTDIR)$(DOCDIR)/prometheus/
+
+# make deb: build/vfiotrace_VERSION_ARCH.deb (binary, man page, unit, docs)
+deb: $(BUILD)/vfiotrace
+	rm -rf $(BUILD)/deb
+	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(BUILD)/deb PREFIX=/usr
+	gzip -9n $(BUILD)/deb/usr/share/man/man8/vfiotrace.8
+	install -d $(BUILD)/deb/DEBIAN
+	echo /etc/default/vfiotrace > $(BUILD)/deb/DEBIAN/conffiles
+	sed -e 's|@VERSION@|$(VERSION)|' -e 's|@ARCH@|$(DEB_ARCH)|' \
+	    -e "s|@SIZE@|$$(du -sk $(BUILD)/deb --exclude=DEBIAN | cut -f1)|" \
+	    packaging/control.in > $(BUILD)/deb/DEBIAN/control
+	dpkg-deb --root-owner-group -Zxz --build $(BUILD)/deb $(DEB)
 
 clean:
 	rm -rf $(BUILD)

@@ -4,6 +4,7 @@
  * poll, and print each feature's model through its own printer.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,10 +15,12 @@
 #include "diag.h"
 #include "diagnose.h"
 #include "dma.h"
+#include "exporter.h"
 #include "log.h"
 #include "options.h"
 #include "privs.h"
 #include "probes.h"
+#include "prom.h"
 #include "refs.h"
 #include "snoop.h"
 #include "stat.h"
@@ -27,6 +30,7 @@
 int verbose;
 static volatile sig_atomic_t exiting;
 static struct refs_live live;	/* holders, from the events of snoop and refs */
+static struct exporter exporter;	/* --prometheus, --textfile */
 
 typedef void (*summary_printer)(FILE *f, const struct snapshot *s, bool json);
 
@@ -107,31 +111,62 @@ static int on_module_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* The model of this moment; empty while vfiotrace still waits for its modules. */
+static int collect(struct tracer *t, struct snapshot *s)
+{
+	int r;
+
+	s->live = &live;
+	s->kver = running_kernel();
+	if (!t->skel)
+		return 0;
+	s->dma_traced = t->opt.dma;
+	r = snapshot_collect(s, &t->maps, &t->sym);
+	s->drops = t->skel->bss->ringbuf_drops;
+	s->map_full = t->skel->bss->map_full;
+	s->refcount_known = t->count_field != NULL;
+	return r;
+}
+
 static void print_summary(struct tracer *t, summary_printer print)
 {
 	struct snapshot s = {};
 
-	if (!t->skel) {	/* still waiting for a module: nothing was traced */
-		if (print)
-			print(stdout, &s, t->opt.json);
-		return;
-	}
 	if (!print) {
-		if (t->skel->bss->ringbuf_drops)
+		if (t->skel && t->skel->bss->ringbuf_drops)
 			err("%llu events dropped: ring buffer full",
 			    (unsigned long long)t->skel->bss->ringbuf_drops);
 		return;
 	}
-	s.dma_traced = t->opt.dma;
-	if (snapshot_collect(&s, &t->maps, &t->sym))
+	if (collect(t, &s))
 		err("out of memory reading the maps; summary incomplete");
-	s.drops = t->skel->bss->ringbuf_drops;
-	s.map_full = t->skel->bss->map_full;
-	s.refcount_known = t->count_field != NULL;
-	s.live = &live;
-	s.kver = running_kernel();
 	print(stdout, &s, t->opt.json);
 	snapshot_free(&s);
+}
+
+/* The exporter's and the textfile's body: a fresh snapshot as Prometheus text. */
+static int render_metrics(void *ctx, FILE *f)
+{
+	struct tracer *t = ctx;
+	struct prom_probe probes[NR_HOOKS];
+	struct snapshot s = {};
+	struct timespec ts;
+	struct metrics m = { .s = &s, .probes = probes, .nprobes = NR_HOOKS,
+			     .version = VFIOTRACE_VERSION };
+	int i, r;
+
+	/* attached: a hook of an unloaded module is 0 until it is attached again */
+	for (i = 0; i < NR_HOOKS; i++)
+		probes[i] = (struct prom_probe){ targets[i].hook, t->res[i].func, t->res[i].module,
+						 style_name(t->res[i].style),
+						 t->links[i][0] || t->links[i][1] };
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	m.now_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	r = collect(t, &s);
+	if (!r)
+		prom_render(f, &m);
+	snapshot_free(&s);
+	return r;
 }
 
 static double now_s(void)
@@ -227,16 +262,26 @@ static int poll_loop(struct tracer *t, struct ring_buffer **rb, summary_printer 
 	while (!exiting) {
 		double now;
 
+		struct pollfd fds[1 + HTTP_MAX_FDS];
+		int n = 0;
+
+		/* one wait for events, module events and scrapes: a slow scraper never holds up tracing */
+		if (*rb)
+			fds[n++] = (struct pollfd){ .fd = ring_buffer__epoll_fd(*rb), .events = POLLIN };
+		n += exporter_pollfds(&exporter, fds + n, HTTP_MAX_FDS);
+		if (poll(fds, n, 100) < 0 && errno != EINTR) {
+			err("poll failed: %s", strerror(errno));
+			break;
+		}
 		if (*rb) {
-			int e = ring_buffer__poll(*rb, 100);
+			int e = ring_buffer__consume(*rb);
 
 			if (e < 0 && e != -EINTR) {
 				err("ring buffer poll failed: %s", strerror(-e));
 				break;
 			}
-		} else {
-			usleep(100000);
 		}
+		exporter_tick(&exporter, now_s());
 		if (pending.n && module_events(t, rb, c)) {
 			ret = -1;
 			break;
@@ -285,10 +330,17 @@ int main(int argc, char **argv)
 	}
 	if (t.opt.cmd == CMD_DIAGNOSE)
 		return run_diagnose(stdout, t.opt.json, NULL);
+	if (exporter_check(&t.opt, msg, sizeof(msg))) {
+		err("%s", msg);
+		return 2;
+	}
 	if (privs_check(msg, sizeof(msg))) {
 		err("%s", msg);
 		return 1;
 	}
+	/* before the kernel is touched: a busy port fails fast */
+	if (exporter_start(&exporter, &t.opt, render_metrics, &t))
+		return 1;
 	if (tracer_load(&t))
 		goto cleanup;
 	if (t.opt.cmd == CMD_PROBES) {
@@ -320,8 +372,11 @@ int main(int argc, char **argv)
 		info("vfiotrace: waiting for %s...", msg);
 	}
 	ret = poll_loop(&t, &rb, commands[c].summary, c) ? 1 : 0;
+	exporter_stop(&exporter);	/* the final textfile */
 
 cleanup:
+	exporter.textfile = NULL;	/* nothing attached: no textfile to leave behind */
+	exporter_stop(&exporter);
 	ring_buffer__free(rb);
 	refs_live_free(&live);
 	tracer_close(&t);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "http.h"
 #include "options.h"
 
 #ifndef VFIOTRACE_VERSION
@@ -27,6 +28,8 @@ static const struct {
 #define OPT_MODE 1000
 #define OPT_BTF 1001
 #define OPT_DMA 1002
+#define OPT_PROMETHEUS 1003
+#define OPT_TEXTFILE 1004
 
 /* One table: getopt_long's options and the help text come from here. */
 static const struct opt_def {
@@ -42,6 +45,8 @@ static const struct opt_def {
 	{ "mode", OPT_MODE, "auto|fentry|kprobe", "attach style (default auto: fentry where BTF allows)" },
 	{ "btf", OPT_BTF, "FILE", "BTF to use for CO-RE instead of the kernel's (e.g. with vfio.ko types)" },
 	{ "dma", OPT_DMA, NULL, "also trace DMA map/unmap, pinning and memlock failures (type1)" },
+	{ "prometheus", OPT_PROMETHEUS, "[ADDR]:PORT", "serve Prometheus metrics at /metrics (ADDR default 127.0.0.1)" },
+	{ "textfile", OPT_TEXTFILE, "PATH", "keep PATH (*.prom) written for node_exporter's textfile collector" },
 	{ "verbose", 'v', NULL, "debug output, including libbpf's" },
 	{ "help", 'h', NULL, "this help" },
 	{ "version", 'V', NULL, "print the version" },
@@ -92,7 +97,9 @@ static void usage(FILE *f)
 		   "  vfiotrace refs -j -p $(pidof qemu-system-x86_64)\n"
 		   "  vfiotrace stat --dma          # with DMA: maps, bytes, pinned pages, per VMM\n"
 		   "  vfiotrace probes              # what attaches on this kernel, and how\n"
-		   "  vfiotrace diagnose            # why a VFIO assignment would fail here (exit 1: a check failed)\n");
+		   "  vfiotrace diagnose            # why a VFIO assignment would fail here (exit 1: a check failed)\n"
+		   "  vfiotrace stat --prometheus :9400        # exporter on 127.0.0.1:9400/metrics\n"
+		   "  vfiotrace stat --textfile /var/lib/prometheus/node-exporter/vfiotrace.prom 60\n");
 }
 
 static int parse_uint(const char *s, const char *what, unsigned int min, unsigned int max,
@@ -182,6 +189,23 @@ enum parse_result parse_options(int argc, char **argv, struct options *o, char *
 			}
 			break;
 		case OPT_BTF: o->btf = optarg; break;
+		case OPT_PROMETHEUS: {
+			struct sockaddr_storage sa;
+			socklen_t len;
+
+			if (http_parse_addr(optarg, &sa, &len, errbuf, errlen))
+				return PARSE_ERROR;
+			o->prometheus = optarg;
+			break;
+		}
+		case OPT_TEXTFILE:
+			if (!*optarg) {
+				snprintf(errbuf, errlen, "invalid --textfile '': give a file path such as "
+					 "/var/lib/prometheus/node-exporter/vfiotrace.prom");
+				return PARSE_ERROR;
+			}
+			o->textfile = optarg;
+			break;
 		case OPT_DMA: o->dma = true; break;
 		case 'h': usage(stdout); return PARSE_EXIT;
 		case 'V': printf("vfiotrace %s\n", VFIOTRACE_VERSION); return PARSE_EXIT;
@@ -208,6 +232,11 @@ enum parse_result parse_options(int argc, char **argv, struct options *o, char *
 	    (o->cmd == CMD_SNOOP || o->cmd == CMD_PROBES || o->cmd == CMD_DIAGNOSE)) {
 		snprintf(errbuf, errlen, "%s takes no INTERVAL/COUNT; use -d SECONDS to bound it",
 			 command_name(o->cmd));
+		return PARSE_ERROR;
+	}
+	if ((o->prometheus || o->textfile) && (o->cmd == CMD_SNOOP || o->cmd == CMD_PROBES)) {
+		snprintf(errbuf, errlen, "%s has no metrics; use --prometheus/--textfile with stat, hist "
+			 "or refs", command_name(o->cmd));
 		return PARSE_ERROR;
 	}
 	return PARSE_OK;

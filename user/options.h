@@ -19,6 +19,8 @@ struct options {
 	int verbose;
 	unsigned int interval;		/* seconds; 0: print only at exit */
 	unsigned int count;		/* intervals; 0: unlimited */
+	const char *prometheus;		/* [ADDR]:PORT to serve /metrics on, or NULL */
+	const char *textfile;		/* node_exporter textfile to keep written, or NULL */
 };
 
 enum parse_result { PARSE_OK, PARSE_EXIT, PARSE_ERROR };

@@ -592,6 +592,7 @@ static void test_diagnose(void)
 	CHECK(!strstr(out, "\"group\":0,"), "host-only group 0 not listed: %s", out);
 	free(out);
 }
+#include "test_prom.c"
 
 int main(int argc, char **argv)
 {
@@ -613,6 +614,11 @@ int main(int argc, char **argv)
 	test_catalogue_doc();
 	test_holders();
 	test_diagnose();
+	test_prom_escape();
+	test_prom_render();
+	test_prom_dma();
+	test_prom_addr();
+	test_textfile();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -1,0 +1,72 @@
+#!/bin/sh
+# Runs inside a tools/vmtest guest started by tests/vm/check_metrics.py with
+# --forward HOST:9400 (the exporter) and --forward HOST:9500 (the host's "go"):
+# vfiotrace serves /metrics on 0.0.0.0:9400 and keeps a textfile; the workload
+# runs in two phases, each released by the host connecting to 9500, so the
+# host can hold hostile connections open while phase b attaches. Prints tagged
+# lines "@@ TAG payload" for the host. Every wait here is bounded.
+# usage: metrics.sh [nodma]   (nodma: without --dma, for kernels where it does not load)
+set -u
+dma=--dma dmawork="--dma 1048576 --dma-count 2"
+[ "${1:-}" = nodma ] && dma= dmawork=
+out=/tmp/vt
+mkdir -p $out
+tag() { sed "s/^/@@ $1 /"; }
+# wait_tracing ERRFILE: until vfiotrace has attached (at most 60 s)
+wait_tracing() {
+	i=0
+	while ! grep -q '^Tracing' "$1" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 600 ]; then echo "@@ error vfiotrace did not start: $(cat "$1")"; return 1; fi
+		sleep 0.1
+	done
+}
+# phase NAME: announce the phase once the "go" listener is up, then wait for
+# the host to connect to it (at most 200 s)
+phase() {
+	timeout 200 nc -l -p 9500 </dev/null >/dev/null 2>&1 &
+	ncpid=$!
+	i=0
+	until netstat -ltn | grep -q ':9500 '; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then echo "@@ error nc does not listen on 9500"; break; fi
+		sleep 0.1
+	done
+	echo "@@ phase $1"
+	wait $ncpid
+	[ $? = 124 ] && echo "@@ error no go from the host within 200 s (phase $1)"
+}
+stop() { # stop PID [TAG]: SIGINT, then wait at most 30 s; "@@ TAG status" (TAG: exit)
+	kill -INT "$1"
+	i=0
+	while kill -0 "$1" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 300 ]; then echo "@@ error vfiotrace ignored SIGINT"; kill -9 "$1"; break; fi
+		sleep 0.1
+	done
+	wait "$1"
+	echo "@@ ${2:-exit} $?"
+}
+
+echo "@@ kernel $(uname -r)"
+vfiotrace stat $dma --prometheus 0.0.0.0:9400 --textfile $out/vfiotrace.prom 1 >$out/main.out 2>$out/main.err &
+pid=$!
+wait_tracing $out/main.err || { kill -9 $pid; exit 1; }
+netstat -ltn | tag netstat_main
+vfio-workload -n 2 | tag workload
+phase a
+vfio-workload -n 1 $dmawork | tag workload
+phase b
+# --prometheus :PORT listens on loopback only
+vfiotrace stat --prometheus :9401 >$out/loop.out 2>$out/loop.err &
+lpid=$!
+if wait_tracing $out/loop.err; then
+	netstat -ltn | tag netstat_loop
+	wget -q -O - http://127.0.0.1:9401/metrics 2>&1 | grep '^vfiotrace_build_info' | tag loop_scrape
+fi
+stop $lpid loop_exit
+stop $pid
+grep -v '^Tracing' $out/main.err | tag stderr
+ls $out | tag textfile_dir
+tag textfile <$out/vfiotrace.prom
+echo "@@ done"

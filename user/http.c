@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE	/* accept4 */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "http.h"
+
+struct http_conn {
+	int fd;				/* -1: free slot */
+	time_t deadline;
+	size_t got;
+	char req[HTTP_MAX_REQ];
+	char *out;			/* response being sent, NULL while reading */
+	size_t outlen, sent;
+};
+
+int http_parse_addr(const char *spec, struct sockaddr_storage *sa, socklen_t *len,
+		    char *err, int errlen)
+{
+	char host[64];
+	const char *colon = strrchr(spec, ':'), *port;
+	size_t hl;
+	char *end;
+	long p;
+
+	memset(sa, 0, sizeof(*sa));
+	if (!colon) {
+		snprintf(err, errlen, "invalid --prometheus '%s': expected [ADDR]:PORT, e.g. :9400 or 0.0.0.0:9400", spec);
+		return -1;
+	}
+	port = colon + 1;
+	errno = 0;
+	p = strtol(port, &end, 10);
+	if (!*port || *end || errno || p < 1 || p > 65535) {
+		snprintf(err, errlen, "invalid --prometheus '%s': port must be a number from 1 to 65535", spec);
+		return -1;
+	}
+	hl = colon - spec;
+	if (hl >= sizeof(host)) {
+		snprintf(err, errlen, "invalid --prometheus '%s': address too long", spec);
+		return -1;
+	}
+	memcpy(host, spec, hl);
+	host[hl] = 0;
+	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)sa;
+
+		host[hl - 1] = 0;
+		if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1)
+			goto bad_addr;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((unsigned short)p);
+		*len = sizeof(*s6);
+		return 0;
+	}
+	{
+		struct sockaddr_in *s4 = (struct sockaddr_in *)sa;
+
+		if (inet_pton(AF_INET, hl ? host : "127.0.0.1", &s4->sin_addr) != 1)
+			goto bad_addr;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((unsigned short)p);
+		*len = sizeof(*s4);
+		return 0;
+	}
+bad_addr:
+	snprintf(err, errlen, "invalid --prometheus '%s': '%.*s' is not an IPv4 address or a [bracketed] IPv6 "
+		 "address (leave it empty for 127.0.0.1)", spec, (int)hl, spec);
+	return -1;
+}
+
+int http_start(struct http_server *h, const char *spec, http_render render, void *ctx,
+	       char *err, int errlen)
+{
+	struct sockaddr_storage sa;
+	socklen_t len;
+	int one = 1, i;
+
+	memset(h, 0, sizeof(*h));
+	h->fd = -1;
+	if (http_parse_addr(spec, &sa, &len, err, errlen))
+		return -1;
+	h->conns = calloc(HTTP_MAX_CONNS, sizeof(*h->conns));
+	if (!h->conns) {
+		snprintf(err, errlen, "--prometheus %s: out of memory", spec);
+		return -1;
+	}
+	for (i = 0; i < HTTP_MAX_CONNS; i++)
+		h->conns[i].fd = -1;
+	h->render = render;
+	h->ctx = ctx;
+	h->fd = socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (h->fd < 0) {
+		snprintf(err, errlen, "--prometheus %s: cannot create a socket: %s", spec, strerror(errno));
+		return -1;
+	}
+	setsockopt(h->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(h->fd, (struct sockaddr *)&sa, len) || listen(h->fd, HTTP_MAX_CONNS)) {
+		snprintf(err, errlen, "--prometheus %s: cannot listen: %s%s", spec, strerror(errno),
+			 errno == EADDRINUSE ? " (another exporter on this port? choose another PORT)" :
+			 errno == EADDRNOTAVAIL ? " (no interface has this address)" : "");
+		close(h->fd);
+		h->fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+static void conn_close(struct http_conn *c)
+{
+	close(c->fd);
+	free(c->out);
+	c->fd = -1;
+	c->out = NULL;
+	c->got = c->outlen = c->sent = 0;
+}
+
+int http_pollfds(const struct http_server *h, struct pollfd *fds, int max)
+{
+	int n = 0, i;
+
+	if (h->fd < 0 || max < 1)
+		return 0;
+	fds[n++] = (struct pollfd){ .fd = h->fd, .events = POLLIN };
+	for (i = 0; i < HTTP_MAX_CONNS && n < max; i++)
+		if (h->conns[i].fd >= 0)
+			fds[n++] = (struct pollfd){ .fd = h->conns[i].fd,
+						    .events = h->conns[i].out ? POLLOUT : POLLIN };
+	return n;
+}
+
+static void respond(struct http_conn *c, const char *status, const char *type, const char *body,
+		    size_t blen)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f) {
+		conn_close(c);
+		return;
+	}
+	fprintf(f, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+		status, type, blen);
+	fwrite(body, 1, blen, f);
+	if (fclose(f)) {
+		free(out);
+		conn_close(c);
+		return;
+	}
+	c->out = out;
+	c->outlen = len;
+	c->sent = 0;
+}
+
+static void respond_text(struct http_conn *c, const char *status, const char *msg)
+{
+	respond(c, status, "text/plain; charset=utf-8", msg, strlen(msg));
+}
+
+/* The request head is complete in c->req: answer it. */
+static void handle(struct http_server *h, struct http_conn *c)
+{
+	char method[8], path[256], version[16];
+	char *body = NULL;
+	size_t blen = 0;
+	FILE *f;
+
+	c->req[c->got] = 0;
+	if (sscanf(c->req, "%7s %255s %15s", method, path, version) != 3 ||
+	    strncmp(version, "HTTP/1.", 7)) {
+		respond_text(c, "400 Bad Request", "bad request\n");
+		return;
+	}
+	if (strcmp(method, "GET")) {
+		respond_text(c, "405 Method Not Allowed", "only GET is served\n");
+		return;
+	}
+	if (strcmp(path, "/metrics") && strncmp(path, "/metrics?", 9)) {
+		respond_text(c, "404 Not Found", "not found: metrics are at /metrics\n");
+		return;
+	}
+	f = open_memstream(&body, &blen);
+	if (!f || h->render(h->ctx, f) || fclose(f)) {
+		if (f && body)
+			free(body);
+		respond_text(c, "500 Internal Server Error", "cannot render the metrics\n");
+		return;
+	}
+	respond(c, "200 OK", "text/plain; version=0.0.4; charset=utf-8", body, blen);
+	free(body);
+	h->served++;
+}
+
+static void conn_read(struct http_server *h, struct http_conn *c)
+{
+	ssize_t n = read(c->fd, c->req + c->got, HTTP_MAX_REQ - 1 - c->got);
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		conn_close(c);
+		return;
+	}
+	if (n < 0)
+		return;
+	c->got += n;
+	c->req[c->got] = 0;
+	if (strstr(c->req, "\r\n\r\n") || strstr(c->req, "\n\n"))
+		handle(h, c);
+	else if (memchr(c->req, 0, c->got))
+		respond_text(c, "400 Bad Request", "bad request\n");
+	else if (c->got >= HTTP_MAX_REQ - 1)
+		respond_text(c, "431 Request Header Fields Too Large", "request head too large\n");
+}
+
+static void conn_write(struct http_conn *c)
+{
+	ssize_t n = send(c->fd, c->out + c->sent, c->outlen - c->sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		conn_close(c);
+		return;
+	}
+	c->sent += n;
+	if (c->sent == c->outlen) {
+		shutdown(c->fd, SHUT_WR);
+		conn_close(c);
+	}
+}
+
+/*
+ * Every slot taken: the connection that has been sending its request the
+ * longest goes, so slow clients cannot lock a scraper out. -1: all are
+ * being answered.
+ */
+static int evict_oldest_reader(struct http_server *h)
+{
+	int i, old = -1;
+
+	for (i = 0; i < HTTP_MAX_CONNS; i++)
+		if (!h->conns[i].out && (old < 0 || h->conns[i].deadline < h->conns[old].deadline))
+			old = i;
+	if (old >= 0) {
+		conn_close(&h->conns[old]);
+		h->refused++;
+	}
+	return old;
+}
+
+void http_service(struct http_server *h)
+{
+	time_t now = time(NULL);
+	int i, fd;
+
+	if (h->fd < 0)
+		return;
+	while ((fd = accept4(h->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		for (i = 0; i < HTTP_MAX_CONNS && h->conns[i].fd >= 0; i++)
+			;
+		if (i == HTTP_MAX_CONNS)
+			i = evict_oldest_reader(h);
+		if (i < 0) {
+			close(fd);
+			h->refused++;
+			continue;
+		}
+		h->conns[i].fd = fd;
+		h->conns[i].deadline = now + HTTP_TIMEOUT_S;
+	}
+	for (i = 0; i < HTTP_MAX_CONNS; i++) {
+		struct http_conn *c = &h->conns[i];
+
+		if (c->fd < 0)
+			continue;
+		if (now >= c->deadline) {
+			conn_close(c);
+			h->refused++;
+			continue;
+		}
+		if (!c->out)
+			conn_read(h, c);
+		if (c->fd >= 0 && c->out)
+			conn_write(c);
+	}
+}
+
+void http_stop(struct http_server *h)
+{
+	int i;
+
+	for (i = 0; h->conns && i < HTTP_MAX_CONNS; i++)
+		if (h->conns[i].fd >= 0)
+			conn_close(&h->conns[i]);
+	free(h->conns);
+	h->conns = NULL;
+	if (h->fd >= 0)
+		close(h->fd);
+	h->fd = -1;
+}
