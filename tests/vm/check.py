@@ -156,8 +156,9 @@ def check_probes(c, run):
         p = jlines(s[tag])
         if not c.eq(len(p), 1, f"probes {tag}: one JSON line"):
             continue
-        # the tracing hooks; the diagnosis hooks are checked by check_diag.py
-        hooks = [h for h in p[0]["hooks"] if h["hook"] in ("attach", "domain_alloc", "device_put")]
+        # the tracing and reference hooks; the diagnosis hooks are checked by check_diag.py
+        hooks = [h for h in p[0]["hooks"] if h["hook"] in ("attach", "domain_alloc", "device_put",
+                                                         "device_get", "device_fd", "unregister")]
         resolved = {h["function"]: h for h in hooks if h["function"]}
         want = {"vfio_iommu_type1_attach_group"}
         want |= {f for f in ("vfio_device_put_registration",) if f in run.kallsyms} or \
