@@ -160,10 +160,12 @@ bridge=$(for g in $(ls /dev/vfio | grep -E '^[0-9]+$'); do
 # every device fd of the bridge group opened and closed 3 times
 run_traced refs_cycle "vfio-workload -n 3 -g $bridge" refs -j
 
-# wait_get FILE PID: until FILE shows a device_get by PID (at most 30 s)
+# wait_get FILE PID: until FILE shows PID's device fd reference (at most 30 s):
+# the get of GET_DEVICE_FD, not a temporary lookup (5.10's vfio_dev_viable)
 wait_get() {
 	i=0
-	while ! grep -q "\"event\":\"device_get\".*\"pid\":$2," "$1" 2>/dev/null; do
+	while ! grep "\"event\":\"device_get\".*\"pid\":$2," "$1" 2>/dev/null |
+		grep -q '"caller":"vfio_group_fops_unl_ioctl"'; do
 		i=$((i + 1))
 		if [ $i -gt 300 ]; then echo "@@ error no device_get by pid $2"; return 1; fi
 		sleep 0.1
