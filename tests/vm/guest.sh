@@ -76,9 +76,9 @@ echo "@@ end probes"
 if [ "$mode" = qemu ]; then
 	# a VFIO client that is not ours: QEMU assigns the first device of the
 	# first group (-S: devices are realized, so the container is set up,
-	# but no guest code runs), then is terminated
+	# but no guest code runs), then is terminated; 50 s: nested TCG under load is slow
 	dev=$(ls /sys/kernel/iommu_groups/$first/devices | head -1)
-	qemu_run="timeout -s TERM 25 qemu-system-x86_64 -M q35 -m 64 -nodefaults -display none \
+	qemu_run="timeout -s TERM 50 qemu-system-x86_64 -M q35 -m 64 -nodefaults -display none \
 		-monitor none -serial none -S -device vfio-pci,host=$dev; \
 		echo '{\"client\":\"qemu\",\"group\":$first,\"device\":\"$dev\",\"exit\":'\$?'}'"
 	vfiotrace refs -j >$out/qemu_refs.out 2>$out/qemu_refs.err &
