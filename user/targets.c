@@ -309,7 +309,8 @@ static void resolve_one(const struct kernel_view *kv, const struct target *t, en
 	pref = t->kprobe_preferred ? t->kprobe_preferred : sym->module ? PINS_MODULE : NULL;
 	if (!t->fentry_prog) {
 		r->style = STYLE_KPROBE;
-		snprintf(r->why, sizeof(r->why), "%s", t->kprobe_preferred);
+		snprintf(r->why, sizeof(r->why), "%s", t->kprobe_preferred ? t->kprobe_preferred :
+			 "kprobe only: one program for every signature (rare calls)");
 	} else if (mode == MODE_KPROBE) {
 		r->style = STYLE_KPROBE;
 		snprintf(r->why, sizeof(r->why), "--mode kprobe");
