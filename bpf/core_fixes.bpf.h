@@ -62,4 +62,31 @@ enum iommu_cap___diag {
 	IOMMU_CAP_INTR_REMAP___diag = 1,
 };
 
+/*
+ * type1's container and mappings (vfio_iommu_type1.ko; module BTF on 6.1+, none
+ * on Debian 5.10, where a failed map is explained from its errno alone).
+ * iova_list: v5.4 ("vfio/type1: Introduce iova list and add iommu aperture
+ * validity check"); dma_avail: v5.1 ("vfio/type1: Limit DMA mappings per
+ * container"); pgsize_bitmap: v5.8 ("vfio iommu: Cache pgsize_bitmap in struct
+ * vfio_iommu"). Each is tested with bpf_core_field_exists() before it is read.
+ */
+struct vfio_iommu {
+	struct rb_root dma_list;
+	unsigned int dma_avail;
+	__u64 pgsize_bitmap;
+	struct list_head iova_list;
+} __attribute__((preserve_access_index));
+
+struct vfio_dma {
+	struct rb_node node;
+	__u64 iova;		/* dma_addr_t */
+	__u64 size;		/* size_t */
+} __attribute__((preserve_access_index));
+
+struct vfio_iova {
+	struct list_head list;
+	__u64 start;		/* dma_addr_t */
+	__u64 end;
+} __attribute__((preserve_access_index));
+
 #endif

@@ -14,6 +14,10 @@
 #define VFIO_IOMMU_MAP_DMA 0x3b71	/* _IO(VFIO_TYPE, VFIO_BASE + 13) */
 #define VFIO_IOMMU_UNMAP_DMA 0x3b72	/* _IO(VFIO_TYPE, VFIO_BASE + 14) */
 #define PAGE_SHIFT 12
+#define EEXIST_ 17
+#define EINVAL_ 22
+#define RB_DEPTH_MAX 48		/* an rbtree of 2^24 nodes is at most 48 deep */
+#define IOVA_RANGES_MAX 32	/* valid IOVA ranges counted */
 
 /* include/uapi/linux/vfio.h, stable since 3.6 */
 struct vfio_iommu_type1_dma_map {
@@ -79,7 +83,7 @@ struct {
 
 /* pages pinned and the memlock state, between entry and return of one pin */
 struct pin_call {
-	__u64 npage, limit, locked;
+	__u64 vaddr, npage, limit, locked;
 };
 
 struct {
@@ -162,6 +166,9 @@ int BPF_KPROBE(kp_dma_ioctl, void *iommu_data, unsigned int cmd, unsigned long a
 		bpf_probe_read_user(&m, sizeof(m), (void *)arg);
 		c.iova = m.iova;
 		c.size = m.size;
+		c.fail.vaddr = m.vaddr;
+		c.fail.flags = m.flags;
+		c.fail.argsz = m.argsz;
 	} else {
 		struct vfio_iommu_type1_dma_unmap u = {};
 
@@ -171,6 +178,69 @@ int BPF_KPROBE(kp_dma_ioctl, void *iommu_data, unsigned int cmd, unsigned long a
 	}
 	bpf_map_update_elem(&inflight_dma, &tid, &c, BPF_ANY);
 	return 0;
+}
+
+/* EEXIST: the mapping vfio_find_dma() found (the request failed, so the tree is as it was). */
+static __always_inline void find_overlap(struct dma_failure *f, struct vfio_iommu *iommu)
+{
+	struct rb_node *node = BPF_CORE_READ(iommu, dma_list.rb_node);
+	int i;
+
+	for (i = 0; i < RB_DEPTH_MAX && node; i++) {
+		struct vfio_dma *d = (void *)node - bpf_core_field_offset(struct vfio_dma, node);
+		__u64 iova = BPF_CORE_READ(d, iova), size = BPF_CORE_READ(d, size);
+
+		if (f->iova + f->size <= iova) {
+			node = BPF_CORE_READ(node, rb_left);
+		} else if (f->iova >= iova + size) {
+			node = BPF_CORE_READ(node, rb_right);
+		} else {
+			f->has_existing = 1;
+			f->existing_iova = iova;
+			f->existing_size = size;
+			return;
+		}
+	}
+}
+
+/* EINVAL: the ranges vfio_iommu_iova_dma_valid() accepts */
+static __always_inline void read_iova_ranges(struct dma_failure *f, struct vfio_iommu *iommu)
+{
+	void *head = (void *)iommu + bpf_core_field_offset(struct vfio_iommu, iova_list);
+	struct list_head *pos = BPF_CORE_READ(iommu, iova_list.next);
+	int i;
+
+	for (i = 0; i < IOVA_RANGES_MAX && pos && (void *)pos != head; i++) {
+		struct vfio_iova *v = (void *)pos - bpf_core_field_offset(struct vfio_iova, list);
+
+		if (i < DMA_RANGES) {
+			f->ranges[i][0] = BPF_CORE_READ(v, start);
+			f->ranges[i][1] = BPF_CORE_READ(v, end);
+		}
+		f->nranges++;
+		pos = BPF_CORE_READ(pos, next);
+	}
+}
+
+/* The container's state that tells apart the causes of one errno (6.1+: type1 has BTF). */
+static __always_inline void read_container(struct dma_failure *f, __u64 addr, long ret)
+{
+	struct vfio_iommu *iommu = (void *)addr;
+
+	if (!bpf_core_type_exists(struct vfio_iommu))
+		return;
+	f->known = 1;
+	if (bpf_core_field_exists(iommu->dma_avail))
+		f->dma_avail = BPF_CORE_READ(iommu, dma_avail);
+	if (bpf_core_field_exists(iommu->pgsize_bitmap)) {
+		__u64 bm = BPF_CORE_READ(iommu, pgsize_bitmap);
+
+		f->pgsize = bm & -bm;
+	}
+	if (ret == -EEXIST_)
+		find_overlap(f, iommu);
+	else if (ret == -EINVAL_ && bpf_core_field_exists(iommu->iova_list))
+		read_iova_ranges(f, iommu);
 }
 
 static __always_inline void dma_account(struct dma_stats *s, const struct dma_call *c, long ret,
@@ -225,6 +295,7 @@ int BPF_KRETPROBE(krp_dma_ioctl, long ret)
 		__builtin_memcpy(c->fail.comm, ck.comm, COMM_LEN);
 		c->fail.iova = c->iova;
 		c->fail.size = c->size;
+		read_container(&c->fail, c->container.addr, ret);
 		bpf_map_update_elem(&dma_failures, &c->container, &c->fail, BPF_ANY);
 	}
 	if (emit_events && (e = bpf_ringbuf_reserve(&events, sizeof(*e), 0))) {
@@ -256,7 +327,7 @@ int BPF_KPROBE(kp_dma_pin, void *dma, unsigned long vaddr, long npage, void *pfn
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct pin_call p = { .npage = npage, .limit = limit };
+	struct pin_call p = { .vaddr = vaddr, .npage = npage, .limit = limit };
 
 	if (!bpf_map_lookup_elem(&inflight_dma, &tid))
 		return 0;
@@ -283,6 +354,7 @@ int BPF_KRETPROBE(krp_dma_pin, long ret)
 		c->fail.memlock_limit = p->limit << PAGE_SHIFT;
 		c->fail.locked = p->locked << PAGE_SHIFT;
 		c->fail.pin_size = p->npage << PAGE_SHIFT;
+		c->fail.pin_vaddr = p->vaddr;
 	}
 	bpf_map_delete_elem(&inflight_pin, &tid);
 	return 0;

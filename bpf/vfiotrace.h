@@ -106,17 +106,29 @@ struct dma_stats {
 	unsigned long long map_hist[HIST_SLOTS];
 };
 
+#define DMA_RANGES 8		/* valid IOVA ranges kept per failure (all are counted) */
+
 /* The last failed map's diagnosis, per container. */
 struct dma_failure {
 	unsigned long long ts_ns;
 	long long ret;
 	unsigned int pid;
 	char comm[COMM_LEN];
-	unsigned long long iova, size;
+	unsigned long long iova, size, vaddr;	/* the request */
+	unsigned int flags, argsz;		/* the request */
 	int pin_failed;			/* the error came from pinning (vfio_pin_pages_remote) */
 	unsigned long long memlock_limit;	/* bytes, the pin's limit argument (RLIMIT_MEMLOCK) */
 	unsigned long long locked;	/* bytes the task's mm had locked before the pin */
 	unsigned long long pin_size;	/* bytes the failing pin tried */
+	unsigned long long pin_vaddr;	/* where the failing pin began */
+	/* the container's state at the failure; read only with type1's BTF (6.1+) */
+	int known;
+	unsigned int dma_avail;		/* mappings it may still create (ENOSPC: 0) */
+	unsigned long long pgsize;	/* its smallest IOMMU page size, 0 unknown */
+	int has_existing;		/* EEXIST: the mapping the request overlaps */
+	unsigned long long existing_iova, existing_size;
+	unsigned int nranges;		/* EINVAL: its valid IOVA ranges (aperture minus reserved) */
+	unsigned long long ranges[DMA_RANGES][2];	/* the first DMA_RANGES, inclusive */
 };
 
 /*
@@ -172,6 +184,12 @@ enum diag_step {
 	STEP_VIABLE,		/* vfio_dev_viable (up to 5.19) */
 	STEP_GROUP_OPEN,	/* vfio_group_fops_open itself (EBUSY: held) */
 	STEP_TYPE1_ATTACH,	/* a type1 attach nested in a group ioctl failed */
+	/* VFIO_IOMMU_MAP_DMA, told apart in user space from errno and the state read at failure */
+	STEP_DMA_REQUEST,	/* flags, argsz, alignment, wrap (EINVAL); unreadable request (EFAULT) */
+	STEP_DMA_OVERLAP,	/* the range overlaps an existing mapping (EEXIST) */
+	STEP_DMA_LIMIT,		/* the container's dma_entry_limit is used up (ENOSPC) */
+	STEP_DMA_IOVA_RANGE,	/* outside the valid IOVA ranges (EINVAL) */
+	STEP_DMA_PIN,		/* vfio_pin_pages_remote: memlock (ENOMEM), unmapped address (EFAULT) */
 	NR_STEPS,
 };
 
@@ -181,6 +199,7 @@ enum diag_op {
 	OP_SET_CONTAINER,	/* VFIO_GROUP_SET_CONTAINER */
 	OP_GET_DEVICE_FD,	/* VFIO_GROUP_GET_DEVICE_FD */
 	OP_GROUP_OPEN,		/* open("/dev/vfio/N") */
+	OP_DMA_MAP,		/* VFIO_IOMMU_MAP_DMA (--dma) */
 	NR_OPS,
 };
 

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <linux/vfio.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,9 @@ struct group_run {
 	/* --dma: what VFIO_IOMMU_MAP_DMA / UNMAP_DMA returned */
 	int maps, map_fail, unmaps, unmap_fail, dma_errno;
 	unsigned long long bytes_mapped, bytes_unmapped;
+	/* --dma-fail: the map that failed, the mapping it overlapped, maps that succeeded first */
+	struct range { unsigned long long iova, size, vaddr; } failed, existing;
+	int mapped_before_fail;
 	/* --report: errno the kernel returned at each stage (0: not failed) */
 	int open_errno, set_container_errno, get_device_fd_errno;
 };
@@ -51,40 +55,102 @@ static int dma_count = 1;
 static long long memlock = -1;		/* --memlock BYTES: RLIMIT_MEMLOCK, CAP_IPC_LOCK dropped */
 #define DMA_IOVA 0x10000000ULL
 
+static const char *dma_fail;		/* --dma-fail KIND: provoke one map failure */
+static unsigned long long fail_iova;
+
+static void *buffer(unsigned long long size)
+{
+	void *buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (buf == MAP_FAILED) {
+		perror("vfio-workload: mmap");
+		exit(1);
+	}
+	return buf;
+}
+
+static int map_one(struct group_run *r, int container, unsigned long long iova, unsigned long long size,
+		   void *buf)
+{
+	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (unsigned long)buf, .iova = iova, .size = size };
+
+	r->maps++;
+	if (ioctl(container, VFIO_IOMMU_MAP_DMA, &map)) {
+		r->map_fail++;
+		r->dma_errno = errno;
+		r->failed = (struct range){ iova, size, map.vaddr };
+		return -1;
+	}
+	r->bytes_mapped += size;
+	return 0;
+}
+
+static void unmap_one(struct group_run *r, int container, unsigned long long iova, unsigned long long size)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = { .argsz = sizeof(unmap), .iova = iova, .size = size };
+
+	r->unmaps++;
+	if (ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap)) {
+		r->unmap_fail++;
+		r->dma_errno = errno;
+	} else {
+		r->bytes_unmapped += unmap.size;
+	}
+}
+
 /* After SET_IOMMU: map and unmap an anonymous buffer dma_count times, counting what the kernel did. */
 static void run_dma(struct group_run *r, int container)
 {
 	int i;
 
 	for (i = 0; i < dma_count; i++) {
-		struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map),
-			.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-			.iova = DMA_IOVA, .size = dma_size };
-		struct vfio_iommu_type1_dma_unmap unmap = { .argsz = sizeof(unmap), .iova = DMA_IOVA,
-			.size = dma_size };
-		void *buf = mmap(NULL, dma_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void *buf = buffer(dma_size);
 
-		if (buf == MAP_FAILED) {
-			perror("vfio-workload: mmap");
-			exit(1);
-		}
-		map.vaddr = (unsigned long)buf;
-		r->maps++;
-		if (ioctl(container, VFIO_IOMMU_MAP_DMA, &map)) {
-			r->map_fail++;
-			r->dma_errno = errno;
-		} else {
-			r->bytes_mapped += dma_size;
-			r->unmaps++;
-			if (ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap)) {
-				r->unmap_fail++;
-				r->dma_errno = errno;
-			} else {
-				r->bytes_unmapped += unmap.size;
-			}
-		}
+		if (!map_one(r, container, DMA_IOVA, dma_size, buf))
+			unmap_one(r, container, DMA_IOVA, dma_size);
 		munmap(buf, dma_size);
 	}
+}
+
+/* --dma-fail: one map the kernel refuses, for each cause type1 tells apart by errno. */
+static void run_dma_fail(struct group_run *r, int container)
+{
+	unsigned long long half = dma_size / 2 & ~4095ULL;
+	char *buf = buffer(2 * dma_size);
+	int i;
+
+	if (!strcmp(dma_fail, "fault")) {		/* EFAULT: the user range is not mapped */
+		munmap(buf, 2 * dma_size);
+		map_one(r, container, DMA_IOVA, dma_size, buf);
+		return;
+	}
+	if (!strcmp(dma_fail, "misalign")) {		/* EINVAL: size not a multiple of the page */
+		map_one(r, container, DMA_IOVA, dma_size + 2048, buf);
+	} else if (!strcmp(dma_fail, "iova")) {		/* EINVAL: outside the valid IOVA ranges */
+		if (!map_one(r, container, fail_iova, dma_size, buf))
+			unmap_one(r, container, fail_iova, dma_size);
+	} else if (!strcmp(dma_fail, "overlap")) {	/* EEXIST: half of it is mapped already */
+		if (!map_one(r, container, DMA_IOVA, dma_size, buf)) {
+			r->existing = (struct range){ DMA_IOVA, dma_size, (unsigned long)buf };
+			map_one(r, container, DMA_IOVA + half, dma_size, buf + dma_size);
+			unmap_one(r, container, DMA_IOVA, dma_size);
+		}
+	} else if (!strcmp(dma_fail, "limit")) {	/* ENOSPC: dma_count maps kept, past dma_entry_limit */
+		munmap(buf, 2 * dma_size);
+		buf = buffer(dma_count * dma_size);
+		for (i = 0; i < dma_count; i++) {
+			if (map_one(r, container, DMA_IOVA + i * dma_size, dma_size, buf + i * dma_size))
+				break;
+			r->mapped_before_fail++;
+		}
+		while (i--)
+			unmap_one(r, container, DMA_IOVA + i * dma_size, dma_size);
+		munmap(buf, dma_count * dma_size);
+		return;
+	}
+	munmap(buf, 2 * dma_size);
 }
 
 /* --memlock: the limit applies only without CAP_IPC_LOCK, so drop it (as an unprivileged VMM runs). */
@@ -105,19 +171,27 @@ static void limit_memlock(void)
 		exit(1);
 	}
 }
+static void release_hold(int sig)
+{
+	(void)sig;
+}
+
 static int report;	/* --report: a failed open / SET_CONTAINER is recorded, not fatal */
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vfio-workload [-g GROUP]... [-n ATTACHES] [-s HOLD_SECONDS] [--no-devices] [--report]\n"
-		"                     [--dma BYTES [--dma-count N] [--memlock BYTES]]\n"
+		"                     [--dma BYTES [--dma-count N] [--memlock BYTES] [--dma-fail KIND]]\n"
 		"  Attaches each VFIO group (default: every /dev/vfio/N) to a fresh type1v2\n"
 		"  container ATTACHES times; each time opens a device fd for every device of\n"
-		"  the group, holds them HOLD_SECONDS, then closes everything.\n"
+		"  the group, holds them HOLD_SECONDS (SIGUSR1 ends the hold), then closes everything.\n"
 		"  Prints one JSON line per group with what the kernel did.\n"
 		"  --dma maps and unmaps an anonymous buffer of BYTES N times after each attach;\n"
 		"  --memlock sets RLIMIT_MEMLOCK and drops CAP_IPC_LOCK first (an unprivileged VMM).\n"
+		"  --dma-fail KIND provokes one failed map instead: fault (unmapped buffer, EFAULT),\n"
+		"  misalign (size not page-aligned, EINVAL), iova:ADDR (map at ADDR), overlap (over a\n"
+		"  mapping, EEXIST), limit (--dma-count maps kept at once; ENOSPC past dma_entry_limit).\n"
 		"  --report: a failing open, SET_CONTAINER or GET_DEVICE_FD is reported (open_errno,\n"
 		"  set_container_errno, get_device_fd_errno) instead of ending the program.\n");
 }
@@ -204,7 +278,7 @@ static void run_once(struct group_run *r)
 	}
 	r->attach_ok++;
 	if (dma_size)
-		run_dma(r, container);
+		(dma_fail ? run_dma_fail : run_dma)(r, container);
 	if (!open_devices)
 		goto out;
 	for (i = 0; i < r->ndevs; i++) {
@@ -217,7 +291,7 @@ static void run_once(struct group_run *r)
 			r->dev_opened++;
 	}
 	if (hold_seconds)
-		sleep(hold_seconds);
+		sleep(hold_seconds);	/* SIGUSR1 ends the hold early */
 	for (i = 0; i < r->ndevs; i++) {
 		if (devfds[i] >= 0 && close(devfds[i]) == 0) {
 			r->dev_closed++;
@@ -241,6 +315,7 @@ static const char *errno_name(int e)
 	case EOPNOTSUPP: return "EOPNOTSUPP";
 	case EEXIST: return "EEXIST";
 	case EFAULT: return "EFAULT";
+	case ENOSPC: return "ENOSPC";
 	default: return "E?";
 	}
 }
@@ -270,6 +345,11 @@ static void print_run(const struct group_run *r)
 		       "\"bytes_mapped\":%llu,\"bytes_unmapped\":%llu,\"errno\":\"%s\",\"memlock\":%lld}",
 		       dma_size, r->maps, r->map_fail, r->unmaps, r->unmap_fail, r->bytes_mapped,
 		       r->bytes_unmapped, r->dma_errno ? errno_name(r->dma_errno) : "", memlock);
+	if (dma_fail)
+		printf(",\"dma_fail\":{\"kind\":\"%s\",\"errno\":\"%s\",\"iova\":%llu,\"size\":%llu,"
+		       "\"vaddr\":%llu,\"existing\":{\"iova\":%llu,\"size\":%llu},\"mapped_before_fail\":%d}",
+		       dma_fail, r->dma_errno ? errno_name(r->dma_errno) : "", r->failed.iova, r->failed.size,
+		       r->failed.vaddr, r->existing.iova, r->existing.size, r->mapped_before_fail);
 	if (report) {
 		const int e[3] = { r->open_errno, r->set_container_errno, r->get_device_fd_errno };
 		const char *k[3] = { "open_errno", "set_container_errno", "get_device_fd_errno" };
@@ -293,6 +373,7 @@ int main(int argc, char **argv)
 		{ "dma", required_argument, NULL, 'm' },
 		{ "dma-count", required_argument, NULL, 'c' },
 		{ "memlock", required_argument, NULL, 'L' },
+		{ "dma-fail", required_argument, NULL, 'F' },
 		{ "report", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -327,6 +408,13 @@ int main(int argc, char **argv)
 		case 'R':
 			report = 1;
 			break;
+		case 'F':
+			dma_fail = optarg;
+			if (!strncmp(optarg, "iova:", 5)) {
+				fail_iova = strtoull(optarg + 5, NULL, 0);
+				dma_fail = "iova";
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -339,10 +427,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vfio-workload: -n must be >= 1 and -s >= 0\n");
 		return 2;
 	}
+	if (dma_fail && (!dma_size || (strcmp(dma_fail, "fault") && strcmp(dma_fail, "misalign") &&
+					strcmp(dma_fail, "iova") && strcmp(dma_fail, "overlap") &&
+					strcmp(dma_fail, "limit")))) {
+		fprintf(stderr, "vfio-workload: --dma-fail needs --dma and one of fault, misalign, iova:ADDR, "
+			"overlap, limit\n");
+		return 2;
+	}
 	if (dma_size % 4096 || dma_count < 1) {
 		fprintf(stderr, "vfio-workload: --dma must be a multiple of 4096, --dma-count >= 1\n");
 		return 2;
 	}
+	signal(SIGUSR1, release_hold);
 	if (memlock >= 0)
 		limit_memlock();
 	if (!ngroups)

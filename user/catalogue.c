@@ -23,6 +23,11 @@ static const char *const step_names[NR_STEPS] = {
 	[STEP_VIABLE] = "viability",
 	[STEP_GROUP_OPEN] = "group_open",
 	[STEP_TYPE1_ATTACH] = "type1_attach",
+	[STEP_DMA_REQUEST] = "dma_request",
+	[STEP_DMA_OVERLAP] = "dma_overlap",
+	[STEP_DMA_LIMIT] = "dma_entry_limit",
+	[STEP_DMA_IOVA_RANGE] = "dma_iova_range",
+	[STEP_DMA_PIN] = "dma_pin",
 };
 
 static const char *const op_names[NR_OPS] = {
@@ -30,6 +35,7 @@ static const char *const op_names[NR_OPS] = {
 	[OP_SET_CONTAINER] = "set_container",
 	[OP_GET_DEVICE_FD] = "get_device_fd",
 	[OP_GROUP_OPEN] = "group_open",
+	[OP_DMA_MAP] = "dma_map",
 };
 
 /* Order matters: the first match wins, so specific rows precede general ones. */
@@ -108,6 +114,41 @@ static const struct diag_entry table[] = {
 	{ OP_GROUP_OPEN, STEP_GROUP_OPEN, ENODEV, 0, 0,
 	  "the group is going away (its devices are being unbound from vfio-pci)",
 	  "rebind the devices to vfio-pci and retry" },
+	/* VFIO_IOMMU_MAP_DMA (--dma): the step is told apart in user/dma_explain.c */
+	{ OP_DMA_MAP, STEP_DMA_PIN, ENOMEM, 0, 0,
+	  "memlock: pinning would exceed the task's RLIMIT_MEMLOCK (no CAP_IPC_LOCK)",
+	  "raise the VMM's locked-memory limit to at least guest RAM plus the mappings "
+	  "(ulimit -l, LimitMEMLOCK= in its unit, libvirt <memoryBacking><locked/>) or give it CAP_IPC_LOCK" },
+	{ OP_DMA_MAP, STEP_DMA_PIN, EFAULT, 0, 0,
+	  "the user address range is not mapped in the task (pinning its pages faulted)",
+	  "map the whole buffer before VFIO_IOMMU_MAP_DMA and keep it mapped; check the VMM's memory backend" },
+	{ OP_DMA_MAP, STEP_DMA_PIN, ANY, 0, 0,
+	  "pinning the user pages failed", "read dmesg from the time of the failure" },
+	{ OP_DMA_MAP, STEP_DMA_LIMIT, ENOSPC, 0, 0,
+	  "the container's mapping entries are used up: vfio_iommu_type1.dma_entry_limit (default 65535, copied "
+	  "into a container when it is opened) mappings exist",
+	  "use fewer, larger mappings, or raise vfio_iommu_type1.dma_entry_limit before the VMM opens its container" },
+	{ OP_DMA_MAP, STEP_DMA_OVERLAP, EEXIST, 0, 0,
+	  "the IOVA range overlaps an existing mapping of this container",
+	  "unmap the overlapping range first; check the VMM's IOVA layout" },
+	{ OP_DMA_MAP, STEP_DMA_IOVA_RANGE, EINVAL, 0, 0,
+	  "the IOVA range is outside the container's valid IOVA ranges: the IOMMU aperture minus reserved regions "
+	  "(the MSI window, RMRRs; /sys/kernel/iommu_groups/N/reserved_regions)",
+	  "map only inside the ranges VFIO_IOMMU_GET_INFO reports (capability IOVA_RANGE); valid_iova_ranges lists them" },
+	{ OP_DMA_MAP, STEP_DMA_REQUEST, EINVAL, 0, 0,
+	  "the request is malformed: argsz, flags, a zero size, size/IOVA/vaddr not aligned to the IOMMU page size, or "
+	  "a range that wraps",
+	  "align size, IOVA and vaddr to the smallest page size VFIO_IOMMU_GET_INFO reports (iova_pgsizes); "
+	  "set READ and/or WRITE" },
+	{ OP_DMA_MAP, STEP_DMA_REQUEST, EFAULT, 0, 0,
+	  "the request could not be read (bad user pointer passed to the ioctl)",
+	  "pass a valid struct vfio_iommu_type1_dma_map" },
+	{ OP_DMA_MAP, STEP_UNKNOWN, EINVAL, 0, 0,
+	  "the IOVA range is outside the valid ranges, or the request is malformed (not told apart: type1 has no BTF "
+	  "on this kernel)",
+	  "check VFIO_IOMMU_GET_INFO's IOVA ranges and page sizes; align size, IOVA and vaddr" },
+	{ OP_DMA_MAP, STEP_UNKNOWN, ENOMEM, 0, 0,
+	  "out of memory for the mapping's bookkeeping", "free memory on the host" },
 };
 
 #define N_ENTRIES (sizeof(table) / sizeof(table[0]))

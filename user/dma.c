@@ -6,61 +6,13 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include "dma.h"
+#include "catalogue.h"
+#include "dma_explain.h"
 #include "errnames.h"
 #include "histogram.h"
 
 _Static_assert(offsetof(struct dma_event, type) == offsetof(struct event, type),
 	       "the ring buffer consumer tells events apart by type");
-
-#define ENOMEM_ 12
-#define EFAULT_ 14
-#define EEXIST_ 17
-#define EINVAL_ 22
-#define ENOSPC_ 28
-
-/* type1's map errors and what each means (shared/KERNELS.md, "DMA map and unmap"). */
-static const struct {
-	int err;
-	int pin;		/* 1: only when pinning failed, 0: only when it did not, -1: either */
-	const char *cause, *remedy;
-} dma_catalogue[] = {
-	{ ENOMEM_, 1, "memlock: pinning would exceed the task's RLIMIT_MEMLOCK (no CAP_IPC_LOCK)",
-	  "raise the VMM's locked-memory limit to at least guest RAM plus the mappings "
-	  "(ulimit -l, LimitMEMLOCK= in its unit, libvirt <memoryBacking><locked/>) or give it CAP_IPC_LOCK" },
-	{ ENOMEM_, 0, "out of memory for the mapping's bookkeeping", "free memory on the host" },
-	{ ENOSPC_, -1, "the container's dma_entry_limit (vfio_iommu_type1.dma_entry_limit, default 65535) is reached",
-	  "use fewer, larger mappings or raise vfio_iommu_type1.dma_entry_limit" },
-	{ EEXIST_, -1, "the IOVA range overlaps an existing mapping of this container",
-	  "unmap the overlapping range first; check the VMM's IOVA layout" },
-	{ EINVAL_, -1, "IOVA outside the domain's aperture, in a reserved region, or size/IOVA not page-aligned",
-	  "check VFIO_IOMMU_GET_INFO's IOVA ranges and the page size; align size and IOVA" },
-	{ EFAULT_, 1, "the user address range is not mapped (pinning faulted)", "map the buffer before VFIO_IOMMU_MAP_DMA" },
-	{ EFAULT_, 0, "the request could not be read (bad user pointer)", "pass a valid struct vfio_iommu_type1_dma_map" },
-};
-
-static int catalogue_at(int err, bool pin)
-{
-	unsigned int i;
-
-	for (i = 0; i < sizeof(dma_catalogue) / sizeof(dma_catalogue[0]); i++)
-		if (dma_catalogue[i].err == err && (dma_catalogue[i].pin < 0 || dma_catalogue[i].pin == pin))
-			return (int)i;
-	return -1;
-}
-
-const char *dma_cause(int err, bool pin_failed)
-{
-	int i = catalogue_at(err, pin_failed);
-
-	return i < 0 ? NULL : dma_catalogue[i].cause;
-}
-
-const char *dma_remedy(int err, bool pin_failed)
-{
-	int i = catalogue_at(err, pin_failed);
-
-	return i < 0 ? "see the kernel log (dmesg)" : dma_catalogue[i].remedy;
-}
 
 int dma_group_of(int fd, const struct container_key *c)
 {
@@ -180,22 +132,12 @@ const unsigned long long *dma_map_hist(const struct dma_model *m, int group)
 
 static void json_failure(struct json *j, const struct dma_failure *f)
 {
-	int err = (int)-f->ret;
-
 	json_obj_begin(j, "last_failure");
-	json_str(j, "errno", errno_name(err));
-	json_str(j, "cause", dma_cause(err, f->pin_failed) ? dma_cause(err, f->pin_failed) : "unknown");
-	json_str(j, "remedy", dma_remedy(err, f->pin_failed));
-	json_str(j, "failed_step", f->pin_failed ? "pin" : "map");
+	dma_json_failure(j, f);
 	json_uint(j, "pid", f->pid);
 	json_str(j, "comm", f->comm);
 	json_uint(j, "iova", f->iova);
 	json_uint(j, "size", f->size);
-	if (f->pin_failed) {
-		json_uint(j, "memlock_limit", f->memlock_limit);
-		json_uint(j, "locked", f->locked);
-		json_uint(j, "pin_size", f->pin_size);
-	}
 	json_obj_end(j);
 }
 
@@ -287,19 +229,15 @@ void dma_text(FILE *f, const struct dma_model *m)
 	}
 	for (i = 0; i < m->ngroups; i++) {
 		const struct dma_failure *x = &m->groups[i].fail;
-		int err = (int)-x->ret;
+		struct dma_explained why;
 
 		if (!m->groups[i].failed)
 			continue;
-		fprintf(f, "\ngroup %d: map of %s at iova 0x%llx by pid %u (%s) failed with %s\n",
+		dma_explain(x, &why);
+		fprintf(f, "\ngroup %d: map of %s at iova 0x%llx by pid %u (%s) failed with %s at %s\n",
 			m->groups[i].group, fmt_bytes(x->size, b1, sizeof(b1)), x->iova, x->pid, x->comm,
-			errno_name(err));
-		fprintf(f, "  cause:  %s", dma_cause(err, x->pin_failed) ? dma_cause(err, x->pin_failed) : "unknown");
-		if (x->pin_failed)
-			fprintf(f, " (RLIMIT_MEMLOCK %s, locked %s, pinning %s)",
-				fmt_bytes(x->memlock_limit, b1, sizeof(b1)), fmt_bytes(x->locked, b2, sizeof(b2)),
-				fmt_bytes(x->pin_size, b3, sizeof(b3)));
-		fprintf(f, "\n  remedy: %s\n", dma_remedy(err, x->pin_failed));
+			errno_name((int)-x->ret), step_name(why.step));
+		fprintf(f, "  cause:  %s\n  detail: %s\n  remedy: %s\n", why.cause, why.detail, why.remedy);
 	}
 }
 
@@ -313,7 +251,6 @@ bool is_dma_event(const void *data, size_t size)
 void dma_print_event(FILE *f, const struct dma_event *e, int group, bool json)
 {
 	const char *ev = e->type == EV_DMA_MAP ? "dma_map" : "dma_unmap";
-	int err = (int)-e->ret;
 	char b1[24], b2[24], tbuf[16];
 	time_t now = time(NULL);
 	struct json j;
@@ -329,26 +266,23 @@ void dma_print_event(FILE *f, const struct dma_event *e, int group, bool json)
 		json_uint(&j, "iova", e->iova);
 		json_uint(&j, "size", e->size);
 		json_int(&j, "ret", e->ret);
-		if (e->ret < 0) {
-			json_str(&j, "errno", errno_name(err));
-			json_str(&j, "cause", dma_cause(err, e->fail.pin_failed) ?
-				 dma_cause(err, e->fail.pin_failed) : "unknown");
-			json_str(&j, "remedy", dma_remedy(err, e->fail.pin_failed));
-			if (e->fail.pin_failed) {
-				json_uint(&j, "memlock_limit", e->fail.memlock_limit);
-				json_uint(&j, "locked", e->fail.locked);
-				json_uint(&j, "pin_size", e->fail.pin_size);
-			}
-		}
+		if (e->ret < 0)
+			dma_json_failure(&j, &e->fail);
 		json_uint(&j, "latency_ns", e->latency_ns);
 		json_obj_end(&j);
 		fflush(f);
 		return;
 	}
 	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", localtime(&now));
-	fprintf(f, "%-8s %-13s %-7u %-16s %-5d %-12s %-9s iova=0x%llx size=%s%s%s\n", tbuf, ev, e->pid,
-		e->comm, group, e->ret ? errno_name(err) : "ok", fmt_ns(e->latency_ns, b1, sizeof(b1)),
-		e->iova, fmt_bytes(e->size, b2, sizeof(b2)), e->ret ? " cause: " : "",
-		e->ret ? (dma_cause(err, e->fail.pin_failed) ? dma_cause(err, e->fail.pin_failed) : "unknown") : "");
+	fprintf(f, "%-8s %-13s %-7u %-16s %-5d %-12s %-9s iova=0x%llx size=%s", tbuf, ev, e->pid, e->comm, group,
+		e->ret ? errno_name((int)-e->ret) : "ok", fmt_ns(e->latency_ns, b1, sizeof(b1)), e->iova,
+		fmt_bytes(e->size, b2, sizeof(b2)));
+	if (e->ret) {
+		struct dma_explained why;
+
+		dma_explain(&e->fail, &why);
+		fprintf(f, " step: %s cause: %s (%s)", step_name(why.step), why.cause, why.detail);
+	}
+	fputc('\n', f);
 	fflush(f);
 }

@@ -43,10 +43,6 @@ void dma_text(FILE *f, const struct dma_model *m);
 /* The map latency histogram of a group, NULL if none. */
 const unsigned long long *dma_map_hist(const struct dma_model *m, int group);
 
-/* Cause and remedy of a failed map: errno, and whether pinning failed. */
-const char *dma_cause(int err, bool pin_failed);
-const char *dma_remedy(int err, bool pin_failed);
-
 bool is_dma_event(const void *data, size_t size);
 void dma_print_event(FILE *f, const struct dma_event *e, int group, bool json);
 /* A group attached to the container (the lowest), NO_GROUP if unknown. */

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include "catalogue.h"
 #include "diagnose.h"
+#include "dma_explain.h"
 #include "errnames.h"
 #include "holders.h"
 #include "histogram.h"
@@ -593,6 +594,7 @@ static void test_diagnose(void)
 	free(out);
 }
 #include "test_prom.c"
+#include "test_dma.c"
 
 int main(int argc, char **argv)
 {
@@ -612,6 +614,7 @@ int main(int argc, char **argv)
 	test_privs_names();
 	test_catalogue();
 	test_catalogue_doc();
+	test_dma_explain();
 	test_holders();
 	test_diagnose();
 	test_prom_escape();

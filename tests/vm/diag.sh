@@ -63,8 +63,9 @@ wait_holding() {
 	done
 }
 
-# wait_gone PID: at most 60 s
-wait_gone() {
+# release PID: end a holder's hold (SIGUSR1) and wait for it to exit, at most 60 s
+release() {
+	kill -USR1 $1 2>/dev/null
 	i=0
 	while kill -0 $1 2>/dev/null && [ $i -lt 600 ]; do i=$((i + 1)); sleep 0.1; done
 }
@@ -102,11 +103,11 @@ run_traced ok_snoop "vfio-workload -n 1 -g $single" snoop -j
 run_traced ok_stat "vfio-workload -n 1 -g $single" stat -j
 
 # ---- busy: the holder opened before vfiotrace started (found in /proc)
-vfio-workload -n 1 -s 15 -g $single >$out/holder1.json &
+vfio-workload -n 1 -s 300 -g $single >$out/holder1.json &
 hpid=$!
 wait_holding $hpid $single && echo "@@ holder busy_before $hpid"
 run_traced busy_before "vfio-workload --report -g $single" snoop -j
-wait_gone $hpid
+release $hpid
 tag "holderjson busy_before" <$out/holder1.json
 
 # ---- busy: the holder opened while vfiotrace traced
@@ -114,11 +115,11 @@ vfiotrace snoop -j >$out/busy_traced.out 2>$out/busy_traced.err &
 vpid=$!
 if wait_tracing $out/busy_traced.err; then
 	echo "@@ begin busy_traced"
-	vfio-workload -n 1 -s 15 -g $single >$out/holder2.json &
+	vfio-workload -n 1 -s 300 -g $single >$out/holder2.json &
 	hpid=$!
 	wait_holding $hpid $single && echo "@@ holder busy_traced $hpid"
 	vfio-workload --report -g $single | tag workload
-	wait_gone $hpid
+	release $hpid
 	tag "holderjson busy_traced" <$out/holder2.json
 	stop $vpid
 	tag trace <$out/busy_traced.out
@@ -148,7 +149,7 @@ run_traced not_viable_verbose "vfio-workload --report -g $bridge" snoop -j -v
 
 # ---- diagnose (no tracing) in the same state: the bridge group not viable,
 # the single group held by a workload
-vfio-workload -n 1 -s 15 -g $single >$out/holder3.json &
+vfio-workload -n 1 -s 300 -g $single >$out/holder3.json &
 hpid=$!
 if wait_holding $hpid $single; then
 	echo "@@ holder diagnose $hpid"
@@ -165,4 +166,4 @@ if wait_holding $hpid $single; then
 	tag stderr <$out/diagnose.err
 	echo "@@ end diagnose_text"
 fi
-wait_gone $hpid
+release $hpid

@@ -153,6 +153,17 @@ run_traced dma_hist "vfio-workload -n 1 -g $first --dma 1048576 --dma-count 2" h
 # without CAP_IPC_LOCK under a 64 KiB RLIMIT_MEMLOCK, a 1 MiB map fails (ENOMEM)
 run_traced dma_memlock "vfio-workload -n 1 -g $first --dma 1048576 --memlock 65536" snoop -j --dma
 run_traced dma_memlock_stat "vfio-workload -n 1 -g $first --dma 1048576 --memlock 65536" stat -j --dma
+# one failed map per cause type1 tells apart; the group's reserved regions for the IOVA one
+echo "@@ resv $(cat /sys/kernel/iommu_groups/$first/reserved_regions | tr '\n' ';')"
+for kind in fault misalign overlap iova:0xfee00000; do
+	run_traced dma_fail_${kind%%:*} "vfio-workload -n 1 -g $first --dma 65536 --dma-fail $kind" snoop -j --dma
+done
+limit=/sys/module/vfio_iommu_type1/parameters/dma_entry_limit
+old=$(cat $limit)
+echo 3 >$limit
+echo "@@ dma_entry_limit $(cat $limit)"
+run_traced dma_fail_limit "vfio-workload -n 1 -g $first --dma 65536 --dma-count 4 --dma-fail limit" stat -j --dma
+echo $old >$limit
 
 # ---- device references (refs) ----
 bridge=$(for g in $(ls /dev/vfio | grep -E '^[0-9]+$'); do
@@ -177,10 +188,11 @@ vfiotrace refs -j >$out/held_exit.out 2>$out/held_exit.err &
 pid=$!
 if wait_tracing $out/held_exit.err; then
 	echo "@@ begin held_exit"
-	vfio-workload -n 1 -s 6 -g $first >$out/held_exit.workload &
+	vfio-workload -n 1 -s 120 -g $first >$out/held_exit.workload &
 	wpid=$!
 	wait_get $out/held_exit.out $wpid
 	stop $pid
+	kill -USR1 $wpid
 	wait $wpid
 	tag workload <$out/held_exit.workload
 	tag trace <$out/held_exit.out
@@ -188,21 +200,31 @@ if wait_tracing $out/held_exit.err; then
 	echo "@@ end held_exit"
 fi
 
-# hung_unbind: unbind a device whose fd the workload holds for HOLD s
-HOLD=5
+# hung_unbind: unbind a device whose fd the workload holds; release it only once the
+# trace has reported the wait, so the checks are causal, not timed
 dev=$(ls /sys/kernel/iommu_groups/$first/devices | head -1)
 vfiotrace refs -j >$out/unbind.out 2>$out/unbind.err &
 pid=$!
 if wait_tracing $out/unbind.err; then
 	echo "@@ begin hung_unbind"
-	vfio-workload -n 1 -s $HOLD -g $first >$out/unbind.workload &
+	vfio-workload -n 1 -s 120 -g $first >$out/unbind.workload &
 	wpid=$!
 	wait_get $out/unbind.out $wpid
 	t0=$(cut -d' ' -f1 /proc/uptime)
-	echo $dev > /sys/bus/pci/devices/$dev/driver/unbind
-	t1=$(cut -d' ' -f1 /proc/uptime)
+	(echo $dev > /sys/bus/pci/devices/$dev/driver/unbind; cut -d' ' -f1 /proc/uptime >$out/unbind.t1) &
+	upid=$!
+	i=0
+	while ! grep -q '"event":"unbind_wait"' $out/unbind.out && [ $i -lt 300 ]; do
+		i=$((i + 1)); sleep 0.1
+	done
+	ts=$(cut -d' ' -f1 /proc/uptime)
+	sleep 1
+	tw=$(cut -d' ' -f1 /proc/uptime)
+	kill -0 $upid 2>/dev/null && blocked=true || blocked=false
+	kill -USR1 $wpid
+	wait $upid
 	wait $wpid
-	echo "@@ unbind {\"device\":\"$dev\",\"hold_s\":$HOLD,\"start_s\":$t0,\"end_s\":$t1}"
+	echo "@@ unbind {\"device\":\"$dev\",\"blocked_at_release\":$blocked,\"start_s\":$t0,\"seen_s\":$ts,\"release_s\":$tw,\"end_s\":$(cat $out/unbind.t1)}"
 	stop $pid
 	tag workload <$out/unbind.workload
 	tag trace <$out/unbind.out

@@ -35,6 +35,17 @@ typedef struct refcount_struct {
 	atomic_t refs;
 } refcount_t;
 
+/* include/linux/rbtree_types.h */
+struct rb_node {
+	unsigned long __rb_parent_color;
+	struct rb_node *rb_right;
+	struct rb_node *rb_left;
+};
+
+struct rb_root {
+	struct rb_node *rb_node;
+};
+
 struct kref {
 	refcount_t refcount;
 };

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Why a VFIO_IOMMU_MAP_DMA failed: step, cause, remedy and the numbers (docs/diagnosis.md). */
+#ifndef VFIOTRACE_DMA_EXPLAIN_H
+#define VFIOTRACE_DMA_EXPLAIN_H
+
+#include "../bpf/vfiotrace.h"
+#include "json.h"
+
+struct dma_explained {
+	int step;			/* enum diag_step: STEP_DMA_* or STEP_UNKNOWN */
+	const char *cause, *remedy;	/* from the catalogue, never NULL */
+	char detail[512];		/* this failure's numbers, one line */
+};
+
+void dma_explain(const struct dma_failure *f, struct dma_explained *x);
+/* The failure's fields inside the current JSON object: errno, failed_step, cause, ... */
+void dma_json_failure(struct json *j, const struct dma_failure *f);
+/* vfio_iommu_type1.dma_entry_limit as it is now, -1 if unreadable. */
+long long dma_entry_limit(void);
+
+#endif
