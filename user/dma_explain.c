@@ -161,55 +161,51 @@ void dma_explain(const struct dma_failure *f, struct dma_explained *x)
 	catalogue_explain(OP_DMA_MAP, x->step, err, running_kernel(), &x->cause, &x->remedy);
 }
 
+static void uint_or_null(struct json *j, const char *key, bool known, unsigned long long v)
+{
+	if (known)
+		json_uint(j, key, v);
+	else
+		json_null(j, key);
+}
+
+/* Every failure carries every key (null where the step does not apply), so the schema is one. */
 void dma_json_failure(struct json *j, const struct dma_failure *f)
 {
 	struct dma_explained x;
+	bool pin, ranges;
+	long long lim;
 	unsigned int i;
 
 	dma_explain(f, &x);
+	pin = x.step == STEP_DMA_PIN;
+	ranges = (int)-f->ret == EINVAL_ && f->known && f->nranges;
+	lim = x.step == STEP_DMA_LIMIT ? dma_entry_limit() : -1;
 	json_str(j, "errno", errno_name((int)-f->ret));
 	json_str(j, "failed_step", step_name(x.step));
 	json_str(j, "cause", x.cause);
 	json_str(j, "remedy", x.remedy);
 	json_str(j, "detail", x.detail);
 	json_uint(j, "vaddr", f->vaddr);
-	switch (x.step) {
-	case STEP_DMA_PIN:
-		json_uint(j, "memlock_limit", f->memlock_limit);
-		json_uint(j, "locked", f->locked);
-		json_uint(j, "pin_size", f->pin_size);
-		json_uint(j, "pin_vaddr", f->pin_vaddr);
-		break;
-	case STEP_DMA_OVERLAP:
-		if (f->has_existing) {
-			json_obj_begin(j, "existing");
-			json_uint(j, "iova", f->existing_iova);
-			json_uint(j, "size", f->existing_size);
-			json_obj_end(j);
-		} else {
-			json_null(j, "existing");
-		}
-		break;
-	case STEP_DMA_LIMIT:
-		if (dma_entry_limit() >= 0)
-			json_int(j, "dma_entry_limit", dma_entry_limit());
-		else
-			json_null(j, "dma_entry_limit");
-		break;
-	case STEP_DMA_IOVA_RANGE:
+	uint_or_null(j, "page_size", f->known && f->pgsize, f->pgsize);
+	uint_or_null(j, "memlock_limit", pin, f->memlock_limit);
+	uint_or_null(j, "locked", pin, f->locked);
+	uint_or_null(j, "pin_size", pin, f->pin_size);
+	uint_or_null(j, "pin_vaddr", pin, f->pin_vaddr);
+	uint_or_null(j, "existing_iova", f->has_existing, f->existing_iova);
+	uint_or_null(j, "existing_size", f->has_existing, f->existing_size);
+	uint_or_null(j, "dma_entry_limit", lim >= 0, (unsigned long long)lim);
+	if (ranges) {
 		json_arr_begin(j, "valid_iova_ranges");
 		for (i = 0; i < f->nranges && i < DMA_RANGES; i++) {
-			json_obj_begin(j, NULL);
-			json_uint(j, "start", f->ranges[i][0]);
-			json_uint(j, "end", f->ranges[i][1]);
-			json_obj_end(j);
+			json_arr_begin(j, NULL);
+			json_uint(j, NULL, f->ranges[i][0]);
+			json_uint(j, NULL, f->ranges[i][1]);
+			json_arr_end(j);
 		}
 		json_arr_end(j);
-		json_uint(j, "valid_iova_range_count", f->nranges);
-		break;
+	} else {
+		json_null(j, "valid_iova_ranges");
 	}
-	if (f->known && f->pgsize)
-		json_uint(j, "page_size", f->pgsize);
-	else
-		json_null(j, "page_size");
+	uint_or_null(j, "valid_iova_range_count", ranges, f->nranges);
 }

@@ -107,3 +107,10 @@ const char *vfio_device_count_field(struct kernel_btf *kb, const char *custom)
 	f = count_field(btf_for(kb, "vfio"));
 	return f ? f : count_field(kb->vmlinux); /* CONFIG_VFIO=y */
 }
+
+bool kernel_btf_has_struct(struct kernel_btf *kb, const char *module, const char *name)
+{
+	struct btf *btf = btf_for(kb, module);
+
+	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT) >= 0;
+}

@@ -31,5 +31,7 @@ int kernel_btf_func_nargs(void *kb, const char *module, const char *func);
  * vfio.ko (Debian 5.10). custom: the --btf file, or NULL.
  */
 const char *vfio_device_count_field(struct kernel_btf *kb, const char *custom);
+/* Whether module's BTF (vmlinux: NULL) describes struct name. */
+bool kernel_btf_has_struct(struct kernel_btf *kb, const char *module, const char *name);
 
 #endif

@@ -344,7 +344,7 @@ int main(int argc, char **argv)
 	if (tracer_load(&t))
 		goto cleanup;
 	if (t.opt.cmd == CMD_PROBES) {
-		render_probes(stdout, t.res, t.count_field, t.fallback[0] ? t.fallback : NULL,
+		render_probes(stdout, t.res, t.count_field, t.dma_btf, t.fallback[0] ? t.fallback : NULL,
 			      t.opt.json);
 		ret = 0;
 		goto cleanup;

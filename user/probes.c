@@ -3,7 +3,7 @@
 #include "json.h"
 #include "probes.h"
 
-void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count_field,
+void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count_field, bool dma_btf,
 		   const char *fallback, bool json)
 {
 	struct json j;
@@ -22,6 +22,9 @@ void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count
 		if (i == HOOK_PUT && r[i].func && !count_field)
 			snprintf(degraded, sizeof(degraded), "device, group and refcount unavailable: "
 				 "no BTF describes struct vfio_device (pass --btf)");
+		if (i == HOOK_DMA_IOCTL && r[i].func && !dma_btf)
+			snprintf(degraded, sizeof(degraded), "map failures told apart by errno only: no BTF for "
+				 "vfio_iommu_type1 (overlapped mapping, IOVA ranges, page size not read)");
 		if (json) {
 			json_obj_begin(&j, NULL);
 			json_str(&j, "hook", t->hook);

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include "targets.h"
 
-void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count_field,
+void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count_field, bool dma_btf,
 		   const char *fallback, bool json);
 
 #endif

@@ -198,6 +198,7 @@ static struct kernel_view kernel_view(struct tracer *t)
 static int load_bpf(struct tracer *t)
 {
 	t->count_field = vfio_device_count_field(&t->kb, t->opt.btf);
+	t->dma_btf = kernel_btf_has_struct(&t->kb, "vfio_iommu_type1", "vfio_iommu");
 	if (load_with_fallback(t))
 		return -1;
 	t->maps = (struct bpf_maps){

@@ -21,6 +21,7 @@ class Run:
         self.sysfs = defaultdict(list)      # group -> [(device, bus)]
         self.kallsyms = {}                  # function -> module
         self.btf_vfio = False
+        self.btf_type1 = False
         self.resv = []                      # the first group's reserved regions: (start, end, type)
         self.dma_entry_limit = None
         self.scenarios = {}                 # name -> dict(workload, trace, kprobe, exit, stderr)
@@ -36,8 +37,10 @@ class Run:
             elif tag == "kallsyms":
                 fn, mod = rest.split()
                 self.kallsyms[fn] = mod
-            elif tag == "btf":
+            elif tag == "btf" and rest.startswith("vfio "):
                 self.btf_vfio = rest.endswith("yes")
+            elif tag == "btf" and rest.startswith("type1 "):
+                self.btf_type1 = rest.endswith("yes")
             elif tag == "resv":
                 self.resv = [(int(a, 16), int(b, 16), t) for a, b, t in
                              (r.split() for r in rest.split(";") if r.strip())]
@@ -49,7 +52,7 @@ class Run:
                 cur = self.scenarios[rest] = defaultdict(list)
             elif tag == "end":
                 cur = None
-            elif cur is not None and tag in ("workload", "trace", "kprobe", "stderr", "unbind"):
+            elif cur is not None and tag in ("workload", "trace", "kprobe", "stderr", "unbind", "dmaprobes"):
                 cur[tag].append(rest)
             elif cur is not None and tag == "exit":
                 cur["exit"] = int(rest)
@@ -512,7 +515,11 @@ def check_dma_memlock(c, run):
 
 def check_dma_fail(c, run):
     """One failed map per cause: the step and the numbers match what the workload did."""
-    btf = run.btf_vfio      # type1 has module BTF where vfio has (6.1+), none on Debian 5.10
+    btf = run.btf_type1     # 6.1+; Debian 5.10 has no module BTF
+    s = run.scenarios.get("probes", {})
+    rows = [h for p in jlines(s.get("dmaprobes", [])) for h in p.get("hooks", []) if h["hook"] == "dma"]
+    if c.eq(len(rows), 1, "probes --dma: one dma row"):
+        c.eq(rows[0]["degraded"] is None, btf, "probes --dma: degraded exactly where type1 has no BTF")
     for kind, errno, step in (("fault", "EFAULT", "dma_pin"), ("misalign", "EINVAL", "dma_request"),
                               ("overlap", "EEXIST", "dma_overlap"),
                               ("iova", "EINVAL", "dma_iova_range" if btf else "unknown")):
@@ -536,15 +543,28 @@ def check_dma_fail(c, run):
         elif kind == "misalign":
             c.ok(f"size 0x{wf['size']:x}" in e["detail"], f"{name}: detail names the size", e["detail"])
         elif kind == "overlap":
-            want = {"iova": wf["existing"]["iova"], "size": wf["existing"]["size"]} if btf else None
-            c.eq(e["existing"], want, f"{name}: the mapping overlapped (the workload's first map)")
+            want = (wf["existing"]["iova"], wf["existing"]["size"]) if btf else (None, None)
+            c.eq((e["existing_iova"], e["existing_size"]), want, f"{name}: the mapping overlapped (the workload's first map)")
         elif kind == "iova" and btf:
             msi = [(a, b) for a, b, t in run.resv if t == "msi" and a <= wf["iova"] <= b]
             if c.eq(len(msi), 1, f"{name}: the iova is in the group's MSI reserved region", repr(run.resv)):
-                r = [(x["start"], x["end"]) for x in e["valid_iova_ranges"]]
+                r = [tuple(x) for x in e["valid_iova_ranges"]]
                 c.ok(any(b == msi[0][0] - 1 for a, b in r) and any(a == msi[0][1] + 1 for a, b in r),
                      f"{name}: the valid ranges stop before and resume after the reserved region", repr(r))
                 c.ok(not any(a <= wf["iova"] <= b for a, b in r), f"{name}: the iova is in no valid range", repr(r))
+    name = "dma_fail_text"
+    s = scenario(c, run, name)
+    if s:
+        (w,) = jlines(s["workload"])
+        wf = w["dma_fail"]
+        text = "\n".join(s["trace"])
+        c.ok(f"group {w['group']}: map of 64.0 KiB at iova 0x{wf['iova']:x} by pid {w['pid']} (vfio-workload) "
+             "failed with EEXIST at dma_overlap" in text, f"{name}: the failure line", text)
+        e = wf["existing"]
+        want = (f"overlaps the mapping 0x{e['iova']:x}-0x{e['iova'] + e['size'] - 1:x}" if btf
+                else "overlaps a mapping (not read: no type1 BTF)")
+        c.ok(f"detail: iova 0x{wf['iova']:x}-0x{wf['iova'] + wf['size'] - 1:x} {want}" in text,
+             f"{name}: detail names both ranges", text)
     name = "dma_fail_limit"
     s, sm = final(c, run, name)
     if not sm:

@@ -71,6 +71,7 @@ first=$(ls /dev/vfio | grep -E '^[0-9]+$' | sort -n | head -1)
 echo "@@ begin probes"
 vfiotrace probes -j | tag trace
 vfiotrace probes -j --mode kprobe | tag kprobe
+vfiotrace probes -j --dma | tag dmaprobes
 echo "@@ end probes"
 
 if [ "$mode" = qemu ]; then
@@ -154,10 +155,12 @@ run_traced dma_hist "vfio-workload -n 1 -g $first --dma 1048576 --dma-count 2" h
 run_traced dma_memlock "vfio-workload -n 1 -g $first --dma 1048576 --memlock 65536" snoop -j --dma
 run_traced dma_memlock_stat "vfio-workload -n 1 -g $first --dma 1048576 --memlock 65536" stat -j --dma
 # one failed map per cause type1 tells apart; the group's reserved regions for the IOVA one
+[ -e /sys/kernel/btf/vfio_iommu_type1 ] && echo "@@ btf type1 yes" || echo "@@ btf type1 no"
 echo "@@ resv $(cat /sys/kernel/iommu_groups/$first/reserved_regions | tr '\n' ';')"
 for kind in fault misalign overlap iova:0xfee00000; do
 	run_traced dma_fail_${kind%%:*} "vfio-workload -n 1 -g $first --dma 65536 --dma-fail $kind" snoop -j --dma
 done
+run_traced dma_fail_text "vfio-workload -n 1 -g $first --dma 65536 --dma-fail overlap" stat --dma
 limit=/sys/module/vfio_iommu_type1/parameters/dma_entry_limit
 old=$(cat $limit)
 echo 3 >$limit
