@@ -173,12 +173,13 @@ static void uint_or_null(struct json *j, const char *key, bool known, unsigned l
 void dma_json_failure(struct json *j, const struct dma_failure *f)
 {
 	struct dma_explained x;
-	bool pin, ranges;
+	bool pin, memlock, ranges;
 	long long lim;
 	unsigned int i;
 
 	dma_explain(f, &x);
 	pin = x.step == STEP_DMA_PIN;
+	memlock = pin && (int)-f->ret == ENOMEM_;
 	ranges = (int)-f->ret == EINVAL_ && f->known && f->nranges;
 	lim = x.step == STEP_DMA_LIMIT ? dma_entry_limit() : -1;
 	json_str(j, "errno", errno_name((int)-f->ret));
@@ -188,9 +189,9 @@ void dma_json_failure(struct json *j, const struct dma_failure *f)
 	json_str(j, "detail", x.detail);
 	json_uint(j, "vaddr", f->vaddr);
 	uint_or_null(j, "page_size", f->known && f->pgsize, f->pgsize);
-	uint_or_null(j, "memlock_limit", pin, f->memlock_limit);
-	uint_or_null(j, "locked", pin, f->locked);
-	uint_or_null(j, "pin_size", pin, f->pin_size);
+	uint_or_null(j, "memlock_limit", memlock, f->memlock_limit);
+	uint_or_null(j, "locked", memlock, f->locked);
+	uint_or_null(j, "pin_size", memlock, f->pin_size);
 	uint_or_null(j, "pin_vaddr", pin, f->pin_vaddr);
 	uint_or_null(j, "existing_iova", f->has_existing, f->existing_iova);
 	uint_or_null(j, "existing_size", f->has_existing, f->existing_size);

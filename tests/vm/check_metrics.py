@@ -115,7 +115,7 @@ try:
     env = dict(os.environ, VMTEST_NO_BUILD="1")
     vm = subprocess.Popen([f"{repo}/tools/vmtest", "--kernel", kernel, "--timeout", "500",
                            "--forward", f"{exp_port}:9400", "--forward", f"{go_port}:9500",
-                           "--add", f"{repo}/tests/vm/metrics.sh", "--", "sh", "/mnt/add/metrics.sh"]
+                           "--add", f"{repo}/tests/vm/metrics.sh", "--add", f"{repo}/tests/vm/lib.sh", "--", "sh", "/mnt/add/metrics.sh"]
                           + (["nodma"] if nodma else []),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
     procs.append(vm)

@@ -13,45 +13,7 @@ set -u
 out=/tmp/vt
 mkdir -p $out
 
-tag() { sed "s/^/@@ $1 /"; }
-
-# wait_tracing ERRFILE: until vfiotrace has attached (at most 60 s)
-wait_tracing() {
-	i=0
-	while ! grep -q '^Tracing' "$1" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 600 ]; then echo "@@ error vfiotrace did not start: $(cat "$1")"; return 1; fi
-		sleep 0.1
-	done
-}
-
-# stop PID: SIGINT, then wait at most 30 s for the final summary
-stop() {
-	kill -INT "$1"
-	i=0
-	while kill -0 "$1" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 300 ]; then echo "@@ error vfiotrace ignored SIGINT"; kill -9 "$1"; break; fi
-		sleep 0.1
-	done
-	wait "$1"
-	echo "@@ exit $?"
-}
-
-# run_traced NAME WORKLOAD VFIOTRACE-ARGS...: trace one workload run
-run_traced() {
-	name=$1 workload=$2
-	shift 2
-	vfiotrace "$@" >$out/$name.out 2>$out/$name.err &
-	pid=$!
-	wait_tracing $out/$name.err || { kill -9 $pid; return; }
-	echo "@@ begin $name"
-	sh -c "$workload" | tag workload
-	stop $pid
-	tag trace <$out/$name.out
-	grep -v '^Tracing' $out/$name.err | tag stderr
-	echo "@@ end $name"
-}
+. "${0%/*}/lib.sh"
 
 # wait_holding PID GROUP: until PID has /dev/vfio/GROUP open (at most 30 s)
 wait_holding() {

@@ -11,7 +11,7 @@ mkdir -p $out
 MODDIR=/lib/modules/$(uname -r)
 type1=$(grep 'vfio_iommu_type1' $MODDIR/vmtest/vfio.order)
 
-tag() { sed "s/^/@@ $1 /"; }
+. "${0%/*}/lib.sh"
 
 # wait_for FILE PATTERN N: until N lines of FILE match PATTERN (at most 60 s)
 wait_for() {
@@ -22,19 +22,6 @@ wait_for() {
 		if [ $i -gt 600 ]; then echo "@@ error waited 60 s for $3 x '$2' in $1: $(tail -3 "$1" | tr '\n' ' ')"; return 1; fi
 		sleep 0.1
 	done
-}
-
-# stop PID SIGNAL: send it, wait at most 30 s for the exit, print its status
-stop() {
-	kill -$2 "$1"
-	i=0
-	while kill -0 "$1" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 300 ]; then echo "@@ error vfiotrace ignored SIG$2"; kill -9 "$1"; break; fi
-		sleep 0.1
-	done
-	wait "$1"
-	echo "@@ exit $?"
 }
 
 # what is hooked in VFIO/IOMMU code right now: kprobes, ftrace users, tracefs kprobe events

@@ -11,16 +11,7 @@ dma=--dma dmawork="--dma 1048576 --dma-count 2"
 [ "${1:-}" = nodma ] && dma= dmawork=
 out=/tmp/vt
 mkdir -p $out
-tag() { sed "s/^/@@ $1 /"; }
-# wait_tracing ERRFILE: until vfiotrace has attached (at most 60 s)
-wait_tracing() {
-	i=0
-	while ! grep -q '^Tracing' "$1" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 600 ]; then echo "@@ error vfiotrace did not start: $(cat "$1")"; return 1; fi
-		sleep 0.1
-	done
-}
+. "${0%/*}/lib.sh"
 # phase NAME: announce the phase once the "go" listener is up, then wait for
 # the host to connect to it (at most 200 s)
 phase() {
@@ -35,17 +26,6 @@ phase() {
 	echo "@@ phase $1"
 	wait $ncpid
 	[ $? = 124 ] && echo "@@ error no go from the host within 200 s (phase $1)"
-}
-stop() { # stop PID [TAG]: SIGINT, then wait at most 30 s; "@@ TAG status" (TAG: exit)
-	kill -INT "$1"
-	i=0
-	while kill -0 "$1" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 300 ]; then echo "@@ error vfiotrace ignored SIGINT"; kill -9 "$1"; break; fi
-		sleep 0.1
-	done
-	wait "$1"
-	echo "@@ ${2:-exit} $?"
 }
 
 echo "@@ kernel $(uname -r)"
@@ -64,7 +44,7 @@ if wait_tracing $out/loop.err; then
 	netstat -ltn | tag netstat_loop
 	wget -q -O - http://127.0.0.1:9401/metrics 2>&1 | grep '^vfiotrace_build_info' | tag loop_scrape
 fi
-stop $lpid loop_exit
+stop $lpid INT loop_exit
 stop $pid
 grep -v '^Tracing' $out/main.err | tag stderr
 ls $out | tag textfile_dir
