@@ -56,6 +56,10 @@ class Run:
                 cur[tag].append(rest)
             elif cur is not None and tag == "exit":
                 cur["exit"] = int(rest)
+            elif cur is not None and tag == "workload_exit":
+                cur["workload_exit"] = int(rest)
+            elif cur is not None and tag == "workload_stderr":
+                cur["workload_stderr"].append(rest)
 
 
 class Checker:
@@ -87,12 +91,33 @@ def jlines(lines):
     return out
 
 
+def workload_ran(c, s, name, fd_failures_ok=False):
+    """A workload run by run_traced exited 0, said nothing on stderr, printed its JSON
+    (one line per group) and, unless expected, opened every device fd."""
+    if "workload_exit" not in s:
+        return
+    c.eq((s["workload_exit"], s["workload_stderr"]), (0, []), f"{name}: the workload exited 0, stderr empty")
+    ws = jlines(s["workload"])
+    c.ok(ws and len(ws) == len(s["workload"]), f"{name}: the workload printed its JSON", repr(s["workload"][:3]))
+    if not fd_failures_ok:
+        c.eq([w.get("device_fd_failures", 0) for w in ws], [0] * len(ws), f"{name}: no device fd failed to open")
+
+
+def json_lines_parse(c, s, name):
+    """A -j run prints nothing but JSON lines: every one must parse."""
+    if any(l.startswith("{") for l in s["trace"]):
+        bad = [l for l in s["trace"] if not jlines([l])]
+        c.eq(bad, [], f"{name}: every line of the -j output parses")
+
+
 def scenario(c, run, name):
     s = run.scenarios.get(name)
     if not c.ok(s is not None, f"{name}: scenario ran", "; ".join(run.errors)):
         return None
     c.eq(s.get("exit"), 0, f"{name}: vfiotrace exit status")
     c.eq(s["stderr"], [], f"{name}: nothing on stderr besides the Tracing line")
+    workload_ran(c, s, name)
+    json_lines_parse(c, s, name)
     return s
 
 
@@ -193,13 +218,17 @@ def check_probes(c, run):
         c.eq(put["refcount_available"], run.btf_vfio, f"probes {tag}: refcount_available iff vfio BTF")
 
 
-def check_snoop(c, run, name, want_ret, want_errno):
+def check_snoop(c, run, name, want_fail):
+    """want_fail: the mode makes every attach fail (eperm); the errno is the workload's."""
     s = scenario(c, run, name)
     if not s:
         return
     ev = jlines(s["trace"])
     (w,) = jlines(s["workload"])
     gid = w["group"]
+    c.eq(w["attach_fail"], w["attaches"] if want_fail else 0, f"{name}: the workload's attaches failed as the mode makes them")
+    want_ret = -w["errno"] if w["attach_fail"] else 0
+    want_errno = next(iter(w["errors"]), None)
     att = [e for e in ev if e["event"] == "attach"]
     c.eq(len(att), w["attaches"], f"{name}: one attach line per attach")
     c.eq({e["group"] for e in att}, {gid}, f"{name}: attach lines name group {gid}")
@@ -233,6 +262,8 @@ def check_eperm_stat(c, run):
     if not sm:
         return
     by_group = {g["group"]: g for g in sm["groups"]}
+    c.eq(sorted(w["group"] for w in jlines(s["workload"])), sorted(run.sysfs),
+         f"{name}: the workload attached every group")
     for w in jlines(s["workload"]):
         c.eq(w["errors"], {"EPERM": w["attaches"]}, f"{name}: workload saw EPERM (ground truth)")
         g = by_group.get(w["group"])
@@ -612,14 +643,14 @@ def main():
         check_qemu(c, run)
     elif mode == "eperm":
         check_eperm_stat(c, run)
-        check_snoop(c, run, "eperm_snoop", -1, "EPERM")
+        check_snoop(c, run, "eperm_snoop", True)
         check_eperm_diagnose(c, run)
     else:
         check_unprivileged(c, run)
         check_stat(c, run, "stat")
         check_stat(c, run, "stat_kprobe")
         check_stat(c, run, "sigterm")
-        check_snoop(c, run, "snoop", 0, None)
+        check_snoop(c, run, "snoop", False)
         check_filtered(c, run)
         check_hist(c, run)
         check_self_terminating(c, run)

@@ -10,7 +10,7 @@ Prints one PASS/FAIL line per assertion, then "N passed, N failed".
 import sys
 from collections import defaultdict
 
-from check import Checker, jlines
+from check import Checker, jlines, json_lines_parse, workload_ran
 
 # diagnosis hooks and the functions they may resolve to, in candidate order
 # (user/targets.c); the capability half of the MSI check is not hooked where
@@ -79,6 +79,10 @@ class Run:
                 cur[tag].append(rest)
             elif cur is not None and tag == "exit":
                 cur["exit"] = int(rest)
+            elif cur is not None and tag == "workload_exit":
+                cur["workload_exit"] = int(rest)
+            elif cur is not None and tag == "workload_stderr":
+                cur["workload_stderr"].append(rest)
 
     def major_minor(self):
         a, b = self.kernel.split(".")[:2]
@@ -91,6 +95,9 @@ def scenario(c, run, name):
         return None
     c.eq(s.get("exit"), 0, f"{name}: vfiotrace exit status")
     c.eq(s["stderr"], [], f"{name}: nothing on stderr besides the Tracing line")
+    # failures are this file's subject: a device fd that did not open is checked per scenario
+    workload_ran(c, s, name, fd_failures_ok=True)
+    json_lines_parse(c, s, name)
     return s
 
 

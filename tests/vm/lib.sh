@@ -37,7 +37,10 @@ run_traced() {
 	pid=$!
 	wait_tracing $out/$name.err || { kill -9 $pid; return; }
 	echo "@@ begin $name"
-	sh -c "$workload" | tag workload
+	sh -c "$workload" >$out/$name.wl 2>$out/$name.wlerr
+	echo "@@ workload_exit $?"
+	tag workload <$out/$name.wl
+	tag workload_stderr <$out/$name.wlerr
 	stop $pid
 	tag trace <$out/$name.out
 	grep -v '^Tracing' $out/$name.err | tag stderr
