@@ -15,6 +15,7 @@
 #include "diag.h"
 #include "diagnose.h"
 #include "dma.h"
+#include "json.h"
 #include "exporter.h"
 #include "log.h"
 #include "options.h"
@@ -72,12 +73,15 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ar
 	return vfprintf(stderr, fmt, args);
 }
 
+static unsigned long long delivered;	/* ring buffer records consumed */
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
 	const struct event *e = data;
 	char caller[CALLER_LEN] = "";
 
+	delivered++;
 	if (is_dma_event(data, size)) {
 		const struct dma_event *d = data;
 		struct container_key c = { .addr = d->container, .gen = d->container_gen };
@@ -132,10 +136,21 @@ static void print_summary(struct tracer *t, summary_printer print)
 {
 	struct snapshot s = {};
 
-	if (!print) {
-		if (t->skel && t->skel->bss->ringbuf_drops)
-			err("%llu events dropped: ring buffer full",
-			    (unsigned long long)t->skel->bss->ringbuf_drops);
+	if (!print) {	/* snoop: what was delivered and what was lost */
+		unsigned long long drops = t->skel ? t->skel->bss->ringbuf_drops : 0;
+
+		if (t->opt.json) {
+			struct json j;
+
+			json_line_begin(&j, stdout, "snoop_summary");
+			json_uint(&j, "delivered", delivered);
+			json_uint(&j, "drops", drops);
+			json_obj_end(&j);
+			fflush(stdout);
+		}
+		if (drops)
+			err("%llu events dropped: ring buffer full (%llu delivered); a larger --ring-buffer keeps them",
+			    drops, delivered);
 		return;
 	}
 	if (collect(t, &s))

@@ -30,6 +30,9 @@ static const struct {
 #define OPT_DMA 1002
 #define OPT_PROMETHEUS 1003
 #define OPT_TEXTFILE 1004
+#define OPT_RINGBUF 1005
+#define RINGBUF_PAGE 4096u
+#define RINGBUF_MAX (1u << 30)
 
 /* One table: getopt_long's options and the help text come from here. */
 static const struct opt_def {
@@ -47,6 +50,8 @@ static const struct opt_def {
 	{ "dma", OPT_DMA, NULL, "also trace DMA map/unmap, pinning and memlock failures (type1)" },
 	{ "prometheus", OPT_PROMETHEUS, "[ADDR]:PORT", "serve Prometheus metrics at /metrics (ADDR default 127.0.0.1)" },
 	{ "textfile", OPT_TEXTFILE, "PATH", "keep PATH (*.prom) written for node_exporter's textfile collector" },
+	{ "ring-buffer", OPT_RINGBUF, "SIZE", "event buffer of snoop and refs: bytes, K/M suffix, rounded up to a "
+	  "power of two of 4K pages (default 256K); full: events dropped and counted" },
 	{ "verbose", 'v', NULL, "debug output, including libbpf's" },
 	{ "help", 'h', NULL, "this help" },
 	{ "version", 'V', NULL, "print the version" },
@@ -100,6 +105,31 @@ static void usage(FILE *f)
 		   "  vfiotrace diagnose            # why a VFIO assignment would fail here (exit 1: a check failed)\n"
 		   "  vfiotrace stat --prometheus :9400        # exporter on 127.0.0.1:9400/metrics\n"
 		   "  vfiotrace stat --textfile /var/lib/prometheus/node-exporter/vfiotrace.prom 60\n");
+}
+
+int parse_ring_size(const char *s, unsigned int *bytes)
+{
+	unsigned long long v, mult = 1, r = RINGBUF_PAGE;
+	char *end;
+
+	if (!(s[0] >= '0' && s[0] <= '9'))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		mult = 1ull << 10;
+	else if (*end == 'M' || *end == 'm')
+		mult = 1ull << 20;
+	else if (*end == 'G' || *end == 'g')
+		mult = 1ull << 30;
+	if (mult > 1)
+		end++;
+	if (errno || *end || !v || v > RINGBUF_MAX / mult)
+		return -1;
+	while (r < v * mult)
+		r <<= 1;
+	*bytes = (unsigned int)r;
+	return 0;
 }
 
 static int parse_uint(const char *s, const char *what, unsigned int min, unsigned int max,
@@ -207,6 +237,13 @@ enum parse_result parse_options(int argc, char **argv, struct options *o, char *
 			o->textfile = optarg;
 			break;
 		case OPT_DMA: o->dma = true; break;
+		case OPT_RINGBUF:
+			if (parse_ring_size(optarg, &o->ringbuf)) {
+				snprintf(errbuf, errlen, "invalid --ring-buffer '%s': give a size from 1 to 1G bytes, "
+					 "with K, M or G, such as 4M", optarg);
+				return PARSE_ERROR;
+			}
+			break;
 		case 'h': usage(stdout); return PARSE_EXIT;
 		case 'V': printf("vfiotrace %s\n", VFIOTRACE_VERSION); return PARSE_EXIT;
 		case ':':

@@ -21,6 +21,7 @@ struct options {
 	unsigned int count;		/* intervals; 0: unlimited */
 	const char *prometheus;		/* [ADDR]:PORT to serve /metrics on, or NULL */
 	const char *textfile;		/* node_exporter textfile to keep written, or NULL */
+	unsigned int ringbuf;		/* --ring-buffer: bytes, a power of two of pages; 0: default */
 };
 
 enum parse_result { PARSE_OK, PARSE_EXIT, PARSE_ERROR };
@@ -28,5 +29,7 @@ enum parse_result { PARSE_OK, PARSE_EXIT, PARSE_ERROR };
 /* PARSE_ERROR leaves a one-line reason in errbuf; PARSE_EXIT: help/version printed. */
 enum parse_result parse_options(int argc, char **argv, struct options *o, char *errbuf, int errlen);
 const char *command_name(enum command c);
+/* SIZE in bytes with an optional K/M/G suffix, rounded up to a power of two of pages. 0, or -1 invalid. */
+int parse_ring_size(const char *s, unsigned int *bytes);
 
 #endif

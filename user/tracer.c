@@ -62,7 +62,12 @@ static int open_and_load(struct tracer *t)
 	t->skel->rodata->target_tgid = (__u32)t->opt.pid;
 	t->skel->rodata->emit_events = t->opt.cmd == CMD_SNOOP || t->opt.cmd == CMD_REFS;
 	t->skel->rodata->gets_at_ioctl = !t->res[HOOK_GET].func;
-	e = configure(t) ? -1 : vfiotrace_bpf__load(t->skel);
+	if (t->opt.ringbuf && bpf_map__set_max_entries(t->skel->maps.events, t->opt.ringbuf)) {
+		err("cannot size the ring buffer to %u bytes: %s", t->opt.ringbuf, strerror(errno));
+		e = -1;
+	} else {
+		e = configure(t) ? -1 : vfiotrace_bpf__load(t->skel);
+	}
 	if (!e)
 		return 0;
 	e = errno;

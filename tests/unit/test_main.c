@@ -159,6 +159,23 @@ static void test_options(void)
 	CHECK(parse(&o, err, "stat 1 2 3") == PARSE_ERROR && strstr(err, "unexpected argument '3'"), "%s", err);
 	CHECK(parse(&o, err, "snoop 5") == PARSE_ERROR && strstr(err, "-d SECONDS"), "%s", err);
 	CHECK(parse(&o, err, "-p 0") == PARSE_ERROR, "pid 0");
+	{
+		static const struct { const char *in; unsigned int want; } sz[] = {
+			{ "1", 4096 }, { "4K", 4096 }, { "4097", 8192 }, { "5000", 8192 }, { "1M", 1 << 20 },
+			{ "3m", 4 << 20 }, { "1G", 1u << 30 }, { "0", 0 }, { "1T", 0 }, { "", 0 }, { "-1", 0 },
+			{ "4KB", 0 }, { "2G", 0 }, { "99999999999999999999", 0 },
+		};
+		unsigned int k, b;
+
+		for (k = 0; k < sizeof(sz) / sizeof(sz[0]); k++) {
+			int r = parse_ring_size(sz[k].in, &b);
+
+			CHECK(sz[k].want ? !r && b == sz[k].want : r == -1, "--ring-buffer %s", sz[k].in);
+		}
+		CHECK(parse(&o, err, "snoop --ring-buffer 4K") == PARSE_OK && o.ringbuf == 4096, "--ring-buffer 4K");
+		CHECK(parse(&o, err, "snoop --ring-buffer 4x") == PARSE_ERROR && strstr(err, "--ring-buffer '4x'"),
+		      "--ring-buffer 4x: %s", err);
+	}
 }
 
 /* BTF listing fixture: lines "MODULE FUNC NARGS" (MODULE vmlinux for the core kernel). */

@@ -52,10 +52,13 @@ class Run:
                 cur = self.scenarios[rest] = defaultdict(list)
             elif tag == "end":
                 cur = None
-            elif cur is not None and tag in ("workload", "trace", "kprobe", "stderr", "unbind", "dmaprobes"):
+            elif cur is not None and tag in ("workload", "trace", "kprobe", "stderr", "unbind", "dmaprobes",
+                                                  "big", "big_stderr"):
                 cur[tag].append(rest)
             elif cur is not None and tag == "exit":
                 cur["exit"] = int(rest)
+            elif cur is not None and tag == "big_exit":
+                cur["big_exit"] = int(rest)
             elif cur is not None and tag == "workload_exit":
                 cur["workload_exit"] = int(rest)
             elif cur is not None and tag == "workload_stderr":
@@ -223,7 +226,7 @@ def check_snoop(c, run, name, want_fail):
     s = scenario(c, run, name)
     if not s:
         return
-    ev = jlines(s["trace"])
+    ev = [e for e in jlines(s["trace"]) if "event" in e]     # not the final snoop_summary
     (w,) = jlines(s["workload"])
     gid = w["group"]
     c.eq(w["attach_fail"], w["attaches"] if want_fail else 0, f"{name}: the workload's attaches failed as the mode makes them")
@@ -615,6 +618,33 @@ def check_dma_fail(c, run):
          f"{name}: last_failure names the entry limit")
 
 
+def check_ring_overflow(c, run):
+    """A stopped reader with a 4K ring buffer: every event is delivered or counted as dropped."""
+    name = "ring_overflow"
+    s = run.scenarios.get(name)
+    if not c.ok(s is not None, f"{name}: scenario ran", "; ".join(run.errors)):
+        return
+    workload_ran(c, s, name)
+    (w,) = jlines(s["workload"])
+    c.eq((s.get("exit"), s.get("big_exit"), s["big_stderr"]), (0, 0, []), f"{name}: both instances exit 0")
+    small, big = jlines(s["trace"]), jlines(s["big"])
+    ss = [x for x in small if x.get("type") == "snoop_summary"]
+    bs = [x for x in big if x.get("type") == "snoop_summary"]
+    if not (c.eq(len(ss), 1, f"{name}: small buffer: one final snoop_summary") and
+            c.eq(len(bs), 1, f"{name}: large buffer: one final snoop_summary")):
+        return
+    ss, bs = ss[0], bs[0]
+    c.eq(len([x for x in small if "event" in x]), ss["delivered"], f"{name}: small buffer: delivered = event lines")
+    c.eq(len([x for x in big if "event" in x]), bs["delivered"], f"{name}: large buffer: delivered = event lines")
+    c.eq(len([x for x in big if x.get("event") == "attach"]), w["attaches"], f"{name}: large buffer: every attach")
+    c.eq(bs["drops"], 0, f"{name}: large buffer: nothing dropped")
+    c.ok(ss["drops"] > 0, f"{name}: the stopped small buffer dropped events", repr(ss))
+    c.eq(ss["delivered"] + ss["drops"], bs["delivered"], f"{name}: delivered + drops = the large buffer's events")
+    c.eq(len(s["stderr"]), 1, f"{name}: one warning line")
+    c.ok(bool(s["stderr"]) and f"{ss['drops']} events dropped" in s["stderr"][0] and "--ring-buffer" in s["stderr"][0],
+         f"{name}: the warning counts the drops and names --ring-buffer", repr(s["stderr"]))
+
+
 def check_qemu_dma(c, run, q, sm):
     name = "qemu"
     g = sm["groups"][0]
@@ -662,6 +692,7 @@ def main():
         check_dma_hist(c, run)
         check_dma_memlock(c, run)
         check_dma_fail(c, run)
+        check_ring_overflow(c, run)
     print(f"{kernel} {mode}: {c.passed} passed, {c.failed} failed")
     return 1 if c.failed else 0
 

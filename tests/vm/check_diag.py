@@ -139,7 +139,7 @@ def check_ok(c, run):
     s = scenario(c, run, name)
     if s:
         (w,) = jlines(s["workload"])
-        ev = jlines(s["trace"])
+        ev = [e for e in jlines(s["trace"]) if "event" in e]     # not the final snoop_summary
         att = [e for e in ev if e["event"] == "attach"]
         c.eq(len(att), w["attach_ok"], f"{name}: one attach event per successful attach")
         c.ok(all(k not in e for e in att for k in ("failed_step", "cause", "remedy")),

@@ -131,6 +131,29 @@ echo "@@ dma_entry_limit $(cat $limit)"
 run_traced dma_fail_limit "vfio-workload -n 1 -g $first --dma 65536 --dma-count 4 --dma-fail limit" stat -j --dma
 echo $old >$limit
 
+# ---- ring buffer overflow: a 4K buffer whose reader is stopped during a burst loses
+# events, each one counted; delivered + drops = what a large-buffer instance delivered
+vfiotrace snoop -j --ring-buffer 4K >$out/rb_small.out 2>$out/rb_small.err &
+spid=$!
+vfiotrace snoop -j --ring-buffer 16M >$out/rb_big.out 2>$out/rb_big.err &
+bpid=$!
+if wait_tracing $out/rb_small.err && wait_tracing $out/rb_big.err; then
+	echo "@@ begin ring_overflow"
+	kill -STOP $spid
+	vfio-workload -n 200 --no-devices -g $first >$out/rb.wl 2>$out/rb.wlerr
+	echo "@@ workload_exit $?"
+	tag workload <$out/rb.wl
+	tag workload_stderr <$out/rb.wlerr
+	kill -CONT $spid
+	stop $spid
+	stop $bpid INT big_exit
+	tag trace <$out/rb_small.out
+	tag big <$out/rb_big.out
+	grep -v '^Tracing' $out/rb_small.err | tag stderr
+	grep -v '^Tracing' $out/rb_big.err | tag big_stderr
+	echo "@@ end ring_overflow"
+fi
+
 # ---- device references (refs) ----
 bridge=$(for g in $(ls /dev/vfio | grep -E '^[0-9]+$'); do
 	[ "$(ls /sys/kernel/iommu_groups/$g/devices | wc -l)" -gt 1 ] && echo $g; done | head -1)
