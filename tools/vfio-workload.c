@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -176,6 +177,32 @@ static void release_hold(int sig)
 	(void)sig;
 }
 
+/* --comm-hex HEX: the task name, as bytes (quotes, backslashes, control bytes, UTF-8) */
+static char comm[16];
+
+static void set_comm(const char *hex)
+{
+	size_t i, n = strlen(hex) / 2;
+
+	if (strlen(hex) % 2 || !n || n >= sizeof(comm)) {
+		fprintf(stderr, "vfio-workload: --comm-hex needs 1 to 15 bytes in hex\n");
+		exit(2);
+	}
+	for (i = 0; i < n; i++) {
+		unsigned int b;
+
+		if (sscanf(hex + 2 * i, "%2x", &b) != 1 || !b) {
+			fprintf(stderr, "vfio-workload: --comm-hex: '%s' is not hex without 00\n", hex);
+			exit(2);
+		}
+		comm[i] = (char)b;
+	}
+	if (prctl(PR_SET_NAME, comm)) {
+		perror("vfio-workload: PR_SET_NAME");
+		exit(1);
+	}
+}
+
 static int report;	/* --report: a failed open / SET_CONTAINER is recorded, not fatal */
 
 static void usage(FILE *f)
@@ -192,6 +219,7 @@ static void usage(FILE *f)
 		"  --dma-fail KIND provokes one failed map instead: fault (unmapped buffer, EFAULT),\n"
 		"  misalign (size not page-aligned, EINVAL), iova:ADDR (map at ADDR), overlap (over a\n"
 		"  mapping, EEXIST), limit (--dma-count maps kept at once; ENOSPC past dma_entry_limit).\n"
+		"  --comm-hex HEX names the task with those bytes (PR_SET_NAME), e.g. hostile names.\n"
 		"  --report: a failing open, SET_CONTAINER or GET_DEVICE_FD is reported (open_errno,\n"
 		"  set_container_errno, get_device_fd_errno) instead of ending the program.\n");
 }
@@ -324,7 +352,17 @@ static void print_run(const struct group_run *r)
 {
 	int i;
 
-	printf("{\"group\":%d,\"pid\":%d,\"attaches\":%d,\"attach_ok\":%d,\"attach_fail\":%d,",
+	if (comm[0]) {
+		unsigned int k;
+
+		printf("{\"comm_hex\":\"");
+		for (k = 0; comm[k]; k++)
+			printf("%02x", (unsigned char)comm[k]);
+		printf("\",");
+	} else {
+		printf("{");
+	}
+	printf("\"group\":%d,\"pid\":%d,\"attaches\":%d,\"attach_ok\":%d,\"attach_fail\":%d,",
 	       r->group, getpid(), r->attaches, r->attach_ok, r->attach_fail);
 	if (r->attach_fail)
 		printf("\"errors\":{\"%s\":%d},\"errno\":%d,", errno_name(r->err_no),
@@ -374,6 +412,7 @@ int main(int argc, char **argv)
 		{ "dma-count", required_argument, NULL, 'c' },
 		{ "memlock", required_argument, NULL, 'L' },
 		{ "dma-fail", required_argument, NULL, 'F' },
+		{ "comm-hex", required_argument, NULL, 'C' },
 		{ "report", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -407,6 +446,9 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			report = 1;
+			break;
+		case 'C':
+			set_comm(optarg);
 			break;
 		case 'F':
 			dma_fail = optarg;

@@ -9,6 +9,7 @@
 #include "errnames.h"
 #include "histogram.h"
 #include "kallsyms.h"
+#include "text.h"
 
 static int stacks_fd = -1;
 static const struct kallsyms *stack_ks;
@@ -189,6 +190,7 @@ void diag_json_group(struct json *j, const struct snapshot *s, const struct grou
 
 static void text_culprit(FILE *f, const struct culprit *c)
 {
+	char name[TEXT_NAME_LEN];
 	unsigned int i;
 
 	if (c->nblock) {
@@ -201,7 +203,7 @@ static void text_culprit(FILE *f, const struct culprit *c)
 		fprintf(f, "\n");
 	}
 	if (c->has_holder)
-		fprintf(f, "  holder: pid %u (%s)%s\n", c->holder.pid, c->holder.comm,
+		fprintf(f, "  holder: pid %u (%s)%s\n", c->holder.pid, text_name(c->holder.comm, name, sizeof(name)),
 			c->holder.from_proc ? ", open before vfiotrace started" : "");
 }
 
@@ -264,7 +266,7 @@ void diag_text_event(FILE *f, const struct event *e, unsigned int kver)
 void render_fail_event(FILE *f, const struct fail_event *e, unsigned int kver, bool json)
 {
 	const struct event *ev = &e->ev;
-	char tbuf[16], grp[16];
+	char tbuf[16], grp[16], name[TEXT_NAME_LEN];
 	time_t now = time(NULL);
 	struct json j;
 
@@ -293,7 +295,7 @@ void render_fail_event(FILE *f, const struct fail_event *e, unsigned int kver, b
 
 		catalogue_explain(e->op, ev->step, (int)-ev->ret, kver, &cause, &remedy);
 		fprintf(f, "%-8s %-13s %-7u %-16s %-5s %-12s %-9s at %s: %s; remedy: %s\n", tbuf,
-			op_name(e->op), ev->pid, ev->comm, grp, errno_name((int)-ev->ret), "",
+			op_name(e->op), ev->pid, text_name(ev->comm, name, sizeof(name)), grp, errno_name((int)-ev->ret), "",
 			step_name(ev->step), cause, remedy);
 	}
 	text_culprit(f, &e->c);

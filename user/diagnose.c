@@ -14,6 +14,7 @@
 #include "diagnose.h"
 #include "holders.h"
 #include "json.h"
+#include "text.h"
 
 #define MAX_GROUPS 256
 #define MAX_MEMBERS 32
@@ -226,7 +227,7 @@ int run_diagnose(FILE *f, bool json, const char *sysroot)
 	static struct group_info groups[MAX_GROUPS];
 	static struct check checks[MAX_GROUPS * 2 + 8];
 	static struct held held[MAX_HELD];
-	char p[512], procdir[512];
+	char p[512], procdir[512], name[TEXT_NAME_LEN];
 	int nc = 0, ng, nh, i, k, failed = 0, n, ir, unsafe, vfio_groups = 0;
 	struct json j;
 
@@ -295,7 +296,8 @@ int run_diagnose(FILE *f, bool json, const char *sysroot)
 	for (i = 0; i < nh; i++)
 		add(checks, &nc, "group_held", ST_INFO,
 		    "another open of this group fails with EBUSY until the holder closes it", held[i].group,
-		    "/dev/vfio/%d held by pid %d (%s)", held[i].group, held[i].pid, held[i].comm);
+		    "/dev/vfio/%d held by pid %d (%s)", held[i].group, held[i].pid,
+		    text_name(held[i].comm, name, sizeof(name)));
 	for (i = 0; i < nc; i++)
 		failed |= checks[i].st == ST_FAIL;
 

@@ -10,6 +10,7 @@
 #include "dma_explain.h"
 #include "errnames.h"
 #include "histogram.h"
+#include "text.h"
 
 _Static_assert(offsetof(struct dma_event, type) == offsetof(struct event, type),
 	       "the ring buffer consumer tells events apart by type");
@@ -205,7 +206,7 @@ static const char *fmt_bytes(unsigned long long b, char *buf, size_t len)
 
 void dma_text(FILE *f, const struct dma_model *m)
 {
-	char b1[24], b2[24], b3[24], b4[24];
+	char b1[24], b2[24], b3[24], b4[24], name[TEXT_NAME_LEN];
 	int i;
 
 	fprintf(f, "\nDMA per group (the containers it was attached to):\n%-6s %-6s %-6s %-5s %-10s %-10s %-8s %-9s %s\n",
@@ -222,7 +223,8 @@ void dma_text(FILE *f, const struct dma_model *m)
 	for (i = 0; i < m->nclients; i++) {
 		const struct dma_client *c = &m->clients[i];
 
-		fprintf(f, "%s pid %u: %s mapped in %s (%llu map%s, %llu failed)\n", c->key.comm,
+		fprintf(f, "%s pid %u: %s mapped in %s (%llu map%s, %llu failed)\n",
+			text_name(c->key.comm, name, sizeof(name)),
 			c->key.pid, fmt_bytes(c->st.bytes_mapped, b1, sizeof(b1)),
 			fmt_ns(c->st.map_ns, b2, sizeof(b2)), c->st.maps, c->st.maps == 1 ? "" : "s",
 			c->st.map_fail);
@@ -235,7 +237,8 @@ void dma_text(FILE *f, const struct dma_model *m)
 			continue;
 		dma_explain(x, &why);
 		fprintf(f, "\ngroup %d: map of %s at iova 0x%llx by pid %u (%s) failed with %s at %s\n",
-			m->groups[i].group, fmt_bytes(x->size, b1, sizeof(b1)), x->iova, x->pid, x->comm,
+			m->groups[i].group, fmt_bytes(x->size, b1, sizeof(b1)), x->iova, x->pid,
+			text_name(x->comm, name, sizeof(name)),
 			errno_name((int)-x->ret), step_name(why.step));
 		fprintf(f, "  cause:  %s\n  detail: %s\n  remedy: %s\n", why.cause, why.detail, why.remedy);
 	}
@@ -251,7 +254,7 @@ bool is_dma_event(const void *data, size_t size)
 void dma_print_event(FILE *f, const struct dma_event *e, int group, bool json)
 {
 	const char *ev = e->type == EV_DMA_MAP ? "dma_map" : "dma_unmap";
-	char b1[24], b2[24], tbuf[16];
+	char b1[24], b2[24], tbuf[16], name[TEXT_NAME_LEN];
 	time_t now = time(NULL);
 	struct json j;
 
@@ -274,7 +277,8 @@ void dma_print_event(FILE *f, const struct dma_event *e, int group, bool json)
 		return;
 	}
 	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", localtime(&now));
-	fprintf(f, "%-8s %-13s %-7u %-16s %-5d %-12s %-9s iova=0x%llx size=%s", tbuf, ev, e->pid, e->comm, group,
+	fprintf(f, "%-8s %-13s %-7u %-16s %-5d %-12s %-9s iova=0x%llx size=%s", tbuf, ev, e->pid,
+		text_name(e->comm, name, sizeof(name)), group,
 		e->ret ? errno_name((int)-e->ret) : "ok", fmt_ns(e->latency_ns, b1, sizeof(b1)), e->iova,
 		fmt_bytes(e->size, b2, sizeof(b2)));
 	if (e->ret) {

@@ -7,6 +7,7 @@
 #include "histogram.h"
 #include "json.h"
 #include "snoop.h"
+#include "text.h"
 
 static const char *const event_names[] = {
 	[EV_ATTACH] = "attach", [EV_DOMAIN_ALLOC] = "domain_alloc",
@@ -22,7 +23,7 @@ void render_event(FILE *f, const struct event *e, bool json)
 {
 	const char *ev = e->type < sizeof(event_names) / sizeof(event_names[0]) &&
 			 event_names[e->type] ? event_names[e->type] : "unknown";
-	char res[32], lat[16], tbuf[16], grp[16];
+	char res[32], lat[16], tbuf[16], grp[16], name[TEXT_NAME_LEN];
 	time_t now = time(NULL);
 	static unsigned int kver;
 	struct json j;
@@ -74,7 +75,7 @@ void render_event(FILE *f, const struct event *e, bool json)
 	case EV_ATTACH:
 		snprintf(res, sizeof(res), e->ret ? "%s" : "ok", errno_name((int)-e->ret));
 		fmt_ns(e->latency_ns, lat, sizeof(lat));
-		fprintf(f, "%-8s %-13s %-7u %-16s %-5s %-12s %-9s", tbuf, ev, e->pid, e->comm,
+		fprintf(f, "%-8s %-13s %-7u %-16s %-5s %-12s %-9s", tbuf, ev, e->pid, text_name(e->comm, name, sizeof(name)),
 			grp, res, lat);
 		diag_text_event(f, e, kver);
 		fprintf(f, "\n");
@@ -83,7 +84,8 @@ void render_event(FILE *f, const struct event *e, bool json)
 		snprintf(res, sizeof(res), "%s", e->ret == 0 ? "ok" : e->ret == 1 ? "NULL" :
 			 errno_name((int)-e->ret));
 		fmt_ns(e->latency_ns, lat, sizeof(lat));
-		fprintf(f, "%-8s %-13s %-7u %-16s %-5s %-12s %-9s bus=%s", tbuf, ev, e->pid, e->comm,
+		fprintf(f, "%-8s %-13s %-7u %-16s %-5s %-12s %-9s bus=%s", tbuf, ev, e->pid,
+			text_name(e->comm, name, sizeof(name)),
 			grp, res, lat, e->name[0] ? e->name : "?");
 		diag_text_event(f, e, kver);
 		fprintf(f, "\n");

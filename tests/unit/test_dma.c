@@ -68,3 +68,15 @@ static void test_dma_explain(void)
 	f.ret = -ENOMEM;
 	dma_case(&f, STEP_UNKNOWN, "bookkeeping", "");
 }
+
+/* Task names in text output: a name cannot break a line or forge a column. */
+static void test_text_name(void)
+{
+	char buf[TEXT_NAME_LEN];
+
+	CHECK(!strcmp(text_name("q\"\\\x01\n\x7f\t\xc3\xa9", buf, sizeof(buf)), "q\"\\x5c\\x01\\x0a\\x7f\\x09\xc3\xa9"),
+	      "escaped: %s", buf);
+	CHECK(!strcmp(text_name("\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01", buf, sizeof(buf)),
+		      "\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01"), "15 control bytes fit: %s", buf);
+	CHECK(!strcmp(text_name("\x01\x01", buf, 6), "\\x01"), "truncated at a whole escape: %s", buf);
+}

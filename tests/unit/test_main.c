@@ -25,6 +25,7 @@
 #include "refs.h"
 #include "stat.h"
 #include "targets.h"
+#include "text.h"
 
 int verbose;
 static int passed, failed;
@@ -632,6 +633,7 @@ int main(int argc, char **argv)
 	test_catalogue();
 	test_catalogue_doc();
 	test_dma_explain();
+	test_text_name();
 	test_holders();
 	test_diagnose();
 	test_prom_escape();

@@ -618,6 +618,35 @@ def check_dma_fail(c, run):
          f"{name}: last_failure names the entry limit")
 
 
+def text_name(b):
+    """user/output/text.c's escaping of a task name's bytes, as the text output shows it."""
+    out = bytearray()
+    for x in b:
+        out += f"\\x{x:02x}".encode() if x < 0x20 or x in (0x5c, 0x7f) else bytes([x])
+    return out.decode("utf-8", errors="replace")
+
+
+def check_hostile_names(c, run):
+    """A task name with quotes, backslash, control bytes and UTF-8: exact in JSON, escaped in text."""
+    name = "hostile_json"
+    s = scenario(c, run, name)
+    if s:
+        (w,) = jlines(s["workload"])
+        want = bytes.fromhex(w["comm_hex"])
+        att = [e for e in jlines(s["trace"]) if e.get("event") == "attach"]
+        c.ok(len(att) == w["attaches"] and all(e["comm"].encode() == want for e in att),
+             f"{name}: the exact bytes of the task name in every attach event", repr([e["comm"] for e in att]))
+    name = "hostile_text"
+    s = scenario(c, run, name)
+    if s:
+        (w,) = jlines(s["workload"])
+        want = text_name(bytes.fromhex(w["comm_hex"]))
+        lines = [l for l in s["trace"] if f" {w['pid']} " in l]
+        c.ok(len(lines) >= w["attaches"] and all(want in l for l in lines),
+             f"{name}: every line of the workload names it escaped, on one line", repr(lines))
+        c.ok(all(ch >= " " and ch != "\x7f" for l in s["trace"] for ch in l), f"{name}: no control byte in the text")
+
+
 def check_ring_overflow(c, run):
     """A stopped reader with a 4K ring buffer: every event is delivered or counted as dropped."""
     name = "ring_overflow"
@@ -693,6 +722,7 @@ def main():
         check_dma_memlock(c, run)
         check_dma_fail(c, run)
         check_ring_overflow(c, run)
+        check_hostile_names(c, run)
     print(f"{kernel} {mode}: {c.passed} passed, {c.failed} failed")
     return 1 if c.failed else 0
 

@@ -131,6 +131,11 @@ echo "@@ dma_entry_limit $(cat $limit)"
 run_traced dma_fail_limit "vfio-workload -n 1 -g $first --dma 65536 --dma-count 4 --dma-fail limit" stat -j --dma
 echo $old >$limit
 
+# ---- hostile task names: a quote, a backslash, a control byte, a newline, DEL, a tab, UTF-8
+hostile=22715c27010a7f09c3a9e282ac
+run_traced hostile_json "vfio-workload -n 1 -g $first --comm-hex $hostile" snoop -j
+run_traced hostile_text "vfio-workload -n 1 -g $first --comm-hex $hostile" snoop
+
 # ---- ring buffer overflow: a 4K buffer whose reader is stopped during a burst loses
 # events, each one counted; delivered + drops = what a large-buffer instance delivered
 vfiotrace snoop -j --ring-buffer 4K >$out/rb_small.out 2>$out/rb_small.err &

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Text output of names the kernel took from user space (task names). */
+#ifndef VFIOTRACE_TEXT_H
+#define VFIOTRACE_TEXT_H
+
+#include <stddef.h>
+
+/* 16-byte comm, each byte escaped (\xNN): at most 4 * 16 + 1 */
+#define TEXT_NAME_LEN 65
+
+/*
+ * name as one safe text field: control bytes, DEL and the backslash become
+ * \xNN, so a task name cannot break a line or forge a column; other bytes
+ * (UTF-8) pass unchanged. Returns buf.
+ */
+const char *text_name(const char *name, char *buf, size_t len);
+
+#endif
