@@ -29,7 +29,7 @@ BPF_HDRS  := $(wildcard bpf/*.h)
 
 .DELETE_ON_ERROR:
 
-.PHONY: all binaries deps check unit demo bench clean install deb sanitize fuzz
+.PHONY: all binaries deps check unit demo bench clean install deb sanitize fuzz fuzz-build
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
@@ -127,6 +127,32 @@ $(SAN) $(SAN)/user/output:
 	mkdir -p $@
 
 sanitize: $(SAN)/vfiotrace $(SAN)/unit
+
+# make fuzz [FUZZ_SECONDS=60]: every libFuzzer target in tests/fuzz/*.c for
+# FUZZ_SECONDS each (tests/fuzz/run); their logs are build/fuzz/TARGET.log.
+FUZZ      := $(BUILD)/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SAN  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(filter-out $(CFLAGS),$(USER_CFLAGS))
+FUZZ_OBJS := $(patsubst user/%.c,$(FUZZ)/user/%.o,$(USER_SRCS))
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(FUZZ)/%,$(wildcard tests/fuzz/*.c))
+
+$(FUZZ)/user/%.o: user/%.c $(wildcard user/*.h user/output/*.h) $(BPF_HDRS) | $(FUZZ)/user/output
+	$(SAN_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ)/user/tracer.o: $(BUILD)/vfiotrace.skel.h
+$(FUZZ)/user/lifecycle.o: $(BUILD)/lifecycle.skel.h
+
+$(FUZZ)/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(FUZZ_OBJS)
+	$(SAN_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(SAN_LIBS)
+
+$(FUZZ)/user/output:
+	mkdir -p $@
+
+fuzz-build: $(FUZZ_TARGETS)
+
+fuzz: $(FUZZ_TARGETS)
+	tests/fuzz/run $(FUZZ_SECONDS) $(notdir $(FUZZ_TARGETS))
 
 unit: $(BUILD)/tests/unit
 	$(BUILD)/tests/unit tests/unit/fixtures
