@@ -36,13 +36,14 @@ int http_parse_addr(const char *spec, struct sockaddr_storage *sa, socklen_t *le
 	port = colon + 1;
 	errno = 0;
 	p = strtol(port, &end, 10);
-	if (!*port || *end || errno || p < 1 || p > 65535) {
+	if (!(*port >= '0' && *port <= '9') || *end || errno || p < 1 || p > 65535) {
 		snprintf(err, errlen, "invalid --prometheus '%s': port must be a number from 1 to 65535", spec);
 		return -1;
 	}
 	hl = colon - spec;
 	if (hl >= sizeof(host)) {
-		snprintf(err, errlen, "invalid --prometheus '%s': address too long", spec);
+		snprintf(err, errlen, "invalid --prometheus '%s': address too long, give an IPv4 or "
+			 "[bracketed] IPv6 address", spec);
 		return -1;
 	}
 	memcpy(host, spec, hl);

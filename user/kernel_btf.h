@@ -31,5 +31,7 @@ int kernel_btf_func_nargs(void *kb, const char *module, const char *func);
  * vfio.ko (Debian 5.10). custom: the --btf file, or NULL.
  */
 const char *vfio_device_count_field(struct kernel_btf *kb, const char *custom);
+/* The --btf file is readable BTF: 0, or -1 with a one-line reason in err. */
+int kernel_btf_check_file(const char *path, char *err, int errlen);
 
 #endif

@@ -16,6 +16,7 @@
 #include "diagnose.h"
 #include "dma.h"
 #include "exporter.h"
+#include "kernel_btf.h"
 #include "log.h"
 #include "options.h"
 #include "privs.h"
@@ -324,8 +325,8 @@ int main(int argc, char **argv)
 	for (c = 0; commands[c].cmd != t.opt.cmd; c++)
 		;
 
-	if (t.opt.btf && access(t.opt.btf, R_OK)) {
-		err("cannot read --btf %s: %s", t.opt.btf, strerror(errno));
+	if (t.opt.btf && kernel_btf_check_file(t.opt.btf, msg, sizeof(msg))) {
+		err("%s", msg);
 		return 2;
 	}
 	if (t.opt.cmd == CMD_DIAGNOSE)
