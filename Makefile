@@ -157,7 +157,7 @@ fuzz: $(FUZZ_TARGETS)
 unit: $(BUILD)/tests/unit
 	$(BUILD)/tests/unit tests/unit/fixtures
 
-check: deps all $(BUILD)/tests/unit $(BUILD)/tests/httpd
+check: deps all $(BUILD)/tests/unit $(BUILD)/tests/httpd sanitize fuzz-build
 	tests/run
 
 demo: deps all
