@@ -29,7 +29,7 @@ BPF_HDRS  := $(wildcard bpf/*.h)
 
 .DELETE_ON_ERROR:
 
-.PHONY: all binaries deps check unit demo bench clean install deb sanitize fuzz fuzz-build
+.PHONY: all binaries deps check unit demo bench clean install deb sanitize fuzz fuzz-build fuzz-merge
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
@@ -123,10 +123,13 @@ $(SAN)/vfiotrace: $(SAN_OBJS) $(SAN)/user/main.o
 $(SAN)/unit: tests/unit/test_main.c $(wildcard tests/unit/*.c) $(SAN_OBJS)
 	$(SAN_CC) $(SAN_CFLAGS) -o $@ tests/unit/test_main.c $(SAN_OBJS) $(SAN_LIBS)
 
+$(SAN)/httpd: tests/http/httpd.c $(SAN)/user/http.o $(SAN)/defaults.o
+	$(SAN_CC) $(SAN_CFLAGS) -o $@ $^
+
 $(SAN) $(SAN)/user/output:
 	mkdir -p $@
 
-sanitize: $(SAN)/vfiotrace $(SAN)/unit
+sanitize: $(SAN)/vfiotrace $(SAN)/unit $(SAN)/httpd
 
 # make fuzz [FUZZ_SECONDS=60]: every libFuzzer target in tests/fuzz/*.c for
 # FUZZ_SECONDS each (tests/fuzz/run); their logs are build/fuzz/TARGET.log.
@@ -153,6 +156,12 @@ fuzz-build: $(FUZZ_TARGETS)
 
 fuzz: $(FUZZ_TARGETS)
 	tests/fuzz/run $(FUZZ_SECONDS) $(notdir $(FUZZ_TARGETS))
+
+# Inputs that `make fuzz` found and that add coverage go into tests/fuzz/corpus (to commit).
+fuzz-merge: $(FUZZ_TARGETS)
+	for t in $(notdir $(FUZZ_TARGETS)); do \
+		$(FUZZ)/$$t -merge=1 tests/fuzz/corpus/$$t $(FUZZ)/corpus/$$t >$(FUZZ)/$$t-merge.log 2>&1 || exit 1; \
+	done
 
 unit: $(BUILD)/tests/unit
 	$(BUILD)/tests/unit tests/unit/fixtures
