@@ -35,7 +35,7 @@ result() { # result NAME OK [DETAIL]
 
 # bad WANT_RC NEEDLE ARGS...: one run of $bin in an empty directory
 bad() {
-	local want=$1 needle=$2 err rc n why=""
+	local want=$1 needle=$2 err rc n why="" args left
 	shift 2
 	err=$(cd "$tmp/cwd" && timeout 20 "${as[@]}" "$bin" "$@" 2>&1 >/dev/null)
 	rc=$?
@@ -52,7 +52,8 @@ bad() {
 	left=$(find "$tmp/cwd" "$tmp/out" -mindepth 1 2>/dev/null)
 	[ -z "$left" ] || why+=", left $(echo $left)"
 	rm -rf "$tmp/cwd"/* "$tmp/out"/*
-	result "$name [$(basename "$bin")] vfiotrace $*" "$([ -z "$why" ]; echo $?)" "${why#, }; stderr: $err"
+	args="$*"
+	result "$name [$(basename "$bin")] vfiotrace ${args//$'\n'/\\n}" "$([ -z "$why" ]; echo $?)" "${why#, }; stderr: $err"
 }
 
 usage() { bad 2 "$@"; }	# usage NEEDLE ARGS...
@@ -71,6 +72,7 @@ matrix() {
 		usage "' 5'" stat $o " 5"
 		usage "'+5'" stat $o +5
 		usage "''" stat $o ""
+		usage "'1?2'" stat $o $'1\n2'
 		name="negative value"; usage "'-1'" stat $o -1
 		name="huge value"
 		usage "'99999999999999999999'" stat $o 99999999999999999999
@@ -99,6 +101,7 @@ matrix() {
 	usage "--btf" stat --btf
 	usage "''" stat --btf ""
 	usage "$fx/missing" stat --btf "$fx/missing"
+	usage "$fx/new?line" stat --btf "$fx/new"$'\n'"line"
 	usage "$fx/empty" stat --btf "$fx/empty"
 	usage "$fx/text" stat --btf "$fx/text"
 	usage "$fx" stat --btf "$fx"

@@ -326,13 +326,13 @@ int main(int argc, char **argv)
 		;
 
 	if (t.opt.btf && kernel_btf_check_file(t.opt.btf, msg, sizeof(msg))) {
-		err("%s", msg);
+		err("%s", one_line(msg));
 		return 2;
 	}
 	if (t.opt.cmd == CMD_DIAGNOSE)
 		return run_diagnose(stdout, t.opt.json, NULL);
 	if (exporter_check(&t.opt, msg, sizeof(msg))) {
-		err("%s", msg);
+		err("%s", one_line(msg));
 		return 2;
 	}
 	if (privs_check(msg, sizeof(msg))) {

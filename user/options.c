@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "http.h"
+#include "log.h"
 #include "options.h"
 
 #ifndef VFIOTRACE_VERSION
@@ -173,7 +174,7 @@ static int parse_uint(const char *s, const char *what, unsigned int min, unsigne
 	return 0;
 }
 
-enum parse_result parse_options(int argc, char **argv, struct options *o, char *errbuf, int errlen)
+static enum parse_result parse(int argc, char **argv, struct options *o, char *errbuf, int errlen)
 {
 	struct option lopts[N_OPTS + 1];
 	char shorts[3 * N_OPTS + 2], *sp = shorts, label[32];
@@ -323,4 +324,13 @@ enum parse_result parse_options(int argc, char **argv, struct options *o, char *
 	if (check_applies(o, errbuf, errlen))
 		return PARSE_ERROR;
 	return PARSE_OK;
+}
+
+enum parse_result parse_options(int argc, char **argv, struct options *o, char *errbuf, int errlen)
+{
+	enum parse_result r = parse(argc, argv, o, errbuf, errlen);
+
+	if (r == PARSE_ERROR)
+		one_line(errbuf);
+	return r;
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The command line (parse_options in user/options.c): the input split at NUL
- * bytes is argv. An error always comes with its one-line reason; accepted
- * values stay in their documented ranges.
+ * bytes is argv. An error always comes with its one-line reason (even for a
+ * value with a newline in it); accepted values stay in their documented ranges.
  */
 #include "fuzz.h"
 #include "options.h"
@@ -38,8 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	err[0] = 0;
 	switch (parse_options(argc, argv, &o, err, sizeof(err))) {
 	case PARSE_ERROR:
-		if (!err[0])
-			FUZZ_FAIL("an error without a reason");
+		if (!err[0] || strchr(err, '\n'))
+			FUZZ_FAIL("an error without a one-line reason: %s", err);
 		break;
 	case PARSE_OK:
 		if (o.duration > 1000000 || o.interval > 86400 || o.count > 1000000000 ||
