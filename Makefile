@@ -146,6 +146,9 @@ $(FUZZ)/user/%.o: user/%.c $(wildcard user/*.h user/output/*.h) $(BPF_HDRS) | $(
 $(FUZZ)/user/tracer.o: $(BUILD)/vfiotrace.skel.h
 $(FUZZ)/user/lifecycle.o: $(BUILD)/lifecycle.skel.h
 
+# kept between runs: make would delete them as intermediates of the pattern rule below
+.SECONDARY: $(FUZZ_OBJS)
+
 $(FUZZ)/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(FUZZ_OBJS)
 	$(SAN_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(SAN_LIBS)
 
