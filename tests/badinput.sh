@@ -141,6 +141,8 @@ matrix() {
 	fi
 	name="--textfile valid, fails at runtime (nothing to trace here): no file left"
 	runtime "vfio" stat --textfile "$out/v.prom" 1
+	name="exporter started, then a runtime failure: it is stopped, no file left"
+	runtime "vfio" stat --prometheus "127.0.0.1:$free" --textfile "$out/v.prom" 1
 
 	# commands, options, positionals
 	name="unknown command"
@@ -199,6 +201,7 @@ matrix() {
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(600)' $port &
 holder=$!
+free=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 for i in $(seq 50); do ss -ltn "sport = :$port" | grep -q LISTEN && break; sleep 0.1; done
 # root ignores mode bits: a read-only bind mount is unwritable even for root
 ro_ok=
