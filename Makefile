@@ -19,7 +19,7 @@ BPF_CFLAGS  := -target bpf -g -O2 -Wall -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH
 LDLIBS   := -Wl,-Bstatic -lbpf -lelf -lz -lzstd
 # libelf from Debian bookworm pulls in zstd; -static links libbpf.a/libelf.a/libz.a.
 
-DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
+DEPS := clang llvm libclang-rt-dev libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
         qemu-system-x86 busybox-static cpio xz-utils zstd python3 \
         prometheus prometheus-node-exporter mandoc man-db systemd
 
@@ -29,7 +29,7 @@ BPF_HDRS  := $(wildcard bpf/*.h)
 
 .DELETE_ON_ERROR:
 
-.PHONY: all binaries deps check unit demo bench clean install deb
+.PHONY: all binaries deps check unit demo bench clean install deb sanitize fuzz fuzz-build fuzz-merge
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
@@ -97,10 +97,79 @@ $(BUILD)/tests/unit: tests/unit/test_main.c $(wildcard tests/unit/*.c) $(USER_OB
 $(BUILD)/tests/httpd: tests/http/httpd.c $(BUILD)/user/http.o | $(BUILD)/tests
 	$(CC) $(USER_CFLAGS) -o $@ $^ -static
 
+# make sanitize: the loader and the unit tests with ASan+UBSan, dynamically linked
+# (the sanitizer runtimes do not link with -static; libclang-rt-dev has them and
+# libFuzzer, clang only recommends it). A report exits 99
+# (tests/sanitize/defaults.c), so every test that checks exit codes fails on it.
+SAN       := $(BUILD)/sanitize
+SAN_CC    ?= clang
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_CFLAGS := -O1 -g $(SAN_FLAGS) $(filter-out $(CFLAGS),$(USER_CFLAGS))
+SAN_LIBS  := -lbpf -lelf -lz
+SAN_OBJS  := $(patsubst user/%.c,$(SAN)/user/%.o,$(USER_SRCS)) $(SAN)/defaults.o
+
+$(SAN)/user/%.o: user/%.c $(wildcard user/*.h user/output/*.h) $(BPF_HDRS) | $(SAN)/user/output
+	$(SAN_CC) $(SAN_CFLAGS) -c $< -o $@
+
+$(SAN)/user/main.o $(SAN)/user/tracer.o: $(BUILD)/vfiotrace.skel.h
+$(SAN)/user/lifecycle.o: $(BUILD)/lifecycle.skel.h
+
+$(SAN)/defaults.o: tests/sanitize/defaults.c | $(SAN)
+	$(SAN_CC) $(SAN_CFLAGS) -c $< -o $@
+
+$(SAN)/vfiotrace: $(SAN_OBJS) $(SAN)/user/main.o
+	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ $(SAN_LIBS)
+
+$(SAN)/unit: tests/unit/test_main.c $(wildcard tests/unit/*.c) $(SAN_OBJS)
+	$(SAN_CC) $(SAN_CFLAGS) -o $@ tests/unit/test_main.c $(SAN_OBJS) $(SAN_LIBS)
+
+$(SAN)/httpd: tests/http/httpd.c $(SAN)/user/http.o $(SAN)/defaults.o
+	$(SAN_CC) $(SAN_CFLAGS) -o $@ $^
+
+$(SAN) $(SAN)/user/output:
+	mkdir -p $@
+
+sanitize: $(SAN)/vfiotrace $(SAN)/unit $(SAN)/httpd
+
+# make fuzz [FUZZ_SECONDS=60]: every libFuzzer target in tests/fuzz/*.c for
+# FUZZ_SECONDS each (tests/fuzz/run); their logs are build/fuzz/TARGET.log.
+FUZZ      := $(BUILD)/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SAN  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(filter-out $(CFLAGS),$(USER_CFLAGS))
+FUZZ_OBJS := $(patsubst user/%.c,$(FUZZ)/user/%.o,$(USER_SRCS))
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(FUZZ)/%,$(wildcard tests/fuzz/*.c))
+
+$(FUZZ)/user/%.o: user/%.c $(wildcard user/*.h user/output/*.h) $(BPF_HDRS) | $(FUZZ)/user/output
+	$(SAN_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ)/user/tracer.o: $(BUILD)/vfiotrace.skel.h
+$(FUZZ)/user/lifecycle.o: $(BUILD)/lifecycle.skel.h
+
+# kept between runs: make would delete them as intermediates of the pattern rule below
+.SECONDARY: $(FUZZ_OBJS)
+
+$(FUZZ)/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(FUZZ_OBJS)
+	$(SAN_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(SAN_LIBS)
+
+$(FUZZ)/user/output:
+	mkdir -p $@
+
+fuzz-build: $(FUZZ_TARGETS)
+
+fuzz: $(FUZZ_TARGETS)
+	tests/fuzz/run $(FUZZ_SECONDS) $(notdir $(FUZZ_TARGETS))
+
+# Inputs that `make fuzz` found and that add coverage go into tests/fuzz/corpus (to commit).
+fuzz-merge: $(FUZZ_TARGETS)
+	for t in $(notdir $(FUZZ_TARGETS)); do \
+		$(FUZZ)/$$t -merge=1 tests/fuzz/corpus/$$t $(FUZZ)/corpus/$$t >$(FUZZ)/$$t-merge.log 2>&1 || exit 1; \
+	done
+
 unit: $(BUILD)/tests/unit
 	$(BUILD)/tests/unit tests/unit/fixtures
 
-check: deps all $(BUILD)/tests/unit $(BUILD)/tests/httpd
+check: deps all $(BUILD)/tests/unit $(BUILD)/tests/httpd sanitize fuzz-build
 	tests/run
 
 demo: deps all

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "exporter.h"
 #include "log.h"
@@ -13,11 +14,17 @@
 int exporter_check(const struct options *o, char *err, int errlen)
 {
 	char copy[PATH_MAX], *dir;
+	struct stat st;
 
 	if (!o->textfile)
 		return 0;
 	if (snprintf(copy, sizeof(copy), "%s", o->textfile) >= (int)sizeof(copy)) {
 		snprintf(err, errlen, "--textfile %s: path too long", o->textfile);
+		return -1;
+	}
+	if (!stat(o->textfile, &st) && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "--textfile %s is a directory: give a file path in it, such as "
+			 "%s/vfiotrace.prom", o->textfile, o->textfile);
 		return -1;
 	}
 	dir = dirname(copy);

@@ -36,13 +36,14 @@ int http_parse_addr(const char *spec, struct sockaddr_storage *sa, socklen_t *le
 	port = colon + 1;
 	errno = 0;
 	p = strtol(port, &end, 10);
-	if (!*port || *end || errno || p < 1 || p > 65535) {
+	if (!(*port >= '0' && *port <= '9') || *end || errno || p < 1 || p > 65535) {
 		snprintf(err, errlen, "invalid --prometheus '%s': port must be a number from 1 to 65535", spec);
 		return -1;
 	}
 	hl = colon - spec;
 	if (hl >= sizeof(host)) {
-		snprintf(err, errlen, "invalid --prometheus '%s': address too long", spec);
+		snprintf(err, errlen, "invalid --prometheus '%s': address too long, give an IPv4 or "
+			 "[bracketed] IPv6 address", spec);
 		return -1;
 	}
 	memcpy(host, spec, hl);
@@ -163,27 +164,51 @@ static void respond_text(struct http_conn *c, const char *status, const char *ms
 	respond(c, status, "text/plain; charset=utf-8", msg, strlen(msg));
 }
 
+enum http_route http_route(const char *req)
+{
+	char method[8], path[256], version[16];
+
+	if (sscanf(req, "%7s %255s %15s", method, path, version) != 3 ||
+	    strncmp(version, "HTTP/1.", 7))
+		return HTTP_BAD_REQUEST;
+	if (strcmp(method, "GET"))
+		return HTTP_BAD_METHOD;
+	if (strcmp(path, "/metrics") && strncmp(path, "/metrics?", 9))
+		return HTTP_NOT_FOUND;
+	return HTTP_METRICS;
+}
+
+enum http_head http_head_state(const char *req, size_t got)
+{
+	if (strstr(req, "\r\n\r\n") || strstr(req, "\n\n"))
+		return HTTP_HEAD_COMPLETE;
+	if (memchr(req, 0, got))
+		return HTTP_HEAD_BAD;
+	if (got >= HTTP_MAX_REQ - 1)
+		return HTTP_HEAD_TOO_LARGE;
+	return HTTP_HEAD_INCOMPLETE;
+}
+
 /* The request head is complete in c->req: answer it. */
 static void handle(struct http_server *h, struct http_conn *c)
 {
-	char method[8], path[256], version[16];
 	char *body = NULL;
 	size_t blen = 0;
 	FILE *f;
 
 	c->req[c->got] = 0;
-	if (sscanf(c->req, "%7s %255s %15s", method, path, version) != 3 ||
-	    strncmp(version, "HTTP/1.", 7)) {
+	switch (http_route(c->req)) {
+	case HTTP_BAD_REQUEST:
 		respond_text(c, "400 Bad Request", "bad request\n");
 		return;
-	}
-	if (strcmp(method, "GET")) {
+	case HTTP_BAD_METHOD:
 		respond_text(c, "405 Method Not Allowed", "only GET is served\n");
 		return;
-	}
-	if (strcmp(path, "/metrics") && strncmp(path, "/metrics?", 9)) {
+	case HTTP_NOT_FOUND:
 		respond_text(c, "404 Not Found", "not found: metrics are at /metrics\n");
 		return;
+	case HTTP_METRICS:
+		break;
 	}
 	f = open_memstream(&body, &blen);
 	if (!f || h->render(h->ctx, f) || fclose(f)) {
@@ -209,12 +234,19 @@ static void conn_read(struct http_server *h, struct http_conn *c)
 		return;
 	c->got += n;
 	c->req[c->got] = 0;
-	if (strstr(c->req, "\r\n\r\n") || strstr(c->req, "\n\n"))
+	switch (http_head_state(c->req, c->got)) {
+	case HTTP_HEAD_COMPLETE:
 		handle(h, c);
-	else if (memchr(c->req, 0, c->got))
+		break;
+	case HTTP_HEAD_BAD:
 		respond_text(c, "400 Bad Request", "bad request\n");
-	else if (c->got >= HTTP_MAX_REQ - 1)
+		break;
+	case HTTP_HEAD_TOO_LARGE:
 		respond_text(c, "431 Request Header Fields Too Large", "request head too large\n");
+		break;
+	case HTTP_HEAD_INCOMPLETE:
+		break;
+	}
 }
 
 static void conn_write(struct http_conn *c)

@@ -39,6 +39,12 @@ struct http_server {
  */
 int http_parse_addr(const char *spec, struct sockaddr_storage *sa, socklen_t *len,
 		    char *err, int errlen);
+/* What a complete, NUL-terminated request head asks for. */
+enum http_route { HTTP_METRICS, HTTP_BAD_REQUEST, HTTP_BAD_METHOD, HTTP_NOT_FOUND };
+enum http_route http_route(const char *req);
+/* The first got bytes of a request head, NUL-terminated at req[got]: answer it yet? */
+enum http_head { HTTP_HEAD_INCOMPLETE, HTTP_HEAD_COMPLETE, HTTP_HEAD_BAD, HTTP_HEAD_TOO_LARGE };
+enum http_head http_head_state(const char *req, size_t got);
 /* Binds and listens. 0, or -1 with a one-line reason in err. */
 int http_start(struct http_server *h, const char *spec, http_render render, void *ctx,
 	       char *err, int errlen);

@@ -14,13 +14,23 @@ static int by_addr(const void *a, const void *b)
 
 int kallsyms_load(struct kallsyms *ks, const char *path)
 {
-	char line[512], name[256], mod[128], type;
-	unsigned long long addr;
 	FILE *f = fopen(path, "r");
+	int r;
 
 	memset(ks, 0, sizeof(*ks));
 	if (!f)
 		return -errno;
+	r = kallsyms_read(ks, f);
+	fclose(f);
+	return r;
+}
+
+int kallsyms_read(struct kallsyms *ks, FILE *f)
+{
+	char line[512], name[256], mod[128], type;
+	unsigned long long addr;
+
+	memset(ks, 0, sizeof(*ks));
 	while (fgets(line, sizeof(line), f)) {
 		int n;
 		struct ksym *s;
@@ -36,7 +46,6 @@ int kallsyms_load(struct kallsyms *ks, const char *path)
 			struct ksym *p = realloc(ks->syms, cap * sizeof(*p));
 
 			if (!p) {
-				fclose(f);
 				kallsyms_free(ks);
 				return -ENOMEM;
 			}
@@ -47,9 +56,13 @@ int kallsyms_load(struct kallsyms *ks, const char *path)
 		s->addr = addr;
 		s->name = strdup(name);
 		s->module = mod[0] ? strdup(mod) : NULL;
+		if (!s->name || (mod[0] && !s->module)) {
+			kallsyms_free(ks);
+			return -ENOMEM;
+		}
 	}
-	fclose(f);
-	qsort(ks->syms, ks->n, sizeof(*ks->syms), by_addr);
+	if (ks->n)	/* qsort's base must not be NULL, even for 0 elements */
+		qsort(ks->syms, ks->n, sizeof(*ks->syms), by_addr);
 	return 0;
 }
 

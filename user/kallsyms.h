@@ -4,6 +4,7 @@
 #define VFIOTRACE_KALLSYMS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 struct ksym {
 	unsigned long long addr;
@@ -20,6 +21,8 @@ struct kallsyms {
 
 /* Returns 0, or -errno if the file cannot be read. */
 int kallsyms_load(struct kallsyms *ks, const char *path);
+/* The same from an open file in the /proc/kallsyms format; 0 or -ENOMEM. */
+int kallsyms_read(struct kallsyms *ks, FILE *f);
 void kallsyms_free(struct kallsyms *ks);
 /* module NULL matches any module and vmlinux; otherwise that module or built-in. */
 const struct ksym *kallsyms_find(const struct kallsyms *ks, const char *name, const char *module);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/btf.h>
@@ -113,4 +114,24 @@ bool kernel_btf_has_struct(struct kernel_btf *kb, const char *module, const char
 	struct btf *btf = btf_for(kb, module);
 
 	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT) >= 0;
+}
+
+int kernel_btf_check_file(const char *path, char *err, int errlen)
+{
+	struct btf *btf;
+
+	if (access(path, R_OK)) {
+		snprintf(err, errlen, "cannot read --btf %s: %s: give a readable BTF file such as "
+			 "/sys/kernel/btf/vmlinux", path, strerror(errno));
+		return -1;
+	}
+	/* as libbpf will read it for CO-RE: raw BTF, or an ELF file with a .BTF section */
+	btf = btf__parse(path, NULL);
+	if (!btf) {
+		snprintf(err, errlen, "--btf %s is not BTF: give raw BTF such as /sys/kernel/btf/vmlinux "
+			 "or an ELF file with a .BTF section", path);
+		return -1;
+	}
+	btf__free(btf);
+	return 0;
 }

@@ -33,5 +33,7 @@ int kernel_btf_func_nargs(void *kb, const char *module, const char *func);
 const char *vfio_device_count_field(struct kernel_btf *kb, const char *custom);
 /* Whether module's BTF (vmlinux: NULL) describes struct name. */
 bool kernel_btf_has_struct(struct kernel_btf *kb, const char *module, const char *name);
+/* The --btf file is readable BTF: 0, or -1 with a one-line reason in err. */
+int kernel_btf_check_file(const char *path, char *err, int errlen);
 
 #endif

@@ -11,4 +11,15 @@ extern int verbose;
 #define info(fmt, ...) fprintf(stderr, fmt "\n", ##__VA_ARGS__)
 #define dbg(fmt, ...) do { if (verbose) fprintf(stderr, "vfiotrace: " fmt "\n", ##__VA_ARGS__); } while (0)
 
+/* A message that quotes user input stays one line: control bytes become '?'. */
+static inline char *one_line(char *s)
+{
+	char *p;
+
+	for (p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}
+
 #endif

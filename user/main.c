@@ -17,6 +17,7 @@
 #include "dma.h"
 #include "json.h"
 #include "exporter.h"
+#include "kernel_btf.h"
 #include "log.h"
 #include "options.h"
 #include "privs.h"
@@ -339,14 +340,14 @@ int main(int argc, char **argv)
 	for (c = 0; commands[c].cmd != t.opt.cmd; c++)
 		;
 
-	if (t.opt.btf && access(t.opt.btf, R_OK)) {
-		err("cannot read --btf %s: %s", t.opt.btf, strerror(errno));
+	if (t.opt.btf && kernel_btf_check_file(t.opt.btf, msg, sizeof(msg))) {
+		err("%s", one_line(msg));
 		return 2;
 	}
 	if (t.opt.cmd == CMD_DIAGNOSE)
 		return run_diagnose(stdout, t.opt.json, NULL);
 	if (exporter_check(&t.opt, msg, sizeof(msg))) {
-		err("%s", msg);
+		err("%s", one_line(msg));
 		return 2;
 	}
 	if (privs_check(msg, sizeof(msg))) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "http.h"
+#include "log.h"
 #include "options.h"
 
 #ifndef VFIOTRACE_VERSION
@@ -132,6 +133,64 @@ int parse_ring_size(const char *s, unsigned int *bytes)
 	return 0;
 }
 
+/* How an option is written: "-d/--duration" or "--btf". */
+static const char *opt_label(int key, char *buf, int len)
+{
+	unsigned int i;
+
+	for (i = 0; i < N_OPTS && opt_defs[i].key != key; i++)
+		;
+	if (i == N_OPTS)
+		snprintf(buf, len, "-%c", key);
+	else if (key < 256)
+		snprintf(buf, len, "-%c/--%s", key, opt_defs[i].name);
+	else
+		snprintf(buf, len, "--%s", opt_defs[i].name);
+	return buf;
+}
+
+static bool is_command(const char *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < N_CMDS; i++)
+		if (!strcmp(s, commands[i].name))
+			return true;
+	return false;
+}
+
+/* Given options a command has no use for are an error, not silently ignored. */
+static int check_applies(const struct options *o, char *errbuf, int errlen)
+{
+	const char *opt = NULL;
+
+	if (o->ringbuf && o->cmd != CMD_SNOOP && o->cmd != CMD_REFS) {
+		snprintf(errbuf, errlen, "--ring-buffer sizes the events of snoop and refs; %s has none: drop it",
+			 command_name(o->cmd));
+		return -1;
+	}
+	if (o->cmd == CMD_DIAGNOSE) {
+		opt = o->duration ? "-d/--duration" : o->group >= 0 ? "-g/--group" :
+		      o->pid ? "-p/--pid" : o->mode != MODE_AUTO ? "--mode" : o->btf ? "--btf" :
+		      o->dma ? "--dma" : NULL;
+		if (opt) {
+			snprintf(errbuf, errlen, "diagnose traces nothing, %s does not apply: drop it, or "
+				 "use it with stat, snoop, hist or refs", opt);
+			return -1;
+		}
+	}
+	if (o->cmd == CMD_PROBES) {
+		opt = o->duration ? "-d/--duration" : o->group >= 0 ? "-g/--group" :
+		      o->pid ? "-p/--pid" : NULL;
+		if (opt) {
+			snprintf(errbuf, errlen, "probes only lists the probes, %s does not apply: drop it, "
+				 "or use it with stat, snoop, hist or refs", opt);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int parse_uint(const char *s, const char *what, unsigned int min, unsigned int max,
 		      unsigned int *out, char *errbuf, int errlen)
 {
@@ -140,7 +199,8 @@ static int parse_uint(const char *s, const char *what, unsigned int min, unsigne
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
+	/* digits only: strtoul would also take leading blanks, '+' and '-' */
+	if (errno || !(s[0] >= '0' && s[0] <= '9') || *end || v < min || v > max) {
 		snprintf(errbuf, errlen, "invalid %s '%s': expected a whole number from %u to %u",
 			 what, s, min, max);
 		return -1;
@@ -149,10 +209,10 @@ static int parse_uint(const char *s, const char *what, unsigned int min, unsigne
 	return 0;
 }
 
-enum parse_result parse_options(int argc, char **argv, struct options *o, char *errbuf, int errlen)
+static enum parse_result parse(int argc, char **argv, struct options *o, char *errbuf, int errlen)
 {
 	struct option lopts[N_OPTS + 1];
-	char shorts[3 * N_OPTS + 2], *sp = shorts;
+	char shorts[3 * N_OPTS + 2], *sp = shorts, label[32];
 	unsigned int i, v;
 	int c, first = 1;
 
@@ -218,7 +278,14 @@ enum parse_result parse_options(int argc, char **argv, struct options *o, char *
 				return PARSE_ERROR;
 			}
 			break;
-		case OPT_BTF: o->btf = optarg; break;
+		case OPT_BTF:
+			if (!*optarg) {
+				snprintf(errbuf, errlen, "invalid --btf '': give a BTF file such as "
+					 "/sys/kernel/btf/vmlinux");
+				return PARSE_ERROR;
+			}
+			o->btf = optarg;
+			break;
 		case OPT_PROMETHEUS: {
 			struct sockaddr_storage sa;
 			socklen_t len;
@@ -229,9 +296,11 @@ enum parse_result parse_options(int argc, char **argv, struct options *o, char *
 			break;
 		}
 		case OPT_TEXTFILE:
-			if (!*optarg) {
-				snprintf(errbuf, errlen, "invalid --textfile '': give a file path such as "
-					 "/var/lib/prometheus/node-exporter/vfiotrace.prom");
+			/* node_exporter reads only *.prom files */
+			if (strlen(optarg) <= 5 || strcmp(optarg + strlen(optarg) - 5, ".prom") ||
+			    optarg[strlen(optarg) - 6] == '/') {
+				snprintf(errbuf, errlen, "invalid --textfile '%s': give a file path ending in "
+					 ".prom, such as /var/lib/prometheus/node-exporter/vfiotrace.prom", optarg);
 				return PARSE_ERROR;
 			}
 			o->textfile = optarg;
@@ -247,13 +316,30 @@ enum parse_result parse_options(int argc, char **argv, struct options *o, char *
 		case 'h': usage(stdout); return PARSE_EXIT;
 		case 'V': printf("vfiotrace %s\n", VFIOTRACE_VERSION); return PARSE_EXIT;
 		case ':':
-			snprintf(errbuf, errlen, "option '%s' needs a value (see --help)", argv[optind - 1]);
+			snprintf(errbuf, errlen, "option %s needs a value (see --help)",
+				 opt_label(optopt, label, sizeof(label)));
 			return PARSE_ERROR;
 		default:
-			snprintf(errbuf, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+			/* optopt: a known option given a value (--json=1), or an unknown short one */
+			for (i = 0; i < N_OPTS && opt_defs[i].key != optopt; i++)
+				;
+			if (optopt && i < N_OPTS)
+				snprintf(errbuf, errlen, "option %s takes no value: drop '%s' (see --help)",
+					 opt_label(optopt, label, sizeof(label)), argv[optind - 1]);
+			else if (optopt)
+				snprintf(errbuf, errlen, "unknown option '-%c' in '%s' (see --help)", optopt,
+					 argv[optind - 1]);
+			else
+				snprintf(errbuf, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
 			return PARSE_ERROR;
 		}
 	}
+	for (c = optind; c < argc; c++)
+		if (is_command(argv[c])) {
+			snprintf(errbuf, errlen, "command '%s' must come first: vfiotrace %s [OPTIONS] "
+				 "[INTERVAL [COUNT]]", argv[c], argv[c]);
+			return PARSE_ERROR;
+		}
 	if (optind < argc &&
 	    parse_uint(argv[optind++], "interval", 1, 86400, &o->interval, errbuf, errlen))
 		return PARSE_ERROR;
@@ -271,10 +357,22 @@ enum parse_result parse_options(int argc, char **argv, struct options *o, char *
 			 command_name(o->cmd));
 		return PARSE_ERROR;
 	}
-	if ((o->prometheus || o->textfile) && (o->cmd == CMD_SNOOP || o->cmd == CMD_PROBES)) {
+	if ((o->prometheus || o->textfile) &&
+	    (o->cmd == CMD_SNOOP || o->cmd == CMD_PROBES || o->cmd == CMD_DIAGNOSE)) {
 		snprintf(errbuf, errlen, "%s has no metrics; use --prometheus/--textfile with stat, hist "
 			 "or refs", command_name(o->cmd));
 		return PARSE_ERROR;
 	}
+	if (check_applies(o, errbuf, errlen))
+		return PARSE_ERROR;
 	return PARSE_OK;
+}
+
+enum parse_result parse_options(int argc, char **argv, struct options *o, char *errbuf, int errlen)
+{
+	enum parse_result r = parse(argc, argv, o, errbuf, errlen);
+
+	if (r == PARSE_ERROR)
+		one_line(errbuf);
+	return r;
 }

@@ -124,6 +124,23 @@ static void test_json(void)
 	CHECK(!strcmp(got, want), "got %s", got);
 }
 
+static void fill_bytes(struct json *j)
+{
+	json_line_begin(j, j->f, "t");
+	/* valid UTF-8 as is; a stray continuation, a truncated sequence, an overlong NUL, a surrogate */
+	json_str(j, "comm", "caf\xc3\xa9 \xe2\x82\xac|\x80|\xc3|\xc0\x80|\xed\xa0\x80");
+	json_obj_end(j);
+}
+
+static void test_json_bytes(void)
+{
+	const char *want = "{\"type\":\"t\",\"comm\":\"caf\xc3\xa9 \xe2\x82\xac|\\u0080|\\u00c3|"
+			   "\\u00c0\\u0080|\\u00ed\\u00a0\\u0080\"}\n";
+	char *got = json_of(fill_bytes);
+
+	CHECK(!strcmp(got, want), "bytes outside UTF-8 escaped: got %s", got);
+}
+
 static enum parse_result parse(struct options *o, char *err, const char *line)
 {
 	char copy[256], *argv[16];
@@ -622,6 +639,7 @@ int main(int argc, char **argv)
 	test_ref_holders();
 	test_fmt_ns();
 	test_json();
+	test_json_bytes();
 	test_options();
 	test_targets();
 	test_kallsyms_at();

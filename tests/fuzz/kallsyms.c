@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/kallsyms parsing (user/kallsyms.c) and the probe-target resolution
+ * over it (user/targets.c): the input after a mode byte is the kallsyms text.
+ * Lookups must agree with the table, resolution must not fail silently.
+ */
+#include "fuzz.h"
+#include "kallsyms.h"
+#include "targets.h"
+
+/* BTF stand-in: an argument count that depends on the name, sometimes none. */
+static int fake_nargs(void *ctx, const char *module, const char *func)
+{
+	unsigned int h = *(unsigned int *)ctx;
+
+	for (; *func; func++)
+		h = h * 31 + (unsigned char)*func;
+	(void)module;
+	return (int)(h % 6) - 1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct resolved out[NR_HOOKS];
+	struct input in = { data, size };
+	unsigned int seed = take_byte(&in);
+	struct kallsyms ks;
+	struct kernel_view kv = { &ks, fake_nargs, &seed };
+	const char *given[] = { (seed & 4) ? "--dma" : NULL, NULL };
+	char err[256];
+	unsigned long long off;
+	FILE *f;
+	int i;
+
+	f = fmemopen((void *)(in.n ? in.p : (const uint8_t *)""), in.n ? in.n : 1, "r");
+	if (!f)
+		return 0;
+	if (kallsyms_read(&ks, f))
+		FUZZ_FAIL("kallsyms_read failed without running out of memory");
+	fclose(f);
+	for (i = 1; i < ks.n; i++)
+		if (ks.syms[i - 1].addr > ks.syms[i].addr)
+			FUZZ_FAIL("symbols not sorted at %d", i);
+	for (i = 0; i < ks.n; i++) {
+		const struct ksym *s = kallsyms_at(&ks, ks.syms[i].addr, &off);
+
+		if (!ks.syms[i].name || !kallsyms_find(&ks, ks.syms[i].name, NULL))
+			FUZZ_FAIL("symbol %d not found by name", i);
+		if (s && (s->addr != ks.syms[i].addr || off))
+			FUZZ_FAIL("kallsyms_at(%llx) is %llx+%llx", ks.syms[i].addr, s->addr, off);
+		if (ks.syms[i].module && !kallsyms_has_module(&ks, ks.syms[i].module))
+			FUZZ_FAIL("module %s not listed", ks.syms[i].module);
+	}
+	kallsyms_at(&ks, take_u64(&in), &off);
+	err[0] = 0;
+	if (resolve_targets(&kv, (enum mode)(seed % 3), out, err, sizeof(err)) && !err[0])
+		FUZZ_FAIL("resolution failed without a reason");
+	disable_opt_in(out, given);
+	resolve_module_rows(&kv, (enum mode)(seed % 3), "vfio", out);
+	if (seed & 8)
+		fall_back_to_kprobes(out, "fentry refused");
+	for (i = 0; i < NR_HOOKS; i++) {
+		const char *names[2];
+
+		if (!memchr(out[i].why, 0, sizeof(out[i].why)))
+			FUZZ_FAIL("why of row %d unterminated", i);
+		target_programs(&targets[i], &out[i], names);
+		row_module(i, &out[i]);
+	}
+	kallsyms_free(&ks);
+	return 0;
+}
