@@ -172,9 +172,12 @@ static void limit_memlock(void)
 		exit(1);
 	}
 }
+static volatile sig_atomic_t released;	/* SIGUSR1: end the hold, even one not begun yet */
+
 static void release_hold(int sig)
 {
 	(void)sig;
+	released = 1;
 }
 
 /* --comm-hex HEX: the task name, as bytes (quotes, backslashes, control bytes, UTF-8) */
@@ -265,6 +268,7 @@ static void list_devices(struct group_run *r)
 static void run_once(struct group_run *r)
 {
 	int container, group, devfds[MAX_DEVS], i;
+	unsigned int left;
 	char path[32];
 
 	container = open("/dev/vfio/vfio", O_RDWR);
@@ -318,8 +322,8 @@ static void run_once(struct group_run *r)
 		else
 			r->dev_opened++;
 	}
-	if (hold_seconds)
-		sleep(hold_seconds);	/* SIGUSR1 ends the hold early */
+	for (left = hold_seconds; left && !released;)
+		left = sleep(left);
 	for (i = 0; i < r->ndevs; i++) {
 		if (devfds[i] >= 0 && close(devfds[i]) == 0) {
 			r->dev_closed++;

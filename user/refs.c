@@ -10,6 +10,7 @@
 #include "histogram.h"
 #include "json.h"
 #include "refs.h"
+#include "text.h"
 
 /* ---- the model: aggregates read from the maps ---- */
 
@@ -235,14 +236,14 @@ static void json_holders(struct json *j, const struct live_dev *d, unsigned long
 
 static void text_holders(FILE *f, const struct live_dev *d, unsigned long long now)
 {
-	char b[16];
+	char b[16], name[TEXT_NAME_LEN];
 	int i;
 
 	if (!d->nholders)
 		fprintf(f, "no holder seen (taken before tracing started)");
 	for (i = 0; i < d->nholders; i++)
 		fprintf(f, "%spid %u (%s) %u ref%s for %s", i ? ", " : "", d->holders[i].pid,
-			d->holders[i].comm, d->holders[i].refs, d->holders[i].refs == 1 ? "" : "s",
+			text_name(d->holders[i].comm, name, sizeof(name)), d->holders[i].refs, d->holders[i].refs == 1 ? "" : "s",
 			fmt_ns(now - d->holders[i].since_ns, b, sizeof(b)));
 }
 
@@ -267,7 +268,7 @@ static void print_transition(FILE *f, const struct event *e, const char *caller,
 	bool get = e->type == EV_DEVICE_GET;
 	long long after = e->refcount == REFCOUNT_UNAVAILABLE ? REFCOUNT_UNAVAILABLE :
 			  e->refcount + (get ? 1 : -1);
-	char grp[16], res[40], tbuf[16];
+	char grp[16], res[40], tbuf[16], name[TEXT_NAME_LEN];
 	time_t now = time(NULL);
 	struct json j;
 
@@ -296,7 +297,7 @@ static void print_transition(FILE *f, const struct event *e, const char *caller,
 	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", localtime(&now));
 	/* the columns of snoop's header (render_event_header) */
 	fprintf(f, "%-8s %-13s %-7u %-16s %-5s %-12s %-9s %s by %s\n", tbuf,
-		get ? "device_get" : "device_put", e->pid, e->comm, grp, res, "",
+		get ? "device_get" : "device_put", e->pid, text_name(e->comm, name, sizeof(name)), grp, res, "",
 		e->name[0] ? e->name : "?", caller && caller[0] ? caller : "?");
 }
 
@@ -306,7 +307,7 @@ void refs_on_event(struct refs_live *l, FILE *f, const struct event *e, const ch
 	struct live_dev *d = live_dev(l, e->dev_ptr, e->name);
 	const char *name = d && d->name[0] ? d->name : e->name[0] ? e->name : "?";
 	struct json j;
-	char b[16];
+	char b[16], comm[TEXT_NAME_LEN];
 
 	if (!d)
 		return;
@@ -339,7 +340,7 @@ void refs_on_event(struct refs_live *l, FILE *f, const struct event *e, const ch
 			json_obj_end(&j);
 		} else {
 			fprintf(f, "UNBIND WAIT %s: unregistration by pid %u (%s) waits for ", name,
-				e->pid, e->comm);
+				e->pid, text_name(e->comm, comm, sizeof(comm)));
 			text_holders(f, d, e->ts_ns);
 			fputc('\n', f);
 		}

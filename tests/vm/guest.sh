@@ -17,7 +17,8 @@ for g in /sys/kernel/iommu_groups/*; do
 	n=${g##*/}
 	[ -e /dev/vfio/$n ] || continue
 	for d in $g/devices/*; do
-		echo "@@ sysfs $n ${d##*/} $(basename "$(readlink $d/subsystem)")"
+		drv=$(basename "$(readlink $d/driver 2>/dev/null)" 2>/dev/null)
+		echo "@@ sysfs $n ${d##*/} $(basename "$(readlink $d/subsystem)") ${drv:--}"
 	done
 done
 for f in vfio_iommu_type1_attach_group vfio_device_put vfio_device_put_registration \
