@@ -43,13 +43,13 @@ if [ "$mode" = qemu ]; then
 	# but no guest code runs), then is terminated; 50 s: nested TCG under load is slow
 	dev=$(ls /sys/kernel/iommu_groups/$first/devices | head -1)
 	qemu_run="timeout -s TERM 50 qemu-system-x86_64 -M q35 -m 64 -nodefaults -display none \
-		-monitor none -serial none -S -device vfio-pci,host=$dev 2>$out/qemu.err; \
+		-monitor none -serial none -S -device vfio-pci,host=$dev 2>$out/qemu_client.err; \
 		echo '{\"client\":\"qemu\",\"group\":$first,\"device\":\"$dev\",\"exit\":'\$?'}'"
 	vfiotrace refs -j >$out/qemu_refs.out 2>$out/qemu_refs.err &
 	rpid=$!
 	wait_tracing $out/qemu_refs.err
 	run_traced qemu "$qemu_run" stat -j --dma
-	tag qemu_stderr <$out/qemu.err
+	tag qemu_stderr <$out/qemu_client.err
 	echo "@@ begin qemu_refs"
 	stop $rpid
 	tag trace <$out/qemu_refs.out
