@@ -86,7 +86,7 @@ $(BUILD)/vfiotrace: $(USER_OBJS) $(BUILD)/user/main.o
 $(BUILD)/vfio-workload: tools/vfio-workload.c | $(BUILD)
 	$(CC) -static $(CFLAGS) -Wall -Wextra -Werror -o $@ $<
 
-$(BUILD) $(BUILD)/bpf $(BUILD)/user $(BUILD)/user/output $(BUILD)/tests:
+$(BUILD) $(BUILD)/bpf $(BUILD)/user $(BUILD)/user/output $(BUILD)/tests $(BUILD)/bench:
 	mkdir -p $@
 
 # Host unit tests for the loader's logic (no BPF, no VFIO needed).
@@ -100,15 +100,30 @@ $(BUILD)/tests/httpd: tests/http/httpd.c $(BUILD)/user/http.o | $(BUILD)/tests
 unit: $(BUILD)/tests/unit
 	$(BUILD)/tests/unit tests/unit/fixtures
 
-check: deps all $(BUILD)/tests/unit $(BUILD)/tests/httpd
+check: deps all $(BUILD)/tests/unit $(BUILD)/tests/httpd $(BUILD)/bench-floor
 	tests/run
 
 demo: deps all
 	tools/demo
 
 # Overhead against bpftrace and an empty-program floor (docs/benchmarks.md).
-bench: deps all
+bench: deps all $(BUILD)/bench-floor
 	tools/bench
+
+# tools/bench's floor loader: empty kprobes, without and with one CO-RE read
+$(BUILD)/bench/floor.bpf.o: tools/bench.d/floor.bpf.c vmlinux/$(ARCH)/vmlinux.h | $(BUILD)/bench
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(LLVM_STRIP) -g $@
+
+$(BUILD)/bench/floor_core.bpf.o: tools/bench.d/floor.bpf.c vmlinux/$(ARCH)/vmlinux.h | $(BUILD)/bench
+	$(CLANG) $(BPF_CFLAGS) -DCORE -c $< -o $@
+	$(LLVM_STRIP) -g $@
+
+$(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(BUILD)/bench-floor: tools/bench.d/floor.c $(BUILD)/bench/floor.skel.h $(BUILD)/bench/floor_core.skel.h
+	$(CC) -static $(CFLAGS) -Wall -Wextra -Werror -I$(BUILD)/bench -o $@ $< $(LDLIBS)
 
 # make install [PREFIX=/usr/local] [DESTDIR=...]: binary, man page, unit, docs
 install: $(BUILD)/vfiotrace
