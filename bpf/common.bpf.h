@@ -21,6 +21,11 @@
 extern const volatile int target_group;
 extern const volatile __u32 target_tgid;
 extern const volatile bool emit_events;
+/*
+ * -v: kernel stacks (put callers' call chains, failing steps). Unwinding is
+ * most of a hook's run time, and only -v prints them.
+ */
+extern const volatile bool deep_stacks;
 
 extern __u64 ringbuf_drops;	/* snoop events lost: ring buffer full */
 extern __u64 map_full;		/* aggregate updates lost: a map was full */
@@ -52,6 +57,9 @@ static __always_inline void hist_add(unsigned long long *hist, __u64 v)
 	if (slot < HIST_SLOTS)
 		__sync_fetch_and_add(&hist[slot], 1);
 }
+
+/* A stack id in map with -v, else -1 (none). */
+#define stack_if_deep(ctx, map) (deep_stacks ? bpf_get_stackid(ctx, map, 0) : -1)
 
 static __always_inline bool task_selected(void)
 {

@@ -93,7 +93,7 @@ static int on_event(void *ctx, void *data, size_t size)
 			render_event(stdout, e, t->opt.json);
 		return 0;
 	}
-	stack_caller(t->maps.stacks, e->stack_id, &t->sym, caller, sizeof(caller));
+	stack_caller(t->maps.stacks, e->stack_id, e->caller, &t->sym, caller, sizeof(caller));
 	refs_on_event(&live, stdout, e, caller, t->opt.json);
 	return 0;
 }
