@@ -77,7 +77,7 @@ $(BUILD)/lifecycle.skel.h: $(BUILD)/lifecycle.bpf.o
 $(BUILD)/user/%.o: user/%.c $(wildcard user/*.h user/output/*.h) $(BPF_HDRS) | $(BUILD)/user $(BUILD)/user/output
 	$(CC) $(USER_CFLAGS) -c $< -o $@
 
-$(BUILD)/user/main.o $(BUILD)/user/tracer.o: $(BUILD)/vfiotrace.skel.h
+$(BUILD)/user/main.o $(BUILD)/user/tracer.o $(BUILD)/user/capacity.o: $(BUILD)/vfiotrace.skel.h
 $(BUILD)/user/lifecycle.o: $(BUILD)/lifecycle.skel.h
 
 $(BUILD)/vfiotrace: $(USER_OBJS) $(BUILD)/user/main.o

@@ -71,6 +71,13 @@ static __always_inline bool group_selected(int group)
 	return target_group < 0 || group == target_group;
 }
 
+/* Insert or replace; a full map is counted. */
+static __always_inline void update_counted(void *map, const void *key, const void *val)
+{
+	if (bpf_map_update_elem(map, key, val, BPF_ANY))
+		__sync_fetch_and_add(&map_full, 1);
+}
+
 /* The value under key, inserted as zero first if absent; NULL (counted) when the map is full. */
 static __always_inline void *lookup_or_init(void *map, const void *key, const void *zero)
 {

@@ -193,7 +193,7 @@ static __always_inline void call_enter(void *map, void *ctx, void *vdev)
 	struct ref_call c = { .ts = bpf_ktime_get_ns(), .vdev = (__u64)vdev };
 
 	c.site = site_of(ctx);
-	bpf_map_update_elem(map, &tid, &c, BPF_ANY);
+	update_counted(map, &tid, &c);
 }
 
 static __always_inline bool call_exit(void *map, struct ref_call *out)
@@ -283,7 +283,7 @@ int BPF_KPROBE(kp_devfd_ioctl, void *file, unsigned int cmd, unsigned long arg)
 	c.ts = bpf_ktime_get_ns();
 	c.site = site_of(ctx);
 	bpf_probe_read_user_str(c.name, NAME_LEN, (const char *)arg);
-	bpf_map_update_elem(&inflight_ioctl, &tid, &c, BPF_ANY);
+	update_counted(&inflight_ioctl, &tid, &c);
 	return 0;
 }
 

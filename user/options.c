@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "http.h"
+#include "capacity.h"
 #include "options.h"
 
 #ifndef VFIOTRACE_VERSION
@@ -30,6 +31,7 @@ static const struct {
 #define OPT_DMA 1002
 #define OPT_PROMETHEUS 1003
 #define OPT_TEXTFILE 1004
+#define OPT_MAX_GROUPS 1005
 
 /* One table: getopt_long's options and the help text come from here. */
 static const struct opt_def {
@@ -47,6 +49,8 @@ static const struct opt_def {
 	{ "dma", OPT_DMA, NULL, "also trace DMA map/unmap, pinning and memlock failures (type1)" },
 	{ "prometheus", OPT_PROMETHEUS, "[ADDR]:PORT", "serve Prometheus metrics at /metrics (ADDR default 127.0.0.1)" },
 	{ "textfile", OPT_TEXTFILE, "PATH", "keep PATH (*.prom) written for node_exporter's textfile collector" },
+	{ "max-groups", OPT_MAX_GROUPS, "N", "size the in-kernel tables for N groups and devices (default 256); "
+	  "more are counted as lost (map_full)" },
 	{ "verbose", 'v', NULL, "debug output, including libbpf's" },
 	{ "help", 'h', NULL, "this help" },
 	{ "version", 'V', NULL, "print the version" },
@@ -128,6 +132,7 @@ enum parse_result parse_options(int argc, char **argv, struct options *o, char *
 
 	memset(o, 0, sizeof(*o));
 	o->group = -1;
+	o->max_groups = DEFAULT_MAX_GROUPS;
 	memset(lopts, 0, sizeof(lopts));
 	*sp++ = ':';
 	for (i = 0; i < N_OPTS; i++) {
@@ -207,6 +212,10 @@ enum parse_result parse_options(int argc, char **argv, struct options *o, char *
 			o->textfile = optarg;
 			break;
 		case OPT_DMA: o->dma = true; break;
+		case OPT_MAX_GROUPS:
+			if (parse_uint(optarg, "--max-groups", 1, 65536, &o->max_groups, errbuf, errlen))
+				return PARSE_ERROR;
+			break;
 		case 'h': usage(stdout); return PARSE_EXIT;
 		case 'V': printf("vfiotrace %s\n", VFIOTRACE_VERSION); return PARSE_EXIT;
 		case ':':

@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "capacity.h"
 #include "holders.h"
 #include "log.h"
 #include "tracer.h"
@@ -63,7 +64,8 @@ static int open_and_load(struct tracer *t)
 	t->skel->rodata->emit_events = t->opt.cmd == CMD_SNOOP || t->opt.cmd == CMD_REFS;
 	t->skel->rodata->gets_at_ioctl = !t->res[HOOK_GET].func;
 	t->skel->rodata->deep_stacks = t->opt.verbose > 0;
-	e = configure(t) ? -1 : vfiotrace_bpf__load(t->skel);
+	e = capacity_apply(t->skel, &t->opt, t->skel->rodata->emit_events, t->kb.vmlinux) || configure(t) ?
+	    -1 : vfiotrace_bpf__load(t->skel);
 	if (!e)
 		return 0;
 	e = errno;
