@@ -6,18 +6,8 @@
 #include "log.h"
 #include "vfiotrace.skel.h"
 
-/*
- * Hash maps allocated on use. Before 6.1 (no bpf_mem_alloc) a kprobe
- * program with such a map triggers a kernel WARN (a taint) or is refused
- * (PREEMPT_RT), so there they stay preallocated.
- */
-static bool alloc_on_use_safe(const struct btf *vmlinux)
-{
-	return vmlinux && btf__find_by_name_kind(vmlinux, "bpf_mem_alloc", BTF_KIND_STRUCT) > 0;
-}
-
 int capacity_apply(struct vfiotrace_bpf *s, const struct options *o, bool emit_events,
-		   const struct btf *vmlinux)
+		   bool on_use)
 {
 	unsigned int g = o->max_groups, dma = o->dma ? g : 1, stacks = o->verbose ? 1024 : 1;
 	const struct {
@@ -37,7 +27,6 @@ int capacity_apply(struct vfiotrace_bpf *s, const struct options *o, bool emit_e
 		/* stat and hist emit no events: one page, the least a ring buffer can be */
 		{ s->maps.events, emit_events ? 256 * 1024 : 4096 },
 	};
-	bool on_use = alloc_on_use_safe(vmlinux);
 	unsigned int i;
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {

@@ -9,7 +9,7 @@
 #ifndef VFIOTRACE_CAPACITY_H
 #define VFIOTRACE_CAPACITY_H
 
-#include <bpf/btf.h>
+#include <stdbool.h>
 #include "options.h"
 
 #define DEFAULT_MAX_GROUPS 256
@@ -17,8 +17,12 @@
 
 struct vfiotrace_bpf;
 
-/* Before load. vmlinux: the kernel's BTF (NULL: keep preallocation). 0, or -1 with errno. */
+/*
+ * Before load. alloc_on_use: hash maps allocated on use are safe in kprobe
+ * programs (6.1+; before, such a map triggers a kernel WARN, a taint, or is
+ * refused on PREEMPT_RT). 0, or -1 with errno.
+ */
 int capacity_apply(struct vfiotrace_bpf *skel, const struct options *o, bool emit_events,
-		   const struct btf *vmlinux);
+		   bool alloc_on_use);
 
 #endif

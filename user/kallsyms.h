@@ -16,6 +16,13 @@ struct kallsyms {
 	int n;
 	int cap;
 	unsigned long long text_end;	/* _etext: beyond it a vmlinux symbol cannot match */
+	/* one block for every name (one malloc per symbol was most of the peak RSS) */
+	char *names;
+	size_t names_len, names_cap;
+	char **modules;		/* each module name once */
+	int nmodules;
+	int *by_name;		/* open-addressing hash of names -> index in syms, -1: empty */
+	unsigned int by_name_mask;
 };
 
 /* Returns 0, or -errno if the file cannot be read. */

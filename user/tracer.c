@@ -64,7 +64,7 @@ static int open_and_load(struct tracer *t)
 	t->skel->rodata->emit_events = t->opt.cmd == CMD_SNOOP || t->opt.cmd == CMD_REFS;
 	t->skel->rodata->gets_at_ioctl = !t->res[HOOK_GET].func;
 	t->skel->rodata->deep_stacks = t->opt.verbose > 0;
-	e = capacity_apply(t->skel, &t->opt, t->skel->rodata->emit_events, t->kb.vmlinux) || configure(t) ?
+	e = capacity_apply(t->skel, &t->opt, t->skel->rodata->emit_events, t->alloc_on_use) || configure(t) ?
 	    -1 : vfiotrace_bpf__load(t->skel);
 	if (!e)
 		return 0;
@@ -201,6 +201,8 @@ static struct kernel_view kernel_view(struct tracer *t)
 static int load_bpf(struct tracer *t)
 {
 	t->count_field = vfio_device_count_field(&t->kb, t->opt.btf);
+	t->alloc_on_use = kernel_btf_alloc_on_use(&t->kb);
+	kernel_btf_release(&t->kb);
 	if (load_with_fallback(t))
 		return -1;
 	t->maps = (struct bpf_maps){

@@ -24,6 +24,7 @@ struct tracer {
 	struct kernel_btf kb;
 	struct resolved res[NR_HOOKS];
 	const char *count_field;	/* vfio_device member the put hook reads, or NULL */
+	bool alloc_on_use;		/* hash maps need no preallocation (capacity.h) */
 	char fallback[128];		/* why fentry was abandoned, "" if it was not */
 	struct vfiotrace_bpf *skel;	/* NULL while a required hook waits for its module */
 	struct bpf_link *links[NR_HOOKS][2];	/* entry and return probe per row */
