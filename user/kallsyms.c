@@ -84,6 +84,36 @@ static int parse(char *line, unsigned long long *addr, char *type, char **name, 
 	return 0;
 }
 
+/* The names a filtered load keeps, by hash: a check per line that rarely calls strncmp. */
+struct wanted {
+	const char *const *names;
+	int n;
+	unsigned int hashes[64];	/* 0: empty */
+};
+
+static unsigned int hash_n(const char *s, size_t len)
+{
+	unsigned int h = 2166136261u;
+
+	while (len--)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h | 1;
+}
+
+static bool is_wanted(const struct wanted *w, const char *name, size_t len)
+{
+	unsigned int h = hash_n(name, len), i, k;
+
+	for (i = h & 63; w->hashes[i]; i = (i + 1) & 63) {
+		if (w->hashes[i] != h)
+			continue;
+		for (k = 0; k < (unsigned int)w->n; k++)
+			if (!strncmp(w->names[k], name, len) && !w->names[k][len])
+				return true;
+	}
+	return false;
+}
+
 static int index_names(struct kallsyms *ks)
 {
 	unsigned int size = 1, i;
@@ -105,7 +135,7 @@ static int index_names(struct kallsyms *ks)
 	return 0;
 }
 
-int kallsyms_load(struct kallsyms *ks, const char *path)
+static int load(struct kallsyms *ks, const char *path, const struct wanted *w)
 {
 	char line[512], type, *name, *mod;
 	unsigned long long addr;
@@ -127,6 +157,11 @@ int kallsyms_load(struct kallsyms *ks, const char *path)
 			ks->text_end = addr;
 		if (type != 't' && type != 'T')
 			continue;
+		ks->seen++;
+		if (mod && !(mod = module_name(ks, mod, mlen)))
+			goto fail;
+		if (w && !is_wanted(w, name, nlen))
+			continue;
 		if (ks->n == ks->cap) {
 			int cap = ks->cap ? ks->cap * 2 : 4096;
 			struct ksym *p = realloc(ks->syms, cap * sizeof(*p));
@@ -142,9 +177,7 @@ int kallsyms_load(struct kallsyms *ks, const char *path)
 		s = &ks->syms[ks->n++];
 		s->addr = addr;
 		s->name = (char *)(intptr_t)off;	/* the block may still move */
-		s->module = NULL;
-		if (mod && !(s->module = module_name(ks, mod, mlen)))
-			goto fail;
+		s->module = mod;
 	}
 	fclose(f);
 	f = NULL;
@@ -159,6 +192,35 @@ fail:
 		fclose(f);
 	kallsyms_free(ks);
 	return -ENOMEM;
+}
+
+int kallsyms_load(struct kallsyms *ks, const char *path)
+{
+	return load(ks, path, NULL);
+}
+
+int kallsyms_load_only(struct kallsyms *ks, const char *path, const char *const *names, int n)
+{
+	struct wanted w = { .names = names, .n = n };
+	int i;
+
+	if (n > 48)	/* keeps the 64-slot table sparse */
+		return load(ks, path, NULL);
+	for (i = 0; i < n; i++) {
+		unsigned int h = hash_n(names[i], strlen(names[i])), k;
+
+		for (k = h & 63; w.hashes[k] && w.hashes[k] != h; k = (k + 1) & 63)
+			;
+		w.hashes[k] = h;
+	}
+	return load(ks, path, &w);
+}
+
+const struct kallsyms *kallsyms_full(struct kallsyms *ks)
+{
+	if (!ks->n && !ks->failed && (kallsyms_load(ks, "/proc/kallsyms") || !ks->n))
+		ks->failed = true;
+	return ks;
 }
 
 void kallsyms_free(struct kallsyms *ks)

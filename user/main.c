@@ -19,6 +19,7 @@
 #include "log.h"
 #include "options.h"
 #include "privs.h"
+#include "profile.h"
 #include "probes.h"
 #include "prom.h"
 #include "refs.h"
@@ -210,7 +211,8 @@ static int tracing(struct tracer *t, struct ring_buffer **rb, unsigned int c)
 	privs_names(kept, names, sizeof(names));
 	dbg("capabilities kept: %s%s%s", names, msg[0] ? "; " : "", msg);
 	if (t->opt.verbose)
-		diag_set_stacks(bpf_map__fd(t->skel->maps.fail_stacks), &t->ks);
+		diag_set_stacks(bpf_map__fd(t->skel->maps.fail_stacks), kallsyms_full(&t->full));
+	profile("privileges");
 	/* last: whoever waits for this line sees the final privileges */
 	info("Tracing %s (%d probes%s)... Hit Ctrl-C to end.", commands[c].tracing, t->nlinks,
 	     t->fallback[0] ? ", kprobes: fentry refused" : "");

@@ -28,7 +28,7 @@ const char *pick_caller(const unsigned long long *ips, int n, const struct symbo
 
 	buf[0] = 0;
 	for (i = 0; i < n && ips[i]; i++) {
-		const struct ksym *s = kallsyms_at(sym->ks, ips[i], NULL);
+		const struct ksym *s = kallsyms_at(kallsyms_full(sym->ks), ips[i], NULL);
 		bool skip;
 
 		dbg("frame %d: %llx %s [%s]", i, ips[i], s ? s->name : "?",

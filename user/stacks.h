@@ -8,7 +8,7 @@
 #define CALLER_LEN 64
 
 struct symbolizer {
-	const struct kallsyms *ks;
+	struct kallsyms *ks;		/* read on first use (kallsyms_full) */
 	const char *hooked[2];		/* frames to skip: the hooked function(s) */
 };
 

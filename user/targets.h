@@ -75,6 +75,8 @@ struct resolved {
 	char why[200];			/* why this style / why missing */
 };
 
+/* Every function name resolution looks up in kallsyms (at most max); their number. */
+int target_symbols(const char *names[], int max);
 /*
  * Fills out[] for every row. Returns 0, or -1 with a one-line reason in
  * errbuf when a required hook is missing or the forced mode is impossible.

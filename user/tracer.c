@@ -8,6 +8,7 @@
 #include "capacity.h"
 #include "holders.h"
 #include "log.h"
+#include "profile.h"
 #include "tracer.h"
 #include "vfiotrace.skel.h"
 
@@ -183,13 +184,24 @@ int tracer_attach(struct tracer *t)
 			return -1;
 		}
 	}
+	profile("attach");
 	/* groups opened before the probes were attached: their holders come from /proc */
 	if (t->res[HOOK_GROUP_OPEN].func) {
 		int n = holders_seed(bpf_map__fd(t->skel->maps.holders));
 
 		dbg("%d group holder(s) found in /proc", n);
+		profile("holders");
 	}
 	return 0;
+}
+
+/* The functions the table names, and which modules are loaded. 0, or -1. */
+static int load_symbols(struct tracer *t)
+{
+	const char *names[NR_HOOKS * 4];
+	int n = target_symbols(names, sizeof(names) / sizeof(names[0]));
+
+	return kallsyms_load_only(&t->ks, "/proc/kallsyms", names, n) || !t->ks.seen ? -1 : 0;
 }
 
 static struct kernel_view kernel_view(struct tracer *t)
@@ -203,8 +215,10 @@ static int load_bpf(struct tracer *t)
 	t->count_field = vfio_device_count_field(&t->kb, t->opt.btf);
 	t->alloc_on_use = kernel_btf_alloc_on_use(&t->kb);
 	kernel_btf_release(&t->kb);
+	profile("module BTF");
 	if (load_with_fallback(t))
 		return -1;
+	profile("BPF load");
 	t->maps = (struct bpf_maps){
 		.group_stats = bpf_map__fd(t->skel->maps.group_stats),
 		.group_members = bpf_map__fd(t->skel->maps.group_members),
@@ -221,7 +235,7 @@ static int load_bpf(struct tracer *t)
 		.failures = bpf_map__fd(t->skel->maps.failures),
 		.group_culprit = bpf_map__fd(t->skel->maps.group_culprit),
 	};
-	t->sym = (struct symbolizer){ .ks = &t->ks, .hooked = { t->res[HOOK_PUT].func,
+	t->sym = (struct symbolizer){ .ks = &t->full, .hooked = { t->res[HOOK_PUT].func,
 		t->res[HOOK_GET].func } };
 	return 0;
 }
@@ -266,23 +280,28 @@ int tracer_load(struct tracer *t)
 	char msg[256];
 	int i;
 
+	profile("start");
 	if (kernel_btf_open(&t->kb) && !t->opt.btf) {
 		err("this kernel exposes no BTF (/sys/kernel/btf/vmlinux; CONFIG_DEBUG_INFO_BTF): "
 		    "pass --btf FILE");
 		return -1;
 	}
 	/* before kallsyms is read: a module loaded in between is then reported */
+	profile("vmlinux BTF");
 	if (t->opt.cmd != CMD_PROBES && lifecycle_start(&t->lc, mods, table_modules(mods)))
 		dbg("module reloads are not followed: %s", t->lc.why);
-	if (kallsyms_load(&t->ks, "/proc/kallsyms") || !t->ks.n) {
+	profile("module watcher");
+	if (load_symbols(t)) {
 		err("cannot read /proc/kallsyms: run as root");
 		return -1;
 	}
+	profile("kallsyms");
 	kv = kernel_view(t);
 	if (resolve_targets(&kv, t->opt.mode, t->res, msg, sizeof(msg))) {
 		err("%s", msg);
 		return -1;
 	}
+	profile("resolve");
 	disable_opt_ins(t);
 	if (t->opt.mode == MODE_FENTRY)
 		for (i = 0; i < NR_HOOKS; i++)
@@ -358,7 +377,8 @@ int tracer_module_event(struct tracer *t, const struct module_event *ev,
 	}
 	/* new module addresses: for kprobes by name nothing, for symbolizing stacks everything */
 	kallsyms_free(&t->ks);
-	if (kallsyms_load(&t->ks, "/proc/kallsyms") || !t->ks.n) {
+	kallsyms_free(&t->full);
+	if (load_symbols(t)) {
 		snprintf(rep->error, sizeof(rep->error), "cannot read /proc/kallsyms again");
 		return 0;
 	}
@@ -397,6 +417,7 @@ void tracer_close(struct tracer *t)
 	vfiotrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 	kallsyms_free(&t->ks);
+	kallsyms_free(&t->full);
 	kernel_btf_close(&t->kb);
 	lifecycle_stop(&t->lc);
 }

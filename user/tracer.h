@@ -20,7 +20,8 @@
 
 struct tracer {
 	struct options opt;
-	struct kallsyms ks;
+	struct kallsyms ks;		/* the table's functions only: resolution */
+	struct kallsyms full;		/* every symbol, read on first use: symbolizing */
 	struct kernel_btf kb;
 	struct resolved res[NR_HOOKS];
 	const char *count_field;	/* vfio_device member the put hook reads, or NULL */
