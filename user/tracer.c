@@ -39,6 +39,9 @@ static int configure(struct tracer *t)
 			if (!(p = prog(t, names[k])))
 				continue;
 			bpf_program__set_autoload(p, true);
+			/* -vv: the verifier's statistics (time, instructions) of every program */
+			if (t->opt.verbose > 1)
+				bpf_program__set_log_level(p, 4);
 			/* fails without the privilege to read module BTF: load() reports */
 			if (r->func && r->style == STYLE_FENTRY &&
 			    bpf_program__set_attach_target(p, 0, r->func)) {

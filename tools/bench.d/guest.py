@@ -179,6 +179,19 @@ for r in range(startup_runs):
         rc, _ = t.stop()
         emit(kind="startup", config=c, round=r, ready_s=t.ready, rc=rc, **st)
 
+# where vfiotrace's start-up goes: its -v profile, and -vv's verifier statistics per program
+for args in (["-v"], ["-vv"]):
+    p = subprocess.Popen(["vfiotrace", "stat", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         text=True)
+    lines = []
+    for line in p.stderr:
+        if "profile:" in line or "verification time" in line or "-- BEGIN PROG LOAD LOG --" in line:
+            lines.append(line.strip())
+        if line.startswith("Tracing"):
+            p.send_signal(signal.SIGINT)
+    p.wait(timeout=60)
+    emit(kind="profile", args=args, lines=lines)
+
 # per hit: the workload under each tracer
 for r in range(rounds):
     for c in ["none", "floor", "floor-dma", "bpftrace-floor", "vfiotrace", "vfiotrace-refs",
