@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -207,6 +209,11 @@ static int load_symbols(struct tracer *t)
 	return kallsyms_load_only(&t->ks, "/proc/kallsyms", names, n) || !t->ks.seen ? -1 : 0;
 }
 
+static void *symbols_thread(void *t)
+{
+	return load_symbols(t) ? t : NULL;
+}
+
 static struct kernel_view kernel_view(struct tracer *t)
 {
 	return (struct kernel_view){ .ks = &t->ks, .func_nargs = kernel_btf_func_nargs, .ctx = &t->kb };
@@ -283,22 +290,33 @@ int tracer_load(struct tracer *t)
 	char msg[256];
 	int i;
 
+	pthread_t th;
+	int btf, syms;
+
 	profile("start");
-	if (kernel_btf_open(&t->kb) && !t->opt.btf) {
+	/* before kallsyms is read: a module loaded in between is then reported */
+	if (t->opt.cmd != CMD_PROBES && lifecycle_start(&t->lc, mods, table_modules(mods)))
+		dbg("module reloads are not followed: %s", t->lc.why);
+	profile("module watcher");
+	/* the two slowest reads of start-up, side by side (the kernel does most of both) */
+	syms = pthread_create(&th, NULL, symbols_thread, t) ? load_symbols(t) : INT_MIN;
+	btf = kernel_btf_open(&t->kb);
+	if (syms == INT_MIN) {
+		void *rc;
+
+		pthread_join(th, &rc);
+		syms = rc ? -1 : 0;
+	}
+	profile("BTF, kallsyms");
+	if (btf && !t->opt.btf) {
 		err("this kernel exposes no BTF (/sys/kernel/btf/vmlinux; CONFIG_DEBUG_INFO_BTF): "
 		    "pass --btf FILE");
 		return -1;
 	}
-	/* before kallsyms is read: a module loaded in between is then reported */
-	profile("vmlinux BTF");
-	if (t->opt.cmd != CMD_PROBES && lifecycle_start(&t->lc, mods, table_modules(mods)))
-		dbg("module reloads are not followed: %s", t->lc.why);
-	profile("module watcher");
-	if (load_symbols(t)) {
+	if (syms) {
 		err("cannot read /proc/kallsyms: run as root");
 		return -1;
 	}
-	profile("kallsyms");
 	kv = kernel_view(t);
 	if (resolve_targets(&kv, t->opt.mode, t->res, msg, sizeof(msg))) {
 		err("%s", msg);
