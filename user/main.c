@@ -260,6 +260,13 @@ static int poll_loop(struct tracer *t, struct ring_buffer **rb, summary_printer 
 
 	double start = now_s(), next = start + t->opt.interval;
 	unsigned int printed = 0;
+	/*
+	 * Only intervals, -d and the exporter need the clock: otherwise wake up
+	 * for events and signals alone, so that CPU time does not grow with the
+	 * time traced (the 1 s bounds a signal that lands just before poll).
+	 */
+	int timeout = t->opt.interval || t->opt.duration || t->opt.prometheus || t->opt.textfile ?
+		      100 : 1000;
 
 	while (!exiting) {
 		double now;
@@ -271,7 +278,7 @@ static int poll_loop(struct tracer *t, struct ring_buffer **rb, summary_printer 
 		if (*rb)
 			fds[n++] = (struct pollfd){ .fd = ring_buffer__epoll_fd(*rb), .events = POLLIN };
 		n += exporter_pollfds(&exporter, fds + n, HTTP_MAX_FDS);
-		if (poll(fds, n, 100) < 0 && errno != EINTR) {
+		if (poll(fds, n, timeout) < 0 && errno != EINTR) {
 			err("poll failed: %s", strerror(errno));
 			break;
 		}
