@@ -21,7 +21,7 @@ LDLIBS   := -Wl,-Bstatic -lbpf -lelf -lz -lzstd
 
 DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
         qemu-system-x86 busybox-static cpio xz-utils zstd python3 \
-        prometheus prometheus-node-exporter mandoc man-db systemd
+        prometheus prometheus-node-exporter mandoc man-db systemd bpftrace
 
 USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c user/output/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
