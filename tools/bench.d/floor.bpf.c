@@ -26,4 +26,38 @@ int floor_return(void *ctx)
 	return 0;
 }
 
+#ifdef CORE
+/* --work: the least an aggregating tracer does per hit, one counter per process in a hash map */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u64);
+} counts SEC(".maps");
+
+static __always_inline int count(void)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	__u64 one = 1, *n = bpf_map_lookup_elem(&counts, &pid);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		bpf_map_update_elem(&counts, &pid, &one, BPF_NOEXIST);
+	return 0;
+}
+
+SEC("kprobe")
+int work_entry(void *ctx)
+{
+	return count();
+}
+
+SEC("kretprobe")
+int work_return(void *ctx)
+{
+	return count();
+}
+#endif
+
 char LICENSE[] SEC("license") = "GPL";

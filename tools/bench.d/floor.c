@@ -4,7 +4,9 @@
  * loads one empty kprobe and one empty kretprobe program (--core: the
  * variant with one CO-RE read, which loads the kernel's BTF), attaches them
  * to every FUNCTION given, prints "Tracing", waits for SIGINT or SIGTERM.
- * usage: bench-floor [--core] k:FUNCTION|r:FUNCTION...   (r: return probe)
+ * --work (with --core): programs that count hits per process in a hash map, the least an
+ * aggregating tracer does per hit.
+ * usage: bench-floor [--core [--work]] k:FUNCTION|r:FUNCTION...   (r: return probe)
  */
 #include <errno.h>
 #include <signal.h>
@@ -40,12 +42,18 @@ int main(int argc, char **argv)
 
 	libbpf_set_print(quiet);
 	if (argc > 1 && !strcmp(argv[1], "--core")) {
-		core = floor_core_bpf__open_and_load();
+		bool work = argc > 2 && !strcmp(argv[2], "--work");
+
+		core = floor_core_bpf__open();
 		if (!core)
 			goto fail;
-		entry = core->progs.floor_entry;
-		ret = core->progs.floor_return;
-		i = 2;
+		bpf_program__set_autoload(work ? core->progs.floor_entry : core->progs.work_entry, false);
+		bpf_program__set_autoload(work ? core->progs.floor_return : core->progs.work_return, false);
+		if (floor_core_bpf__load(core))
+			goto fail;
+		entry = work ? core->progs.work_entry : core->progs.floor_entry;
+		ret = work ? core->progs.work_return : core->progs.floor_return;
+		i = work ? 3 : 2;
 	} else {
 		plain = floor_bpf__open_and_load();
 		if (!plain)

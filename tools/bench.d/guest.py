@@ -84,6 +84,7 @@ configs = {
     "floor": [floor_bin, *floor_args(hooks)],
     "floor-core": [floor_bin, "--core", *floor_args(hooks)],
     "floor-dma": [floor_bin, *floor_args(hooks_dma)],
+    "floor-work": [floor_bin, "--core", "--work", *floor_args(hooks)],
     "bpftrace-floor": ["bpftrace", "-B", "line", f"{out}/floor.bt"],
     "bpftrace-equivalent": ["bpftrace", "-B", "line", f"{out}/equiv.bt"],
     "baseline": [baseline or "false", "stat"],
@@ -123,6 +124,7 @@ class Tracer:
                 if k in ("VmHWM", "VmRSS"):
                     st[k] = int(v.split()[0])
         st["map_bytes"], st["maps"], st["prog_ns"], st["prog_runs"] = 0, 0, 0, 0
+        ids = {}
         fds = f"/proc/{self.p.pid}/fd"
         for fd in os.listdir(fds):
             try:
@@ -137,6 +139,11 @@ class Tracer:
             elif kind == "anon_inode:bpf-prog":
                 st["prog_ns"] += int(kv.get("run_time_ns", 0))
                 st["prog_runs"] += int(kv.get("run_cnt", 0))
+                ids[kv.get("prog_id")] = (int(kv.get("run_time_ns", 0)), int(kv.get("run_cnt", 0)))
+        if any(runs for _, runs in ids.values()):	# where the time goes, per program
+            names = {str(p["id"]): p.get("name", "?") for p in json.loads(subprocess.run(
+                ["bpftool", "-j", "prog", "show"], capture_output=True, text=True).stdout or "[]")}
+            st["progs"] = {names.get(i, i): v for i, v in ids.items() if v[1]}
         return st
 
     def stop(self):
@@ -194,7 +201,7 @@ for args in (["-v"], ["-vv"]):
 
 # per hit: the workload under each tracer
 for r in range(rounds):
-    for c in ["none", "floor", "floor-dma", "bpftrace-floor", "vfiotrace", "vfiotrace-refs",
+    for c in ["none", "floor", "floor-work", "floor-dma", "bpftrace-floor", "vfiotrace", "vfiotrace-refs",
               "vfiotrace-dma", *with_baseline, "bpftrace-equivalent"]:
         t = Tracer(c) if c != "none" else None
         wrc, wall = workload(n)
