@@ -225,7 +225,9 @@ for k in (small, large):
 t = Tracer("vfiotrace-snoop")
 wrc, wall = workload(n)
 rc, _ = t.stop()
-events, drops = 0, None
+events = 0
+m = re.search(r"(\d+) events dropped", t.read(1))
+drops = int(m.group(1)) if m else 0
 for line in t.read(0).splitlines():
     try:
         o = json.loads(line)
@@ -233,7 +235,5 @@ for line in t.read(0).splitlines():
         continue
     if "event" in o:
         events += 1
-    elif o.get("type") == "summary":
-        drops = o.get("drops")
 emit(kind="snoop", attaches=n, wall_s=wall, workload_rc=wrc, rc=rc, ready_s=t.ready, events=events,
      drops=drops)
