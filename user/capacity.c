@@ -9,7 +9,9 @@
 int capacity_apply(struct vfiotrace_bpf *s, const struct options *o, bool emit_events,
 		   bool on_use)
 {
-	unsigned int g = o->max_groups, dma = o->dma ? g : 1, stacks = o->verbose ? 1024 : 1;
+	unsigned int g = o->max_groups, dma = o->dma ? g : 1;
+	/* put stacks: -v, and fentry (no registers for the return address there) */
+	unsigned int stacks = o->verbose || o->mode == MODE_FENTRY ? 1024 : 1;
 	const struct {
 		struct bpf_map *map;
 		unsigned int entries;
@@ -23,7 +25,7 @@ int capacity_apply(struct vfiotrace_bpf *s, const struct options *o, bool emit_e
 		{ s->maps.inflight_dma, o->dma ? IN_FLIGHT : 1 }, { s->maps.inflight_pin, o->dma ? IN_FLIGHT : 1 },
 		{ s->maps.dma_containers, dma }, { s->maps.dma_clients, dma }, { s->maps.dma_failures, dma },
 		{ s->maps.group_containers, dma }, { s->maps.container_gens, dma },
-		{ s->maps.stacks, stacks }, { s->maps.fail_stacks, stacks },
+		{ s->maps.stacks, stacks }, { s->maps.fail_stacks, o->verbose ? 1024 : 1 },
 		/* stat and hist emit no events: one page, the least a ring buffer can be */
 		{ s->maps.events, emit_events ? 256 * 1024 : 4096 },
 	};
