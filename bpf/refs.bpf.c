@@ -44,13 +44,21 @@ struct site {
 	__u64 caller;
 };
 
-/* -v: the stack; otherwise only the caller: at a kprobe on a function's entry its return address is on top of the stack. */
-static __always_inline struct site site_of(struct pt_regs *regs)
+/*
+ * -v: the stack. Otherwise one address, as the stack's first frame that is
+ * not the hooked get or put would give it: self, where the probed function
+ * itself takes the reference (5.10's lookups, the GET_DEVICE_FD ioctl), is
+ * inside it; else the caller's, the return address a kprobe on the function's
+ * entry finds on top of the stack.
+ */
+static __always_inline struct site site_of(struct pt_regs *regs, bool self)
 {
 	struct site s = { .stack_id = -1 };
 
 	if (deep_stacks)
 		s.stack_id = bpf_get_stackid(regs, &stacks, 0);
+	else if (self)
+		s.caller = PT_REGS_IP(regs);
 	else
 		bpf_probe_read_kernel(&s.caller, sizeof(s.caller), (void *)PT_REGS_SP(regs));
 	return s;
@@ -187,12 +195,12 @@ static __always_inline int put_enter(void *vdev, struct site site)
 	return 0;
 }
 
-static __always_inline void call_enter(void *map, void *ctx, void *vdev)
+static __always_inline void call_enter(void *map, void *ctx, void *vdev, bool self)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct ref_call c = { .ts = bpf_ktime_get_ns(), .vdev = (__u64)vdev };
 
-	c.site = site_of(ctx);
+	c.site = site_of(ctx, self);
 	update_counted(map, &tid, &c);
 }
 
@@ -239,7 +247,7 @@ static __always_inline int lookup_exit(void *vdev)
 SEC("kprobe")
 int BPF_KPROBE(kp_put, void *vdev)
 {
-	return put_enter(vdev, site_of(ctx));
+	return put_enter(vdev, site_of(ctx, false));
 }
 
 SEC("fentry")
@@ -255,7 +263,8 @@ SEC("kprobe")
 int BPF_KPROBE(kp_get, void *vdev)
 {
 	if (task_selected())
-		call_enter(&inflight_get, ctx, vdev);
+		/* try_get (6.2+) is skipped like the put; without it the lookups take the reference (5.10) */
+		call_enter(&inflight_get, ctx, vdev, gets_at_ioctl);
 	return 0;
 }
 
@@ -281,7 +290,7 @@ int BPF_KPROBE(kp_devfd_ioctl, void *file, unsigned int cmd, unsigned long arg)
 	if (cmd != VFIO_GROUP_GET_DEVICE_FD || !task_selected())
 		return 0;
 	c.ts = bpf_ktime_get_ns();
-	c.site = site_of(ctx);
+	c.site = site_of(ctx, true);
 	bpf_probe_read_user_str(c.name, NAME_LEN, (const char *)arg);
 	update_counted(&inflight_ioctl, &tid, &c);
 	return 0;
@@ -328,7 +337,7 @@ int BPF_KPROBE(kp_unreg, void *vdev)
 	struct device *dev;
 	struct event *e;
 
-	call_enter(&inflight_unreg, ctx, vdev);
+	call_enter(&inflight_unreg, ctx, vdev, true);
 	dev = vdev_read(vdev, &refcount);
 	e = event_reserve(EV_UNREG_BEGIN, NO_GROUP);
 	if (!e)
