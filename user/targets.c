@@ -318,7 +318,8 @@ static void resolve_one(const struct kernel_view *kv, const struct target *t, en
 	}
 	r->func = t->candidates[i - 1];	/* the table's string: kallsyms is re-read */
 	r->module = sym->module ? intern(sym->module) : NULL;
-	r->nargs = kv->func_nargs(kv->ctx, sym->module, sym->name);
+	if (t->fentry_prog || kv->all_nargs)
+		r->nargs = kv->func_nargs(kv->ctx, sym->module, sym->name);
 	pref = t->kprobe_preferred ? t->kprobe_preferred : sym->module ? PINS_MODULE : NULL;
 	if (!t->fentry_prog) {
 		r->style = STYLE_KPROBE;

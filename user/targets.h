@@ -64,6 +64,11 @@ struct kernel_view {
 	/* argument count of func from BTF, or -1 when BTF does not describe it */
 	int (*func_nargs)(void *ctx, const char *module, const char *func);
 	void *ctx;
+	/*
+	 * Arity of every row (`probes` shows it); otherwise only of rows that
+	 * could use fentry: each look-up scans the kernel's BTF.
+	 */
+	bool all_nargs;
 };
 
 struct resolved {

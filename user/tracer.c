@@ -216,7 +216,8 @@ static void *symbols_thread(void *t)
 
 static struct kernel_view kernel_view(struct tracer *t)
 {
-	return (struct kernel_view){ .ks = &t->ks, .func_nargs = kernel_btf_func_nargs, .ctx = &t->kb };
+	return (struct kernel_view){ .ks = &t->ks, .func_nargs = kernel_btf_func_nargs, .ctx = &t->kb,
+				     .all_nargs = t->opt.cmd == CMD_PROBES };
 }
 
 /* The object with every program the resolved rows need; maps for the printers. */
