@@ -21,7 +21,7 @@ LDLIBS   := -Wl,-Bstatic -lbpf -lelf -lz -lzstd
 
 DEPS := clang llvm libclang-rt-dev libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
         qemu-system-x86 busybox-static cpio xz-utils zstd python3 \
-        prometheus prometheus-node-exporter mandoc man-db systemd
+        prometheus prometheus-node-exporter mandoc man-db systemd bpftrace
 
 USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c user/output/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
@@ -77,7 +77,7 @@ $(BUILD)/lifecycle.skel.h: $(BUILD)/lifecycle.bpf.o
 $(BUILD)/user/%.o: user/%.c $(wildcard user/*.h user/output/*.h) $(BPF_HDRS) | $(BUILD)/user $(BUILD)/user/output
 	$(CC) $(USER_CFLAGS) -c $< -o $@
 
-$(BUILD)/user/main.o $(BUILD)/user/tracer.o: $(BUILD)/vfiotrace.skel.h
+$(BUILD)/user/main.o $(BUILD)/user/tracer.o $(BUILD)/user/capacity.o: $(BUILD)/vfiotrace.skel.h
 $(BUILD)/user/lifecycle.o: $(BUILD)/lifecycle.skel.h
 
 $(BUILD)/vfiotrace: $(USER_OBJS) $(BUILD)/user/main.o
@@ -86,7 +86,7 @@ $(BUILD)/vfiotrace: $(USER_OBJS) $(BUILD)/user/main.o
 $(BUILD)/vfio-workload: tools/vfio-workload.c | $(BUILD)
 	$(CC) -static $(CFLAGS) -Wall -Wextra -Werror -o $@ $<
 
-$(BUILD) $(BUILD)/bpf $(BUILD)/user $(BUILD)/user/output $(BUILD)/tests:
+$(BUILD) $(BUILD)/bpf $(BUILD)/user $(BUILD)/user/output $(BUILD)/tests $(BUILD)/bench:
 	mkdir -p $@
 
 # Host unit tests for the loader's logic (no BPF, no VFIO needed).
@@ -169,15 +169,30 @@ fuzz-merge: $(FUZZ_TARGETS)
 unit: $(BUILD)/tests/unit
 	$(BUILD)/tests/unit tests/unit/fixtures
 
-check: deps all $(BUILD)/tests/unit $(BUILD)/tests/httpd sanitize fuzz-build
+check: deps all $(BUILD)/tests/unit $(BUILD)/tests/httpd $(BUILD)/bench-floor sanitize fuzz-build
 	tests/run
 
 demo: deps all
 	tools/demo
 
 # Overhead against bpftrace and an empty-program floor (docs/benchmarks.md).
-bench: deps all
+bench: deps all $(BUILD)/bench-floor
 	tools/bench
+
+# tools/bench's floor loader: empty kprobes, without and with one CO-RE read
+$(BUILD)/bench/floor.bpf.o: tools/bench.d/floor.bpf.c vmlinux/$(ARCH)/vmlinux.h | $(BUILD)/bench
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(LLVM_STRIP) -g $@
+
+$(BUILD)/bench/floor_core.bpf.o: tools/bench.d/floor.bpf.c vmlinux/$(ARCH)/vmlinux.h | $(BUILD)/bench
+	$(CLANG) $(BPF_CFLAGS) -DCORE -c $< -o $@
+	$(LLVM_STRIP) -g $@
+
+$(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(BUILD)/bench-floor: tools/bench.d/floor.c $(BUILD)/bench/floor.skel.h $(BUILD)/bench/floor_core.skel.h
+	$(CC) -static $(CFLAGS) -Wall -Wextra -Werror -I$(BUILD)/bench -o $@ $< $(LDLIBS)
 
 # make install [PREFIX=/usr/local] [DESTDIR=...]: binary, man page, unit, docs
 install: $(BUILD)/vfiotrace

@@ -110,7 +110,7 @@ static __always_inline int attach_enter(struct iommu_group *grp)
 		return 0;
 	in.ts = bpf_ktime_get_ns();
 	in.group = id;
-	bpf_map_update_elem(&inflight_attach, &tid, &in, BPF_ANY);
+	update_counted(&inflight_attach, &tid, &in);
 	record_members(grp, id);
 	op_begin(LEVEL_ATTACH, OP_ATTACH, id);
 	return 0;
@@ -191,7 +191,7 @@ static __always_inline int alloc_enter(const struct bus_type *bus, struct device
 	else if (attach && (d = op_at(LEVEL_ATTACH)))
 		/* 6.0-6.10: by bus, but from type1's per-device callback (diag.bpf.c) */
 		__builtin_memcpy(in.dev, d->alloc_dev, NAME_LEN);
-	bpf_map_update_elem(&inflight_alloc, &tid, &in, BPF_ANY);
+	update_counted(&inflight_alloc, &tid, &in);
 	return 0;
 }
 

@@ -21,6 +21,11 @@
 extern const volatile int target_group;
 extern const volatile __u32 target_tgid;
 extern const volatile bool emit_events;
+/*
+ * -v: kernel stacks (put callers' call chains, failing steps). Unwinding is
+ * most of a hook's run time, and only -v prints them.
+ */
+extern const volatile bool deep_stacks;
 
 extern __u64 ringbuf_drops;	/* snoop events lost: ring buffer full */
 extern __u64 map_full;		/* aggregate updates lost: a map was full */
@@ -53,6 +58,9 @@ static __always_inline void hist_add(unsigned long long *hist, __u64 v)
 		__sync_fetch_and_add(&hist[slot], 1);
 }
 
+/* A stack id in map with -v, else -1 (none). */
+#define stack_if_deep(ctx, map) (deep_stacks ? bpf_get_stackid(ctx, map, 0) : -1)
+
 static __always_inline bool task_selected(void)
 {
 	return !target_tgid || (bpf_get_current_pid_tgid() >> 32) == target_tgid;
@@ -61,6 +69,13 @@ static __always_inline bool task_selected(void)
 static __always_inline bool group_selected(int group)
 {
 	return target_group < 0 || group == target_group;
+}
+
+/* Insert or replace; a full map is counted. */
+static __always_inline void update_counted(void *map, const void *key, const void *val)
+{
+	if (bpf_map_update_elem(map, key, val, BPF_ANY))
+		__sync_fetch_and_add(&map_full, 1);
 }
 
 /* The value under key, inserted as zero first if absent; NULL (counted) when the map is full. */

@@ -233,7 +233,7 @@ int BPF_KPROBE(kp_dma_owner, struct iommu_group *grp)
 
 	if (d) {
 		d->arg = (__u64)grp;
-		d->entry_stack = bpf_get_stackid(ctx, &fail_stacks, 0);
+		d->entry_stack = stack_if_deep(ctx, &fail_stacks);
 	}
 	return 0;
 }
@@ -259,7 +259,7 @@ int BPF_KPROBE(kp_viable, struct device *dev)
 
 	if (d) {
 		d->arg = (__u64)dev;
-		d->entry_stack = bpf_get_stackid(ctx, &fail_stacks, 0);
+		d->entry_stack = stack_if_deep(ctx, &fail_stacks);
 	}
 	return 0;
 }
@@ -286,7 +286,7 @@ static __always_inline void msi_verdict(void *ctx, unsigned long ret, int stack)
 		return;
 	d->msi = (ret & 0xff) ? MSI_ISOLATED : MSI_NOT_ISOLATED;
 	if (d->msi == MSI_NOT_ISOLATED)
-		d->msi_stack = stack < -1 ? bpf_get_stackid(ctx, &fail_stacks, 0) : stack;
+		d->msi_stack = stack < -1 ? stack_if_deep(ctx, &fail_stacks) : stack;
 }
 
 /* irq_domain_check_msi_remap() (up to 6.3), iommu_group_has_isolated_msi() (6.4+): bool */
@@ -309,7 +309,7 @@ int BPF_KPROBE(kp_msi_cap, void *bus_or_dev, int cap)
 		bpf_core_enum_value_exists(enum iommu_cap___diag, IOMMU_CAP_INTR_REMAP___diag) &&
 		cap == bpf_core_enum_value(enum iommu_cap___diag, IOMMU_CAP_INTR_REMAP___diag);
 	if (d->msi_cap_pending)
-		d->entry_stack = bpf_get_stackid(ctx, &fail_stacks, 0);
+		d->entry_stack = stack_if_deep(ctx, &fail_stacks);
 	return 0;
 }
 

@@ -176,7 +176,7 @@ int BPF_KPROBE(kp_dma_ioctl, void *iommu_data, unsigned int cmd, unsigned long a
 		c.iova = u.iova;
 		c.size = u.size;
 	}
-	bpf_map_update_elem(&inflight_dma, &tid, &c, BPF_ANY);
+	update_counted(&inflight_dma, &tid, &c);
 	return 0;
 }
 
@@ -296,7 +296,7 @@ int BPF_KRETPROBE(krp_dma_ioctl, long ret)
 		c->fail.iova = c->iova;
 		c->fail.size = c->size;
 		read_container(&c->fail, c->container.addr, ret);
-		bpf_map_update_elem(&dma_failures, &c->container, &c->fail, BPF_ANY);
+		update_counted(&dma_failures, &c->container, &c->fail);
 	}
 	if (emit_events && (e = bpf_ringbuf_reserve(&events, sizeof(*e), 0))) {
 		__builtin_memset(e, 0, sizeof(*e));
@@ -332,7 +332,7 @@ int BPF_KPROBE(kp_dma_pin, void *dma, unsigned long vaddr, long npage, void *pfn
 	if (!bpf_map_lookup_elem(&inflight_dma, &tid))
 		return 0;
 	p.locked = BPF_CORE_READ(task, mm, locked_vm);
-	bpf_map_update_elem(&inflight_pin, &tid, &p, BPF_ANY);
+	update_counted(&inflight_pin, &tid, &p);
 	return 0;
 }
 

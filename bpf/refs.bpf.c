@@ -38,11 +38,37 @@ struct {
 	__uint(value_size, STACK_DEPTH * sizeof(__u64));
 } stacks SEC(".maps");
 
+/* Where a reference transition came from: a stack (-v, fentry) or the caller's address. */
+struct site {
+	int stack_id;
+	__u64 caller;
+};
+
+/*
+ * -v: the stack. Otherwise one address, as the stack's first frame that is
+ * not the hooked get or put would give it: self, where the probed function
+ * itself takes the reference (5.10's lookups, the GET_DEVICE_FD ioctl), is
+ * inside it; else the caller's, the return address a kprobe on the function's
+ * entry finds on top of the stack.
+ */
+static __always_inline struct site site_of(struct pt_regs *regs, bool self)
+{
+	struct site s = { .stack_id = -1 };
+
+	if (deep_stacks)
+		s.stack_id = bpf_get_stackid(regs, &stacks, 0);
+	else if (self)
+		s.caller = PT_REGS_IP(regs);
+	else
+		bpf_probe_read_kernel(&s.caller, sizeof(s.caller), (void *)PT_REGS_SP(regs));
+	return s;
+}
+
 /* A get, ioctl or unregistration between its entry and its return, per thread. */
 struct ref_call {
 	__u64 ts;
 	__u64 vdev;
-	int stack_id;
+	struct site site;
 	char name[NAME_LEN];	/* GET_DEVICE_FD: the device name user space asked for */
 };
 
@@ -99,10 +125,11 @@ static __always_inline struct dev_refs *device_for(__u64 vdev)
  * refcount before it, or REFCOUNT_UNAVAILABLE (read where BTF allows).
  * name: what user space asked for at GET_DEVICE_FD, or NULL.
  */
-static __always_inline void record_ref(int kind, void *vdev, long long before, int stack_id,
+static __always_inline void record_ref(int kind, void *vdev, long long before, struct site site,
 				       const char *name)
 {
-	struct ref_key k = { .group = NO_GROUP, .stack_id = stack_id, .kind = kind };
+	struct ref_key k = { .group = NO_GROUP, .stack_id = site.stack_id, .kind = kind,
+			     .caller = site.caller };
 	long long refcount, after = REFCOUNT_UNAVAILABLE;
 	struct dev_refs *d = device_for((__u64)vdev);
 	struct device *dev = vdev_read(vdev, &refcount);
@@ -153,27 +180,28 @@ static __always_inline void record_ref(int kind, void *vdev, long long before, i
 	if (!e)
 		return;
 	e->refcount = before;
-	e->stack_id = stack_id;
+	e->stack_id = site.stack_id;
+	e->caller = site.caller;
 	e->dev_ptr = (__u64)vdev;
 	__builtin_memcpy(e->name, k.dev, NAME_LEN);
 	bpf_ringbuf_submit(e, 0);
 }
 
-static __always_inline int put_enter(void *ctx, void *vdev)
+static __always_inline int put_enter(void *vdev, struct site site)
 {
 	if (!task_selected())
 		return 0;
-	record_ref(REF_PUT, vdev, REFCOUNT_UNAVAILABLE, bpf_get_stackid(ctx, &stacks, 0), NULL);
+	record_ref(REF_PUT, vdev, REFCOUNT_UNAVAILABLE, site, NULL);
 	return 0;
 }
 
-static __always_inline void call_enter(void *map, void *ctx, void *vdev)
+static __always_inline void call_enter(void *map, void *ctx, void *vdev, bool self)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct ref_call c = { .ts = bpf_ktime_get_ns(), .vdev = (__u64)vdev };
 
-	c.stack_id = bpf_get_stackid(ctx, &stacks, 0);
-	bpf_map_update_elem(map, &tid, &c, BPF_ANY);
+	c.site = site_of(ctx, self);
+	update_counted(map, &tid, &c);
 }
 
 static __always_inline bool call_exit(void *map, struct ref_call *out)
@@ -199,7 +227,7 @@ static __always_inline int try_get_exit(bool taken)
 	vdev_read((void *)c.vdev, &before);
 	/* read after the increment: the count before is one less */
 	record_ref(REF_GET, (void *)c.vdev, before == REFCOUNT_UNAVAILABLE ? before : before - 1,
-		   c.stack_id, NULL);
+		   c.site, NULL);
 	return 0;
 }
 
@@ -212,27 +240,31 @@ static __always_inline int lookup_exit(void *vdev)
 	if (!call_exit(&inflight_get, &c) || !vdev)
 		return 0;
 	vdev_read(vdev, &now);
-	record_ref(REF_GET, vdev, now == REFCOUNT_UNAVAILABLE ? now : now - 1, c.stack_id, NULL);
+	record_ref(REF_GET, vdev, now == REFCOUNT_UNAVAILABLE ? now : now - 1, c.site, NULL);
 	return 0;
 }
 
 SEC("kprobe")
 int BPF_KPROBE(kp_put, void *vdev)
 {
-	return put_enter(ctx, vdev);
+	return put_enter(vdev, site_of(ctx, false));
 }
 
 SEC("fentry")
 int BPF_PROG(fe_put, void *vdev)
 {
-	return put_enter(ctx, vdev);
+	/* no registers under a trampoline: the stack, which stops at it (seen on 6.1) */
+	struct site site = { .stack_id = bpf_get_stackid(ctx, &stacks, 0) };
+
+	return put_enter(vdev, site);
 }
 
 SEC("kprobe")
 int BPF_KPROBE(kp_get, void *vdev)
 {
 	if (task_selected())
-		call_enter(&inflight_get, ctx, vdev);
+		/* try_get (6.2+) is skipped like the put; without it the lookups take the reference (5.10) */
+		call_enter(&inflight_get, ctx, vdev, gets_at_ioctl);
 	return 0;
 }
 
@@ -258,9 +290,9 @@ int BPF_KPROBE(kp_devfd_ioctl, void *file, unsigned int cmd, unsigned long arg)
 	if (cmd != VFIO_GROUP_GET_DEVICE_FD || !task_selected())
 		return 0;
 	c.ts = bpf_ktime_get_ns();
-	c.stack_id = bpf_get_stackid(ctx, &stacks, 0);
+	c.site = site_of(ctx, true);
 	bpf_probe_read_user_str(c.name, NAME_LEN, (const char *)arg);
-	bpf_map_update_elem(&inflight_ioctl, &tid, &c, BPF_ANY);
+	update_counted(&inflight_ioctl, &tid, &c);
 	return 0;
 }
 
@@ -284,7 +316,7 @@ int BPF_KRETPROBE(krp_devfd_ioctl, long fd)
 		long long now;
 
 		vdev_read(vdev, &now);
-		record_ref(REF_GET, vdev, now == REFCOUNT_UNAVAILABLE ? now : now - 1, c.stack_id,
+		record_ref(REF_GET, vdev, now == REFCOUNT_UNAVAILABLE ? now : now - 1, c.site,
 			   c.name);
 	} else {
 		/* the get itself was recorded by try_get: only teach the device its name */
@@ -305,7 +337,7 @@ int BPF_KPROBE(kp_unreg, void *vdev)
 	struct device *dev;
 	struct event *e;
 
-	call_enter(&inflight_unreg, ctx, vdev);
+	call_enter(&inflight_unreg, ctx, vdev, true);
 	dev = vdev_read(vdev, &refcount);
 	e = event_reserve(EV_UNREG_BEGIN, NO_GROUP);
 	if (!e)

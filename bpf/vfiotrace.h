@@ -61,8 +61,10 @@ struct err_key {
 /* One (device, call site, get or put) that took or dropped a reference. */
 struct ref_key {
 	int group;
-	int stack_id;			/* <0: stack not captured */
+	int stack_id;			/* <0: stack not captured (-v only) */
 	int kind;			/* enum ref_kind */
+	int pad;			/* a hash key: no unnamed padding */
+	unsigned long long caller;	/* return address at the hooked function's entry; 0: see stack_id */
 	char dev[NAME_LEN];		/* "" when the device is unreadable on this kernel */
 };
 
@@ -96,6 +98,7 @@ struct event {
 	/* diagnosis (issue 8) */
 	int step;			/* enum diag_step of a failed attach; STEP_NONE otherwise */
 	char dev[NAME_LEN];		/* domain_alloc: the device allocated for, "" if by bus */
+	unsigned long long caller;	/* references: as in struct ref_key */
 };
 
 /* DMA through one type1 container (struct vfio_iommu), or one client process. */

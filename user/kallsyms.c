@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,78 +13,252 @@ static int by_addr(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-int kallsyms_load(struct kallsyms *ks, const char *path)
+static unsigned int hash(const char *s)
+{
+	unsigned int h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+/* Offset of a copy of s in the name block, or -1 without memory. */
+static long add_name(struct kallsyms *ks, const char *s, size_t len)
+{
+	long off = ks->names_len;
+
+	if (ks->names_len + len + 1 > ks->names_cap) {
+		size_t cap = ks->names_cap ? ks->names_cap * 2 : 1 << 20;
+		char *p = realloc(ks->names, cap);
+
+		if (!p)
+			return -1;
+		ks->names = p;
+		ks->names_cap = cap;
+	}
+	memcpy(ks->names + off, s, len);
+	ks->names[off + len] = 0;
+	ks->names_len += len + 1;
+	return off;
+}
+
+static char *module_name(struct kallsyms *ks, const char *s, size_t len)
+{
+	char **p;
+	int i;
+
+	for (i = 0; i < ks->nmodules; i++)
+		if (!strncmp(ks->modules[i], s, len) && !ks->modules[i][len])
+			return ks->modules[i];
+	p = realloc(ks->modules, (ks->nmodules + 1) * sizeof(*p));
+	if (!p)
+		return NULL;
+	ks->modules = p;
+	if (!(p[ks->nmodules] = strndup(s, len)))
+		return NULL;
+	return p[ks->nmodules++];
+}
+
+/* "ADDR TYPE NAME [MODULE]": 0 and the fields, or -1 when the line is not a symbol. */
+static int parse(char *line, unsigned long long *addr, char *type, char **name, size_t *nlen,
+		 char **mod, size_t *mlen)
+{
+	char *p;
+
+	*addr = strtoull(line, &p, 16);
+	if (p == line || *p != ' ' || !p[1] || p[2] != ' ')
+		return -1;
+	*type = p[1];
+	*name = p + 3;
+	*nlen = strcspn(*name, " \t\n");
+	if (!*nlen)
+		return -1;
+	*mod = NULL;
+	*mlen = 0;
+	p = *name + *nlen;
+	p += strspn(p, " \t");
+	if (*p == '[') {
+		*mod = p + 1;
+		*mlen = strcspn(*mod, "]\n");
+	}
+	return 0;
+}
+
+/* The names a filtered load keeps, by hash: a check per line that rarely calls strncmp. */
+struct wanted {
+	const char *const *names;
+	int n;
+	unsigned int hashes[64];	/* 0: empty */
+};
+
+static unsigned int hash_n(const char *s, size_t len)
+{
+	unsigned int h = 2166136261u;
+
+	while (len--)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h | 1;
+}
+
+static bool is_wanted(const struct wanted *w, const char *name, size_t len)
+{
+	unsigned int h = hash_n(name, len), i, k;
+
+	for (i = h & 63; w->hashes[i]; i = (i + 1) & 63) {
+		if (w->hashes[i] != h)
+			continue;
+		for (k = 0; k < (unsigned int)w->n; k++)
+			if (!strncmp(w->names[k], name, len) && !w->names[k][len])
+				return true;
+	}
+	return false;
+}
+
+static int index_names(struct kallsyms *ks)
+{
+	unsigned int size = 1, i;
+
+	while (size < 2u * (unsigned int)ks->n)
+		size <<= 1;
+	ks->by_name = malloc(size * sizeof(*ks->by_name));
+	if (!ks->by_name)
+		return -1;
+	memset(ks->by_name, 0xff, size * sizeof(*ks->by_name));
+	ks->by_name_mask = size - 1;
+	for (i = 0; i < (unsigned int)ks->n; i++) {
+		unsigned int h = hash(ks->syms[i].name) & ks->by_name_mask;
+
+		while (ks->by_name[h] >= 0)
+			h = (h + 1) & ks->by_name_mask;
+		ks->by_name[h] = i;
+	}
+	return 0;
+}
+
+/* The symbols of f (the /proc/kallsyms format); w: only those names. 0 or -ENOMEM. */
+static int read_syms(struct kallsyms *ks, FILE *f, const struct wanted *w)
+{
+	char line[512], type, *name, *mod;
+	unsigned long long addr;
+	size_t nlen, mlen;
+	int i;
+
+	memset(ks, 0, sizeof(*ks));
+	while (fgets(line, sizeof(line), f)) {
+		struct ksym *s;
+		long off;
+
+		if (parse(line, &addr, &type, &name, &nlen, &mod, &mlen))
+			continue;
+		if (nlen == 6 && !strncmp(name, "_etext", 6))
+			ks->text_end = addr;
+		if (type != 't' && type != 'T')
+			continue;
+		ks->seen++;
+		if (mod && !(mod = module_name(ks, mod, mlen)))
+			goto fail;
+		if (w && !is_wanted(w, name, nlen))
+			continue;
+		if (ks->n == ks->cap) {
+			int cap = ks->cap ? ks->cap * 2 : 4096;
+			struct ksym *p = realloc(ks->syms, cap * sizeof(*p));
+
+			if (!p)
+				goto fail;
+			ks->syms = p;
+			ks->cap = cap;
+		}
+		off = add_name(ks, name, nlen);
+		if (off < 0)
+			goto fail;
+		s = &ks->syms[ks->n++];
+		s->addr = addr;
+		s->name = (char *)(intptr_t)off;	/* the block may still move */
+		s->module = mod;
+	}
+	for (i = 0; i < ks->n; i++)
+		ks->syms[i].name = ks->names + (intptr_t)ks->syms[i].name;
+	if (ks->n)	/* qsort's array may not be NULL, even for no element */
+		qsort(ks->syms, ks->n, sizeof(*ks->syms), by_addr);
+	if (index_names(ks))
+		goto fail;
+	return 0;
+fail:
+	kallsyms_free(ks);
+	return -ENOMEM;
+}
+
+static int load(struct kallsyms *ks, const char *path, const struct wanted *w)
 {
 	FILE *f = fopen(path, "r");
 	int r;
 
-	memset(ks, 0, sizeof(*ks));
-	if (!f)
-		return -errno;
-	r = kallsyms_read(ks, f);
+	if (!f) {
+		r = -errno;
+		memset(ks, 0, sizeof(*ks));
+		return r;
+	}
+	setvbuf(f, NULL, _IOFBF, 1 << 16);	/* fewer reads of a 10 MB file */
+	r = read_syms(ks, f, w);
 	fclose(f);
 	return r;
 }
 
 int kallsyms_read(struct kallsyms *ks, FILE *f)
 {
-	char line[512], name[256], mod[128], type;
-	unsigned long long addr;
+	return read_syms(ks, f, NULL);
+}
 
-	memset(ks, 0, sizeof(*ks));
-	while (fgets(line, sizeof(line), f)) {
-		int n;
-		struct ksym *s;
+int kallsyms_load(struct kallsyms *ks, const char *path)
+{
+	return load(ks, path, NULL);
+}
 
-		mod[0] = 0;
-		n = sscanf(line, "%llx %c %255s [%127[^]]]", &addr, &type, name, mod);
-		if (n == 3 && !strcmp(name, "_etext"))
-			ks->text_end = addr;
-		if (n < 3 || (type != 't' && type != 'T'))
-			continue;
-		if (ks->n == ks->cap) {
-			int cap = ks->cap ? ks->cap * 2 : 4096;
-			struct ksym *p = realloc(ks->syms, cap * sizeof(*p));
+int kallsyms_load_only(struct kallsyms *ks, const char *path, const char *const *names, int n)
+{
+	struct wanted w = { .names = names, .n = n };
+	int i;
 
-			if (!p) {
-				kallsyms_free(ks);
-				return -ENOMEM;
-			}
-			ks->syms = p;
-			ks->cap = cap;
-		}
-		s = &ks->syms[ks->n++];
-		s->addr = addr;
-		s->name = strdup(name);
-		s->module = mod[0] ? strdup(mod) : NULL;
-		if (!s->name || (mod[0] && !s->module)) {
-			kallsyms_free(ks);
-			return -ENOMEM;
-		}
+	if (n > 48)	/* keeps the 64-slot table sparse */
+		return load(ks, path, NULL);
+	for (i = 0; i < n; i++) {
+		unsigned int h = hash_n(names[i], strlen(names[i])), k;
+
+		for (k = h & 63; w.hashes[k] && w.hashes[k] != h; k = (k + 1) & 63)
+			;
+		w.hashes[k] = h;
 	}
-	if (ks->n)	/* qsort's base must not be NULL, even for 0 elements */
-		qsort(ks->syms, ks->n, sizeof(*ks->syms), by_addr);
-	return 0;
+	return load(ks, path, &w);
+}
+
+const struct kallsyms *kallsyms_full(struct kallsyms *ks)
+{
+	if (!ks->n && !ks->failed && (kallsyms_load(ks, "/proc/kallsyms") || !ks->n))
+		ks->failed = true;
+	return ks;
 }
 
 void kallsyms_free(struct kallsyms *ks)
 {
 	int i;
 
-	for (i = 0; i < ks->n; i++) {
-		free(ks->syms[i].name);
-		free(ks->syms[i].module);
-	}
+	for (i = 0; i < ks->nmodules; i++)
+		free(ks->modules[i]);
+	free(ks->modules);
+	free(ks->names);
 	free(ks->syms);
+	free(ks->by_name);
 	memset(ks, 0, sizeof(*ks));
 }
 
 const struct ksym *kallsyms_find(const struct kallsyms *ks, const char *name, const char *module)
 {
-	int i;
+	unsigned int h;
 
-	for (i = 0; i < ks->n; i++) {
-		const struct ksym *s = &ks->syms[i];
+	if (!ks->by_name)
+		return NULL;
+	for (h = hash(name) & ks->by_name_mask; ks->by_name[h] >= 0; h = (h + 1) & ks->by_name_mask) {
+		const struct ksym *s = &ks->syms[ks->by_name[h]];
 
 		if (strcmp(s->name, name))
 			continue;
@@ -97,8 +272,8 @@ bool kallsyms_has_module(const struct kallsyms *ks, const char *module)
 {
 	int i;
 
-	for (i = 0; i < ks->n; i++)
-		if (ks->syms[i].module && !strcmp(ks->syms[i].module, module))
+	for (i = 0; i < ks->nmodules; i++)
+		if (!strcmp(ks->modules[i], module))
 			return true;
 	return false;
 }

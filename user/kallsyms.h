@@ -16,13 +16,29 @@ struct kallsyms {
 	struct ksym *syms;	/* text symbols, sorted by address */
 	int n;
 	int cap;
+	int seen;		/* text symbols read, kept or not */
 	unsigned long long text_end;	/* _etext: beyond it a vmlinux symbol cannot match */
+	/* one block for every name (one malloc per symbol was most of the peak RSS) */
+	char *names;
+	size_t names_len, names_cap;
+	char **modules;		/* each module name once */
+	int nmodules;
+	int *by_name;		/* open-addressing hash of names -> index in syms, -1: empty */
+	unsigned int by_name_mask;
+	bool failed;		/* kallsyms_full could not read it: not tried again */
 };
 
 /* Returns 0, or -errno if the file cannot be read. */
 int kallsyms_load(struct kallsyms *ks, const char *path);
 /* The same from an open file in the /proc/kallsyms format; 0 or -ENOMEM. */
 int kallsyms_read(struct kallsyms *ks, FILE *f);
+/*
+ * Only the functions named names[0..n) (every module is still noted): what
+ * resolving the targets needs, without the memory of the whole table.
+ */
+int kallsyms_load_only(struct kallsyms *ks, const char *path, const char *const *names, int n);
+/* ks with every symbol of /proc/kallsyms, read on first use (for symbolizing). */
+const struct kallsyms *kallsyms_full(struct kallsyms *ks);
 void kallsyms_free(struct kallsyms *ks);
 /* module NULL matches any module and vmlinux; otherwise that module or built-in. */
 const struct ksym *kallsyms_find(const struct kallsyms *ks, const char *name, const char *module);

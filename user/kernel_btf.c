@@ -24,13 +24,34 @@ void kernel_btf_close(struct kernel_btf *kb)
 	memset(kb, 0, sizeof(*kb));
 }
 
+void kernel_btf_release(struct kernel_btf *kb)
+{
+	kernel_btf_close(kb);
+}
+
+static struct btf *vmlinux_btf(struct kernel_btf *kb)
+{
+	if (!kb->vmlinux)
+		kb->vmlinux = btf__load_vmlinux_btf();
+	return kb->vmlinux;
+}
+
+bool kernel_btf_alloc_on_use(struct kernel_btf *kb)
+{
+	struct btf *v = vmlinux_btf(kb);
+
+	return v && btf__find_by_name_kind(v, "bpf_mem_alloc", BTF_KIND_STRUCT) > 0;
+}
+
 static struct btf *btf_for(struct kernel_btf *kb, const char *module)
 {
 	char path[128];
 	int i;
 
 	if (!module)
-		return kb->vmlinux;
+		return vmlinux_btf(kb);
+	if (!vmlinux_btf(kb))
+		return NULL;
 	for (i = 0; i < kb->nmods; i++)
 		if (!strcmp(kb->mods[i].name, module))
 			return kb->mods[i].btf;
@@ -106,7 +127,7 @@ const char *vfio_device_count_field(struct kernel_btf *kb, const char *custom)
 		return f;
 	}
 	f = count_field(btf_for(kb, "vfio"));
-	return f ? f : count_field(kb->vmlinux); /* CONFIG_VFIO=y */
+	return f ? f : count_field(vmlinux_btf(kb)); /* CONFIG_VFIO=y */
 }
 
 bool kernel_btf_has_struct(struct kernel_btf *kb, const char *module, const char *name)

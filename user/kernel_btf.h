@@ -21,6 +21,13 @@ struct kernel_btf {
 /* 0, or -errno when the kernel exposes no vmlinux BTF. */
 int kernel_btf_open(struct kernel_btf *kb);
 void kernel_btf_close(struct kernel_btf *kb);
+/*
+ * Free what was read; read again when next asked. libbpf parses its own
+ * copy to load the programs: holding both is the largest share of the peak RSS.
+ */
+void kernel_btf_release(struct kernel_btf *kb);
+/* BPF hash maps can be allocated on use without a kernel warning (6.1+: bpf_mem_alloc). */
+bool kernel_btf_alloc_on_use(struct kernel_btf *kb);
 /* Drop what was read (or found missing) for module: it was loaded or unloaded. */
 void kernel_btf_forget(struct kernel_btf *kb, const char *module);
 /* kernel_view callback: argument count of func, -1 when BTF lacks it. */

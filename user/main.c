@@ -21,6 +21,7 @@
 #include "log.h"
 #include "options.h"
 #include "privs.h"
+#include "profile.h"
 #include "probes.h"
 #include "prom.h"
 #include "refs.h"
@@ -98,7 +99,7 @@ static int on_event(void *ctx, void *data, size_t size)
 			render_event(stdout, e, t->opt.json);
 		return 0;
 	}
-	stack_caller(t->maps.stacks, e->stack_id, &t->sym, caller, sizeof(caller));
+	stack_caller(t->maps.stacks, e->stack_id, e->caller, &t->sym, caller, sizeof(caller));
 	refs_on_event(&live, stdout, e, caller, t->opt.json);
 	return 0;
 }
@@ -226,7 +227,8 @@ static int tracing(struct tracer *t, struct ring_buffer **rb, unsigned int c)
 	privs_names(kept, names, sizeof(names));
 	dbg("capabilities kept: %s%s%s", names, msg[0] ? "; " : "", msg);
 	if (t->opt.verbose)
-		diag_set_stacks(bpf_map__fd(t->skel->maps.fail_stacks), &t->ks);
+		diag_set_stacks(bpf_map__fd(t->skel->maps.fail_stacks), kallsyms_full(&t->full));
+	profile("privileges");
 	/* last: whoever waits for this line sees the final privileges */
 	info("Tracing %s (%d probes%s)... Hit Ctrl-C to end.", commands[c].tracing, t->nlinks,
 	     t->fallback[0] ? ", kprobes: fentry refused" : "");
@@ -274,6 +276,13 @@ static int poll_loop(struct tracer *t, struct ring_buffer **rb, summary_printer 
 
 	double start = now_s(), next = start + t->opt.interval;
 	unsigned int printed = 0;
+	/*
+	 * Only intervals, -d and the exporter need the clock: otherwise wake up
+	 * for events and signals alone, so that CPU time does not grow with the
+	 * time traced (the 1 s bounds a signal that lands just before poll).
+	 */
+	int timeout = t->opt.interval || t->opt.duration || t->opt.prometheus || t->opt.textfile ?
+		      100 : 1000;
 
 	while (!exiting) {
 		double now;
@@ -285,7 +294,7 @@ static int poll_loop(struct tracer *t, struct ring_buffer **rb, summary_printer 
 		if (*rb)
 			fds[n++] = (struct pollfd){ .fd = ring_buffer__epoll_fd(*rb), .events = POLLIN };
 		n += exporter_pollfds(&exporter, fds + n, HTTP_MAX_FDS);
-		if (poll(fds, n, 100) < 0 && errno != EINTR) {
+		if (poll(fds, n, timeout) < 0 && errno != EINTR) {
 			err("poll failed: %s", strerror(errno));
 			break;
 		}

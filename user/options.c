@@ -7,6 +7,7 @@
 #include <string.h>
 #include "http.h"
 #include "log.h"
+#include "capacity.h"
 #include "options.h"
 
 #ifndef VFIOTRACE_VERSION
@@ -31,9 +32,10 @@ static const struct {
 #define OPT_DMA 1002
 #define OPT_PROMETHEUS 1003
 #define OPT_TEXTFILE 1004
-#define OPT_RINGBUF 1005
+#define OPT_RINGBUF 1006
 #define RINGBUF_PAGE 4096u
 #define RINGBUF_MAX (1u << 30)
+#define OPT_MAX_GROUPS 1005
 
 /* One table: getopt_long's options and the help text come from here. */
 static const struct opt_def {
@@ -53,6 +55,8 @@ static const struct opt_def {
 	{ "textfile", OPT_TEXTFILE, "PATH", "keep PATH (*.prom) written for node_exporter's textfile collector" },
 	{ "ring-buffer", OPT_RINGBUF, "SIZE", "event buffer of snoop and refs: bytes, K/M suffix, rounded up to a "
 	  "power of two of 4K pages (default 256K); full: events dropped and counted" },
+	{ "max-groups", OPT_MAX_GROUPS, "N", "size the in-kernel tables for N groups and devices (default 256); "
+	  "more are counted as lost (map_full)" },
 	{ "verbose", 'v', NULL, "debug output, including libbpf's" },
 	{ "help", 'h', NULL, "this help" },
 	{ "version", 'V', NULL, "print the version" },
@@ -218,6 +222,7 @@ static enum parse_result parse(int argc, char **argv, struct options *o, char *e
 
 	memset(o, 0, sizeof(*o));
 	o->group = -1;
+	o->max_groups = DEFAULT_MAX_GROUPS;
 	memset(lopts, 0, sizeof(lopts));
 	*sp++ = ':';
 	for (i = 0; i < N_OPTS; i++) {
@@ -312,6 +317,10 @@ static enum parse_result parse(int argc, char **argv, struct options *o, char *e
 					 "with K, M or G, such as 4M", optarg);
 				return PARSE_ERROR;
 			}
+			break;
+		case OPT_MAX_GROUPS:
+			if (parse_uint(optarg, "--max-groups", 1, 65536, &o->max_groups, errbuf, errlen))
+				return PARSE_ERROR;
 			break;
 		case 'h': usage(stdout); return PARSE_EXIT;
 		case 'V': printf("vfiotrace %s\n", VFIOTRACE_VERSION); return PARSE_EXIT;

@@ -16,6 +16,7 @@ struct options {
 	enum mode mode;
 	const char *btf;
 	bool dma;			/* --dma: DMA map/unmap hooks too */
+	unsigned int max_groups;	/* --max-groups: capacity of the in-kernel tables */
 	int verbose;
 	unsigned int interval;		/* seconds; 0: print only at exit */
 	unsigned int count;		/* intervals; 0: unlimited */

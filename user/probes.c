@@ -37,6 +37,7 @@ void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count
 				 (t->module ? t->module : "vmlinux"));
 			json_str(&j, "style", style_name(r[i].style));
 			json_bool(&j, "return_probe", has_return_probe(t));
+			json_bool(&j, "entry_probe", t->kprobe_prog || t->fentry_prog);
 			json_int(&j, "nargs", r[i].nargs);
 			json_str(&j, "why", r[i].why);
 			if (t->kernels)

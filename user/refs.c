@@ -72,7 +72,7 @@ static int collect_sites(struct snapshot *s, const struct bpf_maps *m, const str
 			continue;
 		if (r->key.group == NO_GROUP)
 			r->key.group = sysfs_group(r->key.dev);
-		stack_caller(m->stacks, k.stack_id, sym, r->caller, sizeof(r->caller));
+		stack_caller(m->stacks, k.stack_id, k.caller, sym, r->caller, sizeof(r->caller));
 		s->nrefs++;
 	}
 	/* The same caller can appear under several stack ids: merge them. */

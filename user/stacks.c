@@ -28,7 +28,7 @@ const char *pick_caller(const unsigned long long *ips, int n, const struct symbo
 
 	buf[0] = 0;
 	for (i = 0; i < n && ips[i]; i++) {
-		const struct ksym *s = kallsyms_at(sym->ks, ips[i], NULL);
+		const struct ksym *s = kallsyms_at(kallsyms_full(sym->ks), ips[i], NULL);
 		bool skip;
 
 		dbg("frame %d: %llx %s [%s]", i, ips[i], s ? s->name : "?",
@@ -46,12 +46,14 @@ const char *pick_caller(const unsigned long long *ips, int n, const struct symbo
 	return buf;
 }
 
-const char *stack_caller(int stacks_fd, int stack_id, const struct symbolizer *sym,
-			 char *buf, int len)
+const char *stack_caller(int stacks_fd, int stack_id, unsigned long long caller,
+			 const struct symbolizer *sym, char *buf, int len)
 {
 	unsigned long long ips[STACK_DEPTH] = {};
 
 	buf[0] = 0;
+	if (caller)
+		return pick_caller(&caller, 1, sym, buf, len);
 	if (stack_id < 0 || bpf_map_lookup_elem(stacks_fd, &stack_id, ips))
 		return buf;
 	return pick_caller(ips, STACK_DEPTH, sym, buf, len);

@@ -8,15 +8,19 @@
 #define CALLER_LEN 64
 
 struct symbolizer {
-	const struct kallsyms *ks;
+	struct kallsyms *ks;		/* read on first use (kallsyms_full) */
 	const char *hooked[2];		/* frames to skip: the hooked function(s) */
 };
 
 /* First frame of ips[0..n) that is not BPF/ftrace machinery or the hooked function. */
 const char *pick_caller(const unsigned long long *ips, int n, const struct symbolizer *sym,
 			char *buf, int len);
-/* pick_caller on the stack stack_id of the stacks map; "" when it is gone. */
-const char *stack_caller(int stacks_fd, int stack_id, const struct symbolizer *sym,
-			 char *buf, int len);
+/*
+ * The function caller is in when non-zero (the default: BPF read the return
+ * address), else pick_caller on the stack stack_id of the stacks map (-v);
+ * "" when it is gone.
+ */
+const char *stack_caller(int stacks_fd, int stack_id, unsigned long long caller,
+			 const struct symbolizer *sym, char *buf, int len);
 
 #endif

@@ -202,8 +202,8 @@ static void stat_text(FILE *f, const struct snapshot *s)
 	if (s->drops)
 		fprintf(f, "\nWARNING: %llu events dropped (ring buffer full)\n", s->drops);
 	if (s->map_full)
-		fprintf(f, "\nWARNING: %llu updates lost: a BPF map was full (more than %d groups "
-			"or %d device call sites)\n", s->map_full, MAX_ENTRIES, 4 * MAX_ENTRIES);
+		fprintf(f, "\nWARNING: %llu updates lost: a BPF map was full (more groups, devices "
+			"or calls in flight than it holds; see --max-groups)\n", s->map_full);
 }
 
 void render_stat(FILE *f, const struct snapshot *s, bool json)

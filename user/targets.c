@@ -254,6 +254,19 @@ static bool fentry_possible(const struct target *t, int nargs, char *why, int le
 	return true;
 }
 
+int target_symbols(const char *names[], int max)
+{
+	int i, k, n = 0;
+
+	for (i = 0; i < NR_HOOKS; i++) {
+		for (k = 0; k < 3 && targets[i].candidates[k] && n < max; k++)
+			names[n++] = targets[i].candidates[k];
+		if (targets[i].superseded_by && n < max)
+			names[n++] = targets[i].superseded_by;
+	}
+	return n;
+}
+
 /*
  * Module names outlive the kallsyms they were read from (it is re-read after
  * every module load): one copy per distinct name, kept for the whole run.
@@ -305,7 +318,8 @@ static void resolve_one(const struct kernel_view *kv, const struct target *t, en
 	}
 	r->func = t->candidates[i - 1];	/* the table's string: kallsyms is re-read */
 	r->module = sym->module ? intern(sym->module) : NULL;
-	r->nargs = kv->func_nargs(kv->ctx, sym->module, sym->name);
+	if (t->fentry_prog || kv->all_nargs)
+		r->nargs = kv->func_nargs(kv->ctx, sym->module, sym->name);
 	pref = t->kprobe_preferred ? t->kprobe_preferred : sym->module ? PINS_MODULE : NULL;
 	if (!t->fentry_prog) {
 		r->style = STYLE_KPROBE;

@@ -64,6 +64,11 @@ struct kernel_view {
 	/* argument count of func from BTF, or -1 when BTF does not describe it */
 	int (*func_nargs)(void *ctx, const char *module, const char *func);
 	void *ctx;
+	/*
+	 * Arity of every row (`probes` shows it); otherwise only of rows that
+	 * could use fentry: each look-up scans the kernel's BTF.
+	 */
+	bool all_nargs;
 };
 
 struct resolved {
@@ -75,6 +80,8 @@ struct resolved {
 	char why[200];			/* why this style / why missing */
 };
 
+/* Every function name resolution looks up in kallsyms (at most max); their number. */
+int target_symbols(const char *names[], int max);
 /*
  * Fills out[] for every row. Returns 0, or -1 with a one-line reason in
  * errbuf when a required hook is missing or the forced mode is impossible.

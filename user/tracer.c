@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "capacity.h"
 #include "holders.h"
 #include "log.h"
+#include "profile.h"
 #include "tracer.h"
 #include "vfiotrace.skel.h"
 
@@ -37,6 +41,9 @@ static int configure(struct tracer *t)
 			if (!(p = prog(t, names[k])))
 				continue;
 			bpf_program__set_autoload(p, true);
+			/* -vv: the verifier's statistics (time, instructions) of every program */
+			if (t->opt.verbose > 1)
+				bpf_program__set_log_level(p, 4);
 			/* fails without the privilege to read module BTF: load() reports */
 			if (r->func && r->style == STYLE_FENTRY &&
 			    bpf_program__set_attach_target(p, 0, r->func)) {
@@ -62,12 +69,9 @@ static int open_and_load(struct tracer *t)
 	t->skel->rodata->target_tgid = (__u32)t->opt.pid;
 	t->skel->rodata->emit_events = t->opt.cmd == CMD_SNOOP || t->opt.cmd == CMD_REFS;
 	t->skel->rodata->gets_at_ioctl = !t->res[HOOK_GET].func;
-	if (t->opt.ringbuf && bpf_map__set_max_entries(t->skel->maps.events, t->opt.ringbuf)) {
-		err("cannot size the ring buffer to %u bytes: %s", t->opt.ringbuf, strerror(errno));
-		e = -1;
-	} else {
-		e = configure(t) ? -1 : vfiotrace_bpf__load(t->skel);
-	}
+	t->skel->rodata->deep_stacks = t->opt.verbose > 0;
+	e = capacity_apply(t->skel, &t->opt, t->skel->rodata->emit_events, t->alloc_on_use) || configure(t) ?
+	    -1 : vfiotrace_bpf__load(t->skel);
 	if (!e)
 		return 0;
 	e = errno;
@@ -185,18 +189,35 @@ int tracer_attach(struct tracer *t)
 			return -1;
 		}
 	}
+	profile("attach");
 	/* groups opened before the probes were attached: their holders come from /proc */
 	if (t->res[HOOK_GROUP_OPEN].func) {
 		int n = holders_seed(bpf_map__fd(t->skel->maps.holders));
 
 		dbg("%d group holder(s) found in /proc", n);
+		profile("holders");
 	}
 	return 0;
 }
 
+/* The functions the table names, and which modules are loaded. 0, or -1. */
+static int load_symbols(struct tracer *t)
+{
+	const char *names[NR_HOOKS * 4];
+	int n = target_symbols(names, sizeof(names) / sizeof(names[0]));
+
+	return kallsyms_load_only(&t->ks, "/proc/kallsyms", names, n) || !t->ks.seen ? -1 : 0;
+}
+
+static void *symbols_thread(void *t)
+{
+	return load_symbols(t) ? t : NULL;
+}
+
 static struct kernel_view kernel_view(struct tracer *t)
 {
-	return (struct kernel_view){ .ks = &t->ks, .func_nargs = kernel_btf_func_nargs, .ctx = &t->kb };
+	return (struct kernel_view){ .ks = &t->ks, .func_nargs = kernel_btf_func_nargs, .ctx = &t->kb,
+				     .all_nargs = t->opt.cmd == CMD_PROBES };
 }
 
 /* The object with every program the resolved rows need; maps for the printers. */
@@ -204,8 +225,12 @@ static int load_bpf(struct tracer *t)
 {
 	t->count_field = vfio_device_count_field(&t->kb, t->opt.btf);
 	t->dma_btf = kernel_btf_has_struct(&t->kb, "vfio_iommu_type1", "vfio_iommu");
+	t->alloc_on_use = kernel_btf_alloc_on_use(&t->kb);
+	kernel_btf_release(&t->kb);
+	profile("module BTF");
 	if (load_with_fallback(t))
 		return -1;
+	profile("BPF load");
 	t->maps = (struct bpf_maps){
 		.group_stats = bpf_map__fd(t->skel->maps.group_stats),
 		.group_members = bpf_map__fd(t->skel->maps.group_members),
@@ -222,7 +247,7 @@ static int load_bpf(struct tracer *t)
 		.failures = bpf_map__fd(t->skel->maps.failures),
 		.group_culprit = bpf_map__fd(t->skel->maps.group_culprit),
 	};
-	t->sym = (struct symbolizer){ .ks = &t->ks, .hooked = { t->res[HOOK_PUT].func,
+	t->sym = (struct symbolizer){ .ks = &t->full, .hooked = { t->res[HOOK_PUT].func,
 		t->res[HOOK_GET].func } };
 	return 0;
 }
@@ -267,15 +292,30 @@ int tracer_load(struct tracer *t)
 	char msg[256];
 	int i;
 
-	if (kernel_btf_open(&t->kb) && !t->opt.btf) {
+	pthread_t th;
+	int btf, syms;
+
+	profile("start");
+	/* before kallsyms is read: a module loaded in between is then reported */
+	if (t->opt.cmd != CMD_PROBES && lifecycle_start(&t->lc, mods, table_modules(mods)))
+		dbg("module reloads are not followed: %s", t->lc.why);
+	profile("module watcher");
+	/* the two slowest reads of start-up, side by side (the kernel does most of both) */
+	syms = pthread_create(&th, NULL, symbols_thread, t) ? load_symbols(t) : INT_MIN;
+	btf = kernel_btf_open(&t->kb);
+	if (syms == INT_MIN) {
+		void *rc;
+
+		pthread_join(th, &rc);
+		syms = rc ? -1 : 0;
+	}
+	profile("BTF, kallsyms");
+	if (btf && !t->opt.btf) {
 		err("this kernel exposes no BTF (/sys/kernel/btf/vmlinux; CONFIG_DEBUG_INFO_BTF): "
 		    "pass --btf FILE");
 		return -1;
 	}
-	/* before kallsyms is read: a module loaded in between is then reported */
-	if (t->opt.cmd != CMD_PROBES && lifecycle_start(&t->lc, mods, table_modules(mods)))
-		dbg("module reloads are not followed: %s", t->lc.why);
-	if (kallsyms_load(&t->ks, "/proc/kallsyms") || !t->ks.n) {
+	if (syms) {
 		err("cannot read /proc/kallsyms: run as root");
 		return -1;
 	}
@@ -284,6 +324,7 @@ int tracer_load(struct tracer *t)
 		err("%s", msg);
 		return -1;
 	}
+	profile("resolve");
 	disable_opt_ins(t);
 	if (t->opt.mode == MODE_FENTRY)
 		for (i = 0; i < NR_HOOKS; i++)
@@ -359,7 +400,8 @@ int tracer_module_event(struct tracer *t, const struct module_event *ev,
 	}
 	/* new module addresses: for kprobes by name nothing, for symbolizing stacks everything */
 	kallsyms_free(&t->ks);
-	if (kallsyms_load(&t->ks, "/proc/kallsyms") || !t->ks.n) {
+	kallsyms_free(&t->full);
+	if (load_symbols(t)) {
 		snprintf(rep->error, sizeof(rep->error), "cannot read /proc/kallsyms again");
 		return 0;
 	}
@@ -398,6 +440,7 @@ void tracer_close(struct tracer *t)
 	vfiotrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 	kallsyms_free(&t->ks);
+	kallsyms_free(&t->full);
 	kernel_btf_close(&t->kb);
 	lifecycle_stop(&t->lc);
 }

@@ -20,11 +20,13 @@
 
 struct tracer {
 	struct options opt;
-	struct kallsyms ks;
+	struct kallsyms ks;		/* the table's functions only: resolution */
+	struct kallsyms full;		/* every symbol, read on first use: symbolizing */
 	struct kernel_btf kb;
 	struct resolved res[NR_HOOKS];
 	const char *count_field;	/* vfio_device member the put hook reads, or NULL */
 	bool dma_btf;			/* type1's BTF describes struct vfio_iommu: map failures told apart */
+	bool alloc_on_use;		/* hash maps need no preallocation (capacity.h) */
 	char fallback[128];		/* why fentry was abandoned, "" if it was not */
 	struct vfiotrace_bpf *skel;	/* NULL while a required hook waits for its module */
 	struct bpf_link *links[NR_HOOKS][2];	/* entry and return probe per row */

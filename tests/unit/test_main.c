@@ -244,6 +244,38 @@ static int no_btf(void *ctx, const char *module, const char *func)
 
 #define FUNC(h) (r[h].func ? r[h].func : "(none)")
 
+/* Reading only the table's functions from kallsyms resolves exactly as reading all of it. */
+static void test_targets_only_symbols(void)
+{
+	static const char *const kernels[] = { "5.10", "6.1", "6.12", "latest" };
+	const char *names[NR_HOOKS * 4];
+	int n = target_symbols(names, sizeof(names) / sizeof(names[0])), i, k;
+
+	for (k = 0; k < 4; k++) {
+		struct resolved all[NR_HOOKS], only[NR_HOOKS];
+		struct kallsyms ks, part;
+		struct kernel_view kv;
+		char err[256], path[256];
+		int same = 1;
+
+		resolve_fixture(kernels[k], MODE_AUTO, all, err, &ks);
+		snprintf(path, sizeof(path), "%s/%s.kallsyms", fixtures, kernels[k]);
+		CHECK(kallsyms_load_only(&part, path, names, n) == 0, "load only the table's functions");
+		CHECK(part.n <= ks.n && part.nmodules == ks.nmodules, "no more symbols, every module");
+		kv = (struct kernel_view){ .ks = &part, .func_nargs = no_btf };
+		resolve_targets(&kv, MODE_KPROBE, only, err, sizeof(err));
+		kv.ks = &ks;
+		resolve_targets(&kv, MODE_KPROBE, all, err, sizeof(err));
+		for (i = 0; i < NR_HOOKS; i++)
+			same &= !strcmp(all[i].func ? all[i].func : "", only[i].func ? only[i].func : "") &&
+				!strcmp(all[i].module ? all[i].module : "", only[i].module ? only[i].module : "") &&
+				all[i].waiting == only[i].waiting && !strcmp(all[i].why, only[i].why);
+		CHECK(same, "same resolution from the table's functions only");
+		kallsyms_free(&part);
+		kallsyms_free(&ks);
+	}
+}
+
 static void test_targets(void)
 {
 	struct resolved r[NR_HOOKS];
@@ -642,6 +674,7 @@ int main(int argc, char **argv)
 	test_json_bytes();
 	test_options();
 	test_targets();
+	test_targets_only_symbols();
 	test_kallsyms_at();
 	test_errnames();
 	test_pick_caller();

@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""Runs in a tools/vmtest --hostroot guest; tools/bench parses what it prints.
+
+Phases, each with its configurations interleaved round by round so that drift
+in the emulated machine hits all of them alike:
+  startup  exec -> the line that says tracing has begun, for vfiotrace stat,
+           the floor loader (plain and CO-RE) and bpftrace (BEGIN after attach);
+  perhit   the same VFIO workload under each tracer: wall time and the
+           tracer's own BPF run time (its prog fds' run_time_ns / run_cnt);
+           vfiotrace's memory (VmHWM, VmRSS, map memlock) after the workload;
+  scale    user+system CPU of `vfiotrace stat` over a small and a large workload;
+  snoop    events per second `vfiotrace snoop -j` delivers, and its drops.
+Every result is one line: @@ JSON.
+
+usage: guest.py FLOOR ATTACHES ROUNDS STARTUP_RUNS SCALE_SMALL SCALE_LARGE [BASELINE]
+BASELINE: another vfiotrace binary (e.g. the last release), measured as "baseline".
+"""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+floor_bin, n, rounds, startup_runs, small, large = sys.argv[1], *map(int, sys.argv[2:7])
+baseline = sys.argv[7] if len(sys.argv) > 7 else None
+out = "/tmp/bench"
+os.makedirs(out, exist_ok=True)
+group = min(int(g) for g in os.listdir("/dev/vfio") if g.isdigit())
+
+
+def emit(**kv):
+    print("@@ " + json.dumps(kv), flush=True)
+
+
+def probes(*extra):
+    p = subprocess.run(["vfiotrace", "probes", "-j", *extra], capture_output=True, text=True, check=True)
+    return json.loads(p.stdout)["hooks"]
+
+
+def floor_args(hooks):
+    """k:/r: for every probe vfiotrace attaches: the floor's empty programs go to the same places."""
+    args = []
+    for h in hooks:
+        if not h["function"] or h["style"] == "none":
+            continue
+        if h.get("entry_probe", True):
+            args.append("k:" + h["function"])
+        if h["return_probe"]:
+            args.append("r:" + h["function"])
+    return args
+
+
+hooks, hooks_dma = probes(), probes("--dma")
+fn = {}
+for h in hooks:
+    if h["function"]:
+        fn.setdefault(h["hook"], []).append(h["function"])
+attach, put, allocs = fn["attach"][0], fn["device_put"][0], fn["domain_alloc"]
+alloc_k = ", ".join("kprobe:" + a for a in allocs)
+alloc_r = ", ".join("kretprobe:" + a for a in allocs)
+with open(f"{out}/floor.bt", "w") as f:
+    f.write(f"BEGIN {{ printf(\"Tracing\\n\"); }}\n"
+            f"kprobe:{attach}, kretprobe:{attach}, {alloc_k}, {alloc_r}, kprobe:{put} {{}}\n")
+with open(f"{out}/equiv.bt", "w") as f:
+    f.write(f"""BEGIN {{ printf("Tracing\\n"); }}
+kprobe:{attach} {{ @g[tid] = ((struct iommu_group *)arg1)->id; @t[tid] = nsecs; }}
+kretprobe:{attach} /@t[tid]/ {{
+	if ((int32)retval == 0) {{ @ok[@g[tid]] = count(); }} else {{ @fail[@g[tid], (int32)retval] = count(); }}
+	@attach_ns[@g[tid]] = hist(nsecs - @t[tid]);
+	delete(@t[tid]); delete(@g[tid]);
+}}
+{alloc_k} {{ @at[tid] = nsecs; }}
+{alloc_r} /@at[tid]/ {{ @alloc_ns = hist(nsecs - @at[tid]); @allocs = count(); delete(@at[tid]); }}
+kprobe:{put} {{ @puts[kstack(3)] = count(); }}
+""")
+
+configs = {
+    "vfiotrace": ["vfiotrace", "stat"],
+    "vfiotrace-refs": ["vfiotrace", "refs"],
+    "vfiotrace-dma": ["vfiotrace", "stat", "--dma"],
+    "vfiotrace-snoop": ["vfiotrace", "snoop", "-j"],
+    "floor": [floor_bin, *floor_args(hooks)],
+    "floor-core": [floor_bin, "--core", *floor_args(hooks)],
+    "floor-dma": [floor_bin, *floor_args(hooks_dma)],
+    "floor-work": [floor_bin, "--core", "--work", *floor_args(hooks)],
+    "bpftrace-floor": ["bpftrace", "-B", "line", f"{out}/floor.bt"],
+    "bpftrace-equivalent": ["bpftrace", "-B", "line", f"{out}/equiv.bt"],
+    "baseline": [baseline or "false", "stat"],
+}
+with_baseline = ["baseline"] if baseline else []
+emit(kind="meta", kernel=os.uname().release, group=group, attach=attach, put=put, allocs=allocs,
+     floor_probes=len(configs["floor"]) - 1, floor_dma_probes=len(configs["floor-dma"]) - 1)
+
+
+class Tracer:
+    """One tracer process; stdout and stderr go to files, polled for the Tracing line."""
+
+    def __init__(self, name):
+        self.name = name
+        self.files = [open(f"{out}/{name}.{s}", "w+") for s in ("out", "err")]
+        self.t0 = time.monotonic()
+        self.p = subprocess.Popen(configs[name], stdout=self.files[0], stderr=self.files[1])
+        self.ready = None
+        deadline = self.t0 + 60
+        while time.monotonic() < deadline and self.p.poll() is None:
+            if any(re.search(r"^Tracing", self.read(i), re.M) for i in (0, 1)):
+                self.ready = time.monotonic() - self.t0
+                break
+            time.sleep(0.002)
+        if self.ready is not None and name.startswith("bpftrace"):
+            time.sleep(0.2)	# BEGIN runs after attach, but let its output settle
+
+    def read(self, i):
+        with open(self.files[i].name) as f:
+            return f.read()
+
+    def status(self):
+        st = {}
+        with open(f"/proc/{self.p.pid}/status") as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                if k in ("VmHWM", "VmRSS"):
+                    st[k] = int(v.split()[0])
+        st["map_bytes"], st["maps"], st["prog_ns"], st["prog_runs"] = 0, 0, 0, 0
+        ids = {}
+        fds = f"/proc/{self.p.pid}/fd"
+        for fd in os.listdir(fds):
+            try:
+                kind = os.readlink(f"{fds}/{fd}")
+                info = open(f"/proc/{self.p.pid}/fdinfo/{fd}").read()
+            except OSError:
+                continue
+            kv = dict(re.findall(r"^(\w+):\s*(\S+)", info, re.M))
+            if kind == "anon_inode:bpf-map":
+                st["maps"] += 1
+                st["map_bytes"] += int(kv.get("memlock", 0))
+            elif kind == "anon_inode:bpf-prog":
+                st["prog_ns"] += int(kv.get("run_time_ns", 0))
+                st["prog_runs"] += int(kv.get("run_cnt", 0))
+                ids[kv.get("prog_id")] = (int(kv.get("run_time_ns", 0)), int(kv.get("run_cnt", 0)))
+        if any(runs for _, runs in ids.values()):	# where the time goes, per program
+            names = {str(p["id"]): p.get("name", "?") for p in json.loads(subprocess.run(
+                ["bpftool", "-j", "prog", "show"], capture_output=True, text=True).stdout or "[]")}
+            st["progs"] = {names.get(i, i): v for i, v in ids.items() if v[1]}
+        return st
+
+    def stop(self):
+        """SIGINT, then the exit status and the CPU time of the whole run."""
+        rc, ru = self.p.returncode, None
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 30	# every wait in the guest is bounded
+        while rc is None:
+            pid, status, ru = os.wait4(self.p.pid, os.WNOHANG)
+            if pid:
+                rc = self.p.returncode = os.waitstatus_to_exitcode(status)
+            elif time.monotonic() > deadline:
+                self.p.kill()
+                deadline = float("inf")
+            else:
+                time.sleep(0.01)
+        if self.ready is None or rc:
+            print(f"bench: {self.name} (ready {self.ready}, exit {rc}): {self.read(1)[-600:]}",
+                  file=sys.stderr, flush=True)
+        for f in self.files:
+            f.close()
+        return rc, ru
+
+
+def workload(k):
+    t0 = time.monotonic()
+    p = subprocess.run(["vfio-workload", "-n", str(k), "-g", str(group)], stdout=subprocess.DEVNULL, timeout=1800)
+    return p.returncode, time.monotonic() - t0
+
+
+with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+    f.write("1")
+
+# start-up: exec -> Tracing; then stopped at once
+for r in range(startup_runs):
+    for c in ["floor", "floor-core", "vfiotrace", *with_baseline, "bpftrace-floor", "bpftrace-equivalent"]:
+        t = Tracer(c)
+        st = t.status() if t.p.poll() is None else {}
+        rc, _ = t.stop()
+        emit(kind="startup", config=c, round=r, ready_s=t.ready, rc=rc, **st)
+
+# where vfiotrace's start-up goes: its -v profile, and -vv's verifier statistics per program
+for args in (["-v"], ["-vv"]):
+    p = subprocess.Popen(["vfiotrace", "stat", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         text=True)
+    lines = []
+    for line in p.stderr:
+        if "profile:" in line or "verification time" in line or "-- BEGIN PROG LOAD LOG --" in line:
+            lines.append(line.strip())
+        if line.startswith("Tracing"):
+            p.send_signal(signal.SIGINT)
+    p.wait(timeout=60)
+    emit(kind="profile", args=args, lines=lines)
+
+# per hit: the workload under each tracer
+for r in range(rounds):
+    for c in ["none", "floor", "floor-work", "floor-dma", "bpftrace-floor", "vfiotrace", "vfiotrace-refs",
+              "vfiotrace-dma", *with_baseline, "bpftrace-equivalent"]:
+        t = Tracer(c) if c != "none" else None
+        wrc, wall = workload(n)
+        res = dict(kind="perhit", config=c, round=r, wall_s=wall, workload_rc=wrc)
+        if t:
+            res.update(t.status(), ready_s=t.ready)
+            res["rc"], _ = t.stop()
+        emit(**res)
+
+# scaling: CPU time of the whole stat run, small and large workload
+for k in (small, large):
+    t = Tracer("vfiotrace")
+    wrc, wall = workload(k)
+    st = t.status()
+    rc, ru = t.stop()
+    emit(kind="scale", attaches=k, wall_s=wall, workload_rc=wrc, rc=rc, ready_s=t.ready,
+         utime_s=ru.ru_utime if ru else None, stime_s=ru.ru_stime if ru else None,
+         VmHWM=st["VmHWM"], VmRSS=st["VmRSS"])
+
+# snoop: events delivered per second of workload, and drops
+t = Tracer("vfiotrace-snoop")
+wrc, wall = workload(n)
+rc, _ = t.stop()
+events = 0
+m = re.search(r"(\d+) events dropped", t.read(1))
+drops = int(m.group(1)) if m else 0
+for line in t.read(0).splitlines():
+    try:
+        o = json.loads(line)
+    except ValueError:
+        continue
+    if "event" in o:
+        events += 1
+emit(kind="snoop", attaches=n, wall_s=wall, workload_rc=wrc, rc=rc, ready_s=t.ready, events=events,
+     drops=drops)
