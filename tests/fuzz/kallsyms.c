@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct input in = { data, size };
 	unsigned int seed = take_byte(&in);
 	struct kallsyms ks;
-	struct kernel_view kv = { &ks, fake_nargs, &seed };
+	struct kernel_view kv = { .ks = &ks, .func_nargs = fake_nargs, .ctx = &seed, .all_nargs = seed & 8 };
 	const char *given[] = { (seed & 4) ? "--dma" : NULL, NULL };
 	char err[256];
 	unsigned long long off;
