@@ -104,7 +104,8 @@ static void ranges_text(const struct dma_failure *f, char *d, size_t n)
 		snprintf(d + len, n - len, " (and %u more)", f->nranges - DMA_RANGES);
 }
 
-static int classify(const struct dma_failure *f, int err, char *d, size_t n)
+/* lim: dma_entry_limit for an ENOSPC, read once per failure by dma_explain() */
+static int classify(const struct dma_failure *f, int err, long long lim, char *d, size_t n)
 {
 	if (f->pin_failed) {
 		if (err == ENOMEM_)
@@ -127,16 +128,13 @@ static int classify(const struct dma_failure *f, int err, char *d, size_t n)
 			snprintf(d, n, "iova 0x%llx-0x%llx overlaps a mapping (not read: no type1 BTF)", f->iova,
 				 f->iova + f->size - 1);
 		return STEP_DMA_OVERLAP;
-	case ENOSPC_: {
-		long long lim = dma_entry_limit();
-
+	case ENOSPC_:
 		if (lim >= 0)
 			snprintf(d, n, "every entry is used (dma_avail %s); vfio_iommu_type1.dma_entry_limit is now %lld",
 				 f->known ? "0" : "not read", lim);
 		else
 			snprintf(d, n, "every entry is used; %s unreadable", entry_limit_path);
 		return STEP_DMA_LIMIT;
-	}
 	case EINVAL_:
 		if (bad_request(f, d, n))
 			return STEP_DMA_REQUEST;
@@ -156,9 +154,14 @@ void dma_explain(const struct dma_failure *f, struct dma_explained *x)
 {
 	int err = (int)-f->ret;
 
+	static unsigned int kver;
+
+	if (!kver)
+		kver = running_kernel();
 	memset(x, 0, sizeof(*x));
-	x->step = classify(f, err, x->detail, sizeof(x->detail));
-	catalogue_explain(OP_DMA_MAP, x->step, err, running_kernel(), &x->cause, &x->remedy);
+	x->entry_limit = err == ENOSPC_ && !f->pin_failed ? dma_entry_limit() : -1;
+	x->step = classify(f, err, x->entry_limit, x->detail, sizeof(x->detail));
+	catalogue_explain(OP_DMA_MAP, x->step, err, kver, &x->cause, &x->remedy);
 }
 
 static void uint_or_null(struct json *j, const char *key, bool known, unsigned long long v)
@@ -174,14 +177,12 @@ void dma_json_failure(struct json *j, const struct dma_failure *f)
 {
 	struct dma_explained x;
 	bool pin, memlock, ranges;
-	long long lim;
 	unsigned int i;
 
 	dma_explain(f, &x);
 	pin = x.step == STEP_DMA_PIN;
 	memlock = pin && (int)-f->ret == ENOMEM_;
 	ranges = (int)-f->ret == EINVAL_ && f->known && f->nranges;
-	lim = x.step == STEP_DMA_LIMIT ? dma_entry_limit() : -1;
 	json_str(j, "errno", errno_name((int)-f->ret));
 	json_str(j, "failed_step", step_name(x.step));
 	json_str(j, "cause", x.cause);
@@ -195,7 +196,7 @@ void dma_json_failure(struct json *j, const struct dma_failure *f)
 	uint_or_null(j, "pin_vaddr", pin, f->pin_vaddr);
 	uint_or_null(j, "existing_iova", f->has_existing, f->existing_iova);
 	uint_or_null(j, "existing_size", f->has_existing, f->existing_size);
-	uint_or_null(j, "dma_entry_limit", lim >= 0, (unsigned long long)lim);
+	uint_or_null(j, "dma_entry_limit", x.entry_limit >= 0, (unsigned long long)x.entry_limit);
 	if (ranges) {
 		json_arr_begin(j, "valid_iova_ranges");
 		for (i = 0; i < f->nranges && i < DMA_RANGES; i++) {

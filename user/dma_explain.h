@@ -10,6 +10,7 @@ struct dma_explained {
 	int step;			/* enum diag_step: STEP_DMA_* or STEP_UNKNOWN */
 	const char *cause, *remedy;	/* from the catalogue, never NULL */
 	char detail[512];		/* this failure's numbers, one line */
+	long long entry_limit;		/* ENOSPC: dma_entry_limit when explained; -1 otherwise or unreadable */
 };
 
 void dma_explain(const struct dma_failure *f, struct dma_explained *x);
