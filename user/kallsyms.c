@@ -13,13 +13,19 @@ static int by_addr(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static unsigned int hash(const char *s)
+/* FNV-1a of the len bytes at s */
+static unsigned int hash_n(const char *s, size_t len)
 {
 	unsigned int h = 2166136261u;
 
-	while (*s)
+	while (len--)
 		h = (h ^ (unsigned char)*s++) * 16777619u;
 	return h;
+}
+
+static unsigned int hash(const char *s)
+{
+	return hash_n(s, strlen(s));
 }
 
 /* Offset of a copy of s in the name block, or -1 without memory. */
@@ -91,18 +97,15 @@ struct wanted {
 	unsigned int hashes[64];	/* 0: empty */
 };
 
-static unsigned int hash_n(const char *s, size_t len)
+/* never 0, which marks an empty slot of struct wanted */
+static unsigned int wanted_hash(const char *s, size_t len)
 {
-	unsigned int h = 2166136261u;
-
-	while (len--)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h | 1;
+	return hash_n(s, len) | 1;
 }
 
 static bool is_wanted(const struct wanted *w, const char *name, size_t len)
 {
-	unsigned int h = hash_n(name, len), i, k;
+	unsigned int h = wanted_hash(name, len), i, k;
 
 	for (i = h & 63; w->hashes[i]; i = (i + 1) & 63) {
 		if (w->hashes[i] != h)
@@ -222,7 +225,7 @@ int kallsyms_load_only(struct kallsyms *ks, const char *path, const char *const 
 	if (n > 48)	/* keeps the 64-slot table sparse */
 		return load(ks, path, NULL);
 	for (i = 0; i < n; i++) {
-		unsigned int h = hash_n(names[i], strlen(names[i])), k;
+		unsigned int h = wanted_hash(names[i], strlen(names[i])), k;
 
 		for (k = h & 63; w.hashes[k] && w.hashes[k] != h; k = (k + 1) & 63)
 			;
