@@ -77,8 +77,6 @@ $(BUILD)/lifecycle.skel.h: $(BUILD)/lifecycle.bpf.o
 $(BUILD)/user/%.o: user/%.c $(wildcard user/*.h user/output/*.h) $(BPF_HDRS) | $(BUILD)/user $(BUILD)/user/output
 	$(CC) $(USER_CFLAGS) -c $< -o $@
 
-$(BUILD)/user/main.o $(BUILD)/user/tracer.o $(BUILD)/user/capacity.o: $(BUILD)/vfiotrace.skel.h
-$(BUILD)/user/lifecycle.o: $(BUILD)/lifecycle.skel.h
 
 $(BUILD)/vfiotrace: $(USER_OBJS) $(BUILD)/user/main.o
 	$(CC) -static $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -111,8 +109,6 @@ SAN_OBJS  := $(patsubst user/%.c,$(SAN)/user/%.o,$(USER_SRCS)) $(SAN)/defaults.o
 $(SAN)/user/%.o: user/%.c $(wildcard user/*.h user/output/*.h) $(BPF_HDRS) | $(SAN)/user/output
 	$(SAN_CC) $(SAN_CFLAGS) -c $< -o $@
 
-$(SAN)/user/main.o $(SAN)/user/tracer.o: $(BUILD)/vfiotrace.skel.h
-$(SAN)/user/lifecycle.o: $(BUILD)/lifecycle.skel.h
 
 $(SAN)/defaults.o: tests/sanitize/defaults.c | $(SAN)
 	$(SAN_CC) $(SAN_CFLAGS) -c $< -o $@
@@ -143,8 +139,10 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(FUZZ)/%,$(wildcard tests/fuzz/*.c))
 $(FUZZ)/user/%.o: user/%.c $(wildcard user/*.h user/output/*.h) $(BPF_HDRS) | $(FUZZ)/user/output
 	$(SAN_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
-$(FUZZ)/user/tracer.o: $(BUILD)/vfiotrace.skel.h
-$(FUZZ)/user/lifecycle.o: $(BUILD)/lifecycle.skel.h
+# Sources that include a skeleton, in every build of user/ (plain, sanitize, fuzz).
+SKEL_DIRS := $(BUILD)/user $(SAN)/user $(FUZZ)/user
+$(foreach d,$(SKEL_DIRS),$(d)/main.o $(d)/tracer.o $(d)/capacity.o): $(BUILD)/vfiotrace.skel.h
+$(foreach d,$(SKEL_DIRS),$(d)/lifecycle.o): $(BUILD)/lifecycle.skel.h
 
 # kept between runs: make would delete them as intermediates of the pattern rule below
 .SECONDARY: $(FUZZ_OBJS)
