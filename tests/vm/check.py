@@ -27,6 +27,7 @@ class Run:
         self.dma_entry_limit = None
         self.scenarios = {}                 # name -> dict(workload, trace, kprobe, exit, stderr)
         self.errors = []
+        self.sanitizer_binary, self.sanitizer, self.sanitizer_done = None, [], False
         cur = None
         for line in text.splitlines():
             if not line.startswith("@@ "):
@@ -50,6 +51,12 @@ class Run:
                 self.dma_entry_limit = int(rest)
             elif tag == "error":
                 self.errors.append(rest)
+            elif tag == "sanitizer_binary":
+                self.sanitizer_binary = rest
+            elif tag == "sanitizer":
+                self.sanitizer.append(rest)
+            elif tag == "sanitizer_done":
+                self.sanitizer_done = True
             elif tag == "begin":
                 cur = self.scenarios[rest] = defaultdict(list)
             elif tag == "end":
@@ -699,6 +706,15 @@ def check_qemu_dma(c, run, q, sm):
          "qemu_refs: qemu took the device reference and gave it back at exit", repr(ev))
 
 
+def check_sanitizer(c, run):
+    """mode sanitize: the scenarios above ran build/sanitize/vfiotrace, and it reported nothing."""
+    path, _, nsyms = (run.sanitizer_binary or "").partition(" ")
+    c.ok(path.endswith("/sanbin/vfiotrace") and nsyms.isdigit() and int(nsyms) > 0,
+         "sanitize: vfiotrace on PATH is the ASan+UBSan build", repr(run.sanitizer_binary))
+    c.ok(run.sanitizer_done, "sanitize: the guest script listed the sanitizer logs at its end")
+    c.eq(run.sanitizer, [], "sanitize: no AddressSanitizer, LeakSanitizer or UBSan report in any run")
+
+
 def main():
     kernel, mode, path = sys.argv[1:4]
     run = Run(open(path, errors="replace").read())
@@ -730,6 +746,8 @@ def main():
         check_dma_fail(c, run)
         check_ring_overflow(c, run)
         check_hostile_names(c, run)
+    if mode == "sanitize":
+        check_sanitizer(c, run)
     print(f"{kernel} {mode}: {c.passed} passed, {c.failed} failed")
     return 1 if c.failed else 0
 

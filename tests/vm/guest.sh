@@ -3,7 +3,10 @@
 # and prints, per scenario, the ground truth (sysfs, the workload's own JSON)
 # and what vfiotrace reported, as tagged lines "@@ TAG payload" that
 # tests/vm/check.py compares on the host. Every wait here is bounded.
-# usage: guest.sh normal|eperm|qemu (qemu needs a --hostroot guest)
+# usage: guest.sh normal|eperm|qemu|sanitize (qemu and sanitize need a --hostroot guest)
+# sanitize: the normal scenarios run by build/sanitize/vfiotrace (ASan+UBSan,
+# dynamically linked: the host's libraries come with the host root); every
+# sanitizer report is kept in $out/san and printed as "@@ sanitizer FILE: LINE".
 
 set -u
 mode=${1:-normal}
@@ -11,6 +14,17 @@ out=/tmp/vt
 mkdir -p $out
 
 . "${0%/*}/lib.sh"
+
+if [ "$mode" = sanitize ]; then
+	mode=normal
+	mkdir -p $out/sanbin $out/san
+	chmod 1777 $out/san	# the unprivileged scenario's reports too
+	cp build/sanitize/vfiotrace $out/sanbin/ || echo "@@ error no build/sanitize/vfiotrace in $PWD"
+	export PATH=$out/sanbin:$PATH
+	export ASAN_OPTIONS=log_path=$out/san/asan UBSAN_OPTIONS=log_path=$out/san/ubsan
+	echo "@@ sanitizer_binary $(command -v vfiotrace) $(grep -c __asan_report_load $out/sanbin/vfiotrace)"
+	trap 'for f in $out/san/*; do [ -e "$f" ] && sed "s|^|@@ sanitizer ${f##*/}: |" "$f"; done; echo "@@ sanitizer_done"' EXIT
+fi
 
 echo "@@ kernel $(uname -r)"
 for g in /sys/kernel/iommu_groups/*; do
@@ -73,7 +87,7 @@ fi
 # without root: must refuse with one line that says so
 echo "@@ begin unprivileged"
 grep -q '^nobody:' /etc/passwd 2>/dev/null || echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>/etc/passwd
-su -s /bin/sh nobody -c "vfiotrace stat -d 1" >$out/unpriv.out 2>$out/unpriv.err
+su -s /bin/sh nobody -c "$(command -v vfiotrace) stat -d 1" >$out/unpriv.out 2>$out/unpriv.err
 echo "@@ exit $?"
 tag stderr <$out/unpriv.err
 echo "@@ end unprivileged"
