@@ -162,7 +162,10 @@ try:
             with open(f"{work}/scrape.prom", "w") as f:
                 f.write(body)
             pc = subprocess.run(["promtool", "check", "metrics"], input=body, text=True, capture_output=True)
-            check(pc.returncode == 0, "promtool check metrics accepts the scrape", pc.stdout + pc.stderr)
+            hostile = [json.loads(w) for w in tags.get("workload", []) if "comm_hex" in w]
+            check(pc.returncode == 0 and hostile and hostile[0]["attach_ok"] > 0,
+                  "promtool check metrics accepts the scrape, which counts the attaches of a task with a "
+                  "hostile name", pc.stdout + pc.stderr)
             # --dma: per group, the workload's maps and bytes (phase b maps)
             want_dma = {}
             for w in tags.get("workload", []):

@@ -34,6 +34,8 @@ pid=$!
 wait_tracing $out/main.err || { kill -9 $pid; exit 1; }
 netstat -ltn | tag netstat_main
 vfio-workload -n 2 | tag workload
+# a hostile task name (quote, backslash, control bytes, DEL, tab, UTF-8): the scrape stays valid
+vfio-workload -n 1 --comm-hex 22715c27010a7f09c3a9e282ac | tag workload
 phase a
 vfio-workload -n 1 $dmawork | tag workload
 phase b
