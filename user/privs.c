@@ -94,13 +94,15 @@ int privs_check(char *msg, int len)
 
 /*
  * Whether re-attaching a kprobe (perf_event_open on the kprobe PMU) is
- * permitted. The probe names no existing function: the permission checks
- * come first (EACCES, EPERM), and a kprobe never registered patches no
- * kernel text (registering and removing one was a quarter of start-up).
+ * permitted. The probe names neither a function nor an address: the
+ * permission checks come first (EACCES, EPERM; perf_kprobe_event_init), then
+ * register_kprobe refuses it with EINVAL. Nothing is registered, and nothing
+ * is looked up: a name, even one that does not exist, costs a scan of every
+ * kernel symbol (number_of_same_symbols, kallsyms_lookup_name: about 0.5 s of
+ * a TCG guest's start-up on 6.1), and registering a real kprobe more.
  */
 static int kprobe_permitted(void)
 {
-	static const char func[] = "vfiotrace_permission_check";
 	struct perf_event_attr attr = { .size = sizeof(attr) };
 	FILE *f = fopen("/sys/bus/event_source/devices/kprobe/type", "r");
 	int type, fd;
@@ -112,8 +114,7 @@ static int kprobe_permitted(void)
 	fclose(f);
 	if (type < 0)
 		return 0;
-	attr.type = type;
-	attr.config1 = (unsigned long long)(unsigned long)func;	/* kprobe_func */
+	attr.type = type;	/* config1 (kprobe_func) and config2 (kprobe_addr) 0 */
 	fd = syscall(SYS_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0)
 		return errno != EACCES && errno != EPERM;

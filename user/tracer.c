@@ -111,6 +111,24 @@ static int load_with_fallback(struct tracer *t)
 	return -1;
 }
 
+/*
+ * A kprobe by the address kallsyms gave, where it gave one: by name the kernel
+ * scans every symbol to find it, twice (kallsyms_lookup_name and the check that
+ * the name is unique; both linear before 6.2), which was most of attaching.
+ * Without an address (kptr_restrict, no CAP_SYSLOG) the kernel looks it up.
+ */
+static struct bpf_link *attach_kprobe(struct tracer *t, struct bpf_program *p, bool ret,
+				      const struct resolved *r)
+{
+	const struct ksym *s = kallsyms_find(&t->ks, r->func, r->module);
+	LIBBPF_OPTS(bpf_kprobe_opts, o, .retprobe = ret);
+
+	if (!s || !s->addr || (s->module && r->module ? strcmp(s->module, r->module) : s->module != r->module))
+		return bpf_program__attach_kprobe_opts(p, r->func, &o);
+	o.offset = s->addr;	/* with no name, the absolute address */
+	return bpf_program__attach_kprobe_opts(p, NULL, &o);
+}
+
 /* Attach row i's programs; on failure nothing of the row stays attached. */
 static int attach_row(struct tracer *t, int i, char *errbuf, int errlen)
 {
@@ -133,8 +151,7 @@ static int attach_row(struct tracer *t, int i, char *errbuf, int errlen)
 			goto fail;
 		}
 		/* names[1] is the return probe */
-		l = r->style == STYLE_FENTRY ? bpf_program__attach(p) :
-		    bpf_program__attach_kprobe(p, k == 1, r->func);
+		l = r->style == STYLE_FENTRY ? bpf_program__attach(p) : attach_kprobe(t, p, k == 1, r);
 		if (!l) {
 			snprintf(errbuf, errlen, "cannot attach %s to %s: %s%s", style_name(r->style),
 				 r->func, strerror(errno),
