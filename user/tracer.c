@@ -111,24 +111,6 @@ static int load_with_fallback(struct tracer *t)
 	return -1;
 }
 
-/*
- * A kprobe by the address kallsyms gave, where it gave one: by name the kernel
- * scans every symbol to find it, twice (kallsyms_lookup_name and the check that
- * the name is unique; both linear before 6.2), which was most of attaching.
- * Without an address (kptr_restrict, no CAP_SYSLOG) the kernel looks it up.
- */
-static struct bpf_link *attach_kprobe(struct tracer *t, struct bpf_program *p, bool ret,
-				      const struct resolved *r)
-{
-	const struct ksym *s = kallsyms_find(&t->ks, r->func, r->module);
-	LIBBPF_OPTS(bpf_kprobe_opts, o, .retprobe = ret);
-
-	if (!s || !s->addr || (s->module && r->module ? strcmp(s->module, r->module) : s->module != r->module))
-		return bpf_program__attach_kprobe_opts(p, r->func, &o);
-	o.offset = s->addr;	/* with no name, the absolute address */
-	return bpf_program__attach_kprobe_opts(p, NULL, &o);
-}
-
 /* Attach row i's programs; on failure nothing of the row stays attached. */
 static int attach_row(struct tracer *t, int i, char *errbuf, int errlen)
 {
@@ -151,7 +133,8 @@ static int attach_row(struct tracer *t, int i, char *errbuf, int errlen)
 			goto fail;
 		}
 		/* names[1] is the return probe */
-		l = r->style == STYLE_FENTRY ? bpf_program__attach(p) : attach_kprobe(t, p, k == 1, r);
+		l = r->style == STYLE_FENTRY ? bpf_program__attach(p) :
+		    bpf_program__attach_kprobe(p, k == 1, r->func);
 		if (!l) {
 			snprintf(errbuf, errlen, "cannot attach %s to %s: %s%s", style_name(r->style),
 				 r->func, strerror(errno),
@@ -226,9 +209,22 @@ static int load_symbols(struct tracer *t)
 	return kallsyms_load_only(&t->ks, "/proc/kallsyms", names, n) || !t->ks.seen ? -1 : 0;
 }
 
-static void *symbols_thread(void *t)
+static unsigned long long now_ns(void)
 {
-	return load_symbols(t) ? t : NULL;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void *symbols_thread(void *arg)
+{
+	struct tracer *t = arg;
+	unsigned long long t0 = now_ns();
+	int rc = load_symbols(t);
+
+	t->kallsyms_ns = now_ns() - t0;
+	return rc ? t : NULL;
 }
 
 static struct kernel_view kernel_view(struct tracer *t)
@@ -309,6 +305,7 @@ int tracer_load(struct tracer *t)
 	char msg[256];
 	int i;
 
+	unsigned long long t0, btf_ns;
 	pthread_t th;
 	int btf, syms;
 
@@ -319,7 +316,9 @@ int tracer_load(struct tracer *t)
 	profile("module watcher");
 	/* the two slowest reads of start-up, side by side (the kernel does most of both) */
 	syms = pthread_create(&th, NULL, symbols_thread, t) ? load_symbols(t) : INT_MIN;
+	t0 = now_ns();
 	btf = kernel_btf_open(&t->kb);
+	btf_ns = now_ns() - t0;
 	if (syms == INT_MIN) {
 		void *rc;
 
@@ -327,6 +326,7 @@ int tracer_load(struct tracer *t)
 		syms = rc ? -1 : 0;
 	}
 	profile("BTF, kallsyms");
+	dbg("profile: (side by side: BTF %.3f s, kallsyms %.3f s)", btf_ns / 1e9, t->kallsyms_ns / 1e9);
 	if (btf && !t->opt.btf) {
 		err("this kernel exposes no BTF (/sys/kernel/btf/vmlinux; CONFIG_DEBUG_INFO_BTF): "
 		    "pass --btf FILE");
@@ -359,14 +359,6 @@ int tracer_load(struct tracer *t)
 		return -1;
 	}
 	return 0;
-}
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static bool in_module(int i, const struct resolved *r, const char *module)

@@ -32,6 +32,7 @@ struct tracer {
 	struct bpf_link *links[NR_HOOKS][2];	/* entry and return probe per row */
 	unsigned long long gone_ns[NR_HOOKS];	/* when the row's module went away; 0: it did not */
 	int nlinks;
+	unsigned long long kallsyms_ns;	/* how long the start-up kallsyms read took (-v) */
 	struct lifecycle lc;
 	struct symbolizer sym;
 	struct bpf_maps maps;
