@@ -48,13 +48,22 @@ static long add_name(struct kallsyms *ks, const char *s, size_t len)
 	return off;
 }
 
+/* z (NUL-terminated) is the len bytes at s */
+static bool same(const char *z, const char *s, size_t len)
+{
+	return strnlen(z, len + 1) == len && !memcmp(z, s, len);
+}
+
 static char *module_name(struct kallsyms *ks, const char *s, size_t len)
 {
 	char **p;
 	int i;
 
+	/* a module's symbols come together: most lines name the module of the last */
+	if (ks->nmodules && same(ks->modules[ks->nmodules - 1], s, len))
+		return ks->modules[ks->nmodules - 1];
 	for (i = 0; i < ks->nmodules; i++)
-		if (!strncmp(ks->modules[i], s, len) && !ks->modules[i][len])
+		if (same(ks->modules[i], s, len))
 			return ks->modules[i];
 	p = realloc(ks->modules, (ks->nmodules + 1) * sizeof(*p));
 	if (!p)
@@ -65,35 +74,15 @@ static char *module_name(struct kallsyms *ks, const char *s, size_t len)
 	return p[ks->nmodules++];
 }
 
-/* "ADDR TYPE NAME [MODULE]": 0 and the fields, or -1 when the line is not a symbol. */
-static int parse(char *line, unsigned long long *addr, char *type, char **name, size_t *nlen,
-		 char **mod, size_t *mlen)
-{
-	char *p;
-
-	*addr = strtoull(line, &p, 16);
-	if (p == line || *p != ' ' || !p[1] || p[2] != ' ')
-		return -1;
-	*type = p[1];
-	*name = p + 3;
-	*nlen = strcspn(*name, " \t\n");
-	if (!*nlen)
-		return -1;
-	*mod = NULL;
-	*mlen = 0;
-	p = *name + *nlen;
-	p += strspn(p, " \t");
-	if (*p == '[') {
-		*mod = p + 1;
-		*mlen = strcspn(*mod, "]\n");
-	}
-	return 0;
-}
-
-/* The names a filtered load keeps, by hash: a check per line that rarely calls strncmp. */
+/*
+ * The names a filtered load keeps. Most lines are rejected by the first byte
+ * and the length of their name alone (first: per length mod 64, a bit per first
+ * byte mod 64), the rest by hash: few are compared.
+ */
 struct wanted {
 	const char *const *names;
 	int n;
+	unsigned long long first[64];
 	unsigned int hashes[64];	/* 0: empty */
 };
 
@@ -105,13 +94,16 @@ static unsigned int wanted_hash(const char *s, size_t len)
 
 static bool is_wanted(const struct wanted *w, const char *name, size_t len)
 {
-	unsigned int h = wanted_hash(name, len), i, k;
+	unsigned int h, i, k;
 
+	if (!(w->first[len & 63] >> ((unsigned char)name[0] & 63) & 1))
+		return false;
+	h = wanted_hash(name, len);
 	for (i = h & 63; w->hashes[i]; i = (i + 1) & 63) {
 		if (w->hashes[i] != h)
 			continue;
 		for (k = 0; k < (unsigned int)w->n; k++)
-			if (!strncmp(w->names[k], name, len) && !w->names[k][len])
+			if (same(w->names[k], name, len))
 				return true;
 	}
 	return false;
@@ -138,55 +130,133 @@ static int index_names(struct kallsyms *ks)
 	return 0;
 }
 
-/* The symbols of f (the /proc/kallsyms format); w: only those names. 0 or -ENOMEM. */
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static unsigned long long hex(const char *s, const char *end)
+{
+	unsigned long long v = 0;
+
+	for (; s < end; s++)
+		v = v << 4 | hexval(*s);
+	return v;
+}
+
+/*
+ * One line "ADDR TYPE NAME [MODULE]" of len bytes (no newline): kept when it
+ * is a text symbol (and wanted, with w). 0, -1 when the line is no symbol,
+ * -ENOMEM. The cheap tests come first: this runs for every kernel symbol.
+ */
+static int add_line(struct kallsyms *ks, const struct wanted *w, const char *line, size_t len)
+{
+	const char *end = line + len, *p = line, *name, *mod = NULL;
+	size_t nlen, mlen = 0;
+	struct ksym *s;
+	char type;
+	long off;
+
+	while (p < end && p - line < 16 && hexval(*p) >= 0)
+		p++;
+	if (p == line || end - p < 4 || p[0] != ' ' || p[2] != ' ')
+		return -1;
+	type = p[1];
+	name = p + 3;
+	for (nlen = 0; name + nlen < end && name[nlen] && name[nlen] != ' ' && name[nlen] != '\t'; nlen++)
+		;
+	if (!nlen)
+		return -1;
+	if (nlen == 6 && !memcmp(name, "_etext", 6))
+		ks->text_end = hex(line, p);
+	if (type != 't' && type != 'T')
+		return 0;
+	ks->seen++;
+	for (p = name + nlen; p < end && (*p == ' ' || *p == '\t'); p++)
+		;
+	if (p < end && *p == '[') {
+		mod = ++p;
+		while (p < end && *p && *p != ']')
+			p++;
+		mlen = p - mod;
+		if (!(mod = module_name(ks, mod, mlen)))
+			return -ENOMEM;
+	}
+	if (w && !is_wanted(w, name, nlen))
+		return 0;
+	if (ks->n == ks->cap) {
+		int cap = ks->cap ? ks->cap * 2 : 4096;
+		struct ksym *n = realloc(ks->syms, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		ks->syms = n;
+		ks->cap = cap;
+	}
+	off = add_name(ks, name, nlen);
+	if (off < 0)
+		return -ENOMEM;
+	s = &ks->syms[ks->n++];
+	s->addr = hex(line, name - 3);
+	s->name = (char *)(intptr_t)off;	/* the block may still move */
+	s->module = (char *)mod;
+	return 0;
+}
+
+/*
+ * The symbols of f (the /proc/kallsyms format); w: only those names. 0 or
+ * -ENOMEM. Read in large blocks, lines found with memchr: stdio line by line
+ * was most of the start-up's kallsyms read in an emulated guest.
+ */
 static int read_syms(struct kallsyms *ks, FILE *f, const struct wanted *w)
 {
-	char line[512], type, *name, *mod;
-	unsigned long long addr;
-	size_t nlen, mlen;
+	size_t cap = 1 << 16, have = 0, pos = 0, n;
+	char *buf = malloc(cap), *nl;
+	bool eof = false;
 	int i;
 
 	memset(ks, 0, sizeof(*ks));
-	while (fgets(line, sizeof(line), f)) {
-		struct ksym *s;
-		long off;
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		nl = pos < have ? memchr(buf + pos, '\n', have - pos) : NULL;
+		if (nl || (eof && pos < have)) {
+			size_t len = (nl ? nl : buf + have) - (buf + pos);
 
-		if (parse(line, &addr, &type, &name, &nlen, &mod, &mlen))
-			continue;
-		if (nlen == 6 && !strncmp(name, "_etext", 6))
-			ks->text_end = addr;
-		if (type != 't' && type != 'T')
-			continue;
-		ks->seen++;
-		if (mod && !(mod = module_name(ks, mod, mlen)))
-			goto fail;
-		if (w && !is_wanted(w, name, nlen))
-			continue;
-		if (ks->n == ks->cap) {
-			int cap = ks->cap ? ks->cap * 2 : 4096;
-			struct ksym *p = realloc(ks->syms, cap * sizeof(*p));
-
-			if (!p)
+			if (add_line(ks, w, buf + pos, len) == -ENOMEM)
 				goto fail;
-			ks->syms = p;
-			ks->cap = cap;
+			pos += len + 1;
+			continue;
 		}
-		off = add_name(ks, name, nlen);
-		if (off < 0)
-			goto fail;
-		s = &ks->syms[ks->n++];
-		s->addr = addr;
-		s->name = (char *)(intptr_t)off;	/* the block may still move */
-		s->module = mod;
+		if (eof)
+			break;
+		memmove(buf, buf + pos, have - pos);	/* a partial line to complete */
+		have -= pos;
+		pos = 0;
+		if (have == cap) {	/* a line longer than the buffer */
+			char *b = realloc(buf, cap * 2);
+
+			if (!b)
+				goto fail;
+			buf = b;
+			cap *= 2;
+		}
+		n = fread(buf + have, 1, cap - have, f);
+		eof = !n;
+		have += n;
 	}
+	free(buf);
 	for (i = 0; i < ks->n; i++)
 		ks->syms[i].name = ks->names + (intptr_t)ks->syms[i].name;
 	if (ks->n)	/* qsort's array may not be NULL, even for no element */
 		qsort(ks->syms, ks->n, sizeof(*ks->syms), by_addr);
 	if (index_names(ks))
-		goto fail;
+		goto fail_syms;
 	return 0;
 fail:
+	free(buf);
+fail_syms:
 	kallsyms_free(ks);
 	return -ENOMEM;
 }
@@ -201,7 +271,7 @@ static int load(struct kallsyms *ks, const char *path, const struct wanted *w)
 		memset(ks, 0, sizeof(*ks));
 		return r;
 	}
-	setvbuf(f, NULL, _IOFBF, 1 << 16);	/* fewer reads of a 10 MB file */
+	setvbuf(f, NULL, _IONBF, 0);	/* read_syms reads in blocks of its own */
 	r = read_syms(ks, f, w);
 	fclose(f);
 	return r;
@@ -225,8 +295,11 @@ int kallsyms_load_only(struct kallsyms *ks, const char *path, const char *const 
 	if (n > 48)	/* keeps the 64-slot table sparse */
 		return load(ks, path, NULL);
 	for (i = 0; i < n; i++) {
-		unsigned int h = wanted_hash(names[i], strlen(names[i])), k;
+		size_t len = strlen(names[i]);
+		unsigned int h = wanted_hash(names[i], len), k;
 
+		if (len)
+			w.first[len & 63] |= 1ULL << ((unsigned char)names[i][0] & 63);
 		for (k = h & 63; w.hashes[k] && w.hashes[k] != h; k = (k + 1) & 63)
 			;
 		w.hashes[k] = h;
