@@ -97,9 +97,9 @@ int privs_check(char *msg, int len)
  * permitted. The probe names neither a function nor an address: the
  * permission checks come first (EACCES, EPERM; perf_kprobe_event_init), then
  * register_kprobe refuses it with EINVAL. Nothing is registered, and nothing
- * is looked up: a name, even one that does not exist, costs a scan of every
- * kernel symbol (number_of_same_symbols, kallsyms_lookup_name: about 0.5 s of
- * a TCG guest's start-up on 6.1), and registering a real kprobe more.
+ * is looked up: a name, even one that does not exist, costs scans of every
+ * kernel symbol (kallsyms_lookup_name, number_of_same_symbols: linear before
+ * 6.2), and registering a real kprobe patches kernel text.
  */
 static int kprobe_permitted(void)
 {
