@@ -137,6 +137,17 @@ matrix() {
 	name="--ring-buffer valid, fails at runtime (nothing to trace here)"
 	runtime "vfio" snoop --ring-buffer 4K
 	runtime "vfio" refs --ring-buffer 1G
+	# --max-groups, --max-inflight: table capacities
+	for o in --max-groups --max-inflight; do
+		name="$o"
+		usage "$o" stat $o
+		for v in "" x 0 -1 65537 99999999999999999999 " 1" "+1" 1.5; do
+			usage "'$v'" stat $o "$v"
+		done
+		name="$o valid, fails at runtime (nothing to trace here)"
+		runtime "vfio" snoop $o 1
+		runtime "vfio" refs $o 65536
+	done
 	# --textfile
 	name="--textfile"
 	usage "--textfile" stat --textfile

@@ -9,7 +9,7 @@
 int capacity_apply(struct vfiotrace_bpf *s, const struct options *o, bool emit_events,
 		   bool on_use)
 {
-	unsigned int g = o->max_groups, dma = o->dma ? g : 1;
+	unsigned int g = o->max_groups, dma = o->dma ? g : 1, f = o->max_inflight;
 	/* put stacks: -v, and fentry (no registers for the return address there) */
 	unsigned int stacks = o->verbose || o->mode == MODE_FENTRY ? 1024 : 1;
 	const struct {
@@ -19,10 +19,10 @@ int capacity_apply(struct vfiotrace_bpf *s, const struct options *o, bool emit_e
 		{ s->maps.group_stats, g }, { s->maps.group_members, g }, { s->maps.errors, 4 * g },
 		{ s->maps.devices, g }, { s->maps.ref_sites, 4 * g }, { s->maps.holders, g },
 		{ s->maps.group_culprit, g }, { s->maps.failures, 4 * g },
-		{ s->maps.inflight_attach, IN_FLIGHT }, { s->maps.inflight_alloc, IN_FLIGHT },
-		{ s->maps.inflight_get, IN_FLIGHT }, { s->maps.inflight_ioctl, IN_FLIGHT },
-		{ s->maps.inflight_unreg, IN_FLIGHT }, { s->maps.diag_ops, 2 * IN_FLIGHT },
-		{ s->maps.inflight_dma, o->dma ? IN_FLIGHT : 1 }, { s->maps.inflight_pin, o->dma ? IN_FLIGHT : 1 },
+		{ s->maps.inflight_attach, f }, { s->maps.inflight_alloc, f },
+		{ s->maps.inflight_get, f }, { s->maps.inflight_ioctl, f },
+		{ s->maps.inflight_unreg, f }, { s->maps.diag_ops, 2 * f },
+		{ s->maps.inflight_dma, o->dma ? f : 1 }, { s->maps.inflight_pin, o->dma ? f : 1 },
 		{ s->maps.dma_containers, dma }, { s->maps.dma_clients, dma }, { s->maps.dma_failures, dma },
 		{ s->maps.group_containers, dma }, { s->maps.container_gens, dma },
 		{ s->maps.stacks, stacks }, { s->maps.fail_stacks, o->verbose ? 1024 : 1 },
@@ -40,6 +40,7 @@ int capacity_apply(struct vfiotrace_bpf *s, const struct options *o, bool emit_e
 		    bpf_map__set_map_flags(m, bpf_map__map_flags(m) | BPF_F_NO_PREALLOC))
 			return -1;
 	}
-	dbg("tables for %u groups; hash maps %s", g, on_use ? "allocated on use" : "preallocated");
+	dbg("tables for %u groups, %u calls in flight; hash maps %s", g, f,
+	    on_use ? "allocated on use" : "preallocated");
 	return 0;
 }

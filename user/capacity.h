@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * How large the in-kernel tables are: sized from --max-groups before load,
+ * How large the in-kernel tables are: sized from --max-groups and
+ * --max-inflight before load,
  * the tables of features not in use (--dma, -v stacks, the event ring buffer
  * of stat and hist) shrunk to nothing, and hash maps allocated on use where
  * the kernel allows it safely. Updates beyond a table's size are counted
@@ -13,7 +14,7 @@
 #include "options.h"
 
 #define DEFAULT_MAX_GROUPS 256
-#define IN_FLIGHT 128		/* threads inside one hooked call at the same time */
+#define DEFAULT_MAX_INFLIGHT 128	/* threads inside one hooked call at the same time */
 
 struct vfiotrace_bpf;
 

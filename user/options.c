@@ -36,6 +36,7 @@ static const struct {
 #define RINGBUF_PAGE 4096u
 #define RINGBUF_MAX (1u << 30)
 #define OPT_MAX_GROUPS 1005
+#define OPT_MAX_INFLIGHT 1007
 
 /* One table: getopt_long's options and the help text come from here. */
 static const struct opt_def {
@@ -56,6 +57,8 @@ static const struct opt_def {
 	{ "ring-buffer", OPT_RINGBUF, "SIZE", "event buffer of snoop and refs: bytes, K/M suffix, rounded up to a "
 	  "power of two of 4K pages (default 256K); full: events dropped and counted" },
 	{ "max-groups", OPT_MAX_GROUPS, "N", "size the in-kernel tables for N groups and devices (default 256); "
+	  "more are counted as lost (map_full)" },
+	{ "max-inflight", OPT_MAX_INFLIGHT, "N", "follow N hooked calls in progress at once (default 128); "
 	  "more are counted as lost (map_full)" },
 	{ "verbose", 'v', NULL, "debug output, including libbpf's" },
 	{ "help", 'h', NULL, "this help" },
@@ -223,6 +226,7 @@ static enum parse_result parse(int argc, char **argv, struct options *o, char *e
 	memset(o, 0, sizeof(*o));
 	o->group = -1;
 	o->max_groups = DEFAULT_MAX_GROUPS;
+	o->max_inflight = DEFAULT_MAX_INFLIGHT;
 	memset(lopts, 0, sizeof(lopts));
 	*sp++ = ':';
 	for (i = 0; i < N_OPTS; i++) {
@@ -320,6 +324,10 @@ static enum parse_result parse(int argc, char **argv, struct options *o, char *e
 			break;
 		case OPT_MAX_GROUPS:
 			if (parse_uint(optarg, "--max-groups", 1, 65536, &o->max_groups, errbuf, errlen))
+				return PARSE_ERROR;
+			break;
+		case OPT_MAX_INFLIGHT:
+			if (parse_uint(optarg, "--max-inflight", 1, 65536, &o->max_inflight, errbuf, errlen))
 				return PARSE_ERROR;
 			break;
 		case 'h': usage(stdout); return PARSE_EXIT;

@@ -17,6 +17,7 @@ struct options {
 	const char *btf;
 	bool dma;			/* --dma: DMA map/unmap hooks too */
 	unsigned int max_groups;	/* --max-groups: capacity of the in-kernel tables */
+	unsigned int max_inflight;	/* --max-inflight: calls in progress followed at once */
 	int verbose;
 	unsigned int interval;		/* seconds; 0: print only at exit */
 	unsigned int count;		/* intervals; 0: unlimited */

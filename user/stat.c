@@ -203,7 +203,7 @@ static void stat_text(FILE *f, const struct snapshot *s)
 		fprintf(f, "\nWARNING: %llu events dropped (ring buffer full)\n", s->drops);
 	if (s->map_full)
 		fprintf(f, "\nWARNING: %llu updates lost: a BPF map was full (more groups, devices "
-			"or calls in flight than it holds; see --max-groups)\n", s->map_full);
+			"or calls in flight than it holds; see --max-groups and --max-inflight)\n", s->map_full);
 }
 
 void render_stat(FILE *f, const struct snapshot *s, bool json)

@@ -661,6 +661,27 @@ def check_hostile_names(c, run):
         c.ok(all(ch >= " " and ch != "\x7f" for l in s["trace"] for ch in l), f"{name}: no control byte in the text")
 
 
+def check_capacity(c, run):
+    """--max-groups 1 while the workload attaches two groups: one group exact, the rest counted as lost."""
+    name = "capacity"
+    s, sm = final(c, run, name)
+    if sm:
+        work = {w["group"]: w for w in jlines(s["workload"])}
+        c.ok(len(work) >= 2, f"{name}: the workload attached more than one group", repr(sorted(work)))
+        c.eq(len(sm["groups"]), 1, f"{name}: one group in the tables (--max-groups 1)")
+        for g in sm["groups"][:1]:
+            w = work.get(g["group"], {})
+            c.eq((g["attach_ok"], g["attach_fail"]), (w.get("attach_ok"), w.get("attach_fail")),
+                 f"{name}: the group that fitted, counted exactly")
+        c.ok(sm["map_full"] > 0, f"{name}: the groups that did not fit counted as map_full", repr(sm["map_full"]))
+        c.eq(sm["drops"], 0, f"{name}: no event dropped")
+    s = scenario(c, run, "capacity_text")
+    if s:
+        warn = [l for l in s["trace"] if "updates lost: a BPF map was full" in l]
+        c.ok(len(warn) == 1 and "--max-groups" in warn[0], "capacity_text: one warning naming --max-groups",
+             repr(s["trace"][-4:]))
+
+
 def check_ring_overflow(c, run):
     """A stopped reader with a 4K ring buffer: every event is delivered or counted as dropped."""
     name = "ring_overflow"
@@ -745,6 +766,7 @@ def main():
         check_dma_memlock(c, run)
         check_dma_fail(c, run)
         check_ring_overflow(c, run)
+        check_capacity(c, run)
         check_hostile_names(c, run)
     if mode == "sanitize":
         check_sanitizer(c, run)

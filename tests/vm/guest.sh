@@ -146,6 +146,11 @@ echo "@@ dma_entry_limit $(cat $limit)"
 run_traced dma_fail_limit "vfio-workload -n 1 -g $first --dma 65536 --dma-count 4 --dma-fail limit" stat -j --dma
 echo $old >$limit
 
+# ---- capacities: tables for one group while the workload attaches every group:
+# the first group is counted exactly, what did not fit is counted as map_full
+run_traced capacity "vfio-workload -n 2" stat -j --max-groups 1 --max-inflight 1
+run_traced capacity_text "vfio-workload -n 1" stat --max-groups 1
+
 # ---- hostile task names: a quote, a backslash, a control byte, a newline, DEL, a tab, UTF-8
 hostile=22715c27010a7f09c3a9e282ac
 run_traced hostile_json "vfio-workload -n 1 -g $first --comm-hex $hostile" snoop -j
