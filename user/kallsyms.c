@@ -69,8 +69,11 @@ static char *module_name(struct kallsyms *ks, const char *s, size_t len)
 	if (!p)
 		return NULL;
 	ks->modules = p;
-	if (!(p[ks->nmodules] = strndup(s, len)))
+	/* not strndup: s is not NUL-terminated (a line of the read buffer) */
+	if (!(p[ks->nmodules] = malloc(len + 1)))
 		return NULL;
+	memcpy(p[ks->nmodules], s, len);
+	p[ks->nmodules][len] = 0;
 	return p[ks->nmodules++];
 }
 

@@ -376,6 +376,49 @@ static void test_kallsyms_at(void)
 	kallsyms_free(&ks);
 }
 
+/*
+ * More text than one read block (64K), a new module every 100 lines, no NUL
+ * anywhere: every line is read whole, and nothing reads past a line (ASan's
+ * strict string checks caught a strndup of a module name that did).
+ */
+static void test_kallsyms_blocks(void)
+{
+	size_t cap = 1 << 18, len = 0;
+	char *text = malloc(cap), *mod;
+	struct kallsyms ks;
+	int i, ok = 1;
+	FILE *f;
+
+	if (!text)
+		return;
+	for (i = 0; i < 4000; i++)
+		len += snprintf(text + len, cap - len, "ffffffffc%07x t function_number_%d\t[module%d]\n",
+				i * 16, i, i / 100);
+	len += snprintf(text + len, cap - len, "ffffffffc1000000 T last_without_newline");
+	f = fmemopen(text, len, "r");
+	CHECK(f && len > 2 * 65536, "text of %zu bytes", len);
+	if (!f) {
+		free(text);
+		return;
+	}
+	CHECK(kallsyms_read(&ks, f) == 0 && ks.n == 4001 && ks.seen == 4001, "every line read: %d", ks.n);
+	for (i = 0; i < 4000 && ks.n == 4001; i++) {
+		char name[64], want[32];
+
+		snprintf(name, sizeof(name), "function_number_%d", i);
+		snprintf(want, sizeof(want), "module%d", i / 100);
+		mod = ks.syms[i].module;
+		ok &= ks.syms[i].addr == 0xffffffffc0000000ULL + i * 16 && !strcmp(ks.syms[i].name, name) &&
+		      mod && !strcmp(mod, want);
+	}
+	CHECK(ok, "addresses, names and modules exact");
+	CHECK(ks.n == 4001 && !strcmp(ks.syms[4000].name, "last_without_newline") && !ks.syms[4000].module,
+	      "the last line without a newline");
+	fclose(f);
+	kallsyms_free(&ks);
+	free(text);
+}
+
 static void test_pick_caller(void)
 {
 	struct kallsyms ks;
@@ -676,6 +719,7 @@ int main(int argc, char **argv)
 	test_targets();
 	test_targets_only_symbols();
 	test_kallsyms_at();
+	test_kallsyms_blocks();
 	test_errnames();
 	test_pick_caller();
 	test_render_stat();
