@@ -4,8 +4,8 @@
 # and what vfiotrace reported, as tagged lines "@@ TAG payload" that
 # tests/vm/check.py compares on the host. Every wait here is bounded.
 # usage: guest.sh normal|eperm|qemu|sanitize (qemu and sanitize need a --hostroot guest)
-# sanitize: the normal scenarios run by build/sanitize/vfiotrace (ASan+UBSan,
-# dynamically linked: the host's libraries come with the host root); every
+# sanitize: the normal scenarios run by build/sanitize/vfiotrace, given with --add
+# (ASan+UBSan, dynamically linked: the host's libraries come with the host root); every
 # sanitizer report is kept in $out/san and printed as "@@ sanitizer FILE: LINE".
 
 set -u
@@ -19,7 +19,7 @@ if [ "$mode" = sanitize ]; then
 	mode=normal
 	mkdir -p $out/sanbin $out/san
 	chmod 1777 $out/san	# the unprivileged scenario's reports too
-	cp build/sanitize/vfiotrace $out/sanbin/ || echo "@@ error no build/sanitize/vfiotrace in $PWD"
+	cp "${0%/*}/vfiotrace" $out/sanbin/ || echo "@@ error no vfiotrace among the --add files (tests/run adds build/sanitize/vfiotrace)"
 	export PATH=$out/sanbin:$PATH
 	export ASAN_OPTIONS=log_path=$out/san/asan UBSAN_OPTIONS=log_path=$out/san/ubsan
 	echo "@@ sanitizer_binary $(command -v vfiotrace) $(grep -c __asan_report_load $out/sanbin/vfiotrace)"
