@@ -217,13 +217,20 @@ static __always_inline bool call_exit(void *map, struct ref_call *out)
 }
 
 /* vfio_device_try_get_registration(device): the refcount before, at entry. */
-static __always_inline int try_get_exit(bool taken)
+static __always_inline int try_get_exit(struct pt_regs *ctx, bool taken)
 {
 	struct ref_call c;
 	long long before;
 
 	if (!call_exit(&inflight_get, &c) || !taken)
 		return 0;
+	/*
+	 * The caller: at entry the return address on the stack may already be the
+	 * kretprobe's trampoline (seen on 6.12 and 7.2); at return the kernel has
+	 * put the real one in the registers.
+	 */
+	if (!deep_stacks)
+		c.site.caller = PT_REGS_IP(ctx);
 	vdev_read((void *)c.vdev, &before);
 	/* read after the increment: the count before is one less */
 	record_ref(REF_GET, (void *)c.vdev, before == REFCOUNT_UNAVAILABLE ? before : before - 1,
@@ -271,7 +278,7 @@ int BPF_KPROBE(kp_get, void *vdev)
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_get, bool taken)
 {
-	return try_get_exit(taken);
+	return try_get_exit(ctx, taken);
 }
 
 SEC("kretprobe")

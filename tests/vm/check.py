@@ -8,6 +8,7 @@ usage: check.py KERNEL normal|eperm|qemu OUTPUT_FILE
 Prints one PASS/FAIL line per assertion, then "N passed, N failed".
 """
 import json
+import re
 import sys
 from collections import defaultdict
 
@@ -661,6 +662,16 @@ def check_hostile_names(c, run):
         c.ok(all(ch >= " " and ch != "\x7f" for l in s["trace"] for ch in l), f"{name}: no control byte in the text")
 
 
+def check_callers(c, run):
+    """Every caller named in any trace is a real function, never a probe's trampoline
+    (a return address read after a kretprobe replaced it)."""
+    bad = set()
+    for name, s in run.scenarios.items():
+        for line in s["trace"]:
+            bad |= set(re.findall(r'"caller":"([^"]*trampoline[^"]*)"', line))
+    c.eq(sorted(bad), [], "no caller is a trampoline (refs, stat, snoop)")
+
+
 def check_capacity(c, run):
     """--max-groups 1 while the workload attaches two groups: one group exact, the rest counted as lost."""
     name = "capacity"
@@ -767,6 +778,7 @@ def main():
         check_dma_fail(c, run)
         check_ring_overflow(c, run)
         check_capacity(c, run)
+        check_callers(c, run)
         check_hostile_names(c, run)
     if mode == "sanitize":
         check_sanitizer(c, run)
