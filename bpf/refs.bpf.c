@@ -216,21 +216,29 @@ static __always_inline bool call_exit(void *map, struct ref_call *out)
 	return true;
 }
 
+/*
+ * kp_get's call, its caller taken again at the return: at entry the return
+ * address on the stack may already be the kretprobe's trampoline (seen on
+ * 6.12 and 7.2); at return the kernel has put the real one in the registers.
+ * Unless the site is the probed function itself (gets_at_ioctl: self).
+ */
+static __always_inline bool get_exit(struct pt_regs *ctx, struct ref_call *c)
+{
+	if (!call_exit(&inflight_get, c))
+		return false;
+	if (!deep_stacks && !gets_at_ioctl)
+		c->site.caller = PT_REGS_IP(ctx);
+	return true;
+}
+
 /* vfio_device_try_get_registration(device): the refcount before, at entry. */
 static __always_inline int try_get_exit(struct pt_regs *ctx, bool taken)
 {
 	struct ref_call c;
 	long long before;
 
-	if (!call_exit(&inflight_get, &c) || !taken)
+	if (!get_exit(ctx, &c) || !taken)
 		return 0;
-	/*
-	 * The caller: at entry the return address on the stack may already be the
-	 * kretprobe's trampoline (seen on 6.12 and 7.2); at return the kernel has
-	 * put the real one in the registers.
-	 */
-	if (!deep_stacks)
-		c.site.caller = PT_REGS_IP(ctx);
 	vdev_read((void *)c.vdev, &before);
 	/* read after the increment: the count before is one less */
 	record_ref(REF_GET, (void *)c.vdev, before == REFCOUNT_UNAVAILABLE ? before : before - 1,
@@ -239,12 +247,12 @@ static __always_inline int try_get_exit(struct pt_regs *ctx, bool taken)
 }
 
 /* A lookup that returns a device with a reference held (5.10), NULL if none. */
-static __always_inline int lookup_exit(void *vdev)
+static __always_inline int lookup_exit(struct pt_regs *ctx, void *vdev)
 {
 	struct ref_call c;
 	long long now;
 
-	if (!call_exit(&inflight_get, &c) || !vdev)
+	if (!get_exit(ctx, &c) || !vdev)
 		return 0;
 	vdev_read(vdev, &now);
 	record_ref(REF_GET, vdev, now == REFCOUNT_UNAVAILABLE ? now : now - 1, c.site, NULL);
@@ -284,7 +292,7 @@ int BPF_KRETPROBE(krp_get, bool taken)
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_lookup, void *vdev)
 {
-	return lookup_exit(vdev);
+	return lookup_exit(ctx, vdev);
 }
 
 /* vfio_group_fops_unl_ioctl(file, cmd, arg): GET_DEVICE_FD names the device. */

@@ -8,10 +8,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "catalogue.h"
+#include "clock.h"
 #include "diag.h"
 #include "diagnose.h"
 #include "dma.h"
@@ -167,7 +167,6 @@ static int render_metrics(void *ctx, FILE *f)
 	struct tracer *t = ctx;
 	struct prom_probe probes[NR_HOOKS];
 	struct snapshot s = {};
-	struct timespec ts;
 	struct metrics m = { .s = &s, .probes = probes, .nprobes = NR_HOOKS,
 			     .version = VFIOTRACE_VERSION };
 	int i, r;
@@ -177,21 +176,12 @@ static int render_metrics(void *ctx, FILE *f)
 		probes[i] = (struct prom_probe){ targets[i].hook, t->res[i].func, t->res[i].module,
 						 style_name(t->res[i].style),
 						 t->links[i][0] || t->links[i][1] };
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	m.now_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	m.now_ns = mono_ns();
 	r = collect(t, &s);
 	if (!r)
 		prom_render(f, &m);
 	snapshot_free(&s);
 	return r;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /*
@@ -274,7 +264,7 @@ static int poll_loop(struct tracer *t, struct ring_buffer **rb, summary_printer 
 {
 	int ret = 0;
 
-	double start = now_s(), next = start + t->opt.interval;
+	double start = mono_s(), next = start + t->opt.interval;
 	unsigned int printed = 0;
 	/*
 	 * Only intervals, -d and the exporter need the clock: otherwise wake up
@@ -306,12 +296,12 @@ static int poll_loop(struct tracer *t, struct ring_buffer **rb, summary_printer 
 				break;
 			}
 		}
-		exporter_tick(&exporter, now_s());
+		exporter_tick(&exporter, mono_s());
 		if (pending.n && module_events(t, rb, c)) {
 			ret = -1;
 			break;
 		}
-		now = now_s();
+		now = mono_s();
 		if (t->opt.duration && now - start >= t->opt.duration)
 			break;
 		if (t->opt.interval && now >= next) {

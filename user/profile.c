@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
+#include "clock.h"
 #include "log.h"
 #include "profile.h"
 
@@ -22,13 +22,11 @@ static long hwm_kib(void)
 void profile(const char *phase)
 {
 	static double last;
-	struct timespec ts;
 	double now;
 
 	if (!verbose)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = ts.tv_sec + ts.tv_nsec / 1e9;
+	now = mono_s();
 	dbg("profile: %-14s +%.3f s, VmHWM %ld KiB", phase, last ? now - last : 0, hwm_kib());
 	last = now;
 }

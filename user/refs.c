@@ -4,9 +4,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include "clock.h"
 #include "histogram.h"
 #include "json.h"
 #include "refs.h"
@@ -145,14 +145,6 @@ unsigned long long refs_group_gets(const struct snapshot *s, int group)
 }
 
 /* ---- the live model: who holds each device ---- */
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static struct live_dev *live_dev(struct refs_live *l, unsigned long long ptr, const char *name)
 {
@@ -435,7 +427,7 @@ static bool left_behind(const struct snapshot *s, const struct dev_row *r)
 
 static void refs_json(FILE *f, const struct snapshot *s)
 {
-	unsigned long long now = now_ns();
+	unsigned long long now = mono_ns();
 	struct json j;
 	int i;
 
@@ -478,7 +470,7 @@ static void refs_json(FILE *f, const struct snapshot *s)
 
 static void refs_text(FILE *f, const struct snapshot *s)
 {
-	unsigned long long now = now_ns();
+	unsigned long long now = mono_ns();
 	char rc[24], pk[24];
 	int i, shown = 0;
 
