@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kallsyms.h"
+#include "nameset.h"
 
 static int by_addr(const void *a, const void *b)
 {
@@ -13,19 +14,9 @@ static int by_addr(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-/* FNV-1a of the len bytes at s */
-static unsigned int hash_n(const char *s, size_t len)
-{
-	unsigned int h = 2166136261u;
-
-	while (len--)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
-}
-
 static unsigned int hash(const char *s)
 {
-	return hash_n(s, strlen(s));
+	return name_hash(s, strlen(s));
 }
 
 /* Offset of a copy of s in the name block, or -1 without memory. */
@@ -77,41 +68,6 @@ static char *module_name(struct kallsyms *ks, const char *s, size_t len)
 	return p[ks->nmodules++];
 }
 
-/*
- * The names a filtered load keeps. Most lines are rejected by the first byte
- * and the length of their name alone (first: per length mod 64, a bit per first
- * byte mod 64), the rest by hash: few are compared.
- */
-struct wanted {
-	const char *const *names;
-	int n;
-	unsigned long long first[64];
-	unsigned int hashes[64];	/* 0: empty */
-};
-
-/* never 0, which marks an empty slot of struct wanted */
-static unsigned int wanted_hash(const char *s, size_t len)
-{
-	return hash_n(s, len) | 1;
-}
-
-static bool is_wanted(const struct wanted *w, const char *name, size_t len)
-{
-	unsigned int h, i, k;
-
-	if (!(w->first[len & 63] >> ((unsigned char)name[0] & 63) & 1))
-		return false;
-	h = wanted_hash(name, len);
-	for (i = h & 63; w->hashes[i]; i = (i + 1) & 63) {
-		if (w->hashes[i] != h)
-			continue;
-		for (k = 0; k < (unsigned int)w->n; k++)
-			if (same(w->names[k], name, len))
-				return true;
-	}
-	return false;
-}
-
 static int index_names(struct kallsyms *ks)
 {
 	unsigned int size = 1, i;
@@ -153,7 +109,7 @@ static unsigned long long hex(const char *s, const char *end)
  * is a text symbol (and wanted, with w). 0, -1 when the line is no symbol,
  * -ENOMEM. The cheap tests come first: this runs for every kernel symbol.
  */
-static int add_line(struct kallsyms *ks, const struct wanted *w, const char *line, size_t len)
+static int add_line(struct kallsyms *ks, const struct nameset *w, const char *line, size_t len)
 {
 	const char *end = line + len, *p = line, *name, *mod = NULL;
 	size_t nlen, mlen = 0;
@@ -186,7 +142,7 @@ static int add_line(struct kallsyms *ks, const struct wanted *w, const char *lin
 		if (!(mod = module_name(ks, mod, mlen)))
 			return -ENOMEM;
 	}
-	if (w && !is_wanted(w, name, nlen))
+	if (w && !nameset_has(w, name, nlen))
 		return 0;
 	if (ks->n == ks->cap) {
 		int cap = ks->cap ? ks->cap * 2 : 4096;
@@ -212,7 +168,7 @@ static int add_line(struct kallsyms *ks, const struct wanted *w, const char *lin
  * -ENOMEM. Read in large blocks, lines found with memchr: stdio line by line
  * was most of the start-up's kallsyms read in an emulated guest.
  */
-static int read_syms(struct kallsyms *ks, FILE *f, const struct wanted *w)
+static int read_syms(struct kallsyms *ks, FILE *f, const struct nameset *w)
 {
 	size_t cap = 1 << 16, have = 0, pos = 0, n;
 	char *buf = malloc(cap), *nl;
@@ -264,7 +220,7 @@ fail_syms:
 	return -ENOMEM;
 }
 
-static int load(struct kallsyms *ks, const char *path, const struct wanted *w)
+static int load(struct kallsyms *ks, const char *path, const struct nameset *w)
 {
 	FILE *f = fopen(path, "r");
 	int r;
@@ -292,22 +248,9 @@ int kallsyms_load(struct kallsyms *ks, const char *path)
 
 int kallsyms_load_only(struct kallsyms *ks, const char *path, const char *const *names, int n)
 {
-	struct wanted w = { .names = names, .n = n };
-	int i;
+	struct nameset w;
 
-	if (n > 48)	/* keeps the 64-slot table sparse */
-		return load(ks, path, NULL);
-	for (i = 0; i < n; i++) {
-		size_t len = strlen(names[i]);
-		unsigned int h = wanted_hash(names[i], len), k;
-
-		if (len)
-			w.first[len & 63] |= 1ULL << ((unsigned char)names[i][0] & 63);
-		for (k = h & 63; w.hashes[k] && w.hashes[k] != h; k = (k + 1) & 63)
-			;
-		w.hashes[k] = h;
-	}
-	return load(ks, path, &w);
+	return nameset_init(&w, names, n) ? load(ks, path, NULL) : load(ks, path, &w);
 }
 
 const struct kallsyms *kallsyms_full(struct kallsyms *ks)

@@ -6,6 +6,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "kernel_btf.h"
+#include "nameset.h"
 
 int kernel_btf_open(struct kernel_btf *kb)
 {
@@ -89,6 +90,89 @@ int kernel_btf_func_nargs(void *ctx, const char *module, const char *func)
 		return -1;
 	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
 	return t ? btf_vlen(t) : -1;
+}
+
+static bool same_module(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/*
+ * FUNCs among types [first, end) of btf: nargs of the entries of module (all:
+ * of every entry) not found yet; names: the entries' names, or NULL.
+ */
+static void scan_funcs(const struct btf *btf, int first, struct btf_func *f, int n,
+		       const struct nameset *names, const char *module, bool all)
+{
+	int id, end = btf__type_cnt(btf), k;
+
+	for (id = first; id < end; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const char *name;
+
+		if (!btf_is_func(t))
+			continue;
+		name = btf__name_by_offset(btf, t->name_off);
+		if (names && !nameset_has(names, name, strlen(name)))
+			continue;
+		for (k = 0; k < n; k++) {
+			const struct btf_type *proto;
+
+			if (f[k].nargs >= 0 || (!all && !same_module(f[k].module, module)) ||
+			    strcmp(name, f[k].name))
+				continue;
+			proto = btf__type_by_id(btf, t->type);
+			f[k].nargs = proto ? btf_vlen(proto) : -1;
+		}
+	}
+}
+
+void kernel_btf_funcs(struct kernel_btf *kb, struct btf_func *f, int n)
+{
+	struct btf *v = vmlinux_btf(kb);
+	const char *names[NAMESET_MAX];
+	struct nameset set;
+	bool names_ok;
+	int k, j;
+
+	for (k = 0; k < n; k++) {
+		f[k].nargs = -1;
+		if (k < NAMESET_MAX)
+			names[k] = f[k].name;
+	}
+	if (!v)
+		return;
+	/* more names than a set holds: every function is compared */
+	names_ok = n <= NAMESET_MAX && !nameset_init(&set, names, n);
+	/* vmlinux for every entry: a look-up in a module's split BTF finds vmlinux's first */
+	scan_funcs(v, 1, f, n, names_ok ? &set : NULL, NULL, true);
+	for (k = 0; k < n; k++) {
+		struct btf *b;
+
+		for (j = 0; j < k && !same_module(f[j].module, f[k].module); j++)
+			;
+		if (!f[k].module || j < k)	/* vmlinux, or a module done already */
+			continue;
+		b = btf_for(kb, f[k].module);
+		if (b) {
+			scan_funcs(b, btf__type_cnt(v), f, n, names_ok ? &set : NULL, f[k].module, false);
+			continue;
+		}
+		for (j = k; j < n; j++)	/* the module has no BTF: nothing is found in it */
+			if (same_module(f[j].module, f[k].module))
+				f[j].nargs = -1;
+	}
+}
+
+bool btf_funcs_find(const struct btf_func *f, const char *module, const char *func, int *nargs)
+{
+	for (; f->name; f++) {
+		if (same_module(f->module, module) && !strcmp(f->name, func)) {
+			*nargs = f->nargs;
+			return true;
+		}
+	}
+	return false;
 }
 
 static const char *count_field(const struct btf *btf)

@@ -32,6 +32,17 @@ bool kernel_btf_alloc_on_use(struct kernel_btf *kb);
 void kernel_btf_forget(struct kernel_btf *kb, const char *module);
 /* kernel_view callback: argument count of func, -1 when BTF lacks it. */
 int kernel_btf_func_nargs(void *kb, const char *module, const char *func);
+
+struct btf_func {
+	const char *module;	/* NULL: vmlinux */
+	const char *name;
+	int nargs;		/* out: as kernel_btf_func_nargs(module, name) returns it */
+};
+
+/* Every f[k].nargs in one pass over each BTF, where each look-up alone scans all its types. */
+void kernel_btf_funcs(struct kernel_btf *kb, struct btf_func *f, int n);
+/* The nargs of (module, func) in f (ended by a NULL name); false if f does not have it. */
+bool btf_funcs_find(const struct btf_func *f, const char *module, const char *func, int *nargs);
 /*
  * Which member of struct vfio_device the put hook can read the count from:
  * "refcount" (5.13+), "kref" (5.10-5.12) or NULL when no BTF describes

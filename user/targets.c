@@ -254,15 +254,19 @@ static bool fentry_possible(const struct target *t, int nargs, char *why, int le
 	return true;
 }
 
-int target_symbols(const char *names[], int max)
+int target_functions(const char *names[], const char *modules[], int max)
 {
 	int i, k, n = 0;
 
 	for (i = 0; i < NR_HOOKS; i++) {
-		for (k = 0; k < 3 && targets[i].candidates[k] && n < max; k++)
-			names[n++] = targets[i].candidates[k];
-		if (targets[i].superseded_by && n < max)
-			names[n++] = targets[i].superseded_by;
+		for (k = 0; k < 3 && targets[i].candidates[k] && n < max; k++, n++) {
+			names[n] = targets[i].candidates[k];
+			modules[n] = targets[i].module;
+		}
+		if (targets[i].superseded_by && n < max) {
+			names[n] = targets[i].superseded_by;
+			modules[n++] = NULL;
+		}
 	}
 	return n;
 }

@@ -64,10 +64,7 @@ struct kernel_view {
 	/* argument count of func from BTF, or -1 when BTF does not describe it */
 	int (*func_nargs)(void *ctx, const char *module, const char *func);
 	void *ctx;
-	/*
-	 * Arity of every row (`probes` shows it); otherwise only of rows that
-	 * could use fentry: each look-up scans the kernel's BTF.
-	 */
+	/* arity of every row (`probes` shows it); otherwise only of rows that could use fentry */
 	bool all_nargs;
 };
 
@@ -80,8 +77,11 @@ struct resolved {
 	char why[200];			/* why this style / why missing */
 };
 
-/* Every function name resolution looks up in kallsyms (at most max); their number. */
-int target_symbols(const char *names[], int max);
+/*
+ * Every function resolution looks up (at most max), with the module of its row
+ * (NULL: vmlinux; a superseded_by function: anywhere); their number.
+ */
+int target_functions(const char *names[], const char *modules[], int max);
 /*
  * Fills out[] for every row. Returns 0, or -1 with a one-line reason in
  * errbuf when a required hook is missing or the forced mode is impossible.

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "capacity.h"
+#include "clock.h"
 #include "holders.h"
 #include "log.h"
 #include "profile.h"
@@ -91,7 +91,8 @@ static bool uses_fentry(const struct tracer *t)
 	return false;
 }
 
-static int load_with_fallback(struct tracer *t)
+/* 0, or -1 with what went wrong in msg. */
+static int load_with_fallback(struct tracer *t, char *msg, int len)
 {
 	if (!open_and_load(t))
 		return 0;
@@ -103,11 +104,11 @@ static int load_with_fallback(struct tracer *t)
 			return 0;
 	}
 	if (errno == EPERM && geteuid() != 0)
-		err("permission denied loading BPF: run as root (or with CAP_BPF, CAP_PERFMON "
-		    "and CAP_SYS_RESOURCE)");
+		snprintf(msg, len, "permission denied loading BPF: run as root (or with CAP_BPF, "
+			 "CAP_PERFMON and CAP_SYS_RESOURCE)");
 	else
-		err("loading the BPF programs failed: %s; run with -vv for the verifier log",
-		    strerror(errno));
+		snprintf(msg, len, "loading the BPF programs failed: %s; run with -vv for the "
+			 "verifier log", strerror(errno));
 	return -1;
 }
 
@@ -203,45 +204,39 @@ int tracer_attach(struct tracer *t)
 /* The functions the table names, and which modules are loaded. 0, or -1. */
 static int load_symbols(struct tracer *t)
 {
-	const char *names[NR_HOOKS * 4];
-	int n = target_symbols(names, sizeof(names) / sizeof(names[0]));
+	const char *names[NR_HOOKS * 4], *mods[NR_HOOKS * 4];
+	int n = target_functions(names, mods, NR_HOOKS * 4);
 
 	return kallsyms_load_only(&t->ks, "/proc/kallsyms", names, n) || !t->ks.seen ? -1 : 0;
-}
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static void *symbols_thread(void *arg)
 {
 	struct tracer *t = arg;
-	unsigned long long t0 = now_ns();
+	unsigned long long t0 = mono_ns();
 	int rc = load_symbols(t);
 
-	t->kallsyms_ns = now_ns() - t0;
+	t->kallsyms_ns = mono_ns() - t0;
 	return rc ? t : NULL;
 }
 
-static struct kernel_view kernel_view(struct tracer *t)
-{
-	return (struct kernel_view){ .ks = &t->ks, .func_nargs = kernel_btf_func_nargs, .ctx = &t->kb,
-				     .all_nargs = t->opt.cmd == CMD_PROBES };
-}
-
-/* The object with every program the resolved rows need; maps for the printers. */
-static int load_bpf(struct tracer *t)
+/* What loading takes from the kernel's BTF besides the functions, whatever the rows. */
+static void btf_facts(struct tracer *t)
 {
 	t->count_field = vfio_device_count_field(&t->kb, t->opt.btf);
 	t->dma_btf = kernel_btf_has_struct(&t->kb, "vfio_iommu_type1", "vfio_iommu");
 	t->alloc_on_use = kernel_btf_alloc_on_use(&t->kb);
-	kernel_btf_release(&t->kb);
 	profile("module BTF");
-	if (load_with_fallback(t))
+}
+
+/*
+ * The object with every program the resolved rows need; maps for the
+ * printers. btf_facts() first. 0, or -1 and msg.
+ */
+static int load_bpf(struct tracer *t, char *msg, int len)
+{
+	kernel_btf_release(&t->kb);
+	if (load_with_fallback(t, msg, len))
 		return -1;
 	profile("BPF load");
 	t->maps = (struct bpf_maps){
@@ -266,9 +261,9 @@ static int load_bpf(struct tracer *t)
 }
 
 /* Rows of options not given (--dma) stay off, also when a module's rows are resolved again. */
-static void disable_opt_ins(struct tracer *t)
+static void disable_opt_ins(const struct tracer *t, struct resolved res[NR_HOOKS])
 {
-	disable_opt_in(t->res, (const char *[]){ t->opt.dma ? "--dma" : NULL, NULL });
+	disable_opt_in(res, (const char *[]){ t->opt.dma ? "--dma" : NULL, NULL });
 }
 
 /* The distinct modules the table hooks into, for the watcher. */
@@ -298,35 +293,165 @@ void tracer_waiting(const struct tracer *t, char *buf, int len)
 				      targets[i].module, targets[i].candidates[0]);
 }
 
-int tracer_load(struct tracer *t)
+/*
+ * Every function of the table, in its row's module and built in, with its
+ * argument count from one pass over each BTF: start-up resolves against
+ * this, so that the BTF can be released before libbpf parses its own.
+ */
+static void table_funcs(struct tracer *t)
 {
-	const char *mods[NR_HOOKS];
+	const char *names[NR_HOOKS * 4], *mods[NR_HOOKS * 4];
+	int i, k = 0, n = target_functions(names, mods, NR_HOOKS * 4);
+
+	for (i = 0; i < n; i++) {
+		if (mods[i])
+			t->funcs[k++] = (struct btf_func){ mods[i], names[i], -1 };
+		t->funcs[k++] = (struct btf_func){ NULL, names[i], -1 };
+	}
+	t->funcs[k].name = NULL;
+	kernel_btf_funcs(&t->kb, t->funcs, k);
+}
+
+/* kernel_view callback at start-up: the table, else (found in another module) the BTF again. */
+static int table_nargs(void *ctx, const char *module, const char *func)
+{
+	struct tracer *t = ctx;
+	int nargs;
+
+	return btf_funcs_find(t->funcs, module, func, &nargs) ? nargs :
+	       kernel_btf_func_nargs(&t->kb, module, func);
+}
+
+static struct kernel_view table_view(struct tracer *t, const struct kallsyms *ks)
+{
+	return (struct kernel_view){ .ks = ks, .func_nargs = table_nargs, .ctx = t,
+				     .all_nargs = t->opt.cmd == CMD_PROBES };
+}
+
+/*
+ * kallsyms as BTF foretells it: every function of the table BTF describes.
+ * Not always right (pahole leaves out functions that cannot be traced or
+ * whose prototype varies; a function may be in BTF and inlined everywhere):
+ * what is loaded on it is kept only if kallsyms resolves alike.
+ */
+static int btf_symbols(const struct tracer *t, struct kallsyms *ks)
+{
+	const struct btf_func *b;
+	size_t len = 0;
+	char *text = NULL;
+	FILE *f = open_memstream(&text, &len);
+	int r = -1;
+
+	memset(ks, 0, sizeof(*ks));
+	if (!f)
+		return -1;
+	for (b = t->funcs; b->name; b++)
+		if (b->nargs >= 0)
+			fprintf(f, b->module ? "0 T %s\t[%s]\n" : "0 T %s\n", b->name, b->module);
+	if (!fclose(f) && len && (f = fmemopen(text, len, "r"))) {
+		r = kallsyms_read(ks, f);
+		fclose(f);
+	}
+	free(text);
+	return r;
+}
+
+/*
+ * While kallsyms is still being read: resolve on BTF's foretelling (guess)
+ * and load on that. Loaded: 0 (msg set if loading failed, which is reported
+ * only if the guess holds; -v and libbpf's own lines are printed either way).
+ * -1: no guess (a module to wait for, a row that does not resolve).
+ */
+static int load_on_guess(struct tracer *t, struct resolved guess[NR_HOOKS], char *msg, int len)
+{
+	struct kallsyms ks;
 	struct kernel_view kv;
-	char msg[256];
+	int r;
+
+	if (btf_symbols(t, &ks))
+		return -1;
+	kv = table_view(t, &ks);
+	r = resolve_targets(&kv, t->opt.mode, guess, msg, len);
+	kallsyms_free(&ks);
+	if (r || targets_waiting(guess))
+		return -1;
+	disable_opt_ins(t, guess);
+	memcpy(t->res, guess, sizeof(t->res));
+	msg[0] = 0;
+	load_bpf(t, msg, len);
+	return 0;
+}
+
+/* The first row the two resolutions differ in (what loading depends on), or -1. */
+static int differing_row(const struct resolved a[NR_HOOKS], const struct resolved b[NR_HOOKS])
+{
 	int i;
 
+	for (i = 0; i < NR_HOOKS; i++)
+		if (a[i].func != b[i].func || a[i].module != b[i].module || a[i].style != b[i].style ||
+		    a[i].waiting != b[i].waiting)
+			return i;
+	return -1;
+}
+
+static void drop_load(struct tracer *t)
+{
+	vfiotrace_bpf__destroy(t->skel);
+	t->skel = NULL;
+	t->fallback[0] = 0;
+	memset(&t->maps, 0, sizeof(t->maps));
+	memset(&t->sym, 0, sizeof(t->sym));
+}
+
+/* Styles changed at load (fentry refused: kprobes) are what was loaded. */
+static void keep_loaded_styles(struct resolved res[NR_HOOKS], const struct resolved loaded[NR_HOOKS])
+{
+	int i;
+
+	for (i = 0; i < NR_HOOKS; i++) {
+		if (res[i].style == loaded[i].style)
+			continue;
+		res[i].style = loaded[i].style;
+		memcpy(res[i].why, loaded[i].why, sizeof(res[i].why));
+	}
+}
+
+int tracer_load(struct tracer *t)
+{
+	struct resolved guess[NR_HOOKS], res[NR_HOOKS];
+	const char *mods[NR_HOOKS];
+	char msg[256], guess_err[256] = "";
+	struct kernel_view kv;
+	int i, btf, syms, differs;
+	bool threaded, guessed = false;
 	unsigned long long t0, btf_ns;
 	pthread_t th;
-	int btf, syms;
 
 	profile("start");
 	/* before kallsyms is read: a module loaded in between is then reported */
 	if (t->opt.cmd != CMD_PROBES && lifecycle_start(&t->lc, mods, table_modules(mods)))
 		dbg("module reloads are not followed: %s", t->lc.why);
 	profile("module watcher");
-	/* the two slowest reads of start-up, side by side (the kernel does most of both) */
-	syms = pthread_create(&th, NULL, symbols_thread, t) ? load_symbols(t) : INT_MIN;
-	t0 = now_ns();
+	/* kallsyms, the slowest read of start-up (the kernel formats every symbol), meanwhile */
+	threaded = !pthread_create(&th, NULL, symbols_thread, t);
+	syms = threaded ? 0 : load_symbols(t);
+	t0 = mono_ns();
 	btf = kernel_btf_open(&t->kb);
-	btf_ns = now_ns() - t0;
-	if (syms == INT_MIN) {
+	table_funcs(t);
+	btf_ns = mono_ns() - t0;
+	profile("BTF");
+	btf_facts(t);
+	if (threaded && !btf && t->opt.cmd != CMD_PROBES)
+		guessed = !load_on_guess(t, guess, guess_err, sizeof(guess_err));
+	if (threaded) {
 		void *rc;
 
 		pthread_join(th, &rc);
 		syms = rc ? -1 : 0;
 	}
-	profile("BTF, kallsyms");
-	dbg("profile: (side by side: BTF %.3f s, kallsyms %.3f s)", btf_ns / 1e9, t->kallsyms_ns / 1e9);
+	profile("kallsyms");
+	dbg("profile: (side by side: BTF %.3f s, kallsyms %.3f s%s)", btf_ns / 1e9,
+	    t->kallsyms_ns / 1e9, guessed ? ", BPF load on BTF's view of the table" : "");
 	if (btf && !t->opt.btf) {
 		err("this kernel exposes no BTF (/sys/kernel/btf/vmlinux; CONFIG_DEBUG_INFO_BTF): "
 		    "pass --btf FILE");
@@ -336,20 +461,38 @@ int tracer_load(struct tracer *t)
 		err("cannot read /proc/kallsyms: run as root");
 		return -1;
 	}
-	kv = kernel_view(t);
-	if (resolve_targets(&kv, t->opt.mode, t->res, msg, sizeof(msg))) {
+	kv = table_view(t, &t->ks);
+	if (resolve_targets(&kv, t->opt.mode, res, msg, sizeof(msg))) {
 		err("%s", msg);
 		return -1;
 	}
+	disable_opt_ins(t, res);
+	if (guessed && (differs = differing_row(guess, res)) >= 0) {
+		dbg("BTF's view of the table differed from kallsyms at %s (%s): loading again",
+		    targets[differs].hook, targets[differs].candidates[0]);
+		drop_load(t);
+		guessed = false;
+	}
+	if (guessed)
+		keep_loaded_styles(res, t->res);
+	memcpy(t->res, res, sizeof(t->res));
 	profile("resolve");
-	disable_opt_ins(t);
 	if (t->opt.mode == MODE_FENTRY)
 		for (i = 0; i < NR_HOOKS; i++)
 			if (t->res[i].func && t->res[i].module && t->opt.cmd != CMD_PROBES)
 				err("warning: --mode fentry pins module %s: rmmod fails while tracing "
 				    "and its reloads are not followed", t->res[i].module);
-	if (!targets_waiting(t->res))
-		return load_bpf(t);
+	if (guessed && guess_err[0]) {
+		err("%s", guess_err);
+		return -1;
+	}
+	if (!targets_waiting(t->res)) {
+		if (!guessed && load_bpf(t, msg, sizeof(msg))) {
+			err("%s", msg);
+			return -1;
+		}
+		return 0;
+	}
 	for (i = 0; i < NR_HOOKS && t->opt.cmd != CMD_PROBES && !t->lc.active; i++) {
 		if (!t->res[i].waiting || !targets[i].required)
 			continue;
@@ -414,13 +557,18 @@ int tracer_module_event(struct tracer *t, const struct module_event *ev,
 		snprintf(rep->error, sizeof(rep->error), "cannot read /proc/kallsyms again");
 		return 0;
 	}
-	kv = kernel_view(t);
+	kv = (struct kernel_view){ .ks = &t->ks, .func_nargs = kernel_btf_func_nargs, .ctx = &t->kb };
 	resolve_module_rows(&kv, t->opt.mode, ev->name, t->res);
-	disable_opt_ins(t);
+	disable_opt_ins(t, t->res);
 	if (!t->skel) {
 		if (targets_waiting(t->res))
 			return 0;
-		if (load_bpf(t) || tracer_attach(t))
+		btf_facts(t);
+		if (load_bpf(t, msg, sizeof(msg))) {
+			err("%s", msg);
+			return -1;
+		}
+		if (tracer_attach(t))
 			return -1;
 		for (i = 0; i < NR_HOOKS; i++)
 			if (attached(t, i))
@@ -434,7 +582,7 @@ int tracer_module_event(struct tracer *t, const struct module_event *ev,
 			snprintf(rep->error, sizeof(rep->error), "%s", msg);
 			continue;
 		}
-		add_change(rep, i, &t->res[i], t->gone_ns[i] ? (long long)(now_ns() - t->gone_ns[i]) : -1);
+		add_change(rep, i, &t->res[i], t->gone_ns[i] ? (long long)(mono_ns() - t->gone_ns[i]) : -1);
 		t->gone_ns[i] = 0;
 	}
 	return rep->nhooks > 0;

@@ -23,6 +23,7 @@ struct tracer {
 	struct kallsyms ks;		/* the table's functions only: resolution */
 	struct kallsyms full;		/* every symbol, read on first use: symbolizing */
 	struct kernel_btf kb;
+	struct btf_func funcs[NR_HOOKS * 8 + 1];	/* the table's functions in BTF (start-up) */
 	struct resolved res[NR_HOOKS];
 	const char *count_field;	/* vfio_device member the put hook reads, or NULL */
 	bool dma_btf;			/* type1's BTF describes struct vfio_iommu: map failures told apart */
@@ -39,9 +40,11 @@ struct tracer {
 };
 
 /*
- * Kernel BTF, kallsyms, the module watcher (not for `probes`), target
+ * The module watcher (not for `probes`), kernel BTF and kallsyms, target
  * resolution, then open and load unless a required hook waits for its
- * module (t->skel stays NULL). 0, or -1 with the error printed.
+ * module (t->skel stays NULL). kallsyms is read in a thread; meanwhile the
+ * object is loaded on the resolution BTF foretells, kept if kallsyms
+ * resolves alike. 0, or -1 with the error printed.
  */
 int tracer_load(struct tracer *t);
 /* Attach every loaded program not attached yet. 0, or -1 with the error printed. */

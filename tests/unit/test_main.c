@@ -17,6 +17,8 @@
 #include "histogram.h"
 #include "json.h"
 #include "kallsyms.h"
+#include "kernel_btf.h"
+#include <bpf/btf.h>
 #include "lifecycle.h"
 #include "options.h"
 #include "privs.h"
@@ -248,8 +250,8 @@ static int no_btf(void *ctx, const char *module, const char *func)
 static void test_targets_only_symbols(void)
 {
 	static const char *const kernels[] = { "5.10", "6.1", "6.12", "latest" };
-	const char *names[NR_HOOKS * 4];
-	int n = target_symbols(names, sizeof(names) / sizeof(names[0])), i, k;
+	const char *names[NR_HOOKS * 4], *mods[NR_HOOKS * 4];
+	int n = target_functions(names, mods, NR_HOOKS * 4), i, k;
 
 	for (k = 0; k < 4; k++) {
 		struct resolved all[NR_HOOKS], only[NR_HOOKS];
@@ -417,6 +419,52 @@ static void test_kallsyms_blocks(void)
 	fclose(f);
 	kallsyms_free(&ks);
 	free(text);
+}
+
+static int add_func(struct btf *b, const char *name, int nargs)
+{
+	int proto = btf__add_func_proto(b, 0), i;
+
+	for (i = 0; i < nargs; i++)
+		btf__add_func_param(b, "arg", 0);
+	return btf__add_func(b, name, BTF_FUNC_GLOBAL, proto);
+}
+
+/* One pass over each BTF answers as a look-up per function (libbpf's, on split BTF) does. */
+static void test_btf_funcs(void)
+{
+	struct btf_func f[] = {
+		{ NULL, "in_vmlinux", 0 }, { "vfio", "in_module", 0 }, { "vfio", "in_vmlinux", 0 },
+		{ NULL, "in_module", 0 }, { "nobtf", "in_vmlinux", 0 }, { NULL, "twice", 0 },
+		{ NULL, "missing", 0 }, { NULL, NULL, 0 },
+	};
+	static const int want[] = { 2, 3, 2, -1, -1, 1, -1 };
+	struct kernel_btf kb = { .nmods = 2 };
+	int i, n = 6 + 1, same = 1, nargs;
+
+	kb.vmlinux = btf__new_empty();
+	add_func(kb.vmlinux, "in_vmlinux", 2);
+	add_func(kb.vmlinux, "twice", 1);
+	add_func(kb.vmlinux, "twice", 3);
+	kb.mods[0].btf = btf__new_empty_split(kb.vmlinux);
+	snprintf(kb.mods[0].name, sizeof(kb.mods[0].name), "vfio");
+	add_func(kb.mods[0].btf, "in_module", 3);
+	add_func(kb.mods[0].btf, "in_vmlinux", 5);	/* the look-up finds vmlinux's first */
+	snprintf(kb.mods[1].name, sizeof(kb.mods[1].name), "nobtf");	/* loaded, no BTF */
+	kernel_btf_funcs(&kb, f, n);
+	for (i = 0; i < n; i++) {
+		int one = kernel_btf_func_nargs(&kb, f[i].module, f[i].name);
+
+		if (f[i].nargs != want[i] || one != want[i] ||
+		    !btf_funcs_find(f, f[i].module, f[i].name, &nargs) || nargs != want[i]) {
+			printf("  %s %s: %d, one look-up: %d, expected %d\n",
+			       f[i].module ? f[i].module : "vmlinux", f[i].name, f[i].nargs, one, want[i]);
+			same = 0;
+		}
+	}
+	CHECK(same, "%d functions: one pass equals a look-up each", n);
+	CHECK(!btf_funcs_find(f, "other", "in_module", &nargs), "a pair not in the table is not found");
+	kernel_btf_close(&kb);
 }
 
 static void test_pick_caller(void)
@@ -720,6 +768,7 @@ int main(int argc, char **argv)
 	test_targets_only_symbols();
 	test_kallsyms_at();
 	test_kallsyms_blocks();
+	test_btf_funcs();
 	test_errnames();
 	test_pick_caller();
 	test_render_stat();
