@@ -382,6 +382,26 @@ static int load_on_guess(struct tracer *t, struct resolved guess[NR_HOOKS], char
 	return 0;
 }
 
+/*
+ * Attaching takes as long as loading; on newer kernels kallsyms is still
+ * being read by then (6.12, 7.2: more symbols). Attached now, dropped with the
+ * load if kallsyms resolves otherwise; `Tracing` waits for kallsyms either
+ * way. A row that fails is left to tracer_attach, which reports it.
+ */
+static void attach_guess(struct tracer *t)
+{
+	char msg[256];
+	int i;
+
+	for (i = 0; i < NR_HOOKS; i++) {
+		if (t->res[i].func && attach_row(t, i, msg, sizeof(msg))) {
+			dbg("%s: attached after kallsyms is read", msg);
+			break;
+		}
+	}
+	profile("attach");
+}
+
 /* The first row the two resolutions differ in (what loading depends on), or -1. */
 static int differing_row(const struct resolved a[NR_HOOKS], const struct resolved b[NR_HOOKS])
 {
@@ -396,6 +416,10 @@ static int differing_row(const struct resolved a[NR_HOOKS], const struct resolve
 
 static void drop_load(struct tracer *t)
 {
+	int i;
+
+	for (i = 0; i < NR_HOOKS; i++)
+		detach_row(t, i);
 	vfiotrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 	t->fallback[0] = 0;
@@ -443,6 +467,8 @@ int tracer_load(struct tracer *t)
 	btf_facts(t);
 	if (threaded && !btf && t->opt.cmd != CMD_PROBES)
 		guessed = !load_on_guess(t, guess, guess_err, sizeof(guess_err));
+	if (guessed && !guess_err[0])
+		attach_guess(t);
 	if (threaded) {
 		void *rc;
 
@@ -451,7 +477,7 @@ int tracer_load(struct tracer *t)
 	}
 	profile("kallsyms");
 	dbg("profile: (side by side: BTF %.3f s, kallsyms %.3f s%s)", btf_ns / 1e9,
-	    t->kallsyms_ns / 1e9, guessed ? ", BPF load on BTF's view of the table" : "");
+	    t->kallsyms_ns / 1e9, guessed ? ", loaded and attached on BTF's view of the table" : "");
 	if (btf && !t->opt.btf) {
 		err("this kernel exposes no BTF (/sys/kernel/btf/vmlinux; CONFIG_DEBUG_INFO_BTF): "
 		    "pass --btf FILE");

@@ -43,8 +43,8 @@ struct tracer {
  * The module watcher (not for `probes`), kernel BTF and kallsyms, target
  * resolution, then open and load unless a required hook waits for its
  * module (t->skel stays NULL). kallsyms is read in a thread; meanwhile the
- * object is loaded on the resolution BTF foretells, kept if kallsyms
- * resolves alike. 0, or -1 with the error printed.
+ * object is loaded and attached on the resolution BTF foretells, kept if
+ * kallsyms resolves alike. 0, or -1 with the error printed.
  */
 int tracer_load(struct tracer *t);
 /* Attach every loaded program not attached yet. 0, or -1 with the error printed. */
