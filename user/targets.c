@@ -365,6 +365,14 @@ bool targets_waiting(const struct resolved out[NR_HOOKS])
 	return false;
 }
 
+void keep_loaded_style(struct resolved *r, const struct resolved *loaded)
+{
+	if (loaded->style == STYLE_NONE || !r->func)
+		return;
+	r->style = loaded->style;
+	memcpy(r->why, loaded->why, sizeof(r->why));
+}
+
 void resolve_module_rows(const struct kernel_view *kv, enum mode mode, const char *module,
 			 struct resolved out[NR_HOOKS])
 {
@@ -377,11 +385,7 @@ void resolve_module_rows(const struct kernel_view *kv, enum mode mode, const cha
 		if (!m || strcmp(m, module))
 			continue;
 		resolve_one(kv, &targets[i], mode, &nr);
-		/* a style chosen at load (e.g. after an fentry refusal) is what was loaded */
-		if (out[i].style != STYLE_NONE && nr.func) {
-			nr.style = out[i].style;
-			memcpy(nr.why, out[i].why, sizeof(nr.why));
-		}
+		keep_loaded_style(&nr, &out[i]);
 		out[i] = nr;
 	}
 }

@@ -90,6 +90,8 @@ int resolve_targets(const struct kernel_view *kv, enum mode mode,
 		    struct resolved out[NR_HOOKS], char *errbuf, int errlen);
 /* Rows whose opt_in option is not given are switched off (function NULL, why says so). */
 void disable_opt_in(struct resolved out[NR_HOOKS], const char *given[]);
+/* A style chosen at load (e.g. kprobes after an fentry refusal) is what r keeps: it was loaded. */
+void keep_loaded_style(struct resolved *r, const struct resolved *loaded);
 /*
  * After a module load: resolves again the rows of module against the re-read
  * kallsyms in kv (and refreshes the others), keeping each row's style.

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "holders.h"
 #include "log.h"
 #include "profile.h"
+#include "resolve.h"
 #include "tracer.h"
 #include "vfiotrace.skel.h"
 
@@ -201,25 +201,6 @@ int tracer_attach(struct tracer *t)
 	return 0;
 }
 
-/* The functions the table names, and which modules are loaded. 0, or -1. */
-static int load_symbols(struct tracer *t)
-{
-	const char *names[NR_HOOKS * 4], *mods[NR_HOOKS * 4];
-	int n = target_functions(names, mods, NR_HOOKS * 4);
-
-	return kallsyms_load_only(&t->ks, "/proc/kallsyms", names, n) || !t->ks.seen ? -1 : 0;
-}
-
-static void *symbols_thread(void *arg)
-{
-	struct tracer *t = arg;
-	unsigned long long t0 = mono_ns();
-	int rc = load_symbols(t);
-
-	t->kallsyms_ns = mono_ns() - t0;
-	return rc ? t : NULL;
-}
-
 /* What loading takes from the kernel's BTF besides the functions, whatever the rows. */
 static void btf_facts(struct tracer *t)
 {
@@ -260,12 +241,6 @@ static int load_bpf(struct tracer *t, char *msg, int len)
 	return 0;
 }
 
-/* Rows of options not given (--dma) stay off, also when a module's rows are resolved again. */
-static void disable_opt_ins(const struct tracer *t, struct resolved res[NR_HOOKS])
-{
-	disable_opt_in(res, (const char *[]){ t->opt.dma ? "--dma" : NULL, NULL });
-}
-
 /* The distinct modules the table hooks into, for the watcher. */
 static int table_modules(const char *mods[NR_HOOKS])
 {
@@ -294,95 +269,6 @@ void tracer_waiting(const struct tracer *t, char *buf, int len)
 }
 
 /*
- * Every function of the table, in its row's module and built in, with its
- * argument count from one pass over each BTF: start-up resolves against
- * this, so that the BTF can be released before libbpf parses its own.
- */
-static void table_funcs(struct tracer *t)
-{
-	const char *names[NR_HOOKS * 4], *mods[NR_HOOKS * 4];
-	int i, k = 0, n = target_functions(names, mods, NR_HOOKS * 4);
-
-	for (i = 0; i < n; i++) {
-		if (mods[i])
-			t->funcs[k++] = (struct btf_func){ mods[i], names[i], -1 };
-		t->funcs[k++] = (struct btf_func){ NULL, names[i], -1 };
-	}
-	t->funcs[k].name = NULL;
-	kernel_btf_funcs(&t->kb, t->funcs, k);
-}
-
-/* kernel_view callback at start-up: the table, else (found in another module) the BTF again. */
-static int table_nargs(void *ctx, const char *module, const char *func)
-{
-	struct tracer *t = ctx;
-	int nargs;
-
-	return btf_funcs_find(t->funcs, module, func, &nargs) ? nargs :
-	       kernel_btf_func_nargs(&t->kb, module, func);
-}
-
-static struct kernel_view table_view(struct tracer *t, const struct kallsyms *ks)
-{
-	return (struct kernel_view){ .ks = ks, .func_nargs = table_nargs, .ctx = t,
-				     .all_nargs = t->opt.cmd == CMD_PROBES };
-}
-
-/*
- * kallsyms as BTF foretells it: every function of the table BTF describes.
- * Not always right (pahole leaves out functions that cannot be traced or
- * whose prototype varies; a function may be in BTF and inlined everywhere):
- * what is loaded on it is kept only if kallsyms resolves alike.
- */
-static int btf_symbols(const struct tracer *t, struct kallsyms *ks)
-{
-	const struct btf_func *b;
-	size_t len = 0;
-	char *text = NULL;
-	FILE *f = open_memstream(&text, &len);
-	int r = -1;
-
-	memset(ks, 0, sizeof(*ks));
-	if (!f)
-		return -1;
-	for (b = t->funcs; b->name; b++)
-		if (b->nargs >= 0)
-			fprintf(f, b->module ? "0 T %s\t[%s]\n" : "0 T %s\n", b->name, b->module);
-	if (!fclose(f) && len && (f = fmemopen(text, len, "r"))) {
-		r = kallsyms_read(ks, f);
-		fclose(f);
-	}
-	free(text);
-	return r;
-}
-
-/*
- * While kallsyms is still being read: resolve on BTF's foretelling (guess)
- * and load on that. Loaded: 0 (msg set if loading failed, which is reported
- * only if the guess holds; -v and libbpf's own lines are printed either way).
- * -1: no guess (a module to wait for, a row that does not resolve).
- */
-static int load_on_guess(struct tracer *t, struct resolved guess[NR_HOOKS], char *msg, int len)
-{
-	struct kallsyms ks;
-	struct kernel_view kv;
-	int r;
-
-	if (btf_symbols(t, &ks))
-		return -1;
-	kv = table_view(t, &ks);
-	r = resolve_targets(&kv, t->opt.mode, guess, msg, len);
-	kallsyms_free(&ks);
-	if (r || targets_waiting(guess))
-		return -1;
-	disable_opt_ins(t, guess);
-	memcpy(t->res, guess, sizeof(t->res));
-	msg[0] = 0;
-	load_bpf(t, msg, len);
-	return 0;
-}
-
-/*
  * Attaching takes as long as loading; on newer kernels kallsyms is still
  * being read by then (6.12, 7.2: more symbols). Attached now, dropped with the
  * load if kallsyms resolves otherwise; `Tracing` waits for kallsyms either
@@ -402,18 +288,6 @@ static void attach_guess(struct tracer *t)
 	profile("attach");
 }
 
-/* The first row the two resolutions differ in (what loading depends on), or -1. */
-static int differing_row(const struct resolved a[NR_HOOKS], const struct resolved b[NR_HOOKS])
-{
-	int i;
-
-	for (i = 0; i < NR_HOOKS; i++)
-		if (a[i].func != b[i].func || a[i].module != b[i].module || a[i].style != b[i].style ||
-		    a[i].waiting != b[i].waiting)
-			return i;
-	return -1;
-}
-
 static void drop_load(struct tracer *t)
 {
 	int i;
@@ -427,29 +301,16 @@ static void drop_load(struct tracer *t)
 	memset(&t->sym, 0, sizeof(t->sym));
 }
 
-/* Styles changed at load (fentry refused: kprobes) are what was loaded. */
-static void keep_loaded_styles(struct resolved res[NR_HOOKS], const struct resolved loaded[NR_HOOKS])
-{
-	int i;
-
-	for (i = 0; i < NR_HOOKS; i++) {
-		if (res[i].style == loaded[i].style)
-			continue;
-		res[i].style = loaded[i].style;
-		memcpy(res[i].why, loaded[i].why, sizeof(res[i].why));
-	}
-}
-
 int tracer_load(struct tracer *t)
 {
 	struct resolved guess[NR_HOOKS], res[NR_HOOKS];
 	const char *mods[NR_HOOKS];
 	char msg[256], guess_err[256] = "";
+	struct kallsyms_reader syms;
 	struct kernel_view kv;
-	int i, btf, syms, differs;
-	bool threaded, guessed = false;
+	int i, btf, syms_rc, differs;
+	bool guessed = false;
 	unsigned long long t0, btf_ns;
-	pthread_t th;
 
 	profile("start");
 	/* before kallsyms is read: a module loaded in between is then reported */
@@ -457,24 +318,22 @@ int tracer_load(struct tracer *t)
 		dbg("module reloads are not followed: %s", t->lc.why);
 	profile("module watcher");
 	/* kallsyms, the slowest read of start-up (the kernel formats every symbol), meanwhile */
-	threaded = !pthread_create(&th, NULL, symbols_thread, t);
-	syms = threaded ? 0 : load_symbols(t);
+	resolve_kallsyms_start(t, &syms);
 	t0 = mono_ns();
 	btf = kernel_btf_open(&t->kb);
-	table_funcs(t);
+	resolve_btf_funcs(t);
 	btf_ns = mono_ns() - t0;
 	profile("BTF");
 	btf_facts(t);
-	if (threaded && !btf && t->opt.cmd != CMD_PROBES)
-		guessed = !load_on_guess(t, guess, guess_err, sizeof(guess_err));
-	if (guessed && !guess_err[0])
-		attach_guess(t);
-	if (threaded) {
-		void *rc;
-
-		pthread_join(th, &rc);
-		syms = rc ? -1 : 0;
+	/* errors of loading on the guess are reported only if it holds (-v and libbpf's lines are not held) */
+	if (syms.threaded && !btf && t->opt.cmd != CMD_PROBES &&
+	    !resolve_guess(t, guess, msg, sizeof(msg))) {
+		guessed = true;
+		memcpy(t->res, guess, sizeof(t->res));
+		if (!load_bpf(t, guess_err, sizeof(guess_err)))
+			attach_guess(t);
 	}
+	syms_rc = resolve_kallsyms_wait(&syms);
 	profile("kallsyms");
 	dbg("profile: (side by side: BTF %.3f s, kallsyms %.3f s%s)", btf_ns / 1e9,
 	    t->kallsyms_ns / 1e9, guessed ? ", loaded and attached on BTF's view of the table" : "");
@@ -483,24 +342,24 @@ int tracer_load(struct tracer *t)
 		    "pass --btf FILE");
 		return -1;
 	}
-	if (syms) {
+	if (syms_rc) {
 		err("cannot read /proc/kallsyms: run as root");
 		return -1;
 	}
-	kv = table_view(t, &t->ks);
+	kv = resolve_view(t, &t->ks);
 	if (resolve_targets(&kv, t->opt.mode, res, msg, sizeof(msg))) {
 		err("%s", msg);
 		return -1;
 	}
-	disable_opt_ins(t, res);
-	if (guessed && (differs = differing_row(guess, res)) >= 0) {
+	resolve_opt_ins(t, res);
+	if (guessed && (differs = resolve_differing_row(guess, res)) >= 0) {
 		dbg("BTF's view of the table differed from kallsyms at %s (%s): loading again",
 		    targets[differs].hook, targets[differs].candidates[0]);
 		drop_load(t);
 		guessed = false;
 	}
-	if (guessed)
-		keep_loaded_styles(res, t->res);
+	for (i = 0; guessed && i < NR_HOOKS; i++)
+		keep_loaded_style(&res[i], &t->res[i]);
 	memcpy(t->res, res, sizeof(t->res));
 	profile("resolve");
 	if (t->opt.mode == MODE_FENTRY)
@@ -579,13 +438,13 @@ int tracer_module_event(struct tracer *t, const struct module_event *ev,
 	/* new module addresses: for kprobes by name nothing, for symbolizing stacks everything */
 	kallsyms_free(&t->ks);
 	kallsyms_free(&t->full);
-	if (load_symbols(t)) {
+	if (resolve_read_kallsyms(t)) {
 		snprintf(rep->error, sizeof(rep->error), "cannot read /proc/kallsyms again");
 		return 0;
 	}
 	kv = (struct kernel_view){ .ks = &t->ks, .func_nargs = kernel_btf_func_nargs, .ctx = &t->kb };
 	resolve_module_rows(&kv, t->opt.mode, ev->name, t->res);
-	disable_opt_ins(t, t->res);
+	resolve_opt_ins(t, t->res);
 	if (!t->skel) {
 		if (targets_waiting(t->res))
 			return 0;

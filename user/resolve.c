@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "clock.h"
+#include "resolve.h"
+#include "tracer.h"
+
+int resolve_read_kallsyms(struct tracer *t)
+{
+	const char *names[NR_HOOKS * 4], *mods[NR_HOOKS * 4];
+	int n = target_functions(names, mods, NR_HOOKS * 4);
+
+	return kallsyms_load_only(&t->ks, "/proc/kallsyms", names, n) || !t->ks.seen ? -1 : 0;
+}
+
+static void *kallsyms_thread(void *arg)
+{
+	struct tracer *t = arg;
+	unsigned long long t0 = mono_ns();
+	int rc = resolve_read_kallsyms(t);
+
+	t->kallsyms_ns = mono_ns() - t0;
+	return rc ? t : NULL;
+}
+
+void resolve_kallsyms_start(struct tracer *t, struct kallsyms_reader *r)
+{
+	r->threaded = !pthread_create(&r->th, NULL, kallsyms_thread, t);
+	r->rc = r->threaded ? 0 : resolve_read_kallsyms(t);
+}
+
+int resolve_kallsyms_wait(struct kallsyms_reader *r)
+{
+	void *rc;
+
+	if (r->threaded) {
+		pthread_join(r->th, &rc);
+		r->threaded = false;
+		r->rc = rc ? -1 : 0;
+	}
+	return r->rc;
+}
+
+/*
+ * In its row's module and built in: start-up resolves against this, so that
+ * the BTF can be released before libbpf parses its own.
+ */
+void resolve_btf_funcs(struct tracer *t)
+{
+	const char *names[NR_HOOKS * 4], *mods[NR_HOOKS * 4];
+	int i, k = 0, n = target_functions(names, mods, NR_HOOKS * 4);
+
+	for (i = 0; i < n; i++) {
+		if (mods[i])
+			t->funcs[k++] = (struct btf_func){ mods[i], names[i], -1 };
+		t->funcs[k++] = (struct btf_func){ NULL, names[i], -1 };
+	}
+	t->funcs[k].name = NULL;
+	kernel_btf_funcs(&t->kb, t->funcs, k);
+}
+
+/* kernel_view callback: the table, else (found in another module) the BTF again. */
+static int table_nargs(void *ctx, const char *module, const char *func)
+{
+	struct tracer *t = ctx;
+	int nargs;
+
+	return btf_funcs_find(t->funcs, module, func, &nargs) ? nargs :
+	       kernel_btf_func_nargs(&t->kb, module, func);
+}
+
+struct kernel_view resolve_view(struct tracer *t, const struct kallsyms *ks)
+{
+	return (struct kernel_view){ .ks = ks, .func_nargs = table_nargs, .ctx = t,
+				     .all_nargs = t->opt.cmd == CMD_PROBES };
+}
+
+void resolve_opt_ins(const struct tracer *t, struct resolved res[NR_HOOKS])
+{
+	disable_opt_in(res, (const char *[]){ t->opt.dma ? "--dma" : NULL, NULL });
+}
+
+/*
+ * kallsyms as BTF foretells it: every function of the table BTF describes.
+ * Not always right (pahole leaves out functions that cannot be traced or
+ * whose prototype varies; a function may be in BTF and inlined everywhere):
+ * what is loaded on it is kept only if kallsyms resolves alike.
+ */
+static int btf_symbols(const struct tracer *t, struct kallsyms *ks)
+{
+	const struct btf_func *b;
+	size_t len = 0;
+	char *text = NULL;
+	FILE *f = open_memstream(&text, &len);
+	int r = -1;
+
+	memset(ks, 0, sizeof(*ks));
+	if (!f)
+		return -1;
+	for (b = t->funcs; b->name; b++)
+		if (b->nargs >= 0)
+			fprintf(f, b->module ? "0 T %s\t[%s]\n" : "0 T %s\n", b->name, b->module);
+	if (!fclose(f) && len && (f = fmemopen(text, len, "r"))) {
+		r = kallsyms_read(ks, f);
+		fclose(f);
+	}
+	free(text);
+	return r;
+}
+
+int resolve_guess(struct tracer *t, struct resolved guess[NR_HOOKS], char *msg, int len)
+{
+	struct kallsyms ks;
+	struct kernel_view kv;
+	int r;
+
+	if (btf_symbols(t, &ks))
+		return -1;
+	kv = resolve_view(t, &ks);
+	r = resolve_targets(&kv, t->opt.mode, guess, msg, len);
+	kallsyms_free(&ks);
+	if (r || targets_waiting(guess))
+		return -1;
+	resolve_opt_ins(t, guess);
+	return 0;
+}
+
+int resolve_differing_row(const struct resolved a[NR_HOOKS], const struct resolved b[NR_HOOKS])
+{
+	int i;
+
+	for (i = 0; i < NR_HOOKS; i++)
+		if (a[i].func != b[i].func || a[i].module != b[i].module || a[i].style != b[i].style ||
+		    a[i].waiting != b[i].waiting)
+			return i;
+	return -1;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The probe-target table resolved against the running kernel, for the
+ * attacher: kallsyms (at start-up read in a thread), the table's functions
+ * in BTF (one pass per BTF), and the resolution BTF foretells while kallsyms
+ * is still being read.
+ */
+#ifndef VFIOTRACE_RESOLVE_H
+#define VFIOTRACE_RESOLVE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include "targets.h"
+
+struct tracer;
+
+struct kallsyms_reader {
+	pthread_t th;
+	bool threaded;		/* false: read already, rc holds the result */
+	int rc;
+};
+
+/* The table's functions from /proc/kallsyms into t->ks, and which modules are loaded. 0, or -1. */
+int resolve_read_kallsyms(struct tracer *t);
+/* Reads kallsyms as resolve_read_kallsyms() does, in a thread if one can be started. */
+void resolve_kallsyms_start(struct tracer *t, struct kallsyms_reader *r);
+/* Waits for that read: 0, or -1. */
+int resolve_kallsyms_wait(struct kallsyms_reader *r);
+/* t->funcs: every function of the table with its argument count from the kernel's BTF. */
+void resolve_btf_funcs(struct tracer *t);
+/* Resolution against ks, argument counts from t->funcs. */
+struct kernel_view resolve_view(struct tracer *t, const struct kallsyms *ks);
+/* Rows of options not given (--dma) stay off, also when a module's rows are resolved again. */
+void resolve_opt_ins(const struct tracer *t, struct resolved res[NR_HOOKS]);
+/*
+ * The table resolved on the functions BTF describes, as kallsyms will most
+ * likely resolve it. 0, or -1 if there is no guess (a module to wait for, a
+ * row that does not resolve).
+ */
+int resolve_guess(struct tracer *t, struct resolved guess[NR_HOOKS], char *msg, int len);
+/* The first row the two resolutions differ in (what loading depends on), or -1. */
+int resolve_differing_row(const struct resolved a[NR_HOOKS], const struct resolved b[NR_HOOKS]);
+
+#endif
