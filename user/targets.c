@@ -4,6 +4,13 @@
 #include <string.h>
 #include "targets.h"
 
+/*
+ * An allocation happens once per attach: fentry's cheaper call never pays for
+ * its trampoline, whose attach took 0.15-0.2 s of a 1.5 s start-up on 6.1 in
+ * the guest, against some 0.03 s for a kprobe (docs/benchmarks.md, run 7).
+ */
+#define ALLOC_KPROBE "preferred: a rare call, and a kprobe attaches faster than an fentry trampoline"
+
 /* Facts per kernel version: ../docs/kernels.md and shared/KERNELS.md. */
 const struct target targets[NR_HOOKS] = {
 	[HOOK_ATTACH] = {
@@ -29,6 +36,7 @@ const struct target targets[NR_HOOKS] = {
 		.fexit_progs = { [1] = "fx_alloc_dev1", [2] = "fx_alloc_dev2" },
 		.required = true,
 		.missing_hint = "kernel without CONFIG_IOMMU_API?",
+		.kprobe_preferred = ALLOC_KPROBE,
 	},
 	/* 5.10-6.12; what type1 calls up to 6.10 */
 	[HOOK_ALLOC_BUS] = {
@@ -39,6 +47,7 @@ const struct target targets[NR_HOOKS] = {
 		.fexit_progs = { [1] = "fx_alloc_bus1" },
 		.required = true,
 		.missing_hint = "kernel without CONFIG_IOMMU_API?",
+		.kprobe_preferred = ALLOC_KPROBE,
 	},
 	/* 6.1+: vfio_device_put_registration; 5.10-6.0: vfio_device_put */
 	[HOOK_PUT] = {
@@ -332,9 +341,6 @@ static void resolve_one(const struct kernel_view *kv, const struct target *t, en
 	} else if (mode == MODE_KPROBE) {
 		r->style = STYLE_KPROBE;
 		snprintf(r->why, sizeof(r->why), "--mode kprobe");
-	} else if (!t->fentry_prog) {
-		r->style = STYLE_KPROBE;
-		snprintf(r->why, sizeof(r->why), "kprobe only (rare call; no module BTF needed)");
 	} else if (!fentry_possible(t, r->nargs, r->why, sizeof(r->why), sym->module)) {
 		r->style = mode == MODE_FENTRY ? STYLE_NONE : STYLE_KPROBE;
 	} else if (mode == MODE_FENTRY && sym->module) {

@@ -284,14 +284,15 @@ static void test_targets(void)
 	struct kallsyms ks;
 	char err[256];
 
-	/* 5.10: no module BTF -> kprobes for vfio; vmlinux BTF -> fentry for the allocator */
+	/* 5.10: no module BTF -> kprobes for vfio; the allocator, a rare call, prefers a kprobe too */
 	CHECK(resolve_fixture("5.10", MODE_AUTO, r, err, &ks) == 0, "5.10: %s", err);
 	CHECK(!strcmp(FUNC(HOOK_PUT), "vfio_device_put") && r[HOOK_PUT].style == STYLE_KPROBE,
 	      "5.10 put %s %s", FUNC(HOOK_PUT), style_name(r[HOOK_PUT].style));
 	CHECK(r[HOOK_ATTACH].style == STYLE_KPROBE && !strcmp(r[HOOK_ATTACH].module, "vfio_iommu_type1"),
 	      "5.10 attach kprobe");
 	CHECK(!strcmp(FUNC(HOOK_ALLOC_BUS), "iommu_domain_alloc") &&
-	      r[HOOK_ALLOC_BUS].style == STYLE_FENTRY && !r[HOOK_ALLOC_DEV].func, "5.10 alloc");
+	      r[HOOK_ALLOC_BUS].style == STYLE_KPROBE && strstr(r[HOOK_ALLOC_BUS].why, "rare call") &&
+	      !r[HOOK_ALLOC_DEV].func, "5.10 alloc: %s", r[HOOK_ALLOC_BUS].why);
 	kallsyms_free(&ks);
 	CHECK(resolve_fixture("5.10", MODE_FENTRY, r, err, &ks) == -1 &&
 	      strstr(err, "--mode fentry impossible"), "5.10 forced fentry: %s", err);
@@ -304,12 +305,17 @@ static void test_targets(void)
 	/* a module function: fentry would pin the module, so kprobes, saying why */
 	CHECK(r[HOOK_ATTACH].style == STYLE_KPROBE && r[HOOK_ATTACH].nargs == 3 &&
 	      strstr(r[HOOK_ATTACH].why, "rmmod"), "6.1 attach kprobe: %s", r[HOOK_ATTACH].why);
-	CHECK(r[HOOK_ALLOC_BUS].style == STYLE_FENTRY, "6.1 vmlinux alloc fentry");
+	CHECK(r[HOOK_ALLOC_BUS].style == STYLE_KPROBE, "6.1 vmlinux alloc kprobe");
 	kallsyms_free(&ks);
 	CHECK(resolve_fixture("6.1", MODE_FENTRY, r, err, &ks) == 0 &&
 	      r[HOOK_PUT].style == STYLE_FENTRY, "6.1 forced fentry put");
 	CHECK(r[HOOK_ATTACH].style == STYLE_FENTRY && strstr(r[HOOK_ATTACH].why, "pins"),
 	      "6.1 forced fentry says it pins: %s", r[HOOK_ATTACH].why);
+	CHECK(r[HOOK_ALLOC_BUS].style == STYLE_FENTRY && r[HOOK_ALLOC_BUS].nargs == 1,
+	      "6.1 forced fentry alloc");
+	fall_back_to_kprobes(r, "test");
+	CHECK(r[HOOK_ATTACH].style == STYLE_KPROBE && r[HOOK_ALLOC_BUS].style == STYLE_KPROBE &&
+	      !strcmp(r[HOOK_ALLOC_BUS].why, "test"), "fallback");
 	kallsyms_free(&ks);
 
 	/* 6.12 has both allocators; both are hooked (type1 calls the paging one) */
@@ -323,8 +329,6 @@ static void test_targets(void)
 	CHECK(!strcmp(FUNC(HOOK_ALLOC_DEV), "iommu_paging_domain_alloc_flags") &&
 	      !r[HOOK_ALLOC_BUS].func && r[HOOK_ALLOC_DEV].style == STYLE_KPROBE &&
 	      r[HOOK_ALLOC_DEV].nargs == 2, "latest alloc");
-	fall_back_to_kprobes(r, "test");
-	CHECK(r[HOOK_ATTACH].style == STYLE_KPROBE, "fallback");
 	kallsyms_free(&ks);
 
 	/* VFIO not loaded yet: not an error, the module rows wait for their modules */
