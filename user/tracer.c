@@ -177,20 +177,26 @@ static void detach_row(struct tracer *t, int i)
 	}
 }
 
+/* Every resolved row not attached yet, up to the first that fails: 0, or -1 with msg. */
+static int attach_rows(struct tracer *t, char *msg, int len)
+{
+	int i;
+
+	for (i = 0; i < NR_HOOKS; i++)
+		if (t->res[i].func && !attached(t, i) && attach_row(t, i, msg, len))
+			return -1;
+	profile("attach");
+	return 0;
+}
+
 int tracer_attach(struct tracer *t)
 {
 	char msg[256];
-	int i;
 
-	for (i = 0; i < NR_HOOKS; i++) {
-		if (!t->res[i].func || attached(t, i))
-			continue;
-		if (attach_row(t, i, msg, sizeof(msg))) {
-			err("%s", msg);
-			return -1;
-		}
+	if (attach_rows(t, msg, sizeof(msg))) {
+		err("%s", msg);
+		return -1;
 	}
-	profile("attach");
 	/* groups opened before the probes were attached: their holders come from /proc */
 	if (t->res[HOOK_GROUP_OPEN].func) {
 		int n = holders_seed(bpf_map__fd(t->skel->maps.holders));
@@ -268,26 +274,6 @@ void tracer_waiting(const struct tracer *t, char *buf, int len)
 				      targets[i].module, targets[i].candidates[0]);
 }
 
-/*
- * Attaching takes as long as loading; on newer kernels kallsyms is still
- * being read by then (6.12, 7.2: more symbols). Attached now, dropped with the
- * load if kallsyms resolves otherwise; `Tracing` waits for kallsyms either
- * way. A row that fails is left to tracer_attach, which reports it.
- */
-static void attach_guess(struct tracer *t)
-{
-	char msg[256];
-	int i;
-
-	for (i = 0; i < NR_HOOKS; i++) {
-		if (t->res[i].func && attach_row(t, i, msg, sizeof(msg))) {
-			dbg("%s: attached after kallsyms is read", msg);
-			break;
-		}
-	}
-	profile("attach");
-}
-
 static void drop_load(struct tracer *t)
 {
 	int i;
@@ -330,8 +316,15 @@ int tracer_load(struct tracer *t)
 	    !resolve_guess(t, guess, msg, sizeof(msg))) {
 		guessed = true;
 		memcpy(t->res, guess, sizeof(t->res));
-		if (!load_bpf(t, guess_err, sizeof(guess_err)))
-			attach_guess(t);
+		/*
+		 * Attaching takes as long as loading; on newer kernels kallsyms is
+		 * still being read by then (6.12, 7.2: more symbols). Attached now,
+		 * dropped with the load if kallsyms resolves otherwise; `Tracing`
+		 * waits for kallsyms either way. A row that fails is left to
+		 * tracer_attach, which reports it.
+		 */
+		if (!load_bpf(t, guess_err, sizeof(guess_err)) && attach_rows(t, msg, sizeof(msg)))
+			dbg("%s: attached after kallsyms is read", msg);
 	}
 	syms_rc = resolve_kallsyms_wait(&syms);
 	profile("kallsyms");
