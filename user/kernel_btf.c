@@ -84,7 +84,7 @@ bool kernel_btf_alloc_on_use(struct kernel_btf *kb)
 	return v && btf__find_by_name_kind(v, "bpf_mem_alloc", BTF_KIND_STRUCT) > 0;
 }
 
-static struct btf *btf_for(struct kernel_btf *kb, const char *module)
+struct btf *kernel_btf_get(struct kernel_btf *kb, const char *module)
 {
 	char path[128];
 	int i;
@@ -119,7 +119,7 @@ void kernel_btf_forget(struct kernel_btf *kb, const char *module)
 
 int kernel_btf_func_nargs(void *ctx, const char *module, const char *func)
 {
-	struct btf *btf = btf_for(ctx, module);
+	struct btf *btf = kernel_btf_get(ctx, module);
 	const struct btf_type *t;
 	int id;
 
@@ -193,7 +193,7 @@ void kernel_btf_funcs(struct kernel_btf *kb, struct btf_func *f, int n)
 			;
 		if (!f[k].module || j < k)	/* vmlinux, or a module done already */
 			continue;
-		b = btf_for(kb, f[k].module);
+		b = kernel_btf_get(kb, f[k].module);
 		if (b) {
 			scan_funcs(b, btf__type_cnt(v), f, n, names_ok ? &set : NULL, f[k].module, false);
 			continue;
@@ -250,13 +250,13 @@ const char *vfio_device_count_field(struct kernel_btf *kb, const char *custom)
 		btf__free(btf);
 		return f;
 	}
-	f = count_field(btf_for(kb, "vfio"));
+	f = count_field(kernel_btf_get(kb, "vfio"));
 	return f ? f : count_field(vmlinux_btf(kb)); /* CONFIG_VFIO=y */
 }
 
 bool kernel_btf_has_struct(struct kernel_btf *kb, const char *module, const char *name)
 {
-	struct btf *btf = btf_for(kb, module);
+	struct btf *btf = kernel_btf_get(kb, module);
 
 	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT) >= 0;
 }

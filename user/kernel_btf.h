@@ -30,6 +30,8 @@ void kernel_btf_release(struct kernel_btf *kb);
 bool kernel_btf_alloc_on_use(struct kernel_btf *kb);
 /* Drop what was read (or found missing) for module: it was loaded or unloaded. */
 void kernel_btf_forget(struct kernel_btf *kb, const char *module);
+/* module's BTF (vmlinux's: NULL), read on first use; NULL if it has none. */
+struct btf *kernel_btf_get(struct kernel_btf *kb, const char *module);
 /* kernel_view callback: argument count of func, -1 when BTF lacks it. */
 int kernel_btf_func_nargs(void *kb, const char *module, const char *func);
 

@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 #include "capacity.h"
 #include "clock.h"
+#include "core_btf.h"
 #include "holders.h"
 #include "log.h"
 #include "profile.h"
@@ -57,7 +58,8 @@ static int configure(struct tracer *t)
 
 static int open_and_load(struct tracer *t)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = t->opt.btf);
+	LIBBPF_OPTS(bpf_object_open_opts, oo,
+		    .btf_custom_path = t->opt.btf ? t->opt.btf : t->core.path[0] ? t->core.path : NULL);
 	int e;
 
 	t->skel = vfiotrace_bpf__open_opts(&oo);
@@ -216,14 +218,44 @@ static void btf_facts(struct tracer *t)
 	profile("module BTF");
 }
 
+/* The distinct modules the table hooks into, for the watcher and CO-RE. */
+static int table_modules(const char *mods[NR_HOOKS])
+{
+	int i, k, n = 0;
+
+	for (i = 0; i < NR_HOOKS; i++) {
+		if (!targets[i].module)
+			continue;
+		for (k = 0; k < n && strcmp(mods[k], targets[i].module); k++)
+			;
+		if (k == n)
+			mods[n++] = targets[i].module;
+	}
+	return n;
+}
+
 /*
  * The object with every program the resolved rows need; maps for the
  * printers. btf_facts() first. 0, or -1 and msg.
  */
 static int load_bpf(struct tracer *t, char *msg, int len)
 {
+	const char *mods[NR_HOOKS];
+	const void *obj;
+	size_t sz;
+	int e;
+
+	/* VFIOTRACE_FULL_CORE_SEARCH: libbpf's own search, for the test that both relocate alike */
+	obj = vfiotrace_bpf__elf_bytes(&sz);
+	if (!t->opt.btf && !getenv("VFIOTRACE_FULL_CORE_SEARCH") &&
+	    !core_btf_make(&t->core, &t->kb, obj, sz, mods, table_modules(mods)))
+		dbg("CO-RE: %d types of the kernel's BTF for %d relocated types, given to libbpf as %s",
+		    t->core.types, t->core.roots, t->core.path);
+	profile("CO-RE BTF");
 	kernel_btf_release(&t->kb);
-	if (load_with_fallback(t, msg, len))
+	e = load_with_fallback(t, msg, len);
+	core_btf_close(&t->core);
+	if (e)
 		return -1;
 	profile("BPF load");
 	t->maps = (struct bpf_maps){
@@ -245,22 +277,6 @@ static int load_bpf(struct tracer *t, char *msg, int len)
 	t->sym = (struct symbolizer){ .ks = &t->full, .hooked = { t->res[HOOK_PUT].func,
 		t->res[HOOK_GET].func } };
 	return 0;
-}
-
-/* The distinct modules the table hooks into, for the watcher. */
-static int table_modules(const char *mods[NR_HOOKS])
-{
-	int i, k, n = 0;
-
-	for (i = 0; i < NR_HOOKS; i++) {
-		if (!targets[i].module)
-			continue;
-		for (k = 0; k < n && strcmp(mods[k], targets[i].module); k++)
-			;
-		if (k == n)
-			mods[n++] = targets[i].module;
-	}
-	return n;
 }
 
 void tracer_waiting(const struct tracer *t, char *buf, int len)

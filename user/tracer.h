@@ -12,6 +12,7 @@
 #ifndef VFIOTRACE_TRACER_H
 #define VFIOTRACE_TRACER_H
 
+#include "core_btf.h"
 #include "kernel_btf.h"
 #include "lifecycle.h"
 #include "options.h"
@@ -23,6 +24,7 @@ struct tracer {
 	struct kallsyms ks;		/* the table's functions only: resolution */
 	struct kallsyms full;		/* every symbol, read on first use: symbolizing */
 	struct kernel_btf kb;
+	struct core_btf core;		/* what libbpf relocates against while loading */
 	struct btf_func funcs[NR_HOOKS * 8 + 1];	/* the table's functions in BTF (start-up) */
 	struct resolved res[NR_HOOKS];
 	const char *count_field;	/* vfio_device member the put hook reads, or NULL */

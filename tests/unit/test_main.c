@@ -17,7 +17,9 @@
 #include "histogram.h"
 #include "json.h"
 #include "kallsyms.h"
+#include "core_btf.h"
 #include "kernel_btf.h"
+#include <linux/bpf.h>
 #include <bpf/btf.h>
 #include "lifecycle.h"
 #include "options.h"
@@ -471,6 +473,117 @@ static void test_btf_funcs(void)
 	kernel_btf_close(&kb);
 }
 
+/* A .BTF.ext with one section of CO-RE relocation records {type_id, kind}. */
+static size_t core_ext(unsigned char *buf, const __u32 (*relos)[2], int n)
+{
+	__u32 hdr[8] = { 0 }, rec = sizeof(struct bpf_core_relo), sec[2] = { 0, (__u32)n };
+	size_t off = sizeof(hdr);
+	int i;
+
+	hdr[0] = BTF_MAGIC | 1 << 16;	/* magic, version 1, flags 0 */
+	hdr[1] = sizeof(hdr);		/* hdr_len; func/line info empty; core_relo_off 0 */
+	hdr[7] = 4 + sizeof(sec) + n * rec;
+	memcpy(buf, hdr, sizeof(hdr));
+	memcpy(buf + off, &rec, 4);
+	memcpy(buf + off + 4, sec, sizeof(sec));
+	off += 4 + sizeof(sec);
+	for (i = 0; i < n; i++, off += rec) {
+		struct bpf_core_relo r = { .type_id = relos[i][0], .kind = relos[i][1] };
+
+		memcpy(buf + off, &r, rec);
+	}
+	return off;
+}
+
+static const char *type_desc(const struct btf *b, int id)
+{
+	static char buf[2][48];
+	static int k;
+	const struct btf_type *t = btf__type_by_id(b, id);
+
+	k ^= 1;
+	if (!id)
+		return "void";
+	snprintf(buf[k], sizeof(buf[k]), "%s%s%s", btf_is_ptr(t) ? "ptr" : btf_is_struct(t) ? "struct" :
+		 btf_is_union(t) ? "union" : btf_is_any_enum(t) ? "enum" : btf_is_int(t) ? "int" : "?",
+		 t->name_off ? " " : "", btf__name_by_offset(b, t->name_off));
+	return buf[k];
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* The cut keeps what libbpf's candidate search would find, laid out whole, and nothing else. */
+static void test_core_btf_cut(void)
+{
+	struct btf *vm = btf__new_empty(), *mod, *local = btf__new_empty(), *out;
+	const __u32 relos[][2] = { { 2, BPF_CORE_FIELD_BYTE_OFFSET }, { 3, BPF_CORE_FIELD_EXISTS },
+				   { 4, BPF_CORE_ENUMVAL_VALUE }, { 2, BPF_CORE_FIELD_BYTE_OFFSET },
+				   { 5, BPF_CORE_TYPE_ID_LOCAL } };
+	unsigned char ext[256];
+	char got[512] = "", kept[16][64];
+	int i, roots = 0, len = 0, n = 0;
+
+	CHECK(core_essential_len("device___flav") == 6 && core_essential_len("a____b") == 6 &&
+	      core_essential_len("x___y___z") == 5 && core_essential_len("___y") == 4,
+	      "essential names as libbpf's rule");
+	btf__add_int(vm, "int", 4, BTF_INT_SIGNED);			/* 1 */
+	btf__add_struct(vm, "inner", 8);				/* 2 */
+	btf__add_field(vm, "a", 1, 0, 0);
+	btf__add_field(vm, "b", 1, 32, 0);
+	btf__add_struct(vm, "other", 4);				/* 3 */
+	btf__add_field(vm, "z", 1, 0, 0);
+	btf__add_ptr(vm, 3);						/* 4 */
+	btf__add_struct(vm, "device", 24);				/* 5 */
+	btf__add_field(vm, "in", 2, 0, 0);
+	btf__add_field(vm, "p", 4, 64, 0);
+	btf__add_field(vm, "x", 1, 128, 0);
+	btf__add_struct(vm, "unused", 4);				/* 6 */
+	btf__add_field(vm, "y", 1, 0, 0);
+	btf__add_enum(vm, "e", 4);					/* 7 */
+	btf__add_enum_value(vm, "E_A", 1);
+	btf__add_union(vm, "device", 4);				/* 8: another kind */
+	btf__add_field(vm, "u", 1, 0, 0);
+	mod = btf__new_empty_split(vm);
+	btf__add_ptr(mod, 5);						/* 9 */
+	btf__add_struct(mod, "vfio_device", 12);			/* 10 */
+	btf__add_field(mod, "dev", 9, 0, 0);
+	btf__add_field(mod, "refcount", 1, 64, 0);
+	btf__add_struct(mod, "device", 4);	/* a module's copy: vmlinux has one, libbpf stops there */
+	btf__add_field(mod, "bogus", 1, 0, 0);
+	btf__add_int(local, "int", 4, BTF_INT_SIGNED);			/* 1 */
+	btf__add_struct(local, "device___flav", 4);			/* 2 */
+	btf__add_field(local, "x", 1, 0, 0);
+	btf__add_struct(local, "vfio_device", 4);			/* 3 */
+	btf__add_field(local, "refcount", 1, 0, 0);
+	btf__add_enum(local, "e___diag", 4);				/* 4 */
+	btf__add_enum_value(local, "E_A___diag", 1);
+	btf__add_struct(local, "mine", 4);				/* 5: only its local id is read */
+	btf__add_field(local, "q", 1, 0, 0);
+	out = core_btf_cut(local, ext, core_ext(ext, relos, 5), vm, &mod, 1, &roots);
+	CHECK(out && roots == 3, "cut: %d roots", roots);
+	for (i = 1; out && i < (int)btf__type_cnt(out) && i <= 16; i++) {
+		const struct btf_type *t = btf__type_by_id(out, i);
+		int ref = btf_is_ptr(t) ? (int)t->type : btf_is_composite(t) ? (int)btf_members(t)[0].type : -1;
+
+		len = snprintf(kept[i - 1], sizeof(kept[0]), "%s", type_desc(out, i));
+		if (ref >= 0)
+			snprintf(kept[i - 1] + len, sizeof(kept[0]) - len, " -> %s", type_desc(out, ref));
+		n++;
+	}
+	qsort(kept, n, sizeof(kept[0]), cmp_str);
+	for (i = 0, len = 0; i < n; i++)
+		len += snprintf(got + len, sizeof(got) - len, "%s%s", i ? ", " : "", kept[i]);
+	CHECK(!strcmp(got, "enum e, int int, ptr -> void, ptr -> void, struct device -> struct inner, "
+		      "struct inner -> int int, struct vfio_device -> ptr"), "cut types: %s", got);
+	btf__free(out);
+	btf__free(mod);
+	btf__free(vm);
+	btf__free(local);
+}
+
 static void test_pick_caller(void)
 {
 	struct kallsyms ks;
@@ -773,6 +886,7 @@ int main(int argc, char **argv)
 	test_kallsyms_at();
 	test_kallsyms_blocks();
 	test_btf_funcs();
+	test_core_btf_cut();
 	test_errnames();
 	test_pick_caller();
 	test_render_stat();

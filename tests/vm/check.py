@@ -63,7 +63,7 @@ class Run:
             elif tag == "end":
                 cur = None
             elif cur is not None and tag in ("workload", "trace", "kprobe", "stderr", "unbind", "dmaprobes",
-                                                  "big", "big_stderr"):
+                                                  "big", "big_stderr", "cut", "full", "cut_dma", "full_dma"):
                 cur[tag].append(rest)
             elif cur is not None and tag == "exit":
                 cur["exit"] = int(rest)
@@ -234,6 +234,24 @@ def check_probes(c, run):
                 c.ok(h["style"] in ("fentry", "kprobe"), f"probes {tag}: {fn} has a style")
         put = [h for h in hooks if h["hook"] == "device_put"][0]
         c.eq(put["refcount_available"], run.btf_vfio, f"probes {tag}: refcount_available iff vfio BTF")
+
+
+def check_core(c, run):
+    """libbpf relocates against the BTF vfiotrace cuts down (the relocated types only)
+    exactly as against all of the kernel's BTF, which it searches itself under
+    VFIOTRACE_FULL_CORE_SEARCH=1: `probes -vv` loads the object, and libbpf prints
+    the outcome of every relocation."""
+    s = run.scenarios.get("core")
+    if not c.ok(s is not None, "core: ran"):
+        return
+    for sfx in ("", "_dma"):
+        cut, full = s["cut" + sfx], s["full" + sfx]
+        c.eq(len([l for l in cut if "CO-RE:" in l]), 1, f"core{sfx}: libbpf was given the cut-down BTF")
+        c.eq([l for l in full if "CO-RE:" in l], [], f"core{sfx}: and not under VFIOTRACE_FULL_CORE_SEARCH")
+        rc = [l for l in cut if "CO-RE:" not in l]
+        rf = [l for l in full if "CO-RE:" not in l]
+        c.ok(len(rf) >= 50, f"core{sfx}: libbpf relocated", f"{len(rf)} relocations")
+        c.eq(rc, rf, f"core{sfx}: every relocation comes out as against all of the kernel's BTF")
 
 
 def check_snoop(c, run, name, want_fail):
@@ -761,6 +779,7 @@ def main():
         check_eperm_diagnose(c, run)
     else:
         check_unprivileged(c, run)
+        check_core(c, run)
         check_stat(c, run, "stat")
         check_stat(c, run, "stat_kprobe")
         check_stat(c, run, "sigterm")

@@ -51,6 +51,21 @@ vfiotrace probes -j --mode kprobe | tag kprobe
 vfiotrace probes -j --dma | tag dmaprobes
 echo "@@ end probes"
 
+if [ "$mode" = normal ]; then
+	# CO-RE against the cut-down BTF vfiotrace hands libbpf, and against libbpf's own
+	# search of all kernel BTF: every relocation must come out the same
+	echo "@@ begin core"
+	for args in "" "--dma"; do
+		for how in cut full; do
+			if [ $how = full ]; then export VFIOTRACE_FULL_CORE_SEARCH=1; fi
+			vfiotrace probes -vv $args 2>&1 >/dev/null |
+				grep -E 'CO-RE:|relo #[0-9]+: (patched|poison|substitut|no matching)' | tag "$how${args:+_dma}"
+			unset VFIOTRACE_FULL_CORE_SEARCH
+		done
+	done
+	echo "@@ end core"
+fi
+
 if [ "$mode" = qemu ]; then
 	# a VFIO client that is not ours: QEMU assigns the first device of the
 	# first group (-S: devices are realized, so the container is set up,
