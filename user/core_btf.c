@@ -14,6 +14,7 @@
 #include "core_btf.h"
 #include "kernel_btf.h"
 #include "nameset.h"
+#include "rawbtf.h"
 
 /* A relocation's root: libbpf looks up candidates by essential name and kind. */
 struct root {
@@ -38,11 +39,10 @@ struct ext_header {
 	__u32 core_relo_off, core_relo_len;
 };
 
-/* The types of one BTF kept so far: ids [first, end) are its own. */
+/* The types of one BTF kept so far. */
 struct src {
-	const struct btf *btf;
-	int first, end;
-	int *map;		/* new id of type first + i; 0: not kept */
+	const struct rawbtf *btf;
+	int *map;		/* new id of its type first + i; 0: not kept */
 };
 
 struct work {
@@ -50,12 +50,91 @@ struct work {
 	int id, nid;
 };
 
+/* The BTF being written: types and strings, as raw BTF lays them out. */
+struct out {
+	char *types, *strs;
+	size_t len, cap, slen, scap;
+	__u32 *offs;		/* type id at types + offs[id - 1] */
+	int n, ncap;
+};
+
 struct cut {
-	struct btf *out;
-	struct src *vm;		/* ids below vm->end are vmlinux's, from any split BTF */
+	struct out o;
+	struct src *vm;		/* ids below its end are vmlinux's, from any split BTF */
 	struct work *work;
 	int nwork, cap;
 };
+
+static int grow(void *pp, size_t *cap, size_t need, size_t unit)
+{
+	void *p;
+	size_t c = *cap;
+
+	if (need <= c)
+		return 0;
+	while (c < need)
+		c = c * 2 + 64;
+	if (!(p = realloc(*(void **)pp, c * unit)))
+		return -ENOMEM;
+	*(void **)pp = p;
+	*cap = c;
+	return 0;
+}
+
+/* Offset of a copy of s among the strings ("" is at 0); -ENOMEM. */
+static long out_str(struct out *o, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	long off = o->slen;
+
+	if (n == 1)
+		return 0;
+	if (grow(&o->strs, &o->scap, o->slen + n, 1))
+		return -ENOMEM;
+	memcpy(o->strs + o->slen, s, n);
+	o->slen += n;
+	return off;
+}
+
+static struct btf_type *out_type(struct out *o, int id)
+{
+	return (struct btf_type *)(o->types + o->offs[id - 1]);
+}
+
+/* A copy of t with its names (its own, its members', values' and parameters'): the new id, or <0. */
+static int out_add(struct out *o, const struct rawbtf *src, const struct btf_type *t)
+{
+	size_t sz = rawbtf_type_size(t), ncap = o->ncap;
+	struct btf_type *c;
+	int i, vlen = btf_vlen(t);
+	long off;
+#define NAME(field) do {							\
+		if ((off = out_str(o, rawbtf_name(src, (field)))) < 0)		\
+			return -ENOMEM;						\
+		(field) = off;							\
+	} while (0)
+
+	if (grow(&o->types, &o->cap, o->len + sz, 1) || grow(&o->offs, &ncap, o->n + 1, sizeof(__u32)))
+		return -ENOMEM;
+	o->ncap = ncap;
+	c = (struct btf_type *)(o->types + o->len);	/* out_str() moves only the strings */
+	memcpy(c, t, sz);
+	NAME(c->name_off);
+	for (i = 0; i < vlen; i++) {
+		if (btf_is_composite(c))
+			NAME(btf_members(c)[i].name_off);
+		else if (btf_is_enum(c))
+			NAME(btf_enum(c)[i].name_off);
+		else if (btf_is_enum64(c))
+			NAME(btf_enum64(c)[i].name_off);
+		else if (btf_is_func_proto(c))
+			NAME(btf_params(c)[i].name_off);
+	}
+#undef NAME
+	o->offs[o->n++] = o->len;
+	o->len += sz;
+	return o->n;
+}
 
 size_t core_essential_len(const char *name)
 {
@@ -73,17 +152,17 @@ static int family(const struct btf_type *t)
 	return btf_is_any_enum(t) ? BTF_KIND_ENUM : btf_kind(t);
 }
 
-static int add_root(struct roots *rs, const struct btf *local, __u32 id)
+static int add_root(struct roots *rs, const struct rawbtf *local, __u32 id)
 {
-	const struct btf_type *t = btf__type_by_id(local, id);
+	const struct btf_type *t = rawbtf_type(local, id);
 	const char *name;
 	size_t len;
 	int i;
 
 	if (!t)
 		return -1;
-	name = btf__name_by_offset(local, t->name_off);
-	len = name ? core_essential_len(name) : 0;
+	name = rawbtf_name(local, t->name_off);
+	len = core_essential_len(name);
 	/* libbpf refuses an anonymous root: loading fails the same way without us */
 	if (!len || len >= sizeof(rs->r[0].name))
 		return -1;
@@ -102,7 +181,7 @@ static int add_root(struct roots *rs, const struct btf *local, __u32 id)
 }
 
 /* The root of every CO-RE relocation in .BTF.ext. 0, or -1 on what this does not understand. */
-static int ext_roots(struct roots *rs, const struct btf *local, const void *ext, size_t sz)
+static int ext_roots(struct roots *rs, const struct rawbtf *local, const void *ext, size_t sz)
 {
 	struct ext_header h;
 	struct bpf_core_relo r;
@@ -138,20 +217,20 @@ static int ext_roots(struct roots *rs, const struct btf *local, const void *ext,
 /* The new id of type id, as seen from s (a split BTF sees vmlinux's below its own); <0 on error. */
 static int keep(struct cut *c, struct src *s, int id)
 {
+	const struct btf_type *t;
 	int nid;
 
 	if (!id)
 		return 0;
-	if (id < c->vm->end)
+	if (id < c->vm->btf->end)
 		s = c->vm;
-	if (id < s->first || id >= s->end)
+	if (!(t = rawbtf_type(s->btf, id)) || id < s->btf->first)
 		return -EINVAL;
-	if (s->map[id - s->first])
-		return s->map[id - s->first];
-	nid = btf__add_type(c->out, s->btf, btf__type_by_id(s->btf, id));
-	if (nid < 0)
+	if (s->map[id - s->btf->first])
+		return s->map[id - s->btf->first];
+	if ((nid = out_add(&c->o, s->btf, t)) < 0)
 		return nid;
-	s->map[id - s->first] = nid;
+	s->map[id - s->btf->first] = nid;
 	if (c->nwork == c->cap) {
 		struct work *w = realloc(c->work, (c->cap * 2 + 64) * sizeof(*w));
 
@@ -167,10 +246,10 @@ static int keep(struct cut *c, struct src *s, int id)
 /* The copy of w's type refers to new ids; pointers to void. */
 static int fix(struct cut *c, const struct work *w)
 {
-	const struct btf_type *t = btf__type_by_id(w->s->btf, w->id);
+	const struct btf_type *t = rawbtf_type(w->s->btf, w->id);
 	int i, n = btf_vlen(t), r;
 /* the copy, looked up again after every keep(): adding types moves them */
-#define COPY ((struct btf_type *)btf__type_by_id(c->out, w->nid))
+#define COPY out_type(&c->o, w->nid)
 #define KEEP(id) do { if ((r = keep(c, w->s, (id))) < 0) return r; } while (0)
 
 	switch (btf_kind(t)) {
@@ -227,14 +306,14 @@ static int scan(struct cut *c, struct roots *rs, struct src *s, bool vmlinux)
 {
 	int id, k, e;
 
-	for (id = s->first; id < s->end; id++) {
-		const struct btf_type *t = btf__type_by_id(s->btf, id);
+	for (id = s->btf->first; id < s->btf->end; id++) {
+		const struct btf_type *t = rawbtf_type(s->btf, id);
 		const char *name;
 		size_t len;
 
 		if (!t->name_off)
 			continue;
-		name = btf__name_by_offset(s->btf, t->name_off);
+		name = rawbtf_name(s->btf, t->name_off);
 		len = core_essential_len(name);
 		if (!nameset_has(&rs->set, name, len))
 			continue;
@@ -253,50 +332,62 @@ static int scan(struct cut *c, struct roots *rs, struct src *s, bool vmlinux)
 	return 0;
 }
 
-static int src_init(struct src *s, const struct btf *btf, int first)
+static int src_init(struct src *s, const struct rawbtf *btf)
 {
 	s->btf = btf;
-	s->first = first;
-	s->end = btf__type_cnt(btf);
-	s->map = calloc(s->end > first ? s->end - first : 1, sizeof(int));
+	s->map = calloc(btf->end - btf->first + 1, sizeof(int));
 	return s->map ? 0 : -ENOMEM;
 }
 
-struct btf *core_btf_cut(const struct btf *local, const void *ext, size_t ext_sz,
-			 const struct btf *vmlinux, struct btf *const mods[], int nmods, int *nroots)
+void *core_btf_cut(const struct rawbtf *local, const void *ext, size_t ext_sz,
+		   const struct rawbtf *vmlinux, const struct rawbtf *const mods[], int nmods,
+		   size_t *size, int *nroots)
 {
 	struct roots rs = { .n = 0 };
 	struct src vm = { 0 }, ms[MAX_MODULE_BTF] = { { 0 } };
 	struct cut c = { .vm = &vm };
+	struct btf_header h = { .magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(h) };
+	char *raw = NULL;
 	int i, e = -EINVAL;
 
 	if (nmods > MAX_MODULE_BTF || ext_roots(&rs, local, ext, ext_sz) || !rs.n ||
 	    nameset_init(&rs.set, rs.names, rs.n))
 		goto out;
-	e = -ENOMEM;
-	if (!(c.out = btf__new_empty()) || src_init(&vm, vmlinux, 1))
-		goto out;
-	e = scan(&c, &rs, &vm, true);
+	e = src_init(&vm, vmlinux) || grow(&c.o.strs, &c.o.scap, 1, 1) ? -ENOMEM : 0;
+	if (!e) {
+		c.o.strs[c.o.slen++] = 0;	/* "" at offset 0 */
+		e = scan(&c, &rs, &vm, true);
+	}
 	for (i = 0; !e && i < nmods; i++)
-		if (!(e = src_init(&ms[i], mods[i], vm.end)))
+		if (!(e = src_init(&ms[i], mods[i])))
 			e = scan(&c, &rs, &ms[i], false);
 	while (!e && c.nwork) {
 		struct work w = c.work[--c.nwork];
 
 		e = fix(&c, &w);
 	}
-	*nroots = rs.n;
+	h.type_len = c.o.len;
+	h.str_off = c.o.len;
+	h.str_len = c.o.slen;
+	if (!e && !(raw = malloc(sizeof(h) + c.o.len + c.o.slen)))
+		e = -ENOMEM;
+	if (!e) {
+		memcpy(raw, &h, sizeof(h));
+		memcpy(raw + sizeof(h), c.o.types, c.o.len);
+		memcpy(raw + sizeof(h) + c.o.len, c.o.strs, c.o.slen);
+		*size = sizeof(h) + c.o.len + c.o.slen;
+		*nroots = rs.n;
+	}
 out:
-	for (i = 0; i < nmods && i < MAX_MODULE_BTF; i++)
+	for (i = 0; i < MAX_MODULE_BTF; i++)
 		free(ms[i].map);
 	free(vm.map);
 	free(c.work);
-	if (e) {
-		btf__free(c.out);
-		errno = -e;
-		return NULL;
-	}
-	return c.out;
+	free(c.o.types);
+	free(c.o.strs);
+	free(c.o.offs);
+	errno = -e;
+	return raw;
 }
 
 static int write_all(int fd, const char *p, size_t n)
@@ -315,14 +406,15 @@ static int write_all(int fd, const char *p, size_t n)
 }
 
 /* Cut from the object's .BTF and .BTF.ext, while libelf's view of obj is open (they point into it). */
-static struct btf *cut_object(Elf *e, const struct btf *vmlinux, struct btf *const mods[], int nmods,
-			      int *nroots)
+static void *cut_object(Elf *e, const struct rawbtf *vmlinux, const struct rawbtf *const mods[],
+			int nmods, size_t *size, int *nroots)
 {
 	const void *ext = NULL;
 	size_t ext_sz = 0, shstrndx;
-	struct btf *local = NULL, *out = NULL;
+	struct rawbtf *local = NULL;
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
+	void *out = NULL, *copy;
 
 	if (elf_getshdrstrndx(e, &shstrndx))
 		return NULL;
@@ -339,23 +431,24 @@ static struct btf *cut_object(Elf *e, const struct btf *vmlinux, struct btf *con
 		if (!strcmp(name, ".BTF.ext")) {
 			ext = d->d_buf;
 			ext_sz = d->d_size;
-		} else if (!local && !(local = btf__new(d->d_buf, d->d_size))) {
-			goto out;
+		} else if (!local && (copy = malloc(d->d_size))) {
+			memcpy(copy, d->d_buf, d->d_size);
+			local = rawbtf_new(copy, d->d_size, NULL);
 		}
 	}
 	if (local && ext)
-		out = core_btf_cut(local, ext, ext_sz, vmlinux, mods, nmods, nroots);
+		out = core_btf_cut(local, ext, ext_sz, vmlinux, mods, nmods, size, nroots);
 out:
-	btf__free(local);
+	rawbtf_free(local);
 	return out;
 }
 
 int core_btf_make(struct core_btf *cb, struct kernel_btf *kb, const void *obj, size_t obj_sz,
 		  const char *const modules[], int nmods)
 {
-	struct btf *vmlinux = kernel_btf_get(kb, NULL), *mods[MAX_MODULE_BTF], *out = NULL;
-	const void *raw;
-	__u32 size;
+	const struct rawbtf *vmlinux = kernel_btf_get(kb, NULL), *mods[MAX_MODULE_BTF];
+	size_t size = 0;
+	void *raw = NULL;
 	int i, n = 0, fd = -1;
 	Elf *e;
 
@@ -368,19 +461,18 @@ int core_btf_make(struct core_btf *cb, struct kernel_btf *kb, const void *obj, s
 			n++;
 	if (!(e = elf_memory((char *)obj, obj_sz)))
 		return -1;
-	out = cut_object(e, vmlinux, mods, n, &cb->roots);
+	raw = cut_object(e, vmlinux, mods, n, &size, &cb->roots);
 	elf_end(e);
-	if (!out || !(raw = btf__raw_data(out, &size)) ||
-	    (fd = memfd_create("vfiotrace-core-btf", MFD_CLOEXEC)) < 0 || write_all(fd, raw, size)) {
+	if (!raw || (fd = memfd_create("vfiotrace-core-btf", MFD_CLOEXEC)) < 0 || write_all(fd, raw, size)) {
 		if (fd >= 0)
 			close(fd);
-		btf__free(out);
+		free(raw);
 		return -1;
 	}
 	cb->fd = fd;
-	cb->types = btf__type_cnt(out) - 1;
+	cb->size = size;
 	snprintf(cb->path, sizeof(cb->path), "/proc/self/fd/%d", fd);
-	btf__free(out);
+	free(raw);
 	return 0;
 }
 

@@ -13,13 +13,14 @@
 
 #include <stddef.h>
 
-struct btf;
 struct kernel_btf;
+struct rawbtf;
 
 struct core_btf {
 	int fd;			/* memfd with the raw BTF, -1: none */
 	char path[32];		/* /proc/self/fd/N, for btf_custom_path */
-	int roots, types;	/* relocation roots, types kept (-v) */
+	int roots;		/* relocations' root types (-v) */
+	size_t size;		/* bytes of BTF (-v) */
 };
 
 /*
@@ -30,9 +31,13 @@ int core_btf_make(struct core_btf *cb, struct kernel_btf *kb, const void *obj, s
 		  const char *const modules[], int nmods);
 void core_btf_close(struct core_btf *cb);
 
-/* The same from BTF already read: a new BTF (btf__free it), or NULL. For the unit tests. */
-struct btf *core_btf_cut(const struct btf *local, const void *ext, size_t ext_sz,
-			 const struct btf *vmlinux, struct btf *const mods[], int nmods, int *roots);
+/*
+ * The raw BTF (malloc'd, size bytes) for the relocations in ext (.BTF.ext) of
+ * types in local (.BTF), or NULL and errno. For the unit tests too.
+ */
+void *core_btf_cut(const struct rawbtf *local, const void *ext, size_t ext_sz,
+		   const struct rawbtf *vmlinux, const struct rawbtf *const mods[], int nmods,
+		   size_t *size, int *roots);
 /* libbpf's rule: "name___flavour" is "name" (the last "___" between other characters). */
 size_t core_essential_len(const char *name);
 

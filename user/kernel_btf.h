@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The running kernel's BTF (vmlinux and modules) as a kernel_view for targets.c. */
+/* The running kernel's BTF (vmlinux and modules, rawbtf.h) as a kernel_view for targets.c. */
 #ifndef VFIOTRACE_KERNEL_BTF_H
 #define VFIOTRACE_KERNEL_BTF_H
 
 #include <stdbool.h>
 
-struct btf;
+struct rawbtf;
 
 #define MAX_MODULE_BTF 8
 
 struct kernel_btf {
-	struct btf *vmlinux;
+	struct rawbtf *vmlinux;
 	struct {
 		char name[64];
-		struct btf *btf;	/* NULL: the module has no BTF */
+		struct rawbtf *btf;	/* NULL: the module has no BTF */
 	} mods[MAX_MODULE_BTF];
 	int nmods;
 };
@@ -22,8 +22,9 @@ struct kernel_btf {
 int kernel_btf_open(struct kernel_btf *kb);
 void kernel_btf_close(struct kernel_btf *kb);
 /*
- * Free what was read; read again when next asked. libbpf parses its own
- * copy to load the programs: holding both is the largest share of the peak RSS.
+ * Free what was read; read again when next asked. Loading needs only the
+ * cut-down copy (core_btf.h); under --mode fentry or --btf libbpf parses a
+ * whole one of its own, and holding both would double the peak RSS.
  */
 void kernel_btf_release(struct kernel_btf *kb);
 /* BPF hash maps can be allocated on use without a kernel warning (6.1+: bpf_mem_alloc). */
@@ -31,7 +32,7 @@ bool kernel_btf_alloc_on_use(struct kernel_btf *kb);
 /* Drop what was read (or found missing) for module: it was loaded or unloaded. */
 void kernel_btf_forget(struct kernel_btf *kb, const char *module);
 /* module's BTF (vmlinux's: NULL), read on first use; NULL if it has none. */
-struct btf *kernel_btf_get(struct kernel_btf *kb, const char *module);
+struct rawbtf *kernel_btf_get(struct kernel_btf *kb, const char *module);
 /* kernel_view callback: argument count of func, -1 when BTF lacks it. */
 int kernel_btf_func_nargs(void *kb, const char *module, const char *func);
 

@@ -249,8 +249,8 @@ static int load_bpf(struct tracer *t, char *msg, int len)
 	obj = vfiotrace_bpf__elf_bytes(&sz);
 	if (!t->opt.btf && !getenv("VFIOTRACE_FULL_CORE_SEARCH") &&
 	    !core_btf_make(&t->core, &t->kb, obj, sz, mods, table_modules(mods)))
-		dbg("CO-RE: %d types of the kernel's BTF for %d relocated types, given to libbpf as %s",
-		    t->core.types, t->core.roots, t->core.path);
+		dbg("CO-RE: the kernel's BTF cut to %zu bytes for %d relocated types, given to libbpf as %s",
+		    t->core.size, t->core.roots, t->core.path);
 	profile("CO-RE BTF");
 	kernel_btf_release(&t->kb);
 	e = load_with_fallback(t, msg, len);

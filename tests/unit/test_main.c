@@ -19,6 +19,7 @@
 #include "kallsyms.h"
 #include "core_btf.h"
 #include "kernel_btf.h"
+#include "rawbtf.h"
 #include <linux/bpf.h>
 #include <bpf/btf.h>
 #include "lifecycle.h"
@@ -436,6 +437,58 @@ static int add_func(struct btf *b, const char *name, int nargs)
 	return btf__add_func(b, name, BTF_FUNC_GLOBAL, proto);
 }
 
+/* BTF built with libbpf, as the kernel gives it: raw, a module's split on vmlinux's. */
+static struct rawbtf *raw_of(const struct btf *b, const struct rawbtf *base)
+{
+	__u32 size;
+	const void *raw = btf__raw_data(b, &size);
+	void *copy = malloc(size);
+
+	memcpy(copy, raw, size);
+	return rawbtf_new(copy, size, base);
+}
+
+/* The raw reader sees this machine's kernel BTF type by type and name by name as libbpf does. */
+static void test_rawbtf_kernel(void)
+{
+	struct btf *lb = btf__parse("/sys/kernel/btf/vmlinux", NULL);
+	struct rawbtf *rb = rawbtf_vmlinux();
+	int id, bad = 0, n = lb ? (int)btf__type_cnt(lb) : 0;
+
+	if (!lb) {
+		printf("SKIP rawbtf: this machine has no /sys/kernel/btf/vmlinux\n");
+		rawbtf_free(rb);
+		return;
+	}
+	CHECK(rb && rb->end == n, "rawbtf: %d types, libbpf: %d", rb ? rb->end : -1, n);
+	for (id = 1; rb && id < n && bad < 3; id++) {
+		const struct btf_type *a = btf__type_by_id(lb, id), *b = rawbtf_type(rb, id);
+		int k, vlen = btf_vlen(a);
+
+		if (!b || rawbtf_type_size(b) != rawbtf_type_size(a) || memcmp(a, b, rawbtf_type_size(a)) ||
+		    strcmp(btf__name_by_offset(lb, a->name_off), rawbtf_name(rb, b->name_off))) {
+			printf("  type %d differs\n", id);
+			bad++;
+		}
+		for (k = 0; btf_is_composite(a) && k < vlen; k++)
+			if (strcmp(btf__name_by_offset(lb, btf_members(a)[k].name_off),
+				   rawbtf_name(rb, btf_members(b)[k].name_off)))
+				bad++;
+	}
+	CHECK(rb && !bad, "rawbtf: every type and name of the kernel's BTF as libbpf reads them");
+	if (rb) {
+		size_t cut = 4096 + 3;	/* inside the types */
+		void *part = malloc(cut);
+
+		memcpy(part, rb->data, cut);
+		CHECK(!rawbtf_new(part, cut, NULL), "rawbtf: truncated BTF refused");
+	}
+	CHECK(rb && rawbtf_find(rb, "task_struct", BTF_KIND_STRUCT) ==
+	      btf__find_by_name_kind(lb, "task_struct", BTF_KIND_STRUCT), "rawbtf_find as libbpf's");
+	rawbtf_free(rb);
+	btf__free(lb);
+}
+
 /* One pass over each BTF answers as a look-up per function (libbpf's, on split BTF) does. */
 static void test_btf_funcs(void)
 {
@@ -448,14 +501,19 @@ static void test_btf_funcs(void)
 	struct kernel_btf kb = { .nmods = 2 };
 	int i, n = 6 + 1, same = 1, nargs;
 
-	kb.vmlinux = btf__new_empty();
-	add_func(kb.vmlinux, "in_vmlinux", 2);
-	add_func(kb.vmlinux, "twice", 1);
-	add_func(kb.vmlinux, "twice", 3);
-	kb.mods[0].btf = btf__new_empty_split(kb.vmlinux);
+	struct btf *vm = btf__new_empty(), *mod;
+
+	add_func(vm, "in_vmlinux", 2);
+	add_func(vm, "twice", 1);
+	add_func(vm, "twice", 3);
+	mod = btf__new_empty_split(vm);
+	add_func(mod, "in_module", 3);
+	add_func(mod, "in_vmlinux", 5);	/* the look-up finds vmlinux's first */
+	kb.vmlinux = raw_of(vm, NULL);
+	kb.mods[0].btf = raw_of(mod, kb.vmlinux);
+	btf__free(mod);
+	btf__free(vm);
 	snprintf(kb.mods[0].name, sizeof(kb.mods[0].name), "vfio");
-	add_func(kb.mods[0].btf, "in_module", 3);
-	add_func(kb.mods[0].btf, "in_vmlinux", 5);	/* the look-up finds vmlinux's first */
 	snprintf(kb.mods[1].name, sizeof(kb.mods[1].name), "nobtf");	/* loaded, no BTF */
 	kernel_btf_funcs(&kb, f, n);
 	for (i = 0; i < n; i++) {
@@ -518,7 +576,10 @@ static int cmp_str(const void *a, const void *b)
 /* The cut keeps what libbpf's candidate search would find, laid out whole, and nothing else. */
 static void test_core_btf_cut(void)
 {
-	struct btf *vm = btf__new_empty(), *mod, *local = btf__new_empty(), *out;
+	struct btf *vm = btf__new_empty(), *mod, *local = btf__new_empty(), *out = NULL;
+	struct rawbtf *rvm, *rmod, *rlocal;
+	size_t size = 0;
+	void *raw;
 	const __u32 relos[][2] = { { 2, BPF_CORE_FIELD_BYTE_OFFSET }, { 3, BPF_CORE_FIELD_EXISTS },
 				   { 4, BPF_CORE_ENUMVAL_VALUE }, { 2, BPF_CORE_FIELD_BYTE_OFFSET },
 				   { 5, BPF_CORE_TYPE_ID_LOCAL } };
@@ -562,8 +623,13 @@ static void test_core_btf_cut(void)
 	btf__add_enum_value(local, "E_A___diag", 1);
 	btf__add_struct(local, "mine", 4);				/* 5: only its local id is read */
 	btf__add_field(local, "q", 1, 0, 0);
-	out = core_btf_cut(local, ext, core_ext(ext, relos, 5), vm, &mod, 1, &roots);
-	CHECK(out && roots == 3, "cut: %d roots", roots);
+	rvm = raw_of(vm, NULL);
+	rmod = raw_of(mod, rvm);
+	rlocal = raw_of(local, NULL);
+	raw = core_btf_cut(rlocal, ext, core_ext(ext, relos, 5), rvm, (const struct rawbtf **)&rmod, 1,
+			   &size, &roots);
+	CHECK(raw && (out = btf__new(raw, size)) && roots == 3, "cut: %d roots, libbpf reads it: %s",
+	      roots, out ? "yes" : "no");
 	for (i = 1; out && i < (int)btf__type_cnt(out) && i <= 16; i++) {
 		const struct btf_type *t = btf__type_by_id(out, i);
 		int ref = btf_is_ptr(t) ? (int)t->type : btf_is_composite(t) ? (int)btf_members(t)[0].type : -1;
@@ -579,6 +645,10 @@ static void test_core_btf_cut(void)
 	CHECK(!strcmp(got, "enum e, int int, ptr -> void, ptr -> void, struct device -> struct inner, "
 		      "struct inner -> int int, struct vfio_device -> ptr"), "cut types: %s", got);
 	btf__free(out);
+	free(raw);
+	rawbtf_free(rlocal);
+	rawbtf_free(rmod);
+	rawbtf_free(rvm);
 	btf__free(mod);
 	btf__free(vm);
 	btf__free(local);
@@ -887,6 +957,7 @@ int main(int argc, char **argv)
 	test_kallsyms_blocks();
 	test_btf_funcs();
 	test_core_btf_cut();
+	test_rawbtf_kernel();
 	test_errnames();
 	test_pick_caller();
 	test_render_stat();
