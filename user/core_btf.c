@@ -55,14 +55,15 @@ struct out {
 	char *types, *strs;
 	size_t len, cap, slen, scap;
 	__u32 *offs;		/* type id at types + offs[id - 1] */
-	int n, ncap;
+	size_t ncap;
+	int n;
 };
 
 struct cut {
 	struct out o;
 	struct src *vm;		/* ids below its end are vmlinux's, from any split BTF */
 	struct work *work;
-	int nwork, cap;
+	size_t nwork, cap;
 };
 
 static int grow(void *pp, size_t *cap, size_t need, size_t unit)
@@ -104,7 +105,7 @@ static struct btf_type *out_type(struct out *o, int id)
 /* A copy of t with its names (its own, its members', values' and parameters'): the new id, or <0. */
 static int out_add(struct out *o, const struct rawbtf *src, const struct btf_type *t)
 {
-	size_t sz = rawbtf_type_size(t), ncap = o->ncap;
+	size_t sz = rawbtf_type_size(t);
 	struct btf_type *c;
 	int i, vlen = btf_vlen(t);
 	long off;
@@ -114,9 +115,8 @@ static int out_add(struct out *o, const struct rawbtf *src, const struct btf_typ
 		(field) = off;							\
 	} while (0)
 
-	if (grow(&o->types, &o->cap, o->len + sz, 1) || grow(&o->offs, &ncap, o->n + 1, sizeof(__u32)))
+	if (grow(&o->types, &o->cap, o->len + sz, 1) || grow(&o->offs, &o->ncap, o->n + 1, sizeof(__u32)))
 		return -ENOMEM;
-	o->ncap = ncap;
 	c = (struct btf_type *)(o->types + o->len);	/* out_str() moves only the strings */
 	memcpy(c, t, sz);
 	NAME(c->name_off);
@@ -163,7 +163,7 @@ static int add_root(struct roots *rs, const struct rawbtf *local, __u32 id)
 		return -1;
 	name = rawbtf_name(local, t->name_off);
 	len = core_essential_len(name);
-	/* libbpf refuses an anonymous root: loading fails the same way without us */
+	/* an anonymous root (ours have none) is left to libbpf's own search */
 	if (!len || len >= sizeof(rs->r[0].name))
 		return -1;
 	for (i = 0; i < rs->n; i++)
@@ -231,14 +231,8 @@ static int keep(struct cut *c, struct src *s, int id)
 	if ((nid = out_add(&c->o, s->btf, t)) < 0)
 		return nid;
 	s->map[id - s->btf->first] = nid;
-	if (c->nwork == c->cap) {
-		struct work *w = realloc(c->work, (c->cap * 2 + 64) * sizeof(*w));
-
-		if (!w)
-			return -ENOMEM;
-		c->work = w;
-		c->cap = c->cap * 2 + 64;
-	}
+	if (grow(&c->work, &c->cap, c->nwork + 1, sizeof(*c->work)))
+		return -ENOMEM;
 	c->work[c->nwork++] = (struct work){ s, id, nid };
 	return nid;
 }
