@@ -98,8 +98,8 @@ static bool same_module(const char *a, const char *b)
 }
 
 /*
- * FUNCs among types [first, end) of btf: nargs of the entries of module (all:
- * of every entry) not found yet; names: the entries' names, or NULL.
+ * FUNCs among btf's own types (a module's: not vmlinux's): nargs of the entries
+ * of module (all: of every entry) not found yet; names: the entries' names, or NULL.
  */
 static void scan_funcs(const struct rawbtf *btf, struct btf_func *f, int n,
 		       const struct nameset *names, const char *module, bool all)

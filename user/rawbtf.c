@@ -223,6 +223,20 @@ static struct rawbtf *vmlinux_by_id(void)
 	return NULL;
 }
 
+/* Where libbpf looks without sysfs BTF (/boot/vmlinux-RELEASE and debug files): rare, so a copy. */
+static struct rawbtf *vmlinux_elsewhere(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const void *raw;
+	void *copy = NULL;
+	__u32 size = 0;
+
+	if (btf && (raw = btf__raw_data(btf, &size)) && (copy = malloc(size)))
+		memcpy(copy, raw, size);
+	btf__free(btf);
+	return copy ? rawbtf_new(copy, size, NULL) : NULL;
+}
+
 struct rawbtf *rawbtf_vmlinux(void)
 {
 	struct rawbtf *b = vmlinux_by_id();
@@ -232,7 +246,7 @@ struct rawbtf *rawbtf_vmlinux(void)
 	if (b)
 		return b;
 	data = read_file("/sys/kernel/btf/vmlinux", &size);
-	return data ? rawbtf_new(data, size, NULL) : NULL;
+	return data ? rawbtf_new(data, size, NULL) : vmlinux_elsewhere();
 }
 
 struct rawbtf *rawbtf_module(const char *module, const struct rawbtf *vmlinux)

@@ -22,7 +22,10 @@ struct rawbtf {
 	const struct rawbtf *base;
 };
 
-/* vmlinux's: by BTF object id in one bpf() call (CAP_SYS_ADMIN), else /sys/kernel/btf/vmlinux. NULL: none. */
+/*
+ * vmlinux's: by BTF object id in one bpf() call (CAP_SYS_ADMIN), else
+ * /sys/kernel/btf/vmlinux, else where libbpf looks for it. NULL: none.
+ */
 struct rawbtf *rawbtf_vmlinux(void);
 /* /sys/kernel/btf/MODULE on vmlinux's. NULL and errno: none. */
 struct rawbtf *rawbtf_module(const char *module, const struct rawbtf *vmlinux);
