@@ -251,6 +251,8 @@ static int load_bpf(struct tracer *t, char *msg, int len)
 	    !core_btf_make(&t->core, &t->kb, obj, sz, mods, table_modules(mods)))
 		dbg("CO-RE: the kernel's BTF cut to %zu bytes for %d relocated types, given to libbpf as %s",
 		    t->core.size, t->core.roots, t->core.path);
+	else if (!t->opt.btf)
+		dbg("CO-RE: libbpf searches all of the kernel's BTF itself");
 	profile("CO-RE BTF");
 	kernel_btf_release(&t->kb);
 	e = load_with_fallback(t, msg, len);
