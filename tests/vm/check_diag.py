@@ -37,6 +37,8 @@ class Run:
         self.holders = {}                   # scenario -> pid
         self.holderjson = defaultdict(list)  # scenario -> the holder workload's JSON lines
         self.rebound = None
+        self.holder_exit = {}               # scenario -> the holder workload's exit status
+        self.done = False
         self.scenarios = {}
         self.errors = []
         cur = None
@@ -64,6 +66,11 @@ class Run:
             elif tag == "holder":
                 name, pid = rest.split()
                 self.holders[name] = int(pid)
+            elif tag == "holder_exit":
+                name, st = rest.split()
+                self.holder_exit[name] = int(st)
+            elif tag == "done":
+                self.done = True
             elif tag == "holderjson":
                 name, _, js = rest.partition(" ")
                 self.holderjson[name].append(js)
@@ -74,6 +81,8 @@ class Run:
             elif tag == "begin":
                 cur = self.scenarios[rest] = defaultdict(list)
             elif tag == "end":
+                if cur is not None:
+                    cur["ended"] = True
                 cur = None
             elif cur is not None and tag in ("workload", "trace", "stderr"):
                 cur[tag].append(rest)
@@ -93,6 +102,7 @@ def scenario(c, run, name):
     s = run.scenarios.get(name)
     if not c.ok(s is not None, f"{name}: scenario ran", "; ".join(run.errors)):
         return None
+    c.ok(s.get("ended"), f"{name}: its log section is complete")
     c.eq(s.get("exit"), 0, f"{name}: vfiotrace exit status")
     c.eq(s["stderr"], [], f"{name}: nothing on stderr besides the Tracing line")
     # failures are this file's subject: a device fd that did not open is checked per scenario
@@ -101,11 +111,24 @@ def scenario(c, run, name):
     return s
 
 
+def one_workload(c, s, name, attached=True):
+    """The single JSON line of the scenario's workload (which attached, if attached); None if not."""
+    ws = jlines(s["workload"])
+    if not c.eq(len(ws), 1, f"{name}: the workload printed one JSON line"):
+        return None
+    if attached:
+        c.ok(ws[0].get("attaches", 0) > 0, f"{name}: the workload attached (non-empty ground truth)", repr(ws[0]))
+    return ws[0]
+
+
 def check_probes(c, run):
     s = run.scenarios.get("probes")
     if not c.ok(s is not None, "probes: ran"):
         return
-    (p,) = jlines(s["trace"])
+    p = jlines(s["trace"])
+    if not c.eq(len(p), 1, "probes: one JSON line"):
+        return
+    p = p[0]
     got = defaultdict(set)
     for h in p["hooks"]:
         if h["function"]:
@@ -137,10 +160,10 @@ def check_ok(c, run):
     gid = run.groups["single"]
     name = "ok_snoop"
     s = scenario(c, run, name)
-    if s:
-        (w,) = jlines(s["workload"])
+    if s and (w := one_workload(c, s, name)):
         ev = [e for e in jlines(s["trace"]) if "event" in e]     # not the final snoop_summary
         att = [e for e in ev if e["event"] == "attach"]
+        c.ok(w["attach_ok"] > 0, f"{name}: the workload's attach succeeded", repr(w))
         c.eq(len(att), w["attach_ok"], f"{name}: one attach event per successful attach")
         c.ok(all(k not in e for e in att for k in ("failed_step", "cause", "remedy")),
              f"{name}: a successful attach carries no diagnosis", repr(att))
@@ -169,6 +192,7 @@ def check_busy(c, run, name, from_proc):
         return
     hpid = run.holders.get(name)
     c.ok(hpid is not None, f"{name}: the holder had /dev/vfio/{gid} open (/proc)")
+    c.eq(run.holder_exit.get(name), 0, f"{name}: the holder workload exited 0")
     hj = jlines(run.holderjson[name])
     c.ok(len(hj) == 1 and hj[0]["pid"] == hpid, f"{name}: holder pid from /proc is the holder workload's", repr(hj))
     w = [x for x in jlines(s["workload"]) if "open_errno" in x]
@@ -209,14 +233,14 @@ def check_not_viable(c, run):
     dma_owner = "iommu_group_claim_dma_owner" in run.kallsyms
     for name in ("not_viable_snoop", "not_viable_stat"):
         s = scenario(c, run, name)
-        if not s:
+        if not s or not (w := one_workload(c, s, name, attached=False)):
             continue
-        (w,) = jlines(s["workload"])
         if dma_owner:
             op, err, step, count = "set_container", w["set_container_errno"], "dma_ownership", 1
         else:
             op, err, step, count = "get_device_fd", w["get_device_fd_errno"], "viability", w["device_fd_failures"]
         c.ok(err is not None, f"{name}: the workload's {op} failed (ground truth: {err})")
+        c.ok(count > 0, f"{name}: the workload saw the failure ({count})")
         if name == "not_viable_snoop":
             ev = [e for e in jlines(s["trace"]) if e.get("event") == op]
             c.eq(len(ev), count, f"{name}: one {op} failure event per failure the workload saw")
@@ -244,9 +268,8 @@ def check_text(c, run):
     """stat text: one line per failure with step, cause and remedy, then the culprit."""
     name = "not_viable_text"
     s = scenario(c, run, name)
-    if not s:
+    if not s or not (w := one_workload(c, s, name, attached=False)):
         return
-    (w,) = jlines(s["workload"])
     gid = run.groups["bridge"]
     if "iommu_group_claim_dma_owner" in run.kallsyms:
         op, err, step = "set_container", w["set_container_errno"], "dma_ownership"
@@ -266,7 +289,9 @@ def check_verbose(c, run):
     s = run.scenarios.get(name)
     if not c.ok(s is not None, f"{name}: scenario ran"):
         return
+    c.ok(s.get("ended"), f"{name}: its log section is complete")
     c.eq(s.get("exit"), 0, f"{name}: vfiotrace exit status")
+    workload_ran(c, s, name, fd_failures_ok=True)
     op = "set_container" if "iommu_group_claim_dma_owner" in run.kallsyms else "get_device_fd"
     ev = [e for e in jlines(s["trace"]) if e.get("event") == op]
     if not c.ok(len(ev) >= 1, f"{name}: {op} failure event"):
@@ -290,12 +315,16 @@ def check_diagnose(c, run):
     gid, single = run.groups["bridge"], run.groups["single"]
     hpid = run.holders.get("diagnose")
     c.ok(hpid is not None, "diagnose: a holder had the single group open (/proc)")
+    c.eq(run.holder_exit.get("diagnose"), 0, "diagnose: the holder workload exited 0")
     s = run.scenarios.get("diagnose")
     if not c.ok(s is not None, "diagnose: ran"):
         return
     c.eq(s.get("exit"), 1, "diagnose: exit 1 (a group is not viable)")
     c.eq(s["stderr"], [], "diagnose: nothing on stderr")
-    (d,) = jlines(s["trace"])
+    d = jlines(s["trace"])
+    if not c.eq(len(d), 1, "diagnose: one JSON line"):
+        return
+    d = d[0]
     c.eq((d["type"], d["iommu"], d["interrupt_remapping"], d["ok"]), ("diagnose", True, True, False),
          "diagnose: IOMMU on, interrupt remapping on (intremap=on boot), not ok")
     by = {g["group"]: g for g in d["groups"]}
@@ -330,6 +359,8 @@ def main():
     c = Checker(kernel)
     c.ok(bool(run.sysfs) and run.groups.get("single") is not None and run.groups.get("bridge") is not None,
          "guest has a single-device and a bridge group", "; ".join(run.errors))
+    c.eq(run.errors, [], "no @@ error lines (no bounded wait expired, nothing failed to start)")
+    c.ok(run.done, "the guest script ran to its end (@@ done)")
     if run.sysfs and run.groups:
         check_probes(c, run)
         check_ok(c, run)

@@ -6,7 +6,6 @@ statuses, /proc/PID/status and the kernel's lists of kprobes and ftrace users.
 usage: check_lifecycle.py KERNEL OUTPUT_FILE
 Prints one PASS/FAIL line per assertion, then "N passed, N failed".
 """
-import json
 import re
 import sys
 from collections import defaultdict
@@ -22,29 +21,62 @@ KEPT_PARANOID3 = KEPT | {"cap_sys_admin"}
 # while waiting for VFIO: what loading needs, and CAP_SETPCAP to drop the rest later
 WAITING = {"cap_sys_admin", "cap_bpf", "cap_perfmon", "cap_syslog", "cap_sys_resource", "cap_setpcap"}
 
+# Each hook of `stat` (no --dma) and the functions it may resolve to on the kernels
+# tested (user/targets.c, docs/kernels.md): with the guest's kallsyms, which hooks live in
+# which module, so the module load/unload events can be checked against the kernel, not
+# against vfiotrace's own `probes`.
+HOOK_FUNCS = {
+    "attach": ["vfio_iommu_type1_attach_group"],
+    "domain_alloc": ["iommu_paging_domain_alloc_flags", "iommu_paging_domain_alloc", "iommu_domain_alloc"],
+    "device_put": ["vfio_device_put_registration", "vfio_device_put"],
+    "device_get": ["vfio_device_try_get_registration", "vfio_group_get_device", "vfio_device_get_from_dev"],
+    "device_fd": ["vfio_group_fops_unl_ioctl"],
+    "unregister": ["vfio_unregister_group_dev"],
+    "group_open": ["vfio_group_fops_open"],
+    "group_release": ["vfio_group_fops_release"],
+    "group_ioctl": ["vfio_group_fops_unl_ioctl"],
+    "step_dma_owner": ["iommu_group_claim_dma_owner"],
+    "step_viable": ["vfio_dev_viable"],
+    "step_msi": ["iommu_group_has_isolated_msi", "irq_domain_check_msi_remap", "iommu_capable",
+                 "device_iommu_capable"],
+    "step_attach_group": ["iommu_attach_group"],
+    "step_driver_attach": ["intel_iommu_attach_device"],
+    "step_msi_cookie": ["iommu_get_msi_cookie"],
+    "alloc_device": ["vfio_iommu_domain_alloc"],
+}
+
 
 class Run:
     def __init__(self, text):
         self.g = defaultdict(list)          # tag -> payloads outside scenarios
         self.sysfs = defaultdict(list)
         self.btf_vfio = False
+        self.kallsyms = {}                  # function -> module ("vmlinux" if built in)
+        self.errors = []                    # every "@@ error", in a scenario or not
         self.scenarios = {}
         cur = None
         for line in text.splitlines():
             if not line.startswith("@@ "):
                 continue
             tag, _, rest = line[3:].partition(" ")
+            if tag == "error":
+                self.errors.append(rest)
             if tag == "begin":
                 cur = self.scenarios[rest] = defaultdict(list)
             elif tag == "end":
+                if cur is not None:
+                    cur["ended"] = True
                 cur = None
             elif cur is not None:
                 cur[tag].append(rest)
             elif tag == "sysfs":
                 grp, dev, bus = rest.split()
                 self.sysfs[int(grp)].append((dev, bus))
-            elif tag == "btf":
+            elif tag == "btf" and rest.startswith("vfio "):
                 self.btf_vfio = rest.endswith("yes")
+            elif tag == "kallsyms":
+                fn, mod = rest.split()
+                self.kallsyms[fn] = mod
             else:
                 self.g[tag].append(rest)
 
@@ -72,6 +104,18 @@ def final_summary(c, s, name):
     return sums[0] if c.eq(len(sums), 1, f"{name}: one final summary") else None
 
 
+def workload_ran(c, s, name, tag="workload"):
+    """Every run of the workload recorded under tag exited 0, said nothing on stderr and
+    printed its JSON (one line per group)."""
+    exits = s.get(f"{tag}_exit", [])
+    if not c.ok(len(exits) >= 1, f"{name}: {tag}: the workload's exit status was recorded"):
+        return False
+    c.eq((exits, s.get(f"{tag}_stderr", [])), (["0"] * len(exits), []), f"{name}: {tag}: exited 0, stderr empty")
+    ws = jlines(s[tag])
+    return c.ok(bool(ws) and len(ws) == len(s[tag]) and all(w["attaches"] > 0 for w in ws),
+                f"{name}: {tag}: printed its JSON, and attached", repr(s[tag][:3]))
+
+
 def merged(*phases):
     """Per group: the workload lines of several runs added up."""
     out = {}
@@ -88,6 +132,10 @@ def merged(*phases):
 
 
 def check_counts(c, run, name, sm, work):
+    # {} == {} must not pass: the workload's ground truth is not empty
+    if not c.ok(len(work) > 0 and all(w["attaches"] > 0 for w in work.values()),
+                f"{name}: the workload's ground truth is not empty", repr(work)):
+        return
     by_group = {g["group"]: g for g in sm["groups"]}
     c.eq(sorted(by_group), sorted(work), f"{name}: groups reported")
     c.eq((sm["drops"], sm["map_full"]), (0, 0), f"{name}: nothing dropped or lost")
@@ -101,11 +149,8 @@ def check_counts(c, run, name, sm, work):
 
 
 def hooks_in(run, module):
-    """The hooks `probes` resolved in module (the default mode), from the guest's own probes."""
-    for l in run.g["probes"]:
-        d = json.loads(l)
-        return {h["hook"] for h in d["hooks"] if h["function"] and h["module"] == module}
-    return set()
+    """The hooks with a function in module on this kernel: the guest's kallsyms and HOOK_FUNCS."""
+    return {h for h, fns in HOOK_FUNCS.items() if any(run.kallsyms.get(f) == module for f in fns)}
 
 
 def module_events(s):
@@ -123,6 +168,7 @@ def check_bare(c, run, want_caps):
     if not c.ok(s is not None, f"{name}: vfiotrace waited for VFIO", "; ".join(run.g["error"])):
         return
     c.eq(s.get("exit"), ["0"], f"{name}: exit status")
+    ran = workload_ran(c, s, name)
     err = s["stderr"]
     waits = [i for i, l in enumerate(err) if "waiting for module vfio_iommu_type1 (vfio_iommu_type1_attach_group)" in l]
     tracing = [i for i, l in enumerate(err) if l.startswith("Tracing")]
@@ -136,12 +182,14 @@ def check_bare(c, run, want_caps):
     if ev:
         # vfio was loaded first (nothing attached yet): the load of type1 attaches everything
         want = hooks_in(run, "vfio_iommu_type1") | hooks_in(run, "vfio") | hooks_in(run, "vmlinux")
-        c.eq({h["hook"] for h in ev[0]["hooks"]}, want, f"{name}: the load event lists every hook attached")
+        c.ok({"attach", "domain_alloc", "device_put"} <= want, f"{name}: kallsyms has the core hooks' functions",
+             repr(sorted(want)))
+        c.eq({h["hook"] for h in ev[0]["hooks"]}, want, f"{name}: the load event lists every hook attached (kallsyms)")
         c.eq(ev[0]["detached_ns"], None, f"{name}: first attach: no detached time")
     check_caps(c, s, name + " (waiting)", WAITING, "caps_waiting")
     check_caps(c, s, name, want_caps)
     sm = final_summary(c, s, name)
-    if sm:
+    if sm and ran:
         c.eq(sm["refcount_available"], run.btf_vfio, f"{name}: refcount_available iff vfio has BTF (CO-RE against vfio loaded later)")
         check_counts(c, run, name, sm, merged(s["workload"]))
 
@@ -155,6 +203,7 @@ def check_reload(c, run, want_caps):
     c.eq(s.get("loaded_after_rmmod"), ["0"], f"{name}: the module really was gone")
     c.eq(s.get("insmod"), ["0"], f"{name}: insmod again")
     c.eq(s.get("exit"), ["0"], f"{name}: exit status")
+    ran = workload_ran(c, s, name) & workload_ran(c, s, name, "workload2")
     err = s["stderr"]
     c.eq(len([l for l in err if l.startswith("Tracing")]), 2, f"{name}: a second Tracing line after the reload")
     c.ok(any("module vfio_iommu_type1 unloaded: detached attach (vfio_iommu_type1_attach_group)" in l for l in err),
@@ -167,6 +216,7 @@ def check_reload(c, run, want_caps):
          f"{name}: module events unload, load")
     if len(ev) == 2:
         t1 = sorted(hooks_in(run, "vfio_iommu_type1"))
+        c.ok("attach" in t1, f"{name}: kallsyms has the attach in vfio_iommu_type1", repr(t1))
         c.eq(sorted({h["hook"] for h in ev[0]["hooks"]}), t1, f"{name}: unload detached the type1 hooks only")
         c.eq(sorted({h["hook"] for h in ev[1]["hooks"]}), t1, f"{name}: load re-attached them")
         c.eq({h["style"] for h in ev[1]["hooks"]}, {"kprobe"}, f"{name}: as kprobes")
@@ -174,7 +224,7 @@ def check_reload(c, run, want_caps):
              f"{name}: detached_ns reported")
     check_caps(c, s, name, want_caps)
     sm = final_summary(c, s, name)
-    if sm:
+    if sm and ran:
         work = merged(s["workload"], s["workload2"])
         c.eq({g: w["attach_ok"] for g, w in work.items()}, {g: 5 for g in work},
              f"{name}: the workload attached 2 + 3 times per group")
@@ -202,8 +252,9 @@ def check_paranoid2(c, run):
     check_caps(c, s, name, KEPT)
     c.eq((s.get("rmmod"), s.get("insmod")), (["0"], ["0"]), f"{name}: reload")
     c.eq(len([l for l in s["stderr"] if l.startswith("Tracing")]), 2, f"{name}: re-attached with the kept set only")
+    ran = workload_ran(c, s, name, "workload2")
     sm = final_summary(c, s, name)
-    if sm:
+    if sm and ran:
         work = merged(s["workload2"])
         by_group = {g["group"]: g["attach_ok"] for g in sm["groups"]}
         c.eq(by_group, {g: w["attach_ok"] for g, w in work.items()}, f"{name}: attaches after the reload counted")
@@ -218,14 +269,16 @@ def check_all(c, run):
     c.ok({"vfio_iommu_type1", "vfio"} <= set(unloads) and set(unloads.values()) == {"0"},
          f"{name}: every VFIO module unloads while vfiotrace runs", repr(unloads))
     c.eq(s.get("exit"), ["0"], f"{name}: exit status")
+    ran = workload_ran(c, s, name)
     ev = [(e["module"], e["action"], sorted({h["hook"] for h in e["hooks"]})) for e in module_events(s)]
     t1, vf = sorted(hooks_in(run, "vfio_iommu_type1")), sorted(hooks_in(run, "vfio"))
+    c.ok("attach" in t1 and "device_put" in vf, f"{name}: kallsyms has hooks in both modules", repr((t1, vf)))
     c.eq(sorted(ev), sorted([("vfio_iommu_type1", "unload", t1), ("vfio", "unload", vf),
                              ("vfio", "load", vf), ("vfio_iommu_type1", "load", t1)]),
          f"{name}: both traced modules reported going and coming back")
     c.eq(len([l for l in s["stderr"] if l.startswith("Tracing")]), 3, f"{name}: a Tracing line per module back")
     sm = final_summary(c, s, name)
-    if sm:
+    if sm and ran:
         check_counts(c, run, name, sm, merged(s["workload"]))
 
 
@@ -240,12 +293,13 @@ def check_signals(c, run):
         c.ok(not any(l.startswith("kprobe_events") for l in s["during"]),
              f"{name}: kprobes through the perf PMU, none in tracefs kprobe_events", repr(s["during"]))
         c.eq(s["left"], [], f"{name}: no kprobe, ftrace, kprobe_events or pinned entry left")
+        ran = workload_ran(c, s, name)
         if sig == "KILL":
             c.eq(s.get("exit"), ["137"], f"{name}: killed")
             continue
         c.eq(s.get("exit"), ["0"], f"{name}: exit status")
         sm = final_summary(c, s, name)
-        if sm:
+        if sm and ran:
             work = merged(s["workload"])
             c.eq({g["group"]: g["attach_ok"] for g in sm["groups"]}, {g: w["attach_ok"] for g, w in work.items()},
                  f"{name}: final summary counts the attaches")
@@ -290,7 +344,8 @@ def main():
     c.ok({"vfio_iommu_type1", "vfio"} <= set(unloads) and set(unloads.values()) == {"0"},
          "every VFIO module unloads after the runs", repr(unloads))
     c.eq(run.g["done"], [""], "guest script finished")
-    c.eq(run.g["error"], [], "no bounded wait expired")
+    c.eq(run.errors, [], "no @@ error lines (no bounded wait expired)")
+    c.eq([n for n, s in run.scenarios.items() if not s.get("ended")], [], "every log section is complete")
     print(f"{kernel} lifecycle: {c.passed} passed, {c.failed} failed")
     return 1 if c.failed else 0
 

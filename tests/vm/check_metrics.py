@@ -192,8 +192,9 @@ try:
                 check(series(body, name), f"scrape has {name}")
             cnt = {re.search(r'group="([^"]*)"', k).group(1): int(v)
                    for k, v in series(body, "vfiotrace_attach_duration_seconds_count").items()}
-            check(all(cnt.get(g, 0) >= n for g, n in want.items()),
-                  "attach histogram counts cover the ok attaches", f"{cnt} vs {want}")
+            # every attach succeeds on this boot: one latency sample per ok attach, exactly
+            check(want and cnt == want, "attach histogram counts = the workload's ok attaches per group",
+                  f"{cnt} vs {want}")
 
             def prom_matches():
                 r = promql('sum by (group) (vfiotrace_attach_total{result="ok"})')
@@ -241,6 +242,11 @@ try:
     log.close()
     check(vm.returncode == 0, f"VM {kernel} metrics scenario ran", f"vmtest exit {vm.returncode}")
     check("error" not in tags, "guest reported no errors", tags.get("error"))
+    # metrics.sh runs the workload three times (2 attaches, a hostile name, phase b)
+    check(tags.get("workload_exit") == ["0"] * 3 and "workload_stderr" not in tags,
+          "the workload's 3 runs exited 0, stderr empty", (tags.get("workload_exit"), tags.get("workload_stderr")))
+    check(len(tags.get("workload", [])) >= 3, "the workload printed its JSON", tags.get("workload"))
+    check(tags.get("done") == [""], "the guest script ran to its end (@@ done)", tags.get("done"))
     check(tags.get("exit") == ["0"], "vfiotrace exited 0 after SIGINT", tags.get("exit"))
     main_listen = " ".join(tags.get("netstat_main", []))
     check("0.0.0.0:9400" in main_listen, "--prometheus 0.0.0.0:9400 listens on all addresses", main_listen)

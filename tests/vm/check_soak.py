@@ -14,15 +14,24 @@ from check import Checker, fd_release_puts, jlines
 RSS_SLACK_KB = 1024
 
 
+# workload runs per scenario: 100 + 1,900 attaches; 5
+RUNS = {"soak": 2, "order": 1}
+
+
 def parse(text):
-    scen, rss, cur = {}, {}, None
+    """(scenarios, rss samples, other tags: error, done)"""
+    scen, rss, other, cur = {}, {}, defaultdict(list), None
     for line in text.splitlines():
         if not line.startswith("@@ "):
             continue
         tag, _, rest = line[3:].partition(" ")
-        if tag == "begin":
+        if tag in ("error", "done"):
+            other[tag].append(rest)
+        elif tag == "begin":
             cur = scen[rest] = defaultdict(list)
         elif tag == "end":
+            if cur is not None:
+                cur["ended"] = True
             cur = None
         elif tag == "rss":
             k, v = rest.split()
@@ -33,15 +42,18 @@ def parse(text):
             cur["workload_exits"].append(int(rest))
         elif cur is not None:
             cur[tag].append(rest)
-    return scen, rss
+    return scen, rss, other
 
 
 def check_counts(c, name, s):
+    c.ok(s.get("ended"), f"{name}: its log section is complete")
+    # every run's exit status recorded, each 0: an absent status is not a pass
+    c.eq((s["workload_exits"], s["workload_stderr"]), ([0] * RUNS[name], []),
+         f"{name}: the workload's {RUNS[name]} run(s) exited 0, stderr empty")
     work = jlines(s["workload"])
-    if not c.ok(bool(work) and len(work) == len(s["workload"]), f"{name}: the workload printed its JSON"):
+    if not c.ok(len(work) == RUNS[name] and len(work) == len(s["workload"]) and all(w["attach_ok"] > 0 for w in work),
+                f"{name}: the workload printed its JSON, one line per run, and attached", repr(s["workload"][:3])):
         return
-    c.eq((s.get("workload_exits", [0]), s["workload_stderr"]), ([0] * len(s.get("workload_exits", [0])), []),
-         f"{name}: the workload exited 0, stderr empty")
     c.eq(s["stderr"], [], f"{name}: nothing on the instances' stderr besides Tracing")
     gid = work[0]["group"]
     attaches = sum(w["attach_ok"] for w in work)
@@ -49,6 +61,7 @@ def check_counts(c, name, s):
     for w in work:
         for dev, n in w["device_closes"].items():
             closes[dev] += n
+    c.ok(sum(closes.values()) > 0, f"{name}: the workload closed device fds", repr(dict(closes)))
     for inst in ("a", "b"):
         c.eq(s.get(f"{inst}_exit"), 0, f"{name}: instance {inst} exit status")
         sums = [d for d in jlines(s[inst]) if d.get("type") == "summary"]
@@ -67,8 +80,10 @@ def check_counts(c, name, s):
 
 def main():
     kernel, path = sys.argv[1:3]
-    scen, rss = parse(open(path, errors="replace").read())
+    scen, rss, other = parse(open(path, errors="replace").read())
     c = Checker(kernel)
+    c.eq(other["error"], [], "no @@ error lines (no bounded wait expired, nothing failed to start)")
+    c.eq(other["done"], [""], "the guest script ran to its end (@@ done)")
     for name in ("soak", "order"):
         s = scen.get(name)
         if c.ok(s is not None, f"{name}: scenario ran"):

@@ -25,11 +25,15 @@ wait_holding() {
 	done
 }
 
-# release PID: end a holder's hold (SIGUSR1) and wait for it to exit, at most 60 s
+# release PID NAME: end a holder's hold (SIGUSR1), wait for it to exit (at most
+# 60 s), print "@@ holder_exit NAME STATUS"
 release() {
 	kill -USR1 $1 2>/dev/null
 	i=0
 	while kill -0 $1 2>/dev/null && [ $i -lt 600 ]; do i=$((i + 1)); sleep 0.1; done
+	kill -0 $1 2>/dev/null && { echo "@@ error holder $2 did not exit after SIGUSR1"; kill -9 $1; }
+	wait $1
+	echo "@@ holder_exit $2 $?"
 }
 
 sysfs() {
@@ -69,19 +73,19 @@ vfio-workload -n 1 -s 300 -g $single >$out/holder1.json &
 hpid=$!
 wait_holding $hpid $single && echo "@@ holder busy_before $hpid"
 run_traced busy_before "vfio-workload --report -g $single" snoop -j
-release $hpid
+release $hpid busy_before
 tag "holderjson busy_before" <$out/holder1.json
 
 # ---- busy: the holder opened while vfiotrace traced
 vfiotrace snoop -j >$out/busy_traced.out 2>$out/busy_traced.err &
 vpid=$!
-if wait_tracing $out/busy_traced.err; then
+if wait_tracing $out/busy_traced.err $vpid; then
 	echo "@@ begin busy_traced"
 	vfio-workload -n 1 -s 300 -g $single >$out/holder2.json &
 	hpid=$!
 	wait_holding $hpid $single && echo "@@ holder busy_traced $hpid"
-	vfio-workload --report -g $single | tag workload
-	release $hpid
+	workload workload "vfio-workload --report -g $single"
+	release $hpid busy_traced
 	tag "holderjson busy_traced" <$out/holder2.json
 	stop $vpid
 	tag trace <$out/busy_traced.out
@@ -128,4 +132,5 @@ if wait_holding $hpid $single; then
 	tag stderr <$out/diagnose.err
 	echo "@@ end diagnose_text"
 fi
-release $hpid
+release $hpid diagnose
+echo "@@ done"

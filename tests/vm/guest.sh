@@ -38,17 +38,24 @@ done
 for f in vfio_iommu_type1_attach_group vfio_device_put vfio_device_put_registration \
 	 iommu_domain_alloc iommu_paging_domain_alloc iommu_paging_domain_alloc_flags \
 	 vfio_device_try_get_registration vfio_group_get_device vfio_device_get_from_dev \
-	 vfio_group_fops_unl_ioctl vfio_unregister_group_dev; do
-	grep -E " $f(\s|$)" /proc/kallsyms | awk '{print "@@ kallsyms", $3, ($4 == "" ? "vmlinux" : $4)}' | tr -d '[]'
+	 vfio_group_fops_unl_ioctl vfio_unregister_group_dev \
+	 vfio_iommu_type1_ioctl vfio_pin_pages_remote vfio_iommu_type1_release; do
+	grep -E " $f(\s|$)" /proc/kallsyms | head -1 | awk '{print "@@ kallsyms", $3, ($4 == "" ? "vmlinux" : $4)}' | tr -d '[]'
 done
 
+# module BTF: what decides where fentry is possible (vmlinux always has BTF)
 [ -e /sys/kernel/btf/vfio ] && echo "@@ btf vfio yes" || echo "@@ btf vfio no"
+[ -e /sys/kernel/btf/vfio_iommu_type1 ] && echo "@@ btf type1 yes" || echo "@@ btf type1 no"
 first=$(ls /dev/vfio | grep -E '^[0-9]+$' | sort -n | head -1)
 
 echo "@@ begin probes"
 vfiotrace probes -j | tag trace
 vfiotrace probes -j --mode kprobe | tag kprobe
 vfiotrace probes -j --dma | tag dmaprobes
+vfiotrace probes -j --mode fentry >$out/probes_fentry.out 2>$out/probes_fentry.err
+echo "@@ fentry_exit $?"
+tag fentry <$out/probes_fentry.out
+tag fentry_stderr <$out/probes_fentry.err
 echo "@@ end probes"
 
 if [ "$mode" = normal ]; then
@@ -84,6 +91,7 @@ if [ "$mode" = qemu ]; then
 	tag trace <$out/qemu_refs.out
 	grep -v '^Tracing' $out/qemu_refs.err | tag stderr
 	echo "@@ end qemu_refs"
+	echo "@@ done"
 	exit 0
 fi
 
@@ -96,6 +104,7 @@ if [ "$mode" = eperm ]; then
 	tag trace <$out/diagnose.out
 	tag stderr <$out/diagnose.err
 	echo "@@ end diagnose"
+	echo "@@ done"
 	exit 0
 fi
 
@@ -107,26 +116,48 @@ echo "@@ exit $?"
 tag stderr <$out/unpriv.err
 echo "@@ end unprivileged"
 
+# HOOKS=1: the kernel's own lists of kprobes and ftrace users while tracing, to
+# check the attach style of every hook against
+HOOKS=1
 run_traced stat "vfio-workload -n 3" stat -j
+HOOKS=
 run_traced stat_kprobe "vfio-workload -n 2" stat -j --mode kprobe
+# --mode fentry: fentry where module BTF allows it; without it (5.10) a refusal
+if [ -e /sys/kernel/btf/vfio ] && [ -e /sys/kernel/btf/vfio_iommu_type1 ]; then
+	HOOKS=1
+	run_traced stat_fentry "vfio-workload -n 2" stat -j --mode fentry
+	HOOKS=
+else
+	echo "@@ begin fentry_refused"
+	timeout 60 vfiotrace stat -j -d 1 --mode fentry >$out/fentry_refused.out 2>$out/fentry_refused.err
+	echo "@@ exit $?"
+	tag trace <$out/fentry_refused.out
+	tag stderr <$out/fentry_refused.err
+	echo "@@ end fentry_refused"
+fi
 run_traced snoop "vfio-workload -n 2 -g $first" snoop -j
-STOPSIG=TERM run_traced sigterm "vfio-workload -n 1 -g $first" stat -j
+STOPSIG=TERM
+run_traced sigterm "vfio-workload -n 1 -g $first" stat -j
 unset STOPSIG
 run_traced group_filter "vfio-workload -n 1" stat -j -g $first
 run_traced hist "vfio-workload -n 2 -g $first" hist -j
 # -p: a second workload waits for a go file, so its pid is known before it runs;
 # the first one (another pid, same group) must not be counted
-sh -c "i=0; while [ ! -e $out/go ] && [ \$i -lt 600 ]; do i=\$((i+1)); sleep 0.1; done; exec vfio-workload -n 1 -g $first" >$out/pid.workload &
+sh -c "i=0; while [ ! -e $out/go ] && [ \$i -lt 600 ]; do i=\$((i+1)); sleep 0.1; done; exec vfio-workload -n 1 -g $first" >$out/pid.workload 2>$out/pid.wlerr &
 wpid=$!
-run_traced pid_filter "vfio-workload -n 2 -g $first >/dev/null; touch $out/go; i=0; while kill -0 $wpid 2>/dev/null && [ \$i -lt 300 ]; do i=\$((i+1)); sleep 0.1; done; cat $out/pid.workload" stat -j -p $wpid
+run_traced pid_filter "vfio-workload -n 2 -g $first >/dev/null || exit 1; touch $out/go; i=0; while kill -0 $wpid 2>/dev/null && [ \$i -lt 300 ]; do i=\$((i+1)); sleep 0.1; done; cat $out/pid.workload" stat -j -p $wpid
+# the filtered workload's own exit status (a child of this shell)
+kill -0 $wpid 2>/dev/null && { echo "@@ error the -p workload did not end"; kill -9 $wpid; }
+wait $wpid
+echo "@@ pid_workload_exit $?"
 # self-terminating runs: -d, and INTERVAL COUNT (cumulative summaries)
 for spec in "duration:stat -j -d 3" "interval:stat -j 2 3" "text:stat -d 3"; do
 	name=${spec%%:*}
 	vfiotrace ${spec#*:} >$out/$name.out 2>$out/$name.err &
 	pid=$!
-	wait_tracing $out/$name.err || continue
+	wait_tracing $out/$name.err $pid || { kill -9 $pid 2>/dev/null; wait $pid; continue; }
 	echo "@@ begin $name"
-	vfio-workload -n 1 -g $first | tag workload
+	workload workload "vfio-workload -n 1 -g $first"
 	i=0
 	while kill -0 $pid 2>/dev/null && [ $i -lt 300 ]; do i=$((i + 1)); sleep 0.1; done
 	kill -0 $pid 2>/dev/null && { echo "@@ error $name did not stop by itself"; kill -9 $pid; }
@@ -141,14 +172,18 @@ done
 run_traced hold "vfio-workload -n 1 -s 2 -g $first" refs -j
 
 # ---- DMA (--dma) ----
-# 3 maps and unmaps of 1 MiB per attach, 2 attaches
+# 3 maps and unmaps of 1 MiB per attach, 2 attaches; again under --mode fentry where it loads
 run_traced dma_stat "vfio-workload -n 2 -g $first --dma 1048576 --dma-count 3" stat -j --dma
+if [ -e /sys/kernel/btf/vfio ] && [ -e /sys/kernel/btf/vfio_iommu_type1 ]; then
+	HOOKS=1
+	run_traced dma_fentry "vfio-workload -n 2 -g $first --dma 1048576 --dma-count 3" stat -j --dma --mode fentry
+	HOOKS=
+fi
 run_traced dma_hist "vfio-workload -n 1 -g $first --dma 1048576 --dma-count 2" hist -j --dma
 # without CAP_IPC_LOCK under a 64 KiB RLIMIT_MEMLOCK, a 1 MiB map fails (ENOMEM)
 run_traced dma_memlock "vfio-workload -n 1 -g $first --dma 1048576 --memlock 65536" snoop -j --dma
 run_traced dma_memlock_stat "vfio-workload -n 1 -g $first --dma 1048576 --memlock 65536" stat -j --dma
 # one failed map per cause type1 tells apart; the group's reserved regions for the IOVA one
-[ -e /sys/kernel/btf/vfio_iommu_type1 ] && echo "@@ btf type1 yes" || echo "@@ btf type1 no"
 echo "@@ resv $(cat /sys/kernel/iommu_groups/$first/reserved_regions | tr '\n' ';')"
 for kind in fault misalign overlap iova:0xfee00000; do
 	run_traced dma_fail_${kind%%:*} "vfio-workload -n 1 -g $first --dma 65536 --dma-fail $kind" snoop -j --dma
@@ -199,6 +234,11 @@ bridge=$(for g in $(ls /dev/vfio | grep -E '^[0-9]+$'); do
 	[ "$(ls /sys/kernel/iommu_groups/$g/devices | wc -l)" -gt 1 ] && echo $g; done | head -1)
 # every device fd of the bridge group opened and closed 3 times
 run_traced refs_cycle "vfio-workload -n 3 -g $bridge" refs -j
+if [ -e /sys/kernel/btf/vfio ] && [ -e /sys/kernel/btf/vfio_iommu_type1 ]; then
+	HOOKS=1
+	run_traced refs_fentry "vfio-workload -n 3 -g $bridge" refs -j --mode fentry
+	HOOKS=
+fi
 
 # wait_get FILE PID: until FILE shows PID's device fd reference (at most 30 s):
 # the get of GET_DEVICE_FD, not a temporary lookup (5.10's vfio_dev_viable)
@@ -215,15 +255,17 @@ wait_get() {
 # held_exit: SIGINT while the workload holds a device fd: the final object lists it
 vfiotrace refs -j >$out/held_exit.out 2>$out/held_exit.err &
 pid=$!
-if wait_tracing $out/held_exit.err; then
+if wait_tracing $out/held_exit.err $pid; then
 	echo "@@ begin held_exit"
-	vfio-workload -n 1 -s 120 -g $first >$out/held_exit.workload &
+	vfio-workload -n 1 -s 120 -g $first >$out/held_exit.workload 2>$out/held_exit.wlerr &
 	wpid=$!
 	wait_get $out/held_exit.out $wpid
 	stop $pid
 	kill -USR1 $wpid
 	wait $wpid
+	echo "@@ workload_exit $?"
 	tag workload <$out/held_exit.workload
+	tag workload_stderr <$out/held_exit.wlerr
 	tag trace <$out/held_exit.out
 	grep -v '^Tracing' $out/held_exit.err | tag stderr
 	echo "@@ end held_exit"
@@ -234,9 +276,9 @@ fi
 dev=$(ls /sys/kernel/iommu_groups/$first/devices | head -1)
 vfiotrace refs -j >$out/unbind.out 2>$out/unbind.err &
 pid=$!
-if wait_tracing $out/unbind.err; then
+if wait_tracing $out/unbind.err $pid; then
 	echo "@@ begin hung_unbind"
-	vfio-workload -n 1 -s 120 -g $first >$out/unbind.workload &
+	vfio-workload -n 1 -s 120 -g $first >$out/unbind.workload 2>$out/unbind.wlerr &
 	wpid=$!
 	wait_get $out/unbind.out $wpid
 	t0=$(cut -d' ' -f1 /proc/uptime)
@@ -253,11 +295,14 @@ if wait_tracing $out/unbind.err; then
 	kill -USR1 $wpid
 	wait $upid
 	wait $wpid
+	echo "@@ workload_exit $?"
 	echo "@@ unbind {\"device\":\"$dev\",\"blocked_at_release\":$blocked,\"start_s\":$t0,\"seen_s\":$ts,\"release_s\":$tw,\"end_s\":$(cat $out/unbind.t1)}"
 	stop $pid
 	tag workload <$out/unbind.workload
+	tag workload_stderr <$out/unbind.wlerr
 	tag trace <$out/unbind.out
 	grep -v '^Tracing' $out/unbind.err | tag stderr
 	echo "@@ end hung_unbind"
 	echo $dev > /sys/bus/pci/drivers_probe
 fi
+echo "@@ done"

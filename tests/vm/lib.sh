@@ -4,12 +4,16 @@
 
 tag() { sed "s/^/@@ $1 /"; }
 
-# wait_tracing ERRFILE: until vfiotrace has attached (at most 60 s)
+# wait_tracing ERRFILE [PID]: until vfiotrace has attached (at most 60 s; at once
+# if PID, the vfiotrace started, has exited without attaching)
 wait_tracing() {
 	i=0
 	while ! grep -q '^Tracing' "$1" 2>/dev/null; do
 		i=$((i + 1))
-		if [ $i -gt 600 ]; then echo "@@ error vfiotrace did not start: $(cat "$1")"; return 1; fi
+		if [ $i -gt 600 ] || { [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null; }; then
+			echo "@@ error vfiotrace did not start: $(cat "$1" | tr '\n' ' ')"
+			return 1
+		fi
 		sleep 0.1
 	done
 }
@@ -29,18 +33,42 @@ stop() {
 	echo "@@ ${3:-exit} $?"
 }
 
-# run_traced NAME WORKLOAD VFIOTRACE-ARGS...: trace one workload run
+# workload TAG COMMAND: run COMMAND (a shell string) to its end and print its
+# exit status, stdout and stderr as "@@ TAG_exit N", "@@ TAG ..." and "@@ TAG_stderr ..."
+workload() {
+	wtag=$1
+	sh -c "$2" >$out/wl.$wtag 2>$out/wl.$wtag.err
+	echo "@@ ${wtag}_exit $?"
+	tag $wtag <$out/wl.$wtag
+	tag ${wtag}_stderr <$out/wl.$wtag.err
+}
+
+# what is hooked in VFIO/IOMMU code right now: kprobes, ftrace users (fentry
+# trampolines among them), tracefs kprobe events, pinned BPF objects
+hooks_now() {
+	grep -E 'vfio|iommu' /sys/kernel/debug/kprobes/list 2>/dev/null | sed 's/^/kprobes: /'
+	grep -E 'vfio|iommu' /sys/kernel/tracing/enabled_functions 2>/dev/null | sed 's/^/ftrace: /'
+	sed 's/^/kprobe_events: /' /sys/kernel/tracing/kprobe_events 2>/dev/null
+	ls /sys/fs/bpf 2>/dev/null | sed 's/^/pinned: /'
+}
+
+# run_traced NAME WORKLOAD VFIOTRACE-ARGS...: trace one workload run; with
+# HOOKS=1, what the kernel lists as hooked while tracing ("@@ hooks ...")
 run_traced() {
-	name=$1 workload=$2
+	name=$1 wl=$2
 	shift 2
+	if [ -n "${HOOKS:-}" ]; then
+		# the kernel's lists must show this tracer's hooks only (an earlier one's go at its exit)
+		i=0
+		while [ -n "$(hooks_now)" ] && [ $i -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
+		[ -z "$(hooks_now)" ] || echo "@@ error hooked before $name started: $(hooks_now | tr '\n' ' ')"
+	fi
 	vfiotrace "$@" >$out/$name.out 2>$out/$name.err &
 	pid=$!
-	wait_tracing $out/$name.err || { kill -9 $pid; return; }
+	wait_tracing $out/$name.err $pid || { kill -9 $pid 2>/dev/null; wait $pid; return; }
 	echo "@@ begin $name"
-	sh -c "$workload" >$out/$name.wl 2>$out/$name.wlerr
-	echo "@@ workload_exit $?"
-	tag workload <$out/$name.wl
-	tag workload_stderr <$out/$name.wlerr
+	[ -n "${HOOKS:-}" ] && hooks_now | tag hooks
+	workload workload "$wl"
 	stop $pid
 	tag trace <$out/$name.out
 	grep -v '^Tracing' $out/$name.err | tag stderr

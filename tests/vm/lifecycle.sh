@@ -24,14 +24,6 @@ wait_for() {
 	done
 }
 
-# what is hooked in VFIO/IOMMU code right now: kprobes, ftrace users, tracefs kprobe events
-hooks_now() {
-	grep -E 'vfio|iommu' /sys/kernel/debug/kprobes/list 2>/dev/null | sed 's/^/kprobes: /'
-	grep -E 'vfio|iommu' /sys/kernel/tracing/enabled_functions 2>/dev/null | sed 's/^/ftrace: /'
-	sed 's/^/kprobe_events: /' /sys/kernel/tracing/kprobe_events 2>/dev/null
-	ls /sys/fs/bpf 2>/dev/null | sed 's/^/pinned: /'
-}
-
 caps() { grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/$1/status | tr -d ':\t' | sed 's/^Cap\([A-Za-z]*\)/\1 /'; }
 
 echo "@@ kernel $(uname -r)"
@@ -50,7 +42,7 @@ if wait_for $out/bare.err 'waiting for' 1; then
 	vfio-setup bind 2>&1 | tag setup
 	wait_for $out/bare.err '^Tracing' 1
 	caps $pid | tag caps
-	vfio-workload -n 2 | tag workload
+	workload workload "vfio-workload -n 2"
 	stop $pid INT
 	tag trace <$out/bare.out
 	tag stderr <$out/bare.err
@@ -68,8 +60,17 @@ for g in /sys/kernel/iommu_groups/*; do
 	done
 done
 [ -e /sys/kernel/btf/vfio ] && echo "@@ btf vfio yes" || echo "@@ btf vfio no"
-# which hooks live in which module on this kernel (the load/unload events must list them)
-vfiotrace probes -j | tag probes
+[ -e /sys/kernel/btf/vfio_iommu_type1 ] && echo "@@ btf type1 yes" || echo "@@ btf type1 no"
+# which of the hooks' candidate functions this kernel has, and in which module: the
+# load/unload events must list the hooks in that module (check_lifecycle.py's table)
+for f in vfio_iommu_type1_attach_group iommu_paging_domain_alloc_flags iommu_paging_domain_alloc \
+	 iommu_domain_alloc vfio_device_put_registration vfio_device_put vfio_device_try_get_registration \
+	 vfio_group_get_device vfio_device_get_from_dev vfio_group_fops_unl_ioctl vfio_unregister_group_dev \
+	 vfio_group_fops_open vfio_group_fops_release iommu_group_claim_dma_owner vfio_dev_viable \
+	 iommu_group_has_isolated_msi irq_domain_check_msi_remap iommu_capable device_iommu_capable \
+	 iommu_attach_group intel_iommu_attach_device iommu_get_msi_cookie vfio_iommu_domain_alloc; do
+	grep -E " $f(\s|$)" /proc/kallsyms | head -1 | awk '{print "@@ kallsyms", $3, ($4 == "" ? "vmlinux" : $4)}' | tr -d '[]'
+done
 
 # (c) every way of ending leaves nothing hooked behind (before any module
 # reload: see the leftovers check at the end)
@@ -78,7 +79,7 @@ for sig in INT TERM HUP KILL; do
 	pid=$!
 	wait_for $out/sig$sig.err '^Tracing' 1 || { kill -9 $pid; continue; }
 	echo "@@ begin sig$sig"
-	vfio-workload -n 1 | tag workload
+	workload workload "vfio-workload -n 1"
 	hooks_now | tag during
 	stop $pid $sig
 	# a bounded wait: a killed process's files are closed as it is reaped
@@ -96,7 +97,7 @@ vfiotrace stat -j >$out/reload.out 2>$out/reload.err &
 pid=$!
 if wait_for $out/reload.err '^Tracing' 1; then
 	echo "@@ begin reload"
-	vfio-workload -n 2 | tag workload
+	workload workload "vfio-workload -n 2"
 	rmmod vfio_iommu_type1
 	echo "@@ rmmod $?"
 	wait_for $out/reload.err 'module vfio_iommu_type1 unloaded' 1
@@ -105,7 +106,7 @@ if wait_for $out/reload.err '^Tracing' 1; then
 	echo "@@ insmod $?"
 	wait_for $out/reload.err '^Tracing' 2
 	caps $pid | tag caps
-	vfio-workload -n 3 | tag workload2
+	workload workload2 "vfio-workload -n 3"
 	stop $pid INT
 	tag trace <$out/reload.out
 	tag stderr <$out/reload.err
@@ -148,7 +149,7 @@ if wait_for $out/paranoid2.err '^Tracing' 1; then
 	insmod $MODDIR/$type1
 	echo "@@ insmod $?"
 	wait_for $out/paranoid2.err '^Tracing' 2
-	vfio-workload -n 1 | tag workload2
+	workload workload2 "vfio-workload -n 1"
 	stop $pid INT
 	tag trace <$out/paranoid2.out
 	tag stderr <$out/paranoid2.err
@@ -175,7 +176,7 @@ if wait_for $out/all.err '^Tracing' 1; then
 	vfio-setup bind 2>&1 | tag setup
 	# one Tracing line per traced module that came back
 	wait_for $out/all.err '^Tracing' 3
-	vfio-workload -n 1 | tag workload
+	workload workload "vfio-workload -n 1"
 	stop $pid INT
 	tag trace <$out/all.out
 	tag stderr <$out/all.err

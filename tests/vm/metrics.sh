@@ -33,11 +33,11 @@ vfiotrace stat $dma --prometheus 0.0.0.0:9400 --textfile $out/vfiotrace.prom 1 >
 pid=$!
 wait_tracing $out/main.err || { kill -9 $pid; exit 1; }
 netstat -ltn | tag netstat_main
-vfio-workload -n 2 | tag workload
+workload workload "vfio-workload -n 2"
 # a hostile task name (quote, backslash, control bytes, DEL, tab, UTF-8): the scrape stays valid
-vfio-workload -n 1 --comm-hex 22715c27010a7f09c3a9e282ac | tag workload
+workload workload "vfio-workload -n 1 --comm-hex 22715c27010a7f09c3a9e282ac"
 phase a
-vfio-workload -n 1 $dmawork | tag workload
+workload workload "vfio-workload -n 1 $dmawork"
 phase b
 # --prometheus :PORT listens on loopback only
 vfiotrace stat --prometheus :9401 >$out/loop.out 2>$out/loop.err &

@@ -20,7 +20,7 @@ vfiotrace stat -j >$out/a.out 2>$out/a.err &
 apid=$!
 vfiotrace stat -j >$out/b.out 2>$out/b.err &
 bpid=$!
-if wait_tracing $out/a.err && wait_tracing $out/b.err; then
+if wait_tracing $out/a.err $apid && wait_tracing $out/b.err $bpid; then
 	echo "@@ begin soak"
 	vfio-workload -n 100 -g $first >$out/w1 2>$out/w1.err
 	echo "@@ workload_exit $?"
@@ -43,10 +43,9 @@ vfiotrace stat -j >$out/c.out 2>$out/c.err &
 cpid=$!
 vfiotrace stat -j >$out/d.out 2>$out/d.err &
 dpid=$!
-if wait_tracing $out/c.err && wait_tracing $out/d.err; then
+if wait_tracing $out/c.err $cpid && wait_tracing $out/d.err $dpid; then
 	echo "@@ begin order"
-	vfio-workload -n 5 -g $first 2>$out/w3.err | tag workload
-	tag workload_stderr <$out/w3.err
+	workload workload "vfio-workload -n 5 -g $first"
 	stop $cpid INT a_exit
 	stop $dpid INT b_exit
 	tag a <$out/c.out
@@ -54,3 +53,4 @@ if wait_tracing $out/c.err && wait_tracing $out/d.err; then
 	grep -hv '^Tracing' $out/c.err $out/d.err | tag stderr
 	echo "@@ end order"
 fi
+echo "@@ done"
