@@ -230,7 +230,7 @@ ro_ok=
 if mount --bind -o ro "$tmp/ro" "$tmp/ro" 2>/dev/null || mount -o remount,ro,bind "$tmp/ro" 2>/dev/null; then
 	ro_ok=1
 else
-	echo "NOTE --textfile read-only directory: cannot bind-mount read-only here, case skipped"
+	echo "SKIP --textfile read-only directory: cannot bind-mount read-only here"; skipped=$((skipped + 1))
 fi
 
 for b in "${@:-build/vfiotrace}"; do
@@ -242,5 +242,5 @@ for b in "${@:-build/vfiotrace}"; do
 	as=()
 	matrix
 done
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ $failed = 0 ]

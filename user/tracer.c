@@ -209,6 +209,24 @@ int tracer_attach(struct tracer *t)
 	return 0;
 }
 
+/* fentry holds a reference on the module of its function: one warning per module pinned. */
+static void warn_pinned(const struct resolved res[NR_HOOKS])
+{
+	int i, j;
+
+	for (i = 0; i < NR_HOOKS; i++) {
+		if (!res[i].func || !res[i].module || res[i].style != STYLE_FENTRY)
+			continue;
+		for (j = 0; j < i; j++)
+			if (res[j].func && res[j].module && res[j].style == STYLE_FENTRY &&
+			    !strcmp(res[j].module, res[i].module))
+				break;
+		if (j == i)
+			err("warning: --mode fentry pins module %s: rmmod fails while tracing "
+			    "and its reloads are not followed", res[i].module);
+	}
+}
+
 /* What loading takes from the kernel's BTF besides the functions, whatever the rows. */
 static void btf_facts(struct tracer *t)
 {
@@ -373,11 +391,8 @@ int tracer_load(struct tracer *t)
 		keep_loaded_style(&res[i], &t->res[i]);
 	memcpy(t->res, res, sizeof(t->res));
 	profile("resolve");
-	if (t->opt.mode == MODE_FENTRY)
-		for (i = 0; i < NR_HOOKS; i++)
-			if (t->res[i].func && t->res[i].module && t->opt.cmd != CMD_PROBES)
-				err("warning: --mode fentry pins module %s: rmmod fails while tracing "
-				    "and its reloads are not followed", t->res[i].module);
+	if (t->opt.mode == MODE_FENTRY && t->opt.cmd != CMD_PROBES)
+		warn_pinned(t->res);
 	if (guessed && guess_err[0]) {
 		err("%s", guess_err);
 		return -1;
