@@ -562,8 +562,8 @@ def check_qemu(c, run):
     if not c.eq(len(q), 1, f"{name}: the QEMU run printed its JSON line"):
         return
     q = q[0]
-    # timeout's SIGTERM ends QEMU cleanly (exit 124 from timeout): it really ran
-    c.eq(q["exit"], 124, f"{name}: QEMU ran until terminated")
+    # stopped by SIGTERM once it held the device fd, QEMU exits 0: it really ran that far
+    c.eq((q["seen_get"], q["exit"]), (True, 0), f"{name}: QEMU took the device fd, then ended cleanly on SIGTERM")
     if not sm:
         return
     gid = q["group"]
@@ -917,6 +917,13 @@ def check_qemu_dma(c, run, q, sm):
     g = sm["groups"][0]
     c.ok(g["dma"] and g["dma"]["bytes_mapped"] >= 64 * MIB and g["dma"]["map_fail"] == 0,
          f"{name}: at least 64 MiB mapped (guest RAM), no failure", repr(g.get("dma")))
+    # QEMU's own VmLck: what type1 pinned and accounted for it while it held the device. Every
+    # pinned page was mapped, so what vfiotrace saw mapped and not unmapped covers it. Not an
+    # equality: in the 6.1 guest 512 KiB more were mapped than VmLck shows (not explained yet)
+    d = g["dma"] or {}
+    c.ok(isinstance(q.get("vmlck_kb"), int) and q["vmlck_kb"] >= 60 * 1024 and
+         d.get("bytes_mapped", 0) - d.get("bytes_unmapped", 0) >= q["vmlck_kb"] * 1024,
+         f"{name}: mapped and not unmapped covers QEMU's locked memory (VmLck)", f"{q.get('vmlck_kb')} kB, dma {d}")
     cl = [x for x in sm["dma_clients"] if x["comm"].startswith("qemu")]
     c.ok(len(cl) == 1 and cl[0]["bytes_mapped"] == g["dma"]["bytes_mapped"], f"{name}: qemu is the DMA client",
          repr(sm["dma_clients"]))

@@ -5,10 +5,12 @@
 # programs have run. A cycle whose exit takes longer than 60 s is a stall: the
 # kernel's view of the stuck tasks is printed and the loop ends (every later
 # link close would wait behind the same grace period).
-# usage: cycles.sh N vfiotrace|floor|bpftrace
+# usage: cycles.sh N vfiotrace|floor|bpftrace [hog]
+# hog: a busy loop runs in the guest throughout, so that a CPU is always running a task
+# when a grace period starts (RCU Tasks Trace then sends that CPU an IPI to check it)
 # prints "@@ cycle I EXIT_MS", then "@@ cycles DONE STALLS" (tests/stall-rate reads them)
 set -u
-n=${1:-100} tracer=${2:-vfiotrace}
+n=${1:-100} tracer=${2:-vfiotrace} hog=${3:-}
 out=/tmp/cycles
 mkdir -p $out
 . "${0%/*}/lib.sh"
@@ -32,6 +34,11 @@ start_tracer() {
 	tpid=$!
 }
 
+if [ -n "$hog" ]; then
+	sh -c 'while :; do :; done' &
+	hogpid=$!
+	echo "@@ hog $hogpid"
+fi
 stalls=0 cyc=0
 while [ $cyc -lt $n ]; do
 	cyc=$((cyc + 1))
@@ -57,4 +64,5 @@ while [ $cyc -lt $n ]; do
 	wait $tpid
 	echo "@@ cycle $cyc $(( (t1 - t0) * 10 ))"
 done
+[ -n "$hog" ] && kill $hogpid
 echo "@@ cycles $cyc $stalls"

@@ -74,13 +74,26 @@ if [ "$mode" = normal ]; then
 fi
 
 if [ "$mode" = qemu ]; then
-	# a VFIO client that is not ours: QEMU assigns the first device of the
-	# first group (-S: devices are realized, so the container is set up,
-	# but no guest code runs), then is terminated; 50 s: nested TCG under load is slow
+	# a VFIO client that is not ours: QEMU assigns the first device of the first group
+	# (-S: devices are realized, so the container is set up and guest RAM mapped, but no
+	# guest code runs). It is stopped once the refs instance has seen it take the device
+	# fd (the last step of realizing the device; bounded: 60 s); then QEMU's own VmLck,
+	# the memory type1 pinned for it, is the ground truth of the pages pinned.
 	dev=$(ls /sys/kernel/iommu_groups/$first/devices | head -1)
-	qemu_run="timeout -s TERM 50 qemu-system-x86_64 -M q35 -m 64 -nodefaults -display none \
-		-monitor none -serial none -S -device vfio-pci,host=$dev 2>$out/qemu_client.err; \
-		echo '{\"client\":\"qemu\",\"group\":$first,\"device\":\"$dev\",\"exit\":'\$?'}'"
+	cat >$out/qemu_client.sh <<CLIENT
+qemu-system-x86_64 -M q35 -m 64 -nodefaults -display none -monitor none -serial none -S \\
+	-device vfio-pci,host=$dev 2>$out/qemu_client.err &
+q=\$!
+i=0
+while ! grep -q "\"event\":\"device_get\".*\"pid\":\$q," $out/qemu_refs.out && kill -0 \$q 2>/dev/null &&
+	[ \$i -lt 600 ]; do i=\$((i + 1)); sleep 0.1; done
+grep -q "\"event\":\"device_get\".*\"pid\":\$q," $out/qemu_refs.out && seen=true || seen=false
+vmlck=\$(sed -n 's/^VmLck:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/\$q/status 2>/dev/null)
+kill -TERM \$q 2>/dev/null
+wait \$q
+echo "{\"client\":\"qemu\",\"group\":$first,\"device\":\"$dev\",\"exit\":\$?,\"seen_get\":\$seen,\"vmlck_kb\":\${vmlck:-null}}"
+CLIENT
+	qemu_run="sh $out/qemu_client.sh"
 	vfiotrace refs -j >$out/qemu_refs.out 2>$out/qemu_refs.err &
 	rpid=$!
 	wait_tracing $out/qemu_refs.err
