@@ -1,15 +1,16 @@
 #!/bin/sh
 # Runs inside a tools/vmtest guest (normal boot): a soak of 2,000 attach cycles,
 # each opening and closing every device fd, traced by two vfiotrace instances
-# at once; their resident memory after the first 100 and after the last; then
-# two short instances stopped in the other order. Prints "@@ TAG payload" lines
-# for tests/vm/check_soak.py. Every wait is bounded.
+# at once, run as 20 workload runs of 100 attaches; the resident memory (VmRSS,
+# kB) of both instances before the first run and after each ("@@ rss RUN A B");
+# then two short instances stopped in the other order. Prints "@@ TAG payload"
+# lines for tests/vm/check_soak.py. Every wait is bounded.
 set -u
 out=/tmp/soak
 mkdir -p $out
 . "${0%/*}/lib.sh"
 
-rss() { grep VmRSS /proc/$1/status | tr -s ' ' | cut -d' ' -f2; }
+rss() { grep VmRSS /proc/$1/status 2>/dev/null | tr -s " " | cut -d" " -f2; }
 
 echo "@@ kernel $(uname -r)"
 first=$(ls /dev/vfio | grep -E '^[0-9]+$' | sort -n | head -1)
@@ -22,14 +23,16 @@ vfiotrace stat -j >$out/b.out 2>$out/b.err &
 bpid=$!
 if wait_tracing $out/a.err $apid && wait_tracing $out/b.err $bpid; then
 	echo "@@ begin soak"
-	vfio-workload -n 100 -g $first >$out/w1 2>$out/w1.err
-	echo "@@ workload_exit $?"
-	echo "@@ rss first_100 $(rss $apid)"
-	vfio-workload -n 1900 -g $first >$out/w2 2>$out/w2.err
-	echo "@@ workload_exit $?"
-	echo "@@ rss last $(rss $apid)"
-	cat $out/w1 $out/w2 | tag workload
-	cat $out/w1.err $out/w2.err | tag workload_stderr
+	echo "@@ rss 0 $(rss $apid) $(rss $bpid)"
+	run=0
+	while [ $run -lt 20 ]; do
+		run=$((run + 1))
+		vfio-workload -n 100 -g $first >$out/w 2>$out/w.err
+		echo "@@ workload_exit $?"
+		tag workload <$out/w
+		tag workload_stderr <$out/w.err
+		echo "@@ rss $run $(rss $apid) $(rss $bpid)"
+	done
 	stop $bpid INT b_exit
 	stop $apid INT a_exit
 	tag a <$out/a.out
