@@ -53,12 +53,7 @@ while [ $cyc -lt $n ]; do
 	if kill -0 $tpid 2>/dev/null; then
 		stalls=$((stalls + 1))
 		echo "@@ stall cycle $cyc: $tracer still running 60 s after SIGINT"
-		cat /proc/$tpid/stack 2>/dev/null | tag stack
-		for t in /proc/[0-9]*; do
-			grep -q 'rcu_tasks' $t/comm 2>/dev/null && { echo "@@ kthread $(cat $t/comm)"; cat $t/stack | tag kstack; }
-		done
-		echo w >/proc/sysrq-trigger 2>/dev/null
-		dmesg | tail -60 | tag dmesg
+		stuck $tpid
 		break
 	fi
 	wait $tpid

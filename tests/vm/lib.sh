@@ -26,11 +26,34 @@ stop() {
 	i=0
 	while kill -0 "$1" 2>/dev/null; do
 		i=$((i + 1))
-		if [ $i -gt 300 ]; then echo "@@ error vfiotrace ignored SIG$sig"; kill -9 "$1"; break; fi
+		if [ $i -gt 300 ]; then
+			echo "@@ error vfiotrace ignored SIG$sig for 30 s"
+			stuck "$1"
+			kill -9 "$1"
+			# a task waiting in the kernel (D state) outlives SIGKILL: never wait for it unbounded
+			i=0
+			while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
+			kill -0 "$1" 2>/dev/null && { echo "@@ error vfiotrace still there 10 s after SIGKILL"; return; }
+			break
+		fi
 		sleep 0.1
 	done
 	wait "$1"
 	echo "@@ ${3:-exit} $?"
+}
+
+# stuck PID: where PID and the RCU Tasks kthreads wait, and the kernel's blocked tasks,
+# as "@@ stuck ..." lines (what tells a lost signal from a grace period that never ends)
+stuck() {
+	echo "@@ stuck state $(grep State /proc/$1/status 2>/dev/null | tr -s '\t ' ' ')"
+	sed 's/^/@@ stuck stack /' /proc/$1/stack 2>/dev/null
+	for t in /proc/[0-9]*; do
+		case $(cat $t/comm 2>/dev/null) in
+		rcu_tasks*) echo "@@ stuck kthread $(cat $t/comm)"; sed 's/^/@@ stuck stack /' $t/stack 2>/dev/null;;
+		esac
+	done
+	echo w >/proc/sysrq-trigger 2>/dev/null
+	dmesg | tail -80 | sed 's/^/@@ stuck dmesg /'
 }
 
 # workload TAG COMMAND: run COMMAND (a shell string) to its end and print its
