@@ -960,6 +960,16 @@ def check_sanitizer(c, run):
     c.eq(run.sanitizer, [], "sanitize: no AddressSanitizer, LeakSanitizer or UBSan report in any run")
 
 
+def guarded(c, fn, *args, **kw):
+    """One check function; output it did not expect (a missing key, a wrong type) is a FAIL
+    of that function, not a traceback that ends the checker without its count line."""
+    try:
+        fn(c, *args, **kw)
+    except Exception as e:      # noqa: BLE001 - any exception is the output's fault here
+        what = ", ".join([repr(x) for x in args[1:]] + [f"{k}={v!r}" for k, v in kw.items()])
+        c.ok(False, f"{fn.__name__}({what}) ran to its end", f"{type(e).__name__}: {e}")
+
+
 def main():
     kernel, mode, path = sys.argv[1:4]
     run = Run(open(path, errors="replace").read())
@@ -968,42 +978,28 @@ def main():
     c.ok(run.kernel != "", "guest printed its kernel release")
     c.eq(run.errors, [], "no @@ error lines (no bounded wait expired, nothing failed to start)")
     c.ok(run.done, "the guest script ran to its end (@@ done)")
-    check_probes(c, run)
+    checks = [(check_probes, run)]
     if mode == "qemu":
-        check_qemu(c, run)
+        checks += [(check_qemu, run)]
     elif mode == "eperm":
-        check_eperm_stat(c, run)
-        check_snoop(c, run, "eperm_snoop", True)
-        check_eperm_diagnose(c, run)
+        checks += [(check_eperm_stat, run), (check_snoop, run, "eperm_snoop", True), (check_eperm_diagnose, run)]
     else:
-        check_unprivileged(c, run)
-        check_core(c, run)
-        check_stat(c, run, "stat", hooks=True)
-        check_stat(c, run, "stat_kprobe", "kprobe")
-        check_fentry(c, run)
-        check_stat(c, run, "sigterm")
-        check_snoop(c, run, "snoop", False)
-        check_filtered(c, run)
-        check_hist(c, run)
-        check_self_terminating(c, run)
-        check_hold(c, run)
-        check_refs_cycle(c, run)
+        checks += [(check_unprivileged, run), (check_core, run), (check_stat, run, "stat", "auto", True),
+                   (check_stat, run, "stat_kprobe", "kprobe"), (check_fentry, run), (check_stat, run, "sigterm"),
+                   (check_snoop, run, "snoop", False), (check_filtered, run), (check_hist, run),
+                   (check_self_terminating, run), (check_hold, run), (check_refs_cycle, run)]
         if run.fentry_possible():
-            check_refs_cycle(c, run, "refs_fentry", "fentry", hooks=True)
-        check_held_exit(c, run)
-        check_hung_unbind(c, run)
-        check_dma_stat(c, run)
+            checks += [(check_refs_cycle, run, "refs_fentry", "fentry", True)]
+        checks += [(check_held_exit, run), (check_hung_unbind, run), (check_dma_stat, run)]
         if run.fentry_possible():
-            check_dma_stat(c, run, "dma_fentry", "fentry", hooks=True)
-        check_dma_hist(c, run)
-        check_dma_memlock(c, run)
-        check_dma_fail(c, run)
-        check_ring_overflow(c, run)
-        check_capacity(c, run)
-        check_callers(c, run)
-        check_hostile_names(c, run)
+            checks += [(check_dma_stat, run, "dma_fentry", "fentry", True)]
+        checks += [(check_dma_hist, run), (check_dma_memlock, run), (check_dma_fail, run),
+                   (check_ring_overflow, run), (check_capacity, run), (check_callers, run),
+                   (check_hostile_names, run)]
     if mode == "sanitize":
-        check_sanitizer(c, run)
+        checks += [(check_sanitizer, run)]
+    for fn, *args in checks:
+        guarded(c, fn, *args)
     print(f"{kernel} {mode}: {c.passed} passed, {c.failed} failed")
     return 1 if c.failed else 0
 
