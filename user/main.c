@@ -30,7 +30,6 @@
 #include "tracer.h"
 #include "vfiotrace.skel.h"
 
-int verbose;
 static volatile sig_atomic_t exiting;
 static struct refs_live live;	/* holders, from the events of snoop and refs */
 static struct exporter exporter;	/* --prometheus, --textfile */

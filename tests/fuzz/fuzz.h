@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int verbose;
-
 #define FUZZ_FAIL(...) do { fprintf(stderr, "fuzz check failed: " __VA_ARGS__); \
 			    fputc('\n', stderr); abort(); } while (0)
 

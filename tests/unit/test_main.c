@@ -32,7 +32,6 @@
 #include "targets.h"
 #include "text.h"
 
-int verbose;
 static int passed, failed;
 static const char *fixtures;
 
