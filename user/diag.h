@@ -8,6 +8,8 @@
 #include "kallsyms.h"
 #include "snapshot.h"
 
+/* Failures and the culprit of the last, per group, from the maps into s. 0, or -1 out of memory. */
+int diag_collect(struct snapshot *s, const struct bpf_maps *m);
 /* -v: failure events carry the kernel stack of the failing step (stacks map fd, symbols). */
 void diag_set_stacks(int stacks_fd, const struct kallsyms *ks);
 /* Per group in stat -j: alloc_device, failures, blocking_devices, holder. */

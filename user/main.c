@@ -116,9 +116,13 @@ static int on_module_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* The model of this moment; empty while vfiotrace still waits for its modules. */
+/*
+ * The model of this moment; empty while vfiotrace still waits for its modules.
+ * Each feature reads its own maps into its part of it.
+ */
 static int collect(struct tracer *t, struct snapshot *s)
 {
+	const struct bpf_maps *m = &t->maps;
 	int r;
 
 	s->live = &live;
@@ -126,7 +130,10 @@ static int collect(struct tracer *t, struct snapshot *s)
 	if (!t->skel)
 		return 0;
 	s->dma_traced = t->opt.dma;
-	r = snapshot_collect(s, &t->maps, &t->sym);
+	if (stat_collect(s, m) || refs_collect(s, m, &t->sym) || diag_collect(s, m))
+		r = -1;
+	else
+		r = s->dma_traced ? dma_collect(&s->dma, &m->dma) : 0;
 	s->drops = t->skel->bss->ringbuf_drops;
 	s->map_full = t->skel->bss->map_full;
 	s->refcount_known = t->count_field != NULL;

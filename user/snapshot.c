@@ -21,13 +21,6 @@ struct group_row *snapshot_group(struct snapshot *s, int group)
 	return g;
 }
 
-int snapshot_collect(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym)
-{
-	if (stat_collect(s, m) || refs_collect(s, m, sym) || diag_collect(s, m))
-		return -1;
-	return s->dma_traced ? dma_collect(&s->dma, &m->dma) : 0;
-}
-
 void snapshot_free(struct snapshot *s)
 {
 	free(s->groups);

@@ -60,12 +60,12 @@ struct bpf_maps {
 	struct dma_maps dma;
 };
 
-int snapshot_collect(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym);
+/*
+ * Each feature reads its own maps into its part of the snapshot (stat_collect,
+ * refs_collect, diag_collect, dma_collect in their headers); the command runner
+ * (main.c) asks each of them.
+ */
 void snapshot_free(struct snapshot *s);
-/* Per feature: each reads its own maps into its part of the snapshot. */
-int stat_collect(struct snapshot *s, const struct bpf_maps *m);
-int refs_collect(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym);
-int diag_collect(struct snapshot *s, const struct bpf_maps *m);
 struct group_row *snapshot_group(struct snapshot *s, int group);
 
 #endif
