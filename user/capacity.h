@@ -13,9 +13,6 @@
 #include <stdbool.h>
 #include "options.h"
 
-#define DEFAULT_MAX_GROUPS 256
-#define DEFAULT_MAX_INFLIGHT 128	/* threads inside one hooked call at the same time */
-
 struct vfiotrace_bpf;
 
 /*

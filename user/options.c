@@ -7,7 +7,6 @@
 #include <string.h>
 #include "http.h"
 #include "log.h"
-#include "capacity.h"
 #include "options.h"
 
 #ifndef VFIOTRACE_VERSION

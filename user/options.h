@@ -5,6 +5,9 @@
 #include <stdbool.h>
 #include "targets.h"
 
+#define DEFAULT_MAX_GROUPS 256	/* --max-groups: capacity.c sizes the in-kernel tables from it */
+#define DEFAULT_MAX_INFLIGHT 128	/* threads inside one hooked call at the same time */
+
 enum command { CMD_STAT, CMD_SNOOP, CMD_HIST, CMD_REFS, CMD_PROBES, CMD_DIAGNOSE };
 
 struct options {
