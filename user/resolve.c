@@ -4,30 +4,29 @@
 #include <string.h>
 #include "clock.h"
 #include "resolve.h"
-#include "tracer.h"
 
-int resolve_read_kallsyms(struct tracer *t)
+int resolve_read_kallsyms(struct resolver *rs)
 {
 	const char *names[NR_HOOKS * 4], *mods[NR_HOOKS * 4];
 	int n = target_functions(names, mods, NR_HOOKS * 4);
 
-	return kallsyms_load_only(&t->ks, "/proc/kallsyms", names, n) || !t->ks.seen ? -1 : 0;
+	return kallsyms_load_only(&rs->ks, "/proc/kallsyms", names, n) || !rs->ks.seen ? -1 : 0;
 }
 
 static void *kallsyms_thread(void *arg)
 {
-	struct tracer *t = arg;
+	struct resolver *rs = arg;
 	unsigned long long t0 = mono_ns();
-	int rc = resolve_read_kallsyms(t);
+	int rc = resolve_read_kallsyms(rs);
 
-	t->kallsyms_ns = mono_ns() - t0;
-	return rc ? t : NULL;
+	rs->kallsyms_ns = mono_ns() - t0;
+	return rc ? rs : NULL;
 }
 
-void resolve_kallsyms_start(struct tracer *t, struct kallsyms_reader *r)
+void resolve_kallsyms_start(struct resolver *rs, struct kallsyms_reader *r)
 {
-	r->threaded = !pthread_create(&r->th, NULL, kallsyms_thread, t);
-	r->rc = r->threaded ? 0 : resolve_read_kallsyms(t);
+	r->threaded = !pthread_create(&r->th, NULL, kallsyms_thread, rs);
+	r->rc = r->threaded ? 0 : resolve_read_kallsyms(rs);
 }
 
 int resolve_kallsyms_wait(struct kallsyms_reader *r)
@@ -46,39 +45,39 @@ int resolve_kallsyms_wait(struct kallsyms_reader *r)
  * In its row's module and built in: start-up resolves against this, so that
  * the BTF can be released before libbpf parses its own.
  */
-void resolve_btf_funcs(struct tracer *t)
+void resolve_btf_funcs(struct resolver *rs)
 {
 	const char *names[NR_HOOKS * 4], *mods[NR_HOOKS * 4];
 	int i, k = 0, n = target_functions(names, mods, NR_HOOKS * 4);
 
 	for (i = 0; i < n; i++) {
 		if (mods[i])
-			t->funcs[k++] = (struct btf_func){ mods[i], names[i], -1 };
-		t->funcs[k++] = (struct btf_func){ NULL, names[i], -1 };
+			rs->funcs[k++] = (struct btf_func){ mods[i], names[i], -1 };
+		rs->funcs[k++] = (struct btf_func){ NULL, names[i], -1 };
 	}
-	t->funcs[k].name = NULL;
-	kernel_btf_funcs(&t->kb, t->funcs, k);
+	rs->funcs[k].name = NULL;
+	kernel_btf_funcs(&rs->kb, rs->funcs, k);
 }
 
 /* kernel_view callback: the table, else (found in another module) the BTF again. */
 static int table_nargs(void *ctx, const char *module, const char *func)
 {
-	struct tracer *t = ctx;
+	struct resolver *rs = ctx;
 	int nargs;
 
-	return btf_funcs_find(t->funcs, module, func, &nargs) ? nargs :
-	       kernel_btf_func_nargs(&t->kb, module, func);
+	return btf_funcs_find(rs->funcs, module, func, &nargs) ? nargs :
+	       kernel_btf_func_nargs(&rs->kb, module, func);
 }
 
-struct kernel_view resolve_view(struct tracer *t, const struct kallsyms *ks)
+struct kernel_view resolve_view(struct resolver *rs, const struct kallsyms *ks)
 {
-	return (struct kernel_view){ .ks = ks, .func_nargs = table_nargs, .ctx = t,
-				     .all_nargs = t->opt.cmd == CMD_PROBES };
+	return (struct kernel_view){ .ks = ks, .func_nargs = table_nargs, .ctx = rs,
+				     .all_nargs = rs->opt->cmd == CMD_PROBES };
 }
 
-void resolve_opt_ins(const struct tracer *t, struct resolved res[NR_HOOKS])
+void resolve_opt_ins(const struct resolver *rs, struct resolved res[NR_HOOKS])
 {
-	disable_opt_in(res, (const char *[]){ t->opt.dma ? "--dma" : NULL, NULL });
+	disable_opt_in(res, (const char *[]){ rs->opt->dma ? "--dma" : NULL, NULL });
 }
 
 /*
@@ -87,7 +86,7 @@ void resolve_opt_ins(const struct tracer *t, struct resolved res[NR_HOOKS])
  * whose prototype varies; a function may be in BTF and inlined everywhere):
  * what is loaded on it is kept only if kallsyms resolves alike.
  */
-static int btf_symbols(const struct tracer *t, struct kallsyms *ks)
+static int btf_symbols(const struct resolver *rs, struct kallsyms *ks)
 {
 	const struct btf_func *b;
 	size_t len = 0;
@@ -98,7 +97,7 @@ static int btf_symbols(const struct tracer *t, struct kallsyms *ks)
 	memset(ks, 0, sizeof(*ks));
 	if (!f)
 		return -1;
-	for (b = t->funcs; b->name; b++)
+	for (b = rs->funcs; b->name; b++)
 		if (b->nargs >= 0)
 			fprintf(f, b->module ? "0 T %s\t[%s]\n" : "0 T %s\n", b->name, b->module);
 	if (!fclose(f) && len && (f = fmemopen(text, len, "r"))) {
@@ -109,20 +108,20 @@ static int btf_symbols(const struct tracer *t, struct kallsyms *ks)
 	return r;
 }
 
-int resolve_guess(struct tracer *t, struct resolved guess[NR_HOOKS], char *msg, int len)
+int resolve_guess(struct resolver *rs, struct resolved guess[NR_HOOKS], char *msg, int len)
 {
 	struct kallsyms ks;
 	struct kernel_view kv;
 	int r;
 
-	if (btf_symbols(t, &ks))
+	if (btf_symbols(rs, &ks))
 		return -1;
-	kv = resolve_view(t, &ks);
-	r = resolve_targets(&kv, t->opt.mode, guess, msg, len);
+	kv = resolve_view(rs, &ks);
+	r = resolve_targets(&kv, rs->opt->mode, guess, msg, len);
 	kallsyms_free(&ks);
 	if (r || targets_waiting(guess))
 		return -1;
-	resolve_opt_ins(t, guess);
+	resolve_opt_ins(rs, guess);
 	return 0;
 }
 

@@ -10,9 +10,18 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include "kernel_btf.h"
+#include "options.h"
 #include "targets.h"
 
-struct tracer;
+/* What resolution reads and keeps; the attacher (tracer.h) holds one. */
+struct resolver {
+	const struct options *opt;	/* --mode, --dma, the command */
+	struct kallsyms ks;		/* the table's functions only: resolution */
+	struct kernel_btf kb;
+	struct btf_func funcs[NR_HOOKS * 8 + 1];	/* the table's functions in BTF (start-up) */
+	unsigned long long kallsyms_ns;	/* how long the start-up kallsyms read took (-v) */
+};
 
 struct kallsyms_reader {
 	pthread_t th;
@@ -20,24 +29,24 @@ struct kallsyms_reader {
 	int rc;
 };
 
-/* The table's functions from /proc/kallsyms into t->ks, and which modules are loaded. 0, or -1. */
-int resolve_read_kallsyms(struct tracer *t);
+/* The table's functions from /proc/kallsyms into rs->ks, and which modules are loaded. 0, or -1. */
+int resolve_read_kallsyms(struct resolver *rs);
 /* Reads kallsyms as resolve_read_kallsyms() does, in a thread if one can be started. */
-void resolve_kallsyms_start(struct tracer *t, struct kallsyms_reader *r);
+void resolve_kallsyms_start(struct resolver *rs, struct kallsyms_reader *r);
 /* Waits for that read: 0, or -1. */
 int resolve_kallsyms_wait(struct kallsyms_reader *r);
-/* t->funcs: every function of the table with its argument count from the kernel's BTF. */
-void resolve_btf_funcs(struct tracer *t);
-/* Resolution against ks, argument counts from t->funcs. */
-struct kernel_view resolve_view(struct tracer *t, const struct kallsyms *ks);
+/* rs->funcs: every function of the table with its argument count from the kernel's BTF. */
+void resolve_btf_funcs(struct resolver *rs);
+/* Resolution against ks, argument counts from rs->funcs. */
+struct kernel_view resolve_view(struct resolver *rs, const struct kallsyms *ks);
 /* Rows of options not given (--dma) stay off, also when a module's rows are resolved again. */
-void resolve_opt_ins(const struct tracer *t, struct resolved res[NR_HOOKS]);
+void resolve_opt_ins(const struct resolver *rs, struct resolved res[NR_HOOKS]);
 /*
  * The table resolved on the functions BTF describes, as kallsyms will most
  * likely resolve it. 0, or -1 if there is no guess (a module to wait for, a
  * row that does not resolve).
  */
-int resolve_guess(struct tracer *t, struct resolved guess[NR_HOOKS], char *msg, int len);
+int resolve_guess(struct resolver *rs, struct resolved guess[NR_HOOKS], char *msg, int len);
 /* The first row the two resolutions differ in (what loading depends on), or -1. */
 int resolve_differing_row(const struct resolved a[NR_HOOKS], const struct resolved b[NR_HOOKS]);
 

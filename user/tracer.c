@@ -11,7 +11,6 @@
 #include "holders.h"
 #include "log.h"
 #include "profile.h"
-#include "resolve.h"
 #include "tracer.h"
 #include "vfiotrace.skel.h"
 
@@ -230,9 +229,9 @@ static void warn_pinned(const struct resolved res[NR_HOOKS])
 /* What loading takes from the kernel's BTF besides the functions, whatever the rows. */
 static void btf_facts(struct tracer *t)
 {
-	t->count_field = vfio_device_count_field(&t->kb, t->opt.btf);
-	t->dma_btf = kernel_btf_has_struct(&t->kb, "vfio_iommu_type1", "vfio_iommu");
-	t->alloc_on_use = kernel_btf_alloc_on_use(&t->kb);
+	t->count_field = vfio_device_count_field(&t->rs.kb, t->opt.btf);
+	t->dma_btf = kernel_btf_has_struct(&t->rs.kb, "vfio_iommu_type1", "vfio_iommu");
+	t->alloc_on_use = kernel_btf_alloc_on_use(&t->rs.kb);
 	profile("module BTF");
 }
 
@@ -266,13 +265,13 @@ static int load_bpf(struct tracer *t, char *msg, int len)
 	/* VFIOTRACE_FULL_CORE_SEARCH: libbpf's own search, for the test that both relocate alike */
 	obj = vfiotrace_bpf__elf_bytes(&sz);
 	if (!t->opt.btf && !getenv("VFIOTRACE_FULL_CORE_SEARCH") &&
-	    !core_btf_make(&t->core, &t->kb, obj, sz, mods, table_modules(mods)))
+	    !core_btf_make(&t->core, &t->rs.kb, obj, sz, mods, table_modules(mods)))
 		dbg("CO-RE: the kernel's BTF cut to %zu bytes for %d relocated types, given to libbpf as %s",
 		    t->core.size, t->core.roots, t->core.path);
 	else if (!t->opt.btf)
 		dbg("CO-RE: libbpf searches all of the kernel's BTF itself");
 	profile("CO-RE BTF");
-	kernel_btf_release(&t->kb);
+	kernel_btf_release(&t->rs.kb);
 	e = load_with_fallback(t, msg, len);
 	core_btf_close(&t->core);
 	if (e)
@@ -334,22 +333,23 @@ int tracer_load(struct tracer *t)
 	bool guessed = false;
 	unsigned long long t0, btf_ns;
 
+	t->rs.opt = &t->opt;	/* --mode, --dma and the command, for every resolution */
 	profile("start");
 	/* before kallsyms is read: a module loaded in between is then reported */
 	if (t->opt.cmd != CMD_PROBES && lifecycle_start(&t->lc, mods, table_modules(mods)))
 		dbg("module reloads are not followed: %s", t->lc.why);
 	profile("module watcher");
 	/* kallsyms, the slowest read of start-up (the kernel formats every symbol), meanwhile */
-	resolve_kallsyms_start(t, &syms);
+	resolve_kallsyms_start(&t->rs, &syms);
 	t0 = mono_ns();
-	btf = kernel_btf_open(&t->kb);
-	resolve_btf_funcs(t);
+	btf = kernel_btf_open(&t->rs.kb);
+	resolve_btf_funcs(&t->rs);
 	btf_ns = mono_ns() - t0;
 	profile("BTF");
 	btf_facts(t);
 	/* errors of loading on the guess are reported only if it holds (-v and libbpf's lines are not held) */
 	if (syms.threaded && !btf && t->opt.cmd != CMD_PROBES &&
-	    !resolve_guess(t, guess, msg, sizeof(msg))) {
+	    !resolve_guess(&t->rs, guess, msg, sizeof(msg))) {
 		guessed = true;
 		memcpy(t->res, guess, sizeof(t->res));
 		/*
@@ -365,7 +365,7 @@ int tracer_load(struct tracer *t)
 	syms_rc = resolve_kallsyms_wait(&syms);
 	profile("kallsyms");
 	dbg("profile: (side by side: BTF %.3f s, kallsyms %.3f s%s)", btf_ns / 1e9,
-	    t->kallsyms_ns / 1e9, guessed ? ", loaded and attached on BTF's view of the table" : "");
+	    t->rs.kallsyms_ns / 1e9, guessed ? ", loaded and attached on BTF's view of the table" : "");
 	if (btf && !t->opt.btf) {
 		err("this kernel exposes no BTF (/sys/kernel/btf/vmlinux; CONFIG_DEBUG_INFO_BTF): "
 		    "pass --btf FILE");
@@ -375,12 +375,12 @@ int tracer_load(struct tracer *t)
 		err("cannot read /proc/kallsyms: run as root");
 		return -1;
 	}
-	kv = resolve_view(t, &t->ks);
+	kv = resolve_view(&t->rs, &t->rs.ks);
 	if (resolve_targets(&kv, t->opt.mode, res, msg, sizeof(msg))) {
 		err("%s", msg);
 		return -1;
 	}
-	resolve_opt_ins(t, res);
+	resolve_opt_ins(&t->rs, res);
 	if (guessed && (differs = resolve_differing_row(guess, res)) >= 0) {
 		dbg("BTF's view of the table differed from kallsyms at %s (%s): loading again",
 		    targets[differs].hook, targets[differs].candidates[0]);
@@ -456,21 +456,21 @@ int tracer_module_event(struct tracer *t, const struct module_event *ev,
 	rep->module = ev->name;
 	rep->action = ev->action;
 	rep->ts_ns = ev->ts_ns;
-	kernel_btf_forget(&t->kb, ev->name);
+	kernel_btf_forget(&t->rs.kb, ev->name);
 	if (ev->action == MODULE_FREED) {
 		module_freed(t, ev, rep);
 		return 0;
 	}
 	/* new module addresses: for kprobes by name nothing, for symbolizing stacks everything */
-	kallsyms_free(&t->ks);
+	kallsyms_free(&t->rs.ks);
 	kallsyms_free(&t->full);
-	if (resolve_read_kallsyms(t)) {
+	if (resolve_read_kallsyms(&t->rs)) {
 		snprintf(rep->error, sizeof(rep->error), "cannot read /proc/kallsyms again");
 		return 0;
 	}
-	kv = (struct kernel_view){ .ks = &t->ks, .func_nargs = kernel_btf_func_nargs, .ctx = &t->kb };
+	kv = (struct kernel_view){ .ks = &t->rs.ks, .func_nargs = kernel_btf_func_nargs, .ctx = &t->rs.kb };
 	resolve_module_rows(&kv, t->opt.mode, ev->name, t->res);
-	resolve_opt_ins(t, t->res);
+	resolve_opt_ins(&t->rs, t->res);
 	if (!t->skel) {
 		if (targets_waiting(t->res))
 			return 0;
@@ -507,8 +507,8 @@ void tracer_close(struct tracer *t)
 		detach_row(t, i);
 	vfiotrace_bpf__destroy(t->skel);
 	t->skel = NULL;
-	kallsyms_free(&t->ks);
+	kallsyms_free(&t->rs.ks);
 	kallsyms_free(&t->full);
-	kernel_btf_close(&t->kb);
+	kernel_btf_close(&t->rs.kb);
 	lifecycle_stop(&t->lc);
 }

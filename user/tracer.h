@@ -16,16 +16,15 @@
 #include "kernel_btf.h"
 #include "lifecycle.h"
 #include "options.h"
+#include "resolve.h"
 #include "snapshot.h"
 #include "targets.h"
 
 struct tracer {
 	struct options opt;
-	struct kallsyms ks;		/* the table's functions only: resolution */
+	struct resolver rs;		/* the table's functions in kallsyms and BTF; the kernel's BTF */
 	struct kallsyms full;		/* every symbol, read on first use: symbolizing */
-	struct kernel_btf kb;
 	struct core_btf core;		/* what libbpf relocates against while loading */
-	struct btf_func funcs[NR_HOOKS * 8 + 1];	/* the table's functions in BTF (start-up) */
 	struct resolved res[NR_HOOKS];
 	const char *count_field;	/* vfio_device member the put hook reads, or NULL */
 	bool dma_btf;			/* type1's BTF describes struct vfio_iommu: map failures told apart */
@@ -35,7 +34,6 @@ struct tracer {
 	struct bpf_link *links[NR_HOOKS][2];	/* entry and return probe per row */
 	unsigned long long gone_ns[NR_HOOKS];	/* when the row's module went away; 0: it did not */
 	int nlinks;
-	unsigned long long kallsyms_ns;	/* how long the start-up kallsyms read took (-v) */
 	struct lifecycle lc;
 	struct symbolizer sym;
 	struct bpf_maps maps;
