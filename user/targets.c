@@ -243,6 +243,28 @@ void target_programs(const struct target *t, const struct resolved *r, const cha
 	names[1] = r->style == STYLE_FENTRY ? fexit_prog(t, r->nargs) : t->kretprobe_prog;
 }
 
+int target_programs_check(bool (*has)(void *ctx, const char *name), void *ctx, char *msg, int len)
+{
+	int i, k;
+
+	for (i = 0; i < NR_HOOKS; i++) {
+		const struct target *t = &targets[i];
+		const char *names[3 + MAX_NARGS + 1] = { t->kprobe_prog, t->kretprobe_prog, t->fentry_prog };
+
+		for (k = 0; k <= MAX_NARGS; k++)
+			names[3 + k] = t->fexit_progs[k];
+		for (k = 0; k < (int)(sizeof(names) / sizeof(names[0])); k++) {
+			if (!names[k] || has(ctx, names[k]))
+				continue;
+			snprintf(msg, len, "the BPF object has no program %s, which the target table names "
+				 "for %s (%s): vfiotrace was built from user/ and bpf/ that disagree; "
+				 "rebuild it from one source tree", names[k], t->hook, t->candidates[0]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 const char *style_name(enum style s)
 {
 	return s == STYLE_FENTRY ? "fentry" : s == STYLE_KPROBE ? "kprobe" : "none";

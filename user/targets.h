@@ -110,5 +110,12 @@ bool has_return_probe(const struct target *t);
 const char *fexit_prog(const struct target *t, int nargs);
 /* The entry and return (NULL if none) BPF programs for the resolved style. */
 void target_programs(const struct target *t, const struct resolved *r, const char *names[2]);
+/*
+ * Every BPF program the table names (kprobe, kretprobe, fentry, fexit per
+ * argument count) is one has(ctx, name) finds in the object: 0, or -1 with the
+ * first that is not, and its row, in msg. The loader refuses such an object:
+ * a misspelt name would leave its hook unattached without a word.
+ */
+int target_programs_check(bool (*has)(void *ctx, const char *name), void *ctx, char *msg, int len);
 
 #endif

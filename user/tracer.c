@@ -55,7 +55,13 @@ static int configure(struct tracer *t)
 	return 0;
 }
 
-static int open_and_load(struct tracer *t)
+static bool has_program(void *obj, const char *name)
+{
+	return bpf_object__find_program_by_name(obj, name) != NULL;
+}
+
+/* 0; -1 with errno; -2 with msg: the object lacks a program the target table names. */
+static int open_and_load(struct tracer *t, char *msg, int len)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo,
 		    .btf_custom_path = t->opt.btf ? t->opt.btf : t->core.path[0] ? t->core.path : NULL);
@@ -65,6 +71,12 @@ static int open_and_load(struct tracer *t)
 	if (!t->skel) {
 		err("cannot open the BPF object: %s", strerror(errno));
 		return -1;
+	}
+	/* refused, not skipped: configure() and attach_row() would pass over a misspelt name */
+	if (target_programs_check(has_program, t->skel->obj, msg, len)) {
+		vfiotrace_bpf__destroy(t->skel);
+		t->skel = NULL;
+		return -2;
 	}
 	t->skel->rodata->target_group = t->opt.group;
 	t->skel->rodata->target_tgid = (__u32)t->opt.pid;
@@ -95,13 +107,17 @@ static bool uses_fentry(const struct tracer *t)
 /* 0, or -1 with what went wrong in msg. */
 static int load_with_fallback(struct tracer *t, char *msg, int len)
 {
-	if (!open_and_load(t))
+	int e = open_and_load(t, msg, len);
+
+	if (!e)
 		return 0;
+	if (e == -2)	/* kprobes would not help */
+		return -1;
 	if (t->opt.mode == MODE_AUTO && uses_fentry(t)) {
 		snprintf(t->fallback, sizeof(t->fallback), "fentry load failed: %s", strerror(errno));
 		dbg("%s; retrying with kprobes", t->fallback);
 		fall_back_to_kprobes(t->res, t->fallback);
-		if (!open_and_load(t))
+		if (!open_and_load(t, msg, len))
 			return 0;
 	}
 	if (errno == EPERM && geteuid() != 0)

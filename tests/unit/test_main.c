@@ -2,7 +2,8 @@
 /*
  * Host unit tests for the loader's logic: histogram slots and percentiles,
  * the JSON writer, option parsing, probe-target resolution against kallsyms
- * and BTF listings of the four Debian kernels, symbolization.
+ * and BTF listings of the four Debian kernels, the table's program names against
+ * the BPF object, symbolization.
  * Usage: unit FIXTURE_DIR. Ends with "N passed, N failed".
  */
 #include <stdio.h>
@@ -939,6 +940,7 @@ static void test_diagnose(void)
 }
 #include "test_prom.c"
 #include "test_dma.c"
+#include "test_programs.c"
 
 int main(int argc, char **argv)
 {
@@ -952,6 +954,7 @@ int main(int argc, char **argv)
 	test_options();
 	test_targets();
 	test_targets_only_symbols();
+	test_table_programs();
 	test_kallsyms_at();
 	test_kallsyms_blocks();
 	test_btf_funcs();
