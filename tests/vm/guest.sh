@@ -77,17 +77,23 @@ if [ "$mode" = qemu ]; then
 	# a VFIO client that is not ours: QEMU assigns the first device of the first group
 	# (-S: devices are realized, so the container is set up and guest RAM mapped, but no
 	# guest code runs). It is stopped once the refs instance has seen it take the device
-	# fd (the last step of realizing the device; bounded: 60 s); then QEMU's own VmLck,
-	# the memory type1 pinned for it, is the ground truth of the pages pinned.
+	# fd (GET_DEVICE_FD's get, the last step of realizing the device; not 5.10's temporary
+	# lookups before it) and QEMU catches SIGTERM (SigCgt bit 15: sent at the first traced
+	# get, SIGTERM once ended QEMU by its default action on 5.10, exit 143); bounded: 60 s. Then
+	# QEMU's own VmLck, the memory type1 pinned for it, is the ground truth of what was pinned.
 	dev=$(ls /sys/kernel/iommu_groups/$first/devices | head -1)
 	cat >$out/qemu_client.sh <<CLIENT
 qemu-system-x86_64 -M q35 -m 64 -nodefaults -display none -monitor none -serial none -S \\
 	-device vfio-pci,host=$dev 2>$out/qemu_client.err &
 q=\$!
+ready() {
+	grep "\"event\":\"device_get\".*\"pid\":\$q," $out/qemu_refs.out | grep -q '"caller":"vfio_group_fops_unl_ioctl"' || return 1
+	cgt=\$(sed -n 's/^SigCgt:[[:space:]]*//p' /proc/\$q/status)
+	[ \$(( 0x\${cgt#????????????} & 0x4000 )) != 0 ]
+}
 i=0
-while ! grep -q "\"event\":\"device_get\".*\"pid\":\$q," $out/qemu_refs.out && kill -0 \$q 2>/dev/null &&
-	[ \$i -lt 600 ]; do i=\$((i + 1)); sleep 0.1; done
-grep -q "\"event\":\"device_get\".*\"pid\":\$q," $out/qemu_refs.out && seen=true || seen=false
+while ! ready && kill -0 \$q 2>/dev/null && [ \$i -lt 600 ]; do i=\$((i + 1)); sleep 0.1; done
+ready && seen=true || seen=false
 vmlck=\$(sed -n 's/^VmLck:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/\$q/status 2>/dev/null)
 kill -TERM \$q 2>/dev/null
 wait \$q
