@@ -60,8 +60,7 @@ static const __u64 zero_count;
 /* Members of the group as the IOMMU core lists them (struct group_device). */
 static __always_inline void record_members(struct iommu_group *grp, int id)
 {
-	struct list_head *head = __builtin_preserve_access_index(&grp->devices);
-	struct list_head *pos = BPF_CORE_READ(grp, devices.next);
+	struct list_head *head = group_devs_head(grp), *pos = group_devs_first(grp);
 	__u32 zero = 0;
 	struct group_members *gi = bpf_map_lookup_elem(&info_scratch, &zero);
 	struct group_members *old;
@@ -78,19 +77,17 @@ static __always_inline void record_members(struct iommu_group *grp, int id)
 		gi->alloc_dev[0] = 0;
 	}
 	for (i = 0; i < GROUP_WALK_MAX; i++) {
-		struct group_device *gd;
 		struct device *dev;
 
-		if (!pos || pos == head)
+		if (group_devs_end(head, pos))
 			break;
 		if (i < GROUP_MAX_DEVS) {
-			gd = (void *)pos - bpf_core_field_offset(struct group_device, list);
-			dev = BPF_CORE_READ(gd, dev);
+			dev = group_dev_at(pos);
 			read_dev_name(dev, gi->devs[i]);
 			gi->buses[i][0] = 0;
-			read_bus_name(BPF_CORE_READ(dev, bus), gi->buses[i]);
+			read_dev_bus_name(dev, gi->buses[i]);
 		}
-		pos = BPF_CORE_READ(pos, next);
+		pos = group_devs_next(pos);
 	}
 	gi->ndevs = i;
 	if (bpf_map_update_elem(&group_members, &id, gi, BPF_ANY))

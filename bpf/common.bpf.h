@@ -15,8 +15,6 @@
 #include "vfiotrace.h"
 #include "core_fixes.bpf.h"
 
-#define MAX_ERRNO 4095
-
 /* Set by the loader before load. */
 extern const volatile int target_group;
 extern const volatile __u32 target_tgid;
@@ -90,21 +88,6 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
 	if (!v)
 		__sync_fetch_and_add(&map_full, 1);
 	return v;
-}
-
-static __always_inline void read_dev_name(struct device *dev, char *buf)
-{
-	const char *name = BPF_CORE_READ(dev, kobj.name);
-
-	bpf_probe_read_kernel_str(buf, NAME_LEN, name);
-}
-
-static __always_inline void read_bus_name(const struct bus_type *bus, char *buf)
-{
-	const char *name = BPF_CORE_READ(bus, name);
-
-	if (name)
-		bpf_probe_read_kernel_str(buf, BUS_LEN, name);
 }
 
 /* A ring buffer event with the task fields filled and the rest zeroed; NULL (counted) when full. */

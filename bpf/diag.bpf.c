@@ -10,9 +10,6 @@
 #include "diag.bpf.h"
 
 #define GROUP_SCAN_MAX 16	/* members examined for DMA ownership per failure */
-/* include/uapi/linux/vfio.h: _IO(VFIO_TYPE ';', VFIO_BASE 100 + n), stable UAPI */
-#define VFIO_GROUP_SET_CONTAINER 0x3b68
-#define VFIO_GROUP_GET_DEVICE_FD 0x3b6a
 
 /* The N of /dev/vfio/N (also "noiommu-N") from the file's name; NO_GROUP otherwise. */
 static __always_inline int file_group(struct file *f)
@@ -66,7 +63,7 @@ static __always_inline bool owns_dma(struct device *dev)
 
 	if (!drv)
 		return false;
-	read_bus_name(BPF_CORE_READ(dev, bus), bus);
+	read_dev_bus_name(dev, bus);
 	if (bus[0] != 'p' || bus[1] != 'c' || bus[2] != 'i' || bus[3])
 		return true;
 	if (!bpf_core_field_exists(((struct pci_driver___dma *)0)->driver_managed_dma))
@@ -77,21 +74,18 @@ static __always_inline bool owns_dma(struct device *dev)
 
 static __always_inline void find_dma_owners(struct op_state *d, struct iommu_group *grp)
 {
-	struct list_head *head = __builtin_preserve_access_index(&grp->devices);
-	struct list_head *pos = BPF_CORE_READ(grp, devices.next);
+	struct list_head *head = group_devs_head(grp), *pos = group_devs_first(grp);
 	int i;
 
 	for (i = 0; i < GROUP_SCAN_MAX; i++) {
-		struct group_device *gd;
 		struct device *dev;
 
-		if (!pos || pos == head)
+		if (group_devs_end(head, pos))
 			break;
-		gd = (void *)pos - bpf_core_field_offset(struct group_device, list);
-		dev = BPF_CORE_READ(gd, dev);
+		dev = group_dev_at(pos);
 		if (owns_dma(dev))
 			add_blocking(d, dev);
-		pos = BPF_CORE_READ(pos, next);
+		pos = group_devs_next(pos);
 	}
 }
 

@@ -10,12 +10,7 @@
 #ifndef VFIOTRACE_DIAG_BPF_H
 #define VFIOTRACE_DIAG_BPF_H
 
-#include "common.bpf.h"
-
-#define EPERM 1
-#define EIO 5
-#define EBUSY 16
-#define EINVAL 22
+#include "vfio_shared.bpf.h"
 
 enum { LEVEL_GROUP = 0, LEVEL_ATTACH = 1 };	/* a type1 attach can nest in a group ioctl */
 enum { MSI_UNSEEN = 0, MSI_ISOLATED, MSI_NOT_ISOLATED };

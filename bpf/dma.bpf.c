@@ -9,13 +9,9 @@
  * forgotten at vfio_iommu_type1_release (the next container at that address
  * is another one: a new generation).
  */
-#include "common.bpf.h"
+#include "vfio_shared.bpf.h"
 
-#define VFIO_IOMMU_MAP_DMA 0x3b71	/* _IO(VFIO_TYPE, VFIO_BASE + 13) */
-#define VFIO_IOMMU_UNMAP_DMA 0x3b72	/* _IO(VFIO_TYPE, VFIO_BASE + 14) */
 #define PAGE_SHIFT 12
-#define EEXIST_ 17
-#define EINVAL_ 22
 #define RB_DEPTH_MAX 48		/* an rbtree of 2^24 nodes is at most 48 deep */
 #define IOVA_RANGES_MAX 32	/* valid IOVA ranges counted */
 
@@ -237,9 +233,9 @@ static __always_inline void read_container(struct dma_failure *f, __u64 addr, lo
 
 		f->pgsize = bm & -bm;
 	}
-	if (ret == -EEXIST_)
+	if (ret == -EEXIST)
 		find_overlap(f, iommu);
-	else if (ret == -EINVAL_ && bpf_core_field_exists(iommu->iova_list))
+	else if (ret == -EINVAL && bpf_core_field_exists(iommu->iova_list))
 		read_iova_ranges(f, iommu);
 }
 

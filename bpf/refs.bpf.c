@@ -10,9 +10,7 @@
  *   5.10, 6.1  the get of VFIO_GROUP_GET_DEVICE_FD is inlined into the group
  *              ioctl: its return (a new fd) holds one reference, read from the fd
  */
-#include "common.bpf.h"
-
-#define VFIO_GROUP_GET_DEVICE_FD 0x3b6a	/* _IO(VFIO_TYPE, VFIO_BASE + 6) */
+#include "vfio_shared.bpf.h"
 
 /* Set by the loader: count GET_DEVICE_FD returns as gets (no probeable try_get). */
 const volatile bool gets_at_ioctl = false;
