@@ -9,7 +9,10 @@
 #ifndef VFIOTRACE_CORE_FIXES_BPF_H
 #define VFIOTRACE_CORE_FIXES_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include "vfiotrace.h"
 
 /*
  * struct vfio_device lives in vfio.ko, which the machine that generated
@@ -35,10 +38,41 @@ struct vfio_device___kref {
 	struct device *dev;
 } __attribute__((preserve_access_index));
 
+/*
+ * The struct device and the refcount of a struct vfio_device, through the
+ * flavour the running kernel's BTF describes; NULL and REFCOUNT_UNAVAILABLE
+ * where BTF describes neither.
+ */
+static __always_inline struct device *vdev_read(void *vdev, long long *refcount)
+{
+	*refcount = REFCOUNT_UNAVAILABLE;
+	if (bpf_core_field_exists(((struct vfio_device *)0)->refcount)) {
+		struct vfio_device *d = vdev;
+
+		*refcount = BPF_CORE_READ(d, refcount.refs.counter);
+		return BPF_CORE_READ(d, dev);
+	}
+	if (bpf_core_field_exists(((struct vfio_device___kref *)0)->kref)) {
+		struct vfio_device___kref *d = vdev;
+
+		*refcount = BPF_CORE_READ(d, kref.refcount.refs.counter);
+		return BPF_CORE_READ(d, dev);
+	}
+	return NULL;
+}
+
 /* The driver a device is bound to (every version); kept apart from vmlinux.h's struct device. */
 struct device___diag {
 	struct device_driver *driver;
 } __attribute__((preserve_access_index));
+
+/* The driver dev is bound to; NULL when unbound. */
+static __always_inline struct device_driver *dev_driver(struct device *dev)
+{
+	struct device___diag *dd = (void *)dev;
+
+	return BPF_CORE_READ(dd, driver);
+}
 
 /*
  * 5.19+ (device DMA ownership, "bus: platform,amba,fsl-mc,PCI: Add device DMA
@@ -52,6 +86,17 @@ struct pci_driver___dma {
 	bool driver_managed_dma;
 } __attribute__((preserve_access_index));
 
+/* drv (the driver of a PCI device) manages DMA itself; false where the field is absent (before 5.19). */
+static __always_inline bool pci_driver_managed_dma(struct device_driver *drv)
+{
+	struct pci_driver___dma *pd;
+
+	if (!bpf_core_field_exists(((struct pci_driver___dma *)0)->driver_managed_dma))
+		return false;
+	pd = (void *)drv - bpf_core_field_offset(struct pci_driver___dma, driver);
+	return BPF_CORE_READ(pd, driver_managed_dma);
+}
+
 /*
  * enum iommu_cap: IOMMU_CAP_INTR_REMAP is what type1 asks iommu_capable()
  * (up to 5.19) and device_iommu_capable() (6.0-6.3) for; removed in 6.4 when
@@ -61,6 +106,13 @@ struct pci_driver___dma {
 enum iommu_cap___diag {
 	IOMMU_CAP_INTR_REMAP___diag = 1,
 };
+
+/* cap is IOMMU_CAP_INTR_REMAP of the running kernel; false where the kernel has none (6.4+). */
+static __always_inline bool iommu_cap_is_intr_remap(int cap)
+{
+	return bpf_core_enum_value_exists(enum iommu_cap___diag, IOMMU_CAP_INTR_REMAP___diag) &&
+	       cap == bpf_core_enum_value(enum iommu_cap___diag, IOMMU_CAP_INTR_REMAP___diag);
+}
 
 /*
  * type1's container and mappings (vfio_iommu_type1.ko; module BTF on 6.1+, none

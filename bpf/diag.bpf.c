@@ -35,8 +35,7 @@ static __always_inline int file_group(struct file *f)
 
 static __always_inline void add_blocking(struct op_state *d, struct device *dev)
 {
-	struct device___diag *dd = (void *)dev;
-	struct device_driver *drv = BPF_CORE_READ(dd, driver);
+	struct device_driver *drv = dev_driver(dev);
 	unsigned int i = d->c.nblock;
 
 	if (i < BLOCK_MAX) {
@@ -56,9 +55,7 @@ static __always_inline void add_blocking(struct op_state *d, struct device *dev)
  */
 static __always_inline bool owns_dma(struct device *dev)
 {
-	struct device___diag *dd = (void *)dev;
-	struct device_driver *drv = BPF_CORE_READ(dd, driver);
-	struct pci_driver___dma *pd;
+	struct device_driver *drv = dev_driver(dev);
 	char bus[BUS_LEN] = {};
 
 	if (!drv)
@@ -66,10 +63,7 @@ static __always_inline bool owns_dma(struct device *dev)
 	read_dev_bus_name(dev, bus);
 	if (bus[0] != 'p' || bus[1] != 'c' || bus[2] != 'i' || bus[3])
 		return true;
-	if (!bpf_core_field_exists(((struct pci_driver___dma *)0)->driver_managed_dma))
-		return true;
-	pd = (void *)drv - bpf_core_field_offset(struct pci_driver___dma, driver);
-	return !BPF_CORE_READ(pd, driver_managed_dma);
+	return !pci_driver_managed_dma(drv);
 }
 
 static __always_inline void find_dma_owners(struct op_state *d, struct iommu_group *grp)
@@ -299,9 +293,7 @@ int BPF_KPROBE(kp_msi_cap, void *bus_or_dev, int cap)
 
 	if (!d)
 		return 0;
-	d->msi_cap_pending =
-		bpf_core_enum_value_exists(enum iommu_cap___diag, IOMMU_CAP_INTR_REMAP___diag) &&
-		cap == bpf_core_enum_value(enum iommu_cap___diag, IOMMU_CAP_INTR_REMAP___diag);
+	d->msi_cap_pending = iommu_cap_is_intr_remap(cap);
 	if (d->msi_cap_pending)
 		d->entry_stack = stack_if_deep(ctx, &fail_stacks);
 	return 0;

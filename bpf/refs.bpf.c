@@ -84,25 +84,6 @@ struct ref_calls inflight_unreg SEC(".maps");
 
 static const struct ref_val zero_ref;
 
-/* Device name, group and refcount of a struct vfio_device, where BTF describes it. */
-static __always_inline struct device *vdev_read(void *vdev, long long *refcount)
-{
-	*refcount = REFCOUNT_UNAVAILABLE;
-	if (bpf_core_field_exists(((struct vfio_device *)0)->refcount)) {
-		struct vfio_device *d = vdev;
-
-		*refcount = BPF_CORE_READ(d, refcount.refs.counter);
-		return BPF_CORE_READ(d, dev);
-	}
-	if (bpf_core_field_exists(((struct vfio_device___kref *)0)->kref)) {
-		struct vfio_device___kref *d = vdev;
-
-		*refcount = BPF_CORE_READ(d, kref.refcount.refs.counter);
-		return BPF_CORE_READ(d, dev);
-	}
-	return NULL;
-}
-
 static __always_inline struct dev_refs *device_for(__u64 vdev)
 {
 	struct dev_refs *d = bpf_map_lookup_elem(&devices, &vdev);

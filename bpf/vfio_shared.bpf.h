@@ -2,7 +2,9 @@
 /*
  * What the VFIO features (attach, diag, dma, refs) read the same way: the
  * VFIO ioctl numbers, the errno values they test, the names of a device and
- * its bus, and the walk over the devices of an IOMMU group.
+ * its bus, and the walk over the devices of an IOMMU group. Reads of the
+ * CO-RE flavours (struct vfio_device and the like) are in core_fixes.bpf.h,
+ * beside the flavours.
  */
 #ifndef VFIOTRACE_VFIO_SHARED_BPF_H
 #define VFIOTRACE_VFIO_SHARED_BPF_H
