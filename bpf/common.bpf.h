@@ -90,19 +90,35 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
 	return v;
 }
 
-/* A ring buffer event with the task fields filled and the rest zeroed; NULL (counted) when full. */
-static __always_inline struct event *event_reserve(__u32 type, int group)
+/*
+ * Room for one record of size bytes in the events ring buffer, its first
+ * zeroed bytes set to zero (the rest is the caller's to fill); NULL when
+ * events are off, NULL (counted) when the buffer is full.
+ */
+static __always_inline void *record_reserve(__u64 size, __u64 zeroed)
 {
-	struct event *e;
+	void *r;
 
 	if (!emit_events)
 		return NULL;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
+	r = bpf_ringbuf_reserve(&events, size, 0);
+	if (!r) {
 		__sync_fetch_and_add(&ringbuf_drops, 1);
 		return NULL;
 	}
-	__builtin_memset(e, 0, sizeof(*e));
+	/* records are 8-byte aligned: said so, the zeroing is done in 8-byte stores */
+	r = __builtin_assume_aligned(r, 8);
+	__builtin_memset(r, 0, zeroed);
+	return r;
+}
+
+/* A ring buffer event with the task fields filled and the rest zeroed; NULL (counted) when full. */
+static __always_inline struct event *event_reserve(__u32 type, int group)
+{
+	struct event *e = record_reserve(sizeof(*e), sizeof(*e));
+
+	if (!e)
+		return NULL;
 	e->ts_ns = bpf_ktime_get_ns();
 	e->type = type;
 	e->group = group;

@@ -93,14 +93,10 @@ static __always_inline void group_failed(void *ctx, struct op_state *d, int ret)
 	count_failure(group, d->op, step, ret);
 	if (bpf_map_update_elem(&group_culprit, &group, &d->c, BPF_ANY))
 		__sync_fetch_and_add(&map_full, 1);
-	if (!emit_events)
+	/* op and c are written below: only the event header is zeroed */
+	e = record_reserve(sizeof(*e), sizeof(e->ev));
+	if (!e)
 		return;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		__sync_fetch_and_add(&ringbuf_drops, 1);
-		return;
-	}
-	__builtin_memset(&e->ev, 0, sizeof(e->ev));
 	e->ev.ts_ns = bpf_ktime_get_ns();
 	e->ev.latency_ns = e->ev.ts_ns - d->ts;
 	e->ev.ret = ret;

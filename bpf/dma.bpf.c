@@ -294,8 +294,7 @@ int BPF_KRETPROBE(krp_dma_ioctl, long ret)
 		read_container(&c->fail, c->container.addr, ret);
 		update_counted(&dma_failures, &c->container, &c->fail);
 	}
-	if (emit_events && (e = bpf_ringbuf_reserve(&events, sizeof(*e), 0))) {
-		__builtin_memset(e, 0, sizeof(*e));
+	if ((e = record_reserve(sizeof(*e), sizeof(*e)))) {
 		e->ts_ns = bpf_ktime_get_ns();
 		e->latency_ns = lat;
 		e->ret = ret;
@@ -309,8 +308,6 @@ int BPF_KRETPROBE(krp_dma_ioctl, long ret)
 		if (ret)
 			e->fail = c->fail;
 		bpf_ringbuf_submit(e, 0);
-	} else if (emit_events) {
-		__sync_fetch_and_add(&ringbuf_drops, 1);
 	}
 	bpf_map_delete_elem(&inflight_dma, &tid);
 	return 0;
