@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "catalogue.h"
 #include "clock.h"
+#include "commands.h"
 #include "diag.h"
 #include "diagnose.h"
 #include "dma.h"
@@ -33,22 +34,6 @@
 static volatile sig_atomic_t exiting;
 static struct refs_live live;	/* holders, from the events of snoop and refs */
 static struct exporter exporter;	/* --prometheus, --textfile */
-
-typedef void (*summary_printer)(FILE *f, const struct snapshot *s, bool json);
-
-/* Command dispatch: what each command prints at every interval and at exit. */
-static const struct {
-	enum command cmd;
-	summary_printer summary;	/* NULL: no summary (snoop, probes) */
-	const char *tracing;		/* what the Tracing line says is traced */
-} commands[] = {
-	{ CMD_STAT, render_stat, "VFIO attaches, domain allocations and device puts" },
-	{ CMD_HIST, render_hist, "VFIO attaches, domain allocations and device puts" },
-	{ CMD_REFS, render_refs, "VFIO device reference gets, puts and unregistrations" },
-	{ CMD_SNOOP, NULL, "VFIO attaches, domain allocations and device puts" },
-	{ CMD_PROBES, NULL, NULL },
-	{ CMD_DIAGNOSE, NULL, NULL },
-};
 
 /* Module events wait here: the ring buffer is not changed from its own callback. */
 struct pending {
@@ -194,7 +179,7 @@ static int render_metrics(void *ctx, FILE *f)
  * Everything attached: drop what the rest of the run does not need, then the
  * Tracing line. 0, or -1 with the error printed.
  */
-static int tracing(struct tracer *t, struct ring_buffer **rb, unsigned int c)
+static int tracing(struct tracer *t, struct ring_buffer **rb, const struct command_def *cmd)
 {
 	const char *probe = NULL;
 	char msg[256], names[128];
@@ -226,13 +211,13 @@ static int tracing(struct tracer *t, struct ring_buffer **rb, unsigned int c)
 		diag_set_stacks(bpf_map__fd(t->skel->maps.fail_stacks), kallsyms_full(&t->full));
 	profile("privileges");
 	/* last: whoever waits for this line sees the final privileges */
-	info("Tracing %s (%d probes%s)... Hit Ctrl-C to end.", commands[c].tracing, t->nlinks,
+	info("Tracing %s (%d probes%s)... Hit Ctrl-C to end.", cmd->tracing, t->nlinks,
 	     t->fallback[0] ? ", kprobes: fentry refused" : "");
 	return 0;
 }
 
 /* Module events seen by the watcher since the last poll. 0, or -1 on a fatal error. */
-static int module_events(struct tracer *t, struct ring_buffer **rb, unsigned int c)
+static int module_events(struct tracer *t, struct ring_buffer **rb, const struct command_def *cmd)
 {
 	struct module_report rep;
 	char msg[256];
@@ -251,7 +236,7 @@ static int module_events(struct tracer *t, struct ring_buffer **rb, unsigned int
 		if (rep.nhooks || rep.error[0])
 			render_module_event(stderr, stdout, &rep, t->opt.json);
 		if (!was_loaded && t->skel) {
-			if (tracing(t, rb, c))
+			if (tracing(t, rb, cmd))
 				return -1;
 		} else if (r > 0) {
 			info("Tracing %s again (%d probes)", rep.module, t->nlinks);
@@ -265,8 +250,7 @@ static int module_events(struct tracer *t, struct ring_buffer **rb, unsigned int
 }
 
 /* 0, or -1 when following a module failed fatally (printed). */
-static int poll_loop(struct tracer *t, struct ring_buffer **rb, summary_printer print,
-		     unsigned int c)
+static int poll_loop(struct tracer *t, struct ring_buffer **rb, const struct command_def *cmd)
 {
 	int ret = 0;
 
@@ -303,7 +287,7 @@ static int poll_loop(struct tracer *t, struct ring_buffer **rb, summary_printer 
 			}
 		}
 		exporter_tick(&exporter, mono_s());
-		if (pending.n && module_events(t, rb, c)) {
+		if (pending.n && module_events(t, rb, cmd)) {
 			ret = -1;
 			break;
 		}
@@ -311,7 +295,7 @@ static int poll_loop(struct tracer *t, struct ring_buffer **rb, summary_printer 
 		if (t->opt.duration && now - start >= t->opt.duration)
 			break;
 		if (t->opt.interval && now >= next) {
-			print_summary(t, print);
+			print_summary(t, cmd->summary);
 			next += t->opt.interval;
 			if (t->opt.count && ++printed >= t->opt.count)
 				return 0;	/* the last interval was the final summary */
@@ -319,7 +303,7 @@ static int poll_loop(struct tracer *t, struct ring_buffer **rb, summary_printer 
 	}
 	if (*rb)
 		ring_buffer__consume(*rb);
-	print_summary(t, print);
+	print_summary(t, cmd->summary);
 	return ret;
 }
 
@@ -327,7 +311,7 @@ int main(int argc, char **argv)
 {
 	struct tracer t = {};
 	struct ring_buffer *rb = NULL;
-	unsigned int c;
+	const struct command_def *cmd;
 	char msg[256];
 	int ret = 1;
 
@@ -342,8 +326,7 @@ int main(int argc, char **argv)
 	}
 	verbose = t.opt.verbose;
 	libbpf_set_print(libbpf_log);
-	for (c = 0; commands[c].cmd != t.opt.cmd; c++)
-		;
+	cmd = command_get(t.opt.cmd);	/* what it prints and what the Tracing line says */
 
 	if (t.opt.btf && kernel_btf_check_file(t.opt.btf, msg, sizeof(msg))) {
 		err("%s", one_line(msg));
@@ -381,7 +364,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (t.skel) {
-		if (tracer_attach(&t) || tracing(&t, &rb, c))
+		if (tracer_attach(&t) || tracing(&t, &rb, cmd))
 			goto cleanup;
 	} else {
 		/* possibly for long (started at boot): meanwhile only what loading needs */
@@ -392,7 +375,7 @@ int main(int argc, char **argv)
 		tracer_waiting(&t, msg, sizeof(msg));
 		info("vfiotrace: waiting for %s...", msg);
 	}
-	ret = poll_loop(&t, &rb, commands[c].summary, c) ? 1 : 0;
+	ret = poll_loop(&t, &rb, cmd) ? 1 : 0;
 	exporter_stop(&exporter);	/* the final textfile */
 
 cleanup:

@@ -13,19 +13,6 @@
 #define VFIOTRACE_VERSION "0.1.0"
 #endif
 
-static const struct {
-	const char *name;
-	enum command cmd;
-	const char *help;
-} commands[] = {
-	{ "stat", CMD_STAT, "per-group table: buses, devices, attaches, errors, domain allocations, puts (default)" },
-	{ "snoop", CMD_SNOOP, "one line per event" },
-	{ "hist", CMD_HIST, "log2 latency histograms of group attach and domain allocation" },
-	{ "refs", CMD_REFS, "device reference gets and puts live, holders of a hung unbind, references left at exit" },
-	{ "probes", CMD_PROBES, "what would be attached on this kernel, how, and what is degraded" },
-	{ "diagnose", CMD_DIAGNOSE, "host check without tracing: IOMMU, interrupt remapping, group drivers, holders" },
-};
-
 #define OPT_MODE 1000
 #define OPT_BTF 1001
 #define OPT_DMA 1002
@@ -37,45 +24,95 @@ static const struct {
 #define OPT_MAX_GROUPS 1005
 #define OPT_MAX_INFLIGHT 1007
 
-/* One table: getopt_long's options and the help text come from here. */
+/* An option's own check: its value into o, or PARSE_ERROR with the reason (PARSE_EXIT: printed). */
+typedef enum parse_result (*opt_setter)(struct options *o, const char *arg, char *errbuf, int errlen);
+
+static enum parse_result set_json(struct options *, const char *, char *, int);
+static enum parse_result set_duration(struct options *, const char *, char *, int);
+static enum parse_result set_group(struct options *, const char *, char *, int);
+static enum parse_result set_pid(struct options *, const char *, char *, int);
+static enum parse_result set_mode(struct options *, const char *, char *, int);
+static enum parse_result set_btf(struct options *, const char *, char *, int);
+static enum parse_result set_dma(struct options *, const char *, char *, int);
+static enum parse_result set_prometheus(struct options *, const char *, char *, int);
+static enum parse_result set_textfile(struct options *, const char *, char *, int);
+static enum parse_result set_ringbuf(struct options *, const char *, char *, int);
+static enum parse_result set_max_groups(struct options *, const char *, char *, int);
+static enum parse_result set_max_inflight(struct options *, const char *, char *, int);
+static enum parse_result set_verbose(struct options *, const char *, char *, int);
+static enum parse_result set_help(struct options *, const char *, char *, int);
+static enum parse_result set_version(struct options *, const char *, char *, int);
+
+/* One table: getopt_long's options, the help text and each option's check come from here. */
 static const struct opt_def {
 	const char *name;
 	int key;
 	const char *arg;
 	const char *help;
+	opt_setter set;
 } opt_defs[] = {
-	{ "json", 'j', NULL, "JSON output, one object per line" },
-	{ "duration", 'd', "SECONDS", "trace for SECONDS, then print the summary and exit" },
-	{ "group", 'g', "ID", "only IOMMU group ID (the N in /dev/vfio/N)" },
-	{ "pid", 'p', "PID", "only tasks of process PID" },
-	{ "mode", OPT_MODE, "auto|fentry|kprobe", "attach style (default auto: fentry where BTF allows)" },
-	{ "btf", OPT_BTF, "FILE", "BTF to use for CO-RE instead of the kernel's (e.g. with vfio.ko types)" },
-	{ "dma", OPT_DMA, NULL, "also trace DMA map/unmap, pinning and memlock failures (type1)" },
-	{ "prometheus", OPT_PROMETHEUS, "[ADDR]:PORT", "serve Prometheus metrics at /metrics (ADDR default 127.0.0.1)" },
-	{ "textfile", OPT_TEXTFILE, "PATH", "keep PATH (*.prom) written for node_exporter's textfile collector" },
+	{ "json", 'j', NULL, "JSON output, one object per line", set_json },
+	{ "duration", 'd', "SECONDS", "trace for SECONDS, then print the summary and exit", set_duration },
+	{ "group", 'g', "ID", "only IOMMU group ID (the N in /dev/vfio/N)", set_group },
+	{ "pid", 'p', "PID", "only tasks of process PID", set_pid },
+	{ "mode", OPT_MODE, "auto|fentry|kprobe", "attach style (default auto: fentry where BTF allows)", set_mode },
+	{ "btf", OPT_BTF, "FILE", "BTF to use for CO-RE instead of the kernel's (e.g. with vfio.ko types)", set_btf },
+	{ "dma", OPT_DMA, NULL, "also trace DMA map/unmap, pinning and memlock failures (type1)", set_dma },
+	{ "prometheus", OPT_PROMETHEUS, "[ADDR]:PORT", "serve Prometheus metrics at /metrics (ADDR default 127.0.0.1)",
+	  set_prometheus },
+	{ "textfile", OPT_TEXTFILE, "PATH", "keep PATH (*.prom) written for node_exporter's textfile collector",
+	  set_textfile },
 	{ "ring-buffer", OPT_RINGBUF, "SIZE", "event buffer of snoop and refs: bytes, K/M suffix, rounded up to a "
-	  "power of two of 4K pages (default 256K); full: events dropped and counted" },
+	  "power of two of 4K pages (default 256K); full: events dropped and counted", set_ringbuf },
 	{ "max-groups", OPT_MAX_GROUPS, "N", "size the in-kernel tables for N groups and devices (default 256); "
-	  "more are counted as lost (map_full)" },
+	  "more are counted as lost (map_full)", set_max_groups },
 	{ "max-inflight", OPT_MAX_INFLIGHT, "N", "follow N hooked calls in progress at once (default 128); "
-	  "more are counted as lost (map_full)" },
-	{ "verbose", 'v', NULL, "debug output, including libbpf's" },
-	{ "help", 'h', NULL, "this help" },
-	{ "version", 'V', NULL, "print the version" },
+	  "more are counted as lost (map_full)", set_max_inflight },
+	{ "verbose", 'v', NULL, "debug output, including libbpf's", set_verbose },
+	{ "help", 'h', NULL, "this help", set_help },
+	{ "version", 'V', NULL, "print the version", set_version },
 };
 
 #define N_OPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
-#define N_CMDS (sizeof(commands) / sizeof(commands[0]))
 
-const char *command_name(enum command c)
-{
-	unsigned int i;
+static bool given_interval(const struct options *o) { return o->interval || o->count; }
+static bool given_metrics(const struct options *o) { return o->prometheus || o->textfile; }
+static bool given_ringbuf(const struct options *o) { return o->ringbuf; }
+static bool given_duration(const struct options *o) { return o->duration; }
+static bool given_group(const struct options *o) { return o->group >= 0; }
+static bool given_pid(const struct options *o) { return o->pid; }
+static bool given_mode(const struct options *o) { return o->mode != MODE_AUTO; }
+static bool given_btf(const struct options *o) { return o->btf; }
+static bool given_dma(const struct options *o) { return o->dma; }
 
-	for (i = 0; i < N_CMDS; i++)
-		if (commands[i].cmd == c)
-			return commands[i].name;
-	return "?";
-}
+/*
+ * The options that only some commands take (commands.c: applies), checked in
+ * this order. msg: %1$s is the command, %2$s the commands that take the option
+ * (joined with last); NULL: "<the command's why>, OPTION does not apply: drop
+ * it, or use it with <the tracing commands that take it>".
+ */
+static const struct restriction {
+	unsigned int bit;
+	const char *label;
+	bool (*given)(const struct options *o);
+	const char *msg;
+	const char *last;
+} restrictions[] = {
+	{ OPT_APPLIES_INTERVAL, "INTERVAL/COUNT", given_interval,
+	  "%1$s takes no INTERVAL/COUNT; use -d SECONDS to bound it", " or " },
+	{ OPT_APPLIES_METRICS, "--prometheus/--textfile", given_metrics,
+	  "%1$s has no metrics; use --prometheus/--textfile with %2$s", " or " },
+	{ OPT_APPLIES_RINGBUF, "--ring-buffer", given_ringbuf,
+	  "--ring-buffer sizes the events of %2$s; %1$s has none: drop it", " and " },
+	{ OPT_APPLIES_DURATION, "-d/--duration", given_duration, NULL, " or " },
+	{ OPT_APPLIES_GROUP, "-g/--group", given_group, NULL, " or " },
+	{ OPT_APPLIES_PID, "-p/--pid", given_pid, NULL, " or " },
+	{ OPT_APPLIES_MODE, "--mode", given_mode, NULL, " or " },
+	{ OPT_APPLIES_BTF, "--btf", given_btf, NULL, " or " },
+	{ OPT_APPLIES_DMA, "--dma", given_dma, NULL, " or " },
+};
+
+#define N_RESTRICTIONS (sizeof(restrictions) / sizeof(restrictions[0]))
 
 static void usage(FILE *f)
 {
@@ -84,7 +121,7 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: vfiotrace [COMMAND] [OPTIONS] [INTERVAL [COUNT]]\n"
 		   "Trace VFIO group attaches, IOMMU domain allocations and VFIO device references.\n\n"
 		   "Commands:\n");
-	for (i = 0; i < N_CMDS; i++)
+	for (i = 0; i < n_commands; i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\nOptions:\n");
 	for (i = 0; i < N_OPTS; i++) {
@@ -155,48 +192,6 @@ static const char *opt_label(int key, char *buf, int len)
 	return buf;
 }
 
-static bool is_command(const char *s)
-{
-	unsigned int i;
-
-	for (i = 0; i < N_CMDS; i++)
-		if (!strcmp(s, commands[i].name))
-			return true;
-	return false;
-}
-
-/* Given options a command has no use for are an error, not silently ignored. */
-static int check_applies(const struct options *o, char *errbuf, int errlen)
-{
-	const char *opt = NULL;
-
-	if (o->ringbuf && o->cmd != CMD_SNOOP && o->cmd != CMD_REFS) {
-		snprintf(errbuf, errlen, "--ring-buffer sizes the events of snoop and refs; %s has none: drop it",
-			 command_name(o->cmd));
-		return -1;
-	}
-	if (o->cmd == CMD_DIAGNOSE) {
-		opt = o->duration ? "-d/--duration" : o->group >= 0 ? "-g/--group" :
-		      o->pid ? "-p/--pid" : o->mode != MODE_AUTO ? "--mode" : o->btf ? "--btf" :
-		      o->dma ? "--dma" : NULL;
-		if (opt) {
-			snprintf(errbuf, errlen, "diagnose traces nothing, %s does not apply: drop it, or "
-				 "use it with stat, snoop, hist or refs", opt);
-			return -1;
-		}
-	}
-	if (o->cmd == CMD_PROBES) {
-		opt = o->duration ? "-d/--duration" : o->group >= 0 ? "-g/--group" :
-		      o->pid ? "-p/--pid" : NULL;
-		if (opt) {
-			snprintf(errbuf, errlen, "probes only lists the probes, %s does not apply: drop it, "
-				 "or use it with stat, snoop, hist or refs", opt);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static int parse_uint(const char *s, const char *what, unsigned int min, unsigned int max,
 		      unsigned int *out, char *errbuf, int errlen)
 {
@@ -215,171 +210,289 @@ static int parse_uint(const char *s, const char *what, unsigned int min, unsigne
 	return 0;
 }
 
-static enum parse_result parse(int argc, char **argv, struct options *o, char *errbuf, int errlen)
-{
-	struct option lopts[N_OPTS + 1];
-	char shorts[3 * N_OPTS + 2], *sp = shorts, label[32];
-	unsigned int i, v;
-	int c, first = 1;
+/* Each option's check, in the order of opt_defs. */
 
-	memset(o, 0, sizeof(*o));
-	o->group = -1;
-	o->max_groups = DEFAULT_MAX_GROUPS;
-	o->max_inflight = DEFAULT_MAX_INFLIGHT;
-	memset(lopts, 0, sizeof(lopts));
-	*sp++ = ':';
+static enum parse_result set_json(struct options *o, const char *arg, char *errbuf, int errlen)
+{
+	(void)arg, (void)errbuf, (void)errlen;
+	o->json = true;
+	return PARSE_OK;
+}
+
+static enum parse_result set_duration(struct options *o, const char *arg, char *errbuf, int errlen)
+{
+	return parse_uint(arg, "duration", 1, 1000000, &o->duration, errbuf, errlen) ? PARSE_ERROR : PARSE_OK;
+}
+
+static enum parse_result set_group(struct options *o, const char *arg, char *errbuf, int errlen)
+{
+	unsigned int v;
+
+	if (parse_uint(arg, "group", 0, INT_MAX, &v, errbuf, errlen))
+		return PARSE_ERROR;
+	o->group = (int)v;
+	return PARSE_OK;
+}
+
+static enum parse_result set_pid(struct options *o, const char *arg, char *errbuf, int errlen)
+{
+	unsigned int v;
+
+	if (parse_uint(arg, "pid", 1, INT_MAX, &v, errbuf, errlen))
+		return PARSE_ERROR;
+	o->pid = (int)v;
+	return PARSE_OK;
+}
+
+static enum parse_result set_mode(struct options *o, const char *arg, char *errbuf, int errlen)
+{
+	if (!strcmp(arg, "auto"))
+		o->mode = MODE_AUTO;
+	else if (!strcmp(arg, "fentry"))
+		o->mode = MODE_FENTRY;
+	else if (!strcmp(arg, "kprobe"))
+		o->mode = MODE_KPROBE;
+	else {
+		snprintf(errbuf, errlen, "invalid --mode '%s': use auto, fentry or kprobe", arg);
+		return PARSE_ERROR;
+	}
+	return PARSE_OK;
+}
+
+static enum parse_result set_btf(struct options *o, const char *arg, char *errbuf, int errlen)
+{
+	if (!*arg) {
+		snprintf(errbuf, errlen, "invalid --btf '': give a BTF file such as /sys/kernel/btf/vmlinux");
+		return PARSE_ERROR;
+	}
+	o->btf = arg;
+	return PARSE_OK;
+}
+
+static enum parse_result set_dma(struct options *o, const char *arg, char *errbuf, int errlen)
+{
+	(void)arg, (void)errbuf, (void)errlen;
+	o->dma = true;
+	return PARSE_OK;
+}
+
+static enum parse_result set_prometheus(struct options *o, const char *arg, char *errbuf, int errlen)
+{
+	struct sockaddr_storage sa;
+	socklen_t len;
+
+	if (http_parse_addr(arg, &sa, &len, errbuf, errlen))
+		return PARSE_ERROR;
+	o->prometheus = arg;
+	return PARSE_OK;
+}
+
+static enum parse_result set_textfile(struct options *o, const char *arg, char *errbuf, int errlen)
+{
+	size_t n = strlen(arg);
+
+	/* node_exporter reads only *.prom files */
+	if (n <= 5 || strcmp(arg + n - 5, ".prom") || arg[n - 6] == '/') {
+		snprintf(errbuf, errlen, "invalid --textfile '%s': give a file path ending in "
+			 ".prom, such as /var/lib/prometheus/node-exporter/vfiotrace.prom", arg);
+		return PARSE_ERROR;
+	}
+	o->textfile = arg;
+	return PARSE_OK;
+}
+
+static enum parse_result set_ringbuf(struct options *o, const char *arg, char *errbuf, int errlen)
+{
+	if (parse_ring_size(arg, &o->ringbuf)) {
+		snprintf(errbuf, errlen, "invalid --ring-buffer '%s': give a size from 1 to 1G bytes, "
+			 "with K, M or G, such as 4M", arg);
+		return PARSE_ERROR;
+	}
+	return PARSE_OK;
+}
+
+static enum parse_result set_max_groups(struct options *o, const char *arg, char *errbuf, int errlen)
+{
+	return parse_uint(arg, "--max-groups", 1, 65536, &o->max_groups, errbuf, errlen) ? PARSE_ERROR : PARSE_OK;
+}
+
+static enum parse_result set_max_inflight(struct options *o, const char *arg, char *errbuf, int errlen)
+{
+	return parse_uint(arg, "--max-inflight", 1, 65536, &o->max_inflight, errbuf, errlen) ?
+	       PARSE_ERROR : PARSE_OK;
+}
+
+static enum parse_result set_verbose(struct options *o, const char *arg, char *errbuf, int errlen)
+{
+	(void)arg, (void)errbuf, (void)errlen;
+	o->verbose++;
+	return PARSE_OK;
+}
+
+static enum parse_result set_help(struct options *o, const char *arg, char *errbuf, int errlen)
+{
+	(void)o, (void)arg, (void)errbuf, (void)errlen;
+	usage(stdout);
+	return PARSE_EXIT;
+}
+
+static enum parse_result set_version(struct options *o, const char *arg, char *errbuf, int errlen)
+{
+	(void)o, (void)arg, (void)errbuf, (void)errlen;
+	printf("vfiotrace %s\n", VFIOTRACE_VERSION);
+	return PARSE_EXIT;
+}
+
+static const struct opt_def *opt_find(int key)
+{
+	unsigned int i;
+
+	for (i = 0; i < N_OPTS; i++)
+		if (opt_defs[i].key == key)
+			return &opt_defs[i];
+	return NULL;
+}
+
+/* Given options a command has no use for are an error, not silently ignored. */
+static int check_applies(const struct options *o, char *errbuf, int errlen)
+{
+	const struct command_def *cmd = command_get(o->cmd);
+	const struct restriction *r;
+	char list[128];
+	unsigned int i;
+
+	for (i = 0; i < N_RESTRICTIONS; i++) {
+		r = &restrictions[i];
+		if ((cmd->applies & r->bit) || !r->given(o))
+			continue;
+		if (r->msg) {
+			command_list(r->bit, false, r->last, list, sizeof(list));
+			snprintf(errbuf, errlen, r->msg, cmd->name, list);
+		} else {
+			command_list(r->bit, true, r->last, list, sizeof(list));
+			snprintf(errbuf, errlen, "%s, %s does not apply: drop it, or use it with %s",
+				 cmd->why ? cmd->why : cmd->name, r->label, list);
+		}
+		return -1;
+	}
+	return 0;
+}
+
+/* getopt_long's tables from opt_defs; shorts has room for 3 * N_OPTS + 2. */
+static void getopt_tables(struct option *lopts, char *shorts)
+{
+	unsigned int i;
+
+	memset(lopts, 0, (N_OPTS + 1) * sizeof(*lopts));
+	*shorts++ = ':';
 	for (i = 0; i < N_OPTS; i++) {
 		lopts[i].name = opt_defs[i].name;
 		lopts[i].has_arg = opt_defs[i].arg ? required_argument : no_argument;
 		lopts[i].val = opt_defs[i].key;
 		if (opt_defs[i].key < 256) {
-			*sp++ = (char)opt_defs[i].key;
+			*shorts++ = (char)opt_defs[i].key;
 			if (opt_defs[i].arg)
-				*sp++ = ':';
+				*shorts++ = ':';
 		}
 	}
-	*sp = 0;
+	*shorts = 0;
+}
 
-	if (argc > 1 && argv[1][0] != '-' && !(argv[1][0] >= '0' && argv[1][0] <= '9')) {
-		for (i = 0; i < N_CMDS && strcmp(argv[1], commands[i].name); i++)
-			;
-		if (i == N_CMDS) {
-			snprintf(errbuf, errlen, "unknown command '%s': use stat, snoop, hist, refs, probes or diagnose "
-				 "(see --help)", argv[1]);
-			return PARSE_ERROR;
-		}
-		o->cmd = commands[i].cmd;
-		first = 2;
-	}
-	/* argv[first - 1] stands in for the program name; optind 0 resets getopt. */
-	argc -= first - 1;
-	argv += first - 1;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
-		switch (c) {
-		case 'j': o->json = true; break;
-		case 'v': o->verbose++; break;
-		case 'd':
-			if (parse_uint(optarg, "duration", 1, 1000000, &o->duration, errbuf, errlen))
-				return PARSE_ERROR;
-			break;
-		case 'g':
-			if (parse_uint(optarg, "group", 0, INT_MAX, &v, errbuf, errlen))
-				return PARSE_ERROR;
-			o->group = (int)v;
-			break;
-		case 'p':
-			if (parse_uint(optarg, "pid", 1, INT_MAX, &v, errbuf, errlen))
-				return PARSE_ERROR;
-			o->pid = (int)v;
-			break;
-		case OPT_MODE:
-			if (!strcmp(optarg, "auto"))
-				o->mode = MODE_AUTO;
-			else if (!strcmp(optarg, "fentry"))
-				o->mode = MODE_FENTRY;
-			else if (!strcmp(optarg, "kprobe"))
-				o->mode = MODE_KPROBE;
-			else {
-				snprintf(errbuf, errlen, "invalid --mode '%s': use auto, fentry or kprobe", optarg);
-				return PARSE_ERROR;
-			}
-			break;
-		case OPT_BTF:
-			if (!*optarg) {
-				snprintf(errbuf, errlen, "invalid --btf '': give a BTF file such as "
-					 "/sys/kernel/btf/vmlinux");
-				return PARSE_ERROR;
-			}
-			o->btf = optarg;
-			break;
-		case OPT_PROMETHEUS: {
-			struct sockaddr_storage sa;
-			socklen_t len;
+/* The command, when argv[1] names one: 1 when it did, 0 when none is given, -1 unknown. */
+static int parse_command(int argc, char **argv, struct options *o, char *errbuf, int errlen)
+{
+	const struct command_def *cmd;
+	char list[128];
 
-			if (http_parse_addr(optarg, &sa, &len, errbuf, errlen))
-				return PARSE_ERROR;
-			o->prometheus = optarg;
-			break;
-		}
-		case OPT_TEXTFILE:
-			/* node_exporter reads only *.prom files */
-			if (strlen(optarg) <= 5 || strcmp(optarg + strlen(optarg) - 5, ".prom") ||
-			    optarg[strlen(optarg) - 6] == '/') {
-				snprintf(errbuf, errlen, "invalid --textfile '%s': give a file path ending in "
-					 ".prom, such as /var/lib/prometheus/node-exporter/vfiotrace.prom", optarg);
-				return PARSE_ERROR;
-			}
-			o->textfile = optarg;
-			break;
-		case OPT_DMA: o->dma = true; break;
-		case OPT_RINGBUF:
-			if (parse_ring_size(optarg, &o->ringbuf)) {
-				snprintf(errbuf, errlen, "invalid --ring-buffer '%s': give a size from 1 to 1G bytes, "
-					 "with K, M or G, such as 4M", optarg);
-				return PARSE_ERROR;
-			}
-			break;
-		case OPT_MAX_GROUPS:
-			if (parse_uint(optarg, "--max-groups", 1, 65536, &o->max_groups, errbuf, errlen))
-				return PARSE_ERROR;
-			break;
-		case OPT_MAX_INFLIGHT:
-			if (parse_uint(optarg, "--max-inflight", 1, 65536, &o->max_inflight, errbuf, errlen))
-				return PARSE_ERROR;
-			break;
-		case 'h': usage(stdout); return PARSE_EXIT;
-		case 'V': printf("vfiotrace %s\n", VFIOTRACE_VERSION); return PARSE_EXIT;
-		case ':':
-			snprintf(errbuf, errlen, "option %s needs a value (see --help)",
-				 opt_label(optopt, label, sizeof(label)));
-			return PARSE_ERROR;
-		default:
-			/* optopt: a known option given a value (--json=1), or an unknown short one */
-			for (i = 0; i < N_OPTS && opt_defs[i].key != optopt; i++)
-				;
-			if (optopt && i < N_OPTS)
-				snprintf(errbuf, errlen, "option %s takes no value: drop '%s' (see --help)",
-					 opt_label(optopt, label, sizeof(label)), argv[optind - 1]);
-			else if (optopt)
-				snprintf(errbuf, errlen, "unknown option '-%c' in '%s' (see --help)", optopt,
-					 argv[optind - 1]);
-			else
-				snprintf(errbuf, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
-			return PARSE_ERROR;
-		}
+	if (argc <= 1 || argv[1][0] == '-' || (argv[1][0] >= '0' && argv[1][0] <= '9'))
+		return 0;
+	cmd = command_find(argv[1]);
+	if (!cmd) {
+		snprintf(errbuf, errlen, "unknown command '%s': use %s (see --help)", argv[1],
+			 command_list(0, false, " or ", list, sizeof(list)));
+		return -1;
 	}
+	o->cmd = cmd->cmd;
+	return 1;
+}
+
+/* What getopt_long refused (c is ':' or '?'): the one-line reason in errbuf. */
+static void option_error(int c, char **argv, char *errbuf, int errlen)
+{
+	char label[32];
+
+	if (c == ':')
+		snprintf(errbuf, errlen, "option %s needs a value (see --help)",
+			 opt_label(optopt, label, sizeof(label)));
+	/* optopt: a known option given a value (--json=1), or an unknown short one */
+	else if (optopt && opt_find(optopt))
+		snprintf(errbuf, errlen, "option %s takes no value: drop '%s' (see --help)",
+			 opt_label(optopt, label, sizeof(label)), argv[optind - 1]);
+	else if (optopt)
+		snprintf(errbuf, errlen, "unknown option '-%c' in '%s' (see --help)", optopt,
+			 argv[optind - 1]);
+	else
+		snprintf(errbuf, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+}
+
+/* [INTERVAL [COUNT]] after the options: 0, or -1 with the reason. */
+static int parse_positionals(int argc, char **argv, struct options *o, char *errbuf, int errlen)
+{
+	int c;
+
 	for (c = optind; c < argc; c++)
-		if (is_command(argv[c])) {
+		if (command_find(argv[c])) {
 			snprintf(errbuf, errlen, "command '%s' must come first: vfiotrace %s [OPTIONS] "
 				 "[INTERVAL [COUNT]]", argv[c], argv[c]);
-			return PARSE_ERROR;
+			return -1;
 		}
 	if (optind < argc &&
 	    parse_uint(argv[optind++], "interval", 1, 86400, &o->interval, errbuf, errlen))
-		return PARSE_ERROR;
+		return -1;
 	if (optind < argc &&
 	    parse_uint(argv[optind++], "count", 1, 1000000000, &o->count, errbuf, errlen))
-		return PARSE_ERROR;
+		return -1;
 	if (optind < argc) {
 		snprintf(errbuf, errlen, "unexpected argument '%s' (usage: vfiotrace [COMMAND] "
 			 "[OPTIONS] [INTERVAL [COUNT]])", argv[optind]);
-		return PARSE_ERROR;
+		return -1;
 	}
-	if ((o->interval || o->count) &&
-	    (o->cmd == CMD_SNOOP || o->cmd == CMD_PROBES || o->cmd == CMD_DIAGNOSE)) {
-		snprintf(errbuf, errlen, "%s takes no INTERVAL/COUNT; use -d SECONDS to bound it",
-			 command_name(o->cmd));
+	return 0;
+}
+
+static enum parse_result parse(int argc, char **argv, struct options *o, char *errbuf, int errlen)
+{
+	struct option lopts[N_OPTS + 1];
+	char shorts[3 * N_OPTS + 2];
+	enum parse_result r;
+	int c, first;
+
+	memset(o, 0, sizeof(*o));
+	o->group = -1;
+	o->max_groups = DEFAULT_MAX_GROUPS;
+	o->max_inflight = DEFAULT_MAX_INFLIGHT;
+	getopt_tables(lopts, shorts);
+
+	first = parse_command(argc, argv, o, errbuf, errlen);
+	if (first < 0)
 		return PARSE_ERROR;
+	/* argv[first] stands in for the program name; optind 0 resets getopt. */
+	argc -= first;
+	argv += first;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
+		const struct opt_def *d = c == ':' || c == '?' ? NULL : opt_find(c);
+
+		if (!d) {
+			option_error(c, argv, errbuf, errlen);
+			return PARSE_ERROR;
+		}
+		r = d->set(o, optarg, errbuf, errlen);
+		if (r != PARSE_OK)
+			return r;
 	}
-	if ((o->prometheus || o->textfile) &&
-	    (o->cmd == CMD_SNOOP || o->cmd == CMD_PROBES || o->cmd == CMD_DIAGNOSE)) {
-		snprintf(errbuf, errlen, "%s has no metrics; use --prometheus/--textfile with stat, hist "
-			 "or refs", command_name(o->cmd));
-		return PARSE_ERROR;
-	}
-	if (check_applies(o, errbuf, errlen))
+	if (parse_positionals(argc, argv, o, errbuf, errlen) || check_applies(o, errbuf, errlen))
 		return PARSE_ERROR;
 	return PARSE_OK;
 }

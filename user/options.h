@@ -3,12 +3,11 @@
 #define VFIOTRACE_OPTIONS_H
 
 #include <stdbool.h>
+#include "commands.h"
 #include "targets.h"
 
 #define DEFAULT_MAX_GROUPS 256	/* --max-groups: capacity.c sizes the in-kernel tables from it */
 #define DEFAULT_MAX_INFLIGHT 128	/* threads inside one hooked call at the same time */
-
-enum command { CMD_STAT, CMD_SNOOP, CMD_HIST, CMD_REFS, CMD_PROBES, CMD_DIAGNOSE };
 
 struct options {
 	enum command cmd;
@@ -33,7 +32,6 @@ enum parse_result { PARSE_OK, PARSE_EXIT, PARSE_ERROR };
 
 /* PARSE_ERROR leaves a one-line reason in errbuf; PARSE_EXIT: help/version printed. */
 enum parse_result parse_options(int argc, char **argv, struct options *o, char *errbuf, int errlen);
-const char *command_name(enum command c);
 /* SIZE in bytes with an optional K/M/G suffix, rounded up to a power of two of pages. 0, or -1 invalid. */
 int parse_ring_size(const char *s, unsigned int *bytes);
 
