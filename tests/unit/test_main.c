@@ -199,6 +199,32 @@ static void test_options(void)
 		CHECK(parse(&o, err, "snoop --ring-buffer 4x") == PARSE_ERROR && strstr(err, "--ring-buffer '4x'"),
 		      "--ring-buffer 4x: %s", err);
 	}
+	{
+		/* the command table (commands.c): every command has its row; the parser reads it */
+		static const enum command all[] = { CMD_STAT, CMD_SNOOP, CMD_HIST, CMD_REFS, CMD_PROBES,
+						    CMD_DIAGNOSE };
+		char list[128];
+		unsigned int k;
+
+		CHECK(n_commands == sizeof(all) / sizeof(all[0]), "%u commands in the table", n_commands);
+		for (k = 0; k < sizeof(all) / sizeof(all[0]); k++) {
+			const struct command_def *c = command_get(all[k]);
+
+			CHECK(c->cmd == all[k] && command_find(c->name) == c && c->help,
+			      "command %d has its row", all[k]);
+			CHECK(!c->tracing == !!c->why, "%s: a Tracing line, or why options do not apply", c->name);
+		}
+		CHECK(!command_find("stats") && !command_find(""), "no command 'stats'");
+		CHECK(!strcmp(command_list(OPT_APPLIES_RINGBUF, false, " and ", list, sizeof(list)),
+			      "snoop and refs"), "ring buffer commands: %s", list);
+		CHECK(!strcmp(command_list(OPT_APPLIES_MODE, true, " or ", list, sizeof(list)),
+			      "stat, snoop, hist or refs"), "tracing commands with --mode: %s", list);
+		CHECK(parse(&o, err, "probes --mode kprobe --dma") == PARSE_OK && o.cmd == CMD_PROBES,
+		      "probes takes --mode and --dma");
+		CHECK(parse(&o, err, "diagnose --dma") == PARSE_ERROR &&
+		      !strcmp(err, "diagnose traces nothing, --dma does not apply: drop it, or use it with "
+			      "stat, snoop, hist or refs"), "%s", err);
+	}
 }
 
 /* BTF listing fixture: lines "MODULE FUNC NARGS" (MODULE vmlinux for the core kernel). */
