@@ -11,7 +11,9 @@ ARCH     := x86
 VERSION  := 0.1.0
 
 CFLAGS   ?= -O2 -g
-USER_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -std=gnu11 -I$(BUILD) -Ibpf -Iuser -Iuser/output \
+# user/: main, the command table and options at the top; the layers in folders (README: Layout)
+USER_DIRS := user user/kernel user/loader user/features user/output
+USER_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -std=gnu11 -I$(BUILD) -Ibpf $(addprefix -I,$(USER_DIRS)) \
                -DVFIOTRACE_VERSION='"$(VERSION)"'
 # <linux/bpf.h> includes <asm/types.h>, which Debian keeps under the multiarch triplet
 BPF_CFLAGS  := -target bpf -g -O2 -Wall -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
@@ -23,7 +25,8 @@ DEPS := clang llvm libclang-rt-dev libbpf-dev bpftool libelf-dev zlib1g-dev libz
         qemu-system-x86 busybox-static cpio xz-utils zstd python3 \
         prometheus prometheus-node-exporter mandoc man-db systemd bpftrace
 
-USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c user/output/*.c))
+USER_SRCS := $(filter-out user/main.c,$(wildcard $(addsuffix /*.c,$(USER_DIRS))))
+USER_HDRS := $(wildcard $(addsuffix /*.h,$(USER_DIRS)))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 BPF_HDRS  := $(wildcard bpf/*.h)
 
@@ -74,7 +77,7 @@ $(BUILD)/lifecycle.bpf.o: $(BUILD)/bpf/lifecycle.bpf.o
 $(BUILD)/lifecycle.skel.h: $(BUILD)/lifecycle.bpf.o
 	$(BPFTOOL) gen skeleton $< name lifecycle_bpf > $@
 
-$(BUILD)/user/%.o: user/%.c $(wildcard user/*.h user/output/*.h) $(BPF_HDRS) | $(BUILD)/user $(BUILD)/user/output
+$(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(BPF_HDRS) | $(addprefix $(BUILD)/,$(USER_DIRS))
 	$(CC) $(USER_CFLAGS) -c $< -o $@
 
 
@@ -84,7 +87,7 @@ $(BUILD)/vfiotrace: $(USER_OBJS) $(BUILD)/user/main.o
 $(BUILD)/vfio-workload: tools/vfio-workload.c | $(BUILD)
 	$(CC) -static $(CFLAGS) -Wall -Wextra -Werror -o $@ $<
 
-$(BUILD) $(BUILD)/bpf $(BUILD)/user $(BUILD)/user/output $(BUILD)/tests $(BUILD)/bench:
+$(BUILD) $(BUILD)/bpf $(addprefix $(BUILD)/,$(USER_DIRS)) $(BUILD)/tests $(BUILD)/bench:
 	mkdir -p $@
 
 # Host unit tests for the loader's logic (no BPF, no VFIO needed).
@@ -92,7 +95,7 @@ $(BUILD)/tests/unit: tests/unit/test_main.c $(wildcard tests/unit/*.c) $(USER_OB
 	$(CC) $(USER_CFLAGS) -o $@ tests/unit/test_main.c $(USER_OBJS) $(LDLIBS) -static
 
 # The exporter's HTTP server alone, for hostile-client tests (tests/http/hostile.py).
-$(BUILD)/tests/httpd: tests/http/httpd.c $(BUILD)/user/http.o | $(BUILD)/tests
+$(BUILD)/tests/httpd: tests/http/httpd.c $(BUILD)/user/output/http.o | $(BUILD)/tests
 	$(CC) $(USER_CFLAGS) -o $@ $^ -static
 
 # make sanitize: the loader and the unit tests with ASan+UBSan, dynamically linked
@@ -106,7 +109,7 @@ SAN_CFLAGS := -O1 -g $(SAN_FLAGS) $(filter-out $(CFLAGS),$(USER_CFLAGS))
 SAN_LIBS  := -lbpf -lelf -lz
 SAN_OBJS  := $(patsubst user/%.c,$(SAN)/user/%.o,$(USER_SRCS)) $(SAN)/defaults.o
 
-$(SAN)/user/%.o: user/%.c $(wildcard user/*.h user/output/*.h) $(BPF_HDRS) | $(SAN)/user/output
+$(SAN)/user/%.o: user/%.c $(USER_HDRS) $(BPF_HDRS) | $(addprefix $(SAN)/,$(USER_DIRS))
 	$(SAN_CC) $(SAN_CFLAGS) -c $< -o $@
 
 
@@ -119,10 +122,10 @@ $(SAN)/vfiotrace: $(SAN_OBJS) $(SAN)/user/main.o
 $(SAN)/unit: tests/unit/test_main.c $(wildcard tests/unit/*.c) $(SAN_OBJS)
 	$(SAN_CC) $(SAN_CFLAGS) -o $@ tests/unit/test_main.c $(SAN_OBJS) $(SAN_LIBS)
 
-$(SAN)/httpd: tests/http/httpd.c $(SAN)/user/http.o $(SAN)/defaults.o
+$(SAN)/httpd: tests/http/httpd.c $(SAN)/user/output/http.o $(SAN)/defaults.o
 	$(SAN_CC) $(SAN_CFLAGS) -o $@ $^
 
-$(SAN) $(SAN)/user/output:
+$(SAN) $(addprefix $(SAN)/,$(USER_DIRS)):
 	mkdir -p $@
 
 sanitize: $(SAN)/vfiotrace $(SAN)/unit $(SAN)/httpd
@@ -136,13 +139,13 @@ FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(filter-out $(CFLAG
 FUZZ_OBJS := $(patsubst user/%.c,$(FUZZ)/user/%.o,$(USER_SRCS))
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(FUZZ)/%,$(wildcard tests/fuzz/*.c))
 
-$(FUZZ)/user/%.o: user/%.c $(wildcard user/*.h user/output/*.h) $(BPF_HDRS) | $(FUZZ)/user/output
+$(FUZZ)/user/%.o: user/%.c $(USER_HDRS) $(BPF_HDRS) | $(addprefix $(FUZZ)/,$(USER_DIRS))
 	$(SAN_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
 # Sources that include a skeleton, in every build of user/ (plain, sanitize, fuzz).
 SKEL_DIRS := $(BUILD)/user $(SAN)/user $(FUZZ)/user
-$(foreach d,$(SKEL_DIRS),$(d)/main.o $(d)/tracer.o $(d)/capacity.o): $(BUILD)/vfiotrace.skel.h
-$(foreach d,$(SKEL_DIRS),$(d)/lifecycle.o): $(BUILD)/lifecycle.skel.h
+$(foreach d,$(SKEL_DIRS),$(d)/main.o $(d)/loader/tracer.o $(d)/loader/capacity.o): $(BUILD)/vfiotrace.skel.h
+$(foreach d,$(SKEL_DIRS),$(d)/loader/lifecycle.o): $(BUILD)/lifecycle.skel.h
 
 # kept between runs: make would delete them as intermediates of the pattern rule below
 .SECONDARY: $(FUZZ_OBJS)
@@ -150,7 +153,7 @@ $(foreach d,$(SKEL_DIRS),$(d)/lifecycle.o): $(BUILD)/lifecycle.skel.h
 $(FUZZ)/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(FUZZ_OBJS)
 	$(SAN_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(SAN_LIBS)
 
-$(FUZZ)/user/output:
+$(addprefix $(FUZZ)/,$(USER_DIRS)):
 	mkdir -p $@
 
 fuzz-build: $(FUZZ_TARGETS)

@@ -4,7 +4,7 @@
  * reference, per device (keyed by the struct vfio_device address, so a device
  * is followed even where no BTF names it) and per call site, plus the
  * unregistration that waits for the last references (a hung unbind).
- * Where each get is observed differs per kernel (user/targets.c):
+ * Where each get is observed differs per kernel (user/kernel/targets.c):
  *   6.2+       vfio_device_try_get_registration  entry + return (true: taken)
  *   5.10       vfio_group_get_device, vfio_device_get_from_dev return a held device
  *   5.10, 6.1  the get of VFIO_GROUP_GET_DEVICE_FD is inlined into the group

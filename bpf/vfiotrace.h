@@ -174,7 +174,7 @@ struct dma_event {
 #define FAIL_STACK_DEPTH 16	/* frames kept of a failing step's kernel stack (-v) */
 #define DRV_LEN 32
 
-/* The kernel step an operation failed in. Names: user/catalogue.c. */
+/* The kernel step an operation failed in. Names: user/features/catalogue.c. */
 enum diag_step {
 	STEP_NONE = 0,
 	STEP_UNKNOWN,		/* no observable step failed */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The exporter's request parser (user/http.c): the input arrives in chunks as
+ * The exporter's request parser (user/output/http.c): the input arrives in chunks as
  * conn_read would read it into its HTTP_MAX_REQ buffer; http_head_state decides
  * when to answer and http_route what. Only a well-formed GET of /metrics gets
  * the metrics.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /proc/kallsyms parsing (user/kallsyms.c) and the probe-target resolution
- * over it (user/targets.c): the input after a mode byte is the kallsyms text.
+ * /proc/kallsyms parsing (user/kernel/kallsyms.c) and the probe-target resolution
+ * over it (user/kernel/targets.c): the input after a mode byte is the kallsyms text.
  * Lookups must agree with the table, resolution must not fail silently.
  */
 #include "fuzz.h"

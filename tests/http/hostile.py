@@ -2,7 +2,7 @@
 """Hostile clients against the exporter's HTTP server (build/tests/httpd on a
 loopback port): random bytes, oversized heads, NUL bytes, slow and silent
 clients, more connections than the limit, wrong methods and paths. Each case
-must get the exact response user/http.c gives it (status line, headers and
+must get the exact response user/output/http.c gives it (status line, headers and
 body byte for byte), or, where that is the design, a close without any
 response; a timeout is always a failure. After each case the server must still
 run and serve a normal GET /metrics, and its loop must keep turning (it never
@@ -12,7 +12,7 @@ import os, random, re, select, socket, subprocess, sys, time
 passed = failed = 0
 
 # the server's bounds, from the header that documents them
-HDR = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../user/http.h")).read()
+HDR = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../user/output/http.h")).read()
 MAX_REQ, MAX_CONNS, TIMEOUT_S = (int(re.search(rf"#define {n} (\d+)", HDR).group(1))
                                  for n in ("HTTP_MAX_REQ", "HTTP_MAX_CONNS", "HTTP_TIMEOUT_S"))
 
@@ -148,7 +148,7 @@ try:
     check(not dead, "after each random request the server runs and serves GET /metrics", dead)
 
     # slow clients: more than the connection limit, each sending one byte. By design
-    # (user/http.h) a new connection with every slot taken evicts the oldest still
+    # (user/output/http.h) a new connection with every slot taken evicts the oldest still
     # reading, so of these and the scrape below, all but MAX_CONNS are closed at once;
     # the others when their TIMEOUT_S from accept runs out (time(2) seconds: 1 s
     # early at most, plus a poll turn). None gets a byte of response.

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The step, cause and detail of failed DMA maps (user/dma_explain.c), from the state BPF reads. */
+/* The step, cause and detail of failed DMA maps (user/features/dma_explain.c), from the state BPF reads. */
 
 static void dma_case(const struct dma_failure *f, int step, const char *cause_has, const char *detail_has)
 {

@@ -4,7 +4,7 @@
 #define VFIOTRACE_HISTOGRAM_H
 
 #include <stdio.h>
-#include "../bpf/hist.h"
+#include "../../bpf/hist.h"
 
 unsigned long long hist_total(const unsigned long long *slots);
 /* p in (0,100]; interpolates inside the slot that holds the p-th value. 0 if empty. */

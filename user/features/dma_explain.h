@@ -3,7 +3,7 @@
 #ifndef VFIOTRACE_DMA_EXPLAIN_H
 #define VFIOTRACE_DMA_EXPLAIN_H
 
-#include "../bpf/vfiotrace.h"
+#include "../../bpf/vfiotrace.h"
 #include "json.h"
 
 struct dma_explained {

@@ -7,7 +7,7 @@
 #ifndef VFIOTRACE_CATALOGUE_H
 #define VFIOTRACE_CATALOGUE_H
 
-#include "../bpf/vfiotrace.h"
+#include "../../bpf/vfiotrace.h"
 
 #define KV(maj, min) (((maj) << 8) | (min))
 #define ANY 0

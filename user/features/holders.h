@@ -3,7 +3,7 @@
 #ifndef VFIOTRACE_HOLDERS_H
 #define VFIOTRACE_HOLDERS_H
 
-#include "../bpf/vfiotrace.h"
+#include "../../bpf/vfiotrace.h"
 
 struct held {
 	int group;

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include "../bpf/vfiotrace.h"
+#include "../../bpf/vfiotrace.h"
 #include "json.h"
 
 struct dma_maps {

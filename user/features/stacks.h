@@ -2,7 +2,7 @@
 #ifndef VFIOTRACE_STACKS_H
 #define VFIOTRACE_STACKS_H
 
-#include "../bpf/vfiotrace.h"
+#include "../../bpf/vfiotrace.h"
 #include "kallsyms.h"
 
 #define CALLER_LEN 64

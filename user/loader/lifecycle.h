@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include "../bpf/module_event.h"
+#include "../../bpf/module_event.h"
 #include "targets.h"
 
 struct lifecycle_bpf;

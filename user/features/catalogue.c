@@ -114,7 +114,7 @@ static const struct diag_entry table[] = {
 	{ OP_GROUP_OPEN, STEP_GROUP_OPEN, ENODEV, 0, 0,
 	  "the group is going away (its devices are being unbound from vfio-pci)",
 	  "rebind the devices to vfio-pci and retry" },
-	/* VFIO_IOMMU_MAP_DMA (--dma): the step is told apart in user/dma_explain.c */
+	/* VFIO_IOMMU_MAP_DMA (--dma): the step is told apart in user/features/dma_explain.c */
 	{ OP_DMA_MAP, STEP_DMA_PIN, ENOMEM, 0, 0,
 	  "memlock: pinning would exceed the task's RLIMIT_MEMLOCK (no CAP_IPC_LOCK)",
 	  "raise the VMM's locked-memory limit to at least guest RAM plus the mappings "

@@ -4,7 +4,7 @@
 #define VFIOTRACE_SNAPSHOT_H
 
 #include <stdbool.h>
-#include "../bpf/vfiotrace.h"
+#include "../../bpf/vfiotrace.h"
 #include "dma.h"
 #include "stacks.h"
 

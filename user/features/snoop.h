@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include "../bpf/vfiotrace.h"
+#include "../../bpf/vfiotrace.h"
 
 /* Attach and domain_alloc events; reference events are refs.c's (refs_on_event). */
 void render_event(FILE *f, const struct event *e, bool json);
