@@ -16,7 +16,7 @@ from collections import defaultdict
 # tested (vfio.ko): the put hook must name it as the caller.
 FD_RELEASE = "vfio_device_fops_release"
 
-# The functions whose hooks have an fentry program (user/targets.c: attach,
+# The functions whose hooks have an fentry program (user/kernel/targets.c: attach,
 # domain_alloc, device_put); every other hook is a kprobe in every mode.
 FENTRY_FUNCS = {"vfio_iommu_type1_attach_group", "iommu_domain_alloc", "iommu_paging_domain_alloc",
                 "iommu_paging_domain_alloc_flags", "vfio_device_put_registration", "vfio_device_put"}
@@ -285,7 +285,7 @@ def kernel_hooks(s):
 
 def expected_style(fn, mode):
     """The attach style of the hook on fn under mode, where --mode fentry loads: auto resolves
-    every hook to a kprobe (docs/json.md: fentry would pin modules; user/targets.c: the
+    every hook to a kprobe (docs/json.md: fentry would pin modules; user/kernel/targets.c: the
     vmlinux allocators and the put prefer kprobes), kprobe forces them; fentry puts the hooks
     that have an fentry program on fentry."""
     return "fentry" if mode == "fentry" and fn in FENTRY_FUNCS else "kprobe"
@@ -331,7 +331,7 @@ def hook_functions(run):
 
 def check_fentry_refused(c, run, name, exit_status, out, err):
     """Where a function with an fentry program has no BTF (5.10: no module BTF), --mode fentry
-    refuses before loading (user/targets.c resolve_targets): exit 1, no output, one line that
+    refuses before loading (user/kernel/targets.c resolve_targets): exit 1, no output, one line that
     names the first such function in table order and its module, and says to use kprobes."""
     c.eq(exit_status, 1, f"{name}: --mode fentry refused (exit 1)")
     c.eq([l for l in out if l.strip()], [], f"{name}: nothing on stdout")

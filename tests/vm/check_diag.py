@@ -13,7 +13,7 @@ from collections import defaultdict
 from check import Checker, jlines, json_lines_parse, workload_ran
 
 # diagnosis hooks and the functions they may resolve to, in candidate order
-# (user/targets.c); the capability half of the MSI check is not hooked where
+# (user/kernel/targets.c); the capability half of the MSI check is not hooked where
 # iommu_group_has_isolated_msi exists
 DIAG_HOOKS = {
     "group_open": ["vfio_group_fops_open"],

@@ -22,7 +22,7 @@ KEPT_PARANOID3 = KEPT | {"cap_sys_admin"}
 WAITING = {"cap_sys_admin", "cap_bpf", "cap_perfmon", "cap_syslog", "cap_sys_resource", "cap_setpcap"}
 
 # Each hook of `stat` (no --dma) and the functions it may resolve to on the kernels
-# tested (user/targets.c, docs/kernels.md): with the guest's kallsyms, which hooks live in
+# tested (user/kernel/targets.c, docs/kernels.md): with the guest's kallsyms, which hooks live in
 # which module, so the module load/unload events can be checked against the kernel, not
 # against vfiotrace's own `probes`.
 HOOK_FUNCS = {
