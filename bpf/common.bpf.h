@@ -112,21 +112,29 @@ static __always_inline void *record_reserve(__u64 size, __u64 zeroed)
 	return r;
 }
 
-/* A ring buffer event with the task fields filled and the rest zeroed; NULL (counted) when full. */
+/* The record header of the current task; latency and ret are the caller's. */
+static __always_inline void record_hdr_fill(struct record_hdr *h, __u32 type, int group)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	h->ts_ns = bpf_ktime_get_ns();
+	h->type = type;
+	h->group = group;
+	h->pid = id >> 32;
+	h->tid = (__u32)id;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/* A ring buffer event with the header filled and the rest zeroed; NULL (counted) when full. */
 static __always_inline struct event *event_reserve(__u32 type, int group)
 {
 	struct event *e = record_reserve(sizeof(*e), sizeof(*e));
 
 	if (!e)
 		return NULL;
-	e->ts_ns = bpf_ktime_get_ns();
-	e->type = type;
-	e->group = group;
-	e->pid = bpf_get_current_pid_tgid() >> 32;
-	e->tid = (__u32)bpf_get_current_pid_tgid();
+	record_hdr_fill(&e->h, type, group);
 	e->stack_id = -1;
 	e->refcount = REFCOUNT_UNAVAILABLE;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	return e;
 }
 
@@ -139,8 +147,8 @@ static __always_inline void emit_diag(void *ctx, __u32 type, int group, long lon
 
 	if (!e)
 		return;
-	e->latency_ns = latency;
-	e->ret = ret;
+	e->h.latency_ns = latency;
+	e->h.ret = ret;
 	e->refcount = refcount;
 	e->stack_id = stack_id;
 	if (name)

@@ -93,22 +93,16 @@ static __always_inline void group_failed(void *ctx, struct op_state *d, int ret)
 	count_failure(group, d->op, step, ret);
 	if (bpf_map_update_elem(&group_culprit, &group, &d->c, BPF_ANY))
 		__sync_fetch_and_add(&map_full, 1);
-	/* op and c are written below: only the event header is zeroed */
-	e = record_reserve(sizeof(*e), sizeof(e->ev));
+	/* the culprit is written below: only what precedes it is zeroed */
+	e = record_reserve(sizeof(*e), offsetof(struct fail_event, c));
 	if (!e)
 		return;
-	e->ev.ts_ns = bpf_ktime_get_ns();
-	e->ev.latency_ns = e->ev.ts_ns - d->ts;
-	e->ev.ret = ret;
-	e->ev.refcount = REFCOUNT_UNAVAILABLE;
-	e->ev.type = EV_GROUP_FAIL;
-	e->ev.group = group;
-	e->ev.pid = bpf_get_current_pid_tgid() >> 32;
-	e->ev.tid = (__u32)bpf_get_current_pid_tgid();
-	e->ev.stack_id = failed_stack(d, step);
-	e->ev.step = step;
-	bpf_get_current_comm(e->ev.comm, sizeof(e->ev.comm));
+	record_hdr_fill(&e->h, EV_GROUP_FAIL, group);
+	e->h.latency_ns = e->h.ts_ns - d->ts;
+	e->h.ret = ret;
 	e->op = d->op;
+	e->step = step;
+	e->stack_id = failed_stack(d, step);
 	bpf_probe_read_kernel(&e->c, sizeof(e->c), &d->c);
 	bpf_ringbuf_submit(e, 0);
 }

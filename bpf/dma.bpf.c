@@ -294,19 +294,19 @@ int BPF_KRETPROBE(krp_dma_ioctl, long ret)
 		read_container(&c->fail, c->container.addr, ret);
 		update_counted(&dma_failures, &c->container, &c->fail);
 	}
-	if ((e = record_reserve(sizeof(*e), sizeof(*e)))) {
-		e->ts_ns = bpf_ktime_get_ns();
-		e->latency_ns = lat;
-		e->ret = ret;
+	/* fail is written below: only what precedes it is zeroed */
+	if ((e = record_reserve(sizeof(*e), offsetof(struct dma_event, fail)))) {
+		record_hdr_fill(&e->h, c->cmd == VFIO_IOMMU_MAP_DMA ? EV_DMA_MAP : EV_DMA_UNMAP, NO_GROUP);
+		e->h.latency_ns = lat;
+		e->h.ret = ret;
 		e->container = c->container.addr;
 		e->container_gen = c->container.gen;
-		e->type = c->cmd == VFIO_IOMMU_MAP_DMA ? EV_DMA_MAP : EV_DMA_UNMAP;
-		e->pid = ck.pid;
 		e->iova = c->iova;
 		e->size = c->cmd == VFIO_IOMMU_UNMAP_DMA && !ret ? unmapped : c->size;
-		__builtin_memcpy(e->comm, ck.comm, COMM_LEN);
 		if (ret)
 			e->fail = c->fail;
+		else
+			__builtin_memset(&e->fail, 0, sizeof(e->fail));
 		bpf_ringbuf_submit(e, 0);
 	}
 	bpf_map_delete_elem(&inflight_dma, &tid);

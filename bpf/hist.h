@@ -11,6 +11,10 @@
 #ifndef VFIOTRACE_HIST_H
 #define VFIOTRACE_HIST_H
 
+#ifndef __always_inline		/* bpf_helpers.h and glibc's sys/cdefs.h have it */
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
 #define HIST_SUB_BITS 2
 #define HIST_SUB (1 << HIST_SUB_BITS)
 #define HIST_MAX_LOG2 40 /* 2^40 ns ~ 18 minutes; larger values share the top slot */

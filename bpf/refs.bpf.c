@@ -357,7 +357,7 @@ int BPF_KRETPROBE(krp_unreg)
 	e = event_reserve(EV_UNREG_END, NO_GROUP);
 	if (!e)
 		return 0;
-	e->latency_ns = bpf_ktime_get_ns() - c.ts;
+	e->h.latency_ns = bpf_ktime_get_ns() - c.ts;
 	e->dev_ptr = c.vdev;
 	bpf_ringbuf_submit(e, 0);
 	return 0;

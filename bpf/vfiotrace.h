@@ -23,6 +23,7 @@ enum event_type {
 	EV_UNREG_END = 6,	/* vfio_unregister_group_dev returned; latency_ns: time inside */
 	EV_DMA_MAP = 7,		/* VFIO_IOMMU_MAP_DMA returned (struct dma_event) */
 	EV_DMA_UNMAP = 8,	/* VFIO_IOMMU_UNMAP_DMA returned (struct dma_event) */
+	EV_GROUP_FAIL = 16,	/* a group open / set-container / get-device-fd failed (struct fail_event) */
 };
 
 enum ref_kind { REF_PUT = 0, REF_GET = 1 };
@@ -82,21 +83,29 @@ struct dev_refs {
 	long long peak;			/* highest refcount seen, or REFCOUNT_UNAVAILABLE */
 };
 
-struct event {
+/*
+ * The start of every ring buffer record: when, who, which group, how it
+ * ended. type picks the rest of the record (struct event, dma_event,
+ * fail_event); the loader checks the size it needs before reading more.
+ */
+struct record_hdr {
 	unsigned long long ts_ns;
 	unsigned long long latency_ns;
 	long long ret;
-	long long refcount;		/* references: the count before the transition */
-	unsigned int type;
-	int group;
+	unsigned int type;		/* enum event_type */
+	int group;			/* NO_GROUP where the record names none */
 	unsigned int pid;
 	unsigned int tid;
-	int stack_id;
 	char comm[COMM_LEN];
+};
+
+struct event {
+	struct record_hdr h;
+	long long refcount;		/* references: the count before the transition */
+	int stack_id;
+	int step;			/* enum diag_step of a failed attach; STEP_NONE otherwise */
 	unsigned long long dev_ptr;	/* struct vfio_device address (gets, puts, unregistration) */
 	char name[NAME_LEN];		/* device (references) or bus (domain_alloc) */
-	/* diagnosis (issue 8) */
-	int step;			/* enum diag_step of a failed attach; STEP_NONE otherwise */
 	char dev[NAME_LEN];		/* domain_alloc: the device allocated for, "" if by bus */
 	unsigned long long caller;	/* references: as in struct ref_key */
 };
@@ -154,17 +163,12 @@ struct dma_client_key {
 	char comm[COMM_LEN];
 };
 
-/* Ring buffer record of a map or unmap; type is the first field, as in struct event. */
+/* Ring buffer record of a map or unmap; h.group is NO_GROUP (the loader reads it from the container). */
 struct dma_event {
-	unsigned long long ts_ns;
-	unsigned long long latency_ns;
-	long long ret;
-	unsigned long long container_gen;
-	unsigned int type;		/* same offset as in struct event */
-	unsigned int pid;
+	struct record_hdr h;
 	unsigned long long container;	/* struct vfio_iommu * */
+	unsigned long long container_gen;
 	unsigned long long iova, size;	/* unmap: size actually unmapped on success */
-	char comm[COMM_LEN];
 	struct dma_failure fail;	/* ret < 0 */
 };
 
@@ -206,8 +210,6 @@ enum diag_op {
 	NR_OPS,
 };
 
-#define EV_GROUP_FAIL 16	/* a group open / set-container / get-device-fd failed */
-
 struct fail_key {
 	int group;
 	int op;
@@ -231,8 +233,11 @@ struct culprit {
 };
 
 struct fail_event {
-	struct event ev;		/* type EV_GROUP_FAIL; ev.step = failed step */
+	struct record_hdr h;		/* type EV_GROUP_FAIL */
 	int op;
+	int step;			/* the failed step */
+	int stack_id;
+	int pad;
 	struct culprit c;
 };
 

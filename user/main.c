@@ -14,8 +14,8 @@
 #include "clock.h"
 #include "commands.h"
 #include "diag.h"
-#include "diagnose.h"
 #include "dma.h"
+#include "diagnose.h"
 #include "json.h"
 #include "exporter.h"
 #include "kernel_btf.h"
@@ -26,14 +26,12 @@
 #include "probes.h"
 #include "prom.h"
 #include "refs.h"
-#include "snoop.h"
+#include "events.h"
 #include "stat.h"
 #include "tracer.h"
 #include "vfiotrace.skel.h"
 
 static volatile sig_atomic_t exiting;
-static struct refs_live live;	/* holders, from the events of snoop and refs */
-static struct exporter exporter;	/* --prometheus, --textfile */
 
 /* Module events wait here: the ring buffer is not changed from its own callback. */
 struct pending {
@@ -42,7 +40,17 @@ struct pending {
 	unsigned long long lost;
 };
 
-static struct pending pending;
+/* Everything one run holds, from parsing to cleanup. */
+struct run {
+	struct tracer t;
+	const struct command_def *cmd;
+	struct ring_buffer *rb;
+	struct exporter exporter;	/* --prometheus, --textfile */
+	struct refs_live live;		/* holders, from the events of snoop and refs */
+	struct event_ctx ev;		/* what decoding an event reads */
+	struct pending pending;
+	unsigned long long delivered;	/* ring buffer records consumed */
+};
 
 static void on_signal(int sig)
 {
@@ -59,45 +67,26 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ar
 	return vfprintf(stderr, fmt, args);
 }
 
-static unsigned long long delivered;	/* ring buffer records consumed */
-
 static int on_event(void *ctx, void *data, size_t size)
 {
-	struct tracer *t = ctx;
-	const struct event *e = data;
-	char caller[CALLER_LEN] = "";
+	struct run *r = ctx;
 
-	delivered++;
-	if (is_dma_event(data, size)) {
-		const struct dma_event *d = data;
-		struct container_key c = { .addr = d->container, .gen = d->container_gen };
-
-		if (t->opt.cmd == CMD_SNOOP)
-			dma_print_event(stdout, d, dma_group_of(t->maps.dma.group_containers, &c), t->opt.json);
-		return 0;
-	}
-	if (size < sizeof(*e))
-		return 0;
-	if (!is_ref_event(e)) {
-		if (t->opt.cmd == CMD_SNOOP)	/* refs shows only reference events */
-			render_event(stdout, e, t->opt.json);
-		return 0;
-	}
-	stack_caller(t->maps.stacks, e->stack_id, e->caller, &t->sym, caller, sizeof(caller));
-	refs_on_event(&live, stdout, e, caller, t->opt.json);
+	r->delivered++;
+	events_consume(&r->ev, data, size, stdout, r->t.opt.json, r->t.opt.cmd == CMD_REFS);
 	return 0;
 }
 
 static int on_module_event(void *ctx, void *data, size_t size)
 {
-	(void)ctx;
+	struct pending *p = &((struct run *)ctx)->pending;
+
 	if (size < sizeof(struct module_event))
 		return 0;
-	if (pending.n == (int)(sizeof(pending.ev) / sizeof(pending.ev[0]))) {
-		pending.lost++;
+	if (p->n == (int)(sizeof(p->ev) / sizeof(p->ev[0]))) {
+		p->lost++;
 		return 0;
 	}
-	memcpy(&pending.ev[pending.n++], data, sizeof(struct module_event));
+	memcpy(&p->ev[p->n++], data, sizeof(struct module_event));
 	return 0;
 }
 
@@ -105,12 +94,13 @@ static int on_module_event(void *ctx, void *data, size_t size)
  * The model of this moment; empty while vfiotrace still waits for its modules.
  * Each feature reads its own maps into its part of it.
  */
-static int collect(struct tracer *t, struct snapshot *s)
+static int collect(struct run *run, struct snapshot *s)
 {
+	struct tracer *t = &run->t;
 	const struct bpf_maps *m = &t->maps;
 	int r;
 
-	s->live = &live;
+	s->live = &run->live;
 	s->kver = running_kernel();
 	if (!t->skel)
 		return 0;
@@ -125,8 +115,9 @@ static int collect(struct tracer *t, struct snapshot *s)
 	return r;
 }
 
-static void print_summary(struct tracer *t, summary_printer print)
+static void print_summary(struct run *r, summary_printer print)
 {
+	struct tracer *t = &r->t;
 	struct snapshot s = {};
 
 	if (!print) {	/* snoop: what was delivered and what was lost */
@@ -136,17 +127,20 @@ static void print_summary(struct tracer *t, summary_printer print)
 			struct json j;
 
 			json_line_begin(&j, stdout, "snoop_summary");
-			json_uint(&j, "delivered", delivered);
+			json_uint(&j, "delivered", r->delivered);
 			json_uint(&j, "drops", drops);
 			json_obj_end(&j);
 			fflush(stdout);
 		}
 		if (drops)
 			err("%llu events dropped: ring buffer full (%llu delivered); a larger --ring-buffer keeps them",
-			    drops, delivered);
+			    drops, r->delivered);
+		if (r->ev.malformed)
+			err("%llu ring buffer records of an unknown type or size skipped: a BPF object "
+			    "from another vfiotrace version?", r->ev.malformed);
 		return;
 	}
-	if (collect(t, &s))
+	if (collect(r, &s))
 		err("out of memory reading the maps; summary incomplete");
 	print(stdout, &s, t->opt.json);
 	snapshot_free(&s);
@@ -155,7 +149,8 @@ static void print_summary(struct tracer *t, summary_printer print)
 /* The exporter's and the textfile's body: a fresh snapshot as Prometheus text. */
 static int render_metrics(void *ctx, FILE *f)
 {
-	struct tracer *t = ctx;
+	struct run *run = ctx;
+	struct tracer *t = &run->t;
 	struct prom_probe probes[NR_HOOKS];
 	struct snapshot s = {};
 	struct metrics m = { .s = &s, .probes = probes, .nprobes = NR_HOOKS,
@@ -168,7 +163,7 @@ static int render_metrics(void *ctx, FILE *f)
 						 style_name(t->res[i].style),
 						 t->links[i][0] || t->links[i][1] };
 	m.now_ns = mono_ns();
-	r = collect(t, &s);
+	r = collect(run, &s);
 	if (!r)
 		prom_render(f, &m);
 	snapshot_free(&s);
@@ -179,8 +174,9 @@ static int render_metrics(void *ctx, FILE *f)
  * Everything attached: drop what the rest of the run does not need, then the
  * Tracing line. 0, or -1 with the error printed.
  */
-static int tracing(struct tracer *t, struct ring_buffer **rb, const struct command_def *cmd)
+static int tracing(struct run *r)
 {
+	struct tracer *t = &r->t;
 	const char *probe = NULL;
 	char msg[256], names[128];
 	long long kept;
@@ -189,13 +185,22 @@ static int tracing(struct tracer *t, struct ring_buffer **rb, const struct comma
 	if (t->skel->rodata->emit_events) {	/* snoop and refs */
 		int fd = bpf_map__fd(t->skel->maps.events);
 
-		if (*rb ? ring_buffer__add(*rb, fd, on_event, t) :
-		    !(*rb = ring_buffer__new(fd, on_event, t, NULL))) {
+		r->ev = (struct event_ctx){
+			.stacks_fd = t->maps.stacks,
+			.fail_stacks_fd = t->opt.verbose ? bpf_map__fd(t->skel->maps.fail_stacks) : -1,
+			.group_containers_fd = t->maps.dma.group_containers,
+			.sym = &t->sym,
+			.stack_ks = t->opt.verbose ? kallsyms_full(&t->full) : NULL,
+			.kver = running_kernel(),
+			.live = &r->live,
+		};
+		if (r->rb ? ring_buffer__add(r->rb, fd, on_event, r) :
+		    !(r->rb = ring_buffer__new(fd, on_event, r, NULL))) {
 			err("cannot create the ring buffer: %s", strerror(errno));
 			return -1;
 		}
 		if (!t->opt.json)
-			render_event_header(stdout);
+			event_line_header(stdout);
 	}
 	for (i = 0; i < NR_HOOKS && !probe; i++)
 		if (t->res[i].func && !t->res[i].module)
@@ -207,51 +212,52 @@ static int tracing(struct tracer *t, struct ring_buffer **rb, const struct comma
 	}
 	privs_names(kept, names, sizeof(names));
 	dbg("capabilities kept: %s%s%s", names, msg[0] ? "; " : "", msg);
-	if (t->opt.verbose)
-		diag_set_stacks(bpf_map__fd(t->skel->maps.fail_stacks), kallsyms_full(&t->full));
 	profile("privileges");
 	/* last: whoever waits for this line sees the final privileges */
-	info("Tracing %s (%d probes%s)... Hit Ctrl-C to end.", cmd->tracing, t->nlinks,
+	info("Tracing %s (%d probes%s)... Hit Ctrl-C to end.", r->cmd->tracing, t->nlinks,
 	     t->fallback[0] ? ", kprobes: fentry refused" : "");
 	return 0;
 }
 
 /* Module events seen by the watcher since the last poll. 0, or -1 on a fatal error. */
-static int module_events(struct tracer *t, struct ring_buffer **rb, const struct command_def *cmd)
+static int module_events(struct run *run)
 {
+	struct tracer *t = &run->t;
+	struct pending *p = &run->pending;
 	struct module_report rep;
 	char msg[256];
 	int i, r;
 
-	if (pending.lost || lifecycle_drops(&t->lc)) {
+	if (p->lost || lifecycle_drops(&t->lc)) {
 		err("warning: module events lost; hooks of a reloaded module may stay detached");
-		pending.lost = 0;
+		p->lost = 0;
 	}
-	for (i = 0; i < pending.n; i++) {
+	for (i = 0; i < p->n; i++) {
 		bool was_loaded = t->skel != NULL;
 
-		r = tracer_module_event(t, &pending.ev[i], &rep);
+		r = tracer_module_event(t, &p->ev[i], &rep);
 		if (r < 0)
 			return -1;
 		if (rep.nhooks || rep.error[0])
 			render_module_event(stderr, stdout, &rep, t->opt.json);
 		if (!was_loaded && t->skel) {
-			if (tracing(t, rb, cmd))
+			if (tracing(run))
 				return -1;
 		} else if (r > 0) {
 			info("Tracing %s again (%d probes)", rep.module, t->nlinks);
-		} else if (!t->skel && pending.ev[i].action == MODULE_LOADED) {
+		} else if (!t->skel && p->ev[i].action == MODULE_LOADED) {
 			tracer_waiting(t, msg, sizeof(msg));
 			info("vfiotrace: still waiting for %s...", msg);
 		}
 	}
-	pending.n = 0;
+	p->n = 0;
 	return 0;
 }
 
 /* 0, or -1 when following a module failed fatally (printed). */
-static int poll_loop(struct tracer *t, struct ring_buffer **rb, const struct command_def *cmd)
+static int poll_loop(struct run *r)
 {
+	struct tracer *t = &r->t;
 	int ret = 0;
 
 	double start = mono_s(), next = start + t->opt.interval;
@@ -271,23 +277,23 @@ static int poll_loop(struct tracer *t, struct ring_buffer **rb, const struct com
 		int n = 0;
 
 		/* one wait for events, module events and scrapes: a slow scraper never holds up tracing */
-		if (*rb)
-			fds[n++] = (struct pollfd){ .fd = ring_buffer__epoll_fd(*rb), .events = POLLIN };
-		n += exporter_pollfds(&exporter, fds + n, HTTP_MAX_FDS);
+		if (r->rb)
+			fds[n++] = (struct pollfd){ .fd = ring_buffer__epoll_fd(r->rb), .events = POLLIN };
+		n += exporter_pollfds(&r->exporter, fds + n, HTTP_MAX_FDS);
 		if (poll(fds, n, timeout) < 0 && errno != EINTR) {
 			err("poll failed: %s", strerror(errno));
 			break;
 		}
-		if (*rb) {
-			int e = ring_buffer__consume(*rb);
+		if (r->rb) {
+			int e = ring_buffer__consume(r->rb);
 
 			if (e < 0 && e != -EINTR) {
 				err("ring buffer poll failed: %s", strerror(-e));
 				break;
 			}
 		}
-		exporter_tick(&exporter, mono_s());
-		if (pending.n && module_events(t, rb, cmd)) {
+		exporter_tick(&r->exporter, mono_s());
+		if (r->pending.n && module_events(r)) {
 			ret = -1;
 			break;
 		}
@@ -295,27 +301,26 @@ static int poll_loop(struct tracer *t, struct ring_buffer **rb, const struct com
 		if (t->opt.duration && now - start >= t->opt.duration)
 			break;
 		if (t->opt.interval && now >= next) {
-			print_summary(t, cmd->summary);
+			print_summary(r, r->cmd->summary);
 			next += t->opt.interval;
 			if (t->opt.count && ++printed >= t->opt.count)
 				return 0;	/* the last interval was the final summary */
 		}
 	}
-	if (*rb)
-		ring_buffer__consume(*rb);
-	print_summary(t, cmd->summary);
+	if (r->rb)
+		ring_buffer__consume(r->rb);
+	print_summary(r, r->cmd->summary);
 	return ret;
 }
 
 int main(int argc, char **argv)
 {
-	struct tracer t = {};
-	struct ring_buffer *rb = NULL;
-	const struct command_def *cmd;
+	static struct run r;	/* large: not on the stack */
+	struct tracer *t = &r.t;
 	char msg[256];
 	int ret = 1;
 
-	switch (parse_options(argc, argv, &t.opt, msg, sizeof(msg))) {
+	switch (parse_options(argc, argv, &t->opt, msg, sizeof(msg))) {
 	case PARSE_EXIT:
 		return 0;
 	case PARSE_ERROR:
@@ -324,17 +329,17 @@ int main(int argc, char **argv)
 	case PARSE_OK:
 		break;
 	}
-	verbose = t.opt.verbose;
+	verbose = t->opt.verbose;
 	libbpf_set_print(libbpf_log);
-	cmd = command_get(t.opt.cmd);	/* what it prints and what the Tracing line says */
+	r.cmd = command_get(t->opt.cmd);	/* what it prints and what the Tracing line says */
 
-	if (t.opt.btf && kernel_btf_check_file(t.opt.btf, msg, sizeof(msg))) {
+	if (t->opt.btf && kernel_btf_check_file(t->opt.btf, msg, sizeof(msg))) {
 		err("%s", one_line(msg));
 		return 2;
 	}
-	if (t.opt.cmd == CMD_DIAGNOSE)
-		return run_diagnose(stdout, t.opt.json, NULL);
-	if (exporter_check(&t.opt, msg, sizeof(msg))) {
+	if (t->opt.cmd == CMD_DIAGNOSE)
+		return run_diagnose(stdout, t->opt.json, NULL);
+	if (exporter_check(&t->opt, msg, sizeof(msg))) {
 		err("%s", one_line(msg));
 		return 2;
 	}
@@ -343,28 +348,28 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* before the kernel is touched: a busy port fails fast */
-	if (exporter_start(&exporter, &t.opt, render_metrics, &t))
+	if (exporter_start(&r.exporter, &t->opt, render_metrics, &r))
 		return 1;
-	if (tracer_load(&t))
+	if (tracer_load(t))
 		goto cleanup;
-	if (t.opt.cmd == CMD_PROBES) {
-		render_probes(stdout, t.res, t.count_field, t.dma_btf, t.fallback[0] ? t.fallback : NULL,
-			      t.opt.json);
+	if (t->opt.cmd == CMD_PROBES) {
+		render_probes(stdout, t->res, t->count_field, t->dma_btf, t->fallback[0] ? t->fallback : NULL,
+			      t->opt.json);
 		ret = 0;
 		goto cleanup;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
-	if (t.lc.active) {
-		rb = ring_buffer__new(lifecycle_ring_fd(&t.lc), on_module_event, &t, NULL);
-		if (!rb) {
+	if (t->lc.active) {
+		r.rb = ring_buffer__new(lifecycle_ring_fd(&t->lc), on_module_event, &r, NULL);
+		if (!r.rb) {
 			err("cannot create the module event ring buffer: %s", strerror(errno));
 			goto cleanup;
 		}
 	}
-	if (t.skel) {
-		if (tracer_attach(&t) || tracing(&t, &rb, cmd))
+	if (t->skel) {
+		if (tracer_attach(t) || tracing(&r))
 			goto cleanup;
 	} else {
 		/* possibly for long (started at boot): meanwhile only what loading needs */
@@ -372,17 +377,17 @@ int main(int argc, char **argv)
 			err("cannot drop capabilities: %s", msg);
 			goto cleanup;
 		}
-		tracer_waiting(&t, msg, sizeof(msg));
+		tracer_waiting(t, msg, sizeof(msg));
 		info("vfiotrace: waiting for %s...", msg);
 	}
-	ret = poll_loop(&t, &rb, cmd) ? 1 : 0;
-	exporter_stop(&exporter);	/* the final textfile */
+	ret = poll_loop(&r) ? 1 : 0;
+	exporter_stop(&r.exporter);	/* the final textfile */
 
 cleanup:
-	exporter.textfile = NULL;	/* nothing attached: no textfile to leave behind */
-	exporter_stop(&exporter);
-	ring_buffer__free(rb);
-	refs_live_free(&live);
-	tracer_close(&t);
+	r.exporter.textfile = NULL;	/* nothing attached: no textfile to leave behind */
+	exporter_stop(&r.exporter);
+	ring_buffer__free(r.rb);
+	refs_live_free(&r.live);
+	tracer_close(t);
 	return ret;
 }

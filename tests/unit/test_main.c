@@ -14,6 +14,7 @@
 #include "diagnose.h"
 #include "dma_explain.h"
 #include "errnames.h"
+#include "events.h"
 #include "holders.h"
 #include "histogram.h"
 #include "json.h"
@@ -764,21 +765,73 @@ static void test_render_stat(void)
 	CHECK(strchr(out, '\n') == out + strlen(out) - 1, "one line");
 }
 
-/* Feeds one reference event; returns what refs_on_event printed. */
-static char *ref_event(struct refs_live *l, unsigned int type, unsigned int pid, long long refcount)
+static struct event_ctx ev_ctx = { .stacks_fd = -1, .fail_stacks_fd = -1, .group_containers_fd = -1 };
+
+/* Feeds one record through the event pipeline; returns what it printed. */
+static char *consume(const void *rec, size_t size, bool json, bool refs_only)
 {
-	static char buf[1024];
-	struct event e = { .type = type, .pid = pid, .refcount = refcount, .dev_ptr = 0xffff1000,
-			   .ts_ns = 1000000000ULL * pid, .latency_ns = 5000 };
+	static char buf[2048];
 	FILE *f;
 
 	memset(buf, 0, sizeof(buf));
 	f = fmemopen(buf, sizeof(buf), "w");
-	snprintf(e.comm, sizeof(e.comm), "task%u", pid);
-	snprintf(e.name, sizeof(e.name), "0000:00:03.0");
-	refs_on_event(l, f, &e, "caller_fn", true);
+	events_consume(&ev_ctx, rec, size, f, json, refs_only);
 	fclose(f);
 	return buf;
+}
+
+/* Feeds one reference event; returns what the pipeline printed. */
+static char *ref_event(struct refs_live *l, unsigned int type, unsigned int pid, long long refcount)
+{
+	struct event e = { .h = { .type = type, .pid = pid, .ts_ns = 1000000000ULL * pid,
+				  .latency_ns = 5000 },
+			   .refcount = refcount, .dev_ptr = 0xffff1000, .stack_id = -1 };
+
+	ev_ctx.live = l;
+	snprintf(e.h.comm, sizeof(e.h.comm), "task%u", pid);
+	snprintf(e.name, sizeof(e.name), "0000:00:03.0");
+	return consume(&e, sizeof(e), true, true);
+}
+
+static void test_event_lines(void)
+{
+	struct event a = { .h = { .type = EV_ATTACH, .group = 12, .pid = 7, .tid = 8, .ret = -EPERM,
+				  .latency_ns = 1500 },
+			   .step = STEP_MSI, .stack_id = -1 };
+	struct fail_event f = { .h = { .type = EV_GROUP_FAIL, .group = 3, .pid = 9, .ret = -EBUSY },
+				.op = OP_GROUP_OPEN, .step = STEP_GROUP_OPEN,
+				.c = { .has_holder = 1, .holder = { .pid = 42, .from_proc = 1 } } };
+	unsigned long long bad = ev_ctx.malformed;
+	char *out;
+
+	ev_ctx.kver = KV(6, 1);
+	snprintf(a.h.comm, sizeof(a.h.comm), "qemu\nfake");
+	snprintf(f.c.holder.comm, sizeof(f.c.holder.comm), "qemu");
+	out = consume(&a, sizeof(a), false, false);
+	CHECK(strstr(out, " attach ") && strstr(out, " qemu\\x0afake ") && strstr(out, " 12 ") &&
+	      strstr(out, " EPERM ") && strstr(out, " 1.5us ") && strstr(out, " at msi_isolation: ") &&
+	      strchr(out, '\n') == out + strlen(out) - 1, "attach text: %s", out);
+	out = consume(&a, sizeof(a), true, false);
+	CHECK(strstr(out, "\"event\":\"attach\"") && strstr(out, "\"ret\":-1,\"errno\":\"EPERM\"") &&
+	      strstr(out, "\"failed_step\":\"msi_isolation\"") && !strstr(out, "\"stack\""),
+	      "attach json: %s", out);
+	CHECK(!*consume(&a, sizeof(a), false, true), "refs shows no attach");
+	out = consume(&f, sizeof(f), false, false);
+	CHECK(strstr(out, " group_open ") && strstr(out, " EBUSY ") &&
+	      strstr(out, "\n  holder: pid 42 (qemu), open before vfiotrace started\n"), "fail text: %s", out);
+	out = consume(&f, sizeof(f), true, false);
+	CHECK(strstr(out, "\"holder\":{\"pid\":42,\"comm\":\"qemu\",\"since_ns\":null}") &&
+	      strstr(out, "\"blocking_devices\":[]"), "fail json: %s", out);
+	CHECK(ev_ctx.malformed == bad, "nothing skipped");
+	a.h.type = 99;
+	CHECK(!*consume(&a, sizeof(a), true, false) && ev_ctx.malformed == bad + 1, "unknown type counted");
+	CHECK(!*consume(&f, sizeof(f) - 1, true, false) && ev_ctx.malformed == bad + 2, "short record counted");
+	{
+		char buf[8] = "ab";
+
+		text_append(buf, sizeof(buf), "%s", "cdefghij");
+		CHECK(!strcmp(buf, "abcd..."), "cut visibly: %s", buf);
+	}
 }
 
 static char *read_back(FILE *f)
@@ -974,6 +1027,7 @@ int main(int argc, char **argv)
 	test_hist_slots();
 	test_percentiles();
 	test_ref_holders();
+	test_event_lines();
 	test_fmt_ns();
 	test_json();
 	test_json_bytes();

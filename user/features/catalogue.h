@@ -26,6 +26,9 @@ const struct diag_entry *catalogue_lookup(int op, int step, int err, unsigned in
 /* Cause and remedy, never NULL: falls back to the errno's generic reading. */
 void catalogue_explain(int op, int step, int err, unsigned int kver, const char **cause,
 		       const char **remedy);
+/* The errno's possible causes inside type1 attach, whatever the step; NULL if unknown. */
+const char *attach_cause(int err);
+const char *attach_remedy(int err);
 const char *step_name(int step);	/* "msi_isolation", ...; "unknown" */
 const char *op_name(int op);		/* "attach", "set_container", ... */
 /* KV() of a release string such as "6.1.0-50-amd64"; 0 if unparsable. */

@@ -2,67 +2,12 @@
 /* diagnosis: failures by (operation, step, errno) and their culprits; text and JSON. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <bpf/bpf.h>
 #include "catalogue.h"
 #include "diag.h"
 #include "errnames.h"
 #include "histogram.h"
-#include "kallsyms.h"
 #include "text.h"
-
-static int stacks_fd = -1;
-static const struct kallsyms *stack_ks;
-
-void diag_set_stacks(int fd, const struct kallsyms *ks)
-{
-	stacks_fd = fd;
-	stack_ks = ks;
-}
-
-/* The frames of failure stack id as "func+0xoff [module]"; their count, 0 when there is none. */
-static int stack_frames(int id, char frames[][96])
-{
-	unsigned long long ips[FAIL_STACK_DEPTH] = {};
-	int i, n = 0;
-
-	if (stacks_fd < 0 || id < 0 || bpf_map_lookup_elem(stacks_fd, &id, ips))
-		return 0;
-	for (i = 0; i < FAIL_STACK_DEPTH && ips[i]; i++) {
-		unsigned long long off;
-		const struct ksym *k = kallsyms_at(stack_ks, ips[i], &off);
-
-		if (k)
-			snprintf(frames[n++], 96, "%s+0x%llx%s%s%s", k->name, off, k->module ? " [" : "",
-				 k->module ? k->module : "", k->module ? "]" : "");
-		else
-			snprintf(frames[n++], 96, "0x%llx", ips[i]);
-	}
-	return n;
-}
-
-static void json_stack(struct json *j, int id)
-{
-	char frames[FAIL_STACK_DEPTH][96];
-	int i, n;
-
-	if (stacks_fd < 0)
-		return;
-	n = stack_frames(id, frames);
-	json_arr_begin(j, "stack");
-	for (i = 0; i < n; i++)
-		json_str(j, NULL, frames[i]);
-	json_arr_end(j);
-}
-
-static void text_stack(FILE *f, int id)
-{
-	char frames[FAIL_STACK_DEPTH][96];
-	int i, n = stack_frames(id, frames);
-
-	for (i = 0; i < n; i++)
-		fprintf(f, "    %s\n", frames[i]);
-}
 
 static int by_group(const void *a, const void *b)
 {
@@ -188,23 +133,33 @@ void diag_json_group(struct json *j, const struct snapshot *s, const struct grou
 	json_culprit(j, g->has_culprit ? &g->culprit : NULL);
 }
 
-static void text_culprit(FILE *f, const struct culprit *c)
+/* Appends "\n  blocking: ..." and "\n  holder: ...", the lines under a failure, to buf. */
+static void culprit_lines(const struct culprit *c, char *buf, size_t len)
 {
 	char name[TEXT_NAME_LEN];
 	unsigned int i;
 
 	if (c->nblock) {
-		fprintf(f, "  blocking:");
+		text_append(buf, len, "\n  blocking:");
 		for (i = 0; i < c->nblock && i < BLOCK_MAX; i++)
-			fprintf(f, "%s %s (driver %s)", i ? "," : "", c->block_dev[i],
-				c->block_drv[i][0] ? c->block_drv[i] : "none");
+			text_append(buf, len, "%s %s (driver %s)", i ? "," : "", c->block_dev[i],
+				    c->block_drv[i][0] ? c->block_drv[i] : "none");
 		if (c->nblock > BLOCK_MAX)
-			fprintf(f, ", +%u more", c->nblock - BLOCK_MAX);
-		fprintf(f, "\n");
+			text_append(buf, len, ", +%u more", c->nblock - BLOCK_MAX);
 	}
 	if (c->has_holder)
-		fprintf(f, "  holder: pid %u (%s)%s\n", c->holder.pid, text_name(c->holder.comm, name, sizeof(name)),
-			c->holder.from_proc ? ", open before vfiotrace started" : "");
+		text_append(buf, len, "\n  holder: pid %u (%s)%s", c->holder.pid,
+			    text_name(c->holder.comm, name, sizeof(name)),
+			    c->holder.from_proc ? ", open before vfiotrace started" : "");
+}
+
+static void text_culprit(FILE *f, const struct culprit *c)
+{
+	char lines[1024] = "";
+
+	culprit_lines(c, lines, sizeof(lines));
+	if (lines[0])
+		fprintf(f, "%s\n", lines + 1);
 }
 
 void diag_text(FILE *f, const struct snapshot *s)
@@ -228,77 +183,33 @@ void diag_text(FILE *f, const struct snapshot *s)
 	}
 }
 
-void diag_json_event(struct json *j, const struct event *e, unsigned int kver)
+void diag_explain_line(struct event_line *l, const struct event_ctx *c, int op, int step, int err,
+		       int stack_id)
 {
-	if (e->type == EV_DOMAIN_ALLOC) {
-		if (e->dev[0])
-			json_str(j, "alloc_device", e->dev);
-		else
-			json_null(j, "alloc_device");
-	} else if (e->type == EV_ATTACH && e->ret < 0) {
-		json_diagnosis(j, OP_ATTACH, e->step, (int)-e->ret, kver);	/* errno is already there */
-		json_stack(j, e->stack_id);
-	}
+	catalogue_explain(op, step, err, c->kver, &l->cause, &l->remedy);
+	l->step = step_name(step);
+	event_line_detail(l, "at %s: %s; remedy: %s", l->step, l->cause, l->remedy);
+	l->stack = c->fail_stacks_fd >= 0;
+	l->nframes = stack_frames(c->fail_stacks_fd, c->stack_ks, stack_id, l->frames);
 }
 
-void diag_text_event(FILE *f, const struct event *e, unsigned int kver)
+static void fail_json(struct json *j, const struct event_line *l)
 {
-	const char *cause, *remedy;
+	const struct fail_event *e = l->rec;
 
-	if (e->type == EV_DOMAIN_ALLOC) {
-		fprintf(f, " device=%s", e->dev[0] ? e->dev : "-");
-		return;
-	}
-	if (e->type != EV_ATTACH || e->ret >= 0)
-		return;
-	catalogue_explain(OP_ATTACH, e->step, (int)-e->ret, kver, &cause, &remedy);
-	fprintf(f, " at %s: %s; remedy: %s", step_name(e->step), cause, remedy);
-	if (stacks_fd >= 0) {
-		char frames[FAIL_STACK_DEPTH][96];
-		int i, n = stack_frames(e->stack_id, frames);
-
-		/* the caller ends the last line */
-		for (i = 0; i < n; i++)
-			fprintf(f, "\n    %s", frames[i]);
-	}
+	json_culprit(j, &e->c);
 }
 
-void render_fail_event(FILE *f, const struct fail_event *e, unsigned int kver, bool json)
+int diag_decode_fail(const void *rec, struct event_ctx *c, struct event_line *l)
 {
-	const struct event *ev = &e->ev;
-	char tbuf[16], grp[16], name[TEXT_NAME_LEN];
-	time_t now = time(NULL);
-	struct json j;
+	const struct fail_event *e = rec;
 
-	if (json) {
-		json_init(&j, f);
-		json_obj_begin(&j, NULL);
-		json_str(&j, "event", op_name(e->op));
-		json_uint(&j, "ts_ns", ev->ts_ns);
-		json_int(&j, "group", ev->group);
-		json_uint(&j, "pid", ev->pid);
-		json_uint(&j, "tid", ev->tid);
-		json_str(&j, "comm", ev->comm);
-		json_int(&j, "ret", ev->ret);
-		json_uint(&j, "latency_ns", ev->latency_ns);
-		json_failure(&j, e->op, ev->step, (int)-ev->ret, kver);
-		json_culprit(&j, &e->c);
-		json_stack(&j, ev->stack_id);
-		json_obj_end(&j);
-		fflush(f);
-		return;
-	}
-	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", localtime(&now));
-	snprintf(grp, sizeof(grp), ev->group == NO_GROUP ? "-" : "%d", ev->group);
-	{
-		const char *cause, *remedy;
-
-		catalogue_explain(e->op, ev->step, (int)-ev->ret, kver, &cause, &remedy);
-		fprintf(f, "%-8s %-13s %-7u %-16s %-5s %-12s %-9s at %s: %s; remedy: %s\n", tbuf,
-			op_name(e->op), ev->pid, text_name(ev->comm, name, sizeof(name)), grp, errno_name((int)-ev->ret), "",
-			step_name(ev->step), cause, remedy);
-	}
-	text_culprit(f, &e->c);
-	text_stack(f, ev->stack_id);
-	fflush(f);
+	event_line_init(l, op_name(e->op), &e->h);
+	l->fields &= ~LINE_LATENCY_COLUMN;
+	snprintf(l->result, sizeof(l->result), "%s", errno_name((int)-e->h.ret));
+	diag_explain_line(l, c, e->op, e->step, (int)-e->h.ret, e->stack_id);
+	culprit_lines(&e->c, l->detail, sizeof(l->detail));
+	l->json = fail_json;
+	l->rec = e;
+	return 1;
 }

@@ -3,7 +3,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <bpf/bpf.h>
 #include "dma.h"
 #include "catalogue.h"
@@ -11,9 +10,6 @@
 #include "errnames.h"
 #include "histogram.h"
 #include "text.h"
-
-_Static_assert(offsetof(struct dma_event, type) == offsetof(struct event, type),
-	       "the ring buffer consumer tells events apart by type");
 
 int dma_group_of(int fd, const struct container_key *c)
 {
@@ -244,49 +240,40 @@ void dma_text(FILE *f, const struct dma_model *m)
 	}
 }
 
-bool is_dma_event(const void *data, size_t size)
+static void dma_event_json(struct json *j, const struct event_line *l)
 {
-	const struct dma_event *e = data;
+	const struct dma_event *e = l->rec;
+	struct dma_explained why;
 
-	return size >= sizeof(*e) && (e->type == EV_DMA_MAP || e->type == EV_DMA_UNMAP);
+	json_uint(j, "iova", e->iova);
+	json_uint(j, "size", e->size);
+	if (e->h.ret < 0) {
+		dma_explain(&e->fail, &why);
+		dma_json_numbers(j, &e->fail, &why);
+	}
 }
 
-void dma_print_event(FILE *f, const struct dma_event *e, int group, bool json)
+int dma_decode(const void *rec, struct event_ctx *c, struct event_line *l)
 {
-	const char *ev = e->type == EV_DMA_MAP ? "dma_map" : "dma_unmap";
-	char b1[24], b2[24], tbuf[16], name[TEXT_NAME_LEN];
-	time_t now = time(NULL);
-	struct json j;
+	const struct dma_event *e = rec;
+	struct container_key k = { .addr = e->container, .gen = e->container_gen };
+	char b[24];
 
-	if (json) {
-		json_init(&j, f);
-		json_obj_begin(&j, NULL);
-		json_str(&j, "event", ev);
-		json_uint(&j, "ts_ns", e->ts_ns);
-		json_int(&j, "group", group);
-		json_uint(&j, "pid", e->pid);
-		json_str(&j, "comm", e->comm);
-		json_uint(&j, "iova", e->iova);
-		json_uint(&j, "size", e->size);
-		json_int(&j, "ret", e->ret);
-		if (e->ret < 0)
-			dma_json_failure(&j, &e->fail);
-		json_uint(&j, "latency_ns", e->latency_ns);
-		json_obj_end(&j);
-		fflush(f);
-		return;
-	}
-	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", localtime(&now));
-	fprintf(f, "%-8s %-13s %-7u %-16s %-5d %-12s %-9s iova=0x%llx size=%s", tbuf, ev, e->pid,
-		text_name(e->comm, name, sizeof(name)), group,
-		e->ret ? errno_name((int)-e->ret) : "ok", fmt_ns(e->latency_ns, b1, sizeof(b1)), e->iova,
-		fmt_bytes(e->size, b2, sizeof(b2)));
-	if (e->ret) {
+	event_line_init(l, e->h.type == EV_DMA_MAP ? "dma_map" : "dma_unmap", &e->h);
+	l->fields &= ~LINE_TID;
+	l->group = dma_group_of(c->group_containers_fd, &k);
+	snprintf(l->result, sizeof(l->result), "%s", e->h.ret ? errno_name((int)-e->h.ret) : "ok");
+	event_line_detail(l, "iova=0x%llx size=%s", e->iova, fmt_bytes(e->size, b, sizeof(b)));
+	if (e->h.ret) {
 		struct dma_explained why;
 
 		dma_explain(&e->fail, &why);
-		fprintf(f, " step: %s cause: %s (%s)", step_name(why.step), why.cause, why.detail);
+		l->step = step_name(why.step);
+		l->cause = why.cause;
+		l->remedy = why.remedy;
+		event_line_detail(l, " step: %s cause: %s (%s)", l->step, why.cause, why.detail);
 	}
-	fputc('\n', f);
-	fflush(f);
+	l->json = dma_event_json;
+	l->rec = e;
+	return 1;
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "../../bpf/vfiotrace.h"
+#include "event_ctx.h"
 #include "json.h"
 
 struct dma_maps {
@@ -43,8 +44,8 @@ void dma_text(FILE *f, const struct dma_model *m);
 /* The map latency histogram of a group, NULL if none. */
 const unsigned long long *dma_map_hist(const struct dma_model *m, int group);
 
-bool is_dma_event(const void *data, size_t size);
-void dma_print_event(FILE *f, const struct dma_event *e, int group, bool json);
+/* A map or unmap (struct dma_event), shown on the lowest group of its container. */
+int dma_decode(const void *rec, struct event_ctx *c, struct event_line *l);
 /* A group attached to the container (the lowest), NO_GROUP if unknown. */
 int dma_group_of(int group_containers_fd, const struct container_key *c);
 

@@ -172,22 +172,14 @@ static void uint_or_null(struct json *j, const char *key, bool known, unsigned l
 		json_null(j, key);
 }
 
-/* Every failure carries every key (null where the step does not apply), so the schema is one. */
-void dma_json_failure(struct json *j, const struct dma_failure *f)
+void dma_json_numbers(struct json *j, const struct dma_failure *f, const struct dma_explained *x)
 {
-	struct dma_explained x;
-	bool pin, memlock, ranges;
+	bool pin = x->step == STEP_DMA_PIN;
+	bool memlock = pin && (int)-f->ret == ENOMEM_;
+	bool ranges = (int)-f->ret == EINVAL_ && f->known && f->nranges;
 	unsigned int i;
 
-	dma_explain(f, &x);
-	pin = x.step == STEP_DMA_PIN;
-	memlock = pin && (int)-f->ret == ENOMEM_;
-	ranges = (int)-f->ret == EINVAL_ && f->known && f->nranges;
-	json_str(j, "errno", errno_name((int)-f->ret));
-	json_str(j, "failed_step", step_name(x.step));
-	json_str(j, "cause", x.cause);
-	json_str(j, "remedy", x.remedy);
-	json_str(j, "detail", x.detail);
+	json_str(j, "detail", x->detail);
 	json_uint(j, "vaddr", f->vaddr);
 	uint_or_null(j, "page_size", f->known && f->pgsize, f->pgsize);
 	uint_or_null(j, "memlock_limit", memlock, f->memlock_limit);
@@ -196,7 +188,7 @@ void dma_json_failure(struct json *j, const struct dma_failure *f)
 	uint_or_null(j, "pin_vaddr", pin, f->pin_vaddr);
 	uint_or_null(j, "existing_iova", f->has_existing, f->existing_iova);
 	uint_or_null(j, "existing_size", f->has_existing, f->existing_size);
-	uint_or_null(j, "dma_entry_limit", x.entry_limit >= 0, (unsigned long long)x.entry_limit);
+	uint_or_null(j, "dma_entry_limit", x->entry_limit >= 0, (unsigned long long)x->entry_limit);
 	if (ranges) {
 		json_arr_begin(j, "valid_iova_ranges");
 		for (i = 0; i < f->nranges && i < DMA_RANGES; i++) {
@@ -210,4 +202,16 @@ void dma_json_failure(struct json *j, const struct dma_failure *f)
 		json_null(j, "valid_iova_ranges");
 	}
 	uint_or_null(j, "valid_iova_range_count", ranges, f->nranges);
+}
+
+void dma_json_failure(struct json *j, const struct dma_failure *f)
+{
+	struct dma_explained x;
+
+	dma_explain(f, &x);
+	json_str(j, "errno", errno_name((int)-f->ret));
+	json_str(j, "failed_step", step_name(x.step));
+	json_str(j, "cause", x.cause);
+	json_str(j, "remedy", x.remedy);
+	dma_json_numbers(j, f, &x);
 }

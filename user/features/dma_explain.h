@@ -14,8 +14,14 @@ struct dma_explained {
 };
 
 void dma_explain(const struct dma_failure *f, struct dma_explained *x);
-/* The failure's fields inside the current JSON object: errno, failed_step, cause, ... */
+/*
+ * The failure's fields inside the current JSON object: errno, failed_step,
+ * cause, remedy, then dma_json_numbers. Every failure carries every key (null
+ * where the step does not apply), so the schema is one.
+ */
 void dma_json_failure(struct json *j, const struct dma_failure *f);
+/* What dma_json_failure writes after the remedy: detail, vaddr, page_size, ... */
+void dma_json_numbers(struct json *j, const struct dma_failure *f, const struct dma_explained *x);
 /* vfio_iommu_type1.dma_entry_limit as it is now, -1 if unreadable. */
 long long dma_entry_limit(void);
 

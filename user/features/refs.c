@@ -172,7 +172,7 @@ static void hold(struct refs_live *l, struct live_dev *d, const struct event *e)
 	struct ref_holder *h;
 	int i;
 
-	for (i = 0; i < d->nholders && d->holders[i].pid != e->pid; i++)
+	for (i = 0; i < d->nholders && d->holders[i].pid != e->h.pid; i++)
 		;
 	if (i == d->nholders) {
 		if (d->nholders == MAX_HOLDERS) {
@@ -181,9 +181,9 @@ static void hold(struct refs_live *l, struct live_dev *d, const struct event *e)
 		} else {
 			h = &d->holders[d->nholders++];
 			memset(h, 0, sizeof(*h));
-			h->pid = e->pid;
-			memcpy(h->comm, e->comm, COMM_LEN);
-			h->since_ns = e->ts_ns;
+			h->pid = e->h.pid;
+			memcpy(h->comm, e->h.comm, COMM_LEN);
+			h->since_ns = e->h.ts_ns;
 		}
 	}
 	d->holders[i].refs++;
@@ -196,18 +196,12 @@ static void release(struct live_dev *d, const struct event *e)
 	if (!d->nholders)
 		return;	/* taken before tracing started */
 	for (i = 0; i < d->nholders; i++)
-		if (d->holders[i].pid == e->pid)
+		if (d->holders[i].pid == e->h.pid)
 			k = i;	/* else: the oldest holder (index 0), see refs.h */
 	if (--d->holders[k].refs)
 		return;
 	memmove(&d->holders[k], &d->holders[k + 1], (d->nholders - k - 1) * sizeof(d->holders[0]));
 	d->nholders--;
-}
-
-bool is_ref_event(const struct event *e)
-{
-	return e->type == EV_DEVICE_GET || e->type == EV_DEVICE_PUT ||
-	       e->type == EV_UNREG_BEGIN || e->type == EV_UNREG_END;
 }
 
 static void json_holders(struct json *j, const struct live_dev *d, unsigned long long now)
@@ -226,17 +220,27 @@ static void json_holders(struct json *j, const struct live_dev *d, unsigned long
 	json_arr_end(j);
 }
 
-static void text_holders(FILE *f, const struct live_dev *d, unsigned long long now)
+/* "pid N (comm) R refs for T, ..." appended to buf. */
+static void holders_text(const struct live_dev *d, unsigned long long now, char *buf, size_t len)
 {
 	char b[16], name[TEXT_NAME_LEN];
 	int i;
 
 	if (!d->nholders)
-		fprintf(f, "no holder seen (taken before tracing started)");
+		text_append(buf, len, "no holder seen (taken before tracing started)");
 	for (i = 0; i < d->nholders; i++)
-		fprintf(f, "%spid %u (%s) %u ref%s for %s", i ? ", " : "", d->holders[i].pid,
-			text_name(d->holders[i].comm, name, sizeof(name)), d->holders[i].refs, d->holders[i].refs == 1 ? "" : "s",
-			fmt_ns(now - d->holders[i].since_ns, b, sizeof(b)));
+		text_append(buf, len, "%spid %u (%s) %u ref%s for %s", i ? ", " : "", d->holders[i].pid,
+			    text_name(d->holders[i].comm, name, sizeof(name)), d->holders[i].refs,
+			    d->holders[i].refs == 1 ? "" : "s",
+			    fmt_ns(now - d->holders[i].since_ns, b, sizeof(b)));
+}
+
+static void text_holders(FILE *f, const struct live_dev *d, unsigned long long now)
+{
+	char buf[1024] = "";
+
+	holders_text(d, now, buf, sizeof(buf));
+	fputs(buf, f);
 }
 
 static void json_refcount(struct json *j, const char *key, long long v)
@@ -255,108 +259,133 @@ static void json_device(struct json *j, const char *name)
 		json_null(j, "device");
 }
 
-static void print_transition(FILE *f, const struct event *e, const char *caller, bool json)
-{
-	bool get = e->type == EV_DEVICE_GET;
-	long long after = e->refcount == REFCOUNT_UNAVAILABLE ? REFCOUNT_UNAVAILABLE :
-			  e->refcount + (get ? 1 : -1);
-	char grp[16], res[40], tbuf[16], name[TEXT_NAME_LEN];
-	time_t now = time(NULL);
-	struct json j;
-
-	if (json) {
-		json_init(&j, f);
-		json_obj_begin(&j, NULL);
-		json_str(&j, "event", get ? "device_get" : "device_put");
-		json_uint(&j, "ts_ns", e->ts_ns);
-		json_int(&j, "group", e->group);
-		json_device(&j, e->name);
-		json_refcount(&j, "refcount", e->refcount);	/* before, as snoop always had it */
-		json_refcount(&j, "refcount_before", e->refcount);
-		json_refcount(&j, "refcount_after", after);
-		json_uint(&j, "pid", e->pid);
-		json_uint(&j, "tid", e->tid);
-		json_str(&j, "comm", e->comm);
-		json_str(&j, "caller", caller && caller[0] ? caller : "?");
-		json_obj_end(&j);
-		return;
-	}
-	snprintf(grp, sizeof(grp), e->group == NO_GROUP ? "-" : "%d", e->group);
-	if (e->refcount == REFCOUNT_UNAVAILABLE)
-		snprintf(res, sizeof(res), "ref n/a");
-	else
-		snprintf(res, sizeof(res), "ref %lld->%lld", e->refcount, after);
-	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", localtime(&now));
-	/* the columns of snoop's header (render_event_header) */
-	fprintf(f, "%-8s %-13s %-7u %-16s %-5s %-12s %-9s %s by %s\n", tbuf,
-		get ? "device_get" : "device_put", e->pid, text_name(e->comm, name, sizeof(name)), grp, res, "",
-		e->name[0] ? e->name : "?", caller && caller[0] ? caller : "?");
-}
-
-void refs_on_event(struct refs_live *l, FILE *f, const struct event *e, const char *caller,
-		   bool json)
+struct live_dev *refs_live_apply(struct refs_live *l, const struct event *e, enum live_change *ch)
 {
 	struct live_dev *d = live_dev(l, e->dev_ptr, e->name);
-	const char *name = d && d->name[0] ? d->name : e->name[0] ? e->name : "?";
-	struct json j;
-	char b[16], comm[TEXT_NAME_LEN];
 
+	*ch = LIVE_SAME;
 	if (!d)
-		return;
-	switch (e->type) {
+		return NULL;
+	switch (e->h.type) {
 	case EV_DEVICE_GET:
 		hold(l, d, e);
-		print_transition(f, e, caller, json);
 		break;
 	case EV_DEVICE_PUT:
-		if (e->pid != d->unreg_pid)
+		if (e->h.pid != d->unreg_pid)
 			release(d, e);
-		print_transition(f, e, caller, json);
 		break;
 	case EV_UNREG_BEGIN:
-		d->unreg_pid = e->pid;
+		d->unreg_pid = e->h.pid;
 		/* only the registration's reference left (or none held, where unreadable): no wait */
 		if (e->refcount == REFCOUNT_UNAVAILABLE ? !d->nholders : e->refcount <= REFS_BASELINE)
 			break;
-		d->unreg_ns = e->ts_ns;
-		if (json) {
-			json_init(&j, f);
-			json_obj_begin(&j, NULL);
-			json_str(&j, "event", "unbind_wait");
-			json_uint(&j, "ts_ns", e->ts_ns);
-			json_str(&j, "device", name);
-			json_refcount(&j, "refcount", e->refcount);
-			json_uint(&j, "pid", e->pid);
-			json_str(&j, "comm", e->comm);
-			json_holders(&j, d, e->ts_ns);
-			json_obj_end(&j);
-		} else {
-			fprintf(f, "UNBIND WAIT %s: unregistration by pid %u (%s) waits for ", name,
-				e->pid, text_name(e->comm, comm, sizeof(comm)));
-			text_holders(f, d, e->ts_ns);
-			fputc('\n', f);
-		}
+		d->unreg_ns = e->h.ts_ns;
+		*ch = LIVE_WAIT_BEGAN;
 		break;
 	case EV_UNREG_END:
 		d->unreg_pid = 0;
 		if (!d->unreg_ns)
 			break;
 		d->unreg_ns = 0;
-		if (json) {
-			json_init(&j, f);
-			json_obj_begin(&j, NULL);
-			json_str(&j, "event", "unbind_done");
-			json_uint(&j, "ts_ns", e->ts_ns);
-			json_str(&j, "device", name);
-			json_uint(&j, "waited_ns", e->latency_ns);
-			json_obj_end(&j);
-		} else {
-			fprintf(f, "UNBIND DONE %s: unregistration completed after %s\n", name,
-				fmt_ns(e->latency_ns, b, sizeof(b)));
-		}
+		*ch = LIVE_WAIT_ENDED;
 		break;
 	}
-	fflush(f);
+	return d;
+}
+
+/* The device's name: as last seen live, else as the event read it. */
+static const char *ref_device(const struct live_dev *d, const struct event *e)
+{
+	return d->name[0] ? d->name : e->name[0] ? e->name : "?";
+}
+
+static long long refcount_after(const struct event *e)
+{
+	if (e->refcount == REFCOUNT_UNAVAILABLE)
+		return REFCOUNT_UNAVAILABLE;
+	return e->refcount + (e->h.type == EV_DEVICE_GET ? 1 : -1);
+}
+
+static void transition_json(struct json *j, const struct event_line *l)
+{
+	const struct event *e = l->rec;
+
+	json_device(j, e->name);
+	json_refcount(j, "refcount", e->refcount);	/* before, as snoop always had it */
+	json_refcount(j, "refcount_before", e->refcount);
+	json_refcount(j, "refcount_after", refcount_after(e));
+	json_str(j, "caller", l->name[0] ? l->name : "?");
+}
+
+static void unbind_wait_json(struct json *j, const struct event_line *l)
+{
+	const struct event *e = l->rec;
+
+	json_str(j, "device", ref_device(l->state, e));
+	json_refcount(j, "refcount", e->refcount);
+	json_holders(j, l->state, e->h.ts_ns);
+}
+
+static void unbind_done_json(struct json *j, const struct event_line *l)
+{
+	const struct event *e = l->rec;
+
+	json_str(j, "device", ref_device(l->state, e));
+	json_uint(j, "waited_ns", e->h.latency_ns);
+}
+
+int refs_decode(const void *rec, struct event_ctx *c, struct event_line *l)
+{
+	const struct event *e = rec;
+	char b[16], comm[TEXT_NAME_LEN], caller[CALLER_LEN];
+	struct live_dev *d;
+	enum live_change ch;
+
+	d = refs_live_apply(c->live, e, &ch);
+	if (!d)
+		return 0;
+	switch (e->h.type) {
+	case EV_DEVICE_GET:
+	case EV_DEVICE_PUT:
+		stack_caller(c->stacks_fd, e->stack_id, e->caller, c->sym, caller, sizeof(caller));
+		event_line_init(l, e->h.type == EV_DEVICE_GET ? "device_get" : "device_put", &e->h);
+		l->fields = LINE_GROUP | LINE_PID | LINE_TID | LINE_COMM;
+		snprintf(l->name, sizeof(l->name), "%s", caller);
+		if (e->refcount == REFCOUNT_UNAVAILABLE)
+			snprintf(l->result, sizeof(l->result), "ref n/a");
+		else
+			snprintf(l->result, sizeof(l->result), "ref %lld->%lld", e->refcount,
+				 refcount_after(e));
+		event_line_detail(l, "%s by %s", e->name[0] ? e->name : "?", caller[0] ? caller : "?");
+		l->json = transition_json;
+		break;
+	case EV_UNREG_BEGIN:
+		if (ch != LIVE_WAIT_BEGAN)
+			return 0;
+		event_line_init(l, "unbind_wait", &e->h);
+		l->fields = LINE_PID | LINE_COMM;
+		l->banner = true;
+		event_line_detail(l, "%s: unregistration by pid %u (%s) waits for ", ref_device(d, e),
+				  e->h.pid, text_name(e->h.comm, comm, sizeof(comm)));
+		holders_text(d, e->h.ts_ns, l->detail, sizeof(l->detail));
+		l->json = unbind_wait_json;
+		break;
+	case EV_UNREG_END:
+		if (ch != LIVE_WAIT_ENDED)
+			return 0;
+		event_line_init(l, "unbind_done", &e->h);
+		l->fields = 0;
+		l->banner = true;
+		event_line_detail(l, "%s: unregistration completed after %s", ref_device(d, e),
+				  fmt_ns(e->h.latency_ns, b, sizeof(b)));
+		l->json = unbind_done_json;
+		break;
+	default:
+		return 0;
+	}
+	l->rec = e;
+	l->state = d;
+	return 1;
 }
 
 void refs_live_free(struct refs_live *l)

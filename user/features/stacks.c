@@ -58,3 +58,23 @@ const char *stack_caller(int stacks_fd, int stack_id, unsigned long long caller,
 		return buf;
 	return pick_caller(ips, STACK_DEPTH, sym, buf, len);
 }
+
+int stack_frames(int fd, const struct kallsyms *ks, int id, char frames[][FRAME_LEN])
+{
+	unsigned long long ips[FAIL_STACK_DEPTH] = {};
+	int i, n = 0;
+
+	if (fd < 0 || id < 0 || bpf_map_lookup_elem(fd, &id, ips))
+		return 0;
+	for (i = 0; i < FAIL_STACK_DEPTH && ips[i]; i++) {
+		unsigned long long off;
+		const struct ksym *k = kallsyms_at(ks, ips[i], &off);
+
+		if (k)
+			snprintf(frames[n++], FRAME_LEN, "%s+0x%llx%s%s%s", k->name, off,
+				 k->module ? " [" : "", k->module ? k->module : "", k->module ? "]" : "");
+		else
+			snprintf(frames[n++], FRAME_LEN, "0x%llx", ips[i]);
+	}
+	return n;
+}

@@ -3,6 +3,7 @@
 #define VFIOTRACE_STACKS_H
 
 #include "../../bpf/vfiotrace.h"
+#include "event_line.h"
 #include "kallsyms.h"
 
 #define CALLER_LEN 64
@@ -22,5 +23,8 @@ const char *pick_caller(const unsigned long long *ips, int n, const struct symbo
  */
 const char *stack_caller(int stacks_fd, int stack_id, unsigned long long caller,
 			 const struct symbolizer *sym, char *buf, int len);
+
+/* The frames of a failure stack (fd: the fail_stacks map) as "func+0xoff [module]"; how many, 0 if none. */
+int stack_frames(int fd, const struct kallsyms *ks, int id, char frames[][FRAME_LEN]);
 
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
+#include <string.h>
 #include "text.h"
 
 const char *text_name(const char *name, char *buf, size_t len)
@@ -17,4 +18,22 @@ const char *text_name(const char *name, char *buf, size_t len)
 	if (len)
 		buf[o < len ? o : len - 1] = 0;
 	return buf;
+}
+
+void text_vappend(char *buf, size_t len, const char *fmt, va_list ap)
+{
+	size_t n = strlen(buf);
+	int w = vsnprintf(buf + n, len - n, fmt, ap);
+
+	if (w >= 0 && (size_t)w >= len - n && len >= 4)
+		memcpy(buf + len - 4, "...", 4);
+}
+
+void text_append(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	text_vappend(buf, len, fmt, ap);
+	va_end(ap);
 }

@@ -3,6 +3,7 @@
 #ifndef VFIOTRACE_TEXT_H
 #define VFIOTRACE_TEXT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /* 16-byte comm, each byte escaped (\xNN): at most 4 * 16 + 1 */
@@ -14,5 +15,9 @@
  * (UTF-8) pass unchanged. Returns buf.
  */
 const char *text_name(const char *name, char *buf, size_t len);
+
+/* Appends to the string in buf (len bytes); what does not fit is cut and marked "...". */
+void text_append(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void text_vappend(char *buf, size_t len, const char *fmt, va_list ap);
 
 #endif

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What a feature's event decoder may read, and the state reference events update. */
+#ifndef VFIOTRACE_EVENT_CTX_H
+#define VFIOTRACE_EVENT_CTX_H
+
+#include "event_line.h"
+#include "kallsyms.h"
+#include "stacks.h"
+
+struct refs_live;
+
+struct event_ctx {
+	int stacks_fd;			/* reference call stacks (-v): callers */
+	int fail_stacks_fd;		/* -v: the failing steps' stacks; -1: none shown */
+	int group_containers_fd;	/* --dma: the groups of a container */
+	const struct symbolizer *sym;	/* callers of references */
+	const struct kallsyms *stack_ks;	/* symbols of the failing steps' stacks */
+	unsigned int kver;		/* KV() of the traced kernel: picks catalogue rows */
+	struct refs_live *live;		/* holders and unbind waits */
+	unsigned long long malformed;	/* records of an unknown type or too short: skipped */
+	struct event_line line;		/* the line being decoded: too large for the stack */
+};
+
+/*
+ * Decodes one record (at least as long as its type's struct) into l, after
+ * updating the state it changes: 1 when it has a line to show, 0 when not.
+ */
+typedef int (*event_decoder)(const void *rec, struct event_ctx *c, struct event_line *l);
+
+#endif
