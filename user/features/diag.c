@@ -136,14 +136,15 @@ void diag_json_group(struct json *j, const struct snapshot *s, const struct grou
 /* Appends "\n  blocking: ..." and "\n  holder: ...", the lines under a failure, to buf. */
 static void culprit_lines(const struct culprit *c, char *buf, size_t len)
 {
-	char name[TEXT_NAME_LEN];
+	char name[TEXT_NAME_LEN], dev[TEXT_LEN(NAME_LEN)], drv[TEXT_LEN(DRV_LEN)];
 	unsigned int i;
 
 	if (c->nblock) {
 		text_append(buf, len, "\n  blocking:");
 		for (i = 0; i < c->nblock && i < BLOCK_MAX; i++)
-			text_append(buf, len, "%s %s (driver %s)", i ? "," : "", c->block_dev[i],
-				    c->block_drv[i][0] ? c->block_drv[i] : "none");
+			text_append(buf, len, "%s %s (driver %s)", i ? "," : "",
+				    text_name(c->block_dev[i], dev, sizeof(dev)),
+				    c->block_drv[i][0] ? text_name(c->block_drv[i], drv, sizeof(drv)) : "none");
 		if (c->nblock > BLOCK_MAX)
 			text_append(buf, len, ", +%u more", c->nblock - BLOCK_MAX);
 	}

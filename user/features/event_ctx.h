@@ -18,6 +18,11 @@ struct event_ctx {
 	unsigned int kver;		/* KV() of the traced kernel: picks catalogue rows */
 	struct refs_live *live;		/* holders and unbind waits */
 	unsigned long long malformed;	/* records of an unknown type or too short: skipped */
+	union {				/* the record being decoded, its strings ended */
+		struct event ev;
+		struct dma_event dma;
+		struct fail_event fail;
+	} rec;
 	struct event_line line;		/* the line being decoded: too large for the stack */
 };
 

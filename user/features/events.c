@@ -4,12 +4,15 @@
  * decodes it, and whether refs shows it. Attach and domain_alloc events are
  * decoded here: stat reads the same hooks' maps.
  */
+#include <limits.h>
+#include <string.h>
 #include "catalogue.h"
 #include "diag.h"
 #include "dma.h"
 #include "errnames.h"
 #include "events.h"
 #include "refs.h"
+#include "text.h"
 
 static int attach_decode(const void *rec, struct event_ctx *c, struct event_line *l)
 {
@@ -49,15 +52,53 @@ static void domain_alloc_json(struct json *j, const struct event_line *l)
 static int domain_alloc_decode(const void *rec, struct event_ctx *c, struct event_line *l)
 {
 	const struct event *e = rec;
+	char bus[TEXT_LEN(NAME_LEN)], dev[TEXT_LEN(NAME_LEN)];
 
 	(void)c;
 	event_line_init(l, "domain_alloc", &e->h);
 	l->fields &= ~LINE_RET;		/* domain_alloc_json: a NULL return has no errno */
 	snprintf(l->result, sizeof(l->result), "%s", alloc_result(e->h.ret));
-	event_line_detail(l, "bus=%s device=%s", e->name[0] ? e->name : "?", e->dev[0] ? e->dev : "-");
+	event_line_detail(l, "bus=%s device=%s", e->name[0] ? text_name(e->name, bus, sizeof(bus)) : "?",
+			  e->dev[0] ? text_name(e->dev, dev, sizeof(dev)) : "-");
 	l->json = domain_alloc_json;
 	l->rec = e;
 	return 1;
+}
+
+/* A return value in the range the hooked functions return (int): what the decoders negate. */
+static long long int_ret(long long ret)
+{
+	return ret == (int)ret ? ret : INT_MIN + 1;
+}
+
+/*
+ * What every decoder may assume, made true whatever the record's bytes: its
+ * strings end where BPF ends them, its returns fit an int.
+ */
+static void bound(void *rec, unsigned int type)
+{
+	struct record_hdr *h = rec;
+	unsigned int i;
+
+	h->comm[COMM_LEN - 1] = 0;
+	h->ret = int_ret(h->ret);
+	if (type == EV_GROUP_FAIL) {
+		struct fail_event *f = rec;
+
+		for (i = 0; i < BLOCK_MAX; i++) {
+			f->c.block_dev[i][NAME_LEN - 1] = 0;
+			f->c.block_drv[i][DRV_LEN - 1] = 0;
+		}
+		f->c.holder.comm[COMM_LEN - 1] = 0;
+	} else if (type == EV_DMA_MAP || type == EV_DMA_UNMAP) {
+		struct dma_event *d = rec;
+
+		d->fail.comm[COMM_LEN - 1] = 0;
+		d->fail.ret = int_ret(d->fail.ret);
+	} else {
+		((struct event *)rec)->name[NAME_LEN - 1] = 0;
+		((struct event *)rec)->dev[NAME_LEN - 1] = 0;
+	}
 }
 
 static const struct event_kind {
@@ -90,7 +131,9 @@ void events_consume(struct event_ctx *c, const void *rec, size_t size, FILE *f, 
 			break;
 		if (refs_only && !kinds[i].reference)
 			return;
-		if (kinds[i].decode(rec, c, &c->line))
+		memcpy(&c->rec, rec, kinds[i].size);
+		bound(&c->rec, h->type);
+		if (kinds[i].decode(&c->rec, c, &c->line))
 			event_line_print(f, &c->line, json);
 		return;
 	}

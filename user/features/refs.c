@@ -303,7 +303,8 @@ static long long refcount_after(const struct event *e)
 {
 	if (e->refcount == REFCOUNT_UNAVAILABLE)
 		return REFCOUNT_UNAVAILABLE;
-	return e->refcount + (e->h.type == EV_DEVICE_GET ? 1 : -1);
+	/* a refcount_t is 32 bits: whatever the record says, this cannot overflow */
+	return (long long)(int)e->refcount + (e->h.type == EV_DEVICE_GET ? 1 : -1);
 }
 
 static void transition_json(struct json *j, const struct event_line *l)
@@ -337,7 +338,7 @@ static void unbind_done_json(struct json *j, const struct event_line *l)
 int refs_decode(const void *rec, struct event_ctx *c, struct event_line *l)
 {
 	const struct event *e = rec;
-	char b[16], comm[TEXT_NAME_LEN], caller[CALLER_LEN];
+	char b[16], comm[TEXT_NAME_LEN], caller[CALLER_LEN], dev[TEXT_LEN(NAME_LEN)];
 	struct live_dev *d;
 	enum live_change ch;
 
@@ -356,7 +357,8 @@ int refs_decode(const void *rec, struct event_ctx *c, struct event_line *l)
 		else
 			snprintf(l->result, sizeof(l->result), "ref %lld->%lld", e->refcount,
 				 refcount_after(e));
-		event_line_detail(l, "%s by %s", e->name[0] ? e->name : "?", caller[0] ? caller : "?");
+		event_line_detail(l, "%s by %s", e->name[0] ? text_name(e->name, dev, sizeof(dev)) : "?",
+				  caller[0] ? caller : "?");
 		l->json = transition_json;
 		break;
 	case EV_UNREG_BEGIN:
@@ -365,7 +367,8 @@ int refs_decode(const void *rec, struct event_ctx *c, struct event_line *l)
 		event_line_init(l, "unbind_wait", &e->h);
 		l->fields = LINE_PID | LINE_COMM;
 		l->banner = true;
-		event_line_detail(l, "%s: unregistration by pid %u (%s) waits for ", ref_device(d, e),
+		event_line_detail(l, "%s: unregistration by pid %u (%s) waits for ",
+				  text_name(ref_device(d, e), dev, sizeof(dev)),
 				  e->h.pid, text_name(e->h.comm, comm, sizeof(comm)));
 		holders_text(d, e->h.ts_ns, l->detail, sizeof(l->detail));
 		l->json = unbind_wait_json;
@@ -376,7 +379,8 @@ int refs_decode(const void *rec, struct event_ctx *c, struct event_line *l)
 		event_line_init(l, "unbind_done", &e->h);
 		l->fields = 0;
 		l->banner = true;
-		event_line_detail(l, "%s: unregistration completed after %s", ref_device(d, e),
+		event_line_detail(l, "%s: unregistration completed after %s",
+				  text_name(ref_device(d, e), dev, sizeof(dev)),
 				  fmt_ns(e->h.latency_ns, b, sizeof(b)));
 		l->json = unbind_done_json;
 		break;

@@ -6,8 +6,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-/* 16-byte comm, each byte escaped (\xNN): at most 4 * 16 + 1 */
-#define TEXT_NAME_LEN 65
+/* A name of n bytes with each byte escaped (\xNN) */
+#define TEXT_LEN(n) (4 * (n) + 1)
+#define TEXT_NAME_LEN TEXT_LEN(16)	/* a task's comm */
 
 /*
  * name as one safe text field: control bytes, DEL and the backslash become
