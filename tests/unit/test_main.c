@@ -1035,6 +1035,7 @@ int main(int argc, char **argv)
 	test_targets();
 	test_targets_only_symbols();
 	test_table_programs();
+	test_capacity_rows();
 	test_kallsyms_at();
 	test_kallsyms_blocks();
 	test_btf_funcs();

@@ -4,6 +4,7 @@
  * opened, not loaded: no privileges needed): every program a row names is
  * there, so a misspelt name fails here, and the loader's check refuses one.
  */
+#include "capacity.h"
 #include "vfiotrace.skel.h"
 
 static bool in_object(void *obj, const char *name)
@@ -52,5 +53,33 @@ static void test_table_programs(void)
 	misspelt = targets[NR_HOOKS - 1].kprobe_prog;
 	CHECK(target_programs_check(in_object_but, skel->obj, msg, sizeof(msg)) == -1 &&
 	      strstr(msg, misspelt), "a missing %s (last row) is not refused: %s", misspelt, msg);
+	vfiotrace_bpf__destroy(skel);
+}
+
+/* Every map that grows with what is traced is sized from the options: none is left at BPF's size. */
+static void test_capacity_rows(void)
+{
+	struct vfiotrace_bpf *skel = vfiotrace_bpf__open();
+	struct capacity_row rows[CAPACITY_ROWS];
+	struct options o;
+	char err[256];
+	const char *unsized;
+	int n, i;
+
+	CHECK(skel && parse(&o, err, "snoop --dma -v") == PARSE_OK, "skeleton and options");
+	if (!skel)
+		return;
+	n = capacity_rows(skel, &o, true, rows, CAPACITY_ROWS);
+	CHECK(n > 0, "capacity_rows: %d", n);
+	unsized = capacity_unsized(skel->obj, rows, n);
+	CHECK(!unsized, "map %s grows but has no capacity row", unsized);
+	for (i = 0; i < n; i++)
+		CHECK(rows[i].map && rows[i].entries, "row %d: no map or no entries", i);
+	/* without the ring buffer's row, the check names it */
+	for (i = 0; i < n && rows[i].map != skel->maps.events; i++)
+		;
+	rows[i] = rows[--n];
+	unsized = capacity_unsized(skel->obj, rows, n);
+	CHECK(unsized && !strcmp(unsized, "events"), "a missing row is not found: %s", unsized ? unsized : "none");
 	vfiotrace_bpf__destroy(skel);
 }

@@ -14,6 +14,21 @@
 #include "options.h"
 
 struct vfiotrace_bpf;
+struct bpf_map;
+struct bpf_object;
+
+#define CAPACITY_ROWS 32
+
+struct capacity_row {
+	struct bpf_map *map;
+	unsigned int entries;
+};
+
+/* The size of every map that grows with what is traced, for these options; how many rows. */
+int capacity_rows(struct vfiotrace_bpf *skel, const struct options *o, bool emit_events,
+		  struct capacity_row *rows, int max);
+/* A map that grows (hash, ring buffer, stacks) but has no row: its name; NULL when none. */
+const char *capacity_unsized(const struct bpf_object *obj, const struct capacity_row *rows, int n);
 
 /*
  * Before load. alloc_on_use: hash maps allocated on use are safe in kprobe
