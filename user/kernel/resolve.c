@@ -72,12 +72,12 @@ static int table_nargs(void *ctx, const char *module, const char *func)
 struct kernel_view resolve_view(struct resolver *rs, const struct kallsyms *ks)
 {
 	return (struct kernel_view){ .ks = ks, .func_nargs = table_nargs, .ctx = rs,
-				     .all_nargs = rs->opt->cmd == CMD_PROBES };
+				     .all_nargs = rs->all_nargs };
 }
 
 void resolve_opt_ins(const struct resolver *rs, struct resolved res[NR_HOOKS])
 {
-	disable_opt_in(res, (const char *[]){ rs->opt->dma ? "--dma" : NULL, NULL });
+	disable_opt_in(res, (const char *[]){ rs->dma ? "--dma" : NULL, NULL });
 }
 
 /*
@@ -117,7 +117,7 @@ int resolve_guess(struct resolver *rs, struct resolved guess[NR_HOOKS], char *ms
 	if (btf_symbols(rs, &ks))
 		return -1;
 	kv = resolve_view(rs, &ks);
-	r = resolve_targets(&kv, rs->opt->mode, guess, msg, len);
+	r = resolve_targets(&kv, rs->mode, guess, msg, len);
 	kallsyms_free(&ks);
 	if (r || targets_waiting(guess))
 		return -1;

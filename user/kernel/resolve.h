@@ -11,12 +11,13 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include "kernel_btf.h"
-#include "options.h"
 #include "targets.h"
 
 /* What resolution reads and keeps; the attacher (tracer.h) holds one. */
 struct resolver {
-	const struct options *opt;	/* --mode, --dma, the command */
+	enum mode mode;			/* --mode */
+	bool dma;			/* --dma: its rows are resolved */
+	bool all_nargs;			/* probes: every candidate's argument count */
 	struct kallsyms ks;		/* the table's functions only: resolution */
 	struct kernel_btf kb;
 	struct btf_func funcs[NR_HOOKS * 8 + 1];	/* the table's functions in BTF (start-up) */

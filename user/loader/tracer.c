@@ -349,7 +349,10 @@ int tracer_load(struct tracer *t)
 	bool guessed = false;
 	unsigned long long t0, btf_ns;
 
-	t->rs.opt = &t->opt;	/* --mode, --dma and the command, for every resolution */
+	/* for every resolution, also of a module loaded later */
+	t->rs.mode = t->opt.mode;
+	t->rs.dma = t->opt.dma;
+	t->rs.all_nargs = t->opt.cmd == CMD_PROBES;
 	profile("start");
 	/* before kallsyms is read: a module loaded in between is then reported */
 	if (t->opt.cmd != CMD_PROBES && lifecycle_start(&t->lc, mods, table_modules(mods)))
