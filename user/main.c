@@ -26,6 +26,7 @@
 #include "probes.h"
 #include "prom.h"
 #include "refs.h"
+#include "sections.h"
 #include "snoop.h"
 #include "stat.h"
 #include "tracer.h"
@@ -170,7 +171,7 @@ static int render_metrics(void *ctx, FILE *f)
 	m.now_ns = mono_ns();
 	r = collect(t, &s);
 	if (!r)
-		prom_render(f, &m);
+		render_prom(f, &m);
 	snapshot_free(&s);
 	return r;
 }
