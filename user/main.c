@@ -14,19 +14,20 @@
 #include "clock.h"
 #include "commands.h"
 #include "diag.h"
-#include "dma.h"
 #include "diagnose.h"
-#include "json.h"
+#include "dma.h"
+#include "events.h"
 #include "exporter.h"
+#include "json.h"
 #include "kernel_btf.h"
 #include "log.h"
 #include "options.h"
 #include "privs.h"
-#include "profile.h"
 #include "probes.h"
+#include "profile.h"
 #include "prom.h"
 #include "refs.h"
-#include "events.h"
+#include "sections.h"
 #include "stat.h"
 #include "tracer.h"
 #include "vfiotrace.skel.h"
@@ -165,7 +166,7 @@ static int render_metrics(void *ctx, FILE *f)
 	m.now_ns = mono_ns();
 	r = collect(run, &s);
 	if (!r)
-		prom_render(f, &m);
+		render_prom(f, &m);
 	snapshot_free(&s);
 	return r;
 }

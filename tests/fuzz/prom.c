@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Prometheus exposition (user/output/prom.c): prom_escape of the input into a
- * buffer of any size must be a valid label value that unescapes to a prefix of
- * the input; and a model whose names come from the input must render as text
- * format 0.0.4 that a strict line parser accepts.
+ * Prometheus exposition (render_prom: user/output/prom.c and the features'
+ * families): prom_escape of the input into a buffer of any size must be a valid
+ * label value that unescapes to a prefix of the input; and a model whose names
+ * come from the input must render as text format 0.0.4 that a strict line
+ * parser accepts.
  */
 #include <stdbool.h>
 #include "fuzz.h"
 #include "prom.h"
+#include "sections.h"
 
 /* A label value per the format: \\, \" and \n escapes, no raw " or newline. 0: valid. */
 static int unescape(const char *s, char *out, const char **end)
@@ -119,7 +121,7 @@ static void check_render(struct input *in)
 	f = open_memstream(&text, &len);
 	if (!f)
 		return;
-	prom_render(f, &m);
+	render_prom(f, &m);
 	if (fclose(f))
 		FUZZ_FAIL("cannot write the memory stream");
 	for (line = text; *line; line = next + 1) {

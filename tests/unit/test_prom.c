@@ -12,6 +12,7 @@
 #include "exporter.h"
 #include "http.h"
 #include "prom.h"
+#include "sections.h"
 
 static void test_prom_escape(void)
 {
@@ -74,7 +75,7 @@ static void test_prom_render(void)
 	d[0].d = (struct dev_refs){ "0000:00:03.0", 12, 2, 1, 2, 3 };
 	d[1].d = (struct dev_refs){ "", NO_GROUP, 9, 9, REFCOUNT_UNAVAILABLE, REFCOUNT_UNAVAILABLE };
 	d[2].d = (struct dev_refs){ "0000:00:03.0", NO_GROUP, 1, 1, REFCOUNT_UNAVAILABLE, 1 };
-	prom_render(f, &m);
+	render_prom(f, &m);
 	fclose(f);
 
 	CHECK(
@@ -144,7 +145,7 @@ static void test_prom_dma(void)
 	dg.st.pages_pinned = 512;
 	dg.st.map_ns = 3000000;
 	dg.st.map_hist[hist_slot(1000000)] = 3;
-	prom_render(f, &m);
+	render_prom(f, &m);
 	fclose(f);
 	CHECK(!strncmp(line_value(text, "vfiotrace_dma_maps_total{group=\"5\"}"), "3\n", 2), "maps: %s", text);
 	CHECK(!strncmp(line_value(text, "vfiotrace_dma_map_failures_total{group=\"5\"}"), "1\n", 2), "map failures");
@@ -157,7 +158,7 @@ static void test_prom_dma(void)
 	s.dma_traced = false;
 	text = NULL;
 	f = open_memstream(&text, &len);
-	prom_render(f, &m);
+	render_prom(f, &m);
 	fclose(f);
 	CHECK(!strstr(text, "vfiotrace_dma_"), "no DMA families without --dma");
 	free(text);

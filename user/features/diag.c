@@ -6,6 +6,7 @@
 #include "catalogue.h"
 #include "diag.h"
 #include "errnames.h"
+#include "feature.h"
 #include "histogram.h"
 #include "text.h"
 
@@ -111,6 +112,18 @@ void diag_json_attach(struct json *j, const struct snapshot *s, const struct gro
 	}
 	json_arr_end(j);
 }
+
+static void group_json(struct json *j, const struct snapshot *s, const struct group_row *g)
+{
+	diag_json_attach(j, s, g);
+	diag_json_group(j, s, g);
+}
+
+const struct feature diag_feature = {
+	.name = "diag",
+	.group_json = group_json,
+	.group_text = diag_text,
+};
 
 void diag_json_group(struct json *j, const struct snapshot *s, const struct group_row *g)
 {

@@ -1,9 +1,65 @@
 // SPDX-License-Identifier: GPL-2.0
-/* hist: log2 latency histograms of attaches and domain allocations, per group. */
+/* hist: log2 latency histograms of attaches, domain allocations and the features', per group. */
 #include "histogram.h"
-#include "dma.h"
 #include "json.h"
+#include "sections.h"
 #include "stat.h"
+
+static void text_hist(FILE *f, int group, const char *name, const unsigned long long *h)
+{
+	if (!hist_total(h))
+		return;
+	if (group == NO_GROUP)
+		fprintf(f, "\n%s latency, outside VFIO attaches:\n", name);
+	else
+		fprintf(f, "\n%s latency, group %d:\n", name, group);
+	hist_print_log2(f, h, "nsecs");
+}
+
+static void json_hist(struct json *j, const char *name, const unsigned long long *h)
+{
+	unsigned long long b[HIST_MAX_LOG2 + 1];
+	int n;
+
+	hist_to_log2(h, b, HIST_MAX_LOG2 + 1);
+	json_obj_begin(j, name);
+	json_latency(j, "latency_ns", h);
+	json_arr_begin(j, "log2_buckets");
+	for (n = 0; n <= HIST_MAX_LOG2; n++) {
+		if (!b[n])
+			continue;
+		json_obj_begin(j, NULL);
+		json_uint(j, "low", n ? 1ULL << n : 0);
+		json_uint(j, "high", (1ULL << (n + 1)) - 1);
+		json_uint(j, "count", b[n]);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+/* One histogram of a group, in text or in j; none where h is NULL. */
+static void one(FILE *f, struct json *j, int group, const char *name, const unsigned long long *h)
+{
+	if (!h)
+		return;
+	if (j)
+		json_hist(j, name, h);
+	else
+		text_hist(f, group, name, h);
+}
+
+static void group_hists(FILE *f, struct json *j, const struct snapshot *s, const struct group_row *g)
+{
+	const struct feature *ft;
+	int i;
+
+	one(f, j, g->group, "attach", g->st.attach_hist);
+	one(f, j, g->group, "domain_alloc", g->st.alloc_hist);
+	for (i = 0; (ft = feature_next(s, &i));)
+		if (ft->hist.slots)
+			one(f, j, g->group, ft->hist.name, ft->hist.slots(s, g->group));
+}
 
 void render_hist(FILE *f, const struct snapshot *s, bool json)
 {
@@ -15,48 +71,11 @@ void render_hist(FILE *f, const struct snapshot *s, bool json)
 		json_arr_begin(&j, "groups");
 	}
 	for (i = 0; i < s->ngroups; i++) {
-		const struct group_row *g = &s->groups[i];
-		const unsigned long long *dma = s->dma_traced ? dma_map_hist(&s->dma, g->group) : NULL;
-		const struct { const char *name; const unsigned long long *h; } hs[] = {
-			{ "attach", g->st.attach_hist }, { "domain_alloc", g->st.alloc_hist },
-			{ "dma_map", dma },	/* --dma only */
-		};
-		unsigned long long b[HIST_MAX_LOG2 + 1];
-		int k, n;
-
 		if (json) {
 			json_obj_begin(&j, NULL);
-			json_int(&j, "group", g->group);
+			json_int(&j, "group", s->groups[i].group);
 		}
-		for (k = 0; k < 3; k++) {
-			if (!hs[k].h)
-				continue;
-			if (!json) {
-				if (!hist_total(hs[k].h))
-					continue;
-				if (g->group == NO_GROUP)
-					fprintf(f, "\n%s latency, outside VFIO attaches:\n", hs[k].name);
-				else
-					fprintf(f, "\n%s latency, group %d:\n", hs[k].name, g->group);
-				hist_print_log2(f, hs[k].h, "nsecs");
-				continue;
-			}
-			hist_to_log2(hs[k].h, b, HIST_MAX_LOG2 + 1);
-			json_obj_begin(&j, hs[k].name);
-			json_latency(&j, "latency_ns", hs[k].h);
-			json_arr_begin(&j, "log2_buckets");
-			for (n = 0; n <= HIST_MAX_LOG2; n++) {
-				if (!b[n])
-					continue;
-				json_obj_begin(&j, NULL);
-				json_uint(&j, "low", n ? 1ULL << n : 0);
-				json_uint(&j, "high", (1ULL << (n + 1)) - 1);
-				json_uint(&j, "count", b[n]);
-				json_obj_end(&j);
-			}
-			json_arr_end(&j);
-			json_obj_end(&j);
-		}
+		group_hists(f, json ? &j : NULL, s, &s->groups[i]);
 		if (json)
 			json_obj_end(&j);
 	}
@@ -69,4 +88,3 @@ void render_hist(FILE *f, const struct snapshot *s, bool json)
 	}
 	fflush(f);
 }
-

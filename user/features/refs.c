@@ -7,8 +7,10 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "clock.h"
+#include "feature.h"
 #include "histogram.h"
 #include "json.h"
+#include "prom.h"
 #include "refs.h"
 #include "text.h"
 
@@ -133,7 +135,8 @@ int refs_collect(struct snapshot *s, const struct bpf_maps *m, const struct symb
 	return collect_sites(s, m, sym) || collect_devices(s, m) ? -1 : 0;
 }
 
-unsigned long long refs_group_gets(const struct snapshot *s, int group)
+/* Gets of the devices of one group. */
+static unsigned long long refs_group_gets(const struct snapshot *s, int group)
 {
 	unsigned long long n = 0;
 	int i;
@@ -400,7 +403,8 @@ void refs_live_free(struct refs_live *l)
 
 /* ---- printers ---- */
 
-void refs_json_rows(struct json *j, const struct snapshot *s, int group)
+/* "device_refs":[...] for the devices of one group (NO_GROUP: unattributed). */
+static void refs_json_rows(struct json *j, const struct snapshot *s, int group)
 {
 	int i, k;
 
@@ -568,3 +572,82 @@ void render_refs(FILE *f, const struct snapshot *s, bool json)
 		refs_text(f, s);
 	fflush(f);
 }
+
+/* ---- its sections of stat and the Prometheus text ---- */
+
+static void group_json(struct json *j, const struct snapshot *s, const struct group_row *g)
+{
+	refs_json_rows(j, s, g->group);
+}
+
+static void unattributed_json(struct json *j, const struct snapshot *s)
+{
+	refs_json_rows(j, s, NO_GROUP);
+}
+
+/*
+ * One series per device name: a name can still sit in two rows (its group
+ * unreadable once, known later); those are summed. Unnamed rows are skipped.
+ */
+static bool device_merged(const struct snapshot *s, int i, struct dev_refs *out)
+{
+	int k;
+
+	if (!s->devs[i].d.name[0])
+		return false;
+	for (k = 0; k < i; k++)
+		if (!strcmp(s->devs[k].d.name, s->devs[i].d.name))
+			return false;
+	*out = s->devs[i].d;
+	for (k = i + 1; k < s->ndevs; k++) {
+		if (strcmp(s->devs[k].d.name, s->devs[i].d.name))
+			continue;
+		out->gets += s->devs[k].d.gets;
+		out->puts += s->devs[k].d.puts;
+		if (s->devs[k].d.refcount != REFCOUNT_UNAVAILABLE)
+			out->refcount = s->devs[k].d.refcount;
+	}
+	return true;
+}
+
+static void prom(FILE *f, const struct metrics *m)
+{
+	const struct snapshot *s = m->s;
+	char esc[3 * NAME_LEN];
+	struct dev_refs d;
+	int i;
+
+	prom_family(f, "vfiotrace_device_references", "gauge",
+		    "Current reference count of a VFIO device, where this kernel's BTF lets it be read.");
+	for (i = 0; s->refcount_known && i < s->ndevs; i++)
+		if (device_merged(s, i, &d) && d.refcount != REFCOUNT_UNAVAILABLE)
+			fprintf(f, "vfiotrace_device_references{device=\"%s\"} %lld\n",
+				prom_escape(d.name, esc, sizeof(esc)), d.refcount);
+	prom_family(f, "vfiotrace_device_gets_total", "counter", "VFIO device references taken.");
+	for (i = 0; i < s->ndevs; i++)
+		if (device_merged(s, i, &d))
+			fprintf(f, "vfiotrace_device_gets_total{device=\"%s\"} %llu\n",
+				prom_escape(d.name, esc, sizeof(esc)), d.gets);
+	prom_family(f, "vfiotrace_device_puts_total", "counter", "VFIO device references dropped.");
+	for (i = 0; i < s->ndevs; i++)
+		if (device_merged(s, i, &d))
+			fprintf(f, "vfiotrace_device_puts_total{device=\"%s\"} %llu\n",
+				prom_escape(d.name, esc, sizeof(esc)), d.puts);
+	prom_family(f, "vfiotrace_unbind_wait_seconds", "gauge",
+		    "How long an unbind (vfio_unregister_group_dev) has been waiting for references; only while one waits, only with the refs command.");
+	for (i = 0; s->live && i < s->live->ndevs; i++) {
+		const struct live_dev *d = &s->live->devs[i];
+
+		if (d->unreg_ns && d->name[0] && m->now_ns >= d->unreg_ns)
+			fprintf(f, "vfiotrace_unbind_wait_seconds{device=\"%s\"} %.3f\n",
+				prom_escape(d->name, esc, sizeof(esc)), (m->now_ns - d->unreg_ns) / 1e9);
+	}
+}
+
+const struct feature refs_feature = {
+	.name = "refs",
+	.group_json = group_json,
+	.unattributed_json = unattributed_json,
+	.column = { "GETS", refs_group_gets },
+	.prom = prom,
+};

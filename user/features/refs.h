@@ -54,9 +54,5 @@ void refs_live_free(struct refs_live *l);
 /* Reference counts per device and call site from the maps into s. 0, or -1 out of memory. */
 int refs_collect(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym);
 void render_refs(FILE *f, const struct snapshot *s, bool json);
-/* "device_refs":[...] for the devices of one group (NO_GROUP: unattributed). */
-void refs_json_rows(struct json *j, const struct snapshot *s, int group);
-/* Gets of the devices of one group. */
-unsigned long long refs_group_gets(const struct snapshot *s, int group);
 
 #endif

@@ -21,6 +21,27 @@ struct group_row *snapshot_group(struct snapshot *s, int group)
 	return g;
 }
 
+int group_buses(const struct group_row *g, const char *out[], int max)
+{
+	const char *cand[GROUP_MAX_DEVS + 1];
+	int n = 0, nc = 0, i, k;
+
+	if (!g->has_mem)
+		return 0;
+	for (i = 0; i < (int)g->mem.ndevs && i < GROUP_MAX_DEVS; i++)
+		cand[nc++] = g->mem.buses[i];
+	cand[nc++] = g->mem.alloc_bus;
+	for (i = 0; i < nc; i++) {
+		if (!cand[i][0])
+			continue;
+		for (k = 0; k < n && strcmp(out[k], cand[i]); k++)
+			;
+		if (k == n && n < max)
+			out[n++] = cand[i];
+	}
+	return n;
+}
+
 void snapshot_free(struct snapshot *s)
 {
 	free(s->groups);

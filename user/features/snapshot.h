@@ -67,5 +67,7 @@ struct bpf_maps {
  */
 void snapshot_free(struct snapshot *s);
 struct group_row *snapshot_group(struct snapshot *s, int group);
+/* Member buses of a group plus the bus of its domain allocation, deduplicated. */
+int group_buses(const struct group_row *g, const char *out[], int max);
 
 #endif

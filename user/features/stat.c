@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-/* stat: per-group attaches, errors, domain allocations and puts; text and JSON. */
+/*
+ * stat: per-group attaches, errors, domain allocations and puts, and each
+ * feature's sections (sections.c); text and JSON.
+ */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <bpf/bpf.h>
-#include "diag.h"
 #include "errnames.h"
 #include "histogram.h"
 #include "json.h"
-#include "refs.h"
+#include "sections.h"
 #include "stat.h"
 
 static int by_group(const void *a, const void *b)
@@ -50,27 +52,6 @@ int stat_collect(struct snapshot *s, const struct bpf_maps *m)
 	return 0;
 }
 
-int group_buses(const struct group_row *g, const char *out[], int max)
-{
-	const char *cand[GROUP_MAX_DEVS + 1];
-	int n = 0, nc = 0, i, k;
-
-	if (!g->has_mem)
-		return 0;
-	for (i = 0; i < (int)g->mem.ndevs && i < GROUP_MAX_DEVS; i++)
-		cand[nc++] = g->mem.buses[i];
-	cand[nc++] = g->mem.alloc_bus;
-	for (i = 0; i < nc; i++) {
-		if (!cand[i][0])
-			continue;
-		for (k = 0; k < n && strcmp(out[k], cand[i]); k++)
-			;
-		if (k == n && n < max)
-			out[n++] = cand[i];
-	}
-	return n;
-}
-
 static int group_ndevs(const struct group_row *g)
 {
 	if (!g->has_mem)
@@ -78,10 +59,11 @@ static int group_ndevs(const struct group_row *g)
 	return g->mem.ndevs < GROUP_MAX_DEVS ? (int)g->mem.ndevs : GROUP_MAX_DEVS;
 }
 
-/* Starts a top-level object {"type":TYPE,... on its own line. */
+/* One group's object in "groups". */
 static void json_group(struct json *j, const struct snapshot *s, const struct group_row *g)
 {
 	const char *buses[GROUP_MAX_DEVS + 1];
+	const struct feature *ft;
 	int i, nb = group_buses(g, buses, GROUP_MAX_DEVS + 1);
 
 	json_obj_begin(j, NULL);
@@ -105,22 +87,21 @@ static void json_group(struct json *j, const struct snapshot *s, const struct gr
 		json_str(j, "last_error", errno_name((int)-g->st.last_ret));
 	else
 		json_null(j, "last_error");
-	diag_json_attach(j, s, g);
 	json_latency(j, "attach_latency_ns", g->st.attach_hist);
 	json_uint(j, "domain_allocs", g->st.domain_allocs);
 	json_uint(j, "domain_alloc_fail", g->st.domain_alloc_fail);
 	json_latency(j, "domain_alloc_latency_ns", g->st.alloc_hist);
 	json_uint(j, "device_puts", g->st.device_puts);
-	refs_json_rows(j, s, g->group);
-	diag_json_group(j, s, g);
-	if (s->dma_traced)
-		dma_json_group(j, &s->dma, g->group);
+	for (i = 0; (ft = feature_next(s, &i));)
+		if (ft->group_json)
+			ft->group_json(j, s, g);
 	json_obj_end(j);
 }
 
 static void stat_json(FILE *f, const struct snapshot *s)
 {
 	const struct group_row *other = NULL;
+	const struct feature *ft;
 	struct json j;
 	int i;
 
@@ -139,66 +120,92 @@ static void stat_json(FILE *f, const struct snapshot *s)
 	json_uint(&j, "domain_allocs", other ? other->st.domain_allocs : 0);
 	json_uint(&j, "domain_alloc_fail", other ? other->st.domain_alloc_fail : 0);
 	json_uint(&j, "device_puts", other ? other->st.device_puts : 0);
-	refs_json_rows(&j, s, NO_GROUP);
+	for (i = 0; (ft = feature_next(s, &i));)
+		if (ft->unattributed_json)
+			ft->unattributed_json(&j, s);
 	json_obj_end(&j);
-	if (s->dma_traced)
-		dma_json_clients(&j, &s->dma);
+	for (i = 0; (ft = feature_next(s, &i));)
+		if (ft->json)
+			ft->json(&j, s);
 	json_bool(&j, "refcount_available", s->refcount_known);
 	json_uint(&j, "drops", s->drops);
 	json_uint(&j, "map_full", s->map_full);
 	json_obj_end(&j);
 }
 
+/* The group table's own columns, each feature's count column after ATTACH_P50. */
+static void table_header(FILE *f, const struct snapshot *s)
+{
+	const struct feature *ft;
+	int i;
+
+	fprintf(f, "%-6s %-6s %-9s %-11s %-10s %-6s %-9s %-9s %-10s ", "GROUP", "BUSES", "ATTACH_OK",
+		"ATTACH_FAIL", "LAST_ERR", "ALLOCS", "ALLOC_P50", "ALLOC_P99", "ATTACH_P50");
+	for (i = 0; (ft = feature_next(s, &i));)
+		if (ft->column.name)
+			fprintf(f, "%-5s ", ft->column.name);
+	fprintf(f, "%-5s %-13s %s\n", "PUTS", "ALLOC_DEV", "DEVICES");
+}
+
+static void table_row(FILE *f, const struct snapshot *s, const struct group_row *g)
+{
+	char b1[16], b2[16], b3[16], busstr[64] = "", devstr[256] = "";
+	const char *buses[GROUP_MAX_DEVS + 1];
+	const struct feature *ft;
+	int k, nb = group_buses(g, buses, GROUP_MAX_DEVS + 1);
+
+	for (k = 0; k < nb; k++)
+		snprintf(busstr + strlen(busstr), sizeof(busstr) - strlen(busstr), "%s%s",
+			 k ? "," : "", buses[k]);
+	for (k = 0; k < group_ndevs(g); k++)
+		snprintf(devstr + strlen(devstr), sizeof(devstr) - strlen(devstr), "%s%s",
+			 k ? "," : "", g->mem.devs[k]);
+	if (g->has_mem && g->mem.ndevs > GROUP_MAX_DEVS)
+		snprintf(devstr + strlen(devstr), sizeof(devstr) - strlen(devstr),
+			 ",+%u more", g->mem.ndevs - GROUP_MAX_DEVS);
+	fprintf(f, "%-6d %-6s %-9llu %-11llu %-10s %-6llu %-9s %-9s %-10s ",
+		g->group, nb ? busstr : "-", g->st.attach_ok, g->st.attach_fail,
+		g->st.attach_fail ? errno_name((int)-g->st.last_ret) : "-",
+		g->st.domain_allocs,
+		g->st.domain_allocs ? fmt_ns(hist_percentile(g->st.alloc_hist, 50), b1, sizeof(b1)) : "-",
+		g->st.domain_allocs ? fmt_ns(hist_percentile(g->st.alloc_hist, 99), b2, sizeof(b2)) : "-",
+		hist_total(g->st.attach_hist) ? fmt_ns(hist_percentile(g->st.attach_hist, 50), b3, sizeof(b3)) : "-");
+	for (k = 0; (ft = feature_next(s, &k));)
+		if (ft->column.name)
+			fprintf(f, "%-5llu ", ft->column.value(s, g->group));
+	fprintf(f, "%-5llu %-13s %s\n", g->st.device_puts,
+		g->has_mem && g->mem.alloc_dev[0] ? g->mem.alloc_dev : "-", devstr[0] ? devstr : "-");
+}
+
 static void stat_text(FILE *f, const struct snapshot *s)
 {
-	char b1[16], b2[16], b3[16];
 	const struct group_row *other = NULL;
-	int i, k, shown = 0;
+	const struct feature *ft;
+	int i, shown = 0;
 
-	fprintf(f, "%-6s %-6s %-9s %-11s %-10s %-6s %-9s %-9s %-10s %-5s %-5s %-13s %s\n", "GROUP",
-		"BUSES", "ATTACH_OK", "ATTACH_FAIL", "LAST_ERR", "ALLOCS", "ALLOC_P50", "ALLOC_P99",
-		"ATTACH_P50", "GETS", "PUTS", "ALLOC_DEV", "DEVICES");
+	table_header(f, s);
 	for (i = 0; i < s->ngroups; i++) {
-		const struct group_row *g = &s->groups[i];
-		const char *buses[GROUP_MAX_DEVS + 1];
-		char busstr[64] = "", devstr[256] = "";
-		int nb = group_buses(g, buses, GROUP_MAX_DEVS + 1);
-
-		if (g->group == NO_GROUP) {
-			other = g;
+		if (s->groups[i].group == NO_GROUP) {
+			other = &s->groups[i];
 			continue;
 		}
-		for (k = 0; k < nb; k++)
-			snprintf(busstr + strlen(busstr), sizeof(busstr) - strlen(busstr), "%s%s",
-				 k ? "," : "", buses[k]);
-		for (k = 0; k < group_ndevs(g); k++)
-			snprintf(devstr + strlen(devstr), sizeof(devstr) - strlen(devstr), "%s%s",
-				 k ? "," : "", g->mem.devs[k]);
-		if (g->has_mem && g->mem.ndevs > GROUP_MAX_DEVS)
-			snprintf(devstr + strlen(devstr), sizeof(devstr) - strlen(devstr),
-				 ",+%u more", g->mem.ndevs - GROUP_MAX_DEVS);
-		fprintf(f, "%-6d %-6s %-9llu %-11llu %-10s %-6llu %-9s %-9s %-10s %-5llu %-5llu %-13s %s\n",
-			g->group, nb ? busstr : "-", g->st.attach_ok, g->st.attach_fail,
-			g->st.attach_fail ? errno_name((int)-g->st.last_ret) : "-",
-			g->st.domain_allocs,
-			g->st.domain_allocs ? fmt_ns(hist_percentile(g->st.alloc_hist, 50), b1, sizeof(b1)) : "-",
-			g->st.domain_allocs ? fmt_ns(hist_percentile(g->st.alloc_hist, 99), b2, sizeof(b2)) : "-",
-			hist_total(g->st.attach_hist) ? fmt_ns(hist_percentile(g->st.attach_hist, 50), b3, sizeof(b3)) : "-",
-			refs_group_gets(s, g->group), g->st.device_puts,
-			g->has_mem && g->mem.alloc_dev[0] ? g->mem.alloc_dev : "-", devstr[0] ? devstr : "-");
+		table_row(f, s, &s->groups[i]);
 		shown++;
 	}
 	if (!shown)
 		fprintf(f, "(no VFIO group attaches seen)\n");
-	diag_text(f, s);
+	for (i = 0; (ft = feature_next(s, &i));)
+		if (ft->group_text)
+			ft->group_text(f, s);
 	if (other && (other->st.domain_allocs || other->st.device_puts))
 		fprintf(f, "\noutside VFIO attaches: %llu domain allocation%s (%llu failed), "
 			"%llu device put%s of devices without a readable group\n",
 			other->st.domain_allocs, other->st.domain_allocs == 1 ? "" : "s",
 			other->st.domain_alloc_fail, other->st.device_puts,
 			other->st.device_puts == 1 ? "" : "s");
-	if (s->dma_traced)
-		dma_text(f, &s->dma);
+	for (i = 0; (ft = feature_next(s, &i));)
+		if (ft->text)
+			ft->text(f, s);
 	if (s->drops)
 		fprintf(f, "\nWARNING: %llu events dropped (ring buffer full)\n", s->drops);
 	if (s->map_full)

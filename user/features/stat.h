@@ -10,7 +10,5 @@
 int stat_collect(struct snapshot *s, const struct bpf_maps *m);
 void render_stat(FILE *f, const struct snapshot *s, bool json);
 void render_hist(FILE *f, const struct snapshot *s, bool json);
-/* Member buses of a group plus the bus of its domain allocation, deduplicated. */
-int group_buses(const struct group_row *g, const char *out[], int max);
 
 #endif

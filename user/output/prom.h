@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Prometheus text exposition (format 0.0.4) of the model: the exporter and the
- * textfile render the same text from the same snapshot the stat printer reads.
- * Metric names are a contract: docs/metrics.md.
+ * textfile render the same text from the same snapshot the stat printer reads
+ * (render_prom in sections.h: the groups' families, each feature's, then
+ * vfiotrace's own). Metric names are a contract: docs/metrics.md.
  */
 #ifndef VFIOTRACE_PROM_H
 #define VFIOTRACE_PROM_H
@@ -23,9 +24,20 @@ struct metrics {
 	unsigned long long now_ns;	/* CLOCK_MONOTONIC: age of waiting unbinds */
 };
 
-void prom_render(FILE *f, const struct metrics *m);
+/* Attaches, their errors and latencies, domain allocations, group info: per group. */
+void prom_groups(FILE *f, const struct snapshot *s);
+/* vfiotrace's own: events and updates lost, probes, build info. */
+void prom_self(FILE *f, const struct metrics *m);
+
 /* A label value escaped per the format (\\, \", \n); truncated to fit len. */
 const char *prom_escape(const char *in, char *out, size_t len);
+/* The # HELP and # TYPE lines of a family. */
+void prom_family(FILE *f, const char *name, const char *type, const char *help);
+/* A group's label value: its number, or "unattributed" for NO_GROUP. */
+const char *prom_group_label(int group, char *buf, size_t len);
+/* The series of one group's latency histogram; sum_ns < 0: no exact sum kept. */
+void prom_histogram_sum(FILE *f, const char *name, const char *group,
+			const unsigned long long *slots, double sum_ns);
 /* Histogram bucket bounds (ns) emitted as le: powers of two, 2^PROM_LE_MIN..2^PROM_LE_MAX. */
 #define PROM_LE_MIN 10
 #define PROM_LE_MAX 36

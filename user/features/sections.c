@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The one table of features: adding one is its file and its row here. */
+#include "sections.h"
+
+static const struct feature *const table[] = { &diag_feature, &refs_feature, &dma_feature };
+
+const struct feature *feature_next(const struct snapshot *s, int *i)
+{
+	while (*i < (int)(sizeof(table) / sizeof(table[0]))) {
+		const struct feature *ft = table[(*i)++];
+
+		if (!ft->enabled || ft->enabled(s))
+			return ft;
+	}
+	return NULL;
+}
+
+void render_prom(FILE *f, const struct metrics *m)
+{
+	const struct feature *ft;
+	int i;
+
+	prom_groups(f, m->s);
+	for (i = 0; (ft = feature_next(m->s, &i));)
+		if (ft->prom)
+			ft->prom(f, m);
+	prom_self(f, m);
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The table of features that stat, hist and the Prometheus text ask for their sections. */
+#ifndef VFIOTRACE_SECTIONS_H
+#define VFIOTRACE_SECTIONS_H
+
+#include "feature.h"
+
+/* The features s shows, in order: for (i = 0; (ft = feature_next(s, &i));) */
+const struct feature *feature_next(const struct snapshot *s, int *i);
+/* The Prometheus text of m: the groups' families, each feature's, then vfiotrace's own. */
+void render_prom(FILE *f, const struct metrics *m);
+
+#endif
