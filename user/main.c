@@ -10,25 +10,19 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-#include "catalogue.h"
 #include "clock.h"
+#include "catalogue.h"
 #include "commands.h"
-#include "diag.h"
 #include "diagnose.h"
-#include "dma.h"
 #include "events.h"
 #include "exporter.h"
-#include "json.h"
-#include "kernel_btf.h"
 #include "log.h"
 #include "options.h"
 #include "privs.h"
 #include "probes.h"
 #include "profile.h"
-#include "prom.h"
 #include "refs.h"
 #include "sections.h"
-#include "stat.h"
 #include "tracer.h"
 #include "vfiotrace.skel.h"
 
@@ -99,17 +93,18 @@ static int collect(struct run *run, struct snapshot *s)
 {
 	struct tracer *t = &run->t;
 	const struct bpf_maps *m = &t->maps;
-	int r;
+	const struct feature *ft;
+	int i, r;
 
 	s->live = &run->live;
 	s->kver = running_kernel();
 	if (!t->skel)
 		return 0;
 	s->dma_traced = t->opt.dma;
-	if (stat_collect(s, m) || refs_collect(s, m, &t->sym) || diag_collect(s, m))
-		r = -1;
-	else
-		r = s->dma_traced ? dma_collect(&s->dma, &m->dma) : 0;
+	for (i = 0, r = 0; !r && (ft = feature_next(s, &i));)
+		if (ft->collect)
+			r = ft->collect(s, m, &t->sym);
+	snapshot_sort(s);
 	s->drops = t->skel->bss->ringbuf_drops;
 	s->map_full = t->skel->bss->map_full;
 	s->refcount_known = t->count_field != NULL;

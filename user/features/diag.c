@@ -10,19 +10,15 @@
 #include "histogram.h"
 #include "text.h"
 
-static int by_group(const void *a, const void *b)
-{
-	const struct group_row *x = a, *y = b;
-
-	return x->group - y->group;
-}
-
-int diag_collect(struct snapshot *s, const struct bpf_maps *m)
+/* Failures and the culprit of the last, per group, from the maps into s. */
+/* Failures and the culprit of the last, per group, from the maps into s. */
+static int collect(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym)
 {
 	struct fail_key k, *prev = NULL;
 	int key, *kprev = NULL;
 	struct group_row *g;
 
+	(void)sym;
 	while (!bpf_map_get_next_key(m->failures, prev, &k)) {
 		unsigned long long n;
 
@@ -44,8 +40,6 @@ int diag_collect(struct snapshot *s, const struct bpf_maps *m)
 			return -1;
 		g->has_culprit = !bpf_map_lookup_elem(m->group_culprit, &key, &g->culprit);
 	}
-	if (s->ngroups)
-		qsort(s->groups, s->ngroups, sizeof(*s->groups), by_group);
 	return 0;
 }
 
@@ -97,7 +91,7 @@ static void json_failure(struct json *j, int op, int step, int err, unsigned int
 	json_diagnosis(j, op, step, err, kver);
 }
 
-void diag_json_attach(struct json *j, const struct snapshot *s, const struct group_row *g)
+static void diag_json_attach(struct json *j, const struct snapshot *s, const struct group_row *g)
 {
 	int i;
 
@@ -113,19 +107,8 @@ void diag_json_attach(struct json *j, const struct snapshot *s, const struct gro
 	json_arr_end(j);
 }
 
-static void group_json(struct json *j, const struct snapshot *s, const struct group_row *g)
-{
-	diag_json_attach(j, s, g);
-	diag_json_group(j, s, g);
-}
 
-const struct feature diag_feature = {
-	.name = "diag",
-	.group_json = group_json,
-	.group_text = diag_text,
-};
-
-void diag_json_group(struct json *j, const struct snapshot *s, const struct group_row *g)
+static void diag_json_group(struct json *j, const struct snapshot *s, const struct group_row *g)
 {
 	int i;
 
@@ -176,7 +159,7 @@ static void text_culprit(FILE *f, const struct culprit *c)
 		fprintf(f, "%s\n", lines + 1);
 }
 
-void diag_text(FILE *f, const struct snapshot *s)
+static void diag_text(FILE *f, const struct snapshot *s)
 {
 	int i, k;
 
@@ -214,7 +197,7 @@ static void fail_json(struct json *j, const struct event_line *l)
 	json_culprit(j, &e->c);
 }
 
-int diag_decode_fail(const void *rec, struct event_ctx *c, struct event_line *l)
+static int diag_decode_fail(const void *rec, struct event_ctx *c, struct event_line *l)
 {
 	const struct fail_event *e = rec;
 
@@ -227,3 +210,21 @@ int diag_decode_fail(const void *rec, struct event_ctx *c, struct event_line *l)
 	l->rec = e;
 	return 1;
 }
+
+static void group_json(struct json *j, const struct snapshot *s, const struct group_row *g)
+{
+	diag_json_attach(j, s, g);
+	diag_json_group(j, s, g);
+}
+
+static const struct event_kind events[] = {
+	{ EV_GROUP_FAIL, sizeof(struct fail_event), diag_decode_fail, false },
+};
+
+const struct feature diag_feature = {
+	.name = "diag",
+	.collect = collect,
+	FEATURE_EVENTS(events),
+	.group_json = group_json,
+	.group_text = diag_text,
+};

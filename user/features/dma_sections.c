@@ -76,9 +76,22 @@ static void prom(FILE *f, const struct metrics *m)
 				   d->groups[i].st.map_hist, (double)d->groups[i].st.map_ns);
 }
 
+static const struct event_kind events[] = {
+	{ EV_DMA_MAP, sizeof(struct dma_event), dma_decode, false },
+	{ EV_DMA_UNMAP, sizeof(struct dma_event), dma_decode, false },
+};
+
+static int collect(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym)
+{
+	(void)sym;
+	return dma_collect(&s->dma, &m->dma);
+}
+
 const struct feature dma_feature = {
 	.name = "dma",
 	.enabled = traced,
+	.collect = collect,
+	FEATURE_EVENTS(events),
 	.group_json = group_json,
 	.json = clients_json,
 	.text = text,

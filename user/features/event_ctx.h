@@ -3,6 +3,7 @@
 #ifndef VFIOTRACE_EVENT_CTX_H
 #define VFIOTRACE_EVENT_CTX_H
 
+#include <stddef.h>
 #include "event_line.h"
 #include "kallsyms.h"
 #include "stacks.h"
@@ -31,5 +32,13 @@ struct event_ctx {
  * updating the state it changes: 1 when it has a line to show, 0 when not.
  */
 typedef int (*event_decoder)(const void *rec, struct event_ctx *c, struct event_line *l);
+
+/* One type of ring buffer record, in its feature's row (feature.h). */
+struct event_kind {
+	unsigned int type;		/* enum event_type */
+	size_t size;			/* the struct the record is */
+	event_decoder decode;
+	bool reference;			/* shown by refs too */
+};
 
 #endif

@@ -1,69 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The ring buffer's records by type: the struct each one is, the feature that
- * decodes it, and whether refs shows it. Attach and domain_alloc events are
- * decoded here: stat reads the same hooks' maps.
+ * A ring buffer record to its feature's decoder (the features' rows, feature.h),
+ * its line to the one printer (output/event_line.c).
  */
 #include <limits.h>
 #include <string.h>
-#include "catalogue.h"
-#include "diag.h"
-#include "dma.h"
-#include "errnames.h"
 #include "events.h"
-#include "refs.h"
-#include "text.h"
-
-static int attach_decode(const void *rec, struct event_ctx *c, struct event_line *l)
-{
-	const struct event *e = rec;
-
-	event_line_init(l, "attach", &e->h);
-	snprintf(l->result, sizeof(l->result), "%s", e->h.ret ? errno_name((int)-e->h.ret) : "ok");
-	if (e->h.ret < 0)
-		diag_explain_line(l, c, OP_ATTACH, e->step, (int)-e->h.ret, e->stack_id);
-	return 1;
-}
-
-/* ret 1 stands for a NULL return: a failure without an errno */
-static const char *alloc_result(long long ret)
-{
-	return ret == 0 ? "ok" : ret == 1 ? "NULL" : errno_name((int)-ret);
-}
-
-static void domain_alloc_json(struct json *j, const struct event_line *l)
-{
-	const struct event *e = l->rec;
-
-	if (e->h.ret == 1)
-		json_null(j, "ret");
-	else
-		json_int(j, "ret", e->h.ret);
-	json_str(j, "result", e->h.ret == 0 ? "ok" : e->h.ret == 1 ? "NULL" : "ERR_PTR");
-	if (e->h.ret < 0)
-		json_str(j, "errno", errno_name((int)-e->h.ret));
-	json_str(j, "bus", e->name);
-	if (e->dev[0])
-		json_str(j, "alloc_device", e->dev);
-	else
-		json_null(j, "alloc_device");
-}
-
-static int domain_alloc_decode(const void *rec, struct event_ctx *c, struct event_line *l)
-{
-	const struct event *e = rec;
-	char bus[TEXT_LEN(NAME_LEN)], dev[TEXT_LEN(NAME_LEN)];
-
-	(void)c;
-	event_line_init(l, "domain_alloc", &e->h);
-	l->fields &= ~LINE_RET;		/* domain_alloc_json: a NULL return has no errno */
-	snprintf(l->result, sizeof(l->result), "%s", alloc_result(e->h.ret));
-	event_line_detail(l, "bus=%s device=%s", e->name[0] ? text_name(e->name, bus, sizeof(bus)) : "?",
-			  e->dev[0] ? text_name(e->dev, dev, sizeof(dev)) : "-");
-	l->json = domain_alloc_json;
-	l->rec = e;
-	return 1;
-}
+#include "sections.h"
 
 /* A return value in the range the hooked functions return (int): what the decoders negate. */
 static long long int_ret(long long ret)
@@ -101,41 +44,34 @@ static void bound(void *rec, unsigned int type)
 	}
 }
 
-static const struct event_kind {
-	unsigned int type;
-	size_t size;		/* the struct the record is */
-	event_decoder decode;
-	bool reference;		/* shown by refs too */
-} kinds[] = {
-	{ EV_ATTACH, sizeof(struct event), attach_decode, false },
-	{ EV_DOMAIN_ALLOC, sizeof(struct event), domain_alloc_decode, false },
-	{ EV_DEVICE_GET, sizeof(struct event), refs_decode, true },
-	{ EV_DEVICE_PUT, sizeof(struct event), refs_decode, true },
-	{ EV_UNREG_BEGIN, sizeof(struct event), refs_decode, true },
-	{ EV_UNREG_END, sizeof(struct event), refs_decode, true },
-	{ EV_DMA_MAP, sizeof(struct dma_event), dma_decode, false },
-	{ EV_DMA_UNMAP, sizeof(struct dma_event), dma_decode, false },
-	{ EV_GROUP_FAIL, sizeof(struct fail_event), diag_decode_fail, false },
-};
+/* The feature's entry for a record type, NULL for none. */
+static const struct event_kind *kind_of(unsigned int type)
+{
+	const struct feature *ft;
+	unsigned int k;
+	int i = 0;
+
+	while ((ft = feature_all(&i)))
+		for (k = 0; k < ft->nevents; k++)
+			if (ft->events[k].type == type)
+				return &ft->events[k];
+	return NULL;
+}
 
 void events_consume(struct event_ctx *c, const void *rec, size_t size, FILE *f, bool json,
 		    bool refs_only)
 {
 	const struct record_hdr *h = rec;
-	unsigned int i;
+	const struct event_kind *k = size >= sizeof(*h) ? kind_of(h->type) : NULL;
 
-	for (i = 0; size >= sizeof(*h) && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		if (kinds[i].type != h->type)
-			continue;
-		if (size < kinds[i].size)
-			break;
-		if (refs_only && !kinds[i].reference)
-			return;
-		memcpy(&c->rec, rec, kinds[i].size);
-		bound(&c->rec, h->type);
-		if (kinds[i].decode(&c->rec, c, &c->line))
-			event_line_print(f, &c->line, json);
+	if (!k || size < k->size) {
+		c->malformed++;
 		return;
 	}
-	c->malformed++;
+	if (refs_only && !k->reference)
+		return;
+	memcpy(&c->rec, rec, k->size);
+	bound(&c->rec, h->type);
+	if (k->decode(&c->rec, c, &c->line))
+		event_line_print(f, &c->line, json);
 }

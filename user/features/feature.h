@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What one feature adds to the summaries: its sections of stat (text and -j),
+ * What one feature is to the rest: how it reads its maps into a snapshot,
+ * which ring buffer records it decodes, and its sections of stat (text and -j),
  * hist and the Prometheus text, each NULL where it has none. A feature defines
  * its row in its own file; sections.c lists the rows in the order their
  * sections appear.
@@ -10,12 +11,18 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include "event_ctx.h"
 #include "json.h"
 #include "prom.h"
 #include "snapshot.h"
 
 struct feature {
 	const char *name;
+	/* its part of a snapshot, read from its maps: 0, or -1 out of memory */
+	int (*collect)(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym);
+	/* the ring buffer records it decodes */
+	const struct event_kind *events;
+	unsigned int nevents;
 	/* whether s shows its sections (NULL: always) */
 	bool (*enabled)(const struct snapshot *s);
 	/* stat -j: its keys in a group's object, in "unattributed", in the summary */
@@ -39,7 +46,9 @@ struct feature {
 	void (*prom)(FILE *f, const struct metrics *m);
 };
 
+#define FEATURE_EVENTS(kinds) .events = kinds, .nevents = sizeof(kinds) / sizeof(kinds[0])
+
 /* The rows, each in its feature's file. */
-extern const struct feature diag_feature, refs_feature, dma_feature;
+extern const struct feature attach_feature, diag_feature, refs_feature, dma_feature;
 
 #endif

@@ -338,7 +338,7 @@ static void unbind_done_json(struct json *j, const struct event_line *l)
 	json_uint(j, "waited_ns", e->h.latency_ns);
 }
 
-int refs_decode(const void *rec, struct event_ctx *c, struct event_line *l)
+static int refs_decode(const void *rec, struct event_ctx *c, struct event_line *l)
 {
 	const struct event *e = rec;
 	char b[16], comm[TEXT_NAME_LEN], caller[CALLER_LEN], dev[TEXT_LEN(NAME_LEN)];
@@ -644,8 +644,17 @@ static void prom(FILE *f, const struct metrics *m)
 	}
 }
 
+static const struct event_kind events[] = {
+	{ EV_DEVICE_GET, sizeof(struct event), refs_decode, true },
+	{ EV_DEVICE_PUT, sizeof(struct event), refs_decode, true },
+	{ EV_UNREG_BEGIN, sizeof(struct event), refs_decode, true },
+	{ EV_UNREG_END, sizeof(struct event), refs_decode, true },
+};
+
 const struct feature refs_feature = {
 	.name = "refs",
+	.collect = refs_collect,
+	FEATURE_EVENTS(events),
 	.group_json = group_json,
 	.unattributed_json = unattributed_json,
 	.column = { "GETS", refs_group_gets },

@@ -47,8 +47,6 @@ enum live_change { LIVE_SAME, LIVE_WAIT_BEGAN, LIVE_WAIT_ENDED };
 
 /* One reference event into the holders; its device, NULL out of memory. */
 struct live_dev *refs_live_apply(struct refs_live *l, const struct event *e, enum live_change *ch);
-/* A reference event: refs_live_apply on c->live, then its line (get, put, unbind_wait, unbind_done). */
-int refs_decode(const void *rec, struct event_ctx *c, struct event_line *l);
 void refs_live_free(struct refs_live *l);
 
 /* Reference counts per device and call site from the maps into s. 0, or -1 out of memory. */

@@ -2,16 +2,22 @@
 /* The one table of features: adding one is its file and its row here. */
 #include "sections.h"
 
-static const struct feature *const table[] = { &diag_feature, &refs_feature, &dma_feature };
+static const struct feature *const table[] = {
+	&attach_feature, &diag_feature, &refs_feature, &dma_feature,
+};
+
+const struct feature *feature_all(int *i)
+{
+	return *i < (int)(sizeof(table) / sizeof(table[0])) ? table[(*i)++] : NULL;
+}
 
 const struct feature *feature_next(const struct snapshot *s, int *i)
 {
-	while (*i < (int)(sizeof(table) / sizeof(table[0]))) {
-		const struct feature *ft = table[(*i)++];
+	const struct feature *ft;
 
+	while ((ft = feature_all(i)))
 		if (!ft->enabled || ft->enabled(s))
 			return ft;
-	}
 	return NULL;
 }
 

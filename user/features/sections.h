@@ -5,6 +5,8 @@
 
 #include "feature.h"
 
+/* Every feature, in order: for (i = 0; (ft = feature_all(&i));) */
+const struct feature *feature_all(int *i);
 /* The features s shows, in order: for (i = 0; (ft = feature_next(s, &i));) */
 const struct feature *feature_next(const struct snapshot *s, int *i);
 /* The Prometheus text of m: the groups' families, each feature's, then vfiotrace's own. */

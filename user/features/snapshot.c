@@ -21,6 +21,19 @@ struct group_row *snapshot_group(struct snapshot *s, int group)
 	return g;
 }
 
+static int by_group(const void *a, const void *b)
+{
+	const struct group_row *x = a, *y = b;
+
+	return x->group - y->group;
+}
+
+void snapshot_sort(struct snapshot *s)
+{
+	if (s->ngroups)
+		qsort(s->groups, s->ngroups, sizeof(*s->groups), by_group);
+}
+
 int group_buses(const struct group_row *g, const char *out[], int max)
 {
 	const char *cand[GROUP_MAX_DEVS + 1];

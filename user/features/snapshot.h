@@ -61,12 +61,14 @@ struct bpf_maps {
 };
 
 /*
- * Each feature reads its own maps into its part of the snapshot (stat_collect,
- * refs_collect, diag_collect, dma_collect in their headers); the command runner
- * (main.c) asks each of them.
+ * Each feature reads its own maps into its part of the snapshot (the collect
+ * of its row, feature.h); the command runner (main.c) asks each of them, then
+ * sorts the groups.
  */
 void snapshot_free(struct snapshot *s);
+/* The row of group, added (zeroed) if new; NULL out of memory. */
 struct group_row *snapshot_group(struct snapshot *s, int group);
+void snapshot_sort(struct snapshot *s);	/* groups by number, NO_GROUP first */
 /* Member buses of a group plus the bus of its domain allocation, deduplicated. */
 int group_buses(const struct group_row *g, const char *out[], int max);
 

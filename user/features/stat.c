@@ -13,45 +13,6 @@
 #include "sections.h"
 #include "stat.h"
 
-static int by_group(const void *a, const void *b)
-{
-	const struct group_row *x = a, *y = b;
-
-	return x->group - y->group;
-}
-
-int stat_collect(struct snapshot *s, const struct bpf_maps *m)
-{
-	int key, *prev = NULL;
-	struct err_key ek, *eprev = NULL;
-	struct group_row *g;
-
-	while (!bpf_map_get_next_key(m->group_stats, prev, &key)) {
-		prev = &key;
-		g = snapshot_group(s, key);
-		if (!g)
-			return -1;
-		if (bpf_map_lookup_elem(m->group_stats, &key, &g->st))
-			continue;
-		g->has_mem = !bpf_map_lookup_elem(m->group_members, &key, &g->mem);
-	}
-	while (!bpf_map_get_next_key(m->errors, eprev, &ek)) {
-		unsigned long long n;
-
-		eprev = &ek;
-		g = snapshot_group(s, ek.group);
-		if (!g)
-			return -1;
-		if (g->nerrs == MAX_ERRS || bpf_map_lookup_elem(m->errors, &ek, &n))
-			continue;
-		g->errs[g->nerrs].err = ek.err;
-		g->errs[g->nerrs++].n = n;
-	}
-	if (s->ngroups)
-		qsort(s->groups, s->ngroups, sizeof(*s->groups), by_group);
-	return 0;
-}
-
 static int group_ndevs(const struct group_row *g)
 {
 	if (!g->has_mem)

@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include "snapshot.h"
 
-/* Group counts, members and errors from the maps into s. 0, or -1 out of memory. */
-int stat_collect(struct snapshot *s, const struct bpf_maps *m);
 void render_stat(FILE *f, const struct snapshot *s, bool json);
 void render_hist(FILE *f, const struct snapshot *s, bool json);
 
