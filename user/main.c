@@ -92,7 +92,6 @@ static int on_module_event(void *ctx, void *data, size_t size)
 static int collect(struct run *run, struct snapshot *s)
 {
 	struct tracer *t = &run->t;
-	const struct bpf_maps *m = &t->maps;
 	const struct feature *ft;
 	int i, r;
 
@@ -103,7 +102,7 @@ static int collect(struct run *run, struct snapshot *s)
 	s->dma_traced = t->opt.dma;
 	for (i = 0, r = 0; !r && (ft = feature_next(s, &i));)
 		if (ft->collect)
-			r = ft->collect(s, m, &t->sym);
+			r = ft->collect(s, t->skel, &t->sym);
 	snapshot_sort(s);
 	s->drops = t->skel->bss->ringbuf_drops;
 	s->map_full = t->skel->bss->map_full;
@@ -182,9 +181,9 @@ static int tracing(struct run *r)
 		int fd = bpf_map__fd(t->skel->maps.events);
 
 		r->ev = (struct event_ctx){
-			.stacks_fd = t->maps.stacks,
+			.stacks_fd = bpf_map__fd(t->skel->maps.stacks),
 			.fail_stacks_fd = t->opt.verbose ? bpf_map__fd(t->skel->maps.fail_stacks) : -1,
-			.group_containers_fd = t->maps.dma.group_containers,
+			.group_containers_fd = bpf_map__fd(t->skel->maps.group_containers),
 			.sym = &t->sym,
 			.stack_ks = t->opt.verbose ? kallsyms_full(&t->full) : NULL,
 			.kver = running_kernel(),

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <bpf/bpf.h>
 #include "text.h"
+#include "vfiotrace.skel.h"
 
 static int attach_decode(const void *rec, struct event_ctx *c, struct event_line *l)
 {
@@ -68,30 +69,32 @@ static const struct event_kind events[] = {
 };
 
 /* Group counts, members and errors from the maps into s. */
-static int collect(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym)
+static int collect(struct snapshot *s, const struct vfiotrace_bpf *skel, const struct symbolizer *sym)
 {
+	int stats = bpf_map__fd(skel->maps.group_stats), members = bpf_map__fd(skel->maps.group_members);
+	int errors = bpf_map__fd(skel->maps.errors);
 	int key, *prev = NULL;
 	struct err_key ek, *eprev = NULL;
 	struct group_row *g;
 
 	(void)sym;
-	while (!bpf_map_get_next_key(m->group_stats, prev, &key)) {
+	while (!bpf_map_get_next_key(stats, prev, &key)) {
 		prev = &key;
 		g = snapshot_group(s, key);
 		if (!g)
 			return -1;
-		if (bpf_map_lookup_elem(m->group_stats, &key, &g->st))
+		if (bpf_map_lookup_elem(stats, &key, &g->st))
 			continue;
-		g->has_mem = !bpf_map_lookup_elem(m->group_members, &key, &g->mem);
+		g->has_mem = !bpf_map_lookup_elem(members, &key, &g->mem);
 	}
-	while (!bpf_map_get_next_key(m->errors, eprev, &ek)) {
+	while (!bpf_map_get_next_key(errors, eprev, &ek)) {
 		unsigned long long n;
 
 		eprev = &ek;
 		g = snapshot_group(s, ek.group);
 		if (!g)
 			return -1;
-		if (g->nerrs == MAX_ERRS || bpf_map_lookup_elem(m->errors, &ek, &n))
+		if (g->nerrs == MAX_ERRS || bpf_map_lookup_elem(errors, &ek, &n))
 			continue;
 		g->errs[g->nerrs].err = ek.err;
 		g->errs[g->nerrs++].n = n;

@@ -9,36 +9,38 @@
 #include "feature.h"
 #include "histogram.h"
 #include "text.h"
+#include "vfiotrace.skel.h"
 
 /* Failures and the culprit of the last, per group, from the maps into s. */
 /* Failures and the culprit of the last, per group, from the maps into s. */
-static int collect(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym)
+static int collect(struct snapshot *s, const struct vfiotrace_bpf *skel, const struct symbolizer *sym)
 {
+	int failures = bpf_map__fd(skel->maps.failures), culprits = bpf_map__fd(skel->maps.group_culprit);
 	struct fail_key k, *prev = NULL;
 	int key, *kprev = NULL;
 	struct group_row *g;
 
 	(void)sym;
-	while (!bpf_map_get_next_key(m->failures, prev, &k)) {
+	while (!bpf_map_get_next_key(failures, prev, &k)) {
 		unsigned long long n;
 
 		prev = &k;
 		g = snapshot_group(s, k.group);
 		if (!g)
 			return -1;
-		if (g->nfails == MAX_FAILS || bpf_map_lookup_elem(m->failures, &k, &n))
+		if (g->nfails == MAX_FAILS || bpf_map_lookup_elem(failures, &k, &n))
 			continue;
 		g->fails[g->nfails].op = k.op;
 		g->fails[g->nfails].step = k.step;
 		g->fails[g->nfails].err = k.err;
 		g->fails[g->nfails++].n = n;
 	}
-	while (!bpf_map_get_next_key(m->group_culprit, kprev, &key)) {
+	while (!bpf_map_get_next_key(culprits, kprev, &key)) {
 		kprev = &key;
 		g = snapshot_group(s, key);
 		if (!g)
 			return -1;
-		g->has_culprit = !bpf_map_lookup_elem(m->group_culprit, &key, &g->culprit);
+		g->has_culprit = !bpf_map_lookup_elem(culprits, &key, &g->culprit);
 	}
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include "dma.h"
 #include "feature.h"
+#include "vfiotrace.skel.h"
 #include "prom.h"
 
 static bool traced(const struct snapshot *s)
@@ -81,10 +82,17 @@ static const struct event_kind events[] = {
 	{ EV_DMA_UNMAP, sizeof(struct dma_event), dma_decode, false },
 };
 
-static int collect(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym)
+static int collect(struct snapshot *s, const struct vfiotrace_bpf *skel, const struct symbolizer *sym)
 {
+	const struct dma_maps fds = {
+		.containers = bpf_map__fd(skel->maps.dma_containers),
+		.clients = bpf_map__fd(skel->maps.dma_clients),
+		.failures = bpf_map__fd(skel->maps.dma_failures),
+		.group_containers = bpf_map__fd(skel->maps.group_containers),
+	};
+
 	(void)sym;
-	return dma_collect(&s->dma, &m->dma);
+	return dma_collect(&s->dma, &fds);
 }
 
 const struct feature dma_feature = {

@@ -16,10 +16,12 @@
 #include "prom.h"
 #include "snapshot.h"
 
+struct vfiotrace_bpf;
+
 struct feature {
 	const char *name;
 	/* its part of a snapshot, read from its maps: 0, or -1 out of memory */
-	int (*collect)(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym);
+	int (*collect)(struct snapshot *s, const struct vfiotrace_bpf *skel, const struct symbolizer *sym);
 	/* the ring buffer records it decodes */
 	const struct event_kind *events;
 	unsigned int nevents;

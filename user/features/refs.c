@@ -13,6 +13,7 @@
 #include "prom.h"
 #include "refs.h"
 #include "text.h"
+#include "vfiotrace.skel.h"
 
 /* ---- the model: aggregates read from the maps ---- */
 
@@ -55,12 +56,14 @@ static int by_dev(const void *a, const void *b)
 	return strcmp(x->d.name, y->d.name);
 }
 
-static int collect_sites(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym)
+static int collect_sites(struct snapshot *s, const struct vfiotrace_bpf *skel,
+			 const struct symbolizer *sym)
 {
+	int sites = bpf_map__fd(skel->maps.ref_sites), stacks = bpf_map__fd(skel->maps.stacks);
 	struct ref_key k, *prev = NULL;
 	int i, n;
 
-	while (!bpf_map_get_next_key(m->ref_sites, prev, &k)) {
+	while (!bpf_map_get_next_key(sites, prev, &k)) {
 		struct ref_row *r, *p;
 
 		prev = &k;
@@ -70,11 +73,11 @@ static int collect_sites(struct snapshot *s, const struct bpf_maps *m, const str
 		s->refs = p;
 		r = &s->refs[s->nrefs];
 		r->key = k;
-		if (bpf_map_lookup_elem(m->ref_sites, &k, &r->val))
+		if (bpf_map_lookup_elem(sites, &k, &r->val))
 			continue;
 		if (r->key.group == NO_GROUP)
 			r->key.group = sysfs_group(r->key.dev);
-		stack_caller(m->stacks, k.stack_id, k.caller, sym, r->caller, sizeof(r->caller));
+		stack_caller(stacks, k.stack_id, k.caller, sym, r->caller, sizeof(r->caller));
 		s->nrefs++;
 	}
 	/* The same caller can appear under several stack ids: merge them. */
@@ -89,12 +92,13 @@ static int collect_sites(struct snapshot *s, const struct bpf_maps *m, const str
 	return 0;
 }
 
-static int collect_devices(struct snapshot *s, const struct bpf_maps *m)
+static int collect_devices(struct snapshot *s, const struct vfiotrace_bpf *skel)
 {
+	int devices = bpf_map__fd(skel->maps.devices);
 	unsigned long long k, *prev = NULL;
 	int i, n;
 
-	while (!bpf_map_get_next_key(m->devices, prev, &k)) {
+	while (!bpf_map_get_next_key(devices, prev, &k)) {
 		struct dev_row *r, *p;
 
 		prev = &k;
@@ -104,7 +108,7 @@ static int collect_devices(struct snapshot *s, const struct bpf_maps *m)
 		s->devs = p;
 		r = &s->devs[s->ndevs];
 		r->ptr = k;
-		if (bpf_map_lookup_elem(m->devices, &k, &r->d))
+		if (bpf_map_lookup_elem(devices, &k, &r->d))
 			continue;
 		if (r->d.group == NO_GROUP)
 			r->d.group = sysfs_group(r->d.name);
@@ -130,9 +134,9 @@ static int collect_devices(struct snapshot *s, const struct bpf_maps *m)
 	return 0;
 }
 
-int refs_collect(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym)
+static int collect(struct snapshot *s, const struct vfiotrace_bpf *skel, const struct symbolizer *sym)
 {
-	return collect_sites(s, m, sym) || collect_devices(s, m) ? -1 : 0;
+	return collect_sites(s, skel, sym) || collect_devices(s, skel) ? -1 : 0;
 }
 
 /* Gets of the devices of one group. */
@@ -653,7 +657,7 @@ static const struct event_kind events[] = {
 
 const struct feature refs_feature = {
 	.name = "refs",
-	.collect = refs_collect,
+	.collect = collect,
 	FEATURE_EVENTS(events),
 	.group_json = group_json,
 	.unattributed_json = unattributed_json,

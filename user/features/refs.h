@@ -49,8 +49,6 @@ enum live_change { LIVE_SAME, LIVE_WAIT_BEGAN, LIVE_WAIT_ENDED };
 struct live_dev *refs_live_apply(struct refs_live *l, const struct event *e, enum live_change *ch);
 void refs_live_free(struct refs_live *l);
 
-/* Reference counts per device and call site from the maps into s. 0, or -1 out of memory. */
-int refs_collect(struct snapshot *s, const struct bpf_maps *m, const struct symbolizer *sym);
 void render_refs(FILE *f, const struct snapshot *s, bool json);
 
 #endif

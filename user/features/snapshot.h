@@ -54,12 +54,6 @@ struct snapshot {
 	unsigned int kver;		/* KV() of the traced kernel: picks catalogue rows */
 };
 
-struct bpf_maps {
-	int group_stats, group_members, errors, ref_sites, devices, stacks;
-	int failures, group_culprit;
-	struct dma_maps dma;
-};
-
 /*
  * Each feature reads its own maps into its part of the snapshot (the collect
  * of its row, feature.h); the command runner (main.c) asks each of them, then

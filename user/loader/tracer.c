@@ -293,22 +293,6 @@ static int load_bpf(struct tracer *t, char *msg, int len)
 	if (e)
 		return -1;
 	profile("BPF load");
-	t->maps = (struct bpf_maps){
-		.group_stats = bpf_map__fd(t->skel->maps.group_stats),
-		.group_members = bpf_map__fd(t->skel->maps.group_members),
-		.errors = bpf_map__fd(t->skel->maps.errors),
-		.ref_sites = bpf_map__fd(t->skel->maps.ref_sites),
-		.devices = bpf_map__fd(t->skel->maps.devices),
-		.dma = {
-			.containers = bpf_map__fd(t->skel->maps.dma_containers),
-			.clients = bpf_map__fd(t->skel->maps.dma_clients),
-			.failures = bpf_map__fd(t->skel->maps.dma_failures),
-			.group_containers = bpf_map__fd(t->skel->maps.group_containers),
-		},
-		.stacks = bpf_map__fd(t->skel->maps.stacks),
-		.failures = bpf_map__fd(t->skel->maps.failures),
-		.group_culprit = bpf_map__fd(t->skel->maps.group_culprit),
-	};
 	t->sym = (struct symbolizer){ .ks = &t->full, .hooked = { t->res[HOOK_PUT].func,
 		t->res[HOOK_GET].func } };
 	return 0;
@@ -334,7 +318,6 @@ static void drop_load(struct tracer *t)
 	vfiotrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 	t->fallback[0] = 0;
-	memset(&t->maps, 0, sizeof(t->maps));
 	memset(&t->sym, 0, sizeof(t->sym));
 }
 

@@ -36,7 +36,6 @@ struct tracer {
 	int nlinks;
 	struct lifecycle lc;
 	struct symbolizer sym;
-	struct bpf_maps maps;
 };
 
 /*
