@@ -26,9 +26,8 @@ void render_prom(FILE *f, const struct metrics *m)
 	const struct feature *ft;
 	int i;
 
-	prom_groups(f, m->s);
 	for (i = 0; (ft = feature_next(m->s, &i));)
 		if (ft->prom)
 			ft->prom(f, m);
-	prom_self(f, m);
+	prom_self(f, m, m->s->drops, m->s->map_full);
 }

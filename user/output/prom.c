@@ -4,7 +4,7 @@
  * of the groups and of vfiotrace itself (the features write their own).
  */
 #include <string.h>
-#include "errnames.h"
+#include "../../bpf/vfiotrace.h"
 #include "prom.h"
 
 const char *prom_escape(const char *in, char *out, size_t len)
@@ -71,75 +71,6 @@ void prom_histogram_sum(FILE *f, const char *name, const char *group,
 	fprintf(f, "%s_count{group=\"%s\"} %llu\n", name, group, total);
 }
 
-static void histogram(FILE *f, const char *name, const char *group, const unsigned long long *slots)
-{
-	prom_histogram_sum(f, name, group, slots, -1);
-}
-
-void prom_groups(FILE *f, const struct snapshot *s)
-{
-	char gb[16], esc[256];
-	int i, k;
-
-	prom_family(f, "vfiotrace_attach_total", "counter",
-		    "VFIO type1 group attaches (VFIO_SET_IOMMU) by result: ok or the errno name.");
-	for (i = 0; i < s->ngroups; i++) {
-		const struct group_row *g = &s->groups[i];
-		unsigned long long named = 0;
-
-		if (g->group == NO_GROUP)
-			continue;
-		prom_group_label(g->group, gb, sizeof(gb));
-		fprintf(f, "vfiotrace_attach_total{group=\"%s\",result=\"ok\"} %llu\n", gb, g->st.attach_ok);
-		for (k = 0; k < g->nerrs; k++) {
-			named += g->errs[k].n;
-			fprintf(f, "vfiotrace_attach_total{group=\"%s\",result=\"%s\"} %llu\n", gb,
-				prom_escape(errno_name(g->errs[k].err), esc, sizeof(esc)), g->errs[k].n);
-		}
-		/* more distinct errnos than the model keeps per group */
-		if (g->st.attach_fail > named)
-			fprintf(f, "vfiotrace_attach_total{group=\"%s\",result=\"other\"} %llu\n", gb,
-				g->st.attach_fail - named);
-	}
-	prom_family(f, "vfiotrace_attach_duration_seconds", "histogram",
-		    "Time inside vfio_iommu_type1_attach_group; _sum adds slot lower edges (a lower bound within 20%).");
-	for (i = 0; i < s->ngroups; i++)
-		if (s->groups[i].group != NO_GROUP)
-			histogram(f, "vfiotrace_attach_duration_seconds",
-				  prom_group_label(s->groups[i].group, gb, sizeof(gb)),
-				  s->groups[i].st.attach_hist);
-	prom_family(f, "vfiotrace_domain_alloc_duration_seconds", "histogram",
-		    "IOMMU paging-domain allocation time, by the group being attached (unattributed: other callers); _sum adds slot lower edges (a lower bound within 20%).");
-	for (i = 0; i < s->ngroups; i++)
-		histogram(f, "vfiotrace_domain_alloc_duration_seconds",
-			  prom_group_label(s->groups[i].group, gb, sizeof(gb)),
-			  s->groups[i].st.alloc_hist);
-	prom_family(f, "vfiotrace_domain_alloc_failures_total", "counter",
-		    "IOMMU domain allocations that returned no domain, by group.");
-	for (i = 0; i < s->ngroups; i++)
-		fprintf(f, "vfiotrace_domain_alloc_failures_total{group=\"%s\"} %llu\n",
-			prom_group_label(s->groups[i].group, gb, sizeof(gb)), s->groups[i].st.domain_alloc_fail);
-	prom_family(f, "vfiotrace_group_info", "gauge",
-		    "1 per IOMMU group seen attaching: member bus types and the device of its domain allocation (empty when unknown).");
-	for (i = 0; i < s->ngroups; i++) {
-		const struct group_row *g = &s->groups[i];
-		const char *buses[GROUP_MAX_DEVS + 1];
-		char busstr[128] = "";
-		int nb;
-
-		if (g->group == NO_GROUP)
-			continue;
-		nb = group_buses(g, buses, GROUP_MAX_DEVS + 1);
-		for (k = 0; k < nb; k++)
-			snprintf(busstr + strlen(busstr), sizeof(busstr) - strlen(busstr), "%s%s",
-				 k ? "," : "", buses[k]);
-		fprintf(f, "vfiotrace_group_info{group=\"%s\",buses=\"%s\",",
-			prom_group_label(g->group, gb, sizeof(gb)), prom_escape(busstr, esc, sizeof(esc)));
-		fprintf(f, "alloc_device=\"%s\"} 1\n",
-			prom_escape(g->has_mem ? g->mem.alloc_dev : "", esc, sizeof(esc)));
-	}
-}
-
 static void probes(FILE *f, const struct metrics *m)
 {
 	char h[64], fn[192], mod[64], st[32];
@@ -178,16 +109,16 @@ static void probes(FILE *f, const struct metrics *m)
 	}
 }
 
-void prom_self(FILE *f, const struct metrics *m)
+void prom_self(FILE *f, const struct metrics *m, unsigned long long drops, unsigned long long map_full)
 {
 	char v[64];
 
 	prom_family(f, "vfiotrace_events_dropped_total", "counter",
 		    "Events lost because the ring buffer was full (snoop, refs).");
-	fprintf(f, "vfiotrace_events_dropped_total %llu\n", m->s->drops);
+	fprintf(f, "vfiotrace_events_dropped_total %llu\n", drops);
 	prom_family(f, "vfiotrace_map_full_total", "counter",
 		    "Aggregate updates lost because a BPF map was full.");
-	fprintf(f, "vfiotrace_map_full_total %llu\n", m->s->map_full);
+	fprintf(f, "vfiotrace_map_full_total %llu\n", map_full);
 	probes(f, m);
 	prom_family(f, "vfiotrace_build_info", "gauge", "1, labelled with the vfiotrace version.");
 	fprintf(f, "vfiotrace_build_info{version=\"%s\"} 1\n", prom_escape(m->version, v, sizeof(v)));

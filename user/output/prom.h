@@ -9,7 +9,9 @@
 #define VFIOTRACE_PROM_H
 
 #include <stdio.h>
-#include "snapshot.h"
+#include <stdbool.h>
+
+struct snapshot;
 
 struct prom_probe {
 	const char *hook, *function, *module, *style;	/* function NULL: none on this kernel */
@@ -17,17 +19,15 @@ struct prom_probe {
 };
 
 struct metrics {
-	const struct snapshot *s;
+	const struct snapshot *s;	/* for the features' families */
 	const struct prom_probe *probes;
 	int nprobes;
 	const char *version;
 	unsigned long long now_ns;	/* CLOCK_MONOTONIC: age of waiting unbinds */
 };
 
-/* Attaches, their errors and latencies, domain allocations, group info: per group. */
-void prom_groups(FILE *f, const struct snapshot *s);
-/* vfiotrace's own: events and updates lost, probes, build info. */
-void prom_self(FILE *f, const struct metrics *m);
+/* vfiotrace's own: events lost (drops) and updates lost (map_full), probes, build info. */
+void prom_self(FILE *f, const struct metrics *m, unsigned long long drops, unsigned long long map_full);
 
 /* A label value escaped per the format (\\, \", \n); truncated to fit len. */
 const char *prom_escape(const char *in, char *out, size_t len);
