@@ -219,8 +219,20 @@ static void group_json(struct json *j, const struct snapshot *s, const struct gr
 	diag_json_group(j, s, g);
 }
 
+static void fail_bound(void *rec)
+{
+	struct fail_event *f = rec;
+	int i;
+
+	for (i = 0; i < BLOCK_MAX; i++) {
+		f->c.block_dev[i][NAME_LEN - 1] = 0;
+		f->c.block_drv[i][DRV_LEN - 1] = 0;
+	}
+	f->c.holder.comm[COMM_LEN - 1] = 0;
+}
+
 static const struct event_kind events[] = {
-	{ EV_GROUP_FAIL, sizeof(struct fail_event), diag_decode_fail, false },
+	{ EV_GROUP_FAIL, sizeof(struct fail_event), diag_decode_fail, fail_bound, false },
 };
 
 const struct feature diag_feature = {

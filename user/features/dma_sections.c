@@ -77,9 +77,17 @@ static void prom(FILE *f, const struct metrics *m)
 				   d->groups[i].st.map_hist, (double)d->groups[i].st.map_ns);
 }
 
+static void dma_bound(void *rec)
+{
+	struct dma_event *d = rec;
+
+	d->fail.comm[COMM_LEN - 1] = 0;
+	d->fail.ret = event_int_ret(d->fail.ret);
+}
+
 static const struct event_kind events[] = {
-	{ EV_DMA_MAP, sizeof(struct dma_event), dma_decode, false },
-	{ EV_DMA_UNMAP, sizeof(struct dma_event), dma_decode, false },
+	{ EV_DMA_MAP, sizeof(struct dma_event), dma_decode, dma_bound, false },
+	{ EV_DMA_UNMAP, sizeof(struct dma_event), dma_decode, dma_bound, false },
 };
 
 static int collect(struct snapshot *s, const struct vfiotrace_bpf *skel, const struct symbolizer *sym)

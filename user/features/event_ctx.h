@@ -3,6 +3,7 @@
 #ifndef VFIOTRACE_EVENT_CTX_H
 #define VFIOTRACE_EVENT_CTX_H
 
+#include <limits.h>
 #include <stddef.h>
 #include "event_line.h"
 #include "kallsyms.h"
@@ -20,6 +21,7 @@ struct event_ctx {
 	struct refs_live *live;		/* holders and unbind waits */
 	unsigned long long malformed;	/* records of an unknown type or too short: skipped */
 	union {				/* the record being decoded, its strings ended */
+		struct record_hdr hdr;
 		struct event ev;
 		struct dma_event dma;
 		struct fail_event fail;
@@ -38,7 +40,24 @@ struct event_kind {
 	unsigned int type;		/* enum event_type */
 	size_t size;			/* the struct the record is */
 	event_decoder decode;
+	/* ends the record's strings where BPF ends them, so no decoder reads past one (NULL: none) */
+	void (*bound)(void *rec);
 	bool reference;			/* shown by refs too */
 };
+
+/* A return value in the range the hooked functions return (an int): what the decoders negate. */
+static inline long long event_int_ret(long long ret)
+{
+	return ret == (int)ret ? ret : INT_MIN + 1;
+}
+
+/* bound of a struct event (attach, domain_alloc, references) */
+static inline void event_bound(void *rec)
+{
+	struct event *e = rec;
+
+	e->name[NAME_LEN - 1] = 0;
+	e->dev[NAME_LEN - 1] = 0;
+}
 
 #endif

@@ -649,10 +649,10 @@ static void prom(FILE *f, const struct metrics *m)
 }
 
 static const struct event_kind events[] = {
-	{ EV_DEVICE_GET, sizeof(struct event), refs_decode, true },
-	{ EV_DEVICE_PUT, sizeof(struct event), refs_decode, true },
-	{ EV_UNREG_BEGIN, sizeof(struct event), refs_decode, true },
-	{ EV_UNREG_END, sizeof(struct event), refs_decode, true },
+	{ EV_DEVICE_GET, sizeof(struct event), refs_decode, event_bound, true },
+	{ EV_DEVICE_PUT, sizeof(struct event), refs_decode, event_bound, true },
+	{ EV_UNREG_BEGIN, sizeof(struct event), refs_decode, event_bound, true },
+	{ EV_UNREG_END, sizeof(struct event), refs_decode, event_bound, true },
 };
 
 const struct feature refs_feature = {
