@@ -3,13 +3,13 @@
  * The attach feature (bpf/attach.bpf.c): group attaches and IOMMU domain
  * allocations; its events, and the collector of the group counts stat shows.
  */
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
 #include "catalogue.h"
 #include "diag.h"
 #include "errnames.h"
 #include "feature.h"
-#include <stdlib.h>
-#include <string.h>
-#include <bpf/bpf.h>
 #include "text.h"
 #include "vfiotrace.skel.h"
 
