@@ -1020,6 +1020,7 @@ static void test_diagnose(void)
 #include "test_prom.c"
 #include "test_dma.c"
 #include "test_programs.c"
+#include "test_kallsyms_settled.c"
 
 int main(int argc, char **argv)
 {
@@ -1038,6 +1039,7 @@ int main(int argc, char **argv)
 	test_capacity_rows();
 	test_kallsyms_at();
 	test_kallsyms_blocks();
+	test_kallsyms_settled();
 	test_btf_funcs();
 	test_core_btf_cut();
 	test_rawbtf_kernel();

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "kallsyms.h"
 #include "nameset.h"
 
@@ -250,12 +251,67 @@ int kallsyms_load_only(struct kallsyms *ks, const char *path, const char *const 
 {
 	struct nameset w;
 
-	return nameset_init(&w, names, n) ? load(ks, path, NULL) : load(ks, path, &w);
+	return !names || nameset_init(&w, names, n) ? load(ks, path, NULL) : load(ks, path, &w);
+}
+
+/*
+ * FNV-1a of each module's name, size and state in /proc/modules (not its
+ * reference count or users, which change without its symbols); 0 if it
+ * cannot be read, which then never asks for another read.
+ */
+static unsigned long long modules_state(const char *path)
+{
+	unsigned long long h = 14695981039346656037ULL;
+	FILE *f = fopen(path, "r");
+	char *line = NULL, *tok, *save;
+	size_t cap = 0;
+	int k;
+
+	if (!f)
+		return 0;
+	while (getline(&line, &cap, f) > 0) {
+		/* NAME SIZE REFS USERS STATE ADDR [TAINT] */
+		for (k = 0, tok = strtok_r(line, " \n", &save); tok; k++, tok = strtok_r(NULL, " \n", &save)) {
+			if (k != 0 && k != 1 && k != 4)
+				continue;
+			for (; *tok; tok++)
+				h = (h ^ (unsigned char)*tok) * 1099511628211ULL;
+			h = (h ^ ' ') * 1099511628211ULL;
+		}
+		h = (h ^ '\n') * 1099511628211ULL;
+	}
+	free(line);
+	fclose(f);
+	return h;
+}
+
+int kallsyms_load_settled(struct kallsyms *ks, const char *path, const char *modules,
+			  const char *const *names, int n, int tries)
+{
+	const struct timespec pause = { 0, 20 * 1000 * 1000 };
+	unsigned long long before, after;
+	int i, r;
+
+	for (i = 1;; i++) {
+		before = modules_state(modules);
+		r = kallsyms_load_only(ks, path, names, n);
+		if (r)
+			return r;
+		after = modules_state(modules);
+		if (before == after || i >= tries)
+			break;
+		kallsyms_free(ks);
+		nanosleep(&pause, NULL);	/* a module is loading: its neighbours in the queue follow */
+	}
+	ks->reads = i;
+	ks->settled = before == after;
+	return 0;
 }
 
 const struct kallsyms *kallsyms_full(struct kallsyms *ks)
 {
-	if (!ks->n && !ks->failed && (kallsyms_load(ks, "/proc/kallsyms") || !ks->n))
+	if (!ks->n && !ks->failed &&
+	    (kallsyms_load_settled(ks, "/proc/kallsyms", "/proc/modules", NULL, 0, KALLSYMS_TRIES) || !ks->n))
 		ks->failed = true;
 	return ks;
 }

@@ -26,7 +26,12 @@ struct kallsyms {
 	int *by_name;		/* open-addressing hash of names -> index in syms, -1: empty */
 	unsigned int by_name_mask;
 	bool failed;		/* kallsyms_full could not read it: not tried again */
+	int reads;		/* kallsyms_load_settled: how many reads it took */
+	bool settled;		/* kallsyms_load_settled: no module changed during the read kept */
 };
+
+/* Reads of kallsyms_load_settled before it keeps one a module changed during. */
+#define KALLSYMS_TRIES 10
 
 /* Returns 0, or -errno if the file cannot be read. */
 int kallsyms_load(struct kallsyms *ks, const char *path);
@@ -34,9 +39,25 @@ int kallsyms_load(struct kallsyms *ks, const char *path);
 int kallsyms_read(struct kallsyms *ks, FILE *f);
 /*
  * Only the functions named names[0..n) (every module is still noted): what
- * resolving the targets needs, without the memory of the whole table.
+ * resolving the targets needs, without the memory of the whole table. names
+ * NULL: every symbol.
  */
 int kallsyms_load_only(struct kallsyms *ks, const char *path, const char *const *names, int n);
+/*
+ * /proc/kallsyms is no snapshot: the kernel lists it entry by entry, each
+ * found by its index across vmlinux and every module's table in turn. When a
+ * module appears, goes, or drops its init symbols (when its init returns)
+ * during a read, every later index shifts and the read repeats some entries
+ * and never sees others (of the modules after it, the earlier-loaded ones),
+ * while the module is still listed. Each of those changes shows in
+ * modules (/proc/modules: a module's line, its state, its size, which loses
+ * the init part under the same lock as the symbols): kallsyms_load_only() is
+ * repeated until modules is the same before and after a read, at most tries
+ * times (the last read is then kept, settled false). names NULL: every
+ * symbol. 0, or the -errno of kallsyms_load_only().
+ */
+int kallsyms_load_settled(struct kallsyms *ks, const char *path, const char *modules,
+			  const char *const *names, int n, int tries);
 /* ks with every symbol of /proc/kallsyms, read on first use (for symbolizing). */
 const struct kallsyms *kallsyms_full(struct kallsyms *ks);
 void kallsyms_free(struct kallsyms *ks);

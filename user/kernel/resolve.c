@@ -10,7 +10,14 @@ int resolve_read_kallsyms(struct resolver *rs)
 	const char *names[NR_HOOKS * 4], *mods[NR_HOOKS * 4];
 	int n = target_functions(names, mods, NR_HOOKS * 4);
 
-	return kallsyms_load_only(&rs->ks, "/proc/kallsyms", names, n) || !rs->ks.seen ? -1 : 0;
+	/*
+	 * Settled: a single read, made as modules loaded (the module event comes
+	 * before the module's init, and the next modules of a modprobe's queue
+	 * load meanwhile), once lacked a function of vfio while listing vfio.
+	 */
+	return kallsyms_load_settled(&rs->ks, rs->kallsyms_path ? rs->kallsyms_path : "/proc/kallsyms",
+				     rs->modules_path ? rs->modules_path : "/proc/modules", names, n,
+				     KALLSYMS_TRIES) || !rs->ks.seen ? -1 : 0;
 }
 
 static void *kallsyms_thread(void *arg)

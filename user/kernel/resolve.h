@@ -22,6 +22,8 @@ struct resolver {
 	struct kernel_btf kb;
 	struct btf_func funcs[NR_HOOKS * 8 + 1];	/* the table's functions in BTF (start-up) */
 	unsigned long long kallsyms_ns;	/* how long the start-up kallsyms read took (-v) */
+	/* NULL: /proc/kallsyms and /proc/modules (tests give others) */
+	const char *kallsyms_path, *modules_path;
 };
 
 struct kallsyms_reader {
@@ -30,7 +32,10 @@ struct kallsyms_reader {
 	int rc;
 };
 
-/* The table's functions from /proc/kallsyms into rs->ks, and which modules are loaded. 0, or -1. */
+/*
+ * The table's functions from /proc/kallsyms into rs->ks, and which modules are
+ * loaded; read again while modules change during the read (kallsyms_load_settled). 0, or -1.
+ */
 int resolve_read_kallsyms(struct resolver *rs);
 /* Reads kallsyms as resolve_read_kallsyms() does, in a thread if one can be started. */
 void resolve_kallsyms_start(struct resolver *rs, struct kallsyms_reader *r);

@@ -298,6 +298,16 @@ static int load_bpf(struct tracer *t, char *msg, int len)
 	return 0;
 }
 
+/* A read of kallsyms that modules changed during may lack any symbol of them: said. */
+static void note_kallsyms_reads(const struct kallsyms *ks)
+{
+	if (ks->reads > 1 && ks->settled)
+		dbg("kallsyms read %d times: modules changed during the other reads", ks->reads);
+	else if (!ks->settled)
+		err("warning: modules were loaded or unloaded during each of %d reads of /proc/kallsyms: "
+		    "a hook in one of them may be missing", ks->reads);
+}
+
 void tracer_waiting(const struct tracer *t, char *buf, int len)
 {
 	int i, n = 0;
@@ -377,6 +387,7 @@ int tracer_load(struct tracer *t)
 		err("cannot read /proc/kallsyms: run as root");
 		return -1;
 	}
+	note_kallsyms_reads(&t->rs.ks);
 	kv = resolve_view(&t->rs, &t->rs.ks);
 	if (resolve_targets(&kv, t->opt.mode, res, msg, sizeof(msg))) {
 		err("%s", msg);
@@ -470,6 +481,7 @@ int tracer_module_event(struct tracer *t, const struct module_event *ev,
 		snprintf(rep->error, sizeof(rep->error), "cannot read /proc/kallsyms again");
 		return 0;
 	}
+	note_kallsyms_reads(&t->rs.ks);
 	kv = (struct kernel_view){ .ks = &t->rs.ks, .func_nargs = kernel_btf_func_nargs, .ctx = &t->rs.kb };
 	resolve_module_rows(&kv, t->opt.mode, ev->name, t->res);
 	resolve_opt_ins(&t->rs, t->res);
