@@ -33,6 +33,7 @@
 #include "stat.h"
 #include "targets.h"
 #include "text.h"
+#include "vmcache.h"
 
 static int passed, failed;
 static const char *fixtures;
@@ -1021,10 +1022,13 @@ static void test_diagnose(void)
 #include "test_dma.c"
 #include "test_programs.c"
 #include "test_kallsyms_settled.c"
+#include "test_vmident.c"
 
 int main(int argc, char **argv)
 {
 	fixtures = argc > 1 ? argv[1] : "tests/unit/fixtures";
+	/* no process of this machine: each pid the tests name is one gone before it was read */
+	vmcache_reset("/nonexistent", 0);
 	test_hist_slots();
 	test_percentiles();
 	test_ref_holders();
@@ -1054,6 +1058,11 @@ int main(int argc, char **argv)
 	test_text_name();
 	test_holders();
 	test_diagnose();
+	test_vm_qemu_name();
+	test_vm_cmdline();
+	test_vm_cgroup();
+	test_vm_hostile();
+	test_vmcache();
 	test_prom_escape();
 	test_prom_render();
 	test_prom_dma();
