@@ -8,6 +8,7 @@
 #include "vmcache.h"
 #include "vmident.h"
 #include "vmname.h"
+#include "dma_vms.h"
 
 /* argv as /proc/PID/cmdline holds it: each argument NUL-terminated. */
 static size_t argv_buf(char *buf, size_t len, const char *const *argv)
@@ -244,6 +245,114 @@ static void test_vmcache(void)
 		vmcache_get(pid, "x");
 	n = vmcache_counts();
 	CHECK(n.gone == 1 + VMCACHE_MAX && n.evicted == 2, "%llu %llu", n.gone, n.evicted);
+	snprintf(cmd, sizeof(cmd), "rm -r %s", root);
+	CHECK(!system(cmd), "%s", cmd);
+	vmcache_reset("/nonexistent", 0);
+}
+
+/* The per-VM DMA series: one label set per VM, the clients of a VM summed, the rest folded and counted. */
+static void test_prom_vms(void)
+{
+	char root[] = "/tmp/vfiotrace-unit-XXXXXX", cmd[300], argv[64], *text = NULL;
+	struct dma_client cl[DMA_VM_SERIES_MAX + 4] = {};
+	struct dma_model m = { .clients = cl };
+	size_t len = 0;
+	FILE *f;
+	int i;
+
+	if (!mkdtemp(root)) {
+		CHECK(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	vmcache_reset(root, 0);
+	/* first a pid that never existed; then "web\"1" twice (pids 200, 201), vm2.. vm66 one each */
+	cl[0].key.pid = 199;
+	cl[0].st.maps = 7;
+	for (i = 0; i < DMA_VM_SERIES_MAX + 3; i++) {
+		int k = snprintf(argv, sizeof(argv), "qemu-system-x86_64%c-name%cguest=%s%d", 0, 0,
+				 i < 2 ? "web\"" : "vm", i < 2 ? 1 : i);
+
+		fake_proc(root, 200 + i, "1", argv, (size_t)k + 1, "0::/\n");
+		cl[i + 1].key.pid = 200 + i;
+		cl[i + 1].st.maps = 1;
+		cl[i + 1].st.bytes_mapped = 4096;
+		cl[i + 1].st.map_ns = 1500000000ULL;
+	}
+	m.nclients = i + 1;
+	f = open_memstream(&text, &len);
+	dma_prom_vms(f, &m);
+	fclose(f);
+	CHECK(!strncmp(line_value(text, "vfiotrace_dma_client_maps_total{vm=\"web\\\"1\",vmm=\"qemu\"}"), "2\n", 2),
+	      "%s", text);
+	CHECK(!strncmp(line_value(text, "vfiotrace_dma_client_mapped_bytes_total{vm=\"web\\\"1\",vmm=\"qemu\"}"),
+		       "8192\n", 5), "bytes");
+	CHECK(!strncmp(line_value(text, "vfiotrace_dma_client_map_seconds_total{vm=\"web\\\"1\",vmm=\"qemu\"}"),
+		       "3.000000000\n", 12), "seconds");
+	CHECK(!strncmp(line_value(text, "vfiotrace_dma_client_maps_total{vm=\"\",vmm=\"\"}"), "7\n", 2), "gone client");
+	/* 64 label sets: the gone client's, web"1, vm2..vm63; vm64..vm66 folded */
+	CHECK(!strncmp(line_value(text, "vfiotrace_dma_client_maps_total{vm=\"vm63\",vmm=\"qemu\"}"), "1\n", 2), "vm63");
+	CHECK(!strstr(text, "vm=\"vm64\""), "past the cap");
+	CHECK(!strncmp(line_value(text, "vfiotrace_dma_client_maps_total{vm=\"_other\",vmm=\"\"}"), "3\n", 2),
+	      "folded: %s", text);
+	CHECK(!strncmp(line_value(text, "vfiotrace_dma_client_vms_folded"), "3\n", 2), "folded count");
+	free(text);
+	snprintf(cmd, sizeof(cmd), "rm -r %s", root);
+	CHECK(!system(cmd), "%s", cmd);
+	vmcache_reset("/nonexistent", 0);
+}
+
+/* A named VM's process in the event line (text, JSON), as a holder and as a DMA client; others unchanged. */
+static void test_vm_named_outputs(void)
+{
+	static const char web[] = "/usr/bin/qemu-system-x86_64\0-name\0guest=web-01,debug-threads=on\0";
+	char root[] = "/tmp/vfiotrace-unit-XXXXXX", cmd[300], *out, *text = NULL;
+	struct dma_client cl[2] = { { .key = { .pid = 300, .comm = "qemu-system-x86" }, .st = { .maps = 1 } },
+				    { .key = { .pid = 301, .comm = "vfio-workload" }, .st = { .maps = 1 } } };
+	struct dma_model m = { .clients = cl, .nclients = 2 };
+	struct refs_live l = {};
+	size_t len = 0;
+	FILE *f;
+
+	if (!mkdtemp(root)) {
+		CHECK(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	vmcache_reset(root, 0);
+	fake_proc(root, 300, "9", web, sizeof(web) - 1, "0::/machine.slice/machine-qemu\\x2d1\\x2dweb\\x2d01.scope\n");
+	out = ref_event(&l, EV_DEVICE_GET, 300, 2);
+	CHECK(strstr(out, "\"comm\":\"task300\",\"vm\":{\"name\":\"web-01\",\"source\":\"qemu-name\",\"vmm\":\"qemu\","
+		      "\"unit\":\"machine-qemu\\\\x2d1\\\\x2dweb\\\\x2d01.scope\",\"pod\":null,\"container\":null,"
+		      "\"gone\":false},"), "%s", out);
+	ref_event(&l, EV_DEVICE_GET, 301, 3);
+	{
+		struct event e = { .h = { .type = EV_DEVICE_PUT, .pid = 300, .ts_ns = 1 }, .refcount = 5,
+				   .dev_ptr = 0xfff0, .stack_id = -1, .name = "0000:00:04.0" };
+
+		out = consume(&e, sizeof(e), false, true);
+		CHECK(strstr(out, " device_put ") && strstr(out, " vm=web-01 0000:00:04.0 by "), "%s", out);
+		e.h.pid = 301;
+		out = consume(&e, sizeof(e), false, true);
+		CHECK(strstr(out, " device_put ") && !strstr(out, "vm=") && !strstr(out, "web-01"), "%s", out);
+	}
+	out = ref_event(&l, EV_UNREG_BEGIN, 302, 4);
+	CHECK(strstr(out, "\"holders\":[{\"pid\":300,\"comm\":\"task300\",\"vm\":{\"name\":\"web-01\","), "%s", out);
+	/* text: the name beside the pid; a process without one as before */
+	{
+		struct event e = { .h = { .type = EV_UNREG_BEGIN, .pid = 302, .ts_ns = 1 }, .refcount = 4,
+				   .dev_ptr = 0xffff1000, .stack_id = -1 };
+
+		out = consume(&e, sizeof(e), false, true);
+		CHECK(strstr(out, "pid 300 (task300, vm web-01) 1 ref for ") && strstr(out, "pid 301 (task301) 1 ref"),
+		      "%s", out);
+	}
+	out = ref_event(&l, EV_DEVICE_PUT, 300, 3);
+	f = open_memstream(&text, &len);
+	dma_text(f, &m);
+	fclose(f);
+	CHECK(strstr(text, "\nqemu-system-x86 pid 300 vm web-01: 0 B mapped in ") &&
+	      strstr(text, "\nvfio-workload pid 301: 0 B mapped in "), "%s", text);
+	free(text);
+	refs_live_free(&l);
 	snprintf(cmd, sizeof(cmd), "rm -r %s", root);
 	CHECK(!system(cmd), "%s", cmd);
 	vmcache_reset("/nonexistent", 0);

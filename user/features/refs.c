@@ -13,6 +13,8 @@
 #include "prom.h"
 #include "refs.h"
 #include "text.h"
+#include "vmcache.h"
+#include "vmname.h"
 #include "vfiotrace.skel.h"
 
 /* ---- the model: aggregates read from the maps ---- */
@@ -220,6 +222,7 @@ static void json_holders(struct json *j, const struct live_dev *d, unsigned long
 		json_obj_begin(j, NULL);
 		json_uint(j, "pid", d->holders[i].pid);
 		json_str(j, "comm", d->holders[i].comm);
+		vm_json(j, vmcache_get(d->holders[i].pid, d->holders[i].comm));
 		json_uint(j, "refs", d->holders[i].refs);
 		json_uint(j, "held_ns", now - d->holders[i].since_ns);
 		json_obj_end(j);
@@ -230,14 +233,16 @@ static void json_holders(struct json *j, const struct live_dev *d, unsigned long
 /* "pid N (comm) R refs for T, ..." appended to buf. */
 static void holders_text(const struct live_dev *d, unsigned long long now, char *buf, size_t len)
 {
-	char b[16], name[TEXT_NAME_LEN];
+	char b[16], name[TEXT_NAME_LEN], vm[VM_TEXT_LEN];
 	int i;
 
 	if (!d->nholders)
 		text_append(buf, len, "no holder seen (taken before tracing started)");
 	for (i = 0; i < d->nholders; i++)
-		text_append(buf, len, "%spid %u (%s) %u ref%s for %s", i ? ", " : "", d->holders[i].pid,
-			    text_name(d->holders[i].comm, name, sizeof(name)), d->holders[i].refs,
+		text_append(buf, len, "%spid %u (%s%s) %u ref%s for %s", i ? ", " : "", d->holders[i].pid,
+			    text_name(d->holders[i].comm, name, sizeof(name)),
+			    vm_text(vmcache_get(d->holders[i].pid, d->holders[i].comm), ", vm ", vm, sizeof(vm)),
+			    d->holders[i].refs,
 			    d->holders[i].refs == 1 ? "" : "s",
 			    fmt_ns(now - d->holders[i].since_ns, b, sizeof(b)));
 }
