@@ -935,6 +935,80 @@ def check_qemu_dma(c, run, q, sm):
     puts = [e for e in ev if e["event"] == "device_put" and e["device"] == q["device"] and e["caller"] == FD_RELEASE]
     c.ok(len(gets) == 1 and len(puts) == 1 and gets[0]["pid"] == puts[0]["pid"],
          "qemu_refs: qemu took the device reference and gave it back at exit", repr(ev))
+    check_qemu_vm(c, run, q, sm, [e for e in jlines(s["trace"]) if "event" in e])
+
+
+def qemu_guest_name(arg):
+    """The guest name in QEMU's -name value: guest=, or the implied first option; ",," a comma."""
+    opts = [o.replace("\0", ",") for o in arg.replace(",,", "\0").split(",")]
+    for i, o in enumerate(opts):
+        if o.startswith("guest=") or (i == 0 and "=" not in o):
+            return o.split("=", 1)[1] if "=" in o else o
+    return None
+
+
+def unit_of(cgroup):
+    """The systemd unit of a cgroup path: its last component."""
+    return cgroup.rstrip("/").rsplit("/", 1)[-1]
+
+
+def vm_object(name=None, source=None, vmm=None, unit=None, pod=None, container=None, gone=False):
+    return {"name": name, "source": source, "vmm": vmm, "unit": unit, "pod": pod, "container": container,
+            "gone": gone}
+
+
+def client_of(c, sm, pid, name):
+    cl = [x for x in sm.get("dma_clients", []) if x["pid"] == pid]
+    return cl[0] if c.eq(len(cl), 1, f"{name}: one DMA client with the pid of the process started") else None
+
+
+def check_qemu_vm(c, run, q, sm, events):
+    """QEMU as libvirt starts it: the VM named from -name, the scope from the cgroup it ran in,
+    in stat -j --dma, in refs -j and in the Prometheus textfile."""
+    name = "qemu_vm"
+    want = vm_object(qemu_guest_name(q["name_arg"]), "qemu-name", "qemu", unit_of(q["cgroup"]))
+    c.ok(want["name"] and want["unit"].startswith("machine-qemu\\x2d") and want["unit"].endswith(".scope"),
+         f"{name}: QEMU ran with a guest name in a libvirt-style scope", repr(q))
+    cl = client_of(c, sm, q["pid"], name)
+    if cl:
+        c.eq(cl["vm"], want, f"{name}: stat -j --dma names QEMU's VM, scope and VMM")
+    named = [e["vm"] for e in events if e.get("pid") == q["pid"]]
+    c.ok(named and all(v == want for v in named), f"{name}: refs -j names the VM in each of QEMU's events",
+         f"want {want}, got {named}")
+    c.eq(sm.get("vm_unread"), 0, f"{name}: every process read while it lived")
+    series = f'vfiotrace_dma_client_mapped_bytes_total{{vm="{want["name"]}",vmm="qemu"}}'
+    got = [l.split()[-1] for l in run.g.get("qemu_prom", []) if l.startswith(series + " ")]
+    c.eq(got, [str(cl["bytes_mapped"]) if cl else "?"], f"{name}: the textfile's series of the VM has its bytes")
+
+
+def vm_setups(run):
+    return {l.split(" ", 1)[0]: json.loads(l.split(" ", 1)[1]) for l in run.g.get("vm_setup", [])}
+
+
+def check_vm_names(c, run):
+    """The workload as Proxmox and Kubernetes start their VMMs, and a process gone before vfiotrace
+    read it: in stat -j --dma, exactly what the guest script set up."""
+    setup = vm_setups(run)
+    for name, want in (
+            ("proxmox", lambda s: vm_object(s["args"][s["args"].index("-id") + 1], "proxmox-id", "other",
+                                            unit_of(s["cgroup"]))),
+            ("kube", lambda s: vm_object(None, None, "other", unit_of(s["cgroup"]), s["pod"], s["container"]))):
+        s = scenario(c, run, name)
+        if not s or not c.ok(name in setup, f"{name}: the guest printed its setup") or \
+                not (w := one_workload(c, s, name)) or not (sm := summary_of(c, s, name)):
+            continue
+        cl = client_of(c, sm, w["pid"], name)
+        if cl:
+            c.eq(cl["vm"], want(setup[name]), f"{name}: stat -j --dma names what the setup gave")
+        c.eq(sm.get("vm_unread"), 0, f"{name}: every process read while it lived")
+    s = scenario(c, run, "gone")
+    if not s or not (w := one_workload(c, s, "gone")) or not (sm := summary_of(c, s, "gone")):
+        return
+    cl = client_of(c, sm, w["pid"], "gone")
+    if cl:
+        c.eq((cl["comm"], cl["vm"]), ("vfio-workload", vm_object(gone=True)),
+             "gone: a client that exited before it was read keeps pid and comm, marked gone")
+    c.eq(sm.get("vm_unread"), 1, "gone: counted once")
 
 
 def check_fentry(c, run):
@@ -980,7 +1054,7 @@ def main():
     c.ok(run.done, "the guest script ran to its end (@@ done)")
     checks = [(check_probes, run)]
     if mode == "qemu":
-        checks += [(check_qemu, run)]
+        checks += [(check_qemu, run), (check_vm_names, run)]
     elif mode == "eperm":
         checks += [(check_eperm_stat, run), (check_snoop, run, "eperm_snoop", True), (check_eperm_diagnose, run)]
     else:
