@@ -83,7 +83,8 @@ static int collect_sites(struct snapshot *s, const struct vfiotrace_bpf *skel,
 		s->nrefs++;
 	}
 	/* The same caller can appear under several stack ids: merge them. */
-	qsort(s->refs, s->nrefs, sizeof(*s->refs), by_ref);
+	if (s->nrefs)	/* qsort's array may not be NULL, even for no element */
+		qsort(s->refs, s->nrefs, sizeof(*s->refs), by_ref);
 	for (i = 0, n = 0; i < s->nrefs; i++) {
 		if (n && !by_ref(&s->refs[n - 1], &s->refs[i]))
 			s->refs[n - 1].val.count += s->refs[i].val.count;
@@ -117,7 +118,8 @@ static int collect_devices(struct snapshot *s, const struct vfiotrace_bpf *skel)
 		s->ndevs++;
 	}
 	/* one row per device name: a re-registered device has a new address */
-	qsort(s->devs, s->ndevs, sizeof(*s->devs), by_dev);
+	if (s->ndevs)
+		qsort(s->devs, s->ndevs, sizeof(*s->devs), by_dev);
 	for (i = 0, n = 0; i < s->ndevs; i++) {
 		struct dev_row *last = n ? &s->devs[n - 1] : NULL;
 
