@@ -848,6 +848,33 @@ def check_hostile_names(c, run):
         c.ok(all(ch >= " " and ch != "\x7f" for l in s["trace"] for ch in l), f"{name}: no control byte in the text")
 
 
+def check_hostile_vm(c, run):
+    """A VM name of 4 KiB with a quote, a backslash, control bytes and a byte outside UTF-8 in QEMU's
+    -name: cut at 255 bytes and exact in JSON, escaped and cut at 48 in text, at 128 in the label."""
+    name = "hostile_vm"
+    arg = run.g.get("hostile_vm_arg", [""])[0]
+    guest = qemu_guest_name(bytes.fromhex(arg)) or b""
+    if not c.ok(len(guest) > 4096 and b"\n" in guest and b"\xff" in guest, f"{name}: the guest printed the hostile -name",
+                arg[:80]):
+        return
+    s = scenario(c, run, name)
+    if s and (w := one_workload(c, s, name)) and (sm := summary_of(c, s, name)):
+        cl = client_of(c, sm, w["pid"], name)
+        if cl:
+            c.eq(cl["vm"], vm_object(json_of_bytes(guest[:255]), "qemu-name", "other"),
+                 f"{name}: stat -j --dma: the name's first 255 bytes, exact")
+            series = f'vfiotrace_dma_client_maps_total{{vm="{prom_vm_label(guest)}",vmm="other"}}'
+            got = [l.rsplit(" ", 1)[-1] for l in run.g.get("hostile_vm_prom", []) if l.startswith(series + " ")]
+            c.eq(got, [str(cl["maps"])], f"{name}: the label escaped and cut at 128 bytes, the series its maps")
+    name = "hostile_text"     # its workload has the hostile -name too
+    s = scenario(c, run, name)
+    if s and (w := one_workload(c, s, name)):
+        want = f" vm={text_name(guest[:48])}..."
+        lines = [l for l in s["trace"] if f" {w['pid']} " in l and " attach " in l]
+        c.ok(len(lines) == w["attaches"] and all(want in l for l in lines),
+             f"{name}: each attach line names the VM escaped and cut at 48 bytes, on one line", f"{want!r} {lines!r}")
+
+
 def check_callers(c, run):
     """Every caller named in any trace is a real function, never a probe's trampoline
     (a return address read after a kretprobe replaced it)."""
@@ -939,12 +966,46 @@ def check_qemu_dma(c, run, q, sm):
 
 
 def qemu_guest_name(arg):
-    """The guest name in QEMU's -name value: guest=, or the implied first option; ",," a comma."""
-    opts = [o.replace("\0", ",") for o in arg.replace(",,", "\0").split(",")]
+    """The guest name (bytes) in QEMU's -name value: guest=, or the implied first option; ",," a comma."""
+    opts = [o.replace(b"\0", b",") for o in arg.replace(b",,", b"\0").split(b",")]
     for i, o in enumerate(opts):
-        if o.startswith("guest=") or (i == 0 and "=" not in o):
-            return o.split("=", 1)[1] if "=" in o else o
+        if o.startswith(b"guest=") or (i == 0 and b"=" not in o):
+            return o.split(b"=", 1)[1] if b"=" in o else o
     return None
+
+
+def json_of_bytes(b):
+    """A byte string as vfiotrace's JSON shows it: UTF-8 as is, any other byte as the code point of its value."""
+    return "".join(chr(ord(ch) - 0xdc00) if 0xdc80 <= ord(ch) <= 0xdcff else ch
+                   for ch in b.decode("utf-8", errors="surrogateescape"))
+
+
+def utf8_len(b, i):
+    """Length of the valid UTF-8 sequence at b[i], 0 if none."""
+    n = 1 if b[i] < 0x80 else 2 if 0xc2 <= b[i] <= 0xdf else 3 if b[i] >> 4 == 0xe else 4 if 0xf0 <= b[i] <= 0xf4 else 0
+    try:
+        b[i:i + n].decode("utf-8")
+        return n if n and i + n <= len(b) else 0
+    except UnicodeDecodeError:
+        return 0
+
+
+def prom_vm_label(b, show=128):
+    """user/output/vmname.c's vm label value: the format's escapes, other control bytes and bytes
+    outside UTF-8 as the text \\xNN, cut at show bytes with "..."."""
+    out, i = "", 0
+    while i < len(b) and i < show:
+        n = 0 if b[i] < 0x20 or b[i] == 0x7f else utf8_len(b, i)
+        if b[i] in b'\\"':
+            out += "\\" + chr(b[i])
+        elif b[i] == 0x0a:
+            out += "\\n"
+        elif not n:
+            out += f"\\\\x{b[i]:02x}"
+        else:
+            out += b[i:i + n].decode()
+        i += n or 1
+    return out + ("..." if i < len(b) else "")
 
 
 def unit_of(cgroup):
@@ -966,7 +1027,7 @@ def check_qemu_vm(c, run, q, sm, events):
     """QEMU as libvirt starts it: the VM named from -name, the scope from the cgroup it ran in,
     in stat -j --dma, in refs -j and in the Prometheus textfile."""
     name = "qemu_vm"
-    want = vm_object(qemu_guest_name(q["name_arg"]), "qemu-name", "qemu", unit_of(q["cgroup"]))
+    want = vm_object(qemu_guest_name(q["name_arg"].encode()).decode(), "qemu-name", "qemu", unit_of(q["cgroup"]))
     c.ok(want["name"] and want["unit"].startswith("machine-qemu\\x2d") and want["unit"].endswith(".scope"),
          f"{name}: QEMU ran with a guest name in a libvirt-style scope", repr(q))
     cl = client_of(c, sm, q["pid"], name)
@@ -1069,7 +1130,7 @@ def main():
             checks += [(check_dma_stat, run, "dma_fentry", "fentry", True)]
         checks += [(check_dma_hist, run), (check_dma_memlock, run), (check_dma_fail, run),
                    (check_ring_overflow, run), (check_capacity, run), (check_callers, run),
-                   (check_hostile_names, run)]
+                   (check_hostile_names, run), (check_hostile_vm, run)]
     if mode == "sanitize":
         checks += [(check_sanitizer, run)]
     for fn, *args in checks:

@@ -259,10 +259,18 @@ echo $old >$limit
 run_traced capacity "vfio-workload -n 2" stat -j --max-groups 1 --max-inflight 1
 run_traced capacity_text "vfio-workload -n 1" stat --max-groups 1
 
-# ---- hostile task names: a quote, a backslash, a control byte, a newline, DEL, a tab, UTF-8
+# ---- hostile task names: a quote, a backslash, a control byte, a newline, DEL, a tab, UTF-8;
+# and a hostile VM name: QEMU's -name with a quote, a backslash, a control byte, a newline, a
+# byte outside UTF-8, UTF-8, ",," and 4 KiB in all: exact in JSON (cut at 255 bytes), escaped
+# and cut in text (hostile_text) and in the Prometheus label. Its bytes: "@@ hostile_vm_arg HEX".
 hostile=22715c27010a7f09c3a9e282ac
+vmname="guest=$(printf 'q\042b\134c\001\n\377\303\251,,d')$(head -c 4096 /dev/zero | tr '\0' x),debug-threads=on"
+echo "@@ hostile_vm_arg $(printf %s "$vmname" | od -v -An -tx1 | tr -d ' \n')"
 run_traced hostile_json "vfio-workload -n 1 -g $first --comm-hex $hostile" snoop -j
-run_traced hostile_text "vfio-workload -n 1 -g $first --comm-hex $hostile" snoop
+run_traced hostile_text "vfio-workload -n 1 -g $first --comm-hex $hostile -- -name '$vmname'" snoop
+run_traced hostile_vm "vfio-workload -n 1 -s 2 -g $first --dma 1048576 -- -name '$vmname'" \
+	stat -j --dma --textfile $out/hostile_vm.prom
+tag hostile_vm_prom <$out/hostile_vm.prom
 
 # ---- ring buffer overflow: a 4K buffer whose reader is stopped during a burst loses
 # events, each one counted; delivered + drops = what a large-buffer instance delivered
