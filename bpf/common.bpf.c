@@ -10,6 +10,7 @@ const volatile bool deep_stacks = false;
 
 __u64 ringbuf_drops = 0;
 __u64 map_full = 0;
+__u64 new_clients = 0;
 
 group_stats_map group_stats SEC(".maps");
 events_map events SEC(".maps");

@@ -27,6 +27,11 @@ extern const volatile bool deep_stacks;
 
 extern __u64 ringbuf_drops;	/* snoop events lost: ring buffer full */
 extern __u64 map_full;		/* aggregate updates lost: a map was full */
+/*
+ * Processes that entered a map user space names them from (a DMA client, a
+ * group's holder): user space reads their VM identity while they still live.
+ */
+extern __u64 new_clients;
 
 typedef struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -142,6 +142,7 @@ int BPF_KRETPROBE(krp_group_open, int ret)
 		bpf_get_current_comm(h.comm, sizeof(h.comm));
 		if (bpf_map_update_elem(&holders, &group, &h, BPF_ANY))
 			__sync_fetch_and_add(&map_full, 1);
+		__sync_fetch_and_add(&new_clients, 1);
 	} else {
 		struct holder *h = ret == -EBUSY ? bpf_map_lookup_elem(&holders, &group) : NULL;
 

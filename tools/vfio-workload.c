@@ -212,7 +212,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vfio-workload [-g GROUP]... [-n ATTACHES] [-s HOLD_SECONDS] [--no-devices] [--report]\n"
-		"                     [--dma BYTES [--dma-count N] [--memlock BYTES] [--dma-fail KIND]]\n"
+		"                     [--dma BYTES [--dma-count N] [--memlock BYTES] [--dma-fail KIND]] [-- ARGS...]\n"
 		"  Attaches each VFIO group (default: every /dev/vfio/N) to a fresh type1v2\n"
 		"  container ATTACHES times; each time opens a device fd for every device of\n"
 		"  the group, holds them HOLD_SECONDS (SIGUSR1 ends the hold), then closes everything.\n"
@@ -224,7 +224,8 @@ static void usage(FILE *f)
 		"  mapping, EEXIST), limit (--dma-count maps kept at once; ENOSPC past dma_entry_limit).\n"
 		"  --comm-hex HEX names the task with those bytes (PR_SET_NAME), e.g. hostile names.\n"
 		"  --report: a failing open, SET_CONTAINER or GET_DEVICE_FD is reported (open_errno,\n"
-		"  set_container_errno, get_device_fd_errno) instead of ending the program.\n");
+		"  set_container_errno, get_device_fd_errno) instead of ending the program.\n"
+		"  ARGS after -- are ignored: a VMM's command line to be seen in /proc (e.g. -id 104).\n");
 }
 
 static int list_groups(int *groups)

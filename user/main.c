@@ -24,6 +24,7 @@
 #include "refs.h"
 #include "sections.h"
 #include "tracer.h"
+#include "vmcache.h"
 #include "vfiotrace.skel.h"
 
 static volatile sig_atomic_t exiting;
@@ -45,6 +46,7 @@ struct run {
 	struct event_ctx ev;		/* what decoding an event reads */
 	struct pending pending;
 	unsigned long long delivered;	/* ring buffer records consumed */
+	unsigned long long new_clients;	/* the BPF count when the clients were last named */
 };
 
 static void on_signal(int sig)
@@ -106,6 +108,8 @@ static int collect(struct run *run, struct snapshot *s)
 	snapshot_sort(s);
 	s->drops = t->skel->bss->ringbuf_drops;
 	s->map_full = t->skel->bss->map_full;
+	s->vm_unread = vmcache_counts().gone;
+	s->vm_evicted = vmcache_counts().evicted;
 	s->refcount_known = t->count_field != NULL;
 	return r;
 }
@@ -249,6 +253,22 @@ static int module_events(struct run *run)
 	return 0;
 }
 
+/*
+ * New DMA clients or group holders in the maps (the BPF count moved): a
+ * collect reads their VM identities now, while they live (vmcache.h), so a
+ * summary after they exit still names their VMs. No syscall while nothing moves.
+ */
+static void name_clients(struct run *r)
+{
+	struct snapshot s = {};
+
+	if (!r->t.skel || r->t.skel->bss->new_clients == r->new_clients)
+		return;
+	r->new_clients = r->t.skel->bss->new_clients;
+	collect(r, &s);
+	snapshot_free(&s);
+}
+
 /* 0, or -1 when following a module failed fatally (printed). */
 static int poll_loop(struct run *r)
 {
@@ -288,6 +308,7 @@ static int poll_loop(struct run *r)
 			}
 		}
 		exporter_tick(&r->exporter, mono_s());
+		name_clients(r);
 		if (r->pending.n && module_events(r)) {
 			ret = -1;
 			break;
@@ -310,7 +331,7 @@ static int poll_loop(struct run *r)
 
 int main(int argc, char **argv)
 {
-	static struct run r;	/* large: not on the stack */
+	static struct run r = { .new_clients = ~0ULL };	/* large: not on the stack; clients named at start */
 	struct tracer *t = &r.t;
 	char msg[256];
 	int ret = 1;

@@ -4,13 +4,16 @@
  * sequence of ring buffer records, whatever their bytes, types and sizes, is
  * decoded and printed without a crash; each JSON line is one valid object, and
  * each text line is one line per record whose later lines are indented
- * continuations, with no control byte but the newline.
+ * continuations, with no control byte but the newline. Pids 1 to 3 have hostile
+ * VM identities (a made /proc, build/fuzz/proc); any other pid is gone.
  */
 #include <stdbool.h>
+#include <sys/stat.h>
 #include "fuzz.h"
 #include "jsoncheck.h"
 #include "events.h"
 #include "refs.h"
+#include "vmcache.h"
 
 static void no_string(void *ctx, const unsigned int *cp, size_t n)
 {
@@ -57,6 +60,44 @@ static const unsigned int types[] = {
 	EV_ATTACH, EV_DOMAIN_ALLOC, EV_DEVICE_GET, EV_DEVICE_PUT, EV_UNREG_BEGIN, EV_UNREG_END,
 	EV_DMA_MAP, EV_DMA_UNMAP, EV_GROUP_FAIL,
 };
+
+static void put(const char *dir, const char *name, const char *data, size_t n)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		FUZZ_FAIL("cannot write %s", path);
+	fwrite(data, 1, n, f);
+	fclose(f);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	static const char cmdline[] = "qemu-system-x86_64\0-name\0guest=a\"b\\c\nd\x01\xff\x7f,,e\0";
+	static const char *const cgroup[] = {
+		"0::/machine.slice/machine-qemu\\x2d1\\x2dq\\x22\\x0a\\x1b.scope\n",
+		"0::/qemu.slice/104.scope\n",
+		"0::/kubepods.slice/kubepods-pod0f1e2d3c_4b5a_6978_8a9b_0c1d2e3f4a5b.slice/crio-ab\x01.scope\n",
+	};
+	char dir[64];
+	int pid;
+
+	(void)argc, (void)argv;
+	mkdir("build/fuzz/proc", 0755);
+	for (pid = 1; pid <= 3; pid++) {
+		snprintf(dir, sizeof(dir), "build/fuzz/proc/%d", pid);
+		mkdir(dir, 0755);
+		put(dir, "stat", "1 (x) S 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 42 0\n", 49);
+		put(dir, "cmdline", cmdline, pid == 2 ? 0 : sizeof(cmdline) - 1);
+		put(dir, "comm", "q\x01\n", 3);
+		put(dir, "cgroup", cgroup[pid - 1], strlen(cgroup[pid - 1]));
+	}
+	vmcache_reset("build/fuzz/proc", 0);
+	return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -33,6 +33,7 @@
 #include "stat.h"
 #include "targets.h"
 #include "text.h"
+#include "vmcache.h"
 
 static int passed, failed;
 static const char *fixtures;
@@ -820,7 +821,7 @@ static void test_event_lines(void)
 	CHECK(strstr(out, " group_open ") && strstr(out, " EBUSY ") &&
 	      strstr(out, "\n  holder: pid 42 (qemu), open before vfiotrace started\n"), "fail text: %s", out);
 	out = consume(&f, sizeof(f), true, false);
-	CHECK(strstr(out, "\"holder\":{\"pid\":42,\"comm\":\"qemu\",\"since_ns\":null}") &&
+	CHECK(strstr(out, "\"holder\":{\"pid\":42,\"comm\":\"qemu\",\"vm\":{\"name\":null,\"source\":null,\"vmm\":null,\"unit\":null,\"pod\":null,\"container\":null,\"gone\":true},\"since_ns\":null}") &&
 	      strstr(out, "\"blocking_devices\":[]"), "fail json: %s", out);
 	CHECK(ev_ctx.malformed == bad, "nothing skipped");
 	a.h.type = 99;
@@ -862,8 +863,8 @@ static void test_ref_holders(void)
 	ref_event(&l, EV_DEVICE_GET, 14, 3);
 	out = ref_event(&l, EV_UNREG_BEGIN, 15, 4);
 	CHECK(strstr(out, "\"event\":\"unbind_wait\"") &&
-	      strstr(out, "\"holders\":[{\"pid\":12,\"comm\":\"task12\",\"refs\":1,\"held_ns\":3000000000},"
-			  "{\"pid\":14,\"comm\":\"task14\",\"refs\":2,"), "%s", out);
+	      strstr(out, "\"holders\":[{\"pid\":12,\"comm\":\"task12\",\"vm\":{\"name\":null,\"source\":null,\"vmm\":null,\"unit\":null,\"pod\":null,\"container\":null,\"gone\":true},\"refs\":1,\"held_ns\":3000000000},"
+			  "{\"pid\":14,\"comm\":\"task14\",\"vm\":{\"name\":null,\"source\":null,\"vmm\":null,\"unit\":null,\"pod\":null,\"container\":null,\"gone\":true},\"refs\":2,"), "%s", out);
 	/* the unregistering task drops the registration's reference: no holder's */
 	ref_event(&l, EV_DEVICE_PUT, 15, 4);
 	CHECK(l.devs[0].nholders == 2, "registration put leaves the holders");
@@ -1021,10 +1022,13 @@ static void test_diagnose(void)
 #include "test_dma.c"
 #include "test_programs.c"
 #include "test_kallsyms_settled.c"
+#include "test_vmident.c"
 
 int main(int argc, char **argv)
 {
 	fixtures = argc > 1 ? argv[1] : "tests/unit/fixtures";
+	/* no process of this machine: each pid the tests name is one gone before it was read */
+	vmcache_reset("/nonexistent", 0);
 	test_hist_slots();
 	test_percentiles();
 	test_ref_holders();
@@ -1054,6 +1058,13 @@ int main(int argc, char **argv)
 	test_text_name();
 	test_holders();
 	test_diagnose();
+	test_vm_qemu_name();
+	test_vm_cmdline();
+	test_vm_cgroup();
+	test_vm_hostile();
+	test_vmcache();
+	test_prom_vms();
+	test_vm_named_outputs();
 	test_prom_escape();
 	test_prom_render();
 	test_prom_dma();

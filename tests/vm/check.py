@@ -848,6 +848,33 @@ def check_hostile_names(c, run):
         c.ok(all(ch >= " " and ch != "\x7f" for l in s["trace"] for ch in l), f"{name}: no control byte in the text")
 
 
+def check_hostile_vm(c, run):
+    """A VM name of 4 KiB with a quote, a backslash, control bytes and a byte outside UTF-8 in QEMU's
+    -name: cut at 255 bytes and exact in JSON, escaped and cut at 48 in text, at 128 in the label."""
+    name = "hostile_vm"
+    arg = run.g.get("hostile_vm_arg", [""])[0]
+    guest = qemu_guest_name(bytes.fromhex(arg)) or b""
+    if not c.ok(len(guest) > 4096 and b"\n" in guest and b"\xff" in guest, f"{name}: the guest printed the hostile -name",
+                arg[:80]):
+        return
+    s = scenario(c, run, name)
+    if s and (w := one_workload(c, s, name)) and (sm := summary_of(c, s, name)):
+        cl = client_of(c, sm, w["pid"], name)
+        if cl:
+            c.eq(cl["vm"], vm_object(json_of_bytes(guest[:255]), "qemu-name", "other"),
+                 f"{name}: stat -j --dma: the name's first 255 bytes, exact")
+            series = f'vfiotrace_dma_client_maps_total{{vm="{prom_vm_label(guest)}",vmm="other"}}'
+            got = [l.rsplit(" ", 1)[-1] for l in run.g.get("hostile_vm_prom", []) if l.startswith(series + " ")]
+            c.eq(got, [str(cl["maps"])], f"{name}: the label escaped and cut at 128 bytes, the series its maps")
+    name = "hostile_text"     # its workload has the hostile -name too
+    s = scenario(c, run, name)
+    if s and (w := one_workload(c, s, name)):
+        want = f" vm={text_name(guest[:48])}..."
+        lines = [l for l in s["trace"] if f" {w['pid']} " in l and " attach " in l]
+        c.ok(len(lines) == w["attaches"] and all(want in l for l in lines),
+             f"{name}: each attach line names the VM escaped and cut at 48 bytes, on one line", f"{want!r} {lines!r}")
+
+
 def check_callers(c, run):
     """Every caller named in any trace is a real function, never a probe's trampoline
     (a return address read after a kretprobe replaced it)."""
@@ -935,6 +962,114 @@ def check_qemu_dma(c, run, q, sm):
     puts = [e for e in ev if e["event"] == "device_put" and e["device"] == q["device"] and e["caller"] == FD_RELEASE]
     c.ok(len(gets) == 1 and len(puts) == 1 and gets[0]["pid"] == puts[0]["pid"],
          "qemu_refs: qemu took the device reference and gave it back at exit", repr(ev))
+    check_qemu_vm(c, run, q, sm, [e for e in jlines(s["trace"]) if "event" in e])
+
+
+def qemu_guest_name(arg):
+    """The guest name (bytes) in QEMU's -name value: guest=, or the implied first option; ",," a comma."""
+    opts = [o.replace(b"\0", b",") for o in arg.replace(b",,", b"\0").split(b",")]
+    for i, o in enumerate(opts):
+        if o.startswith(b"guest=") or (i == 0 and b"=" not in o):
+            return o.split(b"=", 1)[1] if b"=" in o else o
+    return None
+
+
+def json_of_bytes(b):
+    """A byte string as vfiotrace's JSON shows it: UTF-8 as is, any other byte as the code point of its value."""
+    return "".join(chr(ord(ch) - 0xdc00) if 0xdc80 <= ord(ch) <= 0xdcff else ch
+                   for ch in b.decode("utf-8", errors="surrogateescape"))
+
+
+def utf8_len(b, i):
+    """Length of the valid UTF-8 sequence at b[i], 0 if none."""
+    n = 1 if b[i] < 0x80 else 2 if 0xc2 <= b[i] <= 0xdf else 3 if b[i] >> 4 == 0xe else 4 if 0xf0 <= b[i] <= 0xf4 else 0
+    try:
+        b[i:i + n].decode("utf-8")
+        return n if n and i + n <= len(b) else 0
+    except UnicodeDecodeError:
+        return 0
+
+
+def prom_vm_label(b, show=128):
+    """user/output/vmname.c's vm label value: the format's escapes, other control bytes and bytes
+    outside UTF-8 as the text \\xNN, cut at show bytes with "..."."""
+    out, i = "", 0
+    while i < len(b) and i < show:
+        n = 0 if b[i] < 0x20 or b[i] == 0x7f else utf8_len(b, i)
+        if b[i] in b'\\"':
+            out += "\\" + chr(b[i])
+        elif b[i] == 0x0a:
+            out += "\\n"
+        elif not n:
+            out += f"\\\\x{b[i]:02x}"
+        else:
+            out += b[i:i + n].decode()
+        i += n or 1
+    return out + ("..." if i < len(b) else "")
+
+
+def unit_of(cgroup):
+    """The systemd unit of a cgroup path: its last component."""
+    return cgroup.rstrip("/").rsplit("/", 1)[-1]
+
+
+def vm_object(name=None, source=None, vmm=None, unit=None, pod=None, container=None, gone=False):
+    return {"name": name, "source": source, "vmm": vmm, "unit": unit, "pod": pod, "container": container,
+            "gone": gone}
+
+
+def client_of(c, sm, pid, name):
+    cl = [x for x in sm.get("dma_clients", []) if x["pid"] == pid]
+    return cl[0] if c.eq(len(cl), 1, f"{name}: one DMA client with the pid of the process started") else None
+
+
+def check_qemu_vm(c, run, q, sm, events):
+    """QEMU as libvirt starts it: the VM named from -name, the scope from the cgroup it ran in,
+    in stat -j --dma, in refs -j and in the Prometheus textfile."""
+    name = "qemu_vm"
+    want = vm_object(qemu_guest_name(q["name_arg"].encode()).decode(), "qemu-name", "qemu", unit_of(q["cgroup"]))
+    c.ok(want["name"] and want["unit"].startswith("machine-qemu\\x2d") and want["unit"].endswith(".scope"),
+         f"{name}: QEMU ran with a guest name in a libvirt-style scope", repr(q))
+    cl = client_of(c, sm, q["pid"], name)
+    if cl:
+        c.eq(cl["vm"], want, f"{name}: stat -j --dma names QEMU's VM, scope and VMM")
+    named = [e["vm"] for e in events if e.get("pid") == q["pid"]]
+    c.ok(named and all(v == want for v in named), f"{name}: refs -j names the VM in each of QEMU's events",
+         f"want {want}, got {named}")
+    c.eq(sm.get("vm_unread"), 0, f"{name}: every process read while it lived")
+    series = f'vfiotrace_dma_client_mapped_bytes_total{{vm="{want["name"]}",vmm="qemu"}}'
+    got = [l.split()[-1] for l in run.g.get("qemu_prom", []) if l.startswith(series + " ")]
+    c.eq(got, [str(cl["bytes_mapped"]) if cl else "?"], f"{name}: the textfile's series of the VM has its bytes")
+
+
+def vm_setups(run):
+    return {l.split(" ", 1)[0]: json.loads(l.split(" ", 1)[1]) for l in run.g.get("vm_setup", [])}
+
+
+def check_vm_names(c, run):
+    """The workload as Proxmox and Kubernetes start their VMMs, and a process gone before vfiotrace
+    read it: in stat -j --dma, exactly what the guest script set up."""
+    setup = vm_setups(run)
+    for name, want in (
+            ("proxmox", lambda s: vm_object(s["args"][s["args"].index("-id") + 1], "proxmox-id", "other",
+                                            unit_of(s["cgroup"]))),
+            ("kube", lambda s: vm_object(None, None, "other", unit_of(s["cgroup"]), s["pod"], s["container"]))):
+        s = scenario(c, run, name)
+        if not s or not c.ok(name in setup, f"{name}: the guest printed its setup") or \
+                not (w := one_workload(c, s, name)) or not (sm := summary_of(c, s, name)):
+            continue
+        cl = client_of(c, sm, w["pid"], name)
+        if cl:
+            c.eq(cl["vm"], want(setup[name]), f"{name}: stat -j --dma names what the setup gave")
+        c.eq(sm.get("vm_unread"), 0, f"{name}: every process read while it lived")
+    s = scenario(c, run, "gone")
+    if not s or not (w := one_workload(c, s, "gone")) or not (sm := summary_of(c, s, "gone")):
+        return
+    cl = client_of(c, sm, w["pid"], "gone")
+    if cl:
+        c.eq((cl["comm"], cl["vm"]), ("vfio-workload", vm_object(gone=True)),
+             "gone: a client that exited before it was read keeps pid and comm, marked gone")
+    c.eq(sm.get("vm_unread"), 1, "gone: counted once")
 
 
 def check_fentry(c, run):
@@ -980,7 +1115,7 @@ def main():
     c.ok(run.done, "the guest script ran to its end (@@ done)")
     checks = [(check_probes, run)]
     if mode == "qemu":
-        checks += [(check_qemu, run)]
+        checks += [(check_qemu, run), (check_vm_names, run)]
     elif mode == "eperm":
         checks += [(check_eperm_stat, run), (check_snoop, run, "eperm_snoop", True), (check_eperm_diagnose, run)]
     else:
@@ -995,7 +1130,7 @@ def main():
             checks += [(check_dma_stat, run, "dma_fentry", "fentry", True)]
         checks += [(check_dma_hist, run), (check_dma_memlock, run), (check_dma_fail, run),
                    (check_ring_overflow, run), (check_capacity, run), (check_callers, run),
-                   (check_hostile_names, run)]
+                   (check_hostile_names, run), (check_hostile_vm, run)]
     if mode == "sanitize":
         checks += [(check_sanitizer, run)]
     for fn, *args in checks:

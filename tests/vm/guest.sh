@@ -73,6 +73,35 @@ if [ "$mode" = normal ]; then
 	echo "@@ end core"
 fi
 
+# VM names beside libvirt's QEMU (the qemu set): the workload started as Proxmox starts
+# QEMU (-id VMID, in qemu.slice/VMID.scope), in a Kubernetes pod's container scope (a pod
+# UID and a container id made here), and once exiting before vfiotrace can read it
+# (vfiotrace stopped meanwhile). What each was given: "@@ vm_setup NAME {json}".
+vm_names() {
+	lib=${0%/*}/lib.sh
+	vmwl="vfio-workload -n 1 -s 2 -g $first --dma 1048576"	# not wl: run_traced's
+	vmid=104
+	run_traced proxmox ". $lib; out=$out; in_cgroup '$CG/qemu.slice/$vmid.scope' proxmox $vmwl -- -id $vmid" \
+		stat -j --dma
+	printf '%s\n' "@@ vm_setup proxmox {\"args\":[\"-id\",\"$vmid\"],\"cgroup\":\"$(json_str <$out/proxmox.cgroup)\"}"
+	uid=$(cat /proc/sys/kernel/random/uuid)
+	cid=$(cat /proc/sys/kernel/random/uuid /proc/sys/kernel/random/uuid | tr -d '\n-')
+	pod=$CG/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod$(echo $uid | tr - _).slice
+	run_traced kube ". $lib; out=$out; in_cgroup '$pod/cri-containerd-$cid.scope' kube $vmwl" stat -j --dma
+	printf '%s\n' "@@ vm_setup kube {\"pod\":\"$uid\",\"container\":\"$cid\",\"cgroup\":\"$(json_str <$out/kube.cgroup)\"}"
+	vfiotrace stat -j --dma >$out/gone.out 2>$out/gone.err &
+	gpid=$!
+	wait_tracing $out/gone.err $gpid
+	echo "@@ begin gone"
+	kill -STOP $gpid
+	workload workload "vfio-workload -n 1 -g $first --dma 1048576"
+	kill -CONT $gpid
+	stop $gpid
+	tag trace <$out/gone.out
+	grep -v '^Tracing' $out/gone.err | tag stderr
+	echo "@@ end gone"
+}
+
 if [ "$mode" = qemu ]; then
 	# a VFIO client that is not ours: QEMU assigns the first device of the first group
 	# (-S: devices are realized, so the container is set up and guest RAM mapped, but no
@@ -81,10 +110,18 @@ if [ "$mode" = qemu ]; then
 	# lookups before it) and QEMU catches SIGTERM (SigCgt bit 15: sent at the first traced
 	# get, SIGTERM once ended QEMU by its default action on 5.10, exit 143); bounded: 60 s. Then
 	# QEMU's own VmLck, the memory type1 pinned for it, is the ground truth of what was pinned.
+	# QEMU runs as libvirt starts it: -name guest=NAME, in the domain's scope (the name
+	# systemd-escaped: "-" is \x2d); the client prints its -name and the cgroup it was in.
 	dev=$(ls /sys/kernel/iommu_groups/$first/devices | head -1)
+	cgroup2
+	vm=web-01
+	name_arg="guest=$vm,debug-threads=on"
+	scope="$CG/machine.slice/machine-qemu\\x2d1\\x2d$(printf %s "$vm" | sed 's/-/\\x2d/g').scope"
 	cat >$out/qemu_client.sh <<CLIENT
-qemu-system-x86_64 -M q35 -m 64 -nodefaults -display none -monitor none -serial none -S \\
-	-device vfio-pci,host=$dev 2>$out/qemu_client.err &
+. ${0%/*}/lib.sh
+out=$out
+in_cgroup '$scope' qemu_cg qemu-system-x86_64 -name $name_arg -M q35 -m 64 -nodefaults -display none \\
+	-monitor none -serial none -S -device vfio-pci,host=$dev 2>$out/qemu_client.err &
 q=\$!
 ready() {
 	grep "\"event\":\"device_get\".*\"pid\":\$q," $out/qemu_refs.out | grep -q '"caller":"vfio_group_fops_unl_ioctl"' || return 1
@@ -97,19 +134,21 @@ ready && seen=true || seen=false
 vmlck=\$(sed -n 's/^VmLck:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/\$q/status 2>/dev/null)
 kill -TERM \$q 2>/dev/null
 wait \$q
-echo "{\"client\":\"qemu\",\"group\":$first,\"device\":\"$dev\",\"exit\":\$?,\"seen_get\":\$seen,\"vmlck_kb\":\${vmlck:-null}}"
+printf '%s\\n' "{\"client\":\"qemu\",\"group\":$first,\"device\":\"$dev\",\"exit\":\$?,\"seen_get\":\$seen,\"vmlck_kb\":\${vmlck:-null},\"pid\":\$q,\"name_arg\":\"$name_arg\",\"cgroup\":\"\$(json_str <$out/qemu_cg.cgroup)\"}"
 CLIENT
 	qemu_run="sh $out/qemu_client.sh"
 	vfiotrace refs -j >$out/qemu_refs.out 2>$out/qemu_refs.err &
 	rpid=$!
 	wait_tracing $out/qemu_refs.err
-	run_traced qemu "$qemu_run" stat -j --dma
+	run_traced qemu "$qemu_run" stat -j --dma --textfile $out/qemu.prom
+	tag qemu_prom <$out/qemu.prom
 	tag qemu_stderr <$out/qemu_client.err
 	echo "@@ begin qemu_refs"
 	stop $rpid
 	tag trace <$out/qemu_refs.out
 	grep -v '^Tracing' $out/qemu_refs.err | tag stderr
 	echo "@@ end qemu_refs"
+	vm_names
 	echo "@@ done"
 	exit 0
 fi
@@ -220,10 +259,18 @@ echo $old >$limit
 run_traced capacity "vfio-workload -n 2" stat -j --max-groups 1 --max-inflight 1
 run_traced capacity_text "vfio-workload -n 1" stat --max-groups 1
 
-# ---- hostile task names: a quote, a backslash, a control byte, a newline, DEL, a tab, UTF-8
+# ---- hostile task names: a quote, a backslash, a control byte, a newline, DEL, a tab, UTF-8;
+# and a hostile VM name: QEMU's -name with a quote, a backslash, a control byte, a newline, a
+# byte outside UTF-8, UTF-8, ",," and 4 KiB in all: exact in JSON (cut at 255 bytes), escaped
+# and cut in text (hostile_text) and in the Prometheus label. Its bytes: "@@ hostile_vm_arg HEX".
 hostile=22715c27010a7f09c3a9e282ac
+vmname="guest=$(printf 'q\042b\134c\001\n\377\303\251,,d')$(head -c 4096 /dev/zero | tr '\0' x),debug-threads=on"
+echo "@@ hostile_vm_arg $(printf %s "$vmname" | od -v -An -tx1 | tr -d ' \n')"
 run_traced hostile_json "vfio-workload -n 1 -g $first --comm-hex $hostile" snoop -j
-run_traced hostile_text "vfio-workload -n 1 -g $first --comm-hex $hostile" snoop
+run_traced hostile_text "vfio-workload -n 1 -g $first --comm-hex $hostile -- -name '$vmname'" snoop
+run_traced hostile_vm "vfio-workload -n 1 -s 2 -g $first --dma 1048576 -- -name '$vmname'" \
+	stat -j --dma --textfile $out/hostile_vm.prom
+tag hostile_vm_prom <$out/hostile_vm.prom
 
 # ---- ring buffer overflow: a 4K buffer whose reader is stopped during a burst loses
 # events, each one counted; delivered + drops = what a large-buffer instance delivered

@@ -97,3 +97,25 @@ run_traced() {
 	grep -v '^Tracing' $out/$name.err | tag stderr
 	echo "@@ end $name"
 }
+
+# cgroup2: the unified hierarchy at $CG, mounted if the guest has none there yet
+cgroup2() {
+	CG=/sys/fs/cgroup
+	[ -e $CG/cgroup.procs ] || mount -t cgroup2 none $CG || echo "@@ error cannot mount cgroup2 on $CG"
+}
+
+# in_cgroup DIR NAME COMMAND...: COMMAND exec-ed (the same pid, for $!) inside the
+# cgroup DIR (created); the cgroup path it runs in, as the kernel shows it, in $out/NAME.cgroup
+in_cgroup() {
+	dir=$1 file=$out/$2.cgroup
+	shift 2
+	mkdir -p "$dir" || echo "@@ error cannot create the cgroup $dir"
+	# shellcheck disable=SC2016
+	exec sh -c 'echo $$ >"$1/cgroup.procs" && sed -n "s/^0:://p" /proc/self/cgroup >"$2" && shift 2 &&
+		exec "$@"' sh "$dir" "$file" "$@"
+}
+
+# json_str: stdin (one line) as the inside of a JSON string
+json_str() {
+	sed 's/\\/\\\\/g; s/"/\\"/g' | tr -d '\n'
+}

@@ -9,9 +9,21 @@
 #include "feature.h"
 #include "histogram.h"
 #include "text.h"
+#include "vmcache.h"
+#include "vmname.h"
 #include "vfiotrace.skel.h"
 
-/* Failures and the culprit of the last, per group, from the maps into s. */
+/* The holders of the groups now: their VM identity read while they live, for the culprit of a later failure. */
+static void name_holders(int fd)
+{
+	int key, *prev = NULL;
+	struct holder h;
+
+	for (; !bpf_map_get_next_key(fd, prev, &key); prev = &key)
+		if (!bpf_map_lookup_elem(fd, &key, &h))
+			vmcache_get(h.pid, h.comm);
+}
+
 /* Failures and the culprit of the last, per group, from the maps into s. */
 static int collect(struct snapshot *s, const struct vfiotrace_bpf *skel, const struct symbolizer *sym)
 {
@@ -19,6 +31,8 @@ static int collect(struct snapshot *s, const struct vfiotrace_bpf *skel, const s
 	struct fail_key k, *prev = NULL;
 	int key, *kprev = NULL;
 	struct group_row *g;
+
+	name_holders(bpf_map__fd(skel->maps.holders));
 
 	(void)sym;
 	while (!bpf_map_get_next_key(failures, prev, &k)) {
@@ -69,6 +83,7 @@ static void json_culprit(struct json *j, const struct culprit *c)
 	json_obj_begin(j, "holder");
 	json_uint(j, "pid", c->holder.pid);
 	json_str(j, "comm", c->holder.comm);
+	vm_json(j, vmcache_get(c->holder.pid, c->holder.comm));
 	/* opened before vfiotrace started: found in /proc, time unknown */
 	if (c->holder.from_proc)
 		json_null(j, "since_ns");
@@ -134,7 +149,7 @@ static void diag_json_group(struct json *j, const struct snapshot *s, const stru
 /* Appends "\n  blocking: ..." and "\n  holder: ...", the lines under a failure, to buf. */
 static void culprit_lines(const struct culprit *c, char *buf, size_t len)
 {
-	char name[TEXT_NAME_LEN], dev[TEXT_LEN(NAME_LEN)], drv[TEXT_LEN(DRV_LEN)];
+	char name[TEXT_NAME_LEN], dev[TEXT_LEN(NAME_LEN)], drv[TEXT_LEN(DRV_LEN)], vm[VM_TEXT_LEN];
 	unsigned int i;
 
 	if (c->nblock) {
@@ -147,8 +162,9 @@ static void culprit_lines(const struct culprit *c, char *buf, size_t len)
 			text_append(buf, len, ", +%u more", c->nblock - BLOCK_MAX);
 	}
 	if (c->has_holder)
-		text_append(buf, len, "\n  holder: pid %u (%s)%s", c->holder.pid,
+		text_append(buf, len, "\n  holder: pid %u (%s%s)%s", c->holder.pid,
 			    text_name(c->holder.comm, name, sizeof(name)),
+			    vm_text(vmcache_get(c->holder.pid, c->holder.comm), ", vm ", vm, sizeof(vm)),
 			    c->holder.from_proc ? ", open before vfiotrace started" : "");
 }
 

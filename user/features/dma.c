@@ -10,6 +10,8 @@
 #include "errnames.h"
 #include "histogram.h"
 #include "text.h"
+#include "vmcache.h"
+#include "vmname.h"
 
 int dma_group_of(int fd, const struct container_key *c)
 {
@@ -99,6 +101,7 @@ int dma_collect(struct dma_model *m, const struct dma_maps *fds)
 		c->key = ck;
 		if (!bpf_map_lookup_elem(fds->clients, &ck, &c->st))
 			m->nclients++;
+		vmcache_get(ck.pid, ck.comm);	/* read while the client lives: named after it exits */
 	}
 	return 0;
 }
@@ -133,6 +136,7 @@ static void json_failure(struct json *j, const struct dma_failure *f)
 	dma_json_failure(j, f);
 	json_uint(j, "pid", f->pid);
 	json_str(j, "comm", f->comm);
+	vm_json(j, vmcache_get(f->pid, f->comm));
 	json_uint(j, "iova", f->iova);
 	json_uint(j, "size", f->size);
 	json_obj_end(j);
@@ -179,6 +183,7 @@ void dma_json_clients(struct json *j, const struct dma_model *m)
 		json_obj_begin(j, NULL);
 		json_uint(j, "pid", c->key.pid);
 		json_str(j, "comm", c->key.comm);
+		vm_json(j, vmcache_get(c->key.pid, c->key.comm));
 		json_stats(j, &c->st);
 		json_uint(j, "map_time_ns", c->st.map_ns);
 		json_obj_end(j);
@@ -202,7 +207,7 @@ static const char *fmt_bytes(unsigned long long b, char *buf, size_t len)
 
 void dma_text(FILE *f, const struct dma_model *m)
 {
-	char b1[24], b2[24], b3[24], b4[24], name[TEXT_NAME_LEN];
+	char b1[24], b2[24], b3[24], b4[24], name[TEXT_NAME_LEN], vm[VM_TEXT_LEN];
 	int i;
 
 	fprintf(f, "\nDMA per group (the containers it was attached to):\n%-6s %-6s %-6s %-5s %-10s %-10s %-8s %-9s %s\n",
@@ -219,9 +224,9 @@ void dma_text(FILE *f, const struct dma_model *m)
 	for (i = 0; i < m->nclients; i++) {
 		const struct dma_client *c = &m->clients[i];
 
-		fprintf(f, "%s pid %u: %s mapped in %s (%llu map%s, %llu failed)\n",
-			text_name(c->key.comm, name, sizeof(name)),
-			c->key.pid, fmt_bytes(c->st.bytes_mapped, b1, sizeof(b1)),
+		fprintf(f, "%s pid %u%s: %s mapped in %s (%llu map%s, %llu failed)\n",
+			text_name(c->key.comm, name, sizeof(name)), c->key.pid,
+			vm_text(vmcache_get(c->key.pid, c->key.comm), " vm ", vm, sizeof(vm)), fmt_bytes(c->st.bytes_mapped, b1, sizeof(b1)),
 			fmt_ns(c->st.map_ns, b2, sizeof(b2)), c->st.maps, c->st.maps == 1 ? "" : "s",
 			c->st.map_fail);
 	}
@@ -232,9 +237,10 @@ void dma_text(FILE *f, const struct dma_model *m)
 		if (!m->groups[i].failed)
 			continue;
 		dma_explain(x, &why);
-		fprintf(f, "\ngroup %d: map of %s at iova 0x%llx by pid %u (%s) failed with %s at %s\n",
+		fprintf(f, "\ngroup %d: map of %s at iova 0x%llx by pid %u (%s%s) failed with %s at %s\n",
 			m->groups[i].group, fmt_bytes(x->size, b1, sizeof(b1)), x->iova, x->pid,
 			text_name(x->comm, name, sizeof(name)),
+			vm_text(vmcache_get(x->pid, x->comm), ", vm ", vm, sizeof(vm)),
 			errno_name((int)-x->ret), step_name(why.step));
 		fprintf(f, "  cause:  %s\n  detail: %s\n  remedy: %s\n", why.cause, why.detail, why.remedy);
 	}

@@ -6,6 +6,7 @@
  */
 #include <stddef.h>
 #include "dma.h"
+#include "dma_vms.h"
 #include "feature.h"
 #include "vfiotrace.skel.h"
 #include "prom.h"
@@ -75,6 +76,7 @@ static void prom(FILE *f, const struct metrics *m)
 		prom_histogram_sum(f, "vfiotrace_dma_map_duration_seconds",
 				   prom_group_label(d->groups[i].group, gb, sizeof(gb)),
 				   d->groups[i].st.map_hist, (double)d->groups[i].st.map_ns);
+	dma_prom_vms(f, d);
 }
 
 static void dma_bound(void *rec)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "events.h"
 #include "sections.h"
+#include "vmcache.h"
 
 /* The header every decoder may assume: its comm ended where BPF ends it, its ret an int. */
 static void bound_header(struct record_hdr *h)
@@ -33,6 +34,7 @@ void events_consume(struct event_ctx *c, const void *rec, size_t size, FILE *f, 
 {
 	const struct record_hdr *h = rec;
 	const struct event_kind *k = size >= sizeof(*h) ? kind_of(h->type) : NULL;
+	const struct vm_ident *vm;
 
 	if (!k || size < k->size) {
 		c->malformed++;
@@ -44,6 +46,11 @@ void events_consume(struct event_ctx *c, const void *rec, size_t size, FILE *f, 
 	bound_header(&c->rec.hdr);
 	if (k->bound)
 		k->bound(&c->rec);
-	if (k->decode(&c->rec, c, &c->line))
-		event_line_print(f, &c->line, json);
+	/* read at the process's first event, while it lives, shown or not: holders name it later */
+	vm = vmcache_get(c->rec.hdr.pid, c->rec.hdr.comm);
+	if (!k->decode(&c->rec, c, &c->line))
+		return;
+	if (c->line.fields & LINE_PID)
+		c->line.vm = vm;
+	event_line_print(f, &c->line, json);
 }

@@ -13,6 +13,8 @@
 #include "prom.h"
 #include "refs.h"
 #include "text.h"
+#include "vmcache.h"
+#include "vmname.h"
 #include "vfiotrace.skel.h"
 
 /* ---- the model: aggregates read from the maps ---- */
@@ -81,7 +83,8 @@ static int collect_sites(struct snapshot *s, const struct vfiotrace_bpf *skel,
 		s->nrefs++;
 	}
 	/* The same caller can appear under several stack ids: merge them. */
-	qsort(s->refs, s->nrefs, sizeof(*s->refs), by_ref);
+	if (s->nrefs)	/* qsort's array may not be NULL, even for no element */
+		qsort(s->refs, s->nrefs, sizeof(*s->refs), by_ref);
 	for (i = 0, n = 0; i < s->nrefs; i++) {
 		if (n && !by_ref(&s->refs[n - 1], &s->refs[i]))
 			s->refs[n - 1].val.count += s->refs[i].val.count;
@@ -115,7 +118,8 @@ static int collect_devices(struct snapshot *s, const struct vfiotrace_bpf *skel)
 		s->ndevs++;
 	}
 	/* one row per device name: a re-registered device has a new address */
-	qsort(s->devs, s->ndevs, sizeof(*s->devs), by_dev);
+	if (s->ndevs)
+		qsort(s->devs, s->ndevs, sizeof(*s->devs), by_dev);
 	for (i = 0, n = 0; i < s->ndevs; i++) {
 		struct dev_row *last = n ? &s->devs[n - 1] : NULL;
 
@@ -220,6 +224,7 @@ static void json_holders(struct json *j, const struct live_dev *d, unsigned long
 		json_obj_begin(j, NULL);
 		json_uint(j, "pid", d->holders[i].pid);
 		json_str(j, "comm", d->holders[i].comm);
+		vm_json(j, vmcache_get(d->holders[i].pid, d->holders[i].comm));
 		json_uint(j, "refs", d->holders[i].refs);
 		json_uint(j, "held_ns", now - d->holders[i].since_ns);
 		json_obj_end(j);
@@ -230,14 +235,16 @@ static void json_holders(struct json *j, const struct live_dev *d, unsigned long
 /* "pid N (comm) R refs for T, ..." appended to buf. */
 static void holders_text(const struct live_dev *d, unsigned long long now, char *buf, size_t len)
 {
-	char b[16], name[TEXT_NAME_LEN];
+	char b[16], name[TEXT_NAME_LEN], vm[VM_TEXT_LEN];
 	int i;
 
 	if (!d->nholders)
 		text_append(buf, len, "no holder seen (taken before tracing started)");
 	for (i = 0; i < d->nholders; i++)
-		text_append(buf, len, "%spid %u (%s) %u ref%s for %s", i ? ", " : "", d->holders[i].pid,
-			    text_name(d->holders[i].comm, name, sizeof(name)), d->holders[i].refs,
+		text_append(buf, len, "%spid %u (%s%s) %u ref%s for %s", i ? ", " : "", d->holders[i].pid,
+			    text_name(d->holders[i].comm, name, sizeof(name)),
+			    vm_text(vmcache_get(d->holders[i].pid, d->holders[i].comm), ", vm ", vm, sizeof(vm)),
+			    d->holders[i].refs,
 			    d->holders[i].refs == 1 ? "" : "s",
 			    fmt_ns(now - d->holders[i].since_ns, b, sizeof(b)));
 }

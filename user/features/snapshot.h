@@ -50,6 +50,8 @@ struct snapshot {
 	struct dma_model dma;
 	unsigned long long drops;	/* snoop events lost: ring buffer full */
 	unsigned long long map_full;	/* aggregate updates lost: a BPF map was full */
+	unsigned long long vm_unread;	/* processes gone before their VM identity was read */
+	unsigned long long vm_evicted;	/* VM identities dropped from the full cache */
 	bool refcount_known;		/* this kernel's BTF lets the put hook read refcounts */
 	unsigned int kver;		/* KV() of the traced kernel: picks catalogue rows */
 };

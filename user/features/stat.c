@@ -91,6 +91,8 @@ static void stat_json(FILE *f, const struct snapshot *s)
 	json_bool(&j, "refcount_available", s->refcount_known);
 	json_uint(&j, "drops", s->drops);
 	json_uint(&j, "map_full", s->map_full);
+	json_uint(&j, "vm_unread", s->vm_unread);
+	json_uint(&j, "vm_evicted", s->vm_evicted);
 	json_obj_end(&j);
 }
 

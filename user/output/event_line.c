@@ -8,6 +8,7 @@
 #include "event_line.h"
 #include "histogram.h"
 #include "text.h"
+#include "vmname.h"
 
 void event_line_init(struct event_line *l, const char *event, const struct record_hdr *h)
 {
@@ -56,6 +57,8 @@ static void print_json(FILE *f, const struct event_line *l)
 		json_uint(&j, "tid", l->tid);
 	if (l->fields & LINE_COMM)
 		json_str(&j, "comm", l->comm);
+	if (l->fields & LINE_PID)
+		vm_json(&j, l->vm);
 	if (l->fields & LINE_RET) {
 		json_int(&j, "ret", l->ret);
 		if (l->ret < 0)
@@ -81,7 +84,7 @@ static void print_json(FILE *f, const struct event_line *l)
 
 static void print_text(FILE *f, const struct event_line *l)
 {
-	char tbuf[16], grp[16], lat[16] = "", name[TEXT_NAME_LEN];
+	char tbuf[16], grp[16], lat[16] = "", name[TEXT_NAME_LEN], vm[VM_TEXT_LEN] = "";
 	time_t now = time(NULL);
 	int i;
 
@@ -97,6 +100,9 @@ static void print_text(FILE *f, const struct event_line *l)
 		fmt_ns(l->latency_ns, lat, sizeof(lat));
 	fprintf(f, "%-8s %-13s %-7u %-16s %-5s %-12s %-9s", tbuf, l->event, l->pid,
 		text_name(l->comm, name, sizeof(name)), grp, l->result, lat);
+	if (l->fields & LINE_PID)
+		vm_text(l->vm, " vm=", vm, sizeof(vm));
+	fputs(vm, f);
 	if (l->detail[0])
 		fprintf(f, " %s", l->detail);
 	for (i = 0; i < l->nframes; i++)

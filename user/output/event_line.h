@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include "../../bpf/vfiotrace.h"
 #include "json.h"
+#include "vmident.h"
 
 /* Which of the common fields an event shows, beyond "event" and "ts_ns". */
 enum line_field {
@@ -35,6 +36,7 @@ struct event_line {
 	int group;
 	unsigned int pid, tid;
 	const char *comm;
+	const struct vm_ident *vm;	/* the pid's VM (events.c, for every event that shows a pid) */
 	/* text */
 	bool banner;			/* "EVENT DETAIL", the event upper-cased, instead of the columns */
 	char result[48];		/* the RESULT column */

@@ -1,39 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "histogram.h"
 #include "json.h"
+#include "text.h"
 
 void json_init(struct json *j, FILE *f)
 {
 	j->f = f;
 	j->depth = 0;
 	j->first[0] = true;
-}
-
-/* Length of the valid UTF-8 sequence (RFC 3629) starting at p, 0 if none does. */
-static int utf8_len(const unsigned char *p)
-{
-	unsigned int cp;
-	int n, i;
-
-	if (*p < 0x80)
-		return 1;
-	if (*p >= 0xc2 && *p <= 0xdf)
-		n = 2, cp = *p & 0x1f;
-	else if ((*p & 0xf0) == 0xe0)
-		n = 3, cp = *p & 0x0f;
-	else if (*p >= 0xf0 && *p <= 0xf4)
-		n = 4, cp = *p & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)	/* also stops at the terminating NUL */
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
 }
 
 /*
@@ -54,7 +28,7 @@ void json_escape(FILE *f, const char *s)
 		case '\r': fputs("\\r", f); break;
 		case '\t': fputs("\\t", f); break;
 		default:
-			n = *p < 0x20 ? 0 : utf8_len(p);
+			n = *p < 0x20 ? 0 : text_utf8_len(p);
 			if (!n) {
 				fprintf(f, "\\u%04x", *p);
 			} else {

@@ -109,16 +109,28 @@ static void probes(FILE *f, const struct metrics *m)
 	}
 }
 
-void prom_self(FILE *f, const struct metrics *m, unsigned long long drops, unsigned long long map_full)
+/* A family of one series without labels. */
+static void single(FILE *f, const char *name, const char *type, const char *help, unsigned long long v)
+{
+	prom_family(f, name, type, help);
+	fprintf(f, "%s %llu\n", name, v);
+}
+
+void prom_self(FILE *f, const struct metrics *m, unsigned long long drops, unsigned long long map_full,
+	       unsigned long long vm_unread, unsigned long long vm_evicted)
 {
 	char v[64];
 
-	prom_family(f, "vfiotrace_events_dropped_total", "counter",
-		    "Events lost because the ring buffer was full (snoop, refs).");
-	fprintf(f, "vfiotrace_events_dropped_total %llu\n", drops);
-	prom_family(f, "vfiotrace_map_full_total", "counter",
-		    "Aggregate updates lost because a BPF map was full.");
-	fprintf(f, "vfiotrace_map_full_total %llu\n", map_full);
+	single(f, "vfiotrace_events_dropped_total", "counter",
+	       "Events lost because the ring buffer was full (snoop, refs).", drops);
+	single(f, "vfiotrace_map_full_total", "counter", "Aggregate updates lost because a BPF map was full.",
+	       map_full);
+	single(f, "vfiotrace_vm_unread_total", "counter",
+	       "Processes that exited before vfiotrace read their VM identity: named by pid and comm only.",
+	       vm_unread);
+	single(f, "vfiotrace_vm_evicted_total", "counter",
+	       "VM identities dropped from the full cache (1024 processes); a process named again is read again.",
+	       vm_evicted);
 	probes(f, m);
 	prom_family(f, "vfiotrace_build_info", "gauge", "1, labelled with the vfiotrace version.");
 	fprintf(f, "vfiotrace_build_info{version=\"%s\"} 1\n", prom_escape(m->version, v, sizeof(v)));

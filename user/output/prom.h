@@ -26,8 +26,12 @@ struct metrics {
 	unsigned long long now_ns;	/* CLOCK_MONOTONIC: age of waiting unbinds */
 };
 
-/* vfiotrace's own: events lost (drops) and updates lost (map_full), probes, build info. */
-void prom_self(FILE *f, const struct metrics *m, unsigned long long drops, unsigned long long map_full);
+/*
+ * vfiotrace's own: events lost (drops), updates lost (map_full), processes whose
+ * VM identity was not read (gone first) or dropped from the cache, probes, build info.
+ */
+void prom_self(FILE *f, const struct metrics *m, unsigned long long drops, unsigned long long map_full,
+	       unsigned long long vm_unread, unsigned long long vm_evicted);
 
 /* A label value escaped per the format (\\, \", \n); truncated to fit len. */
 const char *prom_escape(const char *in, char *out, size_t len);

@@ -17,6 +17,9 @@
  */
 const char *text_name(const char *name, char *buf, size_t len);
 
+/* Length of the valid UTF-8 sequence (RFC 3629) starting at p, 0 if none does. */
+int text_utf8_len(const unsigned char *p);
+
 /* Appends to the string in buf (len bytes); what does not fit is cut and marked "...". */
 void text_append(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void text_vappend(char *buf, size_t len, const char *fmt, va_list ap);
