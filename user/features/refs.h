@@ -1,13 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * refs: VFIO device references. The aggregates (gets, puts, current, peak per
- * device; counts per call site) come from BPF maps; the holders come from the
- * live get/put events, matched as follows (docs/usage.md, "Holders"):
- * a get by process P adds one reference to P's holding; a put by P drops one
- * of P's; a put by a process that holds none drops one from the oldest holder
- * (the reference travelled with an fd that was passed or inherited), so no
- * phantom holder is left behind. The put of the task unregistering the device
- * drops the registration's own reference, which no holder owns.
+ * refs: VFIO device references. refs.c reads the counts per device and call
+ * site from the maps and decodes the reference events (updating the live
+ * holders, refs_live.h); refs_sections.c prints the refs summary and its
+ * sections of stat and the Prometheus text.
  */
 #ifndef VFIOTRACE_REFS_H
 #define VFIOTRACE_REFS_H
@@ -16,39 +12,35 @@
 #include <stdio.h>
 #include "event_ctx.h"
 #include "json.h"
+#include "refs_live.h"
 #include "snapshot.h"
 
-#define MAX_HOLDERS 8
-#define REFS_BASELINE 1		/* the registration's own reference */
+struct vfiotrace_bpf;
 
-struct ref_holder {
-	unsigned int pid;
-	char comm[COMM_LEN];
-	unsigned int refs;
-	unsigned long long since_ns;	/* CLOCK_MONOTONIC of its first outstanding get */
-};
-
-struct live_dev {
-	unsigned long long ptr;		/* struct vfio_device address */
-	char name[NAME_LEN];
-	int nholders;
-	struct ref_holder holders[MAX_HOLDERS];
-	unsigned long long unreg_ns;	/* unregistration waiting since, 0: none */
-	unsigned int unreg_pid;		/* task inside vfio_unregister_group_dev, 0: none */
-};
-
-struct refs_live {
-	struct live_dev *devs;
-	int ndevs;
-	unsigned long long untracked;	/* holders beyond MAX_HOLDERS, merged into the last */
-};
-
-enum live_change { LIVE_SAME, LIVE_WAIT_BEGAN, LIVE_WAIT_ENDED };
-
-/* One reference event into the holders; its device, NULL out of memory. */
-struct live_dev *refs_live_apply(struct refs_live *l, const struct event *e, enum live_change *ch);
-void refs_live_free(struct refs_live *l);
-
+/* Reference counts per device and call site from the maps into s. 0, or -1 out of memory. */
+int refs_collect(struct snapshot *s, const struct vfiotrace_bpf *skel, const struct symbolizer *sym);
+/* A reference event: refs_live_apply on c->live, then its line (get, put, unbind_wait, unbind_done). */
+int refs_decode(const void *rec, struct event_ctx *c, struct event_line *l);
+/* Gets of the devices of one group. */
+unsigned long long refs_group_gets(const struct snapshot *s, int group);
 void render_refs(FILE *f, const struct snapshot *s, bool json);
+
+/* A refcount, null where this kernel's BTF cannot read it. */
+static inline void refs_json_refcount(struct json *j, const char *key, long long v)
+{
+	if (v == REFCOUNT_UNAVAILABLE)
+		json_null(j, key);
+	else
+		json_int(j, key, v);
+}
+
+/* "device": the name, null where it is unknown. */
+static inline void refs_json_device(struct json *j, const char *name)
+{
+	if (name[0])
+		json_str(j, "device", name);
+	else
+		json_null(j, "device");
+}
 
 #endif
