@@ -282,9 +282,12 @@ int BPF_KRETPROBE(krp_dma_ioctl, long ret)
 	if ((s = dma_stats_in(&dma_containers, &c->container)))
 		dma_account(s, c, ret, lat, unmapped);
 	bpf_get_current_comm(ck.comm, sizeof(ck.comm));
-	if (!bpf_map_lookup_elem(&dma_clients, &ck))
+	s = bpf_map_lookup_elem(&dma_clients, &ck);
+	if (!s) {	/* a new client: user space reads its VM identity while it lives */
 		__sync_fetch_and_add(&new_clients, 1);
-	if ((s = dma_stats_in(&dma_clients, &ck)))
+		s = dma_stats_in(&dma_clients, &ck);
+	}
+	if (s)
 		dma_account(s, c, ret, lat, unmapped);
 	if (ret && c->cmd == VFIO_IOMMU_MAP_DMA) {
 		c->fail.ts_ns = bpf_ktime_get_ns();
