@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "clock.h"
 #include "catalogue.h"
@@ -254,19 +255,34 @@ static int module_events(struct run *run)
 }
 
 /*
- * New DMA clients or group holders in the maps (the BPF count moved): a
- * collect reads their VM identities now, while they live (vmcache.h), so a
- * summary after they exit still names their VMs. No syscall while nothing moves.
+ * New DMA clients or group holders in the maps (the BPF count moved): their
+ * VM identities are read now, while they live (vmcache.h), so that a summary
+ * after they exit still names their VMs. Only the pids are read from the
+ * maps: a whole snapshot here would also symbolize callers, loading all of
+ * kallsyms for the rest of the run. No syscall while nothing moves.
  */
 static void name_clients(struct run *r)
 {
-	struct snapshot s = {};
+	const struct vfiotrace_bpf *skel = r->t.skel;
+	int fd, g, *gp = NULL;
+	struct dma_client_key k, *kp = NULL;
+	struct culprit c;
+	struct holder h;
 
-	if (!r->t.skel || r->t.skel->bss->new_clients == r->new_clients)
+	if (!skel || skel->bss->new_clients == r->new_clients)
 		return;
-	r->new_clients = r->t.skel->bss->new_clients;
-	collect(r, &s);
-	snapshot_free(&s);
+	r->new_clients = skel->bss->new_clients;
+	fd = bpf_map__fd(skel->maps.dma_clients);
+	for (; !bpf_map_get_next_key(fd, kp, &k); kp = &k)
+		vmcache_get(k.pid, k.comm);
+	fd = bpf_map__fd(skel->maps.holders);
+	for (; !bpf_map_get_next_key(fd, gp, &g); gp = &g)
+		if (!bpf_map_lookup_elem(fd, &g, &h))
+			vmcache_get(h.pid, h.comm);
+	fd = bpf_map__fd(skel->maps.group_culprit);
+	for (gp = NULL; !bpf_map_get_next_key(fd, gp, &g); gp = &g)
+		if (!bpf_map_lookup_elem(fd, &g, &c) && c.has_holder)
+			vmcache_get(c.holder.pid, c.holder.comm);
 }
 
 /* 0, or -1 when following a module failed fatally (printed). */
