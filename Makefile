@@ -77,7 +77,8 @@ $(BUILD)/lifecycle.bpf.o: $(BUILD)/bpf/lifecycle.bpf.o
 $(BUILD)/lifecycle.skel.h: $(BUILD)/lifecycle.bpf.o
 	$(BPFTOOL) gen skeleton $< name lifecycle_bpf > $@
 
-$(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(BPF_HDRS) | $(addprefix $(BUILD)/,$(USER_DIRS))
+# The skeletons are generated headers: every object may include them (make -j).
+$(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(BPF_HDRS) $(BUILD)/vfiotrace.skel.h $(BUILD)/lifecycle.skel.h | $(addprefix $(BUILD)/,$(USER_DIRS))
 	$(CC) $(USER_CFLAGS) -c $< -o $@
 
 
