@@ -7,7 +7,9 @@
  *
  *   open /dev/vfio/vfio -> open /dev/vfio/N -> GROUP_SET_CONTAINER ->
  *   SET_IOMMU(TYPE1v2)  (this is where vfio_iommu_type1_attach_group runs) ->
- *   GROUP_GET_DEVICE_FD for every device of the group -> hold -> close all
+ *   GROUP_GET_DEVICE_FD for every device of the group -> [--reset: DEVICE_RESET on each
+ *   device fd] -> [--hot-reset: GET_PCI_HOT_RESET_INFO and PCI_HOT_RESET on the first
+ *   device fd] -> hold -> close all
  */
 #include <dirent.h>
 #include <errno.h>
@@ -28,6 +30,7 @@
 
 #define MAX_GROUPS 32
 #define MAX_DEVS 16
+#define MAX_AFFECTED 64	/* devices a hot reset may affect that are recorded */
 
 struct group_run {
 	int group;
@@ -46,6 +49,18 @@ struct group_run {
 	int mapped_before_fail;
 	/* --report: errno the kernel returned at each stage (0: not failed) */
 	int open_errno, set_container_errno, get_device_fd_errno;
+	/* --reset: VFIO_DEVICE_RESET per device (index as devs), errno of the last failure */
+	int reset_ok[MAX_DEVS], reset_fail[MAX_DEVS], reset_errno[MAX_DEVS];
+	/* --hot-reset: the last attach's GET_PCI_HOT_RESET_INFO (ground truth of the affected
+	 * devices) and PCI_HOT_RESET; attempts/ok/fail count every attach's reset */
+	int hr_attempts, hr_ok, hr_fail, hr_fail_errno;
+	int hr_dev;			/* devs index the last attempt used */
+	int hr_ret, hr_errno;		/* the last attempt's ioctl return and errno (0: success) */
+	int hr_ngroups, hr_groups[MAX_GROUPS];	/* group fds passed in the last attempt */
+	int hr_nskip, hr_skip[MAX_GROUPS], hr_skip_errno[MAX_GROUPS];	/* open of /dev/vfio/N failed */
+	int info_errno;			/* the last attach's info ioctl failed with this errno */
+	int info_count;			/* devices the last info listed (may exceed MAX_AFFECTED) */
+	struct { unsigned int group; unsigned short segment; unsigned char bus, devfn; } info[MAX_AFFECTED];
 };
 
 static int attach_times = 1;
@@ -55,6 +70,10 @@ static unsigned long long dma_size;	/* --dma SIZE: map and unmap a buffer of SIZ
 static int dma_count = 1;
 static long long memlock = -1;		/* --memlock BYTES: RLIMIT_MEMLOCK, CAP_IPC_LOCK dropped */
 #define DMA_IOVA 0x10000000ULL
+
+static int reset_times;			/* --reset N: VFIO_DEVICE_RESET N times per device fd */
+static int hot_reset;			/* --hot-reset GROUPS given */
+static int hr_ngroups, hr_groups[MAX_GROUPS];	/* its groups, in the order given */
 
 static const char *dma_fail;		/* --dma-fail KIND: provoke one map failure */
 static unsigned long long fail_iova;
@@ -208,11 +227,51 @@ static void set_comm(const char *hex)
 
 static int report;	/* --report: a failed open / SET_CONTAINER is recorded, not fatal */
 
+static int parse_count(const char *s, const char *opt)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > 1000000) {
+		fprintf(stderr, "vfio-workload: %s needs a count from 1 to 1000000, not '%s'\n", opt, s);
+		exit(2);
+	}
+	return (int)v;
+}
+
+/* --hot-reset GROUPS: IOMMU group numbers separated by commas, e.g. 5 or 1,5 */
+static void parse_groups(const char *s)
+{
+	const char *p = s;
+	char *end;
+	long v;
+
+	hot_reset = 1;
+	hr_ngroups = 0;
+	for (;;) {
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (errno || end == p || *p == '-' || *p == '+' || v > 0x7fffffff ||
+		    (*end && *end != ',') || hr_ngroups == MAX_GROUPS) {
+			fprintf(stderr, "vfio-workload: --hot-reset needs 1 to %d group numbers separated "
+				"by commas, not '%s'\n", MAX_GROUPS, s);
+			exit(2);
+		}
+		hr_groups[hr_ngroups++] = (int)v;
+		if (!*end)
+			return;
+		p = end + 1;
+	}
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vfio-workload [-g GROUP]... [-n ATTACHES] [-s HOLD_SECONDS] [--no-devices] [--report]\n"
-		"                     [--dma BYTES [--dma-count N] [--memlock BYTES] [--dma-fail KIND]] [-- ARGS...]\n"
+		"                     [--dma BYTES [--dma-count N] [--memlock BYTES] [--dma-fail KIND]]\n"
+		"                     [--reset N] [--hot-reset GROUP[,GROUP...]] [-- ARGS...]\n"
 		"  Attaches each VFIO group (default: every /dev/vfio/N) to a fresh type1v2\n"
 		"  container ATTACHES times; each time opens a device fd for every device of\n"
 		"  the group, holds them HOLD_SECONDS (SIGUSR1 ends the hold), then closes everything.\n"
@@ -225,6 +284,16 @@ static void usage(FILE *f)
 		"  --comm-hex HEX names the task with those bytes (PR_SET_NAME), e.g. hostile names.\n"
 		"  --report: a failing open, SET_CONTAINER or GET_DEVICE_FD is reported (open_errno,\n"
 		"  set_container_errno, get_device_fd_errno) instead of ending the program.\n"
+		"  --reset N: after the device fds are opened, VFIO_DEVICE_RESET N times on each;\n"
+		"  \"resets\":[{\"device\",\"ok\",\"fail\",\"errno\"(of the last failure, 0: none)}] per\n"
+		"  device opened, summed over the ATTACHES.\n"
+		"  --hot-reset GROUPS: then, on the first device fd opened, GET_PCI_HOT_RESET_INFO\n"
+		"  (\"hot_reset_info\":[{\"device\",\"group\"}] or \"hot_reset_info_errno\", of the last\n"
+		"  attach) and PCI_HOT_RESET with a group fd per group of GROUPS (the one held for the\n"
+		"  group being run, else /dev/vfio/N opened for the call; a failed open is listed in\n"
+		"  group_open_fail and skipped): \"hot_reset\":{\"device\",\"groups\" (passed),\n"
+		"  \"group_open_fail\",\"ret\",\"errno\" (the last attach's), \"attempts\",\"ok\",\"fail\",\n"
+		"  \"fail_errno\" (of the last failure)}; both are null if no device fd was opened.\n"
 		"  ARGS after -- are ignored: a VMM's command line to be seen in /proc (e.g. -id 104).\n");
 }
 
@@ -263,6 +332,113 @@ static void list_devices(struct group_run *r)
 		snprintf(r->devs[r->ndevs++], sizeof(r->devs[0]), "%.63s", e->d_name);
 	}
 	closedir(d);
+}
+
+/* --reset: VFIO_DEVICE_RESET reset_times times on each open device fd. */
+static void run_resets(struct group_run *r, const int *devfds)
+{
+	int i, k;
+
+	for (i = 0; i < r->ndevs; i++) {
+		if (devfds[i] < 0)
+			continue;
+		for (k = 0; k < reset_times; k++) {
+			if (ioctl(devfds[i], VFIO_DEVICE_RESET) == 0) {
+				r->reset_ok[i]++;
+			} else {
+				r->reset_fail[i]++;
+				r->reset_errno[i] = errno;
+			}
+		}
+	}
+}
+
+/* GET_PCI_HOT_RESET_INFO: once with no room (the kernel says ENOSPC and the count), then with room. */
+static void hot_reset_info(struct group_run *r, int devfd)
+{
+	struct vfio_pci_hot_reset_info hdr = { .argsz = sizeof(hdr) }, *info;
+	unsigned int i;
+	size_t sz;
+
+	r->info_errno = 0;
+	r->info_count = 0;
+	if (ioctl(devfd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &hdr) == 0)
+		return;			/* no device affected: an empty list */
+	if (errno != ENOSPC) {
+		r->info_errno = errno;
+		return;
+	}
+	sz = sizeof(*info) + (size_t)hdr.count * sizeof(info->devices[0]);
+	info = calloc(1, sz);
+	if (!info) {
+		perror("vfio-workload: calloc");
+		exit(1);
+	}
+	info->argsz = sz;
+	if (ioctl(devfd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, info)) {
+		r->info_errno = errno;
+	} else {
+		r->info_count = info->count;
+		for (i = 0; i < info->count && i < MAX_AFFECTED; i++) {
+			r->info[i].group = info->devices[i].group_id;
+			r->info[i].segment = info->devices[i].segment;
+			r->info[i].bus = info->devices[i].bus;
+			r->info[i].devfn = info->devices[i].devfn;
+		}
+	}
+	free(info);
+}
+
+/* --hot-reset: info, then PCI_HOT_RESET on device fd dev with a group fd for each group given:
+ * the held one for this group, a fresh open of /dev/vfio/N (closed after) for the others. */
+static void run_hot_reset(struct group_run *r, int dev, int devfd, int group)
+{
+	struct vfio_pci_hot_reset *hr;
+	int fds[MAX_GROUPS], n = 0, i, ret;
+	size_t sz = sizeof(*hr) + MAX_GROUPS * sizeof(hr->group_fds[0]);
+	char path[32];
+
+	hot_reset_info(r, devfd);
+	r->hr_nskip = 0;
+	for (i = 0; i < hr_ngroups; i++) {
+		if (hr_groups[i] == r->group) {
+			fds[n] = group;
+		} else {
+			snprintf(path, sizeof(path), "/dev/vfio/%d", hr_groups[i]);
+			fds[n] = open(path, O_RDWR);
+			if (fds[n] < 0) {
+				r->hr_skip[r->hr_nskip] = hr_groups[i];
+				r->hr_skip_errno[r->hr_nskip++] = errno;
+				continue;
+			}
+		}
+		r->hr_groups[n++] = hr_groups[i];
+	}
+	r->hr_ngroups = n;
+	hr = calloc(1, sz);
+	if (!hr) {
+		perror("vfio-workload: calloc");
+		exit(1);
+	}
+	hr->argsz = sizeof(*hr) + n * sizeof(hr->group_fds[0]);
+	hr->count = n;
+	for (i = 0; i < n; i++)
+		hr->group_fds[i] = fds[i];
+	ret = ioctl(devfd, VFIO_DEVICE_PCI_HOT_RESET, hr);
+	r->hr_attempts++;
+	r->hr_dev = dev;
+	r->hr_ret = ret;
+	r->hr_errno = ret ? errno : 0;
+	if (ret) {
+		r->hr_fail++;
+		r->hr_fail_errno = errno;
+	} else {
+		r->hr_ok++;
+	}
+	free(hr);
+	for (i = 0; i < n; i++)
+		if (fds[i] != group)
+			close(fds[i]);
 }
 
 /* One container lifetime: returns after every fd it opened is closed. */
@@ -322,6 +498,14 @@ static void run_once(struct group_run *r)
 			r->dev_open_fail++;
 		else
 			r->dev_opened++;
+	}
+	if (reset_times)
+		run_resets(r, devfds);
+	if (hot_reset) {
+		for (i = 0; i < r->ndevs && devfds[i] < 0; i++)
+			;
+		if (i < r->ndevs)
+			run_hot_reset(r, i, devfds[i], group);
 	}
 	for (left = hold_seconds; left && !released;)
 		left = sleep(left);
@@ -403,6 +587,40 @@ static void print_run(const struct group_run *r)
 			else
 				printf(",\"%s\":null", k[i]);
 	}
+	if (reset_times) {
+		int n = 0;
+
+		printf(",\"resets\":[");
+		for (i = 0; i < r->ndevs; i++)
+			if (r->reset_ok[i] + r->reset_fail[i])
+				printf("%s{\"device\":\"%s\",\"ok\":%d,\"fail\":%d,\"errno\":%d}", n++ ? "," : "",
+				       r->devs[i], r->reset_ok[i], r->reset_fail[i], r->reset_errno[i]);
+		printf("]");
+	}
+	if (hot_reset && !r->hr_attempts)
+		printf(",\"hot_reset_info\":null,\"hot_reset\":null");
+	if (hot_reset && r->hr_attempts) {
+		if (r->info_errno) {
+			printf(",\"hot_reset_info_errno\":%d", r->info_errno);
+		} else {
+			printf(",\"hot_reset_info\":[");
+			for (i = 0; i < r->info_count && i < MAX_AFFECTED; i++)
+				printf("%s{\"device\":\"%04x:%02x:%02x.%x\",\"group\":%u}", i ? "," : "",
+				       r->info[i].segment, r->info[i].bus, r->info[i].devfn >> 3 & 0x1f,
+				       r->info[i].devfn & 7, r->info[i].group);
+			printf("]");
+			if (r->info_count > MAX_AFFECTED)
+				printf(",\"hot_reset_info_count\":%d", r->info_count);
+		}
+		printf(",\"hot_reset\":{\"device\":\"%s\",\"groups\":[", r->devs[r->hr_dev]);
+		for (i = 0; i < r->hr_ngroups; i++)
+			printf("%s%d", i ? "," : "", r->hr_groups[i]);
+		printf("],\"group_open_fail\":[");
+		for (i = 0; i < r->hr_nskip; i++)
+			printf("%s{\"group\":%d,\"errno\":%d}", i ? "," : "", r->hr_skip[i], r->hr_skip_errno[i]);
+		printf("],\"ret\":%d,\"errno\":%d,\"attempts\":%d,\"ok\":%d,\"fail\":%d,\"fail_errno\":%d}",
+		       r->hr_ret, r->hr_errno, r->hr_attempts, r->hr_ok, r->hr_fail, r->hr_fail_errno);
+	}
 	printf("}\n");
 }
 
@@ -419,6 +637,8 @@ int main(int argc, char **argv)
 		{ "dma-fail", required_argument, NULL, 'F' },
 		{ "comm-hex", required_argument, NULL, 'C' },
 		{ "report", no_argument, NULL, 'R' },
+		{ "reset", required_argument, NULL, 'r' },
+		{ "hot-reset", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -451,6 +671,12 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			report = 1;
+			break;
+		case 'r':
+			reset_times = parse_count(optarg, "--reset");
+			break;
+		case 'H':
+			parse_groups(optarg);
 			break;
 		case 'C':
 			set_comm(optarg);
