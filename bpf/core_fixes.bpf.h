@@ -75,6 +75,16 @@ static __always_inline struct device_driver *dev_driver(struct device *dev)
 }
 
 /*
+ * struct pci_dev: the machine that generated vmlinux.h builds no PCI, so it is
+ * declared here with only the fields read; both exist in every version.
+ * current_state is a pci_power_t (typedef int).
+ */
+struct pci_dev {
+	struct device dev;
+	int current_state;
+} __attribute__((preserve_access_index));
+
+/*
  * 5.19+ (device DMA ownership, "bus: platform,amba,fsl-mc,PCI: Add device DMA
  * ownership management"): a PCI driver without driver_managed_dma takes the
  * group's DMA ownership when it binds (pci_dma_configure ->

@@ -23,6 +23,10 @@ enum event_type {
 	EV_UNREG_END = 6,	/* vfio_unregister_group_dev returned; latency_ns: time inside */
 	EV_DMA_MAP = 7,		/* VFIO_IOMMU_MAP_DMA returned (struct dma_event) */
 	EV_DMA_UNMAP = 8,	/* VFIO_IOMMU_UNMAP_DMA returned (struct dma_event) */
+	EV_DEVICE_OPEN = 9,	/* vfio-pci's open of a device returned (struct dev_event) */
+	EV_DEVICE_CLOSE = 10,	/* vfio-pci's last close of a device returned (struct dev_event) */
+	EV_RESET = 11,		/* a reset of a VFIO-bound device, or a refused reset ioctl (struct dev_event) */
+	EV_POWER = 12,		/* a D-state transition of a VFIO-bound device (struct dev_event) */
 	EV_GROUP_FAIL = 16,	/* a group open / set-container / get-device-fd failed (struct fail_event) */
 };
 
@@ -172,6 +176,96 @@ struct dma_event {
 	struct dma_failure fail;	/* ret < 0 */
 };
 
+/* ---- device open, reset and power (bpf/reset.bpf.c) ---- */
+
+/*
+ * The reset methods, in the order __pci_reset_function_locked tries them
+ * (6.1+ pci_reset_fn_methods[]; 5.10 the same order, without acpi), then the
+ * two a bus reset (VFIO_DEVICE_PCI_HOT_RESET, pci_reset_bus) is done by.
+ * Names: user/features/resets.c.
+ */
+enum reset_method {
+	RM_NONE = 0,		/* no method could run (every one returned -ENOTTY) */
+	RM_DEVICE_SPECIFIC,
+	RM_ACPI,
+	RM_FLR,
+	RM_AF_FLR,
+	RM_PM,
+	RM_BUS,			/* function reset by its parent bus (pci_reset_bus_function), or a bus reset */
+	RM_CXL_BUS,
+	RM_SLOT,		/* pci_reset_bus through a hotplug slot */
+	NR_RESET_METHODS,
+};
+
+/* What asked for a reset. */
+enum reset_trigger {
+	TRIG_OTHER = 0,		/* not in a VFIO call (sysfs reset, a host driver) */
+	TRIG_IOCTL_RESET,	/* VFIO_DEVICE_RESET */
+	TRIG_HOT_RESET,		/* VFIO_DEVICE_PCI_HOT_RESET */
+	TRIG_OPEN,		/* vfio-pci enabling the device at its first open */
+	TRIG_CLOSE,		/* vfio-pci disabling it at its last close */
+};
+
+enum reset_scope {
+	RESET_FUNCTION = 0,	/* __pci_reset_function_locked: the device alone */
+	RESET_BUS = 1,		/* pci_reset_bus: every device below the bus or slot */
+	RESET_REFUSED = 2,	/* a reset ioctl that returned before any reset ran */
+};
+
+#define RESET_TRIES 8		/* methods kept per function reset (in the order they returned) */
+#define HOT_RESET_FDS 8		/* group fds kept of a VFIO_DEVICE_PCI_HOT_RESET request */
+#define POWER_UNKNOWN 5		/* pci_power_t PCI_UNKNOWN; D0..D3cold are 0..4 */
+
+struct reset_try {
+	int method;		/* enum reset_method */
+	int ret;		/* what its function returned (-ENOTTY: not applicable) */
+};
+
+/* EV_DEVICE_OPEN, EV_DEVICE_CLOSE, EV_RESET, EV_POWER; h.group: the device's group */
+struct dev_event {
+	struct record_hdr h;
+	char dev[NAME_LEN];	/* the device the request came through (else the one reset / powered) */
+	char target[NAME_LEN];	/* reset: the device reset (function) or whose bus or slot was reset */
+	int trigger;		/* enum reset_trigger */
+	int scope;		/* enum reset_scope */
+	int method;		/* enum reset_method: the one that answered */
+	int inferred;		/* method's function is inlined here: known from the order (5.10 pm) */
+	unsigned int ntries;
+	struct reset_try tries[RESET_TRIES];
+	unsigned int nfds;	/* hot reset: group fds passed (may exceed HOT_RESET_FDS) */
+	int fds[HOT_RESET_FDS];
+	int from, to, reached;	/* power: pci_power_t before, requested, after */
+	int step;		/* open: enum diag_step that failed, STEP_NONE */
+	int pad;
+};
+
+struct reset_key {
+	char dev[NAME_LEN];
+	int method;		/* enum reset_method */
+	int bus;		/* 1: a bus or slot reset through this device (RESET_BUS) */
+};
+
+struct reset_stats {
+	int group;
+	int last_err;		/* positive errno of the last failure */
+	unsigned long long ok, fail, ns;
+	unsigned long long hist[HIST_SLOTS];
+};
+
+struct dev_key {
+	char dev[NAME_LEN];
+};
+
+struct dev_stats {
+	int group;
+	int state;			/* pci_power_t after the last transition seen, POWER_UNKNOWN */
+	unsigned long long opens, open_fail, closes;
+	unsigned long long power_changes, power_fail;
+	int open_err;			/* positive errno of the last failed open */
+	int open_step;			/* enum diag_step of the last failed open */
+	unsigned long long open_fail_power;	/* failed opens whose power-up failed */
+};
+
 /* ---- attach-failure diagnosis ---- */
 
 #define BLOCK_MAX 4		/* blocking devices named per failure (all are counted) */
@@ -197,6 +291,7 @@ enum diag_step {
 	STEP_DMA_LIMIT,		/* the container's dma_entry_limit is used up (ENOSPC) */
 	STEP_DMA_IOVA_RANGE,	/* outside the valid IOVA ranges (EINVAL) */
 	STEP_DMA_PIN,		/* vfio_pin_pages_remote: memlock (ENOMEM), unmapped address (EFAULT) */
+	STEP_POWER_UP,		/* a device open whose D0 transition failed (D3cold, inaccessible) */
 	NR_STEPS,
 };
 
@@ -207,6 +302,7 @@ enum diag_op {
 	OP_GET_DEVICE_FD,	/* VFIO_GROUP_GET_DEVICE_FD */
 	OP_GROUP_OPEN,		/* open("/dev/vfio/N") */
 	OP_DMA_MAP,		/* VFIO_IOMMU_MAP_DMA (--dma) */
+	OP_DEVICE_OPEN,		/* vfio-pci's open of a device (GET_DEVICE_FD's first open) */
 	NR_OPS,
 };
 

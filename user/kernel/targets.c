@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "targets.h"
+#include "../../bpf/vfiotrace.h"
 
 /*
  * An allocation happens once per attach: fentry's cheaper call never pays for
@@ -225,7 +226,156 @@ const struct target targets[NR_HOOKS] = {
 		.module = "vfio_iommu_type1", .candidates = { "vfio_iommu_domain_alloc" },
 		.kprobe_prog = "kp_alloc_cb",
 	},
+	/*
+	 * Device open, close and reset ioctls (issue 23): who asked for a reset.
+	 * 6.1+ the callbacks take a struct vfio_device; 5.10 vfio-pci's private
+	 * struct vfio_pci_device: a program per layout. Kprobes: rare calls in
+	 * modules (PINS_MODULE), one program fits both return types.
+	 */
+	[HOOK_DEV_OPEN] = {
+		.kernels = "6.1+",
+		.hook = "device_open", .purpose = "vfio-pci open of a device (enable: power-up, reset)",
+		.module = "vfio_pci", .candidates = { "vfio_pci_open_device" },
+		.kprobe_prog = "kp_vopen", .kretprobe_prog = "krp_vopen",
+		.absent_why = "5.14+ (vfio_pci_open before)",
+	},
+	[HOOK_DEV_OPEN_510] = {
+		.kernels = "up to 5.13",
+		.hook = "device_open", .purpose = "vfio-pci open of a device (up to 5.13)",
+		.module = "vfio_pci", .candidates = { "vfio_pci_open" },
+		.kprobe_prog = "kp_vopen_510", .kretprobe_prog = "krp_vopen",
+		.absent_why = "up to 5.13 (vfio_pci_open_device since)",
+	},
+	[HOOK_DEV_CLOSE] = {
+		.kernels = "6.1+",
+		.hook = "device_close", .purpose = "vfio-pci last close of a device (disable: reset)",
+		.module = "vfio_pci_core", .candidates = { "vfio_pci_core_close_device" },
+		.kprobe_prog = "kp_vclose", .kretprobe_prog = "krp_vclose",
+		.absent_why = "5.15+ (vfio_pci_release before)",
+	},
+	[HOOK_DEV_CLOSE_510] = {
+		.kernels = "up to 5.13",
+		.hook = "device_close", .purpose = "vfio-pci release of a device (up to 5.13)",
+		.module = "vfio_pci", .candidates = { "vfio_pci_release" },
+		.kprobe_prog = "kp_vclose_510", .kretprobe_prog = "krp_vclose",
+		.absent_why = "up to 5.13",
+	},
+	[HOOK_DEV_IOCTL] = {
+		.kernels = "6.1+",
+		.hook = "device_ioctl", .purpose = "VFIO_DEVICE_RESET / PCI_HOT_RESET (who asked; refusals)",
+		.module = "vfio_pci_core", .candidates = { "vfio_pci_core_ioctl" },
+		.kprobe_prog = "kp_vioctl", .kretprobe_prog = "krp_vioctl",
+		.absent_why = "5.15+ (vfio_pci_ioctl before)",
+	},
+	[HOOK_DEV_IOCTL_510] = {
+		.kernels = "up to 5.13",
+		.hook = "device_ioctl", .purpose = "VFIO_DEVICE_RESET / PCI_HOT_RESET (up to 5.13)",
+		.module = "vfio_pci", .candidates = { "vfio_pci_ioctl" },
+		.kprobe_prog = "kp_vioctl_510", .kretprobe_prog = "krp_vioctl",
+		.absent_why = "up to 5.13",
+	},
+	/*
+	 * Resets, in the PCI core: every function reset (vfio's open, close and
+	 * VFIO_DEVICE_RESET, sysfs) passes __pci_reset_function_locked; bus and
+	 * slot resets (hot reset, close of the last device of a set) pci_reset_bus.
+	 * Kprobes only: a vendor-reset module replaces pci_dev_specific_reset by
+	 * ftrace (IPMODIFY), which kprobes share and an fentry trampoline would not.
+	 */
+	[HOOK_RESET_FN] = {
+		.hook = "reset", .purpose = "PCI function reset (result, latency, methods tried)",
+		.candidates = { "__pci_reset_function_locked" },
+		.kprobe_prog = "kp_reset_fn", .kretprobe_prog = "krp_reset_fn",
+		.absent_why = "kernel without PCI?",
+	},
+	[HOOK_RM_SPECIFIC] = {
+		.hook = "reset_method", .purpose = "reset method device_specific (quirks, vendor-reset)",
+		.candidates = { "pci_dev_specific_reset" }, .kretprobe_prog = "krp_rm_specific",
+		.absent_why = "kernel without PCI quirks",
+	},
+	[HOOK_RM_ACPI] = {
+		.kernels = "5.15+",
+		.hook = "reset_method", .purpose = "reset method acpi (_RST)",
+		.candidates = { "pci_dev_acpi_reset" }, .kretprobe_prog = "krp_rm_acpi",
+		.absent_why = "5.15+ with ACPI",
+	},
+	[HOOK_RM_FLR] = {
+		.hook = "reset_method", .purpose = "reset method flr (PCIe Function Level Reset)",
+		.candidates = { "pcie_flr" }, .kretprobe_prog = "krp_rm_flr",
+	},
+	[HOOK_RM_AF_FLR] = {
+		.hook = "reset_method", .purpose = "reset method af_flr (Advanced Features FLR)",
+		.candidates = { "pci_af_flr" }, .kretprobe_prog = "krp_rm_af_flr",
+		.absent_why = "inlined",
+	},
+	/* inlined on 5.10: a PM reset is inferred there (reset_unhooked) */
+	[HOOK_RM_PM] = {
+		.hook = "reset_method", .purpose = "reset method pm (D3hot and back)",
+		.candidates = { "pci_pm_reset" }, .kretprobe_prog = "krp_rm_pm",
+		.absent_why = "inlined (5.10): a PM reset is inferred from the order",
+	},
+	[HOOK_RM_BUS] = {
+		.hook = "reset_method", .purpose = "reset method bus (slot or parent bus, device alone on it)",
+		.candidates = { "pci_reset_bus_function", "pci_parent_bus_reset" }, .kretprobe_prog = "krp_rm_bus",
+		.absent_why = "inlined",
+	},
+	[HOOK_RM_CXL] = {
+		.kernels = "6.7+",
+		.hook = "reset_method", .purpose = "reset method cxl_bus (CXL secondary bus reset)",
+		.candidates = { "cxl_reset_bus_function" }, .kretprobe_prog = "krp_rm_cxl",
+		.absent_why = "6.7+",
+	},
+	[HOOK_RESET_BUS] = {
+		.hook = "reset_bus", .purpose = "PCI bus or slot reset (hot reset; every device below)",
+		.candidates = { "pci_reset_bus" },
+		.kprobe_prog = "kp_reset_bus", .kretprobe_prog = "krp_reset_bus",
+		.absent_why = "kernel without PCI?",
+	},
+	[HOOK_SLOT_RESET] = {
+		.hook = "reset_bus", .purpose = "hotplug slot reset (a bus reset done by its slot)",
+		.candidates = { "pci_slot_reset" }, .kprobe_prog = "kp_slot_reset",
+		.absent_why = "inlined",
+	},
+	[HOOK_SBR] = {
+		.hook = "reset_bus", .purpose = "secondary bus reset (a bus reset that ran)",
+		.candidates = { "pci_bridge_secondary_bus_reset" }, .kprobe_prog = "kp_sbr",
+		.absent_why = "inlined",
+	},
+	/* D-states: vfio-pci's idle D3hot and its D0 at open; runtime resume (6.1+) powers up by pci_power_up */
+	[HOOK_POWER] = {
+		.hook = "power", .purpose = "PCI D-state change of a VFIO device",
+		.candidates = { "pci_set_power_state" },
+		.kprobe_prog = "kp_power", .kretprobe_prog = "krp_power",
+		.absent_why = "kernel without PCI?",
+	},
+	[HOOK_POWER_LOCKED] = {
+		.hook = "power", .purpose = "PCI D-state change, caller holds the device lock",
+		.candidates = { "pci_set_power_state_locked" },
+		.kprobe_prog = "kp_power", .kretprobe_prog = "krp_power",
+		.absent_why = "newer kernels and stable backports only",
+	},
+	[HOOK_POWER_UP] = {
+		.hook = "power", .purpose = "PCI power-up to D0 (runtime resume)",
+		.candidates = { "pci_power_up" },
+		.kprobe_prog = "kp_power_up", .kretprobe_prog = "krp_power",
+		.absent_why = "inlined",
+	},
 };
+
+unsigned int targets_reset_unhooked(const struct resolved out[NR_HOOKS])
+{
+	static const int rows[NR_RESET_METHODS] = {
+		[RM_DEVICE_SPECIFIC] = HOOK_RM_SPECIFIC, [RM_ACPI] = HOOK_RM_ACPI, [RM_FLR] = HOOK_RM_FLR,
+		[RM_AF_FLR] = HOOK_RM_AF_FLR, [RM_PM] = HOOK_RM_PM, [RM_BUS] = HOOK_RM_BUS,
+		[RM_CXL_BUS] = HOOK_RM_CXL,
+	};
+	unsigned int mask = 0;
+	int m;
+
+	for (m = RM_NONE + 1; m < NR_RESET_METHODS; m++)
+		if (rows[m] && !out[rows[m]].func)
+			mask |= 1u << m;
+	return mask;
+}
 
 bool has_return_probe(const struct target *t)
 {

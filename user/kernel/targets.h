@@ -18,6 +18,11 @@ enum hook_id {
 	HOOK_GROUP_OPEN, HOOK_GROUP_RELEASE, HOOK_GROUP_IOCTL, HOOK_DMA_OWNER, HOOK_VIABLE,
 	HOOK_MSI, HOOK_MSI_CAP, HOOK_ATTACH_GROUP, HOOK_DRIVER_ATTACH, HOOK_MSI_COOKIE,
 	HOOK_ALLOC_CB,
+	/* device open/close, resets, power (docs/kernels-resets.md) */
+	HOOK_DEV_OPEN, HOOK_DEV_OPEN_510, HOOK_DEV_CLOSE, HOOK_DEV_CLOSE_510,
+	HOOK_DEV_IOCTL, HOOK_DEV_IOCTL_510, HOOK_RESET_FN,
+	HOOK_RM_SPECIFIC, HOOK_RM_ACPI, HOOK_RM_FLR, HOOK_RM_AF_FLR, HOOK_RM_PM, HOOK_RM_BUS, HOOK_RM_CXL,
+	HOOK_RESET_BUS, HOOK_SLOT_RESET, HOOK_SBR, HOOK_POWER, HOOK_POWER_LOCKED, HOOK_POWER_UP,
 	NR_HOOKS
 };
 
@@ -57,6 +62,7 @@ struct target {
 
 
 extern const struct target targets[NR_HOOKS];
+
 
 /* What the running kernel offers; implemented over libbpf, or fixtures in tests. */
 struct kernel_view {
@@ -105,6 +111,11 @@ bool targets_waiting(const struct resolved out[NR_HOOKS]);
 /* Hooks that use fentry fall back to kprobes (the kernel refused fentry). */
 void fall_back_to_kprobes(struct resolved out[NR_HOOKS], const char *why);
 const char *style_name(enum style s);
+/*
+ * The reset methods (bit per enum reset_method, bpf/vfiotrace.h) whose function
+ * did not resolve: the BPF side infers an answer from them (5.10: pm, inlined).
+ */
+unsigned int targets_reset_unhooked(const struct resolved out[NR_HOOKS]);
 bool has_return_probe(const struct target *t);
 /* The fexit program for this argument count, NULL if there is none. */
 const char *fexit_prog(const struct target *t, int nargs);

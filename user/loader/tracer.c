@@ -82,6 +82,7 @@ static int open_and_load(struct tracer *t, char *msg, int len)
 	t->skel->rodata->target_tgid = (__u32)t->opt.pid;
 	t->skel->rodata->emit_events = t->opt.cmd == CMD_SNOOP || t->opt.cmd == CMD_REFS;
 	t->skel->rodata->gets_at_ioctl = !t->res[HOOK_GET].func;
+	t->skel->rodata->reset_unhooked = targets_reset_unhooked(t->res);
 	t->skel->rodata->deep_stacks = t->opt.verbose > 0;
 	e = capacity_apply(t->skel, &t->opt, t->skel->rodata->emit_events, t->alloc_on_use) || configure(t) ?
 	    -1 : vfiotrace_bpf__load(t->skel);
