@@ -33,7 +33,7 @@ struct vfio_call {
 	int emitted;			/* a reset inside it was reported */
 	int power_failed;		/* open: its D0 transition failed */
 	unsigned int nfds;
-	int fds[HOT_RESET_FDS];
+	int groups[HOT_RESET_FDS];
 };
 
 struct fn_reset {
@@ -55,6 +55,7 @@ struct power_call {
 	struct pci_dev *pdev;
 	int from, to;
 	int depth;			/* pci_set_power_state calls pci_power_up: the outer one reports */
+	int up;				/* pci_power_up: returns 1 (state to restore) or -EIO (no PM capability) */
 };
 
 #define TID_MAP(name, vtype)				\
@@ -175,6 +176,40 @@ static __always_inline struct dev_event *dev_event_reserve(__u32 type, const str
 
 /* ---- vfio-pci: open, close, reset ioctls ---- */
 
+/*
+ * The group an fd of the current task is open on: /dev/vfio/N, read from the
+ * file's dentry (N) and its parent's ("vfio"); -1 for any other file. Read
+ * here, at the ioctl, because user space may not read another process's fds.
+ */
+static __always_inline int fd_group(int fd)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	char name[12] = {}, dir[6] = {};
+	struct dentry *dentry;
+	struct file **fds, *f = NULL;
+	int i, g = 0;
+
+	if (!fdt || fd < 0 || fd >= (int)BPF_CORE_READ(fdt, max_fds))
+		return -1;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return -1;
+	dentry = BPF_CORE_READ(f, f_path.dentry);
+	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(dentry, d_name.name));
+	bpf_probe_read_kernel_str(dir, sizeof(dir), BPF_CORE_READ(dentry, d_parent, d_name.name));
+	if (dir[0] != 'v' || dir[1] != 'f' || dir[2] != 'i' || dir[3] != 'o' || dir[4])
+		return -1;
+	for (i = 0; i < 10; i++) {
+		if (!name[i])
+			break;
+		if (name[i] < '0' || name[i] > '9')
+			return -1;
+		g = g * 10 + name[i] - '0';
+	}
+	return i ? g : -1;
+}
+
 static __always_inline void vfio_enter(struct pci_dev *pdev, int trigger, void *hot_reset_arg)
 {
 	struct vfio_call c = { .ts = bpf_ktime_get_ns(), .pdev = pdev, .trigger = trigger };
@@ -186,8 +221,13 @@ static __always_inline void vfio_enter(struct pci_dev *pdev, int trigger, void *
 	if (hot_reset_arg) {
 		/* struct vfio_pci_hot_reset: argsz, flags, count, then count group fds */
 		bpf_probe_read_user(&c.nfds, sizeof(c.nfds), hot_reset_arg + 8);
-		for (i = 0; i < HOT_RESET_FDS && i < c.nfds; i++)
-			bpf_probe_read_user(&c.fds[i], sizeof(c.fds[i]), hot_reset_arg + 12 + 4 * i);
+		for (i = 0; i < HOT_RESET_FDS; i++) {
+			int fd = -1;
+
+			c.groups[i] = -1;
+			if (i < c.nfds && !bpf_probe_read_user(&fd, sizeof(fd), hot_reset_arg + 12 + 4 * i))
+				c.groups[i] = fd_group(fd);
+		}
 	}
 	update_counted(&vfio_calls, &t, &c);
 }
@@ -234,7 +274,7 @@ int BPF_KRETPROBE(krp_vopen, long ret)
 	struct dev_stats *d;
 	struct dev_event *e;
 	struct vfio_call c;
-	struct seen s;
+	struct seen s = {};
 
 	if (!vfio_exit(&c))
 		return 0;
@@ -286,7 +326,7 @@ int BPF_KRETPROBE(krp_vclose)
 	struct dev_stats *d;
 	struct dev_event *e;
 	struct vfio_call c;
-	struct seen s;
+	struct seen s = {};
 
 	if (!vfio_exit(&c))
 		return 0;
@@ -323,7 +363,7 @@ int BPF_KPROBE(kp_vioctl_510, void *data, unsigned int cmd, unsigned long arg)
 static __always_inline void count_reset(const struct seen *d, int method, int scope, long long ret,
 				       __u64 ns)
 {
-	struct reset_key k = { .method = method, .bus = scope };
+	struct reset_key k = { .method = method, .scope = scope };
 	static const struct reset_stats zero_reset;
 	struct reset_stats *s;
 
@@ -348,7 +388,7 @@ int BPF_KRETPROBE(krp_vioctl, long ret)
 {
 	struct dev_event *e;
 	struct vfio_call c;
-	struct seen s;
+	struct seen s = {};
 	__u64 ns;
 	int i;
 
@@ -369,7 +409,7 @@ int BPF_KRETPROBE(krp_vioctl, long ret)
 	e->scope = RESET_REFUSED;
 	e->nfds = c.nfds;
 	for (i = 0; i < HOT_RESET_FDS; i++)
-		e->fds[i] = c.fds[i];
+		e->groups[i] = c.groups[i];
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
@@ -405,7 +445,7 @@ static __always_inline void reset_event_from(struct dev_event *e, struct vfio_ca
 	read_dev_name(pdev_dev(c->pdev), e->dev);
 	e->nfds = c->nfds;
 	for (i = 0; i < HOT_RESET_FDS; i++)
-		e->fds[i] = c->fds[i];
+		e->groups[i] = c->groups[i];
 }
 
 SEC("kprobe")
@@ -489,7 +529,7 @@ int BPF_KRETPROBE(krp_reset_fn, long ret)
 	int i, method, inferred = 0;
 	struct vfio_call *cause;
 	struct dev_event *e;
-	struct seen s;
+	struct seen s = {};
 	__u64 ns;
 
 	if (!r)
@@ -531,9 +571,9 @@ int BPF_KPROBE(kp_reset_bus, struct pci_dev *pdev)
 	return 0;
 }
 
-/* pci_slot_reset(slot, probe): probe 0 (PCI_RESET_DO_RESET) resets; 1 only asks */
+/* pci_reset_hotplug_slot(hotplug, probe): probe 0 (PCI_RESET_DO_RESET) resets; 1 only asks */
 SEC("kprobe")
-int BPF_KPROBE(kp_slot_reset, void *slot, int probe)
+int BPF_KPROBE(kp_slot_reset, void *hotplug, int probe)
 {
 	__u32 t = tid();
 	struct bus_reset *r = bpf_map_lookup_elem(&bus_resets, &t);
@@ -561,7 +601,7 @@ int BPF_KRETPROBE(krp_reset_bus, long ret)
 	struct bus_reset *r = bpf_map_lookup_elem(&bus_resets, &t);
 	struct vfio_call *cause;
 	struct dev_event *e;
-	struct seen s;
+	struct seen s = {};
 	int method;
 	__u64 ns;
 
@@ -591,9 +631,9 @@ out:
 
 /* ---- power ---- */
 
-static __always_inline void power_enter(struct pci_dev *pdev, int to)
+static __always_inline void power_enter(struct pci_dev *pdev, int to, int up)
 {
-	struct power_call c = { .ts = bpf_ktime_get_ns(), .pdev = pdev, .to = to };
+	struct power_call c = { .ts = bpf_ktime_get_ns(), .pdev = pdev, .to = to, .up = up };
 	__u32 t = tid();
 	struct power_call *p = bpf_map_lookup_elem(&power_calls, &t);
 
@@ -610,7 +650,7 @@ static __always_inline void power_enter(struct pci_dev *pdev, int to)
 SEC("kprobe")
 int BPF_KPROBE(kp_power, struct pci_dev *pdev, int state)
 {
-	power_enter(pdev, state);
+	power_enter(pdev, state, 0);
 	return 0;
 }
 
@@ -618,7 +658,7 @@ int BPF_KPROBE(kp_power, struct pci_dev *pdev, int state)
 SEC("kprobe")
 int BPF_KPROBE(kp_power_up, struct pci_dev *pdev)
 {
-	power_enter(pdev, 0);
+	power_enter(pdev, 0, 1);
 	return 0;
 }
 
@@ -631,7 +671,7 @@ int BPF_KRETPROBE(krp_power, long ret)
 	struct pci_dev *pdev;
 	struct dev_stats *d;
 	struct dev_event *e;
-	struct seen s;
+	struct seen s = {};
 	int reached;
 
 	if (!p)
@@ -643,8 +683,11 @@ int BPF_KRETPROBE(krp_power, long ret)
 	ret = (int)ret;
 	pdev = p->pdev;
 	reached = BPF_CORE_READ(pdev, current_state);
+	/* pci_power_up's result is whether the device is in D0 */
+	if (p->up)
+		ret = reached == 0 ? 0 : ret < 0 ? ret : -EIO;
 	/* asked for the state it was in: no transition */
-	if (ret == 0 && reached == p->from)
+	if (reached == p->from && (ret == 0 || reached == p->to))
 		goto out;
 	if (ret < 0 && p->to == 0 && (vc = bpf_map_lookup_elem(&vfio_calls, &t)))
 		vc->power_failed = 1;

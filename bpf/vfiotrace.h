@@ -233,7 +233,7 @@ struct dev_event {
 	unsigned int ntries;
 	struct reset_try tries[RESET_TRIES];
 	unsigned int nfds;	/* hot reset: group fds passed (may exceed HOT_RESET_FDS) */
-	int fds[HOT_RESET_FDS];
+	int groups[HOT_RESET_FDS];	/* the group each of the first fds is (/dev/vfio/N), -1 if none */
 	int from, to, reached;	/* power: pci_power_t before, requested, after */
 	int step;		/* open: enum diag_step that failed, STEP_NONE */
 	int pad;
@@ -242,7 +242,7 @@ struct dev_event {
 struct reset_key {
 	char dev[NAME_LEN];
 	int method;		/* enum reset_method */
-	int bus;		/* 1: a bus or slot reset through this device (RESET_BUS) */
+	int scope;		/* enum reset_scope */
 };
 
 struct reset_stats {
@@ -291,7 +291,10 @@ enum diag_step {
 	STEP_DMA_LIMIT,		/* the container's dma_entry_limit is used up (ENOSPC) */
 	STEP_DMA_IOVA_RANGE,	/* outside the valid IOVA ranges (EINVAL) */
 	STEP_DMA_PIN,		/* vfio_pin_pages_remote: memlock (ENOMEM), unmapped address (EFAULT) */
-	STEP_POWER_UP,		/* a device open whose D0 transition failed (D3cold, inaccessible) */
+	STEP_POWER_UP,		/* a device's D0 transition failed (D3cold, inaccessible) */
+	STEP_POWER,		/* another D-state transition failed */
+	STEP_RESET,		/* a reset ran and failed, or no method applied */
+	STEP_RESET_REFUSED,	/* a reset ioctl refused before any reset ran */
 	NR_STEPS,
 };
 
@@ -303,6 +306,9 @@ enum diag_op {
 	OP_GROUP_OPEN,		/* open("/dev/vfio/N") */
 	OP_DMA_MAP,		/* VFIO_IOMMU_MAP_DMA (--dma) */
 	OP_DEVICE_OPEN,		/* vfio-pci's open of a device (GET_DEVICE_FD's first open) */
+	OP_RESET,		/* a function reset (VFIO_DEVICE_RESET, open, close) */
+	OP_HOT_RESET,		/* VFIO_DEVICE_PCI_HOT_RESET */
+	OP_POWER,		/* a D-state transition */
 	NR_OPS,
 };
 

@@ -189,6 +189,7 @@ static int tracing(struct run *r)
 			.stacks_fd = bpf_map__fd(t->skel->maps.stacks),
 			.fail_stacks_fd = t->opt.verbose ? bpf_map__fd(t->skel->maps.fail_stacks) : -1,
 			.group_containers_fd = bpf_map__fd(t->skel->maps.group_containers),
+			.holders_fd = bpf_map__fd(t->skel->maps.holders),
 			.sym = &t->sym,
 			.stack_ks = t->opt.verbose ? kallsyms_full(&t->full) : NULL,
 			.kver = running_kernel(),

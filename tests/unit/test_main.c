@@ -766,7 +766,7 @@ static void test_render_stat(void)
 	CHECK(strchr(out, '\n') == out + strlen(out) - 1, "one line");
 }
 
-static struct event_ctx ev_ctx = { .stacks_fd = -1, .fail_stacks_fd = -1, .group_containers_fd = -1 };
+static struct event_ctx ev_ctx = { .stacks_fd = -1, .fail_stacks_fd = -1, .group_containers_fd = -1, .holders_fd = -1 };
 
 /* Feeds one record through the event pipeline; returns what it printed. */
 static char *consume(const void *rec, size_t size, bool json, bool refs_only)

@@ -28,6 +28,10 @@ static const char *const step_names[NR_STEPS] = {
 	[STEP_DMA_LIMIT] = "dma_entry_limit",
 	[STEP_DMA_IOVA_RANGE] = "dma_iova_range",
 	[STEP_DMA_PIN] = "dma_pin",
+	[STEP_POWER_UP] = "power_up",
+	[STEP_POWER] = "power_transition",
+	[STEP_RESET] = "reset",
+	[STEP_RESET_REFUSED] = "reset_refused",
 };
 
 static const char *const op_names[NR_OPS] = {
@@ -36,10 +40,55 @@ static const char *const op_names[NR_OPS] = {
 	[OP_GET_DEVICE_FD] = "get_device_fd",
 	[OP_GROUP_OPEN] = "group_open",
 	[OP_DMA_MAP] = "dma_map",
+	[OP_DEVICE_OPEN] = "device_open",
+	[OP_RESET] = "reset",
+	[OP_HOT_RESET] = "hot_reset",
+	[OP_POWER] = "power",
 };
+
+#define D3_REMEDY "load vfio-pci with disable_idle_d3=1 so that idle devices stay in D0, and keep D3cold off " \
+	"for it (echo 0 > /sys/bus/pci/devices/DEV/d3cold_allowed); a device that stays inaccessible (config " \
+	"space reads all ones) needs its slot power-cycled or the host rebooted"
 
 /* Order matters: the first match wins, so specific rows precede general ones. */
 static const struct diag_entry table[] = {
+	/* device open, resets, power (issue 23; docs/diagnosis.md "Resets and power") */
+	{ OP_DEVICE_OPEN, STEP_POWER_UP, ANY, 0, 0,
+	  "the device did not come back to D0 when vfio-pci enabled it (dmesg: \"Unable to change power state from "
+	  "D3cold to D0, device inaccessible\")", D3_REMEDY },
+	{ OP_DEVICE_OPEN, ANY, ANY, 0, 0,
+	  "vfio-pci could not enable the device (pci_enable_device, saving its config space, BAR or interrupt setup)",
+	  "read dmesg (vfio-pci lines) from the time of the failure; check that its BARs are assigned (lspci -vv)" },
+	{ OP_RESET, STEP_RESET_REFUSED, EINVAL, 0, 0,
+	  "vfio-pci has no function reset for this device (no FLR, no PM reset, not alone on its bus): "
+	  "VFIO_DEVICE_RESET is refused and state can leak from one user of the device to the next",
+	  "reset it with VFIO_DEVICE_PCI_HOT_RESET, passing every group of its bus (QEMU does when it owns them all); "
+	  "for GPUs with a known reset bug use vendor-reset; `vfiotrace diagnose` lists its reset methods" },
+	{ OP_RESET, STEP_RESET_REFUSED, EAGAIN, 0, 0,
+	  "the device's lock is held by another task (a concurrent reset, a sysfs access, a driver probing)",
+	  "retry; vfiotrace snoop shows the concurrent reset or open" },
+	{ OP_RESET, ANY, ENOTTY, 0, 0,
+	  "no reset method applied: every method the kernel tried declined, or the device did not answer after the "
+	  "reset in time (dmesg: \"not ready 65535ms after FLR; giving up\")",
+	  "read dmesg; a device that does not come back from FLR needs a device-specific reset (vendor-reset) or a "
+	  "bus reset; from 5.15 the methods tried can be chosen in /sys/bus/pci/devices/DEV/reset_method" },
+	{ OP_RESET, ANY, ANY, 0, 0,
+	  "the reset method failed", "read dmesg from the time of the failure (pci lines of the device)" },
+	{ OP_HOT_RESET, STEP_RESET_REFUSED, EINVAL, 0, 0,
+	  "the caller did not pass a group of a device this bus reset would also reset (5.10 also refuses a passed "
+	  "group that is not in one of the caller's containers)",
+	  "pass an fd of every group VFIO_DEVICE_GET_PCI_HOT_RESET_INFO lists; a group another process holds must be "
+	  "released by it (missing_group_holders names it)" },
+	{ OP_HOT_RESET, STEP_RESET_REFUSED, ENODEV, 0, 0,
+	  "the device cannot be reset by its bus: it sits on a root bus (no bridge above it) and has no reset slot",
+	  "use VFIO_DEVICE_RESET (a function reset) instead; `vfiotrace diagnose` lists its reset methods" },
+	{ OP_HOT_RESET, ANY, ANY, 0, 0,
+	  "the bus reset failed or was refused", "read dmesg from the time of the failure" },
+	{ OP_POWER, STEP_POWER_UP, ANY, 0, 0,
+	  "the device did not come back to D0 (D3cold without platform power, or a device that stopped answering)",
+	  D3_REMEDY },
+	{ OP_POWER, ANY, ANY, 0, 0,
+	  "the D-state change failed", "read dmesg from the time of the failure" },
 	/* type1 attach (VFIO_SET_IOMMU, or SET_CONTAINER on a container with an IOMMU) */
 	{ OP_ATTACH, STEP_MSI, EPERM, 0, 0,
 	  "no interrupt remapping: the platform cannot isolate this group's MSIs (interrupt remapping off or "

@@ -15,6 +15,7 @@ struct event_ctx {
 	int stacks_fd;			/* reference call stacks (-v): callers */
 	int fail_stacks_fd;		/* -v: the failing steps' stacks; -1: none shown */
 	int group_containers_fd;	/* --dma: the groups of a container */
+	int holders_fd;			/* the holder of each group (struct holder by group) */
 	const struct symbolizer *sym;	/* callers of references */
 	const struct kallsyms *stack_ks;	/* symbols of the failing steps' stacks */
 	unsigned int kver;		/* KV() of the traced kernel: picks catalogue rows */
@@ -25,6 +26,7 @@ struct event_ctx {
 		struct event ev;
 		struct dma_event dma;
 		struct fail_event fail;
+		struct dev_event dev;
 	} rec;
 	struct event_line line;		/* the line being decoded: too large for the stack */
 };

@@ -61,5 +61,6 @@ void snapshot_free(struct snapshot *s)
 	free(s->refs);
 	free(s->devs);
 	dma_free(&s->dma);
+	resets_free(&s->resets);
 	memset(s, 0, sizeof(*s));
 }

@@ -20,6 +20,9 @@ static const struct {
 	{ ENOSPC, "ENOSPC" },
 	{ EACCES, "EACCES" },
 	{ ENXIO, "ENXIO" },
+	{ ENOTTY, "ENOTTY" },		/* a reset method that does not apply */
+	{ EAGAIN, "EAGAIN" },
+	{ ETIMEDOUT, "ETIMEDOUT" },
 };
 
 const char *errno_name(int err)

@@ -330,20 +330,31 @@ const struct target targets[NR_HOOKS] = {
 		.kprobe_prog = "kp_reset_bus", .kretprobe_prog = "krp_reset_bus",
 		.absent_why = "kernel without PCI?",
 	},
+	/*
+	 * What a bus reset did: a hotplug slot's reset, or the bridge's secondary
+	 * bus reset. pci_bridge_secondary_bus_reset is exported but inlined into
+	 * __pci_reset_bus (seen on 6.1): the reset itself is hooked.
+	 */
 	[HOOK_SLOT_RESET] = {
 		.hook = "reset_bus", .purpose = "hotplug slot reset (a bus reset done by its slot)",
-		.candidates = { "pci_slot_reset" }, .kprobe_prog = "kp_slot_reset",
+		.candidates = { "pci_reset_hotplug_slot" }, .kprobe_prog = "kp_slot_reset",
 		.absent_why = "inlined",
 	},
 	[HOOK_SBR] = {
 		.hook = "reset_bus", .purpose = "secondary bus reset (a bus reset that ran)",
-		.candidates = { "pci_bridge_secondary_bus_reset" }, .kprobe_prog = "kp_sbr",
+		.candidates = { "pci_reset_secondary_bus" }, .kprobe_prog = "kp_sbr",
 		.absent_why = "inlined",
 	},
-	/* D-states: vfio-pci's idle D3hot and its D0 at open; runtime resume (6.1+) powers up by pci_power_up */
+	/*
+	 * D-states: vfio-pci's D0 at open and its idle D3hot after the last close
+	 * (runtime suspend, in a kworker, from 5.19). __pci_set_power_state is
+	 * where both the plain and the _locked setter end (upstream 6.9, and
+	 * Debian's 6.1 backport, where pci_finish_runtime_suspend calls it
+	 * directly); 5.10 has only pci_set_power_state.
+	 */
 	[HOOK_POWER] = {
 		.hook = "power", .purpose = "PCI D-state change of a VFIO device",
-		.candidates = { "pci_set_power_state" },
+		.candidates = { "__pci_set_power_state", "pci_set_power_state" },
 		.kprobe_prog = "kp_power", .kretprobe_prog = "krp_power",
 		.absent_why = "kernel without PCI?",
 	},
@@ -351,7 +362,8 @@ const struct target targets[NR_HOOKS] = {
 		.hook = "power", .purpose = "PCI D-state change, caller holds the device lock",
 		.candidates = { "pci_set_power_state_locked" },
 		.kprobe_prog = "kp_power", .kretprobe_prog = "krp_power",
-		.absent_why = "newer kernels and stable backports only",
+		.superseded_by = "__pci_set_power_state",
+		.absent_why = "6.9+ and stable backports",
 	},
 	[HOOK_POWER_UP] = {
 		.hook = "power", .purpose = "PCI power-up to D0 (runtime resume)",

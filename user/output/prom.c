@@ -45,8 +45,8 @@ const char *prom_group_label(int group, char *buf, size_t len)
  * the kernel keeps no sum (sum_ns < 0), _sum adds each slot's lower edge: a
  * lower bound, within 20% of the true sum.
  */
-void prom_histogram_sum(FILE *f, const char *name, const char *group,
-			const unsigned long long *slots, double sum_ns)
+void prom_histogram_labels(FILE *f, const char *name, const char *labels,
+			   const unsigned long long *slots, double sum_ns)
 {
 	unsigned long long cum = 0, total = 0;
 	double sum = 0;
@@ -59,16 +59,25 @@ void prom_histogram_sum(FILE *f, const char *name, const char *group,
 			cum += slots[i];
 			sum += slots[i] * (double)hist_slot_low(i);
 		}
-		fprintf(f, "%s_bucket{group=\"%s\",le=\"%.10g\"} %llu\n", name, group, bound / 1e9, cum);
+		fprintf(f, "%s_bucket{%s,le=\"%.10g\"} %llu\n", name, labels, bound / 1e9, cum);
 	}
 	for (; i < HIST_SLOTS; i++) {
 		cum += slots[i];
 		sum += slots[i] * (double)hist_slot_low(i);
 	}
 	total = cum;
-	fprintf(f, "%s_bucket{group=\"%s\",le=\"+Inf\"} %llu\n", name, group, total);
-	fprintf(f, "%s_sum{group=\"%s\"} %.9g\n", name, group, (sum_ns >= 0 ? sum_ns : sum) / 1e9);
-	fprintf(f, "%s_count{group=\"%s\"} %llu\n", name, group, total);
+	fprintf(f, "%s_bucket{%s,le=\"+Inf\"} %llu\n", name, labels, total);
+	fprintf(f, "%s_sum{%s} %.9g\n", name, labels, (sum_ns >= 0 ? sum_ns : sum) / 1e9);
+	fprintf(f, "%s_count{%s} %llu\n", name, labels, total);
+}
+
+void prom_histogram_sum(FILE *f, const char *name, const char *group,
+			const unsigned long long *slots, double sum_ns)
+{
+	char labels[64];
+
+	snprintf(labels, sizeof(labels), "group=\"%s\"", group);
+	prom_histogram_labels(f, name, labels, slots, sum_ns);
 }
 
 static void probes(FILE *f, const struct metrics *m)

@@ -42,6 +42,9 @@ const char *prom_group_label(int group, char *buf, size_t len);
 /* The series of one group's latency histogram; sum_ns < 0: no exact sum kept. */
 void prom_histogram_sum(FILE *f, const char *name, const char *group,
 			const unsigned long long *slots, double sum_ns);
+/* The same with any labels (escaped, comma-separated, without braces). */
+void prom_histogram_labels(FILE *f, const char *name, const char *labels,
+			   const unsigned long long *slots, double sum_ns);
 /* Histogram bucket bounds (ns) emitted as le: powers of two, 2^PROM_LE_MIN..2^PROM_LE_MAX. */
 #define PROM_LE_MIN 10
 #define PROM_LE_MAX 36

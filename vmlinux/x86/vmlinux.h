@@ -88,6 +88,7 @@ struct qstr {
 
 struct dentry {
 	struct qstr d_name;
+	struct dentry *d_parent;	/* /dev/vfio/N: "vfio" (the group of a hot reset's fd) */
 };
 
 struct path {
@@ -101,6 +102,7 @@ struct file {
 };
 
 struct fdtable {
+	unsigned int max_fds;
 	struct file **fd;
 };
 

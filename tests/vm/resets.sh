@@ -1,0 +1,78 @@
+#!/bin/sh
+# Runs inside a tools/vmtest --flr-device guest: device opens, resets and power
+# transitions (issue 23), driven by the workload's own VFIO ioctls, traced by
+# one snoop -j, one stat -j and one --textfile for the whole run; prints the
+# ground truth (the workload's JSON, sysfs power_state and reset_method around
+# each run) as "@@ TAG payload" lines for tests/vm/check_resets.py.
+# usage: resets.sh
+# Scenarios: flr (the NVMe with FLR: open, VFIO_DEVICE_RESET x3, close), pm
+# (the e1000e: x2, PM reset), bus (the bridge group: VFIO_DEVICE_RESET refused,
+# then a hot reset passing its own group), incomplete (a hot reset passing the
+# e1000e's group only: refused, the bridge group named with its holder).
+
+set -u
+out=/tmp/vt
+mkdir -p $out
+
+. "${0%/*}/lib.sh"
+
+echo "@@ kernel $(uname -r)"
+vfio-setup bind 1b36:0010 >/dev/null || echo "@@ error cannot bind the NVMe (vmtest --flr-device?)"
+grp() { basename "$(readlink /sys/bus/pci/devices/$1/iommu_group)"; }
+nvme=0000:00:10.0 e1000e=0000:00:03.0 e1000=0000:03:01.0
+gn=$(grp $nvme) ge=$(grp $e1000e) gb=$(grp $e1000)
+echo "@@ groups $gn $ge $gb"
+for d in /sys/bus/pci/devices/*; do
+	echo "@@ sysfs ${d##*/} $(grp ${d##*/}) $(basename "$(readlink $d/driver 2>/dev/null)" 2>/dev/null || echo -)" \
+		"$(cat $d/reset_method 2>/dev/null | tr ' ' ,)"
+done
+
+# power NAME: the D-state of the NVMe and the e1000e now (6.1+; "-" where the kernel has no such file)
+power() {
+	echo "@@ power $1 $(cat /sys/bus/pci/devices/$nvme/power_state 2>/dev/null || echo -)" \
+		"$(cat /sys/bus/pci/devices/$e1000e/power_state 2>/dev/null || echo -)"
+}
+
+# settle: vfio-pci puts an idle device back to D3hot by runtime PM, asynchronously
+# after the last close (6.1+): wait (at most 10 s) until both are there again
+settle() {
+	i=0
+	while [ -e /sys/bus/pci/devices/$nvme/power_state ] && [ $i -lt 100 ] &&
+	      ! { grep -q D3hot /sys/bus/pci/devices/$nvme/power_state &&
+		  grep -q D3hot /sys/bus/pci/devices/$e1000e/power_state; }; do
+		i=$((i + 1)); sleep 0.1
+	done
+}
+
+vfiotrace snoop -j >$out/snoop.out 2>$out/snoop.err &
+sp=$!
+vfiotrace stat -j --textfile $out/vfiotrace.prom >$out/stat.out 2>$out/stat.err &
+tp=$!
+wait_tracing $out/snoop.err $sp && wait_tracing $out/stat.err $tp || echo "@@ error a tracer did not start"
+
+settle
+power before
+workload flr "vfio-workload -g $gn --reset 3"
+settle
+power after_flr
+workload pm "vfio-workload -g $ge --reset 2"
+settle
+power after_pm
+# -s 1: the group fds stay open a second after the hot reset, for vfiotrace to read which were passed
+workload bus "vfio-workload -g $gb --reset 1 --hot-reset $gb -s 1"
+workload incomplete "vfio-workload -g $gb --hot-reset $ge -s 1"
+settle
+power end
+
+stop $tp INT stat_exit
+stop $sp INT snoop_exit
+tag snoop <$out/snoop.out
+grep -v '^Tracing' $out/snoop.err | tag snoop_stderr
+tag stat <$out/stat.out
+grep -v '^Tracing' $out/stat.err | tag stat_stderr
+tag prom <$out/vfiotrace.prom
+if [ -f "${0%/*}/diag_resets.sh" ]; then
+	. "${0%/*}/diag_resets.sh"
+	diag_resets
+fi
+echo "@@ done"
