@@ -76,12 +76,13 @@ static __always_inline struct device_driver *dev_driver(struct device *dev)
 
 /*
  * struct pci_dev: the machine that generated vmlinux.h builds no PCI, so it is
- * declared here with only the fields read; both exist in every version.
+ * declared here with only the fields read; all exist in every version.
  * current_state is a pci_power_t (typedef int).
  */
 struct pci_dev {
 	struct device dev;
 	int current_state;
+	__u8 pm_cap;		/* 0: no PM capability, the device stays in D0 */
 } __attribute__((preserve_access_index));
 
 /*

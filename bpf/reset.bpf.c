@@ -114,10 +114,18 @@ static __always_inline int pdev_group(struct pci_dev *pdev)
 	return grp ? BPF_CORE_READ(grp, id) : NO_GROUP;
 }
 
-/* 6.1+: the callbacks take the struct vfio_device, whose dev is the PCI device's. */
+/*
+ * 6.1+: the callbacks take the struct vfio_device, whose dev is the PCI
+ * device's. Guarded: on 5.10 (no module BTF) these programs are loaded for rows
+ * whose module (vfio_pci_core) may come, and must load without the type.
+ */
 static __always_inline struct pci_dev *vdev_pdev(struct vfio_device *vdev)
 {
-	struct device *dev = BPF_CORE_READ(vdev, dev);
+	struct device *dev;
+
+	if (!bpf_core_field_exists(vdev->dev))
+		return NULL;
+	dev = BPF_CORE_READ(vdev, dev);
 
 	return dev ? (void *)dev - bpf_core_field_offset(struct pci_dev, dev) : NULL;
 }
@@ -686,8 +694,11 @@ int BPF_KRETPROBE(krp_power, long ret)
 	/* pci_power_up's result is whether the device is in D0 */
 	if (p->up)
 		ret = reached == 0 ? 0 : ret < 0 ? ret : -EIO;
-	/* asked for the state it was in: no transition */
-	if (reached == p->from && (ret == 0 || reached == p->to))
+	/*
+	 * asked for the state it was in: no transition; nor is a device without a
+	 * PM capability refused a low-power state (-EIO: it stays in D0, 5.10)
+	 */
+	if (reached == p->from && (ret == 0 || reached == p->to || !BPF_CORE_READ(pdev, pm_cap)))
 		goto out;
 	if (ret < 0 && p->to == 0 && (vc = bpf_map_lookup_elem(&vfio_calls, &t)))
 		vc->power_failed = 1;
