@@ -22,7 +22,7 @@ const struct command_def commands[] = {
 	  TRACE_OPTS | OPT_APPLIES_INTERVAL | OPT_APPLIES_METRICS | OPT_APPLIES_RINGBUF },
 	{ "probes", CMD_PROBES, "what would be attached on this kernel, how, and what is degraded",
 	  NULL, NULL, "probes only lists the probes", OPT_APPLIES_MODE | OPT_APPLIES_BTF | OPT_APPLIES_DMA },
-	{ "diagnose", CMD_DIAGNOSE, "host check without tracing: IOMMU, interrupt remapping, group drivers, holders",
+	{ "diagnose", CMD_DIAGNOSE, "host check without tracing: IOMMU, interrupt remapping, groups, holders, device resets and power",
 	  NULL, NULL, "diagnose traces nothing", 0 },
 };
 

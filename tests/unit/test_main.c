@@ -1023,6 +1023,7 @@ static void test_diagnose(void)
 #include "test_programs.c"
 #include "test_kallsyms_settled.c"
 #include "test_vmident.c"
+#include "test_pcireset.c"
 
 int main(int argc, char **argv)
 {
@@ -1058,6 +1059,8 @@ int main(int argc, char **argv)
 	test_text_name();
 	test_holders();
 	test_diagnose();
+	test_pcicfg();
+	test_diagnose_resets();
 	test_vm_qemu_name();
 	test_vm_cmdline();
 	test_vm_cgroup();

@@ -2,8 +2,10 @@
 /*
  * diagnose: the host state users ask about first, without tracing: VFIO
  * loaded, IOMMU on, interrupt remapping, each VFIO group's members and their
- * drivers (not viable: which device, which driver), and who holds each group.
- * One line per check with its remedy; exit 1 when a check fails.
+ * drivers (not viable: which device, which driver), and who holds each group;
+ * per device bound to VFIO, how the kernel can reset it (user/kernel/pcireset.c)
+ * and its power state. One line per check with its remedy; exit 1 when a check
+ * fails.
  */
 #include <dirent.h>
 #include <stdarg.h>
@@ -14,6 +16,8 @@
 #include "diagnose.h"
 #include "holders.h"
 #include "json.h"
+#include "log.h"
+#include "pcireset.h"
 #include "text.h"
 
 #define MAX_GROUPS 256
@@ -29,6 +33,8 @@ struct check {
 	char detail[512];
 	const char *remedy;
 	int group;		/* -1: not a group check */
+	char device[PCI_NAME_LEN];	/* "": not a device check */
+	char remedy_buf[400];	/* a remedy built for this check (remedy points here) */
 };
 
 struct member {
@@ -161,12 +167,13 @@ static int irq_remapping_on(void)
 	return on;
 }
 
-static int allow_unsafe(void)
+/* A bool module parameter: 1 (Y), 0 (N), -1 when there is no such file (module not loaded) */
+static int module_param_bool(const char *rel)
 {
 	char p[512], v[8] = "";
 	FILE *f;
 
-	path_of(p, sizeof(p), "/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts", "", "");
+	path_of(p, sizeof(p), "%s", rel, "");
 	f = fopen(p, "r");
 	if (!f)
 		return -1;
@@ -174,6 +181,11 @@ static int allow_unsafe(void)
 		v[0] = 0;
 	fclose(f);
 	return v[0] == 'Y' || v[0] == '1';
+}
+
+static int allow_unsafe(void)
+{
+	return module_param_bool("/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts");
 }
 
 static void add(struct check *c, int *n, const char *name, enum status st, const char *remedy, int group,
@@ -188,6 +200,7 @@ static void add(struct check *c, int *n, const char *name, enum status st, const
 	c[*n].st = st;
 	c[*n].remedy = remedy;
 	c[*n].group = group;
+	c[*n].device[0] = 0;
 	va_start(ap, fmt);
 	vsnprintf(c[*n].detail, sizeof(c[*n].detail), fmt, ap);
 	va_end(ap);
@@ -222,16 +235,286 @@ static void json_members(struct json *j, const char *key, const struct group_inf
 	json_arr_end(j);
 }
 
+/* ---- per device bound to VFIO: resets and power ---- */
+
+#define MAX_BUS_GROUPS 64
+
+struct vdev {
+	int group;
+	struct pcireset_dev r;
+	int ngroups;			/* bus_reset_groups: what a hot reset needs owned */
+	int groups[MAX_BUS_GROUPS];
+};
+
+static int by_device(const void *a, const void *b)
+{
+	return strcmp(((const struct vdev *)a)->r.dev, ((const struct vdev *)b)->r.dev);
+}
+
+static int int_cmp(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* The IOMMU group of a PCI device (its iommu_group link), -1 if none. */
+static int group_of(const char *dev)
+{
+	char p[512], g[64];
+
+	path_of(p, sizeof(p), "/sys/bus/pci/devices/%s/iommu_group", dev, "");
+	link_base(p, g, sizeof(g));
+	return g[0] ? atoi(g) : -1;
+}
+
+static void add_group(struct vdev *v, int g)
+{
+	int i;
+
+	if (g < 0)
+		return;
+	for (i = 0; i < v->ngroups; i++)
+		if (v->groups[i] == g)
+			return;
+	if (v->ngroups < MAX_BUS_GROUPS)
+		v->groups[v->ngroups++] = g;
+}
+
+/* The devices bound to a VFIO driver that are PCI devices, sorted by name; *n their count. */
+static struct vdev *read_vdevs(const struct group_info *g, int ng, int *n)
+{
+	char rel[512], release[64] = "";
+	struct pcitree *t = pcitree_read(root);
+	struct vdev *v;
+	bool sysfs_methods;
+	int i, k, total = 0, b;
+	FILE *f;
+
+	*n = 0;
+	for (i = 0; i < ng; i++)
+		total += g[i].n;
+	v = calloc(total ? total : 1, sizeof(*v));
+	if (!t || !v) {
+		pcitree_free(t);
+		return v;
+	}
+	path_of(rel, sizeof(rel), "/proc/sys/kernel/osrelease", "", "");
+	f = fopen(rel, "r");
+	if (f) {
+		if (!fgets(release, sizeof(release), f))
+			release[0] = 0;
+		fclose(f);
+	}
+	sysfs_methods = pcireset_sysfs_methods(t, release);
+	for (i = 0; i < ng; i++)
+		for (k = 0; k < g[i].n; k++) {
+			struct vdev *x = &v[*n];
+
+			if (!is_vfio_driver(g[i].m[k].drv) || pcireset_read(t, g[i].m[k].dev, sysfs_methods, &x->r))
+				continue;
+			x->group = g[i].id;
+			if (x->r.bus_reset) {
+				add_group(x, x->group);
+				for (b = 0; b < x->r.n_bus; b++)
+					add_group(x, group_of(x->r.bus_devs[b]));
+				qsort(x->groups, x->ngroups, sizeof(int), int_cmp);
+			}
+			(*n)++;
+		}
+	pcitree_free(t);
+	qsort(v, *n, sizeof(*v), by_device);
+	return v;
+}
+
+static void join_methods(const struct pcireset_dev *r, int usable, char *buf, size_t len)
+{
+	int i, k = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < r->n; i++)
+		if (usable < 0 || r->m[i].usable == usable)
+			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", k++ ? " " : "", r->m[i].name);
+}
+
+static void join_devs(const struct pcireset_dev *r, char *buf, size_t len)
+{
+	int i;
+
+	snprintf(buf, len, "%s", r->n_bus ? "" : "no other device");
+	for (i = 0; i < r->n_bus && strlen(buf) + PCI_NAME_LEN + 16 < len; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? ", " : "", r->bus_devs[i]);
+	if (i < r->n_bus)
+		snprintf(buf + strlen(buf), len - strlen(buf), " and %d more", r->n_bus - i);
+}
+
+static void join_groups(const struct vdev *v, char *buf, size_t len)
+{
+	int i;
+
+	buf[0] = 0;
+	for (i = 0; i < v->ngroups; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%d", i ? ", " : "", v->groups[i]);
+}
+
+/* device_reset: whether a function reset works now; if not, what a bus reset would take with it. */
+static void check_reset(struct check *c, int *n, const struct vdev *v)
+{
+	const struct pcireset_dev *r = &v->r;
+	char all[200], ok[200], devs[300], grp[200], why[400] = "", from[80];
+	struct check *x = &c[*n];
+	int i;
+
+	join_methods(r, -1, all, sizeof(all));
+	join_methods(r, 1, ok, sizeof(ok));
+	join_devs(r, devs, sizeof(devs));
+	join_groups(v, grp, sizeof(grp));
+	for (i = 0; i < r->n && !why[0]; i++)
+		if (!r->m[i].usable)
+			snprintf(why, sizeof(why), "%s refused now: %s", r->m[i].name, r->m[i].why);
+	snprintf(from, sizeof(from), "%s",
+		 r->src == PCIRESET_SYSFS ? "sysfs reset_method" : "config space, kernel without reset_method");
+	if (r->function_reset < 0) {
+		add(c, n, "device_reset", ST_INFO, NULL, v->group, "%s (group %d): reset methods unknown: %s", r->dev,
+		    v->group, r->note[0] ? r->note : "not read");
+	} else if (r->function_reset) {
+		add(c, n, "device_reset", ST_OK, NULL, v->group, "%s (group %d): function reset: %s (%s: %s)%s%s%s%s",
+		    r->dev, v->group, ok, from, all, why[0] ? "; " : "", why, r->note[0] ? "; " : "", r->note);
+	} else if (r->bus_reset) {
+		add(c, n, "device_reset", ST_WARN, x->remedy_buf, v->group,
+		    "%s (group %d): no function reset (%s: %s)%s%s%s%s; only a bus reset (VFIO_DEVICE_PCI_HOT_RESET) "
+		    "of bus %s, which also resets %s",
+		    r->dev, v->group, from, r->n ? all : "none", why[0] ? "; " : "", why, r->note[0] ? "; " : "",
+		    r->note, r->bus, devs);
+		snprintf(x->remedy_buf, sizeof(x->remedy_buf),
+			 "QEMU can reset it only by a hot reset of bus %s, which needs every group on it (%s) owned by "
+			 "the same process; assign those devices to the same VM, or its state leaks from one VM to the next",
+			 r->bus, grp);
+	} else {
+		add(c, n, "device_reset", ST_WARN,
+		    "QEMU cannot reset it: its state leaks from one VM to the next; do not share it between VMs that "
+		    "must not see each other's data, or find a device-specific reset (a kernel quirk, vendor-reset)",
+		    v->group,
+		    "%s (group %d): no reset method at all (%s: %s)%s%s%s%s; no bus reset either: bus %s has no bridge "
+		    "above it that could reset it",
+		    r->dev, v->group, from, r->n ? all : "none", why[0] ? "; " : "", why, r->note[0] ? "; " : "",
+		    r->note, r->bus);
+	}
+	snprintf(x->device, sizeof(x->device), "%s", r->dev);
+}
+
+static void check_power(struct check *c, int *n, const struct vdev *v)
+{
+	const struct pcireset_dev *r = &v->r;
+
+	add(c, n, "device_power", ST_INFO, NULL, v->group, "%s (group %d): power state %s (%s), d3cold_allowed %s",
+	    r->dev, v->group, r->power_state[0] ? r->power_state : "unknown",
+	    r->power_src == PCIRESET_SYSFS ? "sysfs power_state" :
+	    r->power_src == PCIRESET_CONFIG ? "PMCSR in config space" : "not readable",
+	    r->d3cold_allowed < 0 ? "unknown" : r->d3cold_allowed ? "1" : "0");
+	snprintf(c[*n - 1].device, sizeof(c[*n - 1].device), "%s", r->dev);
+}
+
+static void check_idle_d3(struct check *c, int *n, int d3)
+{
+	if (d3 > 0)
+		add(c, n, "disable_idle_d3", ST_INFO, NULL, -1,
+		    "vfio_pci.disable_idle_d3=Y: devices bound to vfio-pci stay in D0 while no process has them open");
+	else if (!d3)
+		add(c, n, "disable_idle_d3", ST_INFO,
+		    "a device that does not come back at open (dmesg \"Unable to change power state from D3cold to D0, "
+		    "device inaccessible\", config space reading 0xff) needs vfio-pci loaded with disable_idle_d3=1 "
+		    "(modprobe option or vfio_pci.disable_idle_d3=1 on the kernel command line; 6.x reads it only at load)",
+		    -1,
+		    "vfio_pci.disable_idle_d3=N: vfio-pci puts a device no process has open into D3hot (D3cold where "
+		    "the platform and d3cold_allowed permit, through runtime PM on 6.x) and powers it up at open");
+}
+
+static void json_vdev(struct json *j, const struct vdev *v)
+{
+	const struct pcireset_dev *r = &v->r;
+	int i;
+
+	json_obj_begin(j, NULL);
+	json_str(j, "device", r->dev);
+	json_int(j, "group", v->group);
+	if (r->src == PCIRESET_NONE) {
+		json_null(j, "reset_methods");
+		json_null(j, "reset_methods_source");
+	} else {
+		json_arr_begin(j, "reset_methods");
+		for (i = 0; i < r->n; i++)
+			json_str(j, NULL, r->m[i].name);
+		json_arr_end(j);
+		json_str(j, "reset_methods_source", pcireset_source_name(r->src));
+	}
+	json_arr_begin(j, "reset_method_status");
+	for (i = 0; i < r->n; i++) {
+		json_obj_begin(j, NULL);
+		json_str(j, "method", r->m[i].name);
+		json_bool(j, "usable", r->m[i].usable);
+		if (r->m[i].usable)
+			json_null(j, "reason");
+		else
+			json_str(j, "reason", r->m[i].why);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	if (r->function_reset < 0)
+		json_null(j, "function_reset");
+	else
+		json_bool(j, "function_reset", r->function_reset);
+	if (!r->bus_reset) {
+		json_null(j, "bus_reset_devices");
+		json_null(j, "bus_reset_groups");
+	} else {
+		json_arr_begin(j, "bus_reset_devices");
+		for (i = 0; i < r->n_bus; i++)
+			json_str(j, NULL, r->bus_devs[i]);
+		json_arr_end(j);
+		json_arr_begin(j, "bus_reset_groups");
+		for (i = 0; i < v->ngroups; i++)
+			json_int(j, NULL, v->groups[i]);
+		json_arr_end(j);
+	}
+	if (r->power_state[0])
+		json_str(j, "power_state", r->power_state);
+	else
+		json_null(j, "power_state");
+	if (pcireset_source_name(r->power_src))
+		json_str(j, "power_state_source", pcireset_source_name(r->power_src));
+	else
+		json_null(j, "power_state_source");
+	if (r->d3cold_allowed < 0)
+		json_null(j, "d3cold_allowed");
+	else
+		json_bool(j, "d3cold_allowed", r->d3cold_allowed);
+	if (r->note[0])
+		json_str(j, "note", r->note);
+	else
+		json_null(j, "note");
+	json_obj_end(j);
+}
+
 int run_diagnose(FILE *f, bool json, const char *sysroot)
 {
 	static struct group_info groups[MAX_GROUPS];
-	static struct check checks[MAX_GROUPS * 2 + 8];
 	static struct held held[MAX_HELD];
 	char p[512], procdir[512], name[TEXT_NAME_LEN];
-	int nc = 0, ng, nh, i, k, failed = 0, n, ir, unsafe, vfio_groups = 0;
+	int nc = 0, ng, nh, i, k, failed = 0, n, ir, unsafe, vfio_groups = 0, nv = 0, idle_d3;
+	struct check *checks;
+	struct vdev *vdevs;
 	struct json j;
 
 	root = sysroot ? sysroot : "";
+	ng = read_groups(groups, MAX_GROUPS);
+	qsort(groups, ng, sizeof(groups[0]), by_id);
+	vdevs = read_vdevs(groups, ng, &nv);
+	checks = calloc(MAX_GROUPS * 2 + MAX_HELD + 8 + 2 * nv, sizeof(*checks));
+	if (!checks || !vdevs) {
+		free(checks);
+		free(vdevs);
+		err("diagnose: out of memory");
+		return 1;
+	}
 	path_of(p, sizeof(p), "/sys/class/iommu", "", "");
 	n = count_entries(p);
 	if (n > 0)
@@ -263,8 +546,6 @@ int run_diagnose(FILE *f, bool json, const char *sysroot)
 	else
 		add(checks, &nc, "vfio", ST_FAIL, "modprobe vfio-pci", -1, "VFIO not loaded (no /dev/vfio/vfio)");
 
-	ng = read_groups(groups, MAX_GROUPS);
-	qsort(groups, ng, sizeof(groups[0]), by_id);
 	path_of(procdir, sizeof(procdir), "/proc", "", "");
 	nh = holders_scan(procdir, held, MAX_HELD);
 	for (i = 0; i < ng; i++) {
@@ -298,12 +579,18 @@ int run_diagnose(FILE *f, bool json, const char *sysroot)
 		    "another open of this group fails with EBUSY until the holder closes it", held[i].group,
 		    "/dev/vfio/%d held by pid %d (%s)", held[i].group, held[i].pid,
 		    text_name(held[i].comm, name, sizeof(name)));
+	idle_d3 = module_param_bool("/sys/module/vfio_pci/parameters/disable_idle_d3");
+	check_idle_d3(checks, &nc, idle_d3);
+	for (i = 0; i < nv; i++) {
+		check_reset(checks, &nc, &vdevs[i]);
+		check_power(checks, &nc, &vdevs[i]);
+	}
 	for (i = 0; i < nc; i++)
 		failed |= checks[i].st == ST_FAIL;
 
 	if (!json) {
 		print_text(f, checks, nc);
-		return failed ? 1 : 0;
+		goto out;
 	}
 	json_line_begin(&j, f, "diagnose");
 	json_arr_begin(&j, "checks");
@@ -313,6 +600,8 @@ int run_diagnose(FILE *f, bool json, const char *sysroot)
 		json_str(&j, "status", status_names[checks[i].st]);
 		if (checks[i].group >= 0)
 			json_int(&j, "group", checks[i].group);
+		if (checks[i].device[0])
+			json_str(&j, "device", checks[i].device);
 		json_str(&j, "detail", checks[i].detail);
 		if (checks[i].remedy)
 			json_str(&j, "remedy", checks[i].remedy);
@@ -355,8 +644,21 @@ int run_diagnose(FILE *f, bool json, const char *sysroot)
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
+	if (idle_d3 < 0)
+		json_null(&j, "disable_idle_d3");
+	else
+		json_bool(&j, "disable_idle_d3", idle_d3);
+	json_arr_begin(&j, "vfio_devices");
+	for (i = 0; i < nv; i++)
+		json_vdev(&j, &vdevs[i]);
+	json_arr_end(&j);
 	json_bool(&j, "ok", !failed);
 	json_obj_end(&j);
+out:
 	fflush(f);
+	for (i = 0; i < nv; i++)
+		pcireset_dev_free(&vdevs[i].r);
+	free(vdevs);
+	free(checks);
 	return failed ? 1 : 0;
 }
