@@ -13,6 +13,7 @@ import sys
 from collections import Counter, defaultdict
 
 from check import Checker, jlines
+from check_diag_resets import check as check_diag_resets, parse_tags
 
 NVME, E1000E, E1000 = "0000:00:10.0", "0000:00:03.0", "0000:03:01.0"
 
@@ -150,7 +151,8 @@ def check_stat(c, ev, tags):
 def main():
     kernel, path = sys.argv[1], sys.argv[2]
     c = Checker(kernel)
-    tags = parse(open(path, errors="replace").read())
+    text = open(path, errors="replace").read()
+    tags = parse(text)
     major = ".".join(tags.get("kernel", ["?"])[0].split(".")[:2])
     c.eq(tags.get("error", []), [], "the guest script reported no error")
     c.ok("done" in tags, "the guest script ran to its end")
@@ -165,12 +167,7 @@ def main():
     check_incomplete(c, ev, one(c, tags, "incomplete"), ge, gb)
     check_power(c, ev, tags)
     check_stat(c, ev, tags)
-    try:
-        from check_diag_resets import check as check_diag_resets
-    except ImportError:
-        check_diag_resets = None
-    if check_diag_resets:
-        check_diag_resets(tags, major, c)
+    check_diag_resets(parse_tags(text), kernel, c)
     print(f"{c.passed} passed, {c.failed} failed")
     return 0 if c.failed == 0 else 1
 
