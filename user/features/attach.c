@@ -7,7 +7,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "catalogue.h"
-#include "diag.h"
+#include "explain.h"
 #include "errnames.h"
 #include "feature.h"
 #include "text.h"
@@ -20,7 +20,7 @@ static int attach_decode(const void *rec, struct event_ctx *c, struct event_line
 	event_line_init(l, "attach", &e->h);
 	snprintf(l->result, sizeof(l->result), "%s", e->h.ret ? errno_name((int)-e->h.ret) : "ok");
 	if (e->h.ret < 0)
-		diag_explain_line(l, c, OP_ATTACH, e->step, (int)-e->h.ret, e->stack_id);
+		explain_line(l, c, OP_ATTACH, e->step, (int)-e->h.ret, e->stack_id);
 	return 1;
 }
 

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "catalogue.h"
-#include "diag.h"
+#include "explain.h"
 #include "errnames.h"
 #include "feature.h"
 #include "histogram.h"
@@ -198,16 +198,6 @@ static void diag_text(FILE *f, const struct snapshot *s)
 	}
 }
 
-void diag_explain_line(struct event_line *l, const struct event_ctx *c, int op, int step, int err,
-		       int stack_id)
-{
-	catalogue_explain(op, step, err, c->kver, &l->cause, &l->remedy);
-	l->step = step_name(step);
-	event_line_detail(l, "at %s: %s; remedy: %s", l->step, l->cause, l->remedy);
-	l->stack = c->fail_stacks_fd >= 0;
-	l->nframes = stack_frames(c->fail_stacks_fd, c->stack_ks, stack_id, l->frames);
-}
-
 static void fail_json(struct json *j, const struct event_line *l)
 {
 	const struct fail_event *e = l->rec;
@@ -222,7 +212,7 @@ static int diag_decode_fail(const void *rec, struct event_ctx *c, struct event_l
 	event_line_init(l, op_name(e->op), &e->h);
 	l->fields &= ~LINE_LATENCY_COLUMN;
 	snprintf(l->result, sizeof(l->result), "%s", errno_name((int)-e->h.ret));
-	diag_explain_line(l, c, e->op, e->step, (int)-e->h.ret, e->stack_id);
+	explain_line(l, c, e->op, e->step, (int)-e->h.ret, e->stack_id);
 	culprit_lines(&e->c, l->detail, sizeof(l->detail));
 	l->json = fail_json;
 	l->rec = e;

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "catalogue.h"
-#include "diag.h"
+#include "explain.h"
 #include "errnames.h"
 #include "resets.h"
 #include "text.h"
@@ -396,7 +396,7 @@ static int reset_decode(const void *rec, struct event_ctx *c, struct event_line 
 	}
 	if (e->h.ret < 0) {
 		event_line_detail(l, "\n  ");
-		diag_explain_line(l, c, op_of(e), e->scope == RESET_REFUSED ? STEP_RESET_REFUSED : STEP_RESET,
+		explain_line(l, c, op_of(e), e->scope == RESET_REFUSED ? STEP_RESET_REFUSED : STEP_RESET,
 				  (int)-e->h.ret, -1);
 	}
 	l->json = reset_json;
@@ -421,7 +421,7 @@ static int open_decode(const void *rec, struct event_ctx *c, struct event_line *
 	event_line_detail(l, "%s", text_name(e->dev, a, sizeof(a)));
 	if (e->h.ret < 0) {
 		event_line_detail(l, "\n  ");
-		diag_explain_line(l, c, OP_DEVICE_OPEN, e->step, (int)-e->h.ret, -1);
+		explain_line(l, c, OP_DEVICE_OPEN, e->step, (int)-e->h.ret, -1);
 	}
 	l->json = device_json;
 	l->rec = e;
@@ -466,7 +466,7 @@ static int power_decode(const void *rec, struct event_ctx *c, struct event_line 
 		event_line_detail(l, " (now %s)", power_state_name(e->reached));
 	if (e->h.ret < 0) {
 		event_line_detail(l, "\n  ");
-		diag_explain_line(l, c, OP_POWER, e->to == 0 ? STEP_POWER_UP : STEP_POWER, (int)-e->h.ret, -1);
+		explain_line(l, c, OP_POWER, e->to == 0 ? STEP_POWER_UP : STEP_POWER, (int)-e->h.ret, -1);
 	}
 	l->json = power_json;
 	l->rec = e;
