@@ -7,15 +7,15 @@
 /* What a tracing command takes; probes and diagnose take less (their why says so). */
 #define TRACE_OPTS (OPT_APPLIES_DURATION | OPT_APPLIES_GROUP | OPT_APPLIES_PID | OPT_APPLIES_MODE | \
 		    OPT_APPLIES_BTF | OPT_APPLIES_DMA)
-#define EVENTS "VFIO attaches, domain allocations and device puts"
+#define EVENTS "VFIO attaches, domain allocations, device puts, resets and power"
 
 /* In the order of --help. */
 const struct command_def commands[] = {
-	{ "stat", CMD_STAT, "per-group table: buses, devices, attaches, errors, domain allocations, puts (default)",
+	{ "stat", CMD_STAT, "per-group table: buses, devices, attaches, errors, domain allocations, puts; device opens, resets, power (default)",
 	  render_stat, EVENTS, NULL, TRACE_OPTS | OPT_APPLIES_INTERVAL | OPT_APPLIES_METRICS },
 	{ "snoop", CMD_SNOOP, "one line per event",
 	  NULL, EVENTS, NULL, TRACE_OPTS | OPT_APPLIES_RINGBUF },
-	{ "hist", CMD_HIST, "log2 latency histograms of group attach and domain allocation",
+	{ "hist", CMD_HIST, "log2 latency histograms of group attach, domain allocation and device reset",
 	  render_hist, EVENTS, NULL, TRACE_OPTS | OPT_APPLIES_INTERVAL | OPT_APPLIES_METRICS },
 	{ "refs", CMD_REFS, "device reference gets and puts live, holders of a hung unbind, references left at exit",
 	  render_refs, "VFIO device reference gets, puts and unregistrations", NULL,

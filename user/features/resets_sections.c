@@ -185,13 +185,18 @@ static void prom(FILE *f, const struct metrics *m)
 	for (i = 0; i < r->ndevs; i++)
 		fprintf(f, "vfiotrace_device_opens_total{device=\"%s\"} %llu\n",
 			prom_escape(r->devs[i].key.dev, dev, sizeof(dev)), r->devs[i].st.opens);
+	/* both steps for every device, from 0: a series born at 1 never shows an increase */
 	prom_family(f, "vfiotrace_device_open_failures_total", "counter",
-		    "vfio-pci opens of a device that failed, by the step of the last failure.");
-	for (i = 0; i < r->ndevs; i++)
-		if (r->devs[i].st.open_fail)
-			fprintf(f, "vfiotrace_device_open_failures_total{device=\"%s\",step=\"%s\"} %llu\n",
-				prom_escape(r->devs[i].key.dev, dev, sizeof(dev)), step_name(r->devs[i].st.open_step),
-				r->devs[i].st.open_fail);
+		    "vfio-pci opens of a device that failed, by failed step (power_up: its D0 transition).");
+	for (i = 0; i < r->ndevs; i++) {
+		const struct dev_stats *d = &r->devs[i].st;
+
+		prom_escape(r->devs[i].key.dev, dev, sizeof(dev));
+		fprintf(f, "vfiotrace_device_open_failures_total{device=\"%s\",step=\"%s\"} %llu\n", dev,
+			step_name(STEP_POWER_UP), d->open_fail_power);
+		fprintf(f, "vfiotrace_device_open_failures_total{device=\"%s\",step=\"%s\"} %llu\n", dev,
+			step_name(STEP_UNKNOWN), d->open_fail - d->open_fail_power);
+	}
 	prom_family(f, "vfiotrace_device_power_state", "gauge",
 		    "D-state of a VFIO device now: 0 D0, 1 D1, 2 D2, 3 D3hot, 4 D3cold, -1 unknown.");
 	for (i = 0; i < r->ndevs; i++) {
