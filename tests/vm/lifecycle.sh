@@ -68,7 +68,12 @@ for f in vfio_iommu_type1_attach_group iommu_paging_domain_alloc_flags iommu_pag
 	 vfio_group_get_device vfio_device_get_from_dev vfio_group_fops_unl_ioctl vfio_unregister_group_dev \
 	 vfio_group_fops_open vfio_group_fops_release iommu_group_claim_dma_owner vfio_dev_viable \
 	 iommu_group_has_isolated_msi irq_domain_check_msi_remap iommu_capable device_iommu_capable \
-	 iommu_attach_group intel_iommu_attach_device iommu_get_msi_cookie vfio_iommu_domain_alloc; do
+	 iommu_attach_group intel_iommu_attach_device iommu_get_msi_cookie vfio_iommu_domain_alloc \
+	 vfio_pci_open_device vfio_pci_open vfio_pci_core_close_device vfio_pci_release vfio_pci_core_ioctl \
+	 vfio_pci_ioctl __pci_reset_function_locked pci_dev_specific_reset pci_dev_acpi_reset pcie_flr \
+	 pci_af_flr pci_pm_reset pci_reset_bus_function pci_parent_bus_reset cxl_reset_bus_function \
+	 pci_reset_bus pci_reset_hotplug_slot pci_reset_secondary_bus __pci_set_power_state \
+	 pci_set_power_state pci_set_power_state_locked pci_power_up; do
 	grep -E " $f(\s|$)" /proc/kallsyms | head -1 | awk '{print "@@ kallsyms", $3, ($4 == "" ? "vmlinux" : $4)}' | tr -d '[]'
 done
 
@@ -160,7 +165,8 @@ fi
 echo $old_paranoid >/proc/sys/kernel/perf_event_paranoid
 
 # (e) every VFIO module unloaded and loaded again under one vfiotrace: no
-# rmmod is refused, both traced modules (vfio, vfio_iommu_type1) come back
+# rmmod is refused, every traced module (vfio, vfio_iommu_type1, vfio_pci, and
+# vfio_pci_core from 6.1) comes back
 vfiotrace stat -j >$out/all.out 2>$out/all.err &
 pid=$!
 if wait_for $out/all.err '^Tracing' 1; then
@@ -174,8 +180,8 @@ if wait_for $out/all.err '^Tracing' 1; then
 	wait_for $out/all.err 'module vfio unloaded' 1
 	vfio-setup load 2>&1 | tag setup
 	vfio-setup bind 2>&1 | tag setup
-	# one Tracing line per traced module that came back
-	wait_for $out/all.err '^Tracing' 3
+	# one Tracing line per traced module that came back (each said it was unloaded)
+	wait_for $out/all.err '^Tracing' $((1 + $(grep -c 'module .* unloaded' $out/all.err)))
 	workload workload "vfio-workload -n 1"
 	stop $pid INT
 	tag trace <$out/all.out
