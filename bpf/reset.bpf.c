@@ -275,8 +275,8 @@ int BPF_KPROBE(kp_vopen_510, void *data)
 	return 0;
 }
 
-SEC("kretprobe")
-int BPF_KRETPROBE(krp_vopen, long ret)
+/* An open (ret: its result) or a close returned: counted, and its event. */
+static __always_inline int vfio_returned(__u32 type, long ret)
 {
 	int step = STEP_NONE;
 	struct dev_stats *d;
@@ -286,14 +286,15 @@ int BPF_KRETPROBE(krp_vopen, long ret)
 
 	if (!vfio_exit(&c))
 		return 0;
-	ret = (int)ret;
 	seen_read(&s, c.pdev);
 	if (!group_selected(s.group))
 		return 0;
 	if (ret < 0)
 		step = c.power_failed ? STEP_POWER_UP : STEP_UNKNOWN;
 	d = dev_stats_for(s.name, s.group);
-	if (d) {
+	if (d && type == EV_DEVICE_CLOSE) {
+		__sync_fetch_and_add(&d->closes, 1);
+	} else if (d) {
 		__sync_fetch_and_add(&d->opens, 1);
 		if (ret < 0) {
 			__sync_fetch_and_add(&d->open_fail, 1);
@@ -303,7 +304,7 @@ int BPF_KRETPROBE(krp_vopen, long ret)
 				__sync_fetch_and_add(&d->open_fail_power, 1);
 		}
 	}
-	e = dev_event_reserve(EV_DEVICE_OPEN, &s);
+	e = dev_event_reserve(type, &s);
 	if (e) {
 		e->h.ret = ret;
 		e->h.latency_ns = bpf_ktime_get_ns() - c.ts;
@@ -311,6 +312,12 @@ int BPF_KRETPROBE(krp_vopen, long ret)
 		bpf_ringbuf_submit(e, 0);
 	}
 	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_vopen, long ret)
+{
+	return vfio_returned(EV_DEVICE_OPEN, (int)ret);
 }
 
 SEC("kprobe")
@@ -331,25 +338,7 @@ int BPF_KPROBE(kp_vclose_510, void *data)
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_vclose)
 {
-	struct dev_stats *d;
-	struct dev_event *e;
-	struct vfio_call c;
-	struct seen s = {};
-
-	if (!vfio_exit(&c))
-		return 0;
-	seen_read(&s, c.pdev);
-	if (!group_selected(s.group))
-		return 0;
-	d = dev_stats_for(s.name, s.group);
-	if (d)
-		__sync_fetch_and_add(&d->closes, 1);
-	e = dev_event_reserve(EV_DEVICE_CLOSE, &s);
-	if (e) {
-		e->h.latency_ns = bpf_ktime_get_ns() - c.ts;
-		bpf_ringbuf_submit(e, 0);
-	}
-	return 0;
+	return vfio_returned(EV_DEVICE_CLOSE, 0);
 }
 
 SEC("kprobe")

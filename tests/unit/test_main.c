@@ -1024,6 +1024,7 @@ static void test_diagnose(void)
 #include "test_kallsyms_settled.c"
 #include "test_vmident.c"
 #include "test_pcireset.c"
+#include "test_resets.c"
 
 int main(int argc, char **argv)
 {
@@ -1045,6 +1046,8 @@ int main(int argc, char **argv)
 	test_kallsyms_at();
 	test_kallsyms_blocks();
 	test_kallsyms_settled();
+	test_bus_reset_devices();
+	test_reset_events();
 	test_btf_funcs();
 	test_core_btf_cut();
 	test_rawbtf_kernel();

@@ -310,6 +310,8 @@ static void reset_json(struct json *j, const struct event_line *l)
 	for (i = 0; i < (unsigned int)view.ndevs && i < MAX_RESET_DEVS; i++)
 		json_str(j, NULL, view.devs[i]);
 	json_arr_end(j);
+	if (view.ndevs > MAX_RESET_DEVS)
+		json_int(j, "devices_total", view.ndevs);
 	if (reset_method_name(e->method))
 		json_str(j, "method", reset_method_name(e->method));
 	else
@@ -358,6 +360,25 @@ static void reset_json(struct json *j, const struct event_line *l)
 	json_arr_end(j);
 }
 
+/* The start of a device event's line: RESULT from ret, the feature's JSON keys. */
+static void dev_line(struct event_line *l, const char *event, const struct dev_event *e,
+		     void (*json)(struct json *j, const struct event_line *l))
+{
+	event_line_init(l, event, &e->h);
+	snprintf(l->result, sizeof(l->result), "%s", e->h.ret ? errno_name((int)-e->h.ret) : "ok");
+	l->json = json;
+	l->rec = e;
+}
+
+/* A failure's step, cause and remedy, on a line of its own. */
+static void explain_below(struct event_line *l, const struct event_ctx *c, int op, int step, long long ret)
+{
+	if (ret >= 0)
+		return;
+	event_line_detail(l, "\n  ");
+	explain_line(l, c, op, step, (int)-ret, -1);
+}
+
 static int op_of(const struct dev_event *e)
 {
 	return e->trigger == TRIG_HOT_RESET ? OP_HOT_RESET : OP_RESET;
@@ -371,8 +392,7 @@ static int reset_decode(const void *rec, struct event_ctx *c, struct event_line 
 	int i;
 
 	reset_view_fill(e, c->holders_fd);
-	event_line_init(l, "reset", &e->h);
-	snprintf(l->result, sizeof(l->result), "%s", e->h.ret ? errno_name((int)-e->h.ret) : "ok");
+	dev_line(l, "reset", e, reset_json);
 	if (e->scope == RESET_REFUSED)
 		event_line_detail(l, "%s refused, no reset ran (via %s)", reset_trigger_name(e->trigger),
 				  text_name(e->dev, a, sizeof(a)));
@@ -394,13 +414,7 @@ static int reset_decode(const void *rec, struct event_ctx *c, struct event_line 
 			event_line_detail(l, "; held by pid %u (%s)", view.holder[i].pid,
 					  text_name(view.holder[i].comm, b, sizeof(b)));
 	}
-	if (e->h.ret < 0) {
-		event_line_detail(l, "\n  ");
-		explain_line(l, c, op_of(e), e->scope == RESET_REFUSED ? STEP_RESET_REFUSED : STEP_RESET,
-				  (int)-e->h.ret, -1);
-	}
-	l->json = reset_json;
-	l->rec = e;
+	explain_below(l, c, op_of(e), e->scope == RESET_REFUSED ? STEP_RESET_REFUSED : STEP_RESET, e->h.ret);
 	return 1;
 }
 
@@ -416,15 +430,9 @@ static int open_decode(const void *rec, struct event_ctx *c, struct event_line *
 	const struct dev_event *e = rec;
 	char a[TEXT_LEN(NAME_LEN)];
 
-	event_line_init(l, "device_open", &e->h);
-	snprintf(l->result, sizeof(l->result), "%s", e->h.ret ? errno_name((int)-e->h.ret) : "ok");
+	dev_line(l, "device_open", e, device_json);
 	event_line_detail(l, "%s", text_name(e->dev, a, sizeof(a)));
-	if (e->h.ret < 0) {
-		event_line_detail(l, "\n  ");
-		explain_line(l, c, OP_DEVICE_OPEN, e->step, (int)-e->h.ret, -1);
-	}
-	l->json = device_json;
-	l->rec = e;
+	explain_below(l, c, OP_DEVICE_OPEN, e->step, e->h.ret);
 	return 1;
 }
 
@@ -434,12 +442,9 @@ static int close_decode(const void *rec, struct event_ctx *c, struct event_line 
 	char a[TEXT_LEN(NAME_LEN)];
 
 	(void)c;
-	event_line_init(l, "device_close", &e->h);
+	dev_line(l, "device_close", e, device_json);
 	l->fields &= ~LINE_RET;		/* the close returns nothing */
-	snprintf(l->result, sizeof(l->result), "ok");
 	event_line_detail(l, "%s", text_name(e->dev, a, sizeof(a)));
-	l->json = device_json;
-	l->rec = e;
 	return 1;
 }
 
@@ -458,18 +463,12 @@ static int power_decode(const void *rec, struct event_ctx *c, struct event_line 
 	const struct dev_event *e = rec;
 	char a[TEXT_LEN(NAME_LEN)];
 
-	event_line_init(l, "power", &e->h);
-	snprintf(l->result, sizeof(l->result), "%s", e->h.ret ? errno_name((int)-e->h.ret) : "ok");
+	dev_line(l, "power", e, power_json);
 	event_line_detail(l, "%s %s -> %s", text_name(e->dev, a, sizeof(a)), power_state_name(e->from),
 			  power_state_name(e->to));
 	if (e->reached != e->to)
 		event_line_detail(l, " (now %s)", power_state_name(e->reached));
-	if (e->h.ret < 0) {
-		event_line_detail(l, "\n  ");
-		explain_line(l, c, OP_POWER, e->to == 0 ? STEP_POWER_UP : STEP_POWER, (int)-e->h.ret, -1);
-	}
-	l->json = power_json;
-	l->rec = e;
+	explain_below(l, c, OP_POWER, e->to == 0 ? STEP_POWER_UP : STEP_POWER, e->h.ret);
 	return 1;
 }
 

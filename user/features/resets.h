@@ -47,8 +47,8 @@ const char *power_state_name(int state);
 
 /*
  * The devices a reset of dev's bus resets: every PCI device below the bridge
- * dev sits behind, dev included (sysfs under root, normally "/sys"); count, or
- * 0 when dev is on a root bus or unknown.
+ * dev sits behind, dev included (sysfs under root, normally "/sys"): how many
+ * there are (the first max kept, sorted), 0 when dev is on a root bus or unknown.
  */
 int bus_reset_devices(const char *root, const char *dev, char out[][NAME_LEN], int max);
 

@@ -60,53 +60,53 @@ static void reset_json(struct json *j, const struct reset_row *r)
 	json_obj_end(j);
 }
 
-/* Every device seen opened, closed, reset or powered: its row and its resets. */
+static void device_json(struct json *j, const struct resets_model *m, const char *dev)
+{
+	const struct pcidev_row *d = dev_row(m, dev);
+	int k;
+
+	json_obj_begin(j, NULL);
+	json_str(j, "device", dev);
+	if (d && d->st.group != NO_GROUP)
+		json_int(j, "group", d->st.group);
+	else
+		json_null(j, "group");
+	json_uint(j, "opens", d ? d->st.opens : 0);
+	json_uint(j, "open_failures", d ? d->st.open_fail : 0);
+	if (d && d->st.open_fail) {
+		json_str(j, "last_open_errno", errno_name(d->st.open_err));
+		json_str(j, "last_open_failed_step", step_name(d->st.open_step));
+	}
+	json_uint(j, "closes", d ? d->st.closes : 0);
+	json_uint(j, "power_changes", d ? d->st.power_changes : 0);
+	json_uint(j, "power_failures", d ? d->st.power_fail : 0);
+	if (d)
+		json_str(j, "power_state", power_now(d));
+	else
+		json_null(j, "power_state");
+	json_arr_begin(j, "resets");
+	for (k = 0; k < m->nresets; k++)
+		if (!strcmp(m->resets[k].key.dev, dev))
+			reset_json(j, &m->resets[k]);
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+/* Every device seen opened, closed, reset or powered, once: both lists are sorted by device. */
 static void json(struct json *j, const struct snapshot *s)
 {
 	const struct resets_model *m = &s->resets;
-	char seen[64][NAME_LEN];
-	int i, k, n = 0;
+	const char *last = "";
+	int i = 0, k = 0;
 
 	json_arr_begin(j, "pci_devices");
-	for (i = 0; i <= m->ndevs + m->nresets; i++) {
-		const char *dev = i < m->ndevs ? m->devs[i].key.dev :
-				  i - m->ndevs < m->nresets ? m->resets[i - m->ndevs].key.dev : NULL;
-		const struct pcidev_row *d;
-		bool dup = false;
+	while (i < m->ndevs || k < m->nresets) {
+		const char *dev = k >= m->nresets || (i < m->ndevs && strcmp(m->devs[i].key.dev, m->resets[k].key.dev) <= 0) ?
+				  m->devs[i++].key.dev : m->resets[k++].key.dev;
 
-		if (!dev)
-			break;
-		for (k = 0; k < n && !dup; k++)
-			dup = !strcmp(seen[k], dev);
-		if (dup || n == 64)
-			continue;
-		snprintf(seen[n++], NAME_LEN, "%s", dev);
-		d = dev_row(m, dev);
-		json_obj_begin(j, NULL);
-		json_str(j, "device", dev);
-		if (d && d->st.group != NO_GROUP)
-			json_int(j, "group", d->st.group);
-		else
-			json_null(j, "group");
-		json_uint(j, "opens", d ? d->st.opens : 0);
-		json_uint(j, "open_failures", d ? d->st.open_fail : 0);
-		if (d && d->st.open_fail) {
-			json_str(j, "last_open_errno", errno_name(d->st.open_err));
-			json_str(j, "last_open_failed_step", step_name(d->st.open_step));
-		}
-		json_uint(j, "closes", d ? d->st.closes : 0);
-		json_uint(j, "power_changes", d ? d->st.power_changes : 0);
-		json_uint(j, "power_failures", d ? d->st.power_fail : 0);
-		if (d)
-			json_str(j, "power_state", power_now(d));
-		else
-			json_null(j, "power_state");
-		json_arr_begin(j, "resets");
-		for (k = 0; k < m->nresets; k++)
-			if (!strcmp(m->resets[k].key.dev, dev))
-				reset_json(j, &m->resets[k]);
-		json_arr_end(j);
-		json_obj_end(j);
+		if (strcmp(dev, last))
+			device_json(j, m, dev);
+		last = dev;
 	}
 	json_arr_end(j);
 }
