@@ -98,7 +98,8 @@ int bus_reset_devices(const char *root, const char *dev, char out[][NAME_LEN], i
 	if (!(slash = strrchr(real, '/')) || !pci_name(slash + 1))
 		return 0;
 	n = devices_below(real, out, 0, max, 0);
-	qsort(out, n < max ? n : max, NAME_LEN, by_name);
+	if (n)
+		qsort(out, n < max ? n : max, NAME_LEN, by_name);
 	return n;
 }
 
@@ -164,7 +165,8 @@ static int group_hists(struct resets_model *m)
 		for (s = 0; s < HIST_SLOTS; s++)
 			g->hist[s] += r->st.hist[s];
 	}
-	qsort(m->groups, m->ngroups, sizeof(*m->groups), group_cmp);
+	if (m->ngroups)
+		qsort(m->groups, m->ngroups, sizeof(*m->groups), group_cmp);
 	return 0;
 }
 
@@ -195,8 +197,11 @@ int resets_collect(struct resets_model *m, int reset_fd, int dev_fd)
 			continue;
 		read_power(&m->devs[m->ndevs++]);
 	}
-	qsort(m->resets, m->nresets, sizeof(*m->resets), reset_cmp);
-	qsort(m->devs, m->ndevs, sizeof(*m->devs), dev_cmp);
+	/* qsort's base may not be NULL, even for no elements */
+	if (m->nresets)
+		qsort(m->resets, m->nresets, sizeof(*m->resets), reset_cmp);
+	if (m->ndevs)
+		qsort(m->devs, m->ndevs, sizeof(*m->devs), dev_cmp);
 	return group_hists(m);
 }
 
