@@ -141,7 +141,7 @@ CLIENT
 	rpid=$!
 	wait_tracing $out/qemu_refs.err
 	run_traced qemu "$qemu_run" stat -j --dma --textfile $out/qemu.prom
-	tag qemu_prom <$out/qemu.prom
+	tag_file qemu_prom $out/qemu.prom
 	tag qemu_stderr <$out/qemu_client.err
 	echo "@@ begin qemu_refs"
 	stop $rpid
@@ -270,7 +270,7 @@ run_traced hostile_json "vfio-workload -n 1 -g $first --comm-hex $hostile" snoop
 run_traced hostile_text "vfio-workload -n 1 -g $first --comm-hex $hostile -- -name '$vmname'" snoop
 run_traced hostile_vm "vfio-workload -n 1 -s 2 -g $first --dma 1048576 -- -name '$vmname'" \
 	stat -j --dma --textfile $out/hostile_vm.prom
-tag hostile_vm_prom <$out/hostile_vm.prom
+tag_file hostile_vm_prom $out/hostile_vm.prom
 
 # ---- ring buffer overflow: a 4K buffer whose reader is stopped during a burst loses
 # events, each one counted; delivered + drops = what a large-buffer instance delivered

@@ -4,6 +4,12 @@
 
 tag() { sed "s/^/@@ $1 /"; }
 
+# tag_file TAG FILE: FILE's lines as TAG; a missing FILE (its writer died first) is an
+# "@@ error", not the end of the script (a failed redirection ends sh)
+tag_file() {
+	if [ -f "$2" ]; then tag "$1" <"$2"; else echo "@@ error no file $2 (for @@ $1)"; fi
+}
+
 # wait_tracing ERRFILE [PID]: until vfiotrace has attached (at most 60 s; at once
 # if PID, the vfiotrace started, has exited without attaching)
 wait_tracing() {

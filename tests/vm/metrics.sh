@@ -50,5 +50,5 @@ stop $lpid INT loop_exit
 stop $pid
 grep -v '^Tracing' $out/main.err | tag stderr
 ls $out | tag textfile_dir
-tag textfile <$out/vfiotrace.prom
+tag_file textfile $out/vfiotrace.prom
 echo "@@ done"

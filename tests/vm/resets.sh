@@ -71,7 +71,7 @@ tag snoop <$out/snoop.out
 grep -v '^Tracing' $out/snoop.err | tag snoop_stderr
 tag stat <$out/stat.out
 grep -v '^Tracing' $out/stat.err | tag stat_stderr
-tag prom <$out/vfiotrace.prom
+tag_file prom $out/vfiotrace.prom
 # diagnose's reset methods and power states against sysfs and config space; --trial
 # resets each device through sysfs (after the tracers: it is not counted above)
 . "${0%/*}/diag_resets.sh"
