@@ -168,7 +168,7 @@ def main():
     check_power(c, ev, tags)
     check_stat(c, ev, tags)
     check_diag_resets(parse_tags(text), kernel, c)
-    print(f"{c.passed} passed, {c.failed} failed")
+    print(f"{kernel} resets: {c.passed} passed, {c.failed} failed")
     return 0 if c.failed == 0 else 1
 
 
