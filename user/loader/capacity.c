@@ -23,8 +23,8 @@ int capacity_rows(struct vfiotrace_bpf *s, const struct options *o, bool emit_ev
 		{ s->maps.inflight_dma, o->dma ? f : 1 }, { s->maps.inflight_pin, o->dma ? f : 1 },
 		{ s->maps.dma_containers, dma }, { s->maps.dma_clients, dma }, { s->maps.dma_failures, dma },
 		{ s->maps.group_containers, dma }, { s->maps.container_gens, dma },
-		/* devices (a group may have several) and their resets by method and scope */
-		{ s->maps.dev_stats, 2 * g }, { s->maps.reset_stats, 4 * g },
+		/* devices (as many as groups, --max-groups), two (method, scope) rows of resets each */
+		{ s->maps.dev_stats, g }, { s->maps.reset_stats, 2 * g },
 		{ s->maps.vfio_calls, f }, { s->maps.fn_resets, f }, { s->maps.bus_resets, f },
 		{ s->maps.power_calls, f },
 		{ s->maps.stacks, stacks }, { s->maps.fail_stacks, o->verbose ? 1024 : 1 },
