@@ -284,7 +284,7 @@ static enum parse_result set_vm(struct options *o, const char *arg, char *errbuf
 static enum parse_result set_by(struct options *o, const char *arg, char *errbuf, int errlen)
 {
 	if (strcmp(arg, "vm")) {
-		snprintf(errbuf, errlen, "invalid --by '%s': the one view is --by vm", arg);
+		snprintf(errbuf, errlen, "invalid --by '%s': use --by vm (the one view there is)", arg);
 		return PARSE_ERROR;
 	}
 	o->by_vm = true;
