@@ -145,6 +145,9 @@ static void print_summary(struct run *r, summary_printer print)
 			json_obj_end(&j);
 			fflush(stdout);
 		}
+		if (!t->opt.json && r->ev.filtered)
+			info("%llu events of processes not of VM %s not shown (--vm; not lost)", r->ev.filtered,
+			     t->opt.vm);
 		if (drops)
 			err("%llu events dropped: ring buffer full (%llu delivered); a larger --ring-buffer keeps them",
 			    drops, r->delivered);
