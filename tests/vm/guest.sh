@@ -140,7 +140,7 @@ vm_by() {
 	uid=$(cat /proc/sys/kernel/random/uuid)
 	cid=$(cat /proc/sys/kernel/random/uuid /proc/sys/kernel/random/uuid | tr -d '\n-')
 	pod=$CG/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod$(echo $uid | tr - _).slice
-	bg_workload vmby_kube ". $lib; out=$out; in_cgroup '$pod/cri-containerd-$cid.scope' vmby_kube vfio-workload -n 1 -s 1 -g $first --dma 4194304"
+	bg_workload vmby_kube ". $lib; out=$out; in_cgroup '$pod/cri-containerd-$cid.scope' vmby_kube vfio-workload -n 1 -s 2 -g $first --dma 4194304"
 	bg_done vmby_kube $!
 	stop $spid INT snoop_exit
 	stop $bpid
