@@ -1092,7 +1092,8 @@ def check_vm_by(c, run):
     ws = {}
     for k in ("web", "pve", "kube"):
         w = jlines(s[f"vmby_{k}"])
-        c.eq(s.get(f"vmby_{k}_exit"), 0, f"{name}: workload {k} exit status", repr(s[f"vmby_{k}_stderr"]))
+        c.ok(s.get(f"vmby_{k}_exit") == 0, f"{name}: workload {k} exit status",
+             f"exit {s.get(f'vmby_{k}_exit')}, stderr {s[f'vmby_{k}_stderr']!r}")
         if c.eq(len(w), 1, f"{name}: workload {k} printed one JSON line") and \
                 c.ok(w[0]["attach_ok"] > 0 and w[0]["dma"]["bytes_mapped"] > 0,
                      f"{name}: workload {k} attached and mapped (non-empty ground truth)", repr(w[0])):
