@@ -1130,15 +1130,11 @@ def check_vm_by(c, run):
         on = [x for x in ws.values() if x["group"] == w["group"]]
         held = sum(x["attach_ok"] for x in on)
         failed = sum(x["attach_fail"] + x["device_fd_failures"] for x in on)
-        diagnosed = sum(f["count"] for f in groups.get(w["group"], {}).get("failures", []))
-        # 5.10 diagnoses no GET_DEVICE_FD ENODEV (the bridge's: seen in this set, not yet
-        # explained): there a VM's failures are its group's as stat shows them
-        if run.version() < (6, 1):
-            failed = diagnosed
         c.eq((v["attach_ok"], v["attach_fail"], v["failures"]),
              (held, sum(x["attach_fail"] for x in on), failed),
              f"{name}: {label}: attaches and diagnosed failures of its group (every holder's, the workloads' own)")
-        c.eq(diagnosed, failed, f"{name}: {label}: the group's failures agree")
+        c.eq(sum(f["count"] for f in groups.get(w["group"], {}).get("failures", [])), failed,
+             f"{name}: {label}: the group's failures agree")
         c.eq(groups.get(w["group"], {}).get("attach_ok"), held, f"{name}: {label}: the group table agrees")
     c.eq((sm.get("vms_unattributed_groups"), sm.get("vms_lost"), sm.get("vm_unread")), ([], 0, 0),
          f"{name}: every group attributed, nothing lost, every process read")
