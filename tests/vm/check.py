@@ -331,7 +331,7 @@ def hook_functions(run):
 
 def check_fentry_refused(c, run, name, exit_status, out, err):
     """Where a function with an fentry program has no BTF (5.10: no module BTF), --mode fentry
-    refuses before loading (user/kernel/targets.c resolve_targets): exit 1, no output, one line that
+    refuses before loading (user/kernel/targets_resolve.c resolve_targets): exit 1, no output, one line that
     names the first such function in table order and its module, and says to use kprobes."""
     c.eq(exit_status, 1, f"{name}: --mode fentry refused (exit 1)")
     c.eq([l for l in out if l.strip()], [], f"{name}: nothing on stdout")
