@@ -2,6 +2,7 @@
 /* The single definition of everything common.bpf.h declares extern. */
 #include "common.bpf.h"
 #include "diag.bpf.h"
+#include "pci_dev.bpf.h"
 
 const volatile int target_group = -1;
 const volatile __u32 target_tgid = 0;
@@ -23,3 +24,8 @@ failures_map failures SEC(".maps");
 holders_map holders SEC(".maps");
 culprits_map group_culprit SEC(".maps");
 fail_stacks_map fail_stacks SEC(".maps");
+
+/* Devices (pci_dev.bpf.h): shared by vfio_pci.bpf.c, reset.bpf.c and power.bpf.c. */
+vfio_calls_map vfio_calls SEC(".maps");
+reset_stats_map reset_stats SEC(".maps");
+dev_stats_map dev_stats SEC(".maps");

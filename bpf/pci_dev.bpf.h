@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the device sources share (vfio_pci.bpf.c: who asked, reset.bpf.c: the
+ * resets, power.bpf.c: the D-states): the call of vfio-pci in progress per
+ * thread, the per-device and per-reset tables, the reads of a struct pci_dev
+ * and the event of a device. The maps are defined once, in common.bpf.c.
+ */
+#ifndef VFIOTRACE_PCI_DEV_BPF_H
+#define VFIOTRACE_PCI_DEV_BPF_H
+
+#include "vfio_shared.bpf.h"
+
+#define ENOTTY 25
+
+/* A vfio-pci open, close or reset ioctl in progress on this thread. */
+struct vfio_call {
+	__u64 ts;
+	struct pci_dev *pdev;
+	int trigger;			/* enum reset_trigger */
+	int emitted;			/* a reset inside it was reported */
+	int power_failed;		/* open: its D0 transition failed */
+	unsigned int nfds;
+	int groups[HOT_RESET_FDS];
+};
+
+#define TID_MAP(name, vtype)				\
+	struct {					\
+		__uint(type, BPF_MAP_TYPE_HASH);	\
+		__uint(max_entries, MAX_ENTRIES);	\
+		__type(key, __u32);			\
+		__type(value, vtype);			\
+	} name SEC(".maps")
+
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct vfio_call);
+} vfio_calls_map;
+extern vfio_calls_map vfio_calls SEC(".maps");
+
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ENTRIES);
+	__type(key, struct reset_key);
+	__type(value, struct reset_stats);
+} reset_stats_map;
+extern reset_stats_map reset_stats SEC(".maps");
+
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ENTRIES);
+	__type(key, struct dev_key);
+	__type(value, struct dev_stats);
+} dev_stats_map;
+extern dev_stats_map dev_stats SEC(".maps");
+
+static __always_inline __u32 tid(void)
+{
+	return (__u32)bpf_get_current_pid_tgid();
+}
+
+static __always_inline struct device *pdev_dev(struct pci_dev *pdev)
+{
+	return __builtin_preserve_access_index(&pdev->dev);
+}
+
+/* Bound to vfio-pci or a vfio-pci variant driver (their names begin "vfio"). */
+static __always_inline bool vfio_bound(struct pci_dev *pdev)
+{
+	struct device_driver *drv = dev_driver(pdev_dev(pdev));
+	char name[5] = {};
+
+	if (!drv)
+		return false;
+	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(drv, name));
+	return name[0] == 'v' && name[1] == 'f' && name[2] == 'i' && name[3] == 'o';
+}
+
+static __always_inline int pdev_group(struct pci_dev *pdev)
+{
+	struct iommu_group *grp = BPF_CORE_READ(pdev_dev(pdev), iommu_group);
+
+	return grp ? BPF_CORE_READ(grp, id) : NO_GROUP;
+}
+
+static __always_inline struct dev_stats *dev_stats_for(const char *name, int group)
+{
+	struct dev_stats zero = { .group = group, .state = POWER_UNKNOWN };
+	struct dev_key k = {};
+	struct dev_stats *d;
+
+	__builtin_memcpy(k.dev, name, NAME_LEN);
+	d = lookup_or_init(&dev_stats, &k, &zero);
+	if (d)
+		d->group = group;
+	return d;
+}
+
+/* The device a hook saw: its name and group, read once for the counts and the event. */
+struct seen {
+	char name[NAME_LEN];
+	int group;
+};
+
+static __always_inline void seen_read(struct seen *s, struct pci_dev *pdev)
+{
+	read_dev_name(pdev_dev(pdev), s->name);
+	s->group = pdev_group(pdev);
+}
+
+/* An event naming the device (dev and target) and its group; NULL when events are off or lost. */
+static __always_inline struct dev_event *dev_event_reserve(__u32 type, const struct seen *s)
+{
+	struct dev_event *e = record_reserve(sizeof(*e), sizeof(*e));
+
+	if (!e)
+		return NULL;
+	record_hdr_fill(&e->h, type, s->group);
+	__builtin_memcpy(e->target, s->name, NAME_LEN);
+	__builtin_memcpy(e->dev, s->name, NAME_LEN);
+	e->from = e->to = e->reached = POWER_UNKNOWN;
+	return e;
+}
+
+static __always_inline void count_reset(const struct seen *d, int method, int scope, long long ret,
+				       __u64 ns)
+{
+	struct reset_key k = { .method = method, .scope = scope };
+	static const struct reset_stats zero_reset;
+	struct reset_stats *s;
+
+	__builtin_memcpy(k.dev, d->name, NAME_LEN);
+	s = lookup_or_init(&reset_stats, &k, &zero_reset);
+	if (!s)
+		return;
+	s->group = d->group;
+	if (ret < 0) {
+		__sync_fetch_and_add(&s->fail, 1);
+		s->last_err = -ret;
+	} else {
+		__sync_fetch_and_add(&s->ok, 1);
+	}
+	__sync_fetch_and_add(&s->ns, ns);
+	hist_add(s->hist, ns);
+}
+
+#endif

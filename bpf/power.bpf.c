@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * D-state transitions of VFIO-bound PCI devices (issue 23): vfio-pci's D0 at
+ * open and its idle D3hot after the last close; a failed D0 inside an open is
+ * that open's failed step (the vfio-pci call in progress, pci_dev.bpf.h).
+ */
+#include "pci_dev.bpf.h"
+
+struct power_call {
+	__u64 ts;
+	struct pci_dev *pdev;
+	int from, to;
+	int depth;			/* pci_set_power_state calls pci_power_up: the outer one reports */
+	int up;				/* pci_power_up: returns 1 (state to restore) or -EIO (no PM capability) */
+};
+
+TID_MAP(power_calls, struct power_call);
+
+/* ---- power ---- */
+
+static __always_inline void power_enter(struct pci_dev *pdev, int to, int up)
+{
+	struct power_call c = { .ts = bpf_ktime_get_ns(), .pdev = pdev, .to = to, .up = up };
+	__u32 t = tid();
+	struct power_call *p = bpf_map_lookup_elem(&power_calls, &t);
+
+	if (p) {
+		p->depth++;
+		return;
+	}
+	if (!vfio_bound(pdev) || !task_selected())
+		return;
+	c.from = BPF_CORE_READ(pdev, current_state);
+	update_counted(&power_calls, &t, &c);
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kp_power, struct pci_dev *pdev, int state)
+{
+	power_enter(pdev, state, 0);
+	return 0;
+}
+
+/* pci_power_up: to D0, from runtime resume (6.1+) and the D0 path of pci_set_power_state */
+SEC("kprobe")
+int BPF_KPROBE(kp_power_up, struct pci_dev *pdev)
+{
+	power_enter(pdev, 0, 1);
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_power, long ret)
+{
+	__u32 t = tid();
+	struct power_call *p = bpf_map_lookup_elem(&power_calls, &t);
+	struct vfio_call *vc;
+	struct pci_dev *pdev;
+	struct dev_stats *d;
+	struct dev_event *e;
+	struct seen s = {};
+	int reached;
+
+	if (!p)
+		return 0;
+	if (p->depth) {
+		p->depth--;
+		return 0;
+	}
+	ret = (int)ret;
+	pdev = p->pdev;
+	reached = BPF_CORE_READ(pdev, current_state);
+	/* pci_power_up's result is whether the device is in D0 */
+	if (p->up)
+		ret = reached == 0 ? 0 : ret < 0 ? ret : -EIO;
+	/*
+	 * asked for the state it was in: no transition; nor is a device without a
+	 * PM capability refused a low-power state (-EIO: it stays in D0, 5.10)
+	 */
+	if (reached == p->from && (ret == 0 || reached == p->to || !BPF_CORE_READ(pdev, pm_cap)))
+		goto out;
+	if (ret < 0 && p->to == 0 && (vc = bpf_map_lookup_elem(&vfio_calls, &t)))
+		vc->power_failed = 1;
+	seen_read(&s, pdev);
+	if (!group_selected(s.group))
+		goto out;
+	d = dev_stats_for(s.name, s.group);
+	if (d) {
+		__sync_fetch_and_add(&d->power_changes, 1);
+		if (ret < 0)
+			__sync_fetch_and_add(&d->power_fail, 1);
+		d->state = reached;
+	}
+	e = dev_event_reserve(EV_POWER, &s);
+	if (e) {
+		e->h.ret = ret;
+		e->h.latency_ns = bpf_ktime_get_ns() - p->ts;
+		e->from = p->from;
+		e->to = p->to;
+		e->reached = reached;
+		bpf_ringbuf_submit(e, 0);
+	}
+out:
+	bpf_map_delete_elem(&power_calls, &t);
+	return 0;
+}
