@@ -14,48 +14,23 @@
 #include <string.h>
 #include <unistd.h>
 #include "diagnose.h"
+#include "diagnose_checks.h"
 #include "holders.h"
 #include "json.h"
 #include "log.h"
 #include "pcireset.h"
 #include "text.h"
 
-#define MAX_GROUPS 256
-#define MAX_MEMBERS 32
-#define MAX_HELD 256
-
-enum status { ST_OK, ST_WARN, ST_FAIL, ST_INFO };
 static const char *const status_names[] = { "OK", "WARN", "FAIL", "INFO" };
 
-struct check {
-	const char *name;
-	enum status st;
-	char detail[512];
-	const char *remedy;
-	int group;		/* -1: not a group check */
-	char device[PCI_NAME_LEN];	/* "": not a device check */
-	char remedy_buf[400];	/* a remedy built for this check (remedy points here) */
-};
+const char *diagnose_root = "";
 
-struct member {
-	char dev[64];
-	char drv[64];		/* "" when unbound */
-};
-
-struct group_info {
-	int id;
-	int n;
-	struct member m[MAX_MEMBERS];
-};
-
-static const char *root = "";
-
-static void path_of(char *buf, size_t len, const char *fmt, const char *a, const char *b)
+void path_of(char *buf, size_t len, const char *fmt, const char *a, const char *b)
 {
 	char rel[512];
 
 	snprintf(rel, sizeof(rel), fmt, a, b);
-	snprintf(buf, len, "%s%s", root, rel);
+	snprintf(buf, len, "%s%s", diagnose_root, rel);
 }
 
 static int count_entries(const char *dir)
@@ -73,7 +48,7 @@ static int count_entries(const char *dir)
 	return n;
 }
 
-static void link_base(const char *link, char *out, size_t len)
+void link_base(const char *link, char *out, size_t len)
 {
 	char target[512];
 	ssize_t n = readlink(link, target, sizeof(target) - 1);
@@ -98,7 +73,7 @@ static int driver_allowed(const char *drv)
 	       !strcmp(drv, "pcieport");
 }
 
-static int is_vfio_driver(const char *drv)
+int is_vfio_driver(const char *drv)
 {
 	return strstr(drv, "vfio") != NULL;
 }
@@ -168,7 +143,7 @@ static int irq_remapping_on(void)
 }
 
 /* A bool module parameter: 1 (Y), 0 (N), -1 when there is no such file (module not loaded) */
-static int module_param_bool(const char *rel)
+int module_param_bool(const char *rel)
 {
 	char p[512], v[8] = "";
 	FILE *f;
@@ -188,10 +163,7 @@ static int allow_unsafe(void)
 	return module_param_bool("/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts");
 }
 
-static void add(struct check *c, int *n, const char *name, enum status st, const char *remedy, int group,
-		const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-
-static void add(struct check *c, int *n, const char *name, enum status st, const char *remedy, int group,
+void check_add(struct check *c, int *n, const char *name, enum status st, const char *remedy, int group,
 		const char *fmt, ...)
 {
 	va_list ap;
@@ -235,265 +207,6 @@ static void json_members(struct json *j, const char *key, const struct group_inf
 	json_arr_end(j);
 }
 
-/* ---- per device bound to VFIO: resets and power ---- */
-
-#define MAX_BUS_GROUPS 64
-
-struct vdev {
-	int group;
-	struct pcireset_dev r;
-	int ngroups;			/* bus_reset_groups: what a hot reset needs owned */
-	int groups[MAX_BUS_GROUPS];
-};
-
-static int by_device(const void *a, const void *b)
-{
-	return strcmp(((const struct vdev *)a)->r.dev, ((const struct vdev *)b)->r.dev);
-}
-
-static int int_cmp(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
-
-/* The IOMMU group of a PCI device (its iommu_group link), -1 if none. */
-static int group_of(const char *dev)
-{
-	char p[512], g[64];
-
-	path_of(p, sizeof(p), "/sys/bus/pci/devices/%s/iommu_group", dev, "");
-	link_base(p, g, sizeof(g));
-	return g[0] ? atoi(g) : -1;
-}
-
-static void add_group(struct vdev *v, int g)
-{
-	int i;
-
-	if (g < 0)
-		return;
-	for (i = 0; i < v->ngroups; i++)
-		if (v->groups[i] == g)
-			return;
-	if (v->ngroups < MAX_BUS_GROUPS)
-		v->groups[v->ngroups++] = g;
-}
-
-/* The devices bound to a VFIO driver that are PCI devices, sorted by name; *n their count. */
-static struct vdev *read_vdevs(const struct group_info *g, int ng, int *n)
-{
-	char rel[512], release[64] = "";
-	struct pcitree *t = pcitree_read(root);
-	struct vdev *v;
-	bool sysfs_methods;
-	int i, k, total = 0, b;
-	FILE *f;
-
-	*n = 0;
-	for (i = 0; i < ng; i++)
-		total += g[i].n;
-	v = calloc(total ? total : 1, sizeof(*v));
-	if (!t || !v) {
-		pcitree_free(t);
-		return v;
-	}
-	path_of(rel, sizeof(rel), "/proc/sys/kernel/osrelease", "", "");
-	f = fopen(rel, "r");
-	if (f) {
-		if (!fgets(release, sizeof(release), f))
-			release[0] = 0;
-		fclose(f);
-	}
-	sysfs_methods = pcireset_sysfs_methods(t, release);
-	for (i = 0; i < ng; i++)
-		for (k = 0; k < g[i].n; k++) {
-			struct vdev *x = &v[*n];
-
-			if (!is_vfio_driver(g[i].m[k].drv) || pcireset_read(t, g[i].m[k].dev, sysfs_methods, &x->r))
-				continue;
-			x->group = g[i].id;
-			if (x->r.bus_reset) {
-				add_group(x, x->group);
-				for (b = 0; b < x->r.n_bus; b++)
-					add_group(x, group_of(x->r.bus_devs[b]));
-				qsort(x->groups, x->ngroups, sizeof(int), int_cmp);
-			}
-			(*n)++;
-		}
-	pcitree_free(t);
-	qsort(v, *n, sizeof(*v), by_device);
-	return v;
-}
-
-static void join_methods(const struct pcireset_dev *r, int usable, char *buf, size_t len)
-{
-	int i, k = 0;
-
-	buf[0] = 0;
-	for (i = 0; i < r->n; i++)
-		if (usable < 0 || r->m[i].usable == usable)
-			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", k++ ? " " : "", r->m[i].name);
-}
-
-static void join_devs(const struct pcireset_dev *r, char *buf, size_t len)
-{
-	int i;
-
-	snprintf(buf, len, "%s", r->n_bus ? "" : "no other device");
-	for (i = 0; i < r->n_bus && strlen(buf) + PCI_NAME_LEN + 16 < len; i++)
-		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? ", " : "", r->bus_devs[i]);
-	if (i < r->n_bus)
-		snprintf(buf + strlen(buf), len - strlen(buf), " and %d more", r->n_bus - i);
-}
-
-static void join_groups(const struct vdev *v, char *buf, size_t len)
-{
-	int i;
-
-	buf[0] = 0;
-	for (i = 0; i < v->ngroups; i++)
-		snprintf(buf + strlen(buf), len - strlen(buf), "%s%d", i ? ", " : "", v->groups[i]);
-}
-
-/* device_reset: whether a function reset works now; if not, what a bus reset would take with it. */
-static void check_reset(struct check *c, int *n, const struct vdev *v)
-{
-	const struct pcireset_dev *r = &v->r;
-	char all[200], ok[200], devs[300], grp[200], why[400] = "", from[80];
-	struct check *x = &c[*n];
-	int i;
-
-	join_methods(r, -1, all, sizeof(all));
-	join_methods(r, 1, ok, sizeof(ok));
-	join_devs(r, devs, sizeof(devs));
-	join_groups(v, grp, sizeof(grp));
-	for (i = 0; i < r->n && !why[0]; i++)
-		if (!r->m[i].usable)
-			snprintf(why, sizeof(why), "%s refused now: %s", r->m[i].name, r->m[i].why);
-	snprintf(from, sizeof(from), "%s",
-		 r->src == PCIRESET_SYSFS ? "sysfs reset_method" : "config space, kernel without reset_method");
-	if (r->function_reset < 0) {
-		add(c, n, "device_reset", ST_INFO, NULL, v->group, "%s (group %d): reset methods unknown: %s", r->dev,
-		    v->group, r->note[0] ? r->note : "not read");
-	} else if (r->function_reset) {
-		add(c, n, "device_reset", ST_OK, NULL, v->group, "%s (group %d): function reset: %s (%s: %s)%s%s%s%s",
-		    r->dev, v->group, ok, from, all, why[0] ? "; " : "", why, r->note[0] ? "; " : "", r->note);
-	} else if (r->bus_reset) {
-		add(c, n, "device_reset", ST_WARN, x->remedy_buf, v->group,
-		    "%s (group %d): no function reset (%s: %s)%s%s%s%s; only a bus reset (VFIO_DEVICE_PCI_HOT_RESET) "
-		    "of bus %s, which also resets %s",
-		    r->dev, v->group, from, r->n ? all : "none", why[0] ? "; " : "", why, r->note[0] ? "; " : "",
-		    r->note, r->bus, devs);
-		snprintf(x->remedy_buf, sizeof(x->remedy_buf),
-			 "QEMU can reset it only by a hot reset of bus %s, which needs every group on it (%s) owned by "
-			 "the same process; assign those devices to the same VM, or its state leaks from one VM to the next",
-			 r->bus, grp);
-	} else {
-		add(c, n, "device_reset", ST_WARN,
-		    "QEMU cannot reset it: its state leaks from one VM to the next; do not share it between VMs that "
-		    "must not see each other's data, or find a device-specific reset (a kernel quirk, vendor-reset)",
-		    v->group,
-		    "%s (group %d): no reset method at all (%s: %s)%s%s%s%s; no bus reset either: bus %s has no bridge "
-		    "above it that could reset it",
-		    r->dev, v->group, from, r->n ? all : "none", why[0] ? "; " : "", why, r->note[0] ? "; " : "",
-		    r->note, r->bus);
-	}
-	snprintf(x->device, sizeof(x->device), "%s", r->dev);
-}
-
-static void check_power(struct check *c, int *n, const struct vdev *v)
-{
-	const struct pcireset_dev *r = &v->r;
-
-	add(c, n, "device_power", ST_INFO, NULL, v->group, "%s (group %d): power state %s (%s), d3cold_allowed %s",
-	    r->dev, v->group, r->power_state[0] ? r->power_state : "unknown",
-	    r->power_src == PCIRESET_SYSFS ? "sysfs power_state" :
-	    r->power_src == PCIRESET_CONFIG ? "PMCSR in config space" : "not readable",
-	    r->d3cold_allowed < 0 ? "unknown" : r->d3cold_allowed ? "1" : "0");
-	snprintf(c[*n - 1].device, sizeof(c[*n - 1].device), "%s", r->dev);
-}
-
-static void check_idle_d3(struct check *c, int *n, int d3)
-{
-	if (d3 > 0)
-		add(c, n, "disable_idle_d3", ST_INFO, NULL, -1,
-		    "vfio_pci.disable_idle_d3=Y: devices bound to vfio-pci stay in D0 while no process has them open");
-	else if (!d3)
-		add(c, n, "disable_idle_d3", ST_INFO,
-		    "a device that does not come back at open (dmesg \"Unable to change power state from D3cold to D0, "
-		    "device inaccessible\", config space reading 0xff) needs vfio-pci loaded with disable_idle_d3=1 "
-		    "(modprobe option or vfio_pci.disable_idle_d3=1 on the kernel command line; 6.x reads it only at load)",
-		    -1,
-		    "vfio_pci.disable_idle_d3=N: vfio-pci puts a device no process has open into D3hot (D3cold where "
-		    "the platform and d3cold_allowed permit, through runtime PM on 6.x) and powers it up at open");
-}
-
-static void json_vdev(struct json *j, const struct vdev *v)
-{
-	const struct pcireset_dev *r = &v->r;
-	int i;
-
-	json_obj_begin(j, NULL);
-	json_str(j, "device", r->dev);
-	json_int(j, "group", v->group);
-	if (r->src == PCIRESET_NONE) {
-		json_null(j, "reset_methods");
-		json_null(j, "reset_methods_source");
-	} else {
-		json_arr_begin(j, "reset_methods");
-		for (i = 0; i < r->n; i++)
-			json_str(j, NULL, r->m[i].name);
-		json_arr_end(j);
-		json_str(j, "reset_methods_source", pcireset_source_name(r->src));
-	}
-	json_arr_begin(j, "reset_method_status");
-	for (i = 0; i < r->n; i++) {
-		json_obj_begin(j, NULL);
-		json_str(j, "method", r->m[i].name);
-		json_bool(j, "usable", r->m[i].usable);
-		if (r->m[i].usable)
-			json_null(j, "reason");
-		else
-			json_str(j, "reason", r->m[i].why);
-		json_obj_end(j);
-	}
-	json_arr_end(j);
-	if (r->function_reset < 0)
-		json_null(j, "function_reset");
-	else
-		json_bool(j, "function_reset", r->function_reset);
-	if (!r->bus_reset) {
-		json_null(j, "bus_reset_devices");
-		json_null(j, "bus_reset_groups");
-	} else {
-		json_arr_begin(j, "bus_reset_devices");
-		for (i = 0; i < r->n_bus; i++)
-			json_str(j, NULL, r->bus_devs[i]);
-		json_arr_end(j);
-		json_arr_begin(j, "bus_reset_groups");
-		for (i = 0; i < v->ngroups; i++)
-			json_int(j, NULL, v->groups[i]);
-		json_arr_end(j);
-	}
-	if (r->power_state[0])
-		json_str(j, "power_state", r->power_state);
-	else
-		json_null(j, "power_state");
-	if (pcireset_source_name(r->power_src))
-		json_str(j, "power_state_source", pcireset_source_name(r->power_src));
-	else
-		json_null(j, "power_state_source");
-	if (r->d3cold_allowed < 0)
-		json_null(j, "d3cold_allowed");
-	else
-		json_bool(j, "d3cold_allowed", r->d3cold_allowed);
-	if (r->note[0])
-		json_str(j, "note", r->note);
-	else
-		json_null(j, "note");
-	json_obj_end(j);
-}
-
 int run_diagnose(FILE *f, bool json, const char *sysroot)
 {
 	static struct group_info groups[MAX_GROUPS];
@@ -504,7 +217,7 @@ int run_diagnose(FILE *f, bool json, const char *sysroot)
 	struct vdev *vdevs;
 	struct json j;
 
-	root = sysroot ? sysroot : "";
+	diagnose_root = sysroot ? sysroot : "";
 	ng = read_groups(groups, MAX_GROUPS);
 	qsort(groups, ng, sizeof(groups[0]), by_id);
 	vdevs = read_vdevs(groups, ng, &nv);
@@ -518,23 +231,23 @@ int run_diagnose(FILE *f, bool json, const char *sysroot)
 	path_of(p, sizeof(p), "/sys/class/iommu", "", "");
 	n = count_entries(p);
 	if (n > 0)
-		add(checks, &nc, "iommu", ST_OK, NULL, -1, "IOMMU on (%d unit%s in /sys/class/iommu)", n,
+		check_add(checks, &nc, "iommu", ST_OK, NULL, -1, "IOMMU on (%d unit%s in /sys/class/iommu)", n,
 		    n == 1 ? "" : "s");
 	else
-		add(checks, &nc, "iommu", ST_FAIL,
+		check_add(checks, &nc, "iommu", ST_FAIL,
 		    "enable VT-d / AMD-Vi in the firmware and intel_iommu=on (Intel) on the kernel command line",
 		    -1, "no IOMMU: /sys/class/iommu is %s", n < 0 ? "missing" : "empty");
 	ir = irq_remapping_on();
 	unsafe = allow_unsafe();
 	if (ir > 0)
-		add(checks, &nc, "interrupt_remapping", ST_OK, NULL, -1,
+		check_add(checks, &nc, "interrupt_remapping", ST_OK, NULL, -1,
 		    "on (remapped interrupt chips IR-* in /proc/interrupts)");
 	else if (unsafe > 0)
-		add(checks, &nc, "interrupt_remapping", ST_WARN,
+		check_add(checks, &nc, "interrupt_remapping", ST_WARN,
 		    "enable interrupt remapping and set allow_unsafe_interrupts back to 0", -1,
 		    "off, and vfio_iommu_type1.allow_unsafe_interrupts=Y: attaches succeed, but a device can forge interrupts");
 	else
-		add(checks, &nc, "interrupt_remapping", ST_FAIL,
+		check_add(checks, &nc, "interrupt_remapping", ST_FAIL,
 		    "enable interrupt remapping (firmware IR support; no intremap=off; QEMU: -device intel-iommu,intremap=on), "
 		    "or accept the risk: vfio_iommu_type1.allow_unsafe_interrupts=1",
 		    -1, "%s: every VFIO type1 attach fails with EPERM (failed step msi_isolation)",
@@ -542,9 +255,9 @@ int run_diagnose(FILE *f, bool json, const char *sysroot)
 	path_of(p, sizeof(p), "/sys/module/vfio", "", "");
 	path_of(procdir, sizeof(procdir), "/dev/vfio/vfio", "", "");
 	if (!access(p, F_OK) && !access(procdir, F_OK))
-		add(checks, &nc, "vfio", ST_OK, NULL, -1, "VFIO loaded (/dev/vfio/vfio)");
+		check_add(checks, &nc, "vfio", ST_OK, NULL, -1, "VFIO loaded (/dev/vfio/vfio)");
 	else
-		add(checks, &nc, "vfio", ST_FAIL, "modprobe vfio-pci", -1, "VFIO not loaded (no /dev/vfio/vfio)");
+		check_add(checks, &nc, "vfio", ST_FAIL, "modprobe vfio-pci", -1, "VFIO not loaded (no /dev/vfio/vfio)");
 
 	path_of(procdir, sizeof(procdir), "/proc", "", "");
 	nh = holders_scan(procdir, held, MAX_HELD);
@@ -565,17 +278,17 @@ int run_diagnose(FILE *f, bool json, const char *sysroot)
 			continue;	/* a host group: nothing to assign */
 		vfio_groups++;
 		if (nblock)
-			add(checks, &nc, "group_viable", ST_FAIL,
+			check_add(checks, &nc, "group_viable", ST_FAIL,
 			    "bind those devices to vfio-pci (driver_override + drivers_probe) or unbind them", g->id,
 			    "group %d not viable: %s (members: %s)", g->id, blocking, members);
 		else
-			add(checks, &nc, "group_viable", ST_OK, NULL, g->id, "group %d viable: %s", g->id, members);
+			check_add(checks, &nc, "group_viable", ST_OK, NULL, g->id, "group %d viable: %s", g->id, members);
 	}
 	if (!vfio_groups)
-		add(checks, &nc, "groups", ST_INFO, "bind a device to vfio-pci to assign it", -1,
+		check_add(checks, &nc, "groups", ST_INFO, "bind a device to vfio-pci to assign it", -1,
 		    "no IOMMU group has a device bound to a VFIO driver");
 	for (i = 0; i < nh; i++)
-		add(checks, &nc, "group_held", ST_INFO,
+		check_add(checks, &nc, "group_held", ST_INFO,
 		    "another open of this group fails with EBUSY until the holder closes it", held[i].group,
 		    "/dev/vfio/%d held by pid %d (%s)", held[i].group, held[i].pid,
 		    text_name(held[i].comm, name, sizeof(name)));
