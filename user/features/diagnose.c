@@ -23,16 +23,6 @@
 
 static const char *const status_names[] = { "OK", "WARN", "FAIL", "INFO" };
 
-const char *diagnose_root = "";
-
-void path_of(char *buf, size_t len, const char *fmt, const char *a, const char *b)
-{
-	char rel[512];
-
-	snprintf(rel, sizeof(rel), fmt, a, b);
-	snprintf(buf, len, "%s%s", diagnose_root, rel);
-}
-
 static int count_entries(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -48,20 +38,6 @@ static int count_entries(const char *dir)
 	return n;
 }
 
-void link_base(const char *link, char *out, size_t len)
-{
-	char target[512];
-	ssize_t n = readlink(link, target, sizeof(target) - 1);
-	const char *b;
-
-	out[0] = 0;
-	if (n <= 0)
-		return;
-	target[n] = 0;
-	b = strrchr(target, '/');
-	snprintf(out, len, "%.63s", b ? b + 1 : target);
-}
-
 /*
  * Drivers that leave a group assignable: VFIO's own (vfio-pci and its
  * variants), and those that declare driver_managed_dma or that VFIO allows
@@ -71,11 +47,6 @@ static int driver_allowed(const char *drv)
 {
 	return !drv[0] || !strncmp(drv, "vfio", 4) || strstr(drv, "vfio") || !strcmp(drv, "pci-stub") ||
 	       !strcmp(drv, "pcieport");
-}
-
-int is_vfio_driver(const char *drv)
-{
-	return strstr(drv, "vfio") != NULL;
 }
 
 static int read_groups(struct group_info *g, int max)
@@ -142,41 +113,9 @@ static int irq_remapping_on(void)
 	return on;
 }
 
-/* A bool module parameter: 1 (Y), 0 (N), -1 when there is no such file (module not loaded) */
-int module_param_bool(const char *rel)
-{
-	char p[512], v[8] = "";
-	FILE *f;
-
-	path_of(p, sizeof(p), "%s", rel, "");
-	f = fopen(p, "r");
-	if (!f)
-		return -1;
-	if (!fgets(v, sizeof(v), f))
-		v[0] = 0;
-	fclose(f);
-	return v[0] == 'Y' || v[0] == '1';
-}
-
 static int allow_unsafe(void)
 {
 	return module_param_bool("/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts");
-}
-
-void check_add(struct check *c, int *n, const char *name, enum status st, const char *remedy, int group,
-		const char *fmt, ...)
-{
-	va_list ap;
-
-	c[*n].name = name;
-	c[*n].st = st;
-	c[*n].remedy = remedy;
-	c[*n].group = group;
-	c[*n].device[0] = 0;
-	va_start(ap, fmt);
-	vsnprintf(c[*n].detail, sizeof(c[*n].detail), fmt, ap);
-	va_end(ap);
-	(*n)++;
 }
 
 static void print_text(FILE *f, const struct check *c, int n)
