@@ -113,6 +113,10 @@ static void refs_json(FILE *f, const struct snapshot *s)
 	}
 	json_arr_end(&j);
 	json_uint(&j, "holders_untracked", s->live ? s->live->untracked : 0);
+	if (s->vm) {
+		json_str(&j, "vm_filter", s->vm);
+		json_uint(&j, "filtered", s->vm_filtered);
+	}
 	json_uint(&j, "drops", s->drops);
 	json_uint(&j, "map_full", s->map_full);
 	json_obj_end(&j);

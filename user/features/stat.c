@@ -11,7 +11,10 @@
 #include "histogram.h"
 #include "json.h"
 #include "sections.h"
+#include "text.h"
 #include "stat.h"
+#include "vmby.h"
+#include "vmident.h"
 
 static int group_ndevs(const struct group_row *g)
 {
@@ -88,6 +91,10 @@ static void stat_json(FILE *f, const struct snapshot *s)
 	for (i = 0; (ft = feature_next(s, &i));)
 		if (ft->json)
 			ft->json(&j, s);
+	if (s->by_vm)
+		vms_json(&j, s);
+	if (s->vm)
+		json_str(&j, "vm_filter", s->vm);
 	json_bool(&j, "refcount_available", s->refcount_known);
 	json_uint(&j, "drops", s->drops);
 	json_uint(&j, "map_full", s->map_full);
@@ -146,6 +153,12 @@ static void stat_text(FILE *f, const struct snapshot *s)
 	const struct feature *ft;
 	int i, shown = 0;
 
+	if (s->vm) {
+		char name[TEXT_LEN(VM_NAME_LEN)];
+
+		fprintf(f, "VM %s only: the groups its processes held, its DMA clients\n",
+			text_name(s->vm, name, sizeof(name)));
+	}
 	table_header(f, s);
 	for (i = 0; i < s->ngroups; i++) {
 		if (s->groups[i].group == NO_GROUP) {
@@ -169,6 +182,8 @@ static void stat_text(FILE *f, const struct snapshot *s)
 	for (i = 0; (ft = feature_next(s, &i));)
 		if (ft->text)
 			ft->text(f, s);
+	if (s->by_vm)
+		vms_text(f, s);
 	if (s->drops)
 		fprintf(f, "\nWARNING: %llu events dropped (ring buffer full)\n", s->drops);
 	if (s->map_full)
