@@ -45,7 +45,7 @@ struct run {
 	struct ring_buffer *rb;
 	struct exporter exporter;	/* --prometheus, --textfile */
 	struct refs_live live;		/* holders, from the events of snoop and refs */
-	struct vm_owners owners;	/* the processes seen holding each group: VMs in the summaries */
+	struct vm_owners owners;	/* the processes seen opening each group: VMs in the summaries */
 	struct event_ctx ev;		/* what decoding an event reads */
 	struct pending pending;
 	unsigned long long delivered;	/* ring buffer records consumed */
@@ -284,6 +284,7 @@ static void name_clients(struct run *r)
 	const struct vfiotrace_bpf *skel = r->t.skel;
 	int fd, g, *gp = NULL;
 	struct dma_client_key k, *kp = NULL;
+	struct opener_key o;
 	struct culprit c;
 	struct holder h;
 
@@ -293,10 +294,17 @@ static void name_clients(struct run *r)
 	fd = bpf_map__fd(skel->maps.dma_clients);
 	for (; !bpf_map_get_next_key(fd, kp, &k); kp = &k)
 		vmcache_get(k.pid, k.comm);
-	fd = bpf_map__fd(skel->maps.holders);
+	fd = bpf_map__fd(skel->maps.holders);	/* the holders seeded from /proc at start */
 	for (; !bpf_map_get_next_key(fd, gp, &g); gp = &g)
 		if (!bpf_map_lookup_elem(fd, &g, &h))
 			vm_owners_add(&r->owners, g, vmcache_get(h.pid, h.comm));
+	fd = bpf_map__fd(skel->maps.group_openers);	/* every open since: read once, deleted */
+	while (!bpf_map_get_next_key(fd, NULL, &o)) {
+		if (!bpf_map_lookup_elem(fd, &o, &h))
+			vm_owners_add(&r->owners, o.group, vmcache_get(h.pid, h.comm));
+		if (bpf_map_delete_elem(fd, &o))
+			break;
+	}
 	fd = bpf_map__fd(skel->maps.group_culprit);
 	for (gp = NULL; !bpf_map_get_next_key(fd, gp, &g); gp = &g)
 		if (!bpf_map_lookup_elem(fd, &g, &c) && c.has_holder)

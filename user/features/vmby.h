@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * VMs, not pids, in the summaries: which groups belong to which VM (the
- * processes seen holding /dev/vfio/N open), --vm NAME's cut of a snapshot and
+ * processes seen opening /dev/vfio/N), --vm NAME's cut of a snapshot and
  * stat --by vm's view. The VM identity is user space's (kernel/vmcache.c): the
  * BPF side counts per group, so a group's counters go to the VMs whose
  * processes held it (docs/usage.md, "Per VM").
