@@ -20,6 +20,7 @@
 #include "log.h"
 #include "options.h"
 #include "privs.h"
+#include "retprobe.h"
 #include "probes.h"
 #include "profile.h"
 #include "refs.h"
@@ -120,6 +121,7 @@ static int collect(struct run *run, struct snapshot *s)
 		vm_filter_snapshot(s, s->vm);
 	s->drops = t->skel->bss->ringbuf_drops;
 	s->map_full = t->skel->bss->map_full;
+	s->retprobe_missed = retprobe_missed();
 	s->vm_unread = vmcache_counts().gone;
 	s->vm_evicted = vmcache_counts().evicted;
 	s->refcount_known = t->count_field != NULL;
@@ -412,7 +414,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	if (t->opt.cmd == CMD_PROBES) {
 		render_probes(stdout, t->res, t->count_field, t->dma_btf, t->fallback[0] ? t->fallback : NULL,
-			      t->opt.json);
+			      t->retprobe_maxactive, t->opt.json);
 		ret = 0;
 		goto cleanup;
 	}

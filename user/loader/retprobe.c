@@ -176,3 +176,25 @@ void retprobe_link_destroy(struct bpf_link *l)
 			break;
 		}
 }
+
+long long retprobe_missed(void)
+{
+	char path[64], line[256], name[64], mine[48];
+	unsigned long long hits, missed;
+	long long sum = -1;
+	FILE *f;
+
+	if (!tracefs())
+		return -1;
+	snprintf(path, sizeof(path), "%s/kprobe_profile", tracefs());
+	snprintf(mine, sizeof(mine), GROUP "_%d_", getpid());
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %llu %llu", name, &hits, &missed) == 3 &&
+		    !strncmp(name, mine, strlen(mine)))
+			sum = (sum < 0 ? 0 : sum) + (long long)missed;
+	fclose(f);
+	return sum;
+}

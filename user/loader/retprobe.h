@@ -28,5 +28,7 @@ int retprobe_maxactive(void);
 struct bpf_link *retprobe_attach(struct bpf_program *p, const char *func, int maxactive);
 /* Destroys a link of retprobe_attach() or bpf_program__attach*(), removing its tracefs event. */
 void retprobe_link_destroy(struct bpf_link *l);
+/* Returns this process's tracefs return probes missed (kprobe_profile), -1 when it has none. */
+long long retprobe_missed(void);
 
 #endif
