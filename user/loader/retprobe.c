@@ -44,9 +44,9 @@ int retprobe_maxactive(void)
 	long cpus;
 
 	if (env)
-		return atoi(env) > 0 ? atoi(env) : 0;
+		return atoi(env) > 0 && tracefs() ? atoi(env) : 0;
 	/* CONFIG_PREEMPT, PREEMPT_RT and PREEMPT_DYNAMIC kernels say so in their version */
-	if (uname(&u) || strstr(u.version, "PREEMPT"))
+	if (uname(&u) || strstr(u.version, "PREEMPT") || !tracefs())
 		return 0;
 	cpus = sysconf(_SC_NPROCESSORS_CONF);
 	return cpus > 16 ? (cpus > 1024 ? 4096 : (int)cpus * 4) : 64;

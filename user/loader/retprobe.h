@@ -20,7 +20,8 @@ struct bpf_program;
 
 /*
  * How many instances vfiotrace's return probes get on this kernel: 0 for the
- * kernel's default (a preemptible kernel: uname -v says PREEMPT), else
+ * kernel's default (a preemptible kernel: uname -v says PREEMPT; or no
+ * writable tracefs), else
  * max(64, 4 * CPUs). VFIOTRACE_RETPROBE_MAXACTIVE=N overrides it (0: default).
  */
 int retprobe_maxactive(void);
