@@ -264,7 +264,7 @@ def check_stat(c, run, name, mode="auto", hooks=False):
     c.ok(len(work) >= 1 and all(w["attaches"] > 0 for w in work), f"{name}: workload ran", repr(work))
     by_group = {g["group"]: g for g in sm["groups"]}
     c.eq(sorted(by_group), sorted(w["group"] for w in work), f"{name}: groups reported")
-    c.eq((sm["drops"], sm["map_full"], sm["return_probes_missed"] or 0), (0, 0, 0), f"{name}: nothing dropped or lost")
+    c.eq((sm["drops"], sm["map_full"], sm["probes_missed"] or 0), (0, 0, 0), f"{name}: nothing dropped or lost")
     c.eq(sm["refcount_available"], run.btf_vfio, f"{name}: refcount_available iff vfio has BTF")
     for w in work:
         g = by_group.get(w["group"])
@@ -704,7 +704,7 @@ def check_dma_stat(c, run, name="dma_stat", mode="auto", hooks=False):
         return
     if hooks:
         check_kernel_hooks(c, run, name, s, mode)
-    c.eq((sm["drops"], sm["map_full"], sm["return_probes_missed"] or 0), (0, 0, 0), f"{name}: nothing dropped or lost")
+    c.eq((sm["drops"], sm["map_full"], sm["probes_missed"] or 0), (0, 0, 0), f"{name}: nothing dropped or lost")
     c.ok(w["dma"]["maps"] > 0, f"{name}: the workload mapped", repr(w["dma"]))
     g = {x["group"]: x for x in sm["groups"]}.get(w["group"])
     if c.ok(g is not None, f"{name}: group {w['group']} in summary"):
