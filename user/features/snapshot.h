@@ -57,7 +57,7 @@ struct snapshot {
 	struct resets_model resets;	/* device opens, resets, power (resets.c) */
 	unsigned long long drops;	/* snoop events lost: ring buffer full */
 	unsigned long long map_full;	/* aggregate updates lost: a BPF map was full */
-	long long retprobe_missed;	/* returns of tracefs return probes missed; -1: not known */
+	long long probes_missed;	/* hook hits that ran no program or lost their return (tracer.h); -1: not known */
 	unsigned long long vm_unread;	/* processes gone before their VM identity was read */
 	unsigned long long vm_evicted;	/* VM identities dropped from the full cache */
 	bool refcount_known;		/* this kernel's BTF lets the put hook read refcounts */
