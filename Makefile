@@ -85,8 +85,8 @@ $(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(BPF_HDRS) $(BUILD)/vfiotrace.skel.h $
 $(BUILD)/vfiotrace: $(USER_OBJS) $(BUILD)/user/main.o
 	$(CC) -static $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/vfio-workload: tools/vfio-workload.c | $(BUILD)
-	$(CC) -static $(CFLAGS) -Wall -Wextra -Werror -o $@ $<
+$(BUILD)/vfio-workload: tools/vfio-workload.c tools/vfio-fault.c tools/vfio-fault.h | $(BUILD)
+	$(CC) -static $(CFLAGS) -Wall -Wextra -Werror -o $@ tools/vfio-workload.c tools/vfio-fault.c
 
 $(BUILD) $(BUILD)/bpf $(addprefix $(BUILD)/,$(USER_DIRS)) $(BUILD)/tests $(BUILD)/bench:
 	mkdir -p $@
