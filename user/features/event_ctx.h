@@ -27,6 +27,7 @@ struct event_ctx {
 		struct dma_event dma;
 		struct fail_event fail;
 		struct dev_event dev;
+		struct fault_event fault;
 	} rec;
 	struct event_line line;		/* the line being decoded: too large for the stack */
 };

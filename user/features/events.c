@@ -50,7 +50,7 @@ void events_consume(struct event_ctx *c, const void *rec, size_t size, FILE *f, 
 	vm = vmcache_get(c->rec.hdr.pid, c->rec.hdr.comm);
 	if (!k->decode(&c->rec, c, &c->line))
 		return;
-	if (c->line.fields & LINE_PID)
+	if ((c->line.fields & LINE_PID) && !c->line.vm)	/* a decoder may name another process */
 		c->line.vm = vm;
 	event_line_print(f, &c->line, json);
 }

@@ -51,6 +51,7 @@ struct feature {
 #define FEATURE_EVENTS(kinds) .events = kinds, .nevents = sizeof(kinds) / sizeof(kinds[0])
 
 /* The rows, each in its feature's file. */
-extern const struct feature attach_feature, diag_feature, refs_feature, dma_feature, resets_feature;
+extern const struct feature attach_feature, diag_feature, refs_feature, dma_feature, resets_feature,
+	faults_feature;
 
 #endif

@@ -3,7 +3,7 @@
 #include "sections.h"
 
 static const struct feature *const table[] = {
-	&attach_feature, &diag_feature, &refs_feature, &dma_feature, &resets_feature,
+	&attach_feature, &diag_feature, &refs_feature, &dma_feature, &resets_feature, &faults_feature,
 };
 
 const struct feature *feature_all(int *i)

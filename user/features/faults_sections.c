@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IOMMU fault sections: the counts read from bpf/iommu_fault.bpf.c's map, stat -j per group
+ * ("iommu_faults" and per device and reason), the summary's interrupt counts, the Prometheus
+ * family vfiotrace_iommu_faults_total, and the feature's row.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include "faults.h"
+#include "feature.h"
+#include "prom.h"
+#include "vfiotrace.skel.h"
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct fault_row *x = a, *y = b;
+
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	if (x->key.segment != y->key.segment)
+		return x->key.segment < y->key.segment ? -1 : 1;
+	if (x->key.sid != y->key.sid)
+		return x->key.sid < y->key.sid ? -1 : 1;
+	if (x->key.reason != y->key.reason)
+		return x->key.reason < y->key.reason ? -1 : 1;
+	if (x->key.access != y->key.access)
+		return x->key.access < y->key.access ? -1 : 1;
+	return strcmp(x->key.dev, y->key.dev);
+}
+
+static unsigned long long mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int collect(struct snapshot *s, const struct vfiotrace_bpf *skel, const struct symbolizer *sym)
+{
+	struct faults_model *m = &s->faults;
+	int fd = bpf_map__fd(skel->maps.iommu_faults);
+	struct fault_key k, *prev = NULL;
+	void *p;
+
+	(void)sym;
+	m->irqs = skel->bss->dmar_irqs;
+	m->no_record = skel->bss->dmar_no_record;
+	m->overflows = skel->bss->dmar_overflows;
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		struct fault_row *r;
+
+		prev = &k;
+		if (!(p = realloc(m->rows, (m->nrows + 1) * sizeof(*m->rows))))
+			return -1;
+		m->rows = p;
+		r = &m->rows[m->nrows];
+		memset(r, 0, sizeof(*r));
+		r->key = k;
+		r->key.dev[NAME_LEN - 1] = 0;
+		if (bpf_map_lookup_elem(fd, &k, &r->st))
+			continue;
+		if (k.source == FAULT_VTD) {
+			r->devs = *pci_alias_cached(k.segment, k.sid, mono_ns());
+			r->group = r->devs.group;
+		} else {
+			r->devs.n = 1;
+			snprintf(r->devs.devs[0], NAME_LEN, "%s", k.dev);
+			r->group = r->st.group;
+		}
+		if (!snapshot_group(s, r->group))
+			return -1;
+		m->nrows++;
+	}
+	if (m->nrows)
+		qsort(m->rows, m->nrows, sizeof(*m->rows), row_cmp);
+	return 0;
+}
+
+static void row_device(const struct fault_row *r, char *buf, size_t len)
+{
+	if (r->key.source == FAULT_VTD)
+		fault_requester_name(r->key.segment, r->key.sid, buf, len);
+	else
+		snprintf(buf, len, "%s", r->key.dev);
+}
+
+static void rows_json(struct json *j, const struct faults_model *m, int group)
+{
+	unsigned long long total = 0;
+	char dev[NAME_LEN];
+	int i, k;
+
+	for (i = 0; i < m->nrows; i++)
+		if (m->rows[i].group == group)
+			total += m->rows[i].st.count;
+	json_uint(j, "iommu_faults", total);
+	json_arr_begin(j, "iommu_fault_counts");
+	for (i = 0; i < m->nrows; i++) {
+		const struct fault_row *r = &m->rows[i];
+		const char *name = fault_reason_name(r->key.source, r->key.reason);
+
+		if (r->group != group)
+			continue;
+		row_device(r, dev, sizeof(dev));
+		json_obj_begin(j, NULL);
+		json_str(j, "device", dev);
+		json_arr_begin(j, "devices");
+		for (k = 0; k < r->devs.n && k < ALIAS_MAX_DEVS; k++)
+			json_str(j, NULL, r->devs.devs[k]);
+		json_arr_end(j);
+		if (r->key.source == FAULT_VTD)
+			json_uint(j, "reason", r->key.reason);
+		else
+			json_null(j, "reason");
+		if (name)
+			json_str(j, "reason_name", name);
+		else
+			json_null(j, "reason_name");
+		json_str(j, "access", r->key.access == ACCESS_WRITE ? "write" : "read");
+		json_uint(j, "count", r->st.count);
+		json_uint(j, "first_address", r->st.first_addr);
+		json_uint(j, "last_address", r->st.last_addr);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+static void group_json(struct json *j, const struct snapshot *s, const struct group_row *g)
+{
+	rows_json(j, &s->faults, g->group);
+}
+
+static void unattributed_json(struct json *j, const struct snapshot *s)
+{
+	rows_json(j, &s->faults, NO_GROUP);
+}
+
+static void json(struct json *j, const struct snapshot *s)
+{
+	json_obj_begin(j, "iommu_fault_interrupts");
+	json_uint(j, "dmar", s->faults.irqs);
+	json_uint(j, "without_record", s->faults.no_record);
+	json_uint(j, "overflow", s->faults.overflows);
+	json_obj_end(j);
+}
+
+static void prom(FILE *f, const struct metrics *m)
+{
+	const struct faults_model *fm = &m->s->faults;
+	char dev[NAME_LEN], esc[4 * NAME_LEN + 1], group[16];
+	int i;
+
+	prom_family(f, "vfiotrace_iommu_faults_total", "counter",
+		    "Faults the IOMMU recorded, by group, requester device, hardware reason and access.");
+	for (i = 0; i < fm->nrows; i++) {
+		const struct fault_row *r = &fm->rows[i];
+
+		row_device(r, dev, sizeof(dev));
+		fprintf(f, "vfiotrace_iommu_faults_total{group=\"%s\",device=\"%s\",reason=\"%u\",access=\"%s\"} %llu\n",
+			prom_group_label(r->group, group, sizeof(group)), prom_escape(dev, esc, sizeof(esc)),
+			r->key.reason, r->key.access == ACCESS_WRITE ? "write" : "read", r->st.count);
+	}
+	prom_family(f, "vfiotrace_iommu_fault_interrupts_total", "counter",
+		    "VT-d fault interrupts (dmar_fault calls), whether or not a fault was recorded.");
+	fprintf(f, "vfiotrace_iommu_fault_interrupts_total %llu\n", fm->irqs);
+}
+
+const struct feature faults_feature = {
+	.name = "faults",
+	.collect = collect,
+	FEATURE_EVENTS(faults_events),
+	.group_json = group_json,
+	.unattributed_json = unattributed_json,
+	.json = json,
+	.prom = prom,
+};
