@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Compare the IOMMU faults vfiotrace reported in a tools/vmtest guest (tests/vm/faults.sh)
+with what happened there: the workload's JSON (the device it drove, the requester id the IOMMU
+sees, the ring address, how many fetches it provoked and the DMAR interrupts each raised, its
+pid) and the guest's DMAR interrupt count.
+
+usage: check_faults.py KERNEL OUTPUT_FILE
+Prints one PASS/FAIL line per assertion, then "N passed, N failed".
+"""
+import sys
+from collections import defaultdict
+
+from check import Checker, jlines
+
+RUNS = ("never", "unmapped")
+
+
+def parse(text):
+    tags = defaultdict(list)
+    for line in text.splitlines():
+        if line.startswith("@@ "):
+            tag, _, rest = line[3:].partition(" ")
+            tags[tag].append(rest)
+    return tags
+
+
+def num(tags, name):
+    v = tags.get(name, [""])[0]
+    return int(v) if v.isdigit() else None
+
+
+def check(c, tags):
+    c.eq(tags.get("error", []), [], "no @@ error line")
+    c.ok("done" in tags, "the guest script reached its end")
+    group = num(tags, "group")
+    c.ok(group is not None, "the e1000's group was read")
+    runs = {}
+    for name in RUNS:
+        c.eq((tags.get(name + "_exit"), tags.get(name + "_stderr", [])), (["0"], []),
+             f"{name}: the workload exited 0, stderr empty")
+        ws = jlines(tags.get(name, []))
+        if not c.eq(len(ws), 1, f"{name}: the workload printed one JSON line"):
+            continue
+        f = ws[0].get("dma_fault") or {}
+        c.ok(f.get("error") is None and f.get("provoked") == f.get("requested") and f.get("provoked", 0) > 0,
+             f"{name}: every fault requested was provoked", repr(f)[:300])
+        # the ground truth is only exact if each fetch raised its own interrupt
+        c.eq((f.get("irq_seen"), f.get("irq_timeouts"), f.get("dmar_irqs_after", 0) - f.get("dmar_irqs_before", 0)),
+             (f.get("provoked"), 0, f.get("provoked")), f"{name}: one DMAR interrupt per provoked fault")
+        c.eq(f.get("mapped_fetch_irqs"), 0, f"{name}: no fault while the ring was mapped")
+        runs[name] = (ws[0], f)
+    if len(runs) != len(RUNS):
+        return
+    total = sum(f["provoked"] for _, f in runs.values())
+    before, after = num(tags, "dmar_before"), num(tags, "dmar_after")
+    c.eq(None if before is None or after is None else after - before, total,
+         "the guest's DMAR interrupts over the run: one per provoked fault")
+    c.eq((tags.get("snoop_exit"), tags.get("stat_exit")), (["0"], ["0"]), "both tracers exited 0")
+    c.eq(tags.get("snoop_stderr", []) + tags.get("stat_stderr", []), [], "the tracers said nothing on stderr")
+
+    events = [e for e in jlines(tags.get("snoop", [])) if e.get("event") == "iommu_fault"]
+    c.eq(len(events), total, "snoop: one iommu_fault event per provoked fault (rate limit or not)")
+    summary = [e for e in jlines(tags.get("snoop", [])) if e.get("type") == "snoop_summary"]
+    c.eq([s.get("drops") for s in summary], [0], "snoop: no event dropped")
+    for name, (w, f) in runs.items():
+        mine = [e for e in events if e.get("pid") == w["pid"]]
+        c.eq(len(mine), f["provoked"], f"{name}: events naming the workload (pid {w['pid']}) as the group's holder")
+        page = f["ring"] & ~0xfff
+        want = {"device": f["requester"], "group": group, "address": page, "access": "read", "reason": 6,
+                "reason_name": "PTE Read access is not set", "pasid": None, "comm": "vfio-workload",
+                "in_devices": True}
+        for e in mine:
+            got = {k: e.get(k) for k in want if k != "in_devices"}
+            got["in_devices"] = f["device"] in e.get("devices", [])
+            if got != want:
+                c.eq(got, want, f"{name}: every event's device, group, address, access, reason, holder")
+                break
+        else:
+            c.ok(bool(mine), f"{name}: every event's device, group, address, access, reason, holder")
+
+    stats = [s for s in jlines(tags.get("stat", [])) if s.get("type") == "summary"]
+    if not c.ok(bool(stats), "stat: a summary at exit"):
+        return
+    last = stats[-1]
+    g = next((x for x in last.get("groups", []) if x.get("group") == group), {})
+    c.eq(g.get("iommu_faults"), total, f"stat: group {group} iommu_faults")
+    rows = g.get("iommu_fault_counts", [])
+    c.eq([(r.get("device"), r.get("reason"), r.get("access"), r.get("count")) for r in rows],
+         [(runs["never"][1]["requester"], 6, "read", total)], f"stat: group {group} faults by device and reason")
+    c.eq(last.get("iommu_fault_interrupts", {}).get("dmar"), total, "stat: the DMAR interrupts it counted")
+    decoded = (num(tags, "decoded_after") or 0) - (num(tags, "decoded_before") or 0)
+    print(f"INFO {c.kernel} dmesg decoded {decoded} of {total} faults (dmar_fault's rate limit)")
+
+
+def main():
+    c = Checker(sys.argv[1])
+    with open(sys.argv[2], errors="replace") as f:
+        check(c, parse(f.read()))
+    print(f"{c.passed} passed, {c.failed} failed")
+    sys.exit(1 if c.failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+#!/bin/sh
+# Runs inside a tools/vmtest guest: IOMMU faults (issue 24). The workload makes an e1000 of
+# the bridge group fetch descriptors where nothing is mapped (--dma-fault, tools/vfio-fault.c),
+# paced so that one DMAR interrupt carries one fault; one snoop -j and one stat -j trace the
+# whole run. Prints the ground truth (the workload's JSON, the DMAR interrupt count, the
+# dmesg lines the kernel decoded) as "@@ TAG payload" lines for tests/vm/check_faults.py.
+# usage: faults.sh
+set -u
+out=/tmp/vt
+mkdir -p $out
+
+. "${0%/*}/lib.sh"
+
+echo "@@ kernel $(uname -r)"
+dmar() { grep DMAR /proc/interrupts | awk '{ s = 0; for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; else break; t += s } END { print t + 0 }'; }
+decoded() { dmesg | grep -c 'DMAR: \[DMA'; }
+g=$(basename "$(readlink /sys/bus/pci/devices/0000:03:01.0/iommu_group)")
+echo "@@ group $g"
+
+vfiotrace snoop -j >$out/snoop.out 2>$out/snoop.err &
+sp=$!
+vfiotrace stat -j >$out/stat.out 2>$out/stat.err &
+tp=$!
+wait_tracing $out/snoop.err $sp && wait_tracing $out/stat.err $tp || echo "@@ error a tracer did not start"
+
+echo "@@ dmar_before $(dmar)"
+echo "@@ decoded_before $(decoded)"
+# workload NAME ARGS...: one run, its JSON and exit status tagged
+workload() {
+	n=$1; shift
+	vfio-workload "$@" >$out/$n.out 2>$out/$n.err
+	echo "@@ ${n}_exit $?"
+	tag $n <$out/$n.out
+	tag ${n}_stderr <$out/$n.err
+}
+# -s 1: the group stays held a second after the faults, for the events to name its holder
+workload never -g $g --dma-fault never,13 --fault-device 0000:03:02.0 -s 1
+workload unmapped -g $g --dma-fault unmapped,7 --fault-device 0000:03:01.0 -s 1
+echo "@@ dmar_after $(dmar)"
+echo "@@ decoded_after $(decoded)"
+sleep 1
+
+stop $tp INT stat_exit
+stop $sp INT snoop_exit
+tag snoop <$out/snoop.out
+grep -v '^Tracing' $out/snoop.err | tag snoop_stderr
+tag stat <$out/stat.out
+grep -v '^Tracing' $out/stat.err | tag stat_stderr
+vfiotrace probes -j 2>/dev/null | tag probes
+echo "@@ done"
