@@ -11,16 +11,15 @@ import sys
 from collections import defaultdict
 
 from check import Checker, jlines
+from check_diag_resets import parse_tags
 
 RUNS = ("never", "unmapped")
 
 
 def parse(text):
     tags = defaultdict(list)
-    for line in text.splitlines():
-        if line.startswith("@@ "):
-            tag, _, rest = line[3:].partition(" ")
-            tags[tag].append(rest)
+    for tag, rest in parse_tags(text):
+        tags[tag].append(rest)
     return tags
 
 

@@ -46,6 +46,28 @@ void fault_requester_name(unsigned int segment, unsigned int sid, char *buf, siz
 	snprintf(buf, len, "%04x:%02x:%02x.%x", segment, sid >> 8, (sid >> 3) & 0x1f, sid & 7);
 }
 
+void fault_reason_json(struct json *j, int source, int reason)
+{
+	const char *name = fault_reason_name(source, reason);
+
+	if (source == FAULT_VTD)
+		json_uint(j, "reason", reason);
+	else
+		json_null(j, "reason");
+	if (name)
+		json_str(j, "reason_name", name);
+	else
+		json_null(j, "reason_name");
+}
+
+unsigned long long faults_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 void faults_free(struct faults_model *m)
 {
 	free(m->rows);
@@ -62,18 +84,9 @@ static struct {
 	struct holder holder;		/* pid 0: none seen */
 } view;
 
-static unsigned long long mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static void fault_json(struct json *j, const struct event_line *l)
 {
 	const struct fault_event *e = l->rec;
-	const char *name = fault_reason_name(e->source, e->reason);
 	int i;
 
 	json_str(j, "device", view.device);
@@ -83,14 +96,7 @@ static void fault_json(struct json *j, const struct event_line *l)
 	json_arr_end(j);
 	json_uint(j, "address", e->addr);
 	json_str(j, "access", e->access == ACCESS_WRITE ? "write" : "read");
-	if (e->source == FAULT_VTD)
-		json_uint(j, "reason", e->reason);
-	else
-		json_null(j, "reason");
-	if (name)
-		json_str(j, "reason_name", name);
-	else
-		json_null(j, "reason_name");
+	fault_reason_json(j, e->source, e->reason);
 	if (e->pasid == FAULT_NO_PASID)
 		json_null(j, "pasid");
 	else
@@ -112,7 +118,7 @@ static int fault_decode(const void *rec, struct event_ctx *c, struct event_line 
 	memset(&view.holder, 0, sizeof(view.holder));
 	if (e->source == FAULT_VTD) {
 		fault_requester_name(e->segment, e->sid, view.device, sizeof(view.device));
-		view.devs = pci_alias_cached(e->segment, e->sid, mono_ns());
+		view.devs = pci_alias_cached(e->segment, e->sid, faults_now_ns());
 		view.group = view.devs->group;
 	} else {
 		snprintf(view.device, sizeof(view.device), "%s", e->dev);

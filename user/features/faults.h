@@ -30,6 +30,11 @@ const char *fault_reason_name(int source, int reason);
 /* "0000:03:00.0" from a segment and a requester id */
 void fault_requester_name(unsigned int segment, unsigned int sid, char *buf, size_t len);
 
+/* "reason" (null for report_iommu_fault) and "reason_name" (null: unknown) */
+void fault_reason_json(struct json *j, int source, int reason);
+/* CLOCK_MONOTONIC now: the age of the requester-id cache (pcialias.c) */
+unsigned long long faults_now_ns(void);
+
 void faults_free(struct faults_model *m);
 
 extern const struct event_kind faults_events[1];

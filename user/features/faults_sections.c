@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <bpf/bpf.h>
 #include "faults.h"
 #include "feature.h"
@@ -29,14 +28,6 @@ static int row_cmp(const void *a, const void *b)
 	if (x->key.access != y->key.access)
 		return x->key.access < y->key.access ? -1 : 1;
 	return strcmp(x->key.dev, y->key.dev);
-}
-
-static unsigned long long mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static int collect(struct snapshot *s, const struct vfiotrace_bpf *skel, const struct symbolizer *sym)
@@ -64,7 +55,7 @@ static int collect(struct snapshot *s, const struct vfiotrace_bpf *skel, const s
 		if (bpf_map_lookup_elem(fd, &k, &r->st))
 			continue;
 		if (k.source == FAULT_VTD) {
-			r->devs = *pci_alias_cached(k.segment, k.sid, mono_ns());
+			r->devs = *pci_alias_cached(k.segment, k.sid, faults_now_ns());
 			r->group = r->devs.group;
 		} else {
 			r->devs.n = 1;
@@ -101,7 +92,6 @@ static void rows_json(struct json *j, const struct faults_model *m, int group)
 	json_arr_begin(j, "iommu_fault_counts");
 	for (i = 0; i < m->nrows; i++) {
 		const struct fault_row *r = &m->rows[i];
-		const char *name = fault_reason_name(r->key.source, r->key.reason);
 
 		if (r->group != group)
 			continue;
@@ -112,14 +102,7 @@ static void rows_json(struct json *j, const struct faults_model *m, int group)
 		for (k = 0; k < r->devs.n && k < ALIAS_MAX_DEVS; k++)
 			json_str(j, NULL, r->devs.devs[k]);
 		json_arr_end(j);
-		if (r->key.source == FAULT_VTD)
-			json_uint(j, "reason", r->key.reason);
-		else
-			json_null(j, "reason");
-		if (name)
-			json_str(j, "reason_name", name);
-		else
-			json_null(j, "reason_name");
+		fault_reason_json(j, r->key.source, r->key.reason);
 		json_str(j, "access", r->key.access == ACCESS_WRITE ? "write" : "read");
 		json_uint(j, "count", r->st.count);
 		json_uint(j, "first_address", r->st.first_addr);
