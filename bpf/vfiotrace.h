@@ -163,6 +163,10 @@ struct group_container {
 	struct container_key container;
 };
 
+/* The value of a group_containers entry: bits */
+#define GC_ATTACHED	1	/* the group was attached to the container */
+#define GC_FRESH	2	/* the container had no group before: every map of it came after (--dma sees them all) */
+
 struct dma_client_key {
 	unsigned int pid;
 	char comm[COMM_LEN];
@@ -174,6 +178,9 @@ struct dma_event {
 	unsigned long long container;	/* struct vfio_iommu * */
 	unsigned long long container_gen;
 	unsigned long long iova, size;	/* unmap: size actually unmapped on success */
+	unsigned long long req_size;	/* the size requested */
+	unsigned int flags;		/* the request's flags (map: VFIO_DMA_MAP_FLAG_READ, _WRITE, ...) */
+	unsigned int pad;
 	struct dma_failure fail;	/* ret < 0 */
 };
 

@@ -1025,6 +1025,7 @@ static void test_diagnose(void)
 #include "test_vmident.c"
 #include "test_pcireset.c"
 #include "test_resets.c"
+#include "test_ledger.c"
 
 int main(int argc, char **argv)
 {
@@ -1059,6 +1060,7 @@ int main(int argc, char **argv)
 	test_catalogue();
 	test_catalogue_doc();
 	test_dma_explain();
+	test_ledger();
 	test_text_name();
 	test_holders();
 	test_diagnose();

@@ -2,7 +2,8 @@
 """Compare the IOMMU faults vfiotrace reported in a tools/vmtest guest (tests/vm/faults.sh)
 with what happened there: the workload's JSON (the device it drove, the requester id the IOMMU
 sees, the ring address, how many fetches it provoked and the DMAR interrupts each raised, its
-pid) and the guest's DMAR interrupt count.
+pid, the map and unmap it made before the faults of "unmapped") and the guest's DMAR interrupt
+count. snoop ran with --dma: each fault's "mapping" is checked against what the workload did.
 
 usage: check_faults.py KERNEL OUTPUT_FILE
 Prints one PASS/FAIL line per assertion, then "N passed, N failed".
@@ -26,6 +27,36 @@ def parse(text):
 def num(tags, name):
     v = tags.get(name, [""])[0]
     return int(v) if v.isdigit() else None
+
+
+def check_mapping(c, name, w, f, mine, snoop):
+    """--dma: what each fault's address missed, against the workload's own maps and unmaps."""
+    if name == "never":
+        c.eq(sorted({e.get("mapping") for e in mine}), ["never"], f"{name}: every event says mapping never")
+        c.eq([k for e in mine for k in ("unmapped_by", "unmapped_ns") if k in e], [],
+             f"{name}: no unmapped_by or unmapped_ns")
+        return
+    unmaps = [m for m in f.get("mappings", []) if m.get("op") == "unmap" and m.get("errno") == 0]
+    if not c.eq(len(unmaps), 1, f"{name}: the workload unmapped the ring once"):
+        return
+    u = unmaps[0]
+    ev = [e for e in snoop if e.get("event") == "dma_unmap" and e.get("pid") == w["pid"] and e.get("iova") == u["iova"]]
+    if not c.eq(len(ev), 1, f"{name}: snoop --dma saw that unmap once"):
+        return
+    want = {"mapping": "unmapped", "unmapped_by": w["pid"], "unmapped_comm": "vfio-workload",
+            "mapping_iova": u["iova"], "mapping_size": u["size"], "since_the_unmap_event": True}
+    for e in mine:
+        got = {k: e.get(k) for k in want}
+        # unmapped_ns: from the unmap's return (its dma_unmap event) to the fault, exactly
+        got["since_the_unmap_event"] = e.get("unmapped_ns") == e.get("ts_ns", 0) - ev[0]["ts_ns"] > 0
+        if got != want:
+            c.eq(got, want, f"{name}: every event names the workload's unmap (pid, range, ns since it)")
+            break
+    else:
+        c.ok(bool(mine), f"{name}: every event names the workload's unmap (pid, range, ns since it)")
+    # the workload took its clock after the ioctl returned: the unmap event is at most that, within 1 s
+    c.ok(0 <= u["ns"] - ev[0]["ts_ns"] < 10**9, f"{name}: the unmap event's time agrees with the workload's",
+         f"workload {u['ns']} event {ev[0]['ts_ns']}")
 
 
 def check(c, tags):
@@ -76,6 +107,7 @@ def check(c, tags):
                 break
         else:
             c.ok(bool(mine), f"{name}: every event's device, group, address, access, reason, holder")
+        check_mapping(c, name, w, f, mine, jlines(tags.get("snoop", [])))
 
     stats = [s for s in jlines(tags.get("stat", [])) if s.get("type") == "summary"]
     if not c.ok(bool(stats), "stat: a summary at exit"):

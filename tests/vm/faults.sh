@@ -1,8 +1,8 @@
 #!/bin/sh
 # Runs inside a tools/vmtest guest: IOMMU faults (issue 24). The workload makes an e1000 of
 # the bridge group fetch descriptors where nothing is mapped (--dma-fault, tools/vfio-fault.c),
-# paced so that one DMAR interrupt carries one fault; one snoop -j and one stat -j trace the
-# whole run. Prints the ground truth (the workload's JSON, the DMAR interrupt count, the
+# paced so that one DMAR interrupt carries one fault; one snoop -j --dma (the mapping each fault
+# missed) and one stat -j trace the whole run. Prints the ground truth (the workload's JSON, the DMAR interrupt count, the
 # dmesg lines the kernel decoded) as "@@ TAG payload" lines for tests/vm/check_faults.py.
 # usage: faults.sh
 set -u
@@ -17,7 +17,7 @@ decoded() { dmesg | grep -c 'DMAR: \[DMA'; }
 g=$(basename "$(readlink /sys/bus/pci/devices/0000:03:01.0/iommu_group)")
 echo "@@ group $g"
 
-vfiotrace snoop -j >$out/snoop.out 2>$out/snoop.err &
+vfiotrace snoop -j --dma >$out/snoop.out 2>$out/snoop.err &
 sp=$!
 vfiotrace stat -j >$out/stat.out 2>$out/stat.err &
 tp=$!

@@ -5,7 +5,10 @@
 #include <string.h>
 #include <time.h>
 #include <bpf/bpf.h>
+#include "dma.h"
+#include "dma_ledger.h"
 #include "faults.h"
+#include "histogram.h"
 #include "text.h"
 #include "vmcache.h"
 
@@ -82,7 +85,73 @@ static struct {
 	struct alias_devs one;		/* report_iommu_fault: the device itself */
 	int group;
 	struct holder holder;		/* pid 0: none seen */
+	bool judged;			/* --dma, a DMA fault: mapping says what the address missed */
+	struct ledger_answer mapping;
+	unsigned long long ago;		/* unmapped: ns from the unmap to the fault */
 } view;
+
+/* Interrupt-remapping faults (VT-d reasons 0x20-0x2f) carry an interrupt index, not an address. */
+static bool is_dma_fault(const struct fault_event *e)
+{
+	return e->source != FAULT_VTD || e->reason < 0x20 || e->reason >= 0x30;
+}
+
+/* What the address missed, from the IOVA ledger of the group's container. */
+static void judge(const struct event_ctx *c, const struct fault_event *e)
+{
+	struct container_key k;
+	bool fresh;
+
+	memset(&view.mapping, 0, sizeof(view.mapping));
+	view.ago = 0;
+	if (view.group == NO_GROUP || dma_container_of(c->group_containers_fd, view.group, &k, &fresh))
+		return;		/* unknown: no attach of this group was seen */
+	ledger_lookup(&k, fresh && !(c->dma_drops && *c->dma_drops), e->addr, e->access, &view.mapping);
+	if (view.mapping.verdict == LEDGER_UNMAPPED && e->h.ts_ns > view.mapping.range.ns)
+		view.ago = e->h.ts_ns - view.mapping.range.ns;
+}
+
+static void mapping_json(struct json *j)
+{
+	const struct ledger_range *r = &view.mapping.range;
+	enum ledger_verdict v = view.mapping.verdict;
+
+	json_str(j, "mapping", ledger_verdict_name(v));
+	if (v == LEDGER_UNMAPPED) {
+		json_uint(j, "unmapped_by", r->pid);
+		json_str(j, "unmapped_comm", r->comm);
+		json_uint(j, "unmapped_ns", view.ago);
+	}
+	if (v == LEDGER_UNMAPPED || v == LEDGER_MAPPED || v == LEDGER_READ_ONLY) {
+		json_uint(j, "mapping_iova", r->iova);
+		json_uint(j, "mapping_size", r->size);
+	}
+}
+
+static void mapping_text(struct event_line *l)
+{
+	const struct ledger_range *r = &view.mapping.range;
+	char a[TEXT_LEN(COMM_LEN)], t[24];
+
+	switch (view.mapping.verdict) {
+	case LEDGER_NEVER:
+		event_line_detail(l, "; never mapped");
+		break;
+	case LEDGER_UNMAPPED:
+		event_line_detail(l, "; unmapped %s earlier by pid %u (%s): iova 0x%llx size 0x%llx",
+				  fmt_ns(view.ago, t, sizeof(t)), r->pid, text_name(r->comm, a, sizeof(a)),
+				  r->iova, r->size);
+		break;
+	case LEDGER_READ_ONLY:
+		event_line_detail(l, "; a write into a read-only mapping: iova 0x%llx size 0x%llx", r->iova, r->size);
+		break;
+	case LEDGER_MAPPED:
+		event_line_detail(l, "; mapped: iova 0x%llx size 0x%llx", r->iova, r->size);
+		break;
+	default:
+		event_line_detail(l, "; mapping unknown (maps before tracing, or map events lost)");
+	}
+}
 
 static void fault_json(struct json *j, const struct event_line *l)
 {
@@ -106,6 +175,10 @@ static void fault_json(struct json *j, const struct event_line *l)
 		json_null(j, "comm");
 	}
 	json_str(j, "source", e->source == FAULT_VTD ? "dmar" : "report_iommu_fault");
+	if (view.judged)
+		mapping_json(j);
+	else if (l->state)		/* --dma, an interrupt-remapping fault: no address to judge */
+		json_null(j, "mapping");
 }
 
 static int fault_decode(const void *rec, struct event_ctx *c, struct event_line *l)
@@ -132,8 +205,16 @@ static int fault_decode(const void *rec, struct event_ctx *c, struct event_line 
 	    bpf_map_lookup_elem(c->holders_fd, &view.group, &view.holder))
 		memset(&view.holder, 0, sizeof(view.holder));
 	view.holder.comm[COMM_LEN - 1] = 0;
+	/* -g, -p: BPF knows neither the group of a VT-d requester nor the holder; filtered here */
+	if ((c->target_group >= 0 && view.group != c->target_group) ||
+	    (c->target_pid && view.holder.pid != c->target_pid))
+		return 0;
+	view.judged = c->dma && is_dma_fault(e);
+	if (view.judged)
+		judge(c, e);
 
 	event_line_init(l, "iommu_fault", &e->h);
+	l->state = c->dma ? &view : NULL;
 	/* the header's task is whoever the interrupt came in: the process is the group's holder */
 	l->fields &= ~(LINE_TID | LINE_RET | LINE_LATENCY | LINE_LATENCY_COLUMN | LINE_PID | LINE_COMM);
 	l->group = view.group;
@@ -160,6 +241,8 @@ static int fault_decode(const void *rec, struct event_ctx *c, struct event_line 
 	if (view.holder.pid)
 		event_line_detail(l, "; group held by pid %u (%s)", view.holder.pid,
 				  text_name(view.holder.comm, b, sizeof(b)));
+	if (view.judged)
+		mapping_text(l);
 	return 1;
 }
 
