@@ -33,6 +33,7 @@ struct {
 __u64 dmar_irqs = 0;		/* dmar_fault calls */
 __u64 dmar_no_record = 0;	/* calls that found no pending record (PPF clear) */
 __u64 dmar_overflows = 0;	/* calls that found PFO set: the IOMMU itself lost faults */
+__u64 fault_drops = 0;		/* iommu_fault records lost (ring buffer full); counted in iommu_faults all the same */
 
 static __always_inline __u32 mmio32(const void *p)
 {
@@ -60,8 +61,11 @@ static __always_inline void fault_emit(const struct fault_key *k, __u64 addr, __
 {
 	struct fault_event *e = record_reserve(sizeof(*e), sizeof(*e));
 
-	if (!e)
+	if (!e) {
+		if (emit_events)
+			__sync_fetch_and_add(&fault_drops, 1);
 		return;
+	}
 	record_hdr_fill(&e->h, EV_IOMMU_FAULT, group);
 	/* the task the interrupt came in is no party to the fault: user space names the group's holder */
 	e->h.pid = e->h.tid = 0;
@@ -79,9 +83,8 @@ static __always_inline void fault_emit(const struct fault_key *k, __u64 addr, __
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* irqreturn_t dmar_fault(int irq, void *dev_id): dev_id is the struct intel_iommu */
-SEC("kprobe")
-int BPF_KPROBE(kp_dmar_fault, int irq, struct intel_iommu *iommu)
+/* The fault records pending at dmar_fault's entry (before it clears them). */
+static __always_inline int dmar_fault_read(struct intel_iommu *iommu)
 {
 	char *reg = BPF_CORE_READ(iommu, reg);
 	__u64 cap = BPF_CORE_READ(iommu, cap);
@@ -119,6 +122,25 @@ int BPF_KPROBE(kp_dmar_fault, int irq, struct intel_iommu *iommu)
 		idx++;
 	}
 	return 0;
+}
+
+/*
+ * irqreturn_t dmar_fault(int irq, void *dev_id): dev_id is the struct intel_iommu.
+ * fentry first: a kprobe's program is skipped, silently before 6.7, whenever the interrupt
+ * lands on a CPU inside any BPF program or a bpf() map syscall (bpf_prog_active), e.g.
+ * vfiotrace's own snoop reading a map during a storm; a trampoline's program is guarded only
+ * against itself. The kprobe is the fallback (--mode kprobe, fentry refused).
+ */
+SEC("fentry")
+int BPF_PROG(fe_dmar_fault, int irq, void *dev_id)
+{
+	return dmar_fault_read(dev_id);
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kp_dmar_fault, int irq, struct intel_iommu *iommu)
+{
+	return dmar_fault_read(iommu);
 }
 
 /* int report_iommu_fault(struct iommu_domain *, struct device *, unsigned long iova, int flags) */

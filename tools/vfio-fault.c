@@ -11,9 +11,11 @@
  *             page unmapped, then the N fetches.
  * A zeroed descriptor asks for nothing else (no buffer, no write-back), so each bump is one read
  * and, when the IOVA is not mapped, one fault. Paced: after each bump the DMAR interrupt count in
- * /proc/interrupts is awaited (at most 2 s), then --fault-pace MS (default 10) pass, so that the
- * IOMMU has reported and the kernel cleared one fault before the next (QEMU's VT-d keeps one fault
- * recording register and drops a new fault of a source that still has one pending).
+ * /proc/interrupts is awaited (at most 2 s), then --fault-pace MS (default 10; Nus: microseconds)
+ * pass, so that the IOMMU has reported and the kernel cleared one fault before the next (QEMU's
+ * VT-d keeps one fault recording register and drops a new fault of a source that still has one
+ * pending). --fault-nowait: a storm, no wait for each interrupt (only the pace); the interrupts are
+ * counted once they stop (irq_seen 0): QEMU then records fewer faults than fetches.
  * Everything programmed and observed is printed in the group's JSON line ("dma_fault").
  */
 #include <errno.h>
@@ -29,6 +31,7 @@
 #include <unistd.h>
 
 #include "vfio-fault.h"
+#include "pcialias.h"
 
 /* e1000 registers (Intel 8254x manual; QEMU hw/net/e1000_regs.h) */
 #define E1000_CTRL	0x0000
@@ -51,9 +54,10 @@ static struct {
 	const char *kind;		/* NULL: no --dma-fault */
 	int count;
 	unsigned long long iova;	/* 0: the kind's default */
-	int pace_ms;
+	int pace_us;			/* --fault-pace: after each fault */
+	int nowait;			/* --fault-nowait: do not wait for each fault's interrupt */
 	const char *device;		/* --fault-device; NULL: the first e1000 with an fd */
-} cfg = { .count = 1, .pace_ms = 10 };
+} cfg = { .count = 1, .pace_us = 10000 };
 
 static struct {
 	int ran;
@@ -111,9 +115,15 @@ int fault_option(int opt, const char *arg)
 		return 0;
 	case FAULT_OPT_PACE:
 		v = strtoull(arg, &end, 10);
-		if (errno || end == arg || *end || v > 10000)
-			bad("--fault-pace needs milliseconds from 0 to 10000", arg);
-		cfg.pace_ms = (int)v;
+		if (!errno && end != arg && !strcmp(end, "us") && v <= 10000000)
+			cfg.pace_us = (int)v;
+		else if (errno || end == arg || *end || v > 10000)
+			bad("--fault-pace needs milliseconds from 0 to 10000 (or microseconds: Nus)", arg);
+		else
+			cfg.pace_us = (int)v * 1000;
+		return 0;
+	case FAULT_OPT_NOWAIT:
+		cfg.nowait = 1;
 		return 0;
 	case FAULT_OPT_DEVICE:
 		cfg.device = arg;
@@ -130,9 +140,9 @@ static unsigned long long now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static void sleep_ms(int ms)
+static void sleep_us(int us)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000L };
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
@@ -164,61 +174,18 @@ static unsigned long long dmar_irqs(void)
 	return sum;
 }
 
-/* sysfs config space of a PCI device (root reads all 256 bytes): 0 or -1 */
-static int sysfs_config(const char *dev, unsigned char *cfgsp)
-{
-	char path[128];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", dev);
-	f = fopen(path, "rb");
-	if (!f)
-		return -1;
-	n = fread(cfgsp, 1, 256, f);
-	fclose(f);
-	return n == 256 ? 0 : -1;
-}
-
-/* The PCI Express port type of a device, -1 if it is conventional PCI. */
-static int pcie_type(const unsigned char *c)
-{
-	int pos = c[PCI_CAPABILITY_LIST] & ~3, n;
-
-	if (!(c[PCI_STATUS] & PCI_STATUS_CAP_LIST))
-		return -1;
-	for (n = 0; pos >= 0x40 && n < 48; n++, pos = c[pos + 1] & ~3)
-		if (c[pos] == PCI_CAP_ID_EXP)
-			return (c[pos + PCI_EXP_FLAGS] >> 4) & 0xf;
-	return -1;
-}
-
-/* The requester id the IOMMU sees for dev, as Linux's pci_for_each_dma_alias walks up: a
- * PCIe-to-PCI bridge takes ownership with (its secondary bus, 00.0), a conventional PCI bridge
- * with its own id. */
+/* The requester id the IOMMU sees for dev (user/kernel/pcialias.c: as pci_for_each_dma_alias walks
+ * up, a PCIe-to-PCI bridge takes ownership with (its secondary bus, 00.0), a conventional PCI
+ * bridge with its own id); dev itself if unknown. */
 static void requester_of(const char *dev)
 {
-	char link[128], path[PATH_MAX], *slash;
-	unsigned char c[256];
+	int rid = pci_requester_id("/sys", dev);
 
-	snprintf(st.requester, sizeof(st.requester), "%.15s", dev);
-	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s", dev);
-	if (!realpath(link, path))
-		return;
-	while ((slash = strrchr(path, '/')) && slash != path) {
-		const char *up;
-		int type;
-
-		*slash = 0;
-		up = strrchr(path, '/') + 1;
-		if (strlen(up) != 12 || up[4] != ':' || sysfs_config(up, c))
-			break;			/* the host bridge (pci0000:00): the root bus */
-		type = pcie_type(c);
-		if (type == PCI_EXP_TYPE_PCI_BRIDGE)
-			snprintf(st.requester, sizeof(st.requester), "%.4s:%02x:00.0", up, c[PCI_SECONDARY_BUS]);
-		else if (type < 0 || type == PCI_EXP_TYPE_PCIE_BRIDGE)
-			snprintf(st.requester, sizeof(st.requester), "%.15s", up);
-	}
+	if (rid < 0)
+		snprintf(st.requester, sizeof(st.requester), "%.15s", dev);
+	else
+		snprintf(st.requester, sizeof(st.requester), "%.4s:%02x:%02x.%x", dev, (rid >> 8) & 0xff, (rid >> 3) & 0x1f,
+			 rid & 7);
 }
 
 static int region(int devfd, unsigned int index, struct vfio_region_info *ri)
@@ -267,9 +234,15 @@ static int fetch(int devfd, const struct vfio_region_info *bar, unsigned int *ta
 		st.last_ns = now_ns();
 		st.last_addr = addr;
 	}
+	if (cfg.nowait && expect_fault) {	/* a storm: the interrupts are counted at the end */
+		if (cfg.pace_us)
+			sleep_us(cfg.pace_us);
+		return 0;
+	}
 	for (waited = 0; dmar_irqs() == before && waited < (expect_fault ? 2000 : 100); waited++)
-		sleep_ms(1);
-	sleep_ms(cfg.pace_ms);
+		sleep_us(1000);
+	if (cfg.pace_us)
+		sleep_us(cfg.pace_us);
 	return dmar_irqs() != before;
 }
 
@@ -371,8 +344,22 @@ void fault_run(int container, int ndevs, const char (*devs)[64], const int *devf
 	for (i = 0; i < cfg.count && !st.fail; i++) {
 		if (fetch(fd, &bar, &tail, 1))
 			st.irq_seen++;
-		else if (!st.fail)
+		else if (!st.fail && !cfg.nowait)
 			st.irq_timeouts++;
+	}
+	if (cfg.nowait) {		/* until the count stands still for 100 ms (at most 5 s) */
+		unsigned long long last = dmar_irqs();
+		int still = 0, waited;
+
+		for (waited = 0; still < 100 && waited < 5000; waited++) {
+			sleep_us(1000);
+			if (dmar_irqs() == last) {
+				still++;
+			} else {
+				last = dmar_irqs();
+				still = 0;
+			}
+		}
 	}
 	st.irqs_after = dmar_irqs();
 restore:
@@ -397,11 +384,12 @@ void fault_print(void)
 	}
 	printf(",\"dma_fault\":{\"kind\":\"%s\",\"device\":\"%s\",\"requester\":\"%s\",\"access\":\"read\","
 	       "\"ring\":%llu,\"ring_len\":%llu,\"requested\":%d,\"provoked\":%d,\"first_addr\":%llu,"
-	       "\"last_addr\":%llu,\"first_ns\":%llu,\"last_ns\":%llu,\"pace_ms\":%d,"
+	       "\"last_addr\":%llu,\"first_ns\":%llu,\"last_ns\":%llu,\"pace_ms\":%d,\"pace_us\":%d,\"wait_irq\":%s,"
 	       "\"dmar_irqs_before\":%llu,\"dmar_irqs_after\":%llu,\"irq_seen\":%d,\"irq_timeouts\":%d,"
 	       "\"mapped_fetches\":%d,\"mapped_fetch_irqs\":%d,\"mappings\":[",
 	       cfg.kind, st.device, st.requester, st.ring, RING_LEN, cfg.count, st.provoked, st.first_addr,
-	       st.last_addr, st.first_ns, st.last_ns, cfg.pace_ms, st.irqs_before, st.irqs_after, st.irq_seen,
+	       st.last_addr, st.first_ns, st.last_ns, cfg.pace_us / 1000, cfg.pace_us, cfg.nowait ? "false" : "true",
+	       st.irqs_before, st.irqs_after, st.irq_seen,
 	       st.irq_timeouts, st.mapped_fetches, st.mapped_fetch_irqs);
 	for (i = 0; i < st.nhist; i++)
 		printf("%s{\"op\":\"%s\",\"iova\":%llu,\"size\":%llu,\"ns\":%llu,\"errno\":%d}", i ? "," : "",

@@ -6,7 +6,8 @@
 #ifndef VFIO_FAULT_H
 #define VFIO_FAULT_H
 
-/* --dma-fault KIND[,N], --fault-iova ADDR, --fault-pace MS, --fault-device BDF: 0 or exits (usage) */
+/* --dma-fault KIND[,N], --fault-iova ADDR, --fault-pace MS|Nus, --fault-nowait, --fault-device BDF:
+ * 0 or exits (usage) */
 int fault_option(int opt, const char *arg);
 /* Whether --dma-fault was given. */
 int fault_enabled(void);
@@ -20,5 +21,6 @@ void fault_print(void);
 #define FAULT_OPT_IOVA   0x101
 #define FAULT_OPT_PACE   0x102
 #define FAULT_OPT_DEVICE 0x103
+#define FAULT_OPT_NOWAIT 0x104
 
 #endif

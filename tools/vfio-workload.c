@@ -275,8 +275,8 @@ static void usage(FILE *f)
 		"usage: vfio-workload [-g GROUP]... [-n ATTACHES] [-s HOLD_SECONDS] [--no-devices] [--report]\n"
 		"                     [--dma BYTES [--dma-count N] [--memlock BYTES] [--dma-fail KIND]]\n"
 		"                     [--reset N] [--hot-reset GROUP[,GROUP...]]\n"
-		"                     [--dma-fault never|unmapped[,N] [--fault-iova ADDR] [--fault-pace MS]\n"
-		"                      [--fault-device BDF]] [-- ARGS...]\n"
+		"                     [--dma-fault never|unmapped[,N] [--fault-iova ADDR] [--fault-pace MS|Nus]\n"
+		"                      [--fault-nowait] [--fault-device BDF]] [-- ARGS...]\n"
 		"  Attaches each VFIO group (default: every /dev/vfio/N) to a fresh type1v2\n"
 		"  container ATTACHES times; each time opens a device fd for every device of\n"
 		"  the group, holds them HOLD_SECONDS (SIGUSR1 ends the hold), then closes everything.\n"
@@ -303,9 +303,11 @@ static void usage(FILE *f)
 		"  fetches N transmit descriptors from an IOVA that was never mapped (never, default\n"
 		"  0x40000000) or was mapped, fetched from once, and unmapped (unmapped, 0x20000000):\n"
 		"  N DMA reads the IOMMU faults. Each waits for the DMAR interrupt (/proc/interrupts,\n"
-		"  at most 2 s) and --fault-pace MS (default 10). \"dma_fault\":{\"kind\",\"device\",\n"
+		"  at most 2 s) and --fault-pace MS (default 10; Nus: microseconds); --fault-nowait: no\n"
+		"  wait, a storm whose interrupts are counted once they stop. \"dma_fault\":{\"kind\",\"device\",\n"
 		"  \"requester\" (the id the IOMMU sees: a PCIe-to-PCI bridge's alias),\"access\",\"ring\",\n"
 		"  \"requested\",\"provoked\",\"first_addr\",\"last_addr\",\"first_ns\",\"last_ns\" (CLOCK_MONOTONIC),\n"
+		"  \"pace_ms\",\"pace_us\",\"wait_irq\",\n"
 		"  \"dmar_irqs_before\",\"dmar_irqs_after\",\"irq_seen\",\"irq_timeouts\",\"mapped_fetches\",\n"
 		"  \"mapped_fetch_irqs\",\"mappings\":[{\"op\",\"iova\",\"size\",\"ns\",\"errno\"}],\"error\"}.\n"
 		"  ARGS after -- are ignored: a VMM's command line to be seen in /proc (e.g. -id 104).\n");
@@ -660,6 +662,7 @@ int main(int argc, char **argv)
 		{ "fault-iova", required_argument, NULL, FAULT_OPT_IOVA },
 		{ "fault-pace", required_argument, NULL, FAULT_OPT_PACE },
 		{ "fault-device", required_argument, NULL, FAULT_OPT_DEVICE },
+		{ "fault-nowait", no_argument, NULL, FAULT_OPT_NOWAIT },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -713,6 +716,7 @@ int main(int argc, char **argv)
 		case FAULT_OPT_IOVA:
 		case FAULT_OPT_PACE:
 		case FAULT_OPT_DEVICE:
+		case FAULT_OPT_NOWAIT:
 			fault_option(c, optarg);
 			break;
 		case 'h':

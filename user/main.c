@@ -129,6 +129,8 @@ static void print_summary(struct run *r, summary_printer print)
 			json_line_begin(&j, stdout, "snoop_summary");
 			json_uint(&j, "delivered", r->delivered);
 			json_uint(&j, "drops", drops);
+			/* of which IOMMU faults: a storm's events lost, its counts (stat) not */
+			json_uint(&j, "iommu_fault_drops", t->skel ? t->skel->bss->fault_drops : 0);
 			json_obj_end(&j);
 			fflush(stdout);
 		}
@@ -218,6 +220,7 @@ static int tracing(struct run *r)
 	privs_names(kept, names, sizeof(names));
 	dbg("capabilities kept: %s%s%s", names, msg[0] ? "; " : "", msg);
 	profile("privileges");
+	features_start();
 	/* last: whoever waits for this line sees the final privileges */
 	info("Tracing %s (%d probes%s)... Hit Ctrl-C to end.", r->cmd->tracing, t->nlinks,
 	     t->fallback[0] ? ", kprobes: fentry refused" : "");

@@ -71,6 +71,12 @@ unsigned long long faults_now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+unsigned long long faults_missed(const struct faults_model *m)
+{
+	return m->kernel_irqs > 0 && (unsigned long long)m->kernel_irqs > m->irqs ?
+	       (unsigned long long)m->kernel_irqs - m->irqs : 0;
+}
+
 void faults_free(struct faults_model *m)
 {
 	free(m->rows);

@@ -23,6 +23,8 @@ struct faults_model {
 	unsigned long long irqs;	/* VT-d fault interrupts (dmar_fault calls) */
 	unsigned long long no_record;	/* of which found no fault recorded */
 	unsigned long long overflows;	/* of which found the IOMMU's overflow bit: faults it lost */
+	long long kernel_irqs;		/* the same interrupts as the kernel counted them since tracing
+					 * began (/proc/interrupts, DMAR lines); -1 unknown */
 };
 
 /* The hardware reason's name: VT-d's table (DMA remapping, interrupt remapping), NULL unknown. */
@@ -36,6 +38,9 @@ void fault_reason_json(struct json *j, int source, int reason);
 unsigned long long faults_now_ns(void);
 
 void faults_free(struct faults_model *m);
+/* Fault interrupts the kernel counted that the hook did not see (a kprobe skipped inside another
+ * BPF program or a bpf() syscall on that CPU): 0 when unknown */
+unsigned long long faults_missed(const struct faults_model *m);
 
 extern const struct event_kind faults_events[1];
 

@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include "faults.h"
 #include "feature.h"
+#include "irqcount.h"
 #include "prom.h"
 #include "vfiotrace.skel.h"
 
@@ -30,14 +31,40 @@ static int row_cmp(const void *a, const void *b)
 	return strcmp(x->key.dev, y->key.dev);
 }
 
+#define INTERRUPTS "/proc/interrupts"
+
+static long long irqs_at_start = -1;	/* the kernel's DMAR interrupt count when tracing began */
+
+static void start(void)
+{
+	irqs_at_start = irq_count(INTERRUPTS, "DMAR");
+}
+
+/* -g, -p: BPF cannot filter a VT-d fault (it knows the requester, not the group or its holder) */
+static bool row_selected(const struct vfiotrace_bpf *skel, int group)
+{
+	struct holder h;
+
+	if (skel->rodata->target_group >= 0 && group != skel->rodata->target_group)
+		return false;
+	if (!skel->rodata->target_tgid)
+		return true;
+	return group != NO_GROUP && !bpf_map_lookup_elem(bpf_map__fd(skel->maps.holders), &group, &h) &&
+	       h.pid == skel->rodata->target_tgid;
+}
+
 static int collect(struct snapshot *s, const struct vfiotrace_bpf *skel, const struct symbolizer *sym)
 {
 	struct faults_model *m = &s->faults;
 	int fd = bpf_map__fd(skel->maps.iommu_faults);
 	struct fault_key k, *prev = NULL;
+	long long now;
 	void *p;
 
 	(void)sym;
+	/* the kernel's count first: an interrupt between the two reads is then not taken as missed */
+	now = irqs_at_start < 0 ? -1 : irq_count(INTERRUPTS, "DMAR");
+	m->kernel_irqs = now < 0 ? -1 : now - irqs_at_start;
 	m->irqs = skel->bss->dmar_irqs;
 	m->no_record = skel->bss->dmar_no_record;
 	m->overflows = skel->bss->dmar_overflows;
@@ -62,6 +89,8 @@ static int collect(struct snapshot *s, const struct vfiotrace_bpf *skel, const s
 			snprintf(r->devs.devs[0], NAME_LEN, "%s", k.dev);
 			r->group = r->st.group;
 		}
+		if (!row_selected(skel, r->group))
+			continue;
 		if (!snapshot_group(s, r->group))
 			return -1;
 		m->nrows++;
@@ -124,10 +153,19 @@ static void unattributed_json(struct json *j, const struct snapshot *s)
 
 static void json(struct json *j, const struct snapshot *s)
 {
+	const struct faults_model *m = &s->faults;
+
 	json_obj_begin(j, "iommu_fault_interrupts");
-	json_uint(j, "dmar", s->faults.irqs);
-	json_uint(j, "without_record", s->faults.no_record);
-	json_uint(j, "overflow", s->faults.overflows);
+	json_uint(j, "dmar", m->irqs);
+	json_uint(j, "without_record", m->no_record);
+	json_uint(j, "overflow", m->overflows);
+	if (m->kernel_irqs < 0) {
+		json_null(j, "kernel");
+		json_null(j, "missed");
+	} else {
+		json_uint(j, "kernel", (unsigned long long)m->kernel_irqs);
+		json_uint(j, "missed", faults_missed(m));
+	}
 	json_obj_end(j);
 }
 
@@ -150,11 +188,17 @@ static void prom(FILE *f, const struct metrics *m)
 	prom_family(f, "vfiotrace_iommu_fault_interrupts_total", "counter",
 		    "VT-d fault interrupts (dmar_fault calls), whether or not a fault was recorded.");
 	fprintf(f, "vfiotrace_iommu_fault_interrupts_total %llu\n", fm->irqs);
+	if (fm->kernel_irqs < 0)
+		return;
+	prom_family(f, "vfiotrace_iommu_fault_interrupts_missed_total", "counter",
+		    "VT-d fault interrupts the kernel counted since tracing began that the hook did not see.");
+	fprintf(f, "vfiotrace_iommu_fault_interrupts_missed_total %llu\n", faults_missed(fm));
 }
 
 const struct feature faults_feature = {
 	.name = "faults",
 	.collect = collect,
+	.start = start,
 	FEATURE_EVENTS(faults_events),
 	.group_json = group_json,
 	.unattributed_json = unattributed_json,

@@ -22,6 +22,8 @@ struct feature {
 	const char *name;
 	/* its part of a snapshot, read from its maps: 0, or -1 out of memory */
 	int (*collect)(struct snapshot *s, const struct vfiotrace_bpf *skel, const struct symbolizer *sym);
+	/* once, when every probe is attached (before the Tracing line): a baseline it needs (NULL: none) */
+	void (*start)(void);
 	/* the ring buffer records it decodes */
 	const struct event_kind *events;
 	unsigned int nevents;

@@ -21,6 +21,16 @@ const struct feature *feature_next(const struct snapshot *s, int *i)
 	return NULL;
 }
 
+void features_start(void)
+{
+	const struct feature *ft;
+	int i;
+
+	for (i = 0; (ft = feature_all(&i));)
+		if (ft->start)
+			ft->start();
+}
+
 void render_prom(FILE *f, const struct metrics *m)
 {
 	const struct feature *ft;

@@ -379,9 +379,9 @@ const struct target targets[NR_HOOKS] = {
 	[HOOK_DMAR_FAULT] = {
 		.hook = "iommu_fault", .purpose = "VT-d fault interrupt (every recorded fault, rate limit or not)",
 		.candidates = { "dmar_fault" },
-		.kprobe_prog = "kp_dmar_fault",
+		.kprobe_prog = "kp_dmar_fault", .fentry_prog = "fe_dmar_fault",
 		.absent_why = "no Intel IOMMU support (CONFIG_INTEL_IOMMU / DMAR_TABLE)",
-		.kprobe_preferred = "kprobe only: reads the fault registers before the handler clears them",
+		/* fentry first: a kprobe misses faults that land inside a bpf() map syscall (storms) */
 	},
 	/* AMD-Vi, Arm SMMU and others; VT-d never calls it for DMA remapping faults */
 	[HOOK_REPORT_FAULT] = {
