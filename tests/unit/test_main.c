@@ -1026,6 +1026,7 @@ static void test_diagnose(void)
 #include "test_pcireset.c"
 #include "test_resets.c"
 #include "test_ledger.c"
+#include "test_faults.c"
 
 int main(int argc, char **argv)
 {
@@ -1061,6 +1062,9 @@ int main(int argc, char **argv)
 	test_catalogue_doc();
 	test_dma_explain();
 	test_ledger();
+	test_pcialias();
+	test_irq_count();
+	test_fault_names();
 	test_text_name();
 	test_holders();
 	test_diagnose();

@@ -66,9 +66,17 @@ int pci_requester_id(const char *root, const char *dev)
 	return rid;
 }
 
-static int name_cmp(const void *a, const void *b)
+/* The ALIAS_MAX_DEVS first names, sorted, whatever order readdir gives (out->n: seen so far). */
+static void keep(struct alias_devs *out, const char *name)
 {
-	return strcmp(a, b);
+	int kept = out->n < ALIAS_MAX_DEVS ? out->n : ALIAS_MAX_DEVS, i;
+
+	if (kept == ALIAS_MAX_DEVS && strcmp(name, out->devs[kept - 1]) >= 0)
+		return;
+	i = kept == ALIAS_MAX_DEVS ? kept - 1 : kept;	/* the last is dropped when full */
+	for (; i > 0 && strcmp(name, out->devs[i - 1]) < 0; i--)
+		memcpy(out->devs[i], out->devs[i - 1], NAME_LEN);
+	snprintf(out->devs[i], NAME_LEN, "%s", name);
 }
 
 static int group_of(const char *root, const char *dev)
@@ -102,17 +110,12 @@ void pci_alias_devices(const char *root, unsigned int segment, unsigned int rid,
 			continue;
 		if (pci_requester_id(root, e->d_name) != (int)rid)
 			continue;
-		if (out->n < ALIAS_MAX_DEVS)
-			snprintf(out->devs[out->n], NAME_LEN, "%s", e->d_name);
+		keep(out, e->d_name);
 		out->n++;
 	}
 	closedir(dir);
-	if (out->n) {
-		int kept = out->n < ALIAS_MAX_DEVS ? out->n : ALIAS_MAX_DEVS;
-
-		qsort(out->devs, kept, NAME_LEN, name_cmp);
+	if (out->n)
 		out->group = group_of(root, out->devs[0]);
-	}
 }
 
 #define ALIAS_CACHE 16
