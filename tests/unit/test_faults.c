@@ -6,6 +6,7 @@
  * (user/kernel/irqcount.c) from tests/unit/fixtures/irq/interrupts; the reason names.
  */
 #include "faults.h"
+#include "faults_explain.h"
 #include "irqcount.h"
 #include "pcialias.h"
 #include <linux/pci_regs.h>
@@ -160,4 +161,46 @@ static void test_fault_names(void)
 	CHECK(faults_missed(&m) == 0, "the hook saw more (it attached first): %llu", faults_missed(&m));
 	m.kernel_irqs = -1;
 	CHECK(faults_missed(&m) == 0, "unknown: %llu", faults_missed(&m));
+}
+
+/* Causes by reason and mapping (user/features/faults_explain.c), and every code in docs/diagnosis.md. */
+static void test_fault_advice(void)
+{
+	const struct fault_advice *t;
+	char path[512], pat[16], *doc = NULL, *sec;
+	size_t len = 0;
+	FILE *f;
+	int n, i;
+
+	CHECK(strstr(fault_explain(FAULT_VTD, 6, LEDGER_UNMAPPED)->cause, "had unmapped"), "0x06 unmapped");
+	CHECK(strstr(fault_explain(FAULT_VTD, 6, LEDGER_NEVER)->cause, "never mapped"), "0x06 never");
+	CHECK(strstr(fault_explain(FAULT_VTD, 5, LEDGER_READ_ONLY)->cause, "read-only"), "0x05 read_only");
+	CHECK(strstr(fault_explain(FAULT_VTD, 6, LEDGER_READ_ONLY)->cause, "not mapped with that access"),
+	      "a read cannot miss for read-only: the reason's row");
+	CHECK(strstr(fault_explain(FAULT_VTD, 6, ANY_VERDICT)->remedy, "snoop --dma"), "without --dma");
+	CHECK(strstr(fault_explain(FAULT_VTD, 6, LEDGER_UNKNOWN)->remedy, "snoop --dma"), "unknown");
+	CHECK(strstr(fault_explain(FAULT_VTD, 2, LEDGER_NEVER)->cause, "no IOMMU domain"), "0x02");
+	CHECK(strstr(fault_explain(FAULT_VTD, 0x22, ANY_VERDICT)->cause, "entry not present"), "0x22");
+	CHECK(strstr(fault_explain(FAULT_REPORT, 0, LEDGER_UNMAPPED)->cause, "had unmapped"), "report, unmapped");
+	CHECK(fault_explain(FAULT_VTD, 0, ANY_VERDICT) == NULL && fault_explain(FAULT_VTD, 0x1f, ANY_VERDICT) == NULL,
+	      "reasons without a row");
+
+	snprintf(path, sizeof(path), "%s/../../../docs/diagnosis.md", fixtures);
+	if (!(f = fopen(path, "r"))) {
+		CHECK(0, "cannot read %s", path);
+		return;
+	}
+	if (getdelim(&doc, &len, 0, f) < 0)
+		doc = NULL;
+	fclose(f);
+	sec = doc ? strstr(doc, "## IOMMU faults") : NULL;
+	CHECK(sec != NULL, "docs/diagnosis.md has an IOMMU faults section");
+	t = fault_advice_entries(&n);
+	for (i = 0; sec && i < n; i++) {
+		if (t[i].source != FAULT_VTD)
+			continue;
+		snprintf(pat, sizeof(pat), "`0x%02x`", t[i].lo);
+		CHECK(strstr(sec, pat), "docs/diagnosis.md's IOMMU faults lack %s", pat);
+	}
+	free(doc);
 }

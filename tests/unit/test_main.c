@@ -1065,6 +1065,7 @@ int main(int argc, char **argv)
 	test_pcialias();
 	test_irq_count();
 	test_fault_names();
+	test_fault_advice();
 	test_text_name();
 	test_holders();
 	test_diagnose();

@@ -21,7 +21,12 @@ vfiotrace snoop -j --dma >$out/snoop.out 2>$out/snoop.err &
 sp=$!
 vfiotrace stat -j >$out/stat.out 2>$out/stat.err &
 tp=$!
-wait_tracing $out/snoop.err $sp && wait_tracing $out/stat.err $tp || echo "@@ error a tracer did not start"
+# the text of stat: its IOMMU faults section
+vfiotrace stat >$out/stat_text.out 2>$out/stat_text.err &
+xp=$!
+wait_tracing $out/snoop.err $sp && wait_tracing $out/stat.err $tp && wait_tracing $out/stat_text.err $xp ||
+	echo "@@ error a tracer did not start"
+grep '^Tracing' $out/stat.err | tag tracing_line
 
 echo "@@ dmar_before $(dmar)"
 echo "@@ decoded_before $(decoded)"
@@ -64,6 +69,7 @@ stop $ss INT storm_snoop_exit
 stop $ls INT live_snoop_exit
 
 stop $tp INT stat_exit
+stop $xp INT stat_text_exit
 tag snoop <$out/snoop.out
 grep -v '^Tracing' $out/snoop.err | tag snoop_stderr
 grep -v '"event":"iommu_fault"' $out/storm_snoop.out | tag storm_snoop
@@ -74,6 +80,8 @@ echo "@@ live_snoop_faults $(grep -c '"event":"iommu_fault"' $out/live_snoop.out
 echo "@@ live_snoop_never $(grep '"event":"iommu_fault"' $out/live_snoop.out | grep -c '"mapping":"never"')"
 grep -v '^Tracing' $out/live_snoop.err | tag live_snoop_stderr
 tag stat <$out/stat.out
+tag stat_text <$out/stat_text.out
+grep -v '^Tracing' $out/stat_text.err | tag stat_text_stderr
 grep -v '^Tracing' $out/stat.err | tag stat_stderr
 vfiotrace probes -j 2>/dev/null | tag probes
 echo "@@ done"

@@ -303,13 +303,15 @@ def storm(config, r):
         ticks = cpu_ticks(t.p.pid) - c0
         st = t.status()
         res["rc"], ru = t.stop()
+        progs = st.get("progs", {})
         res.update(ready_s=t.ready, cpu_s=ticks / os.sysconf("SC_CLK_TCK"),
                    run_utime_s=ru.ru_utime if ru else None, run_stime_s=ru.ru_stime if ru else None,
-                   VmHWM=st["VmHWM"], dmar_prog=st.get("progs", {}).get("kp_dmar_fault"))
+                   VmHWM=st["VmHWM"], dmar_prog=progs.get("fe_dmar_fault") or progs.get("kp_dmar_fault"))
         lines = list(jsons(t.read(0)))
         if config == "vfiotrace-stat-j":
             last = [o for o in lines if o.get("type") == "summary"][-1:]
             res["counted"] = sum(x.get("iommu_faults", 0) for o in last for x in o.get("groups", []))
+            res["interrupts"] = last[0].get("iommu_fault_interrupts") if last else None
         else:
             s = [o for o in lines if o.get("type") == "snoop_summary"][-1:]
             res["delivered"] = sum(1 for o in lines if o.get("event") == "iommu_fault")

@@ -8,6 +8,7 @@
 #include "dma.h"
 #include "dma_ledger.h"
 #include "faults.h"
+#include "faults_explain.h"
 #include "histogram.h"
 #include "text.h"
 #include "vmcache.h"
@@ -94,6 +95,7 @@ static struct {
 	bool judged;			/* --dma, a DMA fault: mapping says what the address missed */
 	struct ledger_answer mapping;
 	unsigned long long ago;		/* unmapped: ns from the unmap to the fault */
+	const struct fault_advice *advice;	/* cause and remedy; NULL: an unknown reason */
 } view;
 
 /* Interrupt-remapping faults (VT-d reasons 0x20-0x2f) carry an interrupt index, not an address. */
@@ -181,6 +183,13 @@ static void fault_json(struct json *j, const struct event_line *l)
 		json_null(j, "comm");
 	}
 	json_str(j, "source", e->source == FAULT_VTD ? "dmar" : "report_iommu_fault");
+	if (view.advice) {
+		json_str(j, "cause", view.advice->cause);
+		json_str(j, "remedy", view.advice->remedy);
+	} else {
+		json_null(j, "cause");
+		json_null(j, "remedy");
+	}
 	if (view.judged)
 		mapping_json(j);
 	else if (l->state)		/* --dma, an interrupt-remapping fault: no address to judge */
@@ -218,6 +227,7 @@ static int fault_decode(const void *rec, struct event_ctx *c, struct event_line 
 	view.judged = c->dma && is_dma_fault(e);
 	if (view.judged)
 		judge(c, e);
+	view.advice = fault_explain(e->source, e->reason, view.judged ? (int)view.mapping.verdict : ANY_VERDICT);
 
 	event_line_init(l, "iommu_fault", &e->h);
 	l->state = c->dma ? &view : NULL;
@@ -249,6 +259,8 @@ static int fault_decode(const void *rec, struct event_ctx *c, struct event_line 
 				  text_name(view.holder.comm, b, sizeof(b)));
 	if (view.judged)
 		mapping_text(l);
+	if (view.advice)
+		event_line_detail(l, "\n    cause: %s\n    remedy: %s", view.advice->cause, view.advice->remedy);
 	return 1;
 }
 

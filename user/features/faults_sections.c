@@ -9,9 +9,11 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "faults.h"
+#include "faults_explain.h"
 #include "feature.h"
 #include "irqcount.h"
 #include "prom.h"
+#include "text.h"
 #include "vfiotrace.skel.h"
 
 static int row_cmp(const void *a, const void *b)
@@ -169,6 +171,63 @@ static void json(struct json *j, const struct snapshot *s)
 	json_obj_end(j);
 }
 
+/* stat: the faults per group and requester, then each reason's cause and remedy once */
+static void text(FILE *f, const struct snapshot *s)
+{
+	const struct faults_model *m = &s->faults;
+	char dev[NAME_LEN], devs[ALIAS_MAX_DEVS * NAME_LEN + 16], grp[16], name[TEXT_LEN(NAME_LEN)];
+	int i, k;
+
+	if (!m->nrows && !m->irqs)
+		return;
+	fprintf(f, "\nIOMMU faults: %llu VT-d fault interrupt%s", m->irqs, m->irqs == 1 ? "" : "s");
+	if (m->kernel_irqs >= 0)
+		fprintf(f, " (the kernel counted %lld, missed %llu)", m->kernel_irqs, faults_missed(m));
+	if (m->no_record || m->overflows)
+		fprintf(f, "; %llu found no fault pending (one recorded while the handler ran, not decoded), %llu "
+			"with the IOMMU's overflow bit (faults it lost)", m->no_record, m->overflows);
+	fprintf(f, "\n");
+	if (!m->nrows)
+		return;
+	fprintf(f, "%-6s %-14s %-6s %-6s %-9s %-18s %-18s %s\n", "GROUP", "REQUESTER", "REASON", "ACCESS", "COUNT",
+		"FIRST_ADDR", "LAST_ADDR", "DEVICES");
+	for (i = 0; i < m->nrows; i++) {
+		const struct fault_row *r = &m->rows[i];
+		char reason[8] = "-", a1[24], a2[24];
+
+		row_device(r, dev, sizeof(dev));
+		devs[0] = 0;
+		for (k = 0; k < r->devs.n && k < ALIAS_MAX_DEVS; k++)
+			snprintf(devs + strlen(devs), sizeof(devs) - strlen(devs), "%s%s", k ? "," : "",
+				 text_name(r->devs.devs[k], name, sizeof(name)));
+		if (r->devs.n > ALIAS_MAX_DEVS)
+			snprintf(devs + strlen(devs), sizeof(devs) - strlen(devs), ",+%d more", r->devs.n - ALIAS_MAX_DEVS);
+		if (r->key.source == FAULT_VTD)
+			snprintf(reason, sizeof(reason), "0x%02x", r->key.reason);
+		snprintf(grp, sizeof(grp), r->group == NO_GROUP ? "-" : "%d", r->group);
+		snprintf(a1, sizeof(a1), "0x%llx", r->st.first_addr);
+		snprintf(a2, sizeof(a2), "0x%llx", r->st.last_addr);
+		fprintf(f, "%-6s %-14s %-6s %-6s %-9llu %-18s %-18s %s\n", grp, text_name(dev, name, sizeof(name)), reason,
+			r->key.access == ACCESS_WRITE ? "write" : "read", r->st.count, a1, a2, devs[0] ? devs : "-");
+	}
+	for (i = 0; i < m->nrows; i++) {
+		const struct fault_row *r = &m->rows[i];
+		const struct fault_advice *a = fault_explain(r->key.source, r->key.reason, ANY_VERDICT);
+		const char *rn = fault_reason_name(r->key.source, r->key.reason);
+
+		for (k = 0; k < i; k++)		/* once per reason */
+			if (m->rows[k].key.source == r->key.source && m->rows[k].key.reason == r->key.reason)
+				break;
+		if (k < i || !a)
+			continue;
+		if (r->key.source == FAULT_VTD)
+			fprintf(f, "reason 0x%02x (%s):\n", r->key.reason, rn ? rn : "unknown");
+		else
+			fprintf(f, "reported by the IOMMU driver (report_iommu_fault):\n");
+		fprintf(f, "  cause:  %s\n  remedy: %s\n", a->cause, a->remedy);
+	}
+}
+
 static void prom(FILE *f, const struct metrics *m)
 {
 	const struct faults_model *fm = &m->s->faults;
@@ -203,5 +262,6 @@ const struct feature faults_feature = {
 	.group_json = group_json,
 	.unattributed_json = unattributed_json,
 	.json = json,
+	.text = text,
 	.prom = prom,
 };
