@@ -172,6 +172,12 @@ def check(c, tags):
             c.ok(bool(mine), f"{name}: every event's device, group, address, access, reason, holder, cause")
         check_mapping(c, name, w, f, mine, jlines(tags.get("snoop", [])))
 
+    # -g another group, -p a process holding none: the faults are filtered out, the interrupts stay the host's
+    c.eq((tags.get("snoop_g_exit"), tags.get("stat_p_exit"), num(tags, "snoop_g_faults")), (["0"], ["0"], 0),
+         "snoop -g OTHER_GROUP: no iommu_fault event")
+    c.ok(tags.get("stat_p_faults", []) in ([], ['"iommu_faults":0']) and
+         f'"dmar":{total}' in "".join(tags.get("stat_p_interrupts", [])),
+         "stat -p 1: no fault row, the host's interrupts", repr((tags.get("stat_p_faults"), tags.get("stat_p_interrupts"))))
     storm = check_storm(c, tags)
     if storm is None:
         return

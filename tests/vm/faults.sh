@@ -24,8 +24,14 @@ tp=$!
 # the text of stat: its IOMMU faults section
 vfiotrace stat >$out/stat_text.out 2>$out/stat_text.err &
 xp=$!
-wait_tracing $out/snoop.err $sp && wait_tracing $out/stat.err $tp && wait_tracing $out/stat_text.err $xp ||
-	echo "@@ error a tracer did not start"
+# -g another group (the e1000e's), -p a process that holds no group: none of these faults
+og=$(basename "$(readlink /sys/bus/pci/devices/0000:00:03.0/iommu_group)")
+vfiotrace snoop -j -g $og >$out/snoop_g.out 2>$out/snoop_g.err &
+gp=$!
+vfiotrace stat -j -p 1 >$out/stat_p.out 2>$out/stat_p.err &
+pp=$!
+wait_tracing $out/snoop.err $sp && wait_tracing $out/stat.err $tp && wait_tracing $out/stat_text.err $xp &&
+	wait_tracing $out/snoop_g.err $gp && wait_tracing $out/stat_p.err $pp || echo "@@ error a tracer did not start"
 grep '^Tracing' $out/stat.err | tag tracing_line
 
 echo "@@ dmar_before $(dmar)"
@@ -45,6 +51,11 @@ echo "@@ dmar_after $(dmar)"
 echo "@@ decoded_after $(decoded)"
 sleep 1
 stop $sp INT snoop_exit
+stop $gp INT snoop_g_exit
+stop $pp INT stat_p_exit
+echo "@@ snoop_g_faults $(grep -c '"event":"iommu_fault"' $out/snoop_g.out)"
+grep -o '"iommu_faults":[0-9]*' $out/stat_p.out | sort -u | tag stat_p_faults
+grep -o '"iommu_fault_interrupts":{[^}]*}' $out/stat_p.out | tail -1 | tag stat_p_interrupts
 
 # A storm: STORM faults as fast as the workload bumps the ring (QEMU's MMIO write is synchronous
 # under TCG: with one vCPU each raised its own DMAR interrupt in every run measured; the
