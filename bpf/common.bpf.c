@@ -22,6 +22,7 @@ char LICENSE[] SEC("license") = "GPL";
 diag_ops_map diag_ops SEC(".maps");
 failures_map failures SEC(".maps");
 holders_map holders SEC(".maps");
+openers_map group_openers SEC(".maps");
 culprits_map group_culprit SEC(".maps");
 fail_stacks_map fail_stacks SEC(".maps");
 

@@ -139,8 +139,12 @@ int BPF_KRETPROBE(krp_group_open, int ret)
 		struct holder h = { .pid = bpf_get_current_pid_tgid() >> 32,
 				    .since_ns = bpf_ktime_get_ns() };
 
+		struct opener_key k = { .group = group, .pid = h.pid };
+
 		bpf_get_current_comm(h.comm, sizeof(h.comm));
 		if (bpf_map_update_elem(&holders, &group, &h, BPF_ANY))
+			__sync_fetch_and_add(&map_full, 1);
+		if (bpf_map_update_elem(&group_openers, &k, &h, BPF_ANY))
 			__sync_fetch_and_add(&map_full, 1);
 		__sync_fetch_and_add(&new_clients, 1);
 	} else {

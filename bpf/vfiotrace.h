@@ -104,6 +104,12 @@ struct record_hdr {
 	char comm[COMM_LEN];
 };
 
+/* group_openers: each successful open of /dev/vfio/N until user space has read it */
+struct opener_key {
+	int group;
+	unsigned int pid;
+};
+
 struct event {
 	struct record_hdr h;
 	long long refcount;		/* references: the count before the transition */

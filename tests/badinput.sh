@@ -167,6 +167,21 @@ matrix() {
 	runtime "vfio" stat --prometheus "127.0.0.1:$free" --textfile "$out/v.prom" 1
 
 	# commands, options, positionals
+	name="--vm"
+	usage "invalid --vm ''" stat --vm ''
+	usage "control byte (\\x0a" snoop --vm $'web\n01'
+	usage "control byte (\\x01" refs --vm $'\x01'
+	usage "give one of them" stat --vm web-01 -p 1
+	usage "--vm does not apply" probes --vm web-01
+	usage "--vm does not apply" diagnose --vm web-01
+	usage "needs a value" hist --vm
+	usage "more than a VM name" stat --vm "$(head -c 300 /dev/zero | tr '\0' x)"
+	name="--by"
+	usage "invalid --by 'pid'" stat --by pid
+	usage "use stat --by vm" snoop --by vm
+	name="--vm valid, fails at runtime (nothing to trace here)"
+	runtime "vfio" stat --vm web-01 --by vm
+	runtime "vfio" snoop --vm 'web 01 "q"'
 	name="unknown command"
 	usage "'stats'" stats
 	usage "'STAT'" STAT

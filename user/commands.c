@@ -6,13 +6,13 @@
 
 /* What a tracing command takes; probes and diagnose take less (their why says so). */
 #define TRACE_OPTS (OPT_APPLIES_DURATION | OPT_APPLIES_GROUP | OPT_APPLIES_PID | OPT_APPLIES_MODE | \
-		    OPT_APPLIES_BTF | OPT_APPLIES_DMA)
+		    OPT_APPLIES_BTF | OPT_APPLIES_DMA | OPT_APPLIES_VM)
 #define EVENTS "VFIO attaches, domain allocations, device puts, resets, power and IOMMU faults"
 
 /* In the order of --help. */
 const struct command_def commands[] = {
 	{ "stat", CMD_STAT, "per-group table: buses, devices, attaches, errors, domain allocations, puts; device opens, resets, power (default)",
-	  render_stat, EVENTS, NULL, TRACE_OPTS | OPT_APPLIES_INTERVAL | OPT_APPLIES_METRICS },
+	  render_stat, EVENTS, NULL, TRACE_OPTS | OPT_APPLIES_INTERVAL | OPT_APPLIES_METRICS | OPT_APPLIES_BY },
 	{ "snoop", CMD_SNOOP, "one line per event",
 	  NULL, EVENTS, NULL, TRACE_OPTS | OPT_APPLIES_RINGBUF },
 	{ "hist", CMD_HIST, "log2 latency histograms of group attach, domain allocation and device reset",

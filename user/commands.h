@@ -23,6 +23,8 @@ enum {
 	OPT_APPLIES_MODE = 1 << 6,	/* --mode */
 	OPT_APPLIES_BTF = 1 << 7,	/* --btf */
 	OPT_APPLIES_DMA = 1 << 8,	/* --dma */
+	OPT_APPLIES_VM = 1 << 9,	/* --vm */
+	OPT_APPLIES_BY = 1 << 10,	/* --by */
 };
 
 struct snapshot;

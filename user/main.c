@@ -20,11 +20,13 @@
 #include "log.h"
 #include "options.h"
 #include "privs.h"
+#include "retprobe.h"
 #include "probes.h"
 #include "profile.h"
 #include "refs.h"
 #include "sections.h"
 #include "tracer.h"
+#include "vmby.h"
 #include "vmcache.h"
 #include "vfiotrace.skel.h"
 
@@ -44,6 +46,7 @@ struct run {
 	struct ring_buffer *rb;
 	struct exporter exporter;	/* --prometheus, --textfile */
 	struct refs_live live;		/* holders, from the events of snoop and refs */
+	struct vm_owners owners;	/* the processes seen opening each group: VMs in the summaries */
 	struct event_ctx ev;		/* what decoding an event reads */
 	struct pending pending;
 	unsigned long long delivered;	/* ring buffer records consumed */
@@ -92,6 +95,8 @@ static int on_module_event(void *ctx, void *data, size_t size)
  * The model of this moment; empty while vfiotrace still waits for its modules.
  * Each feature reads its own maps into its part of it.
  */
+static void name_clients(struct run *r);
+
 static int collect(struct run *run, struct snapshot *s)
 {
 	struct tracer *t = &run->t;
@@ -99,16 +104,24 @@ static int collect(struct run *run, struct snapshot *s)
 	int i, r;
 
 	s->live = &run->live;
+	s->owners = &run->owners;
+	s->vm = t->opt.vm;
+	s->by_vm = t->opt.by_vm;
+	s->vm_filtered = run->ev.filtered;
 	s->kver = running_kernel();
 	if (!t->skel)
 		return 0;
+	name_clients(run);	/* holders that came since the last poll own their groups too */
 	s->dma_traced = t->opt.dma;
 	for (i = 0, r = 0; !r && (ft = feature_next(s, &i));)
 		if (ft->collect)
 			r = ft->collect(s, t->skel, &t->sym);
 	snapshot_sort(s);
+	if (s->vm)
+		vm_filter_snapshot(s, s->vm);
 	s->drops = t->skel->bss->ringbuf_drops;
 	s->map_full = t->skel->bss->map_full;
+	s->retprobe_missed = retprobe_missed();
 	s->vm_unread = vmcache_counts().gone;
 	s->vm_evicted = vmcache_counts().evicted;
 	s->refcount_known = t->count_field != NULL;
@@ -131,9 +144,14 @@ static void print_summary(struct run *r, summary_printer print)
 			json_uint(&j, "drops", drops);
 			/* of which IOMMU faults: a storm's events lost, its counts (stat) not */
 			json_uint(&j, "iommu_fault_drops", t->skel ? t->skel->bss->fault_drops : 0);
+			if (t->opt.vm)
+				json_uint(&j, "filtered", r->ev.filtered);
 			json_obj_end(&j);
 			fflush(stdout);
 		}
+		if (!t->opt.json && r->ev.filtered)
+			info("%llu events of processes not of VM %s not shown (--vm; not lost)", r->ev.filtered,
+			     t->opt.vm);
 		if (drops)
 			err("%llu events dropped: ring buffer full (%llu delivered); a larger --ring-buffer keeps them",
 			    drops, r->delivered);
@@ -200,6 +218,7 @@ static int tracing(struct run *r)
 			.stack_ks = t->opt.verbose ? kallsyms_full(&t->full) : NULL,
 			.kver = running_kernel(),
 			.live = &r->live,
+			.vm = t->opt.vm,
 		};
 		if (r->rb ? ring_buffer__add(r->rb, fd, on_event, r) :
 		    !(r->rb = ring_buffer__new(fd, on_event, r, NULL))) {
@@ -274,6 +293,7 @@ static void name_clients(struct run *r)
 	const struct vfiotrace_bpf *skel = r->t.skel;
 	int fd, g, *gp = NULL;
 	struct dma_client_key k, *kp = NULL;
+	struct opener_key o;
 	struct culprit c;
 	struct holder h;
 
@@ -283,10 +303,17 @@ static void name_clients(struct run *r)
 	fd = bpf_map__fd(skel->maps.dma_clients);
 	for (; !bpf_map_get_next_key(fd, kp, &k); kp = &k)
 		vmcache_get(k.pid, k.comm);
-	fd = bpf_map__fd(skel->maps.holders);
+	fd = bpf_map__fd(skel->maps.holders);	/* the holders seeded from /proc at start */
 	for (; !bpf_map_get_next_key(fd, gp, &g); gp = &g)
 		if (!bpf_map_lookup_elem(fd, &g, &h))
-			vmcache_get(h.pid, h.comm);
+			vm_owners_add(&r->owners, g, vmcache_get(h.pid, h.comm));
+	fd = bpf_map__fd(skel->maps.group_openers);	/* every open since: read once, deleted */
+	while (!bpf_map_get_next_key(fd, NULL, &o)) {
+		if (!bpf_map_lookup_elem(fd, &o, &h))
+			vm_owners_add(&r->owners, o.group, vmcache_get(h.pid, h.comm));
+		if (bpf_map_delete_elem(fd, &o))
+			break;
+	}
 	fd = bpf_map__fd(skel->maps.group_culprit);
 	for (gp = NULL; !bpf_map_get_next_key(fd, gp, &g); gp = &g)
 		if (!bpf_map_lookup_elem(fd, &g, &c) && c.has_holder)
@@ -394,7 +421,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	if (t->opt.cmd == CMD_PROBES) {
 		render_probes(stdout, t->res, t->count_field, t->dma_btf, t->fallback[0] ? t->fallback : NULL,
-			      t->opt.json);
+			      t->retprobe_maxactive, t->opt.json);
 		ret = 0;
 		goto cleanup;
 	}

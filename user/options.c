@@ -8,6 +8,7 @@
 #include "http.h"
 #include "log.h"
 #include "options.h"
+#include "vmident.h"
 
 #ifndef VFIOTRACE_VERSION
 #define VFIOTRACE_VERSION "0.1.0"
@@ -23,6 +24,8 @@
 #define RINGBUF_MAX (1u << 30)
 #define OPT_MAX_GROUPS 1005
 #define OPT_MAX_INFLIGHT 1007
+#define OPT_VM 1008
+#define OPT_BY 1009
 
 /* An option's own check: its value into o, or PARSE_ERROR with the reason (PARSE_EXIT: printed). */
 typedef enum parse_result (*opt_setter)(struct options *o, const char *arg, char *errbuf, int errlen);
@@ -31,6 +34,8 @@ static enum parse_result set_json(struct options *, const char *, char *, int);
 static enum parse_result set_duration(struct options *, const char *, char *, int);
 static enum parse_result set_group(struct options *, const char *, char *, int);
 static enum parse_result set_pid(struct options *, const char *, char *, int);
+static enum parse_result set_vm(struct options *, const char *, char *, int);
+static enum parse_result set_by(struct options *, const char *, char *, int);
 static enum parse_result set_mode(struct options *, const char *, char *, int);
 static enum parse_result set_btf(struct options *, const char *, char *, int);
 static enum parse_result set_dma(struct options *, const char *, char *, int);
@@ -55,6 +60,9 @@ static const struct opt_def {
 	{ "duration", 'd', "SECONDS", "trace for SECONDS, then print the summary and exit", set_duration },
 	{ "group", 'g', "ID", "only IOMMU group ID (the N in /dev/vfio/N)", set_group },
 	{ "pid", 'p', "PID", "only tasks of process PID", set_pid },
+	{ "vm", OPT_VM, "NAME", "only what processes of VM NAME did (its name as in stat's vm): their events; "
+	  "the groups they held, whole, and their DMA (docs/usage.md)", set_vm },
+	{ "by", OPT_BY, "vm", "stat: a view per VM (processes without a VM name: per pid)", set_by },
 	{ "mode", OPT_MODE, "auto|fentry|kprobe", "attach style (default auto: fentry where BTF allows)", set_mode },
 	{ "btf", OPT_BTF, "FILE", "BTF to use for CO-RE instead of the kernel's (e.g. with vfio.ko types)", set_btf },
 	{ "dma", OPT_DMA, NULL, "also trace DMA map/unmap, pinning and memlock failures (type1)", set_dma },
@@ -81,6 +89,8 @@ static bool given_ringbuf(const struct options *o) { return o->ringbuf; }
 static bool given_duration(const struct options *o) { return o->duration; }
 static bool given_group(const struct options *o) { return o->group >= 0; }
 static bool given_pid(const struct options *o) { return o->pid; }
+static bool given_vm(const struct options *o) { return o->vm; }
+static bool given_by(const struct options *o) { return o->by_vm; }
 static bool given_mode(const struct options *o) { return o->mode != MODE_AUTO; }
 static bool given_btf(const struct options *o) { return o->btf; }
 static bool given_dma(const struct options *o) { return o->dma; }
@@ -107,6 +117,8 @@ static const struct restriction {
 	{ OPT_APPLIES_DURATION, "-d/--duration", given_duration, NULL, " or " },
 	{ OPT_APPLIES_GROUP, "-g/--group", given_group, NULL, " or " },
 	{ OPT_APPLIES_PID, "-p/--pid", given_pid, NULL, " or " },
+	{ OPT_APPLIES_VM, "--vm", given_vm, NULL, " or " },
+	{ OPT_APPLIES_BY, "--by", given_by, "--by vm is a view of stat; %1$s has none: drop it, or use stat --by vm", " or " },
 	{ OPT_APPLIES_MODE, "--mode", given_mode, NULL, " or " },
 	{ OPT_APPLIES_BTF, "--btf", given_btf, NULL, " or " },
 	{ OPT_APPLIES_DMA, "--dma", given_dma, NULL, " or " },
@@ -241,6 +253,41 @@ static enum parse_result set_pid(struct options *o, const char *arg, char *errbu
 	if (parse_uint(arg, "pid", 1, INT_MAX, &v, errbuf, errlen))
 		return PARSE_ERROR;
 	o->pid = (int)v;
+	return PARSE_OK;
+}
+
+/* A VM name as stat shows it: anything printable on one line (a name may hold spaces, quotes, UTF-8). */
+static enum parse_result set_vm(struct options *o, const char *arg, char *errbuf, int errlen)
+{
+	const unsigned char *c;
+
+	if (!*arg) {
+		snprintf(errbuf, errlen, "invalid --vm '': give the VM's name as vfiotrace shows it "
+			 "(libvirt domain, QEMU -name, Proxmox VMID), such as --vm web-01");
+		return PARSE_ERROR;
+	}
+	for (c = (const unsigned char *)arg; *c; c++)
+		if (*c < 0x20 || *c == 0x7f) {
+			snprintf(errbuf, errlen, "invalid --vm: the name has a control byte (\\x%02x at byte %d); "
+				 "give the VM's name on one line, such as --vm web-01", *c, (int)(c - (const unsigned char *)arg));
+			return PARSE_ERROR;
+		}
+	if (strlen(arg) >= VM_NAME_LEN) {
+		snprintf(errbuf, errlen, "invalid --vm: the name has %zu bytes, more than a VM name vfiotrace keeps "
+			 "(%d); give the VM's name", strlen(arg), VM_NAME_LEN - 1);
+		return PARSE_ERROR;
+	}
+	o->vm = arg;
+	return PARSE_OK;
+}
+
+static enum parse_result set_by(struct options *o, const char *arg, char *errbuf, int errlen)
+{
+	if (strcmp(arg, "vm")) {
+		snprintf(errbuf, errlen, "invalid --by '%s': use --by vm (the one view there is)", arg);
+		return PARSE_ERROR;
+	}
+	o->by_vm = true;
 	return PARSE_OK;
 }
 
@@ -494,6 +541,11 @@ static enum parse_result parse(int argc, char **argv, struct options *o, char *e
 	}
 	if (parse_positionals(argc, argv, o, errbuf, errlen) || check_applies(o, errbuf, errlen))
 		return PARSE_ERROR;
+	if (o->vm && o->pid) {
+		snprintf(errbuf, errlen, "--vm '%s' and -p/--pid %d both choose processes: give one of them",
+			 o->vm, o->pid);
+		return PARSE_ERROR;
+	}
 	return PARSE_OK;
 }
 

@@ -15,6 +15,8 @@ struct options {
 	unsigned int duration;		/* seconds; 0: until SIGINT/SIGTERM */
 	int group;			/* -1: all */
 	int pid;			/* 0: all */
+	const char *vm;			/* --vm NAME: only processes of that VM (user space); NULL: all */
+	bool by_vm;			/* --by vm: stat's per-VM view */
 	enum mode mode;
 	const char *btf;
 	bool dma;			/* --dma: DMA map/unmap hooks too */

@@ -1023,6 +1023,7 @@ static void test_diagnose(void)
 #include "test_programs.c"
 #include "test_kallsyms_settled.c"
 #include "test_vmident.c"
+#include "test_vmby.c"
 #include "test_pcireset.c"
 #include "test_resets.c"
 #include "test_ledger.c"
@@ -1078,6 +1079,10 @@ int main(int argc, char **argv)
 	test_vmcache();
 	test_prom_vms();
 	test_vm_named_outputs();
+	test_vm_options();
+	test_vm_owners();
+	test_vm_cut_and_view();
+	test_vm_event_filter();
 	test_prom_escape();
 	test_prom_render();
 	test_prom_dma();

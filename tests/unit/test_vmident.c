@@ -57,6 +57,8 @@ static void test_vm_cmdline(void)
 	static const char *const pve[] = { "/usr/bin/kvm", "-id", "104", "-name", "db,debug-threads=on", NULL };
 	static const char *const pve_id[] = { "vfio-workload", "-n", "1", "--", "-id", "104", NULL };
 	static const char *const other[] = { "./vfio-workload", "-n", "2", NULL };
+	static const char *const fc[] = { "/usr/bin/firecracker", "--api-sock", "/run/fc.sock", "--id",
+		"gpu-vm-7", NULL };
 	static const char *const last[] = { "qemu-kvm", "-name", NULL };
 	static const char *const vmms[][2] = { { "/opt/cloud-hypervisor", "cloud-hypervisor" },
 		{ "crosvm", "crosvm" }, { "/usr/bin/firecracker", "firecracker" },
@@ -71,6 +73,9 @@ static void test_vm_cmdline(void)
 	CHECK(id.vmm == VMM_QEMU && !strcmp(id.name, "db") && !strcmp(id.source, "qemu-name"), "%s", id.name);
 	id = ident_of(pve_id, NULL);
 	CHECK(id.vmm == VMM_OTHER && !strcmp(id.name, "104") && !strcmp(id.source, "proxmox-id"), "%s", id.name);
+	id = ident_of(fc, NULL);
+	CHECK(id.vmm == VMM_FIRECRACKER && !strcmp(id.name, "gpu-vm-7") && !strcmp(id.source, "firecracker-id"),
+	      "%d %s", id.vmm, id.name);
 	id = ident_of(other, NULL);
 	CHECK(id.vmm == VMM_OTHER && !id.name[0] && !id.source, "%s", id.name);
 	id = ident_of(last, NULL);

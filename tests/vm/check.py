@@ -80,9 +80,12 @@ class Run:
                 cur = None
             elif cur is not None and tag in ("workload", "trace", "kprobe", "stderr", "unbind", "dmaprobes",
                                                   "big", "big_stderr", "cut", "full", "cut_dma", "full_dma",
-                                                  "fentry", "fentry_stderr", "hooks"):
+                                                  "fentry", "fentry_stderr", "hooks", "snoop", "snoop_stderr",
+                                                  "vmby_web", "vmby_pve", "vmby_kube", "vmby_web_stderr",
+                                                  "vmby_pve_stderr", "vmby_kube_stderr"):
                 cur[tag].append(rest)
-            elif cur is not None and tag in ("exit", "big_exit", "workload_exit", "fentry_exit"):
+            elif cur is not None and tag in ("exit", "big_exit", "workload_exit", "fentry_exit", "snoop_exit",
+                                             "vmby_web_exit", "vmby_pve_exit", "vmby_kube_exit"):
                 cur[tag] = int(rest)
             elif cur is not None and tag == "workload_stderr":
                 cur["workload_stderr"].append(rest)
@@ -259,7 +262,7 @@ def check_stat(c, run, name, mode="auto", hooks=False):
     c.ok(len(work) >= 1 and all(w["attaches"] > 0 for w in work), f"{name}: workload ran", repr(work))
     by_group = {g["group"]: g for g in sm["groups"]}
     c.eq(sorted(by_group), sorted(w["group"] for w in work), f"{name}: groups reported")
-    c.eq((sm["drops"], sm["map_full"]), (0, 0), f"{name}: nothing dropped or lost")
+    c.eq((sm["drops"], sm["map_full"], sm["return_probes_missed"] or 0), (0, 0, 0), f"{name}: nothing dropped or lost")
     c.eq(sm["refcount_available"], run.btf_vfio, f"{name}: refcount_available iff vfio has BTF")
     for w in work:
         g = by_group.get(w["group"])
@@ -699,7 +702,7 @@ def check_dma_stat(c, run, name="dma_stat", mode="auto", hooks=False):
         return
     if hooks:
         check_kernel_hooks(c, run, name, s, mode)
-    c.eq((sm["drops"], sm["map_full"]), (0, 0), f"{name}: nothing dropped or lost")
+    c.eq((sm["drops"], sm["map_full"], sm["return_probes_missed"] or 0), (0, 0, 0), f"{name}: nothing dropped or lost")
     c.ok(w["dma"]["maps"] > 0, f"{name}: the workload mapped", repr(w["dma"]))
     g = {x["group"]: x for x in sm["groups"]}.get(w["group"])
     if c.ok(g is not None, f"{name}: group {w['group']} in summary"):
@@ -1072,6 +1075,89 @@ def check_vm_names(c, run):
     c.eq(sm.get("vm_unread"), 1, "gone: counted once")
 
 
+def check_vm_by(c, run):
+    """stat -j --by vm --dma and snoop -j --vm web-01 while web-01 (libvirt-style) and VM 104
+    (Proxmox-style) ran at once on the two groups, then a pod's process on the first: each VM with
+    exactly the groups, devices and DMA its workload reported; snoop only web-01's events; the
+    other VMs' events counted as filtered, not as drops; a bad --vm refused with one line."""
+    name = "vmby"
+    s = run.scenarios.get(name)
+    if not c.ok(s is not None and s.get("ended"), f"{name}: scenario ran", "; ".join(run.errors)):
+        return
+    c.eq((s.get("exit"), s.get("snoop_exit")), (0, 0), f"{name}: stat and snoop exit status")
+    c.eq((s["stderr"], s["snoop_stderr"]), ([], []), f"{name}: nothing on stderr besides the Tracing lines")
+    setup = vm_setups(run).get(name)
+    if not c.ok(setup is not None, f"{name}: the guest printed its setup"):
+        return
+    ws = {}
+    for k in ("web", "pve", "kube"):
+        w = jlines(s[f"vmby_{k}"])
+        c.ok(s.get(f"vmby_{k}_exit") == 0, f"{name}: workload {k} exit status",
+             f"exit {s.get(f'vmby_{k}_exit')}, stderr {s[f'vmby_{k}_stderr']!r}")
+        if c.eq(len(w), 1, f"{name}: workload {k} printed one JSON line") and \
+                c.ok(w[0]["attach_ok"] > 0 and w[0]["dma"]["bytes_mapped"] > 0,
+                     f"{name}: workload {k} attached and mapped (non-empty ground truth)", repr(w[0])):
+            ws[k] = w[0]
+    sm = summary_of(c, s, name)
+    if len(ws) != 3 or not sm:
+        return
+    c.ok(ws["web"]["group"] != ws["pve"]["group"] and ws["kube"]["group"] == ws["web"]["group"],
+         f"{name}: web-01 and 104 on two groups, the pod on web-01's", repr(ws))
+    kube_unit = f"cri-containerd-{setup['container']}.scope"
+    want = {"web-01": (vm_object("web-01", "qemu-name", "other", unit_of(setup["web"])), "web"),
+            "104": (vm_object("104", "proxmox-id", "other", unit_of(setup["pve"])), "pve"),
+            f"pid {ws['kube']['pid']} (vfio-workload)":
+                (vm_object(None, None, "other", kube_unit, setup["pod"], setup["container"]), "kube")}
+    vms = {v["label"]: v for v in sm.get("vms", [])}
+    c.eq(sorted(vms), sorted(want), f"{name}: one entry per VM, the unnamed process under its pid")
+    groups = {g["group"]: g for g in sm["groups"]}
+    for label, (vm, k) in want.items():
+        v, w = vms.get(label), ws[k]
+        if not v:
+            continue
+        c.eq(v["vm"], vm, f"{name}: {label}: the VM object names what the setup gave")
+        c.eq(v["processes"], [{"pid": w["pid"], "comm": "vfio-workload"}], f"{name}: {label}: its one process")
+        c.eq(v["groups"], [w["group"]], f"{name}: {label}: exactly the group its workload used")
+        c.eq(sorted(v["devices"]), sorted(d for d, _ in run.sysfs[w["group"]]),
+             f"{name}: {label}: the devices of its group")
+        c.eq({x: v["dma"][x] for x in ("maps", "map_fail", "bytes_mapped")},
+             {x: w["dma"][x] for x in ("maps", "map_fail", "bytes_mapped")},
+             f"{name}: {label}: its DMA maps and bytes, exactly the workload's")
+        c.ok(v["dma"]["map_ns"] > 0, f"{name}: {label}: map time", repr(v["dma"]))
+        # the BPF side counts attaches and failures per group: a group's whole count, under each
+        # VM that held it; a failure here is a device fd the workload could not open (the
+        # second group's bridge has no driver: ENODEV), as the workloads themselves report
+        on = [x for x in ws.values() if x["group"] == w["group"]]
+        held = sum(x["attach_ok"] for x in on)
+        failed = sum(x["attach_fail"] + x["device_fd_failures"] for x in on)
+        c.eq((v["attach_ok"], v["attach_fail"], v["failures"]),
+             (held, sum(x["attach_fail"] for x in on), failed),
+             f"{name}: {label}: attaches and diagnosed failures of its group (every holder's, the workloads' own)")
+        c.eq(sum(f["count"] for f in groups.get(w["group"], {}).get("failures", [])), failed,
+             f"{name}: {label}: the group's failures agree")
+        c.eq(groups.get(w["group"], {}).get("attach_ok"), held, f"{name}: {label}: the group table agrees")
+    c.eq((sm.get("vms_unattributed_groups"), sm.get("vms_lost"), sm.get("vm_unread")), ([], 0, 0),
+         f"{name}: every group attributed, nothing lost, every process read")
+    ev = [e for e in jlines(s["snoop"]) if "event" in e]
+    web = ws["web"]["pid"]
+    c.ok(ev and all(e.get("pid") == web and (e.get("vm") or {}).get("name") == "web-01" for e in ev),
+         f"{name}: snoop --vm web-01 printed web-01's events only", repr([(e["event"], e.get("pid")) for e in ev]))
+    att = [e for e in ev if e["event"] == "attach"]
+    c.eq(len(att), ws["web"]["attaches"], f"{name}: snoop --vm web-01: each of web-01's attaches")
+    ss = [e for e in jlines(s["snoop"]) if e.get("type") == "snoop_summary"]
+    if c.eq(len(ss), 1, f"{name}: one snoop_summary"):
+        c.ok(ss[0]["drops"] == 0 and ss[0].get("filtered", 0) > 0,
+             f"{name}: the other VMs' events counted as filtered, not as drops", repr(ss[0]))
+        c.ok(ss[0]["delivered"] >= len(ev) + ss[0].get("filtered", 0),
+             f"{name}: printed and filtered events were all delivered", repr(ss[0]))
+    bad = [l.split(" ", 3) for l in run.g.get("vmbad", [])]
+    pats = ["invalid --vm ''", "control byte", "give one of them", "--vm does not apply"]
+    if c.eq(len(bad), len(pats), f"{name}: the bad --vm runs"):
+        for b, p in zip(bad, pats):
+            c.ok(b[:3] == ["2", "1", "0"] and p in b[3], f"{name}: bad --vm refused, exit 2, one line: {p}",
+                 repr(b))
+
+
 def check_fentry(c, run):
     """--mode fentry against the workload where the kernel's BTF allows it (stat here; refs
     and --dma in their sections); where it does not, the refusal, and no fentry run at all."""
@@ -1115,7 +1201,7 @@ def main():
     c.ok(run.done, "the guest script ran to its end (@@ done)")
     checks = [(check_probes, run)]
     if mode == "qemu":
-        checks += [(check_qemu, run), (check_vm_names, run)]
+        checks += [(check_qemu, run), (check_vm_names, run), (check_vm_by, run)]
     elif mode == "eperm":
         checks += [(check_eperm_stat, run), (check_snoop, run, "eperm_snoop", True), (check_eperm_diagnose, run)]
     else:

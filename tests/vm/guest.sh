@@ -100,6 +100,66 @@ vm_names() {
 	tag trace <$out/gone.out
 	grep -v '^Tracing' $out/gone.err | tag stderr
 	echo "@@ end gone"
+	vm_by
+}
+
+# bg_workload TAG COMMAND: COMMAND (a shell string) started in the background, its output in
+# $out/wl.TAG; bg_done TAG PID: at most 60 s for its end, then "@@ TAG_exit N" and its output
+bg_workload() { sh -c "$2" >$out/wl.$1 2>$out/wl.$1.err & }
+bg_done() {
+	i=0
+	while kill -0 "$2" 2>/dev/null && [ $i -lt 600 ]; do i=$((i + 1)); sleep 0.1; done
+	kill -0 "$2" 2>/dev/null && { echo "@@ error workload $1 still running after 60 s"; kill -9 "$2"; }
+	wait "$2"
+	echo "@@ ${1}_exit $?"
+	tag "$1" <$out/wl.$1
+	tag "${1}_stderr" <$out/wl.$1.err
+}
+
+# stat --by vm and --vm NAME (issue 26): web-01 (QEMU's -name, a libvirt-style scope) on the first
+# group and VM 104 (Proxmox's -id and scope) on the second at the same time, then the pod's
+# process on the first group; one stat -j --by vm --dma and one snoop -j --vm web-01 trace all
+# three. Then a bad --vm, refused.
+vm_by() {
+	lib=${0%/*}/lib.sh
+	second=$(ls /dev/vfio | grep -E '^[0-9]+$' | sort -n | sed -n 2p)
+	webscope="$CG/machine.slice/machine-qemu\\x2d2\\x2dweb\\x2d01.scope"
+	vfiotrace stat -j --by vm --dma >$out/vmby.out 2>$out/vmby.err &
+	bpid=$!
+	vfiotrace snoop -j --vm web-01 >$out/vmsnoop.out 2>$out/vmsnoop.err &
+	spid=$!
+	wait_tracing $out/vmby.err $bpid
+	wait_tracing $out/vmsnoop.err $spid
+	echo "@@ begin vmby"
+	bg_workload vmby_web ". $lib; out=$out; in_cgroup '$webscope' vmby_web vfio-workload -n 1 -s 2 -g $first --dma 1048576 -- -name guest=web-01,debug-threads=on"
+	w1=$!
+	bg_workload vmby_pve ". $lib; out=$out; in_cgroup '$CG/qemu.slice/104.scope' vmby_pve vfio-workload -n 1 -s 2 -g $second --dma 2097152 -- -id 104"
+	w2=$!
+	bg_done vmby_web $w1
+	bg_done vmby_pve $w2
+	uid=$(cat /proc/sys/kernel/random/uuid)
+	cid=$(cat /proc/sys/kernel/random/uuid /proc/sys/kernel/random/uuid | tr -d '\n-')
+	pod=$CG/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod$(echo $uid | tr - _).slice
+	bg_workload vmby_kube ". $lib; out=$out; in_cgroup '$pod/cri-containerd-$cid.scope' vmby_kube vfio-workload -n 1 -s 2 -g $first --dma 4194304"
+	bg_done vmby_kube $!
+	stop $spid INT snoop_exit
+	stop $bpid
+	tag trace <$out/vmby.out
+	grep -v '^Tracing' $out/vmby.err | tag stderr
+	tag snoop <$out/vmsnoop.out
+	grep -v '^Tracing' $out/vmsnoop.err | tag snoop_stderr
+	echo "@@ end vmby"
+	printf '%s\n' "@@ vm_setup vmby {\"web\":\"$(json_str <$out/vmby_web.cgroup)\",\"pve\":\"$(json_str <$out/vmby_pve.cgroup)\",\"pod\":\"$uid\",\"container\":\"$cid\"}"
+	vmbad --vm=
+	vmbad snoop --vm "$(printf 'web\n01')"
+	vmbad stat --vm web-01 -p 1
+	vmbad probes --vm web-01
+}
+
+# vmbad ARGS...: vfiotrace refusing ARGS: "@@ vmbad EXIT STDERR-LINES STDOUT-BYTES STDERR"
+vmbad() {
+	vfiotrace "$@" >$out/vmbad.out 2>$out/vmbad.err
+	echo "@@ vmbad $? $(wc -l <$out/vmbad.err) $(wc -c <$out/vmbad.out) $(tr '\n' ' ' <$out/vmbad.err)"
 }
 
 if [ "$mode" = qemu ]; then

@@ -25,6 +25,8 @@ struct event_ctx {
 	unsigned int kver;		/* KV() of the traced kernel: picks catalogue rows */
 	struct refs_live *live;		/* holders and unbind waits */
 	unsigned long long malformed;	/* records of an unknown type or too short: skipped */
+	const char *vm;			/* --vm NAME: only the events of its processes are printed */
+	unsigned long long filtered;	/* events decoded but not printed: another VM's (not drops) */
 	union {				/* the record being decoded, its strings ended */
 		struct record_hdr hdr;
 		struct event ev;

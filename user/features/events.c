@@ -6,6 +6,7 @@
 #include <string.h>
 #include "events.h"
 #include "sections.h"
+#include "vmby.h"
 #include "vmcache.h"
 
 /* The header every decoder may assume: its comm ended where BPF ends it, its ret an int. */
@@ -35,6 +36,7 @@ void events_consume(struct event_ctx *c, const void *rec, size_t size, FILE *f, 
 	const struct record_hdr *h = rec;
 	const struct event_kind *k = size >= sizeof(*h) ? kind_of(h->type) : NULL;
 	const struct vm_ident *vm;
+	bool shown;
 
 	if (!k || size < k->size) {
 		c->malformed++;
@@ -48,9 +50,18 @@ void events_consume(struct event_ctx *c, const void *rec, size_t size, FILE *f, 
 		k->bound(&c->rec);
 	/* read at the process's first event, while it lives, shown or not: holders name it later */
 	vm = vmcache_get(c->rec.hdr.pid, c->rec.hdr.comm);
+	/* --vm: decoded all the same (holders and waits follow every process), printed only if its */
+	shown = !c->vm || vm_is(vm, c->vm);
 	if (!k->decode(&c->rec, c, &c->line))
 		return;
-	if ((c->line.fields & LINE_PID) && !c->line.vm)	/* a decoder may name another process */
-		c->line.vm = vm;
+	/* a decoder may name another process than the record's (a fault: the group's holder) */
+	if (c->line.vm)
+		shown = !c->vm || vm_is(c->line.vm, c->vm);
+	if (!shown) {
+		c->filtered++;
+		return;
+	}
+	if (c->line.fields & LINE_PID)
+		c->line.vm = c->line.vm ? c->line.vm : vm;
 	event_line_print(f, &c->line, json);
 }

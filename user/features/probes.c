@@ -4,7 +4,7 @@
 #include "probes.h"
 
 void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count_field, bool dma_btf,
-		   const char *fallback, bool json)
+		   const char *fallback, int retprobe_maxactive, bool json)
 {
 	struct json j;
 	int i;
@@ -61,10 +61,19 @@ void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count
 		json_arr_end(&j);
 		if (fallback)
 			json_str(&j, "fentry_fallback", fallback);
+		if (retprobe_maxactive)
+			json_int(&j, "return_probe_instances", retprobe_maxactive);
+		else
+			json_null(&j, "return_probe_instances");
 		json_obj_end(&j);
-	} else if (fallback) {
-		fprintf(f, "fentry was refused by the kernel (%s); kprobes are used instead\n", fallback);
+		fflush(f);
+		return;
 	}
+	if (fallback)
+		fprintf(f, "fentry was refused by the kernel (%s); kprobes are used instead\n", fallback);
+	if (retprobe_maxactive)
+		fprintf(f, "return probes: %d instances each, made in tracefs (a kernel without "
+			"CONFIG_PREEMPTION gives a kretprobe one per CPU)\n", retprobe_maxactive);
 	fflush(f);
 }
 

@@ -7,6 +7,6 @@
 #include "targets.h"
 
 void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count_field, bool dma_btf,
-		   const char *fallback, bool json);
+		   const char *fallback, int retprobe_maxactive, bool json);
 
 #endif

@@ -113,8 +113,16 @@ static void refs_json(FILE *f, const struct snapshot *s)
 	}
 	json_arr_end(&j);
 	json_uint(&j, "holders_untracked", s->live ? s->live->untracked : 0);
+	if (s->vm) {
+		json_str(&j, "vm_filter", s->vm);
+		json_uint(&j, "filtered", s->vm_filtered);
+	}
 	json_uint(&j, "drops", s->drops);
 	json_uint(&j, "map_full", s->map_full);
+	if (s->retprobe_missed >= 0)
+		json_int(&j, "return_probes_missed", s->retprobe_missed);
+	else
+		json_null(&j, "return_probes_missed");
 	json_obj_end(&j);
 }
 

@@ -39,5 +39,5 @@ void render_prom(FILE *f, const struct metrics *m)
 	for (i = 0; (ft = feature_next(m->s, &i));)
 		if (ft->prom)
 			ft->prom(f, m);
-	prom_self(f, m, m->s->drops, m->s->map_full, m->s->vm_unread, m->s->vm_evicted);
+	prom_self(f, m, m->s->drops, m->s->map_full, m->s->retprobe_missed, m->s->vm_unread, m->s->vm_evicted);
 }

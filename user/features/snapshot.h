@@ -39,6 +39,7 @@ struct dev_row {
 };
 
 struct refs_live;
+struct vm_owners;
 
 struct snapshot {
 	struct group_row *groups;	/* sorted by group, NO_GROUP first */
@@ -48,12 +49,17 @@ struct snapshot {
 	struct dev_row *devs;		/* sorted by group, device */
 	int ndevs;
 	const struct refs_live *live;	/* holders seen live (refs, snoop), or NULL */
+	const struct vm_owners *owners;	/* the processes seen holding each group (vmby.h), or NULL */
+	const char *vm;			/* --vm NAME: cut to that VM's groups and clients (vm_filter_snapshot) */
+	bool by_vm;			/* stat --by vm: the per-VM view too */
+	unsigned long long vm_filtered;	/* --vm: events of other processes, not printed (not drops) */
 	bool dma_traced;		/* --dma: dma is filled */
 	struct dma_model dma;
 	struct resets_model resets;	/* device opens, resets, power (resets.c) */
 	struct faults_model faults;	/* IOMMU faults (faults.c) */
 	unsigned long long drops;	/* snoop events lost: ring buffer full */
 	unsigned long long map_full;	/* aggregate updates lost: a BPF map was full */
+	long long retprobe_missed;	/* returns of tracefs return probes missed; -1: not known */
 	unsigned long long vm_unread;	/* processes gone before their VM identity was read */
 	unsigned long long vm_evicted;	/* VM identities dropped from the full cache */
 	bool refcount_known;		/* this kernel's BTF lets the put hook read refcounts */

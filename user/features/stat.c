@@ -11,7 +11,10 @@
 #include "histogram.h"
 #include "json.h"
 #include "sections.h"
+#include "text.h"
 #include "stat.h"
+#include "vmby.h"
+#include "vmident.h"
 
 static int group_ndevs(const struct group_row *g)
 {
@@ -88,9 +91,17 @@ static void stat_json(FILE *f, const struct snapshot *s)
 	for (i = 0; (ft = feature_next(s, &i));)
 		if (ft->json)
 			ft->json(&j, s);
+	if (s->by_vm)
+		vms_json(&j, s);
+	if (s->vm)
+		json_str(&j, "vm_filter", s->vm);
 	json_bool(&j, "refcount_available", s->refcount_known);
 	json_uint(&j, "drops", s->drops);
 	json_uint(&j, "map_full", s->map_full);
+	if (s->retprobe_missed >= 0)
+		json_int(&j, "return_probes_missed", s->retprobe_missed);
+	else
+		json_null(&j, "return_probes_missed");
 	json_uint(&j, "vm_unread", s->vm_unread);
 	json_uint(&j, "vm_evicted", s->vm_evicted);
 	json_obj_end(&j);
@@ -146,6 +157,12 @@ static void stat_text(FILE *f, const struct snapshot *s)
 	const struct feature *ft;
 	int i, shown = 0;
 
+	if (s->vm) {
+		char name[TEXT_LEN(VM_NAME_LEN)];
+
+		fprintf(f, "VM %s only: the groups its processes held, its DMA clients\n",
+			text_name(s->vm, name, sizeof(name)));
+	}
 	table_header(f, s);
 	for (i = 0; i < s->ngroups; i++) {
 		if (s->groups[i].group == NO_GROUP) {
@@ -169,11 +186,16 @@ static void stat_text(FILE *f, const struct snapshot *s)
 	for (i = 0; (ft = feature_next(s, &i));)
 		if (ft->text)
 			ft->text(f, s);
+	if (s->by_vm)
+		vms_text(f, s);
 	if (s->drops)
 		fprintf(f, "\nWARNING: %llu events dropped (ring buffer full)\n", s->drops);
 	if (s->map_full)
 		fprintf(f, "\nWARNING: %llu updates lost: a BPF map was full (more groups, devices "
 			"or calls in flight than it holds; see --max-groups and --max-inflight)\n", s->map_full);
+	if (s->retprobe_missed > 0)
+		fprintf(f, "\nWARNING: %lld function returns missed (a return probe had no free "
+			"instance: more callers at once than VFIOTRACE_RETPROBE_MAXACTIVE)\n", s->retprobe_missed);
 }
 
 void render_stat(FILE *f, const struct snapshot *s, bool json)

@@ -104,7 +104,12 @@ void vm_parse_cmdline(const char *buf, size_t len, struct vm_ident *id)
 		}
 		if (strnlen(arg, end - arg) == (size_t)(end - arg))
 			break;	/* a last argument without its NUL: cut by the read */
-		if ((!strcmp(prev, "-name") || !strcmp(prev, "--name")) &&
+		/* firecracker --id: the microVM's id, any string (default anonymous-instance) */
+		if (id->vmm == VMM_FIRECRACKER && !strcmp(prev, "--id") && !named && arg[0]) {
+			cut(id->name, sizeof(id->name), arg, strlen(arg));
+			id->source = "firecracker-id";
+			named = true;
+		} else if ((!strcmp(prev, "-name") || !strcmp(prev, "--name")) &&
 		    !vm_qemu_name(arg, id->name, sizeof(id->name))) {
 			id->source = "qemu-name";
 			named = true;

@@ -16,6 +16,7 @@ int capacity_rows(struct vfiotrace_bpf *s, const struct options *o, bool emit_ev
 	const struct capacity_row rows[] = {
 		{ s->maps.group_stats, g }, { s->maps.group_members, g }, { s->maps.errors, 4 * g },
 		{ s->maps.devices, g }, { s->maps.ref_sites, 4 * g }, { s->maps.holders, g },
+		{ s->maps.group_openers, g },	/* emptied by user space every poll */
 		{ s->maps.group_culprit, g }, { s->maps.failures, 4 * g },
 		{ s->maps.inflight_attach, f }, { s->maps.inflight_alloc, f },
 		{ s->maps.inflight_get, f }, { s->maps.inflight_ioctl, f },

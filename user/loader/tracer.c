@@ -11,6 +11,7 @@
 #include "holders.h"
 #include "log.h"
 #include "profile.h"
+#include "retprobe.h"
 #include "tracer.h"
 #include "vfiotrace.skel.h"
 
@@ -153,7 +154,8 @@ static int attach_row(struct tracer *t, int i, char *errbuf, int errlen)
 		}
 		/* names[1] is the return probe */
 		l = r->style == STYLE_FENTRY ? bpf_program__attach(p) :
-		    bpf_program__attach_kprobe(p, k == 1, r->func);
+		    k == 1 ? retprobe_attach(p, r->func, t->retprobe_maxactive) :
+		    bpf_program__attach_kprobe(p, false, r->func);
 		if (!l) {
 			snprintf(errbuf, errlen, "cannot attach %s to %s: %s%s", style_name(r->style),
 				 r->func, strerror(errno),
@@ -169,7 +171,7 @@ static int attach_row(struct tracer *t, int i, char *errbuf, int errlen)
 fail:
 	for (k = 0; k < 2; k++) {
 		if (t->links[i][k]) {
-			bpf_link__destroy(t->links[i][k]);
+			retprobe_link_destroy(t->links[i][k]);
 			t->links[i][k] = NULL;
 			t->nlinks--;
 		}
@@ -189,7 +191,7 @@ static void detach_row(struct tracer *t, int i)
 	for (k = 0; k < 2; k++) {
 		if (!t->links[i][k])
 			continue;
-		bpf_link__destroy(t->links[i][k]);
+		retprobe_link_destroy(t->links[i][k]);
 		t->links[i][k] = NULL;
 		t->nlinks--;
 	}
@@ -347,6 +349,7 @@ int tracer_load(struct tracer *t)
 	t->rs.mode = t->opt.mode;
 	t->rs.dma = t->opt.dma;
 	t->rs.all_nargs = t->opt.cmd == CMD_PROBES;
+	t->retprobe_maxactive = retprobe_maxactive();
 	profile("start");
 	/* before kallsyms is read: a module loaded in between is then reported */
 	if (t->opt.cmd != CMD_PROBES && lifecycle_start(&t->lc, mods, table_modules(mods)))

@@ -34,6 +34,7 @@ struct tracer {
 	struct bpf_link *links[NR_HOOKS][2];	/* entry and return probe per row */
 	unsigned long long gone_ns[NR_HOOKS];	/* when the row's module went away; 0: it did not */
 	int nlinks;
+	int retprobe_maxactive;		/* instances per return probe (retprobe.h); 0: the kernel's default */
 	struct lifecycle lc;
 	struct symbolizer sym;
 };
