@@ -144,6 +144,8 @@ static void print_summary(struct run *r, summary_printer print)
 			json_line_begin(&j, stdout, "snoop_summary");
 			json_uint(&j, "delivered", r->delivered);
 			json_uint(&j, "drops", drops);
+			/* of which IOMMU faults: a storm's events lost, its counts (stat) not */
+			json_uint(&j, "iommu_fault_drops", t->skel ? t->skel->bss->fault_drops : 0);
 			if (t->opt.vm)
 				json_uint(&j, "filtered", r->ev.filtered);
 			json_obj_end(&j);
@@ -210,6 +212,10 @@ static int tracing(struct run *r)
 			.fail_stacks_fd = t->opt.verbose ? bpf_map__fd(t->skel->maps.fail_stacks) : -1,
 			.group_containers_fd = bpf_map__fd(t->skel->maps.group_containers),
 			.holders_fd = bpf_map__fd(t->skel->maps.holders),
+			.dma = t->opt.dma,
+			.dma_drops = &t->skel->bss->dma_drops,
+			.target_group = t->opt.group,
+			.target_pid = (unsigned int)t->opt.pid,
 			.sym = &t->sym,
 			.stack_ks = t->opt.verbose ? kallsyms_full(&t->full) : NULL,
 			.kver = running_kernel(),
@@ -235,6 +241,7 @@ static int tracing(struct run *r)
 	privs_names(kept, names, sizeof(names));
 	dbg("capabilities kept: %s%s%s", names, msg[0] ? "; " : "", msg);
 	profile("privileges");
+	features_start();
 	/* last: whoever waits for this line sees the final privileges */
 	info("Tracing %s (%d probes%s)... Hit Ctrl-C to end.", r->cmd->tracing, t->nlinks,
 	     t->fallback[0] ? ", kprobes: fentry refused" : "");

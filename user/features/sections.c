@@ -3,7 +3,7 @@
 #include "sections.h"
 
 static const struct feature *const table[] = {
-	&attach_feature, &diag_feature, &refs_feature, &dma_feature, &resets_feature,
+	&attach_feature, &diag_feature, &refs_feature, &dma_feature, &resets_feature, &faults_feature,
 };
 
 const struct feature *feature_all(int *i)
@@ -19,6 +19,16 @@ const struct feature *feature_next(const struct snapshot *s, int *i)
 		if (!ft->enabled || ft->enabled(s))
 			return ft;
 	return NULL;
+}
+
+void features_start(void)
+{
+	const struct feature *ft;
+	int i;
+
+	for (i = 0; (ft = feature_all(&i));)
+		if (ft->start)
+			ft->start();
 }
 
 void render_prom(FILE *f, const struct metrics *m)
