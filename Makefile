@@ -85,8 +85,12 @@ $(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(BPF_HDRS) $(BUILD)/vfiotrace.skel.h $
 $(BUILD)/vfiotrace: $(USER_OBJS) $(BUILD)/user/main.o
 	$(CC) -static $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/vfio-workload: tools/vfio-workload.c | $(BUILD)
-	$(CC) -static $(CFLAGS) -Wall -Wextra -Werror -o $@ $<
+# the requester-id walk is the loader's own (user/kernel/pcialias.c), one copy: the VM checks hold
+# it against the source id the IOMMU itself recorded (the fault's "device")
+$(BUILD)/vfio-workload: tools/vfio-workload.c tools/vfio-fault.c tools/vfio-fault.h user/kernel/pcialias.c \
+		user/kernel/pcialias.h | $(BUILD)
+	$(CC) -static $(CFLAGS) -Wall -Wextra -Werror -Iuser/kernel -o $@ tools/vfio-workload.c tools/vfio-fault.c \
+		user/kernel/pcialias.c
 
 $(BUILD) $(BUILD)/bpf $(addprefix $(BUILD)/,$(USER_DIRS)) $(BUILD)/tests $(BUILD)/bench:
 	mkdir -p $@

@@ -12,6 +12,8 @@ const volatile bool deep_stacks = false;
 __u64 ringbuf_drops = 0;
 __u64 map_full = 0;
 __u64 new_clients = 0;
+__u64 opener_head = 0;
+struct opener opener_ring[OPENER_RING] = {};
 
 group_stats_map group_stats SEC(".maps");
 events_map events SEC(".maps");
@@ -22,7 +24,6 @@ char LICENSE[] SEC("license") = "GPL";
 diag_ops_map diag_ops SEC(".maps");
 failures_map failures SEC(".maps");
 holders_map holders SEC(".maps");
-openers_map group_openers SEC(".maps");
 culprits_map group_culprit SEC(".maps");
 fail_stacks_map fail_stacks SEC(".maps");
 

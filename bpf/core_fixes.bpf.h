@@ -134,6 +134,7 @@ static __always_inline bool iommu_cap_is_intr_remap(int cap)
  * vfio_iommu"). Each is tested with bpf_core_field_exists() before it is read.
  */
 struct vfio_iommu {
+	struct list_head domain_list;
 	struct rb_root dma_list;
 	unsigned int dma_avail;
 	__u64 pgsize_bitmap;

@@ -139,13 +139,17 @@ int BPF_KRETPROBE(krp_group_open, int ret)
 		struct holder h = { .pid = bpf_get_current_pid_tgid() >> 32,
 				    .since_ns = bpf_ktime_get_ns() };
 
-		struct opener_key k = { .group = group, .pid = h.pid };
+		__u64 i = __sync_fetch_and_add(&opener_head, 1);
+		struct opener *o = &opener_ring[i & (OPENER_RING - 1)];
 
 		bpf_get_current_comm(h.comm, sizeof(h.comm));
 		if (bpf_map_update_elem(&holders, &group, &h, BPF_ANY))
 			__sync_fetch_and_add(&map_full, 1);
-		if (bpf_map_update_elem(&group_openers, &k, &h, BPF_ANY))
-			__sync_fetch_and_add(&map_full, 1);
+		o->group = group;
+		o->pid = h.pid;
+		__builtin_memcpy(o->comm, h.comm, COMM_LEN);
+		asm volatile("" ::: "memory");	/* the record before its seq (x86 keeps store order) */
+		o->seq = i + 1;
 		__sync_fetch_and_add(&new_clients, 1);
 	} else {
 		struct holder *h = ret == -EBUSY ? bpf_map_lookup_elem(&holders, &group) : NULL;

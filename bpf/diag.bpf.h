@@ -58,18 +58,9 @@ typedef struct {
 } holders_map;
 extern holders_map holders SEC(".maps");
 
-/*
- * (group, pid) -> the open, kept past the close until user space reads and
- * deletes it: a VM owns the groups its processes opened, however short they
- * held them (holders loses an open closed between two polls).
- */
-typedef struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_ENTRIES);
-	__type(key, struct opener_key);
-	__type(value, struct holder);
-} openers_map;
-extern openers_map group_openers SEC(".maps");
+/* every open, for user space to read (vfiotrace.h) */
+extern struct opener opener_ring[OPENER_RING];
+extern __u64 opener_head;
 
 /* group -> culprit of its last failure */
 typedef struct {

@@ -67,6 +67,7 @@ struct dma_call {
 	__u64 iova, size;
 	__u64 arg;			/* user pointer to the request */
 	__u32 cmd;
+	__u32 flags;			/* the request's */
 	struct dma_failure fail;	/* filled by a failing pin */
 };
 
@@ -122,14 +123,34 @@ static __always_inline struct container_key live_container(__u64 addr)
 	return k;
 }
 
+__u64 dma_drops = 0;	/* map and unmap records lost (ring buffer full): the IOVA ledger is incomplete */
+
+/*
+ * Whether the container has no group yet (its domain_list is empty): then it has no mapping either
+ * (type1 maps only once a group is attached, and unmaps everything when the last one leaves), and
+ * every map of it comes after this attach. domain_list is the first member of struct vfio_iommu
+ * on every kernel since 3.x; with type1's BTF (6.1+) its offset is read from there.
+ */
+static __always_inline bool container_fresh(void *iommu_data)
+{
+	struct vfio_iommu *iommu = iommu_data;
+	__u64 off = 0, next = 0;
+
+	if (bpf_core_field_exists(iommu->domain_list))
+		off = bpf_core_field_offset(struct vfio_iommu, domain_list);
+	if (bpf_probe_read_kernel(&next, sizeof(next), iommu_data + off))
+		return false;
+	return next == (__u64)iommu_data + off;
+}
+
 SEC("kprobe")
 int BPF_KPROBE(kp_dma_attach, void *iommu_data, struct iommu_group *grp)
 {
 	struct group_container k = { .group = BPF_CORE_READ(grp, id),
 				     .container = live_container((__u64)iommu_data) };
-	__u8 one = 1;
+	__u8 v = GC_ATTACHED | (container_fresh(iommu_data) ? GC_FRESH : 0);
 
-	if (bpf_map_update_elem(&group_containers, &k, &one, BPF_ANY))
+	if (bpf_map_update_elem(&group_containers, &k, &v, BPF_ANY))
 		__sync_fetch_and_add(&map_full, 1);
 	return 0;
 }
@@ -163,7 +184,7 @@ int BPF_KPROBE(kp_dma_ioctl, void *iommu_data, unsigned int cmd, unsigned long a
 		c.iova = m.iova;
 		c.size = m.size;
 		c.fail.vaddr = m.vaddr;
-		c.fail.flags = m.flags;
+		c.fail.flags = c.flags = m.flags;
 		c.fail.argsz = m.argsz;
 	} else {
 		struct vfio_iommu_type1_dma_unmap u = {};
@@ -171,6 +192,7 @@ int BPF_KPROBE(kp_dma_ioctl, void *iommu_data, unsigned int cmd, unsigned long a
 		bpf_probe_read_user(&u, sizeof(u), (void *)arg);
 		c.iova = u.iova;
 		c.size = u.size;
+		c.flags = u.flags;
 	}
 	update_counted(&inflight_dma, &tid, &c);
 	return 0;
@@ -308,11 +330,15 @@ int BPF_KRETPROBE(krp_dma_ioctl, long ret)
 		e->container_gen = c->container.gen;
 		e->iova = c->iova;
 		e->size = c->cmd == VFIO_IOMMU_UNMAP_DMA && !ret ? unmapped : c->size;
+		e->req_size = c->size;
+		e->flags = c->flags;
 		if (ret)
 			e->fail = c->fail;
 		else
 			__builtin_memset(&e->fail, 0, sizeof(e->fail));
 		bpf_ringbuf_submit(e, 0);
+	} else if (emit_events) {
+		__sync_fetch_and_add(&dma_drops, 1);
 	}
 	bpf_map_delete_elem(&inflight_dma, &tid);
 	return 0;

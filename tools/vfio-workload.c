@@ -9,7 +9,8 @@
  *   SET_IOMMU(TYPE1v2)  (this is where vfio_iommu_type1_attach_group runs) ->
  *   GROUP_GET_DEVICE_FD for every device of the group -> [--reset: DEVICE_RESET on each
  *   device fd] -> [--hot-reset: GET_PCI_HOT_RESET_INFO and PCI_HOT_RESET on the first
- *   device fd] -> hold -> close all
+ *   device fd] -> [--dma-fault: the device DMAs where nothing is mapped, vfio-fault.c] ->
+ *   hold -> close all
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,6 +28,8 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "vfio-fault.h"
 
 #define MAX_GROUPS 32
 #define MAX_DEVS 16
@@ -271,7 +274,9 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: vfio-workload [-g GROUP]... [-n ATTACHES] [-s HOLD_SECONDS] [--no-devices] [--report]\n"
 		"                     [--dma BYTES [--dma-count N] [--memlock BYTES] [--dma-fail KIND]]\n"
-		"                     [--reset N] [--hot-reset GROUP[,GROUP...]] [-- ARGS...]\n"
+		"                     [--reset N] [--hot-reset GROUP[,GROUP...]]\n"
+		"                     [--dma-fault never|unmapped[,N] [--fault-iova ADDR] [--fault-pace MS|Nus]\n"
+		"                      [--fault-nowait] [--fault-device BDF]] [-- ARGS...]\n"
 		"  Attaches each VFIO group (default: every /dev/vfio/N) to a fresh type1v2\n"
 		"  container ATTACHES times; each time opens a device fd for every device of\n"
 		"  the group, holds them HOLD_SECONDS (SIGUSR1 ends the hold), then closes everything.\n"
@@ -294,6 +299,17 @@ static void usage(FILE *f)
 		"  group_open_fail and skipped): \"hot_reset\":{\"device\",\"groups\" (passed),\n"
 		"  \"group_open_fail\",\"ret\",\"errno\" (the last attach's), \"attempts\",\"ok\",\"fail\",\n"
 		"  \"fail_errno\" (of the last failure)}; both are null if no device fd was opened.\n"
+		"  --dma-fault KIND[,N]: then an e1000 (8086:100e; --fault-device picks one) of the group\n"
+		"  fetches N transmit descriptors from an IOVA that was never mapped (never, default\n"
+		"  0x40000000) or was mapped, fetched from once, and unmapped (unmapped, 0x20000000):\n"
+		"  N DMA reads the IOMMU faults. Each waits for the DMAR interrupt (/proc/interrupts,\n"
+		"  at most 2 s) and --fault-pace MS (default 10; Nus: microseconds); --fault-nowait: no\n"
+		"  wait, a storm whose interrupts are counted once they stop. \"dma_fault\":{\"kind\",\"device\",\n"
+		"  \"requester\" (the id the IOMMU sees: a PCIe-to-PCI bridge's alias),\"access\",\"ring\",\n"
+		"  \"requested\",\"provoked\",\"first_addr\",\"last_addr\",\"first_ns\",\"last_ns\" (CLOCK_MONOTONIC),\n"
+		"  \"pace_ms\",\"pace_us\",\"wait_irq\",\n"
+		"  \"dmar_irqs_before\",\"dmar_irqs_after\",\"irq_seen\",\"irq_timeouts\",\"mapped_fetches\",\n"
+		"  \"mapped_fetch_irqs\",\"mappings\":[{\"op\",\"iova\",\"size\",\"ns\",\"errno\"}],\"error\"}.\n"
 		"  ARGS after -- are ignored: a VMM's command line to be seen in /proc (e.g. -id 104).\n");
 }
 
@@ -507,6 +523,8 @@ static void run_once(struct group_run *r)
 		if (i < r->ndevs)
 			run_hot_reset(r, i, devfds[i], group);
 	}
+	if (fault_enabled())
+		fault_run(container, r->ndevs, (const char (*)[64])r->devs, devfds);
 	for (left = hold_seconds; left && !released;)
 		left = sleep(left);
 	for (i = 0; i < r->ndevs; i++) {
@@ -621,6 +639,7 @@ static void print_run(const struct group_run *r)
 		printf("],\"ret\":%d,\"errno\":%d,\"attempts\":%d,\"ok\":%d,\"fail\":%d,\"fail_errno\":%d}",
 		       r->hr_ret, r->hr_errno, r->hr_attempts, r->hr_ok, r->hr_fail, r->hr_fail_errno);
 	}
+	fault_print();
 	printf("}\n");
 }
 
@@ -639,6 +658,11 @@ int main(int argc, char **argv)
 		{ "report", no_argument, NULL, 'R' },
 		{ "reset", required_argument, NULL, 'r' },
 		{ "hot-reset", required_argument, NULL, 'H' },
+		{ "dma-fault", required_argument, NULL, FAULT_OPT_KIND },
+		{ "fault-iova", required_argument, NULL, FAULT_OPT_IOVA },
+		{ "fault-pace", required_argument, NULL, FAULT_OPT_PACE },
+		{ "fault-device", required_argument, NULL, FAULT_OPT_DEVICE },
+		{ "fault-nowait", no_argument, NULL, FAULT_OPT_NOWAIT },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -687,6 +711,13 @@ int main(int argc, char **argv)
 				fail_iova = strtoull(optarg + 5, NULL, 0);
 				dma_fail = "iova";
 			}
+			break;
+		case FAULT_OPT_KIND:
+		case FAULT_OPT_IOVA:
+		case FAULT_OPT_PACE:
+		case FAULT_OPT_DEVICE:
+		case FAULT_OPT_NOWAIT:
+			fault_option(c, optarg);
 			break;
 		case 'h':
 			usage(stdout);

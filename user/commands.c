@@ -7,7 +7,7 @@
 /* What a tracing command takes; probes and diagnose take less (their why says so). */
 #define TRACE_OPTS (OPT_APPLIES_DURATION | OPT_APPLIES_GROUP | OPT_APPLIES_PID | OPT_APPLIES_MODE | \
 		    OPT_APPLIES_BTF | OPT_APPLIES_DMA | OPT_APPLIES_VM)
-#define EVENTS "VFIO attaches, domain allocations, device puts, resets and power"
+#define EVENTS "VFIO attaches, domain allocations, device puts, resets, power and IOMMU faults"
 
 /* In the order of --help. */
 const struct command_def commands[] = {

@@ -47,6 +47,8 @@ struct run {
 	struct exporter exporter;	/* --prometheus, --textfile */
 	struct refs_live live;		/* holders, from the events of snoop and refs */
 	struct vm_owners owners;	/* the processes seen opening each group: VMs in the summaries */
+	const struct vfiotrace_bpf *openers_of;	/* the programs opener_tail reads the ring of */
+	unsigned long long opener_tail;
 	struct event_ctx ev;		/* what decoding an event reads */
 	struct pending pending;
 	unsigned long long delivered;	/* ring buffer records consumed */
@@ -121,7 +123,7 @@ static int collect(struct run *run, struct snapshot *s)
 		vm_filter_snapshot(s, s->vm);
 	s->drops = t->skel->bss->ringbuf_drops;
 	s->map_full = t->skel->bss->map_full;
-	s->retprobe_missed = retprobe_missed();
+	s->probes_missed = tracer_probes_missed(t);
 	s->vm_unread = vmcache_counts().gone;
 	s->vm_evicted = vmcache_counts().evicted;
 	s->refcount_known = t->count_field != NULL;
@@ -142,6 +144,8 @@ static void print_summary(struct run *r, summary_printer print)
 			json_line_begin(&j, stdout, "snoop_summary");
 			json_uint(&j, "delivered", r->delivered);
 			json_uint(&j, "drops", drops);
+			/* of which IOMMU faults: a storm's events lost, its counts (stat) not */
+			json_uint(&j, "iommu_fault_drops", t->skel ? t->skel->bss->fault_drops : 0);
 			if (t->opt.vm)
 				json_uint(&j, "filtered", r->ev.filtered);
 			json_obj_end(&j);
@@ -208,6 +212,10 @@ static int tracing(struct run *r)
 			.fail_stacks_fd = t->opt.verbose ? bpf_map__fd(t->skel->maps.fail_stacks) : -1,
 			.group_containers_fd = bpf_map__fd(t->skel->maps.group_containers),
 			.holders_fd = bpf_map__fd(t->skel->maps.holders),
+			.dma = t->opt.dma,
+			.dma_drops = &t->skel->bss->dma_drops,
+			.target_group = t->opt.group,
+			.target_pid = (unsigned int)t->opt.pid,
 			.sym = &t->sym,
 			.stack_ks = t->opt.verbose ? kallsyms_full(&t->full) : NULL,
 			.kver = running_kernel(),
@@ -233,6 +241,7 @@ static int tracing(struct run *r)
 	privs_names(kept, names, sizeof(names));
 	dbg("capabilities kept: %s%s%s", names, msg[0] ? "; " : "", msg);
 	profile("privileges");
+	features_start();
 	/* last: whoever waits for this line sees the final privileges */
 	info("Tracing %s (%d probes%s)... Hit Ctrl-C to end.", r->cmd->tracing, t->nlinks,
 	     t->fallback[0] ? ", kprobes: fentry refused" : "");
@@ -274,43 +283,61 @@ static int module_events(struct run *run)
 	return 0;
 }
 
+/* The opens in the ring since the last read (vfiotrace.h: no bpf() call); overwritten ones are lost. */
+static void read_openers(struct run *r, const struct vfiotrace_bpf *skel)
+{
+	unsigned long long head = skel->bss->opener_head;
+
+	for (; r->opener_tail < head; r->opener_tail++) {
+		const volatile struct opener *o = &skel->bss->opener_ring[r->opener_tail % OPENER_RING];
+		unsigned long long want = r->opener_tail + 1;
+		char comm[COMM_LEN];
+		int group = o->group;
+		unsigned int pid = o->pid;
+
+		memcpy(comm, (const void *)o->comm, COMM_LEN);
+		comm[COMM_LEN - 1] = 0;
+		if (o->seq == want && head - r->opener_tail <= OPENER_RING)
+			vm_owners_add(&r->owners, group, vmcache_get(pid, comm));
+		else if (o->seq < want && head - r->opener_tail <= OPENER_RING)
+			break;		/* still being written: the next poll reads it */
+		else
+			r->owners.lost++;	/* overwritten by a later open */
+	}
+}
+
 /*
- * New DMA clients or group holders in the maps (the BPF count moved): their
+ * New group openers (the ring) and DMA clients (the BPF count moved): their
  * VM identities are read now, while they live (vmcache.h), so that a summary
  * after they exit still names their VMs. Only the pids are read from the
- * maps: a whole snapshot here would also symbolize callers, loading all of
- * kallsyms for the rest of the run. No syscall while nothing moves.
+ * maps, and no map lookup: a whole snapshot here would also symbolize callers,
+ * loading all of kallsyms for the rest of the run. No syscall while nothing moves.
  */
 static void name_clients(struct run *r)
 {
 	const struct vfiotrace_bpf *skel = r->t.skel;
 	int fd, g, *gp = NULL;
 	struct dma_client_key k, *kp = NULL;
-	struct opener_key o;
-	struct culprit c;
 	struct holder h;
 
-	if (!skel || skel->bss->new_clients == r->new_clients)
+	if (!skel)
+		return;
+	if (r->openers_of != skel) {	/* new programs: the holders seeded from /proc, the ring anew */
+		r->openers_of = skel;
+		r->opener_tail = 0;
+		fd = bpf_map__fd(skel->maps.holders);
+		for (; !bpf_map_get_next_key(fd, gp, &g); gp = &g)
+			if (!bpf_map_lookup_elem(fd, &g, &h))
+				vm_owners_add(&r->owners, g, vmcache_get(h.pid, h.comm));
+	}
+	/* a busy group's culprit is one of these holders, read here or at start */
+	read_openers(r, skel);
+	if (skel->bss->new_clients == r->new_clients)
 		return;
 	r->new_clients = skel->bss->new_clients;
-	fd = bpf_map__fd(skel->maps.dma_clients);
+	fd = bpf_map__fd(skel->maps.dma_clients);	/* keys only: no lookup (no recursion guard) */
 	for (; !bpf_map_get_next_key(fd, kp, &k); kp = &k)
 		vmcache_get(k.pid, k.comm);
-	fd = bpf_map__fd(skel->maps.holders);	/* the holders seeded from /proc at start */
-	for (; !bpf_map_get_next_key(fd, gp, &g); gp = &g)
-		if (!bpf_map_lookup_elem(fd, &g, &h))
-			vm_owners_add(&r->owners, g, vmcache_get(h.pid, h.comm));
-	fd = bpf_map__fd(skel->maps.group_openers);	/* every open since: read once, deleted */
-	while (!bpf_map_get_next_key(fd, NULL, &o)) {
-		if (!bpf_map_lookup_elem(fd, &o, &h))
-			vm_owners_add(&r->owners, o.group, vmcache_get(h.pid, h.comm));
-		if (bpf_map_delete_elem(fd, &o))
-			break;
-	}
-	fd = bpf_map__fd(skel->maps.group_culprit);
-	for (gp = NULL; !bpf_map_get_next_key(fd, gp, &g); gp = &g)
-		if (!bpf_map_lookup_elem(fd, &g, &c) && c.has_holder)
-			vmcache_get(c.holder.pid, c.holder.comm);
 }
 
 /* 0, or -1 when following a module failed fatally (printed). */

@@ -131,7 +131,7 @@ static void usage(FILE *f)
 	unsigned int i;
 
 	fprintf(f, "Usage: vfiotrace [COMMAND] [OPTIONS] [INTERVAL [COUNT]]\n"
-		   "Trace VFIO group attaches, IOMMU domain allocations, VFIO device references, resets and power.\n\n"
+		   "Trace VFIO group attaches, IOMMU domain allocations, VFIO device references, resets, power and IOMMU faults.\n\n"
 		   "Commands:\n");
 	for (i = 0; i < n_commands; i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);

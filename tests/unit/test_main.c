@@ -1026,6 +1026,8 @@ static void test_diagnose(void)
 #include "test_vmby.c"
 #include "test_pcireset.c"
 #include "test_resets.c"
+#include "test_ledger.c"
+#include "test_faults.c"
 
 int main(int argc, char **argv)
 {
@@ -1060,6 +1062,11 @@ int main(int argc, char **argv)
 	test_catalogue();
 	test_catalogue_doc();
 	test_dma_explain();
+	test_ledger();
+	test_pcialias();
+	test_irq_count();
+	test_fault_names();
+	test_fault_advice();
 	test_text_name();
 	test_holders();
 	test_diagnose();

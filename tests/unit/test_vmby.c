@@ -145,7 +145,7 @@ static void test_vm_cut_and_view(void)
 	      strstr(text, "\"processes\":[{\"pid\":400,\"comm\":\"qemu-system-x86\"}],\"processes_untracked\":0,"
 			   "\"groups\":[3],\"groups_untracked\":0,\"devices\":[\"0000:00:01.0\"],\"attach_ok\":1,"
 			   "\"attach_fail\":2,\"failures\":2,\"dma\":{\"maps\":1,\"map_fail\":0,\"bytes_mapped\":4096,"
-			   "\"map_ns\":1000}}"), "%s", text);
+			   "\"map_ns\":1000},\"iommu_faults\":0}"), "%s", text);
 	CHECK(strstr(text, "{\"label\":\"104\",\"vm\":{\"name\":\"104\",\"source\":\"proxmox-") &&
 	      strstr(text, "\"groups\":[5],\"groups_untracked\":0,\"devices\":[\"0000:00:02.0\"],\"attach_ok\":2,"
 			   "\"attach_fail\":0,\"failures\":0,\"dma\":{\"maps\":1,\"map_fail\":0,\"bytes_mapped\":8192"),

@@ -214,7 +214,7 @@ static void test_vmcache(void)
 {
 	static const char web[] = "qemu-system-x86_64\0-name\0guest=web-01\0";
 	static const char db[] = "qemu-system-x86_64\0-name\0db\0";
-	char root[] = "/tmp/vfiotrace-unit-XXXXXX", cmd[300];
+	char root[] = "/tmp/vfiotrace-unit-XXXXXX", cmd[300], dir[64];
 	const struct vm_ident *id;
 	struct vmcache_counts n;
 	unsigned int pid;
@@ -243,13 +243,22 @@ static void test_vmcache(void)
 	/* never read: pid and the event's comm, marked, counted */
 	id = vmcache_get(101, "vfio-workload");
 	CHECK(id && id->gone && !strcmp(id->comm, "vfio-workload") && !id->name[0], "gone");
+	/* an empty command line: argv emptied by a live process, or the memory of an exiting one */
+	fake_proc(root, 102, "888", "", 0, "0::/\n");
+	id = vmcache_get(102, "x");
+	CHECK(id && !id->gone, "empty cmdline, running: %d", id ? id->gone : -1);
+	fake_proc(root, 103, "999", "", 0, "0::/\n");
+	snprintf(dir, sizeof(dir), "%s/103", root);
+	put(dir, "stat", "103 (a) b) Z 1 103 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 999 0 0\n", 61);
+	id = vmcache_get(103, "vfio-workload");
+	CHECK(id && id->gone && !strcmp(id->comm, "vfio-workload"), "empty cmdline, zombie: %d", id ? id->gone : -1);
 	n = vmcache_counts();
-	CHECK(n.gone == 1 && n.evicted == 0, "%llu %llu", n.gone, n.evicted);
+	CHECK(n.gone == 2 && n.evicted == 0, "%llu %llu", n.gone, n.evicted);
 	CHECK(vmcache_get(0, "swapper") == NULL, "pid 0");
 	for (pid = 1000; pid < 1000 + VMCACHE_MAX; pid++)
 		vmcache_get(pid, "x");
 	n = vmcache_counts();
-	CHECK(n.gone == 1 + VMCACHE_MAX && n.evicted == 2, "%llu %llu", n.gone, n.evicted);
+	CHECK(n.gone == 2 + VMCACHE_MAX && n.evicted == 4, "%llu %llu", n.gone, n.evicted);
 	snprintf(cmd, sizeof(cmd), "rm -r %s", root);
 	CHECK(!system(cmd), "%s", cmd);
 	vmcache_reset("/nonexistent", 0);

@@ -82,10 +82,12 @@ class Run:
                                                   "big", "big_stderr", "cut", "full", "cut_dma", "full_dma",
                                                   "fentry", "fentry_stderr", "hooks", "snoop", "snoop_stderr",
                                                   "vmby_web", "vmby_pve", "vmby_kube", "vmby_web_stderr",
-                                                  "vmby_pve_stderr", "vmby_kube_stderr"):
+                                                  "vmby_pve_stderr", "vmby_kube_stderr", "vmstat",
+                                                  "vmstat_stderr", "vmrefs", "vmrefs_stderr"):
                 cur[tag].append(rest)
             elif cur is not None and tag in ("exit", "big_exit", "workload_exit", "fentry_exit", "snoop_exit",
-                                             "vmby_web_exit", "vmby_pve_exit", "vmby_kube_exit"):
+                                             "vmby_web_exit", "vmby_pve_exit", "vmby_kube_exit", "vmstat_exit",
+                                             "vmrefs_exit"):
                 cur[tag] = int(rest)
             elif cur is not None and tag == "workload_stderr":
                 cur["workload_stderr"].append(rest)
@@ -262,7 +264,7 @@ def check_stat(c, run, name, mode="auto", hooks=False):
     c.ok(len(work) >= 1 and all(w["attaches"] > 0 for w in work), f"{name}: workload ran", repr(work))
     by_group = {g["group"]: g for g in sm["groups"]}
     c.eq(sorted(by_group), sorted(w["group"] for w in work), f"{name}: groups reported")
-    c.eq((sm["drops"], sm["map_full"], sm["return_probes_missed"] or 0), (0, 0, 0), f"{name}: nothing dropped or lost")
+    c.eq((sm["drops"], sm["map_full"], sm["probes_missed"] or 0), (0, 0, 0), f"{name}: nothing dropped or lost")
     c.eq(sm["refcount_available"], run.btf_vfio, f"{name}: refcount_available iff vfio has BTF")
     for w in work:
         g = by_group.get(w["group"])
@@ -702,7 +704,7 @@ def check_dma_stat(c, run, name="dma_stat", mode="auto", hooks=False):
         return
     if hooks:
         check_kernel_hooks(c, run, name, s, mode)
-    c.eq((sm["drops"], sm["map_full"], sm["return_probes_missed"] or 0), (0, 0, 0), f"{name}: nothing dropped or lost")
+    c.eq((sm["drops"], sm["map_full"], sm["probes_missed"] or 0), (0, 0, 0), f"{name}: nothing dropped or lost")
     c.ok(w["dma"]["maps"] > 0, f"{name}: the workload mapped", repr(w["dma"]))
     g = {x["group"]: x for x in sm["groups"]}.get(w["group"])
     if c.ok(g is not None, f"{name}: group {w['group']} in summary"):
@@ -1150,12 +1152,39 @@ def check_vm_by(c, run):
              f"{name}: the other VMs' events counted as filtered, not as drops", repr(ss[0]))
         c.ok(ss[0]["delivered"] >= len(ev) + ss[0].get("filtered", 0),
              f"{name}: printed and filtered events were all delivered", repr(ss[0]))
+    check_vm_cut(c, s, name, ws)
     bad = [l.split(" ", 3) for l in run.g.get("vmbad", [])]
     pats = ["invalid --vm ''", "control byte", "give one of them", "--vm does not apply"]
     if c.eq(len(bad), len(pats), f"{name}: the bad --vm runs"):
         for b, p in zip(bad, pats):
             c.ok(b[:3] == ["2", "1", "0"] and p in b[3], f"{name}: bad --vm refused, exit 2, one line: {p}",
                  repr(b))
+
+
+def check_vm_cut(c, s, name, ws):
+    """stat -j --dma --vm web-01: web-01's group (whole: the pod's process used it too) and web-01's
+    DMA client only; refs -j --vm 104: only 104's reference events and group."""
+    web, pve = ws["web"], ws["pve"]
+    c.eq((s.get("vmstat_exit"), s.get("vmrefs_exit"), s["vmstat_stderr"], s["vmrefs_stderr"]), (0, 0, [], []),
+         f"{name}: stat --vm and refs --vm exit 0, nothing on stderr besides the Tracing lines")
+    sm = [d for d in jlines(s["vmstat"]) if d.get("type") == "summary"]
+    if c.eq(len(sm), 1, f"{name}: stat --vm web-01: one final summary"):
+        sm = sm[0]
+        c.eq(sm.get("vm_filter"), "web-01", f"{name}: stat --vm web-01: says what it kept")
+        c.eq([g["group"] for g in sm["groups"]], [web["group"]], f"{name}: stat --vm web-01: web-01's group only")
+        c.eq(sm["groups"][0]["attach_ok"] if sm["groups"] else None, web["attach_ok"] + ws["kube"]["attach_ok"],
+             f"{name}: stat --vm web-01: the group's whole count (web-01's and the pod's attaches)")
+        c.eq([(d["pid"], d["bytes_mapped"]) for d in sm.get("dma_clients", [])],
+             [(web["pid"], web["dma"]["bytes_mapped"])], f"{name}: stat --vm web-01: web-01's DMA client only")
+    lines = jlines(s["vmrefs"])
+    ev = [e for e in lines if "event" in e]
+    rs = [d for d in lines if d.get("type") == "refs"]
+    c.ok(ev and all(e.get("pid") == pve["pid"] for e in ev),
+         f"{name}: refs --vm 104: 104's reference events only", repr([(e["event"], e.get("pid")) for e in ev]))
+    if c.eq(len(rs), 1, f"{name}: refs --vm 104: one final refs line"):
+        c.eq(rs[0].get("vm_filter"), "104", f"{name}: refs --vm 104: says what it kept")
+        c.ok({g["group"] for g in rs[0]["groups"]} <= {pve["group"]} and rs[0].get("filtered", 0) > 0,
+             f"{name}: refs --vm 104: no other VM's group, their events counted as filtered", repr(rs[0]))
 
 
 def check_fentry(c, run):

@@ -147,7 +147,7 @@ def check_counts(c, run, name, sm, work):
         return
     by_group = {g["group"]: g for g in sm["groups"]}
     c.eq(sorted(by_group), sorted(work), f"{name}: groups reported")
-    c.eq((sm["drops"], sm["map_full"], sm["return_probes_missed"] or 0), (0, 0, 0), f"{name}: nothing dropped or lost")
+    c.eq((sm["drops"], sm["map_full"], sm["probes_missed"] or 0), (0, 0, 0), f"{name}: nothing dropped or lost")
     for gid, w in sorted(work.items()):
         if c.ok(gid in by_group, f"{name}: group {gid} in summary"):
             check_group(c, run, name, by_group[gid], w)

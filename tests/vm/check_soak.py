@@ -86,7 +86,7 @@ def check_counts(c, name, s):
              f"{name}: instance {inst}: {attaches} attaches and domain allocations, exactly")
         for dev, n in closes.items():
             c.eq(fd_release_puts(sm["groups"], dev), n, f"{name}: instance {inst}: {n} fd puts of {dev}")
-        c.eq((sm["drops"], sm["map_full"], sm["return_probes_missed"] or 0), (0, 0, 0), f"{name}: instance {inst}: nothing dropped")
+        c.eq((sm["drops"], sm["map_full"], sm["probes_missed"] or 0), (0, 0, 0), f"{name}: instance {inst}: nothing dropped")
 
 
 def slope(xs, ys):

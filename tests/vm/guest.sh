@@ -118,8 +118,8 @@ bg_done() {
 
 # stat --by vm and --vm NAME (issue 26): web-01 (QEMU's -name, a libvirt-style scope) on the first
 # group and VM 104 (Proxmox's -id and scope) on the second at the same time, then the pod's
-# process on the first group; one stat -j --by vm --dma and one snoop -j --vm web-01 trace all
-# three. Then a bad --vm, refused.
+# process on the first group; stat -j --by vm --dma, snoop -j --vm web-01, stat -j --dma --vm web-01
+# and refs -j --vm 104 trace all three. Then a bad --vm, refused.
 vm_by() {
 	lib=${0%/*}/lib.sh
 	second=$(ls /dev/vfio | grep -E '^[0-9]+$' | sort -n | sed -n 2p)
@@ -128,8 +128,14 @@ vm_by() {
 	bpid=$!
 	vfiotrace snoop -j --vm web-01 >$out/vmsnoop.out 2>$out/vmsnoop.err &
 	spid=$!
+	vfiotrace stat -j --dma --vm web-01 >$out/vmstat.out 2>$out/vmstat.err &
+	vspid=$!
+	vfiotrace refs -j --vm 104 >$out/vmrefs.out 2>$out/vmrefs.err &
+	rfpid=$!
 	wait_tracing $out/vmby.err $bpid
 	wait_tracing $out/vmsnoop.err $spid
+	wait_tracing $out/vmstat.err $vspid
+	wait_tracing $out/vmrefs.err $rfpid
 	echo "@@ begin vmby"
 	bg_workload vmby_web ". $lib; out=$out; in_cgroup '$webscope' vmby_web vfio-workload -n 1 -s 2 -g $first --dma 1048576 -- -name guest=web-01,debug-threads=on"
 	w1=$!
@@ -143,11 +149,17 @@ vm_by() {
 	bg_workload vmby_kube ". $lib; out=$out; in_cgroup '$pod/cri-containerd-$cid.scope' vmby_kube vfio-workload -n 1 -s 2 -g $first --dma 4194304"
 	bg_done vmby_kube $!
 	stop $spid INT snoop_exit
+	stop $vspid INT vmstat_exit
+	stop $rfpid INT vmrefs_exit
 	stop $bpid
 	tag trace <$out/vmby.out
 	grep -v '^Tracing' $out/vmby.err | tag stderr
 	tag snoop <$out/vmsnoop.out
 	grep -v '^Tracing' $out/vmsnoop.err | tag snoop_stderr
+	tag vmstat <$out/vmstat.out
+	grep -v '^Tracing' $out/vmstat.err | tag vmstat_stderr
+	tag vmrefs <$out/vmrefs.out
+	grep -v '^Tracing' $out/vmrefs.err | tag vmrefs_stderr
 	echo "@@ end vmby"
 	printf '%s\n' "@@ vm_setup vmby {\"web\":\"$(json_str <$out/vmby_web.cgroup)\",\"pve\":\"$(json_str <$out/vmby_pve.cgroup)\",\"pod\":\"$uid\",\"container\":\"$cid\"}"
 	vmbad --vm=

@@ -2,7 +2,11 @@
 """The JSON schema must be identical on every kernel: compare the key paths of
 each kind of vfiotrace output line across the VM logs of the kernels run.
 
-usage: schema.py LOG...   (tests/run passes the vm-<kernel>-normal logs)
+usage: schema.py [--tags TAG,...] LOG...
+  tests/run passes the vm-<kernel>-normal logs (tags trace and kprobe: tests/vm/guest.sh), and the
+  vm-<kernel>-faults logs with --tags snoop,live_snoop,stat (tests/vm/faults.sh: the iommu_fault
+  events with and without mapping, the snoop_summary with iommu_fault_drops, the stat summary
+  with iommu_faults, iommu_fault_counts and iommu_fault_interrupts).
 Prints PASS/FAIL per kind of line, then "N passed, N failed".
 """
 import json
@@ -24,10 +28,11 @@ def paths(v, prefix=""):
     return out
 
 
-def kinds(path):
+def kinds(path, tags=("trace", "kprobe")):
     found = {}
+    starts = tuple(f"@@ {t} {{" for t in tags)
     for line in open(path, errors="replace"):
-        if not line.startswith(("@@ trace {", "@@ kprobe {")):
+        if not line.startswith(starts):
             continue
         d = json.loads(line.split(" ", 2)[2])
         kind = d.get("type") or "event:" + d.get("event", "?")
@@ -36,8 +41,12 @@ def kinds(path):
 
 
 def main():
-    logs = sys.argv[1:]
-    per = {p: kinds(p) for p in logs}
+    args = sys.argv[1:]
+    tags = ("trace", "kprobe")
+    if args[:1] == ["--tags"]:
+        tags, args = tuple(args[1].split(",")), args[2:]
+    logs = args
+    per = {p: kinds(p, tags) for p in logs}
     passed = failed = 0
     all_kinds = sorted(set().union(*(k.keys() for k in per.values())))
     for kind in all_kinds:

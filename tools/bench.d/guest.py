@@ -9,11 +9,18 @@ in the emulated machine hits all of them alike:
            tracer's own BPF run time (its prog fds' run_time_ns / run_cnt);
            vfiotrace's memory (VmHWM, VmRSS, map memlock) after the workload;
   scale    user+system CPU of `vfiotrace stat` over a small and a large workload;
-  snoop    events per second `vfiotrace snoop -j` delivers, and its drops.
+  snoop    events per second `vfiotrace snoop -j` delivers, and its drops;
+  storm    an IOMMU fault storm (an e1000 fetching from an unmapped IOVA as fast as the workload
+           bumps its ring, vfio-workload --fault-nowait): untraced, under `stat -j`, `snoop -j`
+           and `snoop -j --dma`; the DMAR interrupts (the IOMMU's own count), what each tracer
+           counted, the tracer's CPU time over the storm (/proc/PID/stat utime+stime), the
+           workload's wall time, kp_dmar_fault's BPF run time.
 Every result is one line: @@ JSON.
 
 usage: guest.py FLOOR ATTACHES ROUNDS STARTUP_RUNS SCALE_SMALL SCALE_LARGE [BASELINE]
 BASELINE: another vfiotrace binary (e.g. the last release), measured as "baseline".
+Environment: BENCH_PHASES (comma-separated, default every phase), BENCH_STORM (faults per storm,
+default 10000), BENCH_STORM_ROUNDS (default ROUNDS).
 """
 import json
 import os
@@ -28,6 +35,9 @@ baseline = sys.argv[7] if len(sys.argv) > 7 else None
 out = "/tmp/bench"
 os.makedirs(out, exist_ok=True)
 group = min(int(g) for g in os.listdir("/dev/vfio") if g.isdigit())
+phases = set(os.environ.get("BENCH_PHASES", "startup,profile,perhit,scale,snoop,storm").split(","))
+storm_n = int(os.environ.get("BENCH_STORM", "10000"))
+storm_rounds = int(os.environ.get("BENCH_STORM_ROUNDS", str(rounds)))
 
 
 def emit(**kv):
@@ -81,6 +91,8 @@ configs = {
     "vfiotrace-refs": ["vfiotrace", "refs"],
     "vfiotrace-dma": ["vfiotrace", "stat", "--dma"],
     "vfiotrace-snoop": ["vfiotrace", "snoop", "-j"],
+    "vfiotrace-stat-j": ["vfiotrace", "stat", "-j"],
+    "vfiotrace-snoop-dma": ["vfiotrace", "snoop", "-j", "--dma"],
     "floor": [floor_bin, *floor_args(hooks)],
     "floor-core": [floor_bin, "--core", *floor_args(hooks)],
     "floor-dma": [floor_bin, *floor_args(hooks_dma)],
@@ -179,7 +191,7 @@ with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
     f.write("1")
 
 # start-up: exec -> Tracing; then stopped at once
-for r in range(startup_runs):
+for r in range(startup_runs if "startup" in phases else 0):
     for c in ["floor", "floor-core", "vfiotrace", *with_baseline, "bpftrace-floor", "bpftrace-equivalent"]:
         t = Tracer(c)
         st = t.status() if t.p.poll() is None else {}
@@ -187,7 +199,7 @@ for r in range(startup_runs):
         emit(kind="startup", config=c, round=r, ready_s=t.ready, rc=rc, **st)
 
 # where vfiotrace's start-up goes: its -v profile, and -vv's verifier statistics per program
-for args in (["-v"], ["-vv"]):
+for args in (["-v"], ["-vv"]) if "profile" in phases else ():
     p = subprocess.Popen(["vfiotrace", "stat", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                          text=True)
     lines = []
@@ -200,7 +212,7 @@ for args in (["-v"], ["-vv"]):
     emit(kind="profile", args=args, lines=lines)
 
 # per hit: the workload under each tracer
-for r in range(rounds):
+for r in range(rounds if "perhit" in phases else 0):
     for c in ["none", "floor", "floor-work", "floor-dma", "bpftrace-floor", "vfiotrace", "vfiotrace-refs",
               "vfiotrace-dma", *with_baseline, "bpftrace-equivalent"]:
         t = Tracer(c) if c != "none" else None
@@ -212,7 +224,7 @@ for r in range(rounds):
         emit(**res)
 
 # scaling: CPU time of the whole stat run, small and large workload
-for k in (small, large):
+for k in (small, large) if "scale" in phases else ():
     t = Tracer("vfiotrace")
     wrc, wall = workload(k)
     st = t.status()
@@ -221,19 +233,93 @@ for k in (small, large):
          utime_s=ru.ru_utime if ru else None, stime_s=ru.ru_stime if ru else None,
          VmHWM=st["VmHWM"], VmRSS=st["VmRSS"])
 
-# snoop: events delivered per second of workload, and drops
-t = Tracer("vfiotrace-snoop")
-wrc, wall = workload(n)
-rc, _ = t.stop()
-events = 0
-m = re.search(r"(\d+) events dropped", t.read(1))
-drops = int(m.group(1)) if m else 0
-for line in t.read(0).splitlines():
-    try:
-        o = json.loads(line)
-    except ValueError:
-        continue
-    if "event" in o:
-        events += 1
-emit(kind="snoop", attaches=n, wall_s=wall, workload_rc=wrc, rc=rc, ready_s=t.ready, events=events,
-     drops=drops)
+
+def snoop_phase():
+    """snoop: events delivered per second of workload, and drops"""
+    t = Tracer("vfiotrace-snoop")
+    wrc, wall = workload(n)
+    rc, _ = t.stop()
+    events = 0
+    m = re.search(r"(\d+) events dropped", t.read(1))
+    drops = int(m.group(1)) if m else 0
+    for line in t.read(0).splitlines():
+        try:
+            o = json.loads(line)
+        except ValueError:
+            continue
+        if "event" in o:
+            events += 1
+    emit(kind="snoop", attaches=n, wall_s=wall, workload_rc=wrc, rc=rc, ready_s=t.ready, events=events,
+         drops=drops)
+
+
+if "snoop" in phases:
+    snoop_phase()
+
+
+def dmar_irqs():
+    total = 0
+    with open("/proc/interrupts") as f:
+        for line in f:
+            if "DMAR" in line:
+                for x in line.split(":", 1)[1].split():
+                    if not x.isdigit():
+                        break
+                    total += int(x)
+    return total
+
+
+def cpu_ticks(pid):
+    """utime + stime of pid so far, in clock ticks (/proc/PID/stat fields 14 and 15)"""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def jsons(text):
+    for line in text.splitlines():
+        try:
+            yield json.loads(line)
+        except ValueError:
+            pass
+
+
+def storm(config, r):
+    """One storm of storm_n faults under config ("none": untraced)."""
+    dev = "0000:03:02.0"	# an e1000 behind the PCIe-to-PCI bridge (tools/vmtest's topology)
+    g = int(os.path.basename(os.readlink(f"/sys/bus/pci/devices/{dev}/iommu_group")))
+    t = Tracer(config) if config != "none" else None
+    c0 = cpu_ticks(t.p.pid) if t else 0
+    d0 = dmar_irqs()
+    p = subprocess.run(["vfio-workload", "-g", str(g), "--dma-fault", f"never,{storm_n}", "--fault-nowait",
+                        "--fault-pace", "0", "--fault-device", dev], capture_output=True, text=True, timeout=1800)
+    d1 = dmar_irqs()
+    res = dict(kind="storm", config=config, round=r, fetches=storm_n, dmar=d1 - d0, workload_rc=p.returncode)
+    w = next(jsons(p.stdout), {}).get("dma_fault") or {}
+    res["wall_s"] = (w.get("last_ns", 0) - w.get("first_ns", 0)) / 1e9
+    res["provoked"] = w.get("provoked")
+    if t:
+        time.sleep(1)	# the last events delivered (snoop) before the CPU time is read
+        ticks = cpu_ticks(t.p.pid) - c0
+        st = t.status()
+        res["rc"], ru = t.stop()
+        progs = st.get("progs", {})
+        res.update(ready_s=t.ready, cpu_s=ticks / os.sysconf("SC_CLK_TCK"),
+                   run_utime_s=ru.ru_utime if ru else None, run_stime_s=ru.ru_stime if ru else None,
+                   VmHWM=st["VmHWM"], dmar_prog=progs.get("fe_dmar_fault") or progs.get("kp_dmar_fault"))
+        lines = list(jsons(t.read(0)))
+        if config == "vfiotrace-stat-j":
+            last = [o for o in lines if o.get("type") == "summary"][-1:]
+            res["counted"] = sum(x.get("iommu_faults", 0) for o in last for x in o.get("groups", []))
+            res["interrupts"] = last[0].get("iommu_fault_interrupts") if last else None
+        else:
+            s = [o for o in lines if o.get("type") == "snoop_summary"][-1:]
+            res["delivered"] = sum(1 for o in lines if o.get("event") == "iommu_fault")
+            res["fault_drops"] = s[0].get("iommu_fault_drops") if s else None
+            res["counted"] = res["delivered"] + (res["fault_drops"] or 0)
+    emit(**res)
+
+
+for r in range(storm_rounds if "storm" in phases else 0):
+    for c in ["none", "vfiotrace-stat-j", "vfiotrace-snoop", "vfiotrace-snoop-dma"]:
+        storm(c, r)

@@ -7,6 +7,7 @@
 #include "dma.h"
 #include "catalogue.h"
 #include "dma_explain.h"
+#include "dma_ledger.h"
 #include "errnames.h"
 #include "histogram.h"
 #include "text.h"
@@ -24,6 +25,28 @@ int dma_group_of(int fd, const struct container_key *c)
 			group = k.group;
 	}
 	return group;
+}
+
+int dma_container_of(int fd, int group, struct container_key *out, bool *fresh)
+{
+	struct group_container k, *prev = NULL;
+	bool found = false;
+	__u8 v;
+
+	*fresh = false;
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		prev = &k;
+		if (k.group == group && (!found || k.container.gen > out->gen)) {
+			*out = k.container;
+			found = true;
+		}
+	}
+	if (!found)
+		return -1;
+	for (prev = NULL; !bpf_map_get_next_key(fd, prev, &k); prev = &k)
+		if (!memcmp(&k.container, out, sizeof(*out)) && !bpf_map_lookup_elem(fd, &k, &v) && (v & GC_FRESH))
+			*fresh = true;
+	return 0;
 }
 
 static int by_group(const void *a, const void *b)
@@ -265,6 +288,7 @@ int dma_decode(const void *rec, struct event_ctx *c, struct event_line *l)
 	struct container_key k = { .addr = e->container, .gen = e->container_gen };
 	char b[24];
 
+	ledger_event(e);	/* the mappings an IOMMU fault is judged against (faults.c) */
 	event_line_init(l, e->h.type == EV_DMA_MAP ? "dma_map" : "dma_unmap", &e->h);
 	l->fields &= ~LINE_TID;
 	l->group = dma_group_of(c->group_containers_fd, &k);

@@ -48,5 +48,11 @@ const unsigned long long *dma_map_hist(const struct dma_model *m, int group);
 int dma_decode(const void *rec, struct event_ctx *c, struct event_line *l);
 /* A group attached to the container (the lowest), NO_GROUP if unknown. */
 int dma_group_of(int group_containers_fd, const struct container_key *c);
+/*
+ * The container group is attached to (the one first seen last) and whether it was fresh when a
+ * group was first attached to it (GC_FRESH: the ledger can have seen all its maps): 0, or -1 when
+ * no attach of the group was seen.
+ */
+int dma_container_of(int group_containers_fd, int group, struct container_key *out, bool *fresh);
 
 #endif

@@ -16,6 +16,10 @@ struct event_ctx {
 	int fail_stacks_fd;		/* -v: the failing steps' stacks; -1: none shown */
 	int group_containers_fd;	/* --dma: the groups of a container */
 	int holders_fd;			/* the holder of each group (struct holder by group) */
+	bool dma;			/* --dma: map and unmap events feed the IOVA ledger (dma_ledger.h) */
+	const volatile unsigned long long *dma_drops;	/* map and unmap records lost, NULL: none */
+	int target_group;		/* -g, -1: all; for records BPF cannot filter (faults) */
+	unsigned int target_pid;	/* -p, 0: all; the same */
 	const struct symbolizer *sym;	/* callers of references */
 	const struct kallsyms *stack_ks;	/* symbols of the failing steps' stacks */
 	unsigned int kver;		/* KV() of the traced kernel: picks catalogue rows */
@@ -29,6 +33,7 @@ struct event_ctx {
 		struct dma_event dma;
 		struct fail_event fail;
 		struct dev_event dev;
+		struct fault_event fault;
 	} rec;
 	struct event_line line;		/* the line being decoded: too large for the stack */
 };

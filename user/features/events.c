@@ -54,11 +54,14 @@ void events_consume(struct event_ctx *c, const void *rec, size_t size, FILE *f, 
 	shown = !c->vm || vm_is(vm, c->vm);
 	if (!k->decode(&c->rec, c, &c->line))
 		return;
+	/* a decoder may name another process than the record's (a fault: the group's holder) */
+	if (c->line.vm)
+		shown = !c->vm || vm_is(c->line.vm, c->vm);
 	if (!shown) {
 		c->filtered++;
 		return;
 	}
 	if (c->line.fields & LINE_PID)
-		c->line.vm = vm;
+		c->line.vm = c->line.vm ? c->line.vm : vm;
 	event_line_print(f, &c->line, json);
 }

@@ -22,6 +22,8 @@ struct feature {
 	const char *name;
 	/* its part of a snapshot, read from its maps: 0, or -1 out of memory */
 	int (*collect)(struct snapshot *s, const struct vfiotrace_bpf *skel, const struct symbolizer *sym);
+	/* once, when every probe is attached (before the Tracing line): a baseline it needs (NULL: none) */
+	void (*start)(void);
 	/* the ring buffer records it decodes */
 	const struct event_kind *events;
 	unsigned int nevents;
@@ -51,6 +53,7 @@ struct feature {
 #define FEATURE_EVENTS(kinds) .events = kinds, .nevents = sizeof(kinds) / sizeof(kinds[0])
 
 /* The rows, each in its feature's file. */
-extern const struct feature attach_feature, diag_feature, refs_feature, dma_feature, resets_feature;
+extern const struct feature attach_feature, diag_feature, refs_feature, dma_feature, resets_feature,
+	faults_feature;
 
 #endif

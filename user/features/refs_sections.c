@@ -119,10 +119,10 @@ static void refs_json(FILE *f, const struct snapshot *s)
 	}
 	json_uint(&j, "drops", s->drops);
 	json_uint(&j, "map_full", s->map_full);
-	if (s->retprobe_missed >= 0)
-		json_int(&j, "return_probes_missed", s->retprobe_missed);
+	if (s->probes_missed >= 0)
+		json_int(&j, "probes_missed", s->probes_missed);
 	else
-		json_null(&j, "return_probes_missed");
+		json_null(&j, "probes_missed");
 	json_obj_end(&j);
 }
 

@@ -3,7 +3,7 @@
 #include "sections.h"
 
 static const struct feature *const table[] = {
-	&attach_feature, &diag_feature, &refs_feature, &dma_feature, &resets_feature,
+	&attach_feature, &diag_feature, &refs_feature, &dma_feature, &resets_feature, &faults_feature,
 };
 
 const struct feature *feature_all(int *i)
@@ -21,6 +21,16 @@ const struct feature *feature_next(const struct snapshot *s, int *i)
 	return NULL;
 }
 
+void features_start(void)
+{
+	const struct feature *ft;
+	int i;
+
+	for (i = 0; (ft = feature_all(&i));)
+		if (ft->start)
+			ft->start();
+}
+
 void render_prom(FILE *f, const struct metrics *m)
 {
 	const struct feature *ft;
@@ -29,5 +39,5 @@ void render_prom(FILE *f, const struct metrics *m)
 	for (i = 0; (ft = feature_next(m->s, &i));)
 		if (ft->prom)
 			ft->prom(f, m);
-	prom_self(f, m, m->s->drops, m->s->map_full, m->s->retprobe_missed, m->s->vm_unread, m->s->vm_evicted);
+	prom_self(f, m, m->s->drops, m->s->map_full, m->s->probes_missed, m->s->vm_unread, m->s->vm_evicted);
 }

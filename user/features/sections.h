@@ -9,6 +9,8 @@
 const struct feature *feature_all(int *i);
 /* The features s shows, in order: for (i = 0; (ft = feature_next(s, &i));) */
 const struct feature *feature_next(const struct snapshot *s, int *i);
+/* Every feature's start (feature.h), once tracing has begun. */
+void features_start(void);
 /* The Prometheus text of m: each feature's families (attach's: the groups), then vfiotrace's own. */
 void render_prom(FILE *f, const struct metrics *m);
 

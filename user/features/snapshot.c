@@ -62,5 +62,6 @@ void snapshot_free(struct snapshot *s)
 	free(s->devs);
 	dma_free(&s->dma);
 	resets_free(&s->resets);
+	faults_free(&s->faults);
 	memset(s, 0, sizeof(*s));
 }

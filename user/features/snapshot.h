@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include "../../bpf/vfiotrace.h"
 #include "dma.h"
+#include "faults.h"
 #include "resets.h"
 #include "stacks.h"
 
@@ -55,9 +56,10 @@ struct snapshot {
 	bool dma_traced;		/* --dma: dma is filled */
 	struct dma_model dma;
 	struct resets_model resets;	/* device opens, resets, power (resets.c) */
+	struct faults_model faults;	/* IOMMU faults (faults.c) */
 	unsigned long long drops;	/* snoop events lost: ring buffer full */
 	unsigned long long map_full;	/* aggregate updates lost: a BPF map was full */
-	long long retprobe_missed;	/* returns of tracefs return probes missed; -1: not known */
+	long long probes_missed;	/* hook hits that ran no program or lost their return (tracer.h); -1: not known */
 	unsigned long long vm_unread;	/* processes gone before their VM identity was read */
 	unsigned long long vm_evicted;	/* VM identities dropped from the full cache */
 	bool refcount_known;		/* this kernel's BTF lets the put hook read refcounts */

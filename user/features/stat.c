@@ -98,10 +98,10 @@ static void stat_json(FILE *f, const struct snapshot *s)
 	json_bool(&j, "refcount_available", s->refcount_known);
 	json_uint(&j, "drops", s->drops);
 	json_uint(&j, "map_full", s->map_full);
-	if (s->retprobe_missed >= 0)
-		json_int(&j, "return_probes_missed", s->retprobe_missed);
+	if (s->probes_missed >= 0)
+		json_int(&j, "probes_missed", s->probes_missed);
 	else
-		json_null(&j, "return_probes_missed");
+		json_null(&j, "probes_missed");
 	json_uint(&j, "vm_unread", s->vm_unread);
 	json_uint(&j, "vm_evicted", s->vm_evicted);
 	json_obj_end(&j);
@@ -193,9 +193,10 @@ static void stat_text(FILE *f, const struct snapshot *s)
 	if (s->map_full)
 		fprintf(f, "\nWARNING: %llu updates lost: a BPF map was full (more groups, devices "
 			"or calls in flight than it holds; see --max-groups and --max-inflight)\n", s->map_full);
-	if (s->retprobe_missed > 0)
-		fprintf(f, "\nWARNING: %lld function returns missed (a return probe had no free "
-			"instance: more callers at once than VFIOTRACE_RETPROBE_MAXACTIVE)\n", s->retprobe_missed);
+	if (s->probes_missed > 0)
+		fprintf(f, "\nWARNING: %lld hook hits missed: the kernel ran no program for them (its BPF "
+			"recursion guard was held on that CPU) or a return probe had no free instance\n",
+			s->probes_missed);
 }
 
 void render_stat(FILE *f, const struct snapshot *s, bool json)

@@ -91,6 +91,11 @@ static bool keep_dma_client(const void *el, const struct snapshot *s, const char
 	return vm_is(vmcache_get(c->key.pid, c->key.comm), name);
 }
 
+static bool keep_fault(const void *el, const struct snapshot *s, const char *name)
+{
+	return owned(s, name, ((const struct fault_row *)el)->group);
+}
+
 static bool keep_pcidev(const void *el, const struct snapshot *s, const char *name)
 {
 	return owned(s, name, ((const struct pcidev_row *)el)->st.group);
@@ -123,6 +128,7 @@ void vm_filter_snapshot(struct snapshot *s, const char *name)
 	s->dma.nclients = keep_if(s->dma.clients, s->dma.nclients, sizeof(*s->dma.clients), keep_dma_client,
 				  s, name);
 	s->resets.ndevs = keep_if(s->resets.devs, s->resets.ndevs, sizeof(*s->resets.devs), keep_pcidev, s, name);
+	s->faults.nrows = keep_if(s->faults.rows, s->faults.nrows, sizeof(*s->faults.rows), keep_fault, s, name);
 	s->resets.ngroups = keep_if(s->resets.groups, s->resets.ngroups, sizeof(*s->resets.groups),
 				    keep_group_resets, s, name);
 	s->resets.nresets = keep_if(s->resets.resets, s->resets.nresets, sizeof(*s->resets.resets), keep_reset,
@@ -233,7 +239,7 @@ static struct vm_view *views(const struct snapshot *s, int *n)
 }
 
 struct view_sums {
-	unsigned long long attach_ok, attach_fail, failures;
+	unsigned long long attach_ok, attach_fail, failures, iommu_faults;
 };
 
 static struct view_sums sums(const struct snapshot *s, const struct vm_view *v)
@@ -250,6 +256,9 @@ static struct view_sums sums(const struct snapshot *s, const struct vm_view *v)
 		r.attach_fail += g->st.attach_fail;
 		for (k = 0; k < g->nfails; k++)
 			r.failures += g->fails[k].n;
+		for (k = 0; k < s->faults.nrows; k++)
+			if (s->faults.rows[k].group == g->group)
+				r.iommu_faults += s->faults.rows[k].st.count;
 	}
 	return r;
 }
@@ -333,6 +342,7 @@ void vms_json(struct json *j, const struct snapshot *s)
 			json_uint(j, "map_ns", v->map_ns);
 			json_obj_end(j);
 		}
+		json_uint(j, "iommu_faults", t.iommu_faults);	/* of its groups */
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -389,6 +399,8 @@ void vms_text(FILE *f, const struct snapshot *s)
 			fprintf(f, " -");
 		fprintf(f, "; attaches %llu ok, %llu failed; %llu failure%s diagnosed", t.attach_ok, t.attach_fail,
 			t.failures, t.failures == 1 ? "" : "s");
+		if (t.iommu_faults)
+			fprintf(f, "; %llu IOMMU fault%s", t.iommu_faults, t.iommu_faults == 1 ? "" : "s");
 		if (s->dma_traced)
 			fprintf(f, "; DMA %llu bytes mapped in %s (%llu maps, %llu failed)", v->bytes_mapped,
 				fmt_ns(v->map_ns, b, sizeof(b)), v->maps, v->map_fail);

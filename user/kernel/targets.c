@@ -371,6 +371,26 @@ const struct target targets[NR_HOOKS] = {
 		.kprobe_prog = "kp_power_up", .kretprobe_prog = "krp_power",
 		.absent_why = "inlined",
 	},
+	/*
+	 * IOMMU faults (issue 24). VT-d's per-fault function dmar_fault_do_one is inlined into
+	 * dmar_fault on 5.10, 6.1, 6.12 and 7.2, and both skip a rate-limited fault: the fault
+	 * recording registers are read at the interrupt handler's entry, before it clears them.
+	 */
+	[HOOK_DMAR_FAULT] = {
+		.hook = "iommu_fault", .purpose = "VT-d fault interrupt (every recorded fault, rate limit or not)",
+		.candidates = { "dmar_fault" },
+		.kprobe_prog = "kp_dmar_fault", .fentry_prog = "fe_dmar_fault",
+		.absent_why = "no Intel IOMMU support (CONFIG_INTEL_IOMMU / DMAR_TABLE)",
+		/* fentry first: a kprobe misses faults that land inside a bpf() map syscall (storms) */
+	},
+	/* AMD-Vi, Arm SMMU and others; VT-d never calls it for DMA remapping faults */
+	[HOOK_REPORT_FAULT] = {
+		.hook = "iommu_fault", .purpose = "report_iommu_fault (AMD-Vi, Arm SMMU faults)",
+		.candidates = { "report_iommu_fault" },
+		.kprobe_prog = "kp_report_fault",
+		.absent_why = "kernel without CONFIG_IOMMU_API?",
+		.kprobe_preferred = "kprobe only: a rare call",
+	},
 };
 
 unsigned int targets_reset_unhooked(const struct resolved out[NR_HOOKS])

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,18 @@ static unsigned long long starttime(unsigned int pid)
 	return read_file(pid, "stat", buf, sizeof(buf)) > 0 ? vm_stat_starttime(buf) : 0;
 }
 
+/* Whether pid is a zombie or dead (state Z or X in /proc/PID/stat). */
+static bool exiting(unsigned int pid)
+{
+	char buf[1024];
+	const char *p;
+
+	if (read_file(pid, "stat", buf, sizeof(buf)) <= 0)
+		return true;
+	p = strrchr(buf, ')');
+	return !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X';
+}
+
 static void gone(struct vm_ident *id, const char *comm)
 {
 	id->gone = true;
@@ -63,7 +76,8 @@ static void read_ident(struct vm_ident *id, unsigned int pid, const char *comm, 
 	id->pid = pid;
 	id->starttime = st;
 	n = st ? read_file(pid, "cmdline", buf, sizeof(buf)) : -1;
-	if (n < 0) {
+	/* an exiting process (its memory gone) reads as an empty command line: gone as well */
+	if (n < 0 || (n == 0 && exiting(pid))) {
 		gone(id, comm);
 		return;
 	}

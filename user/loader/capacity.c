@@ -5,6 +5,7 @@
 #include <bpf/libbpf.h>
 #include "capacity.h"
 #include "log.h"
+#include "vfiotrace.h"
 #include "vfiotrace.skel.h"
 
 int capacity_rows(struct vfiotrace_bpf *s, const struct options *o, bool emit_events,
@@ -16,7 +17,6 @@ int capacity_rows(struct vfiotrace_bpf *s, const struct options *o, bool emit_ev
 	const struct capacity_row rows[] = {
 		{ s->maps.group_stats, g }, { s->maps.group_members, g }, { s->maps.errors, 4 * g },
 		{ s->maps.devices, g }, { s->maps.ref_sites, 4 * g }, { s->maps.holders, g },
-		{ s->maps.group_openers, g },	/* emptied by user space every poll */
 		{ s->maps.group_culprit, g }, { s->maps.failures, 4 * g },
 		{ s->maps.inflight_attach, f }, { s->maps.inflight_alloc, f },
 		{ s->maps.inflight_get, f }, { s->maps.inflight_ioctl, f },
@@ -28,6 +28,8 @@ int capacity_rows(struct vfiotrace_bpf *s, const struct options *o, bool emit_ev
 		{ s->maps.dev_stats, g }, { s->maps.reset_stats, 2 * g },
 		{ s->maps.vfio_calls, f }, { s->maps.fn_resets, f }, { s->maps.bus_resets, f },
 		{ s->maps.power_calls, f },
+		/* IOMMU faults: a few (requester, reason, access) per group */
+		{ s->maps.iommu_faults, 4 * g },
 		{ s->maps.stacks, stacks }, { s->maps.fail_stacks, o->verbose ? 1024 : 1 },
 		/* stat and hist emit no events: one page, the least a ring buffer can be */
 		{ s->maps.events, !emit_events ? 4096 : o->ringbuf ? o->ringbuf : 256 * 1024 },

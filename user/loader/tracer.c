@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "capacity.h"
 #include "clock.h"
@@ -529,4 +531,26 @@ void tracer_close(struct tracer *t)
 	kallsyms_free(&t->full);
 	kernel_btf_close(&t->rs.kb);
 	lifecycle_stop(&t->lc);
+}
+
+long long tracer_probes_missed(const struct tracer *t)
+{
+	long long ret = retprobe_missed(), n = 0;
+	unsigned int major = 0, minor = 0;
+	struct bpf_program *p;
+	struct utsname u;
+
+	/* 6.7 ("bpf: Count missed stats in trace_call_bpf") counts kprobe programs the guard skipped */
+	if (!t->skel || uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2 ||
+	    major * 1000 + minor < 6007)
+		return ret;
+	bpf_object__for_each_program(p, t->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			n += (long long)info.recursion_misses;
+	}
+	return (ret > 0 ? ret : 0) + n;
 }

@@ -62,4 +62,12 @@ int tracer_module_event(struct tracer *t, const struct module_event *ev,
 /* Detach, unload and free everything; safe on a partly set-up tracer. */
 void tracer_close(struct tracer *t);
 
+/*
+ * Hook hits that ran no program of vfiotrace or whose return went unseen: return probes with
+ * no free instance (retprobe.h) and, from 6.7, programs the CPU's BPF recursion guard
+ * skipped (held by a bpf() map call preempted on that CPU, or another BPF program running).
+ * -1 where neither can be counted (before 6.7 on the perf PMU path).
+ */
+long long tracer_probes_missed(const struct tracer *t);
+
 #endif

@@ -126,7 +126,7 @@ static void single(FILE *f, const char *name, const char *type, const char *help
 }
 
 void prom_self(FILE *f, const struct metrics *m, unsigned long long drops, unsigned long long map_full,
-	       long long retprobe_missed, unsigned long long vm_unread, unsigned long long vm_evicted)
+	       long long probes_missed, unsigned long long vm_unread, unsigned long long vm_evicted)
 {
 	char v[64];
 
@@ -134,10 +134,10 @@ void prom_self(FILE *f, const struct metrics *m, unsigned long long drops, unsig
 	       "Events lost because the ring buffer was full (snoop, refs).", drops);
 	single(f, "vfiotrace_map_full_total", "counter", "Aggregate updates lost because a BPF map was full.",
 	       map_full);
-	if (retprobe_missed >= 0)
-		single(f, "vfiotrace_return_probes_missed_total", "counter",
-		       "Function returns missed: a return probe had no free instance (tracefs return probes only).",
-		       (unsigned long long)retprobe_missed);
+	if (probes_missed >= 0)
+		single(f, "vfiotrace_probes_missed_total", "counter",
+		       "Hook hits that ran no vfiotrace program or lost their return (6.7+, or tracefs return probes).",
+		       (unsigned long long)probes_missed);
 	single(f, "vfiotrace_vm_unread_total", "counter",
 	       "Processes that exited before vfiotrace read their VM identity: named by pid and comm only.",
 	       vm_unread);

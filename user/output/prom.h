@@ -28,11 +28,11 @@ struct metrics {
 
 /*
  * vfiotrace's own: events lost (drops), updates lost (map_full), returns missed
- * (retprobe_missed, -1: not known, no series), processes whose
+ * (probes_missed: hook hits missed, -1: not known, no series), processes whose
  * VM identity was not read (gone first) or dropped from the cache, probes, build info.
  */
 void prom_self(FILE *f, const struct metrics *m, unsigned long long drops, unsigned long long map_full,
-	       long long retprobe_missed, unsigned long long vm_unread, unsigned long long vm_evicted);
+	       long long probes_missed, unsigned long long vm_unread, unsigned long long vm_evicted);
 
 /* A label value escaped per the format (\\, \", \n); truncated to fit len. */
 const char *prom_escape(const char *in, char *out, size_t len);

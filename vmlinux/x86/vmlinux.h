@@ -120,6 +120,14 @@ struct task_struct {
 	struct mm_struct *mm;
 };
 
+/* drivers/iommu/intel/iommu.h (include/linux/intel-iommu.h before 5.17): the same names 5.10-7.2 */
+struct intel_iommu {
+	void *reg;			/* the register page (ioremapped) */
+	__u64 cap;
+	int seq_id;
+	__u16 segment;
+};
+
 #pragma clang attribute pop
 
 #endif
