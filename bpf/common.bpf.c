@@ -12,8 +12,8 @@ const volatile bool deep_stacks = false;
 __u64 ringbuf_drops = 0;
 __u64 map_full = 0;
 __u64 new_clients = 0;
-__u64 opener_head = 0;
-struct opener opener_ring[OPENER_RING] = {};
+__u64 opener_heads[OPENER_CPUS] = {};
+struct opener opener_ring[OPENER_CPUS * OPENER_SLOTS] = {};
 
 group_stats_map group_stats SEC(".maps");
 events_map events SEC(".maps");

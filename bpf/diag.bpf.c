@@ -139,8 +139,9 @@ int BPF_KRETPROBE(krp_group_open, int ret)
 		struct holder h = { .pid = bpf_get_current_pid_tgid() >> 32,
 				    .since_ns = bpf_ktime_get_ns() };
 
-		__u64 i = __sync_fetch_and_add(&opener_head, 1);
-		struct opener *o = &opener_ring[i & (OPENER_RING - 1)];
+		__u32 cpu = bpf_get_smp_processor_id() & (OPENER_CPUS - 1);
+		__u64 i = opener_heads[cpu];
+		struct opener *o = &opener_ring[cpu * OPENER_SLOTS + (i & (OPENER_SLOTS - 1))];
 
 		bpf_get_current_comm(h.comm, sizeof(h.comm));
 		if (bpf_map_update_elem(&holders, &group, &h, BPF_ANY))
@@ -150,6 +151,8 @@ int BPF_KRETPROBE(krp_group_open, int ret)
 		__builtin_memcpy(o->comm, h.comm, COMM_LEN);
 		asm volatile("" ::: "memory");	/* the record before its seq (x86 keeps store order) */
 		o->seq = i + 1;
+		asm volatile("" ::: "memory");	/* the head last: user space reads up to it */
+		opener_heads[cpu] = i + 1;
 		__sync_fetch_and_add(&new_clients, 1);
 	} else {
 		struct holder *h = ret == -EBUSY ? bpf_map_lookup_elem(&holders, &group) : NULL;

@@ -59,8 +59,8 @@ typedef struct {
 extern holders_map holders SEC(".maps");
 
 /* every open, for user space to read (vfiotrace.h) */
-extern struct opener opener_ring[OPENER_RING];
-extern __u64 opener_head;
+extern struct opener opener_ring[OPENER_CPUS * OPENER_SLOTS];
+extern __u64 opener_heads[OPENER_CPUS];
 
 /* group -> culprit of its last failure */
 typedef struct {

@@ -111,7 +111,13 @@ struct record_hdr {
  * while the caller is preempted there is skipped (measured on 7.2, preempt
  * lazy, one CPU: 2 of 200 attaches unseen by both instances).
  */
-#define OPENER_RING 256		/* a power of two: opens between two polls (at most 1 s) */
+/*
+ * One ring per CPU (CPU modulo OPENER_CPUS), written only by the kprobe programs of that
+ * CPU (preemption off), so no atomic is needed: a fetching atomic add is 5.12+, and 5.10
+ * refuses the program ("BPF_STX uses reserved fields").
+ */
+#define OPENER_CPUS 64
+#define OPENER_SLOTS 16		/* a power of two: opens on one CPU between two polls (at most 1 s) */
 struct opener {
 	unsigned long long seq;		/* index + 1, written last: 0 or another while being written */
 	int group;

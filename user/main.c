@@ -48,7 +48,7 @@ struct run {
 	struct refs_live live;		/* holders, from the events of snoop and refs */
 	struct vm_owners owners;	/* the processes seen opening each group: VMs in the summaries */
 	const struct vfiotrace_bpf *openers_of;	/* the programs opener_tail reads the ring of */
-	unsigned long long opener_tail;
+	unsigned long long opener_tail[OPENER_CPUS];	/* per CPU's ring (vfiotrace.h) */
 	struct event_ctx ev;		/* what decoding an event reads */
 	struct pending pending;
 	unsigned long long delivered;	/* ring buffer records consumed */
@@ -283,26 +283,29 @@ static int module_events(struct run *run)
 	return 0;
 }
 
-/* The opens in the ring since the last read (vfiotrace.h: no bpf() call); overwritten ones are lost. */
+/* The opens in the rings since the last read (vfiotrace.h: no bpf() call); overwritten ones are lost. */
 static void read_openers(struct run *r, const struct vfiotrace_bpf *skel)
 {
-	unsigned long long head = skel->bss->opener_head;
+	int cpu;
 
-	for (; r->opener_tail < head; r->opener_tail++) {
-		const volatile struct opener *o = &skel->bss->opener_ring[r->opener_tail % OPENER_RING];
-		unsigned long long want = r->opener_tail + 1;
-		char comm[COMM_LEN];
-		int group = o->group;
-		unsigned int pid = o->pid;
+	for (cpu = 0; cpu < OPENER_CPUS; cpu++) {
+		unsigned long long head = skel->bss->opener_heads[cpu], *tail = &r->opener_tail[cpu];
 
-		memcpy(comm, (const void *)o->comm, COMM_LEN);
-		comm[COMM_LEN - 1] = 0;
-		if (o->seq == want && head - r->opener_tail <= OPENER_RING)
-			vm_owners_add(&r->owners, group, vmcache_get(pid, comm));
-		else if (o->seq < want && head - r->opener_tail <= OPENER_RING)
-			break;		/* still being written: the next poll reads it */
-		else
-			r->owners.lost++;	/* overwritten by a later open */
+		for (; *tail < head; (*tail)++) {
+			const volatile struct opener *o =
+				&skel->bss->opener_ring[cpu * OPENER_SLOTS + (*tail & (OPENER_SLOTS - 1))];
+			char comm[COMM_LEN];
+			int group = o->group;
+			unsigned int pid = o->pid;
+
+			memcpy(comm, (const void *)o->comm, COMM_LEN);
+			comm[COMM_LEN - 1] = 0;
+			/* seq: the slot's index + 1 once written; a later one: overwritten */
+			if (o->seq == *tail + 1 && head - *tail <= OPENER_SLOTS)
+				vm_owners_add(&r->owners, group, vmcache_get(pid, comm));
+			else
+				r->owners.lost++;
+		}
 	}
 }
 
@@ -324,7 +327,7 @@ static void name_clients(struct run *r)
 		return;
 	if (r->openers_of != skel) {	/* new programs: the holders seeded from /proc, the ring anew */
 		r->openers_of = skel;
-		r->opener_tail = 0;
+		memset(r->opener_tail, 0, sizeof(r->opener_tail));
 		fd = bpf_map__fd(skel->maps.holders);
 		for (; !bpf_map_get_next_key(fd, gp, &g); gp = &g)
 			if (!bpf_map_lookup_elem(fd, &g, &h))
