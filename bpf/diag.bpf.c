@@ -107,6 +107,13 @@ static __always_inline void group_failed(void *ctx, struct op_state *d, int ret)
 	bpf_ringbuf_submit(e, 0);
 }
 
+/* v & mask, done where the verifier sees it (clang would fold a mask it can prove redundant) */
+static __always_inline __u64 bounded(__u64 v, const __u64 mask)
+{
+	asm volatile("%0 &= %1" : "+r"(v) : "i"(mask));
+	return v;
+}
+
 /* ---- group open and release: holders, EBUSY ---- */
 
 SEC("kprobe")
@@ -139,9 +146,9 @@ int BPF_KRETPROBE(krp_group_open, int ret)
 		struct holder h = { .pid = bpf_get_current_pid_tgid() >> 32,
 				    .since_ns = bpf_ktime_get_ns() };
 
-		__u32 cpu = bpf_get_smp_processor_id() & (OPENER_CPUS - 1);
+		__u64 cpu = bounded(bpf_get_smp_processor_id(), OPENER_CPUS - 1);
 		__u64 i = opener_heads[cpu];
-		struct opener *o = &opener_ring[cpu * OPENER_SLOTS + (i & (OPENER_SLOTS - 1))];
+		struct opener *o = &opener_ring[bounded(cpu * OPENER_SLOTS + i, OPENER_CPUS * OPENER_SLOTS - 1)];
 
 		bpf_get_current_comm(h.comm, sizeof(h.comm));
 		if (bpf_map_update_elem(&holders, &group, &h, BPF_ANY))
@@ -152,7 +159,7 @@ int BPF_KRETPROBE(krp_group_open, int ret)
 		asm volatile("" ::: "memory");	/* the record before its seq (x86 keeps store order) */
 		o->seq = i + 1;
 		asm volatile("" ::: "memory");	/* the head last: user space reads up to it */
-		opener_heads[cpu] = i + 1;
+		opener_heads[bounded(cpu, OPENER_CPUS - 1)] = i + 1;
 		__sync_fetch_and_add(&new_clients, 1);
 	} else {
 		struct holder *h = ret == -EBUSY ? bpf_map_lookup_elem(&holders, &group) : NULL;
