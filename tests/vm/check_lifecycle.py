@@ -52,6 +52,8 @@ HOOK_FUNCS = {
                      "pci_reset_bus_function", "pci_parent_bus_reset", "cxl_reset_bus_function"],
     "reset_bus": ["pci_reset_bus", "pci_reset_hotplug_slot", "pci_reset_secondary_bus"],
     "power": ["__pci_set_power_state", "pci_set_power_state", "pci_set_power_state_locked", "pci_power_up"],
+    # IOMMU faults (issue 24)
+    "iommu_fault": ["dmar_fault", "report_iommu_fault"],
 }
 
 
