@@ -31,7 +31,7 @@
 
 #include "vfio-fault.h"
 
-#define MAX_GROUPS 32
+#define MAX_GROUPS 256
 #define MAX_DEVS 16
 #define MAX_AFFECTED 64	/* devices a hot reset may affect that are recorded */
 

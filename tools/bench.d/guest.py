@@ -88,6 +88,8 @@ kprobe:{put} {{ @puts[kstack(3)] = count(); }}
 
 configs = {
     "vfiotrace": ["vfiotrace", "stat"],
+    # kprobes placed by the kernel's name lookup, as before placement by address (user/kernel/resolve.h)
+    "vfiotrace-by-name": ["env", "VFIOTRACE_KPROBE_BY_NAME=1", "vfiotrace", "stat"],
     "vfiotrace-refs": ["vfiotrace", "refs"],
     "vfiotrace-dma": ["vfiotrace", "stat", "--dma"],
     "vfiotrace-snoop": ["vfiotrace", "snoop", "-j"],
@@ -159,8 +161,9 @@ class Tracer:
         return st
 
     def stop(self):
-        """SIGINT, then the exit status and the CPU time of the whole run."""
+        """SIGINT, then the exit status and the CPU time of the whole run; exit_s: SIGINT to reaped."""
         rc, ru = self.p.returncode, None
+        self.exit_s, t0 = None, time.monotonic()
         if self.p.poll() is None:
             self.p.send_signal(signal.SIGINT)
         deadline = time.monotonic() + 30	# every wait in the guest is bounded
@@ -168,6 +171,7 @@ class Tracer:
             pid, status, ru = os.wait4(self.p.pid, os.WNOHANG)
             if pid:
                 rc = self.p.returncode = os.waitstatus_to_exitcode(status)
+                self.exit_s = time.monotonic() - t0
             elif time.monotonic() > deadline:
                 self.p.kill()
                 deadline = float("inf")
@@ -192,11 +196,12 @@ with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
 
 # start-up: exec -> Tracing; then stopped at once
 for r in range(startup_runs if "startup" in phases else 0):
-    for c in ["floor", "floor-core", "vfiotrace", *with_baseline, "bpftrace-floor", "bpftrace-equivalent"]:
+    for c in ["floor", "floor-core", "vfiotrace", "vfiotrace-by-name", *with_baseline, "bpftrace-floor",
+              "bpftrace-equivalent"]:
         t = Tracer(c)
         st = t.status() if t.p.poll() is None else {}
         rc, _ = t.stop()
-        emit(kind="startup", config=c, round=r, ready_s=t.ready, rc=rc, **st)
+        emit(kind="startup", config=c, round=r, ready_s=t.ready, exit_s=t.exit_s, rc=rc, **st)
 
 # where vfiotrace's start-up goes: its -v profile, and -vv's verifier statistics per program
 for args in (["-v"], ["-vv"]) if "profile" in phases else ():
@@ -323,3 +328,60 @@ def storm(config, r):
 for r in range(storm_rounds if "storm" in phases else 0):
     for c in ["none", "vfiotrace-stat-j", "vfiotrace-snoop", "vfiotrace-snoop-dma"]:
         storm(c, r)
+
+
+def cpu_ns(pid):
+    """CPU time of pid so far in ns (/proc/PID/schedstat), the tick count's where it is absent"""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return cpu_ticks(pid) * 1e9 / os.sysconf("SC_CLK_TCK")
+
+
+def scrape(port):
+    """One GET of /metrics: (seconds, bytes, series)"""
+    import urllib.request
+    t0 = time.monotonic()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as r:
+        body = r.read()
+    return time.monotonic() - t0, len(body), sum(1 for l in body.splitlines() if l and not l.startswith(b"#"))
+
+
+def groups_phase(window, scrapes=20):
+    """Cost per group of what grows with the groups vfiotrace has seen: the interval render (JSON
+    and text), a Prometheus scrape, memory. With 0, 2 and every group of the guest (tools/vmtest
+    --nics): each group attached once by one workload, then `window` seconds of 1 s intervals."""
+    gs = sorted(int(x) for x in os.listdir("/dev/vfio") if x.isdigit())
+    for r in range(rounds):
+        for k in sorted({0, min(2, len(gs)), len(gs)}):
+            for fmt in ("json", "text"):
+                name = f"groups-{fmt}"
+                configs[name] = ["vfiotrace", "stat", *(["-j"] if fmt == "json" else []), "1",
+                                 "--prometheus", "127.0.0.1:9477"]
+                t = Tracer(name)
+                wrc = 0
+                if k:
+                    args = ["vfio-workload", "-n", "1"]
+                    for g in gs[:k]:
+                        args += ["-g", str(g)]
+                    wrc = subprocess.run(args, stdout=subprocess.DEVNULL, timeout=1800).returncode
+                time.sleep(1.5)		# the workload's last interval rendered
+                c0 = cpu_ns(t.p.pid)
+                time.sleep(window)
+                cpu = cpu_ns(t.p.pid) - c0
+                sc = [scrape(9477) for _ in range(scrapes)] if fmt == "json" else []
+                st = t.status()
+                out_lines = t.read(0).splitlines()
+                rc, _ = t.stop()
+                last = [o for o in jsons("\n".join(out_lines)) if o.get("type") == "summary"][-1:]
+                emit(kind="groups", round=r, groups=k, fmt=fmt, workload_rc=wrc, rc=rc, ready_s=t.ready,
+                     window_s=window, cpu_ns=cpu, intervals=window,
+                     seen=len(last[0].get("groups", [])) if last else None,
+                     scrape_s=sorted(x[0] for x in sc)[len(sc) // 2] if sc else None,
+                     scrape_bytes=sc[0][1] if sc else None, series=sc[0][2] if sc else None,
+                     VmHWM=st["VmHWM"], VmRSS=st["VmRSS"], map_bytes=st["map_bytes"])
+
+
+if "groups" in phases:
+    groups_phase(int(os.environ.get("BENCH_GROUPS_WINDOW", "10")))

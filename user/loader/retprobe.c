@@ -113,7 +113,8 @@ static long long event_id(const char *name)
 	return id;
 }
 
-static struct bpf_link *via_tracefs(struct bpf_program *p, const char *func, int maxactive, int slot)
+static struct bpf_link *via_tracefs(struct bpf_program *p, const char *func, unsigned long long addr,
+				    int maxactive, int slot)
 {
 	struct perf_event_attr a = { .type = PERF_TYPE_TRACEPOINT, .size = sizeof(a),
 				     .sample_period = 1, .wakeup_events = 1 };
@@ -124,7 +125,10 @@ static struct bpf_link *via_tracefs(struct bpf_program *p, const char *func, int
 
 	remove_stale();
 	snprintf(name, sizeof(events[slot].name), GROUP "_%d_%d", getpid(), seq++);
-	snprintf(line, sizeof(line), "r%d:" GROUP "/%s %s\n", maxactive, name, func);
+	if (addr)
+		snprintf(line, sizeof(line), "r%d:" GROUP "/%s 0x%llx\n", maxactive, name, addr);
+	else
+		snprintf(line, sizeof(line), "r%d:" GROUP "/%s %s\n", maxactive, name, func);
 	e = kprobe_events(line);
 	if (e) {
 		dbg("return probe on %s via tracefs: %s", func, strerror(-e));
@@ -147,17 +151,19 @@ static struct bpf_link *via_tracefs(struct bpf_program *p, const char *func, int
 	return l;
 }
 
-struct bpf_link *retprobe_attach(struct bpf_program *p, const char *func, int maxactive)
+struct bpf_link *retprobe_attach(struct bpf_program *p, const char *func, unsigned long long addr,
+				 int maxactive)
 {
+	LIBBPF_OPTS(bpf_kprobe_opts, o, .retprobe = true, .offset = addr);
 	struct bpf_link *l = NULL;
 	int i;
 
 	for (i = 0; maxactive > 0 && tracefs() && i < MAX_EVENTS; i++)
 		if (!events[i].link) {
-			l = via_tracefs(p, func, maxactive, i);
+			l = via_tracefs(p, func, addr, maxactive, i);
 			break;
 		}
-	return l ? l : bpf_program__attach_kprobe(p, true, func);
+	return l ? l : bpf_program__attach_kprobe_opts(p, addr ? NULL : func, &o);
 }
 
 void retprobe_link_destroy(struct bpf_link *l)
