@@ -14,13 +14,18 @@ in the emulated machine hits all of them alike:
            bumps its ring, vfio-workload --fault-nowait): untraced, under `stat -j`, `snoop -j`
            and `snoop -j --dma`; the DMAR interrupts (the IOMMU's own count), what each tracer
            counted, the tracer's CPU time over the storm (/proc/PID/stat utime+stime), the
-           workload's wall time, kp_dmar_fault's BPF run time.
+           workload's wall time, kp_dmar_fault's BPF run time;
+  groups   (only when asked for) with 0, 2 and every group of the guest (tools/vmtest --nics) seen:
+           the CPU of `stat [-j] 1` per interval, a Prometheus scrape, VmHWM and map memory;
+  shared   (only when asked for, last: it unbinds a NIC) resets of a device that is not VFIO's,
+           under the floor and vfiotrace: what a hit on the PCI core's shared hooks costs.
 Every result is one line: @@ JSON.
 
 usage: guest.py FLOOR ATTACHES ROUNDS STARTUP_RUNS SCALE_SMALL SCALE_LARGE [BASELINE]
 BASELINE: another vfiotrace binary (e.g. the last release), measured as "baseline".
 Environment: BENCH_PHASES (comma-separated, default every phase), BENCH_STORM (faults per storm,
-default 10000), BENCH_STORM_ROUNDS (default ROUNDS).
+default 10000), BENCH_STORM_ROUNDS (default ROUNDS), BENCH_GROUPS_WINDOW (seconds of intervals
+per groups sample, default 10), BENCH_SHARED_RESETS (default 100).
 """
 import json
 import os
@@ -385,3 +390,38 @@ def groups_phase(window, scrapes=20):
 
 if "groups" in phases:
     groups_phase(int(os.environ.get("BENCH_GROUPS_WINDOW", "10")))
+
+
+def shared_phase(resets):
+    """Hits on the PCI core's reset and power hooks by a device that is not VFIO's: the last of
+    tools/vmtest --nics' e1000e, unbound from vfio-pci (no driver), reset through sysfs `resets`
+    times under the floor's empty programs and under vfiotrace. Every hit must be filtered out."""
+    nics = sorted(d for d in os.listdir("/sys/bus/pci/devices")
+                  if open(f"/sys/bus/pci/devices/{d}/vendor").read().strip() == "0x8086" and
+                  open(f"/sys/bus/pci/devices/{d}/device").read().strip() == "0x10d3")[1:]
+    if not nics:
+        return
+    dev = nics[-1]
+    drv = f"/sys/bus/pci/devices/{dev}/driver"
+    if os.path.exists(drv):
+        with open(f"{drv}/unbind", "w") as f:
+            f.write(dev)
+    for r in range(rounds):
+        for c in ["floor", "vfiotrace"]:
+            t = Tracer(c)
+            s0 = t.status()
+            t0 = time.monotonic()
+            for _ in range(resets):
+                with open(f"/sys/bus/pci/devices/{dev}/reset", "w") as f:
+                    f.write("1")
+            wall = time.monotonic() - t0
+            s1 = t.status()
+            rc, _ = t.stop()
+            emit(kind="shared", config=c, round=r, device=dev, resets=resets, wall_s=wall, rc=rc, ready_s=t.ready,
+                 prog_ns=s1["prog_ns"] - s0["prog_ns"], prog_runs=s1["prog_runs"] - s0["prog_runs"],
+                 progs={k: [v[0] - s0.get("progs", {}).get(k, (0, 0))[0], v[1] - s0.get("progs", {}).get(k, (0, 0))[1]]
+                        for k, v in s1.get("progs", {}).items()})
+
+
+if "shared" in phases:
+    shared_phase(int(os.environ.get("BENCH_SHARED_RESETS", "100")))
