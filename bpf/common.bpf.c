@@ -29,5 +29,6 @@ fail_stacks_map fail_stacks SEC(".maps");
 
 /* Devices (pci_dev.bpf.h): shared by vfio_pci.bpf.c, reset.bpf.c and power.bpf.c. */
 vfio_calls_map vfio_calls SEC(".maps");
+__u32 vfio_calls_inflight = 0;
 reset_stats_map reset_stats SEC(".maps");
 dev_stats_map dev_stats SEC(".maps");

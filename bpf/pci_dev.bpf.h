@@ -38,6 +38,7 @@ typedef struct {
 	__type(value, struct vfio_call);
 } vfio_calls_map;
 extern vfio_calls_map vfio_calls SEC(".maps");
+extern __u32 vfio_calls_inflight;
 
 typedef struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -58,6 +59,38 @@ extern dev_stats_map dev_stats SEC(".maps");
 static __always_inline __u32 tid(void)
 {
 	return (__u32)bpf_get_current_pid_tgid();
+}
+
+/*
+ * The per-thread maps of calls in progress, each with a count of its entries:
+ * the PCI core's reset and power functions run for every device, and their
+ * returns and inner hooks in a call that was not recorded (not VFIO's) read
+ * the count, not the map. A missed return leaves its entry, and the count
+ * above zero: the lookups come back, nothing is lost.
+ */
+static __always_inline void tid_begin(void *map, __u32 *inflight, const void *val)
+{
+	__u32 t = tid();
+
+	if (!bpf_map_update_elem(map, &t, val, BPF_NOEXIST))
+		__sync_fetch_and_add(inflight, 1);
+	else if (bpf_map_update_elem(map, &t, val, BPF_EXIST))
+		__sync_fetch_and_add(&map_full, 1);
+}
+
+static __always_inline void *tid_find(void *map, const __u32 *inflight)
+{
+	__u32 t = tid();
+
+	return *(const volatile __u32 *)inflight ? bpf_map_lookup_elem(map, &t) : NULL;
+}
+
+static __always_inline void tid_end(void *map, __u32 *inflight)
+{
+	__u32 t = tid();
+
+	if (!bpf_map_delete_elem(map, &t))
+		__sync_fetch_and_add(inflight, -1);
 }
 
 static __always_inline struct device *pdev_dev(struct pci_dev *pdev)

@@ -15,23 +15,28 @@ struct power_call {
 };
 
 TID_MAP(power_calls, struct power_call);
+__u32 power_calls_inflight = 0;
 
 /* ---- power ---- */
 
 static __always_inline void power_enter(struct pci_dev *pdev, int to, int up)
 {
-	struct power_call c = { .ts = bpf_ktime_get_ns(), .pdev = pdev, .to = to, .up = up };
-	__u32 t = tid();
-	struct power_call *p = bpf_map_lookup_elem(&power_calls, &t);
+	struct power_call *p = tid_find(&power_calls, &power_calls_inflight);
+	struct power_call c = {};
 
 	if (p) {
 		p->depth++;
 		return;
 	}
+	/* every device's power changes come here */
 	if (!vfio_bound(pdev) || !task_selected())
 		return;
+	c.ts = bpf_ktime_get_ns();
+	c.pdev = pdev;
+	c.to = to;
+	c.up = up;
 	c.from = BPF_CORE_READ(pdev, current_state);
-	update_counted(&power_calls, &t, &c);
+	tid_begin(&power_calls, &power_calls_inflight, &c);
 }
 
 SEC("kprobe")
@@ -52,8 +57,7 @@ int BPF_KPROBE(kp_power_up, struct pci_dev *pdev)
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_power, long ret)
 {
-	__u32 t = tid();
-	struct power_call *p = bpf_map_lookup_elem(&power_calls, &t);
+	struct power_call *p = tid_find(&power_calls, &power_calls_inflight);
 	struct vfio_call *vc;
 	struct pci_dev *pdev;
 	struct dev_stats *d;
@@ -79,7 +83,7 @@ int BPF_KRETPROBE(krp_power, long ret)
 	 */
 	if (reached == p->from && (ret == 0 || reached == p->to || !BPF_CORE_READ(pdev, pm_cap)))
 		goto out;
-	if (ret < 0 && p->to == 0 && (vc = bpf_map_lookup_elem(&vfio_calls, &t)))
+	if (ret < 0 && p->to == 0 && (vc = tid_find(&vfio_calls, &vfio_calls_inflight)))
 		vc->power_failed = 1;
 	seen_read(&s, pdev);
 	if (!group_selected(s.group))
@@ -101,6 +105,6 @@ int BPF_KRETPROBE(krp_power, long ret)
 		bpf_ringbuf_submit(e, 0);
 	}
 out:
-	bpf_map_delete_elem(&power_calls, &t);
+	tid_end(&power_calls, &power_calls_inflight);
 	return 0;
 }

@@ -36,14 +36,14 @@ struct bus_reset {
 
 TID_MAP(fn_resets, struct fn_reset);
 TID_MAP(bus_resets, struct bus_reset);
+__u32 fn_resets_inflight = 0, bus_resets_inflight = 0;
 
 /* ---- the resets ---- */
 
 /* The vfio call this reset runs in (its trigger and device), marked as reported; NULL: none. */
 static __always_inline struct vfio_call *reset_cause(void)
 {
-	__u32 t = tid();
-	struct vfio_call *c = bpf_map_lookup_elem(&vfio_calls, &t);
+	struct vfio_call *c = tid_find(&vfio_calls, &vfio_calls_inflight);
 
 	if (c)
 		c->emitted = 1;
@@ -53,9 +53,7 @@ static __always_inline struct vfio_call *reset_cause(void)
 /* Whether a reset of pdev is reported: a VFIO device, or one reset inside a vfio-pci call. */
 static __always_inline bool reset_traced(struct pci_dev *pdev)
 {
-	__u32 t = tid();
-
-	return (bpf_map_lookup_elem(&vfio_calls, &t) || vfio_bound(pdev)) && task_selected();
+	return (tid_find(&vfio_calls, &vfio_calls_inflight) || vfio_bound(pdev)) && task_selected();
 }
 
 static __always_inline void reset_event_from(struct dev_event *e, struct vfio_call *c)
@@ -74,18 +72,20 @@ static __always_inline void reset_event_from(struct dev_event *e, struct vfio_ca
 SEC("kprobe")
 int BPF_KPROBE(kp_reset_fn, struct pci_dev *pdev)
 {
-	struct fn_reset r = { .ts = bpf_ktime_get_ns(), .pdev = pdev };
-	__u32 t = tid();
+	struct fn_reset r = {};
 
-	if (reset_traced(pdev))
-		update_counted(&fn_resets, &t, &r);
+	/* first: every device's resets come here */
+	if (!reset_traced(pdev))
+		return 0;
+	r.ts = bpf_ktime_get_ns();
+	r.pdev = pdev;
+	tid_begin(&fn_resets, &fn_resets_inflight, &r);
 	return 0;
 }
 
 static __always_inline int method_returned(int method, long ret)
 {
-	__u32 t = tid();
-	struct fn_reset *r = bpf_map_lookup_elem(&fn_resets, &t);
+	struct fn_reset *r = tid_find(&fn_resets, &fn_resets_inflight);
 	unsigned int n;
 
 	if (!r)
@@ -147,8 +147,7 @@ static __always_inline int answer(const struct fn_reset *r, long ret, int *infer
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_reset_fn, long ret)
 {
-	__u32 t = tid();
-	struct fn_reset *r = bpf_map_lookup_elem(&fn_resets, &t);
+	struct fn_reset *r = tid_find(&fn_resets, &fn_resets_inflight);
 	int i, method, inferred = 0;
 	struct vfio_call *cause;
 	struct dev_event *e;
@@ -179,18 +178,20 @@ int BPF_KRETPROBE(krp_reset_fn, long ret)
 		bpf_ringbuf_submit(e, 0);
 	}
 out:
-	bpf_map_delete_elem(&fn_resets, &t);
+	tid_end(&fn_resets, &fn_resets_inflight);
 	return 0;
 }
 
 SEC("kprobe")
 int BPF_KPROBE(kp_reset_bus, struct pci_dev *pdev)
 {
-	struct bus_reset r = { .ts = bpf_ktime_get_ns(), .pdev = pdev };
-	__u32 t = tid();
+	struct bus_reset r = {};
 
-	if (reset_traced(pdev))
-		update_counted(&bus_resets, &t, &r);
+	if (!reset_traced(pdev))
+		return 0;
+	r.ts = bpf_ktime_get_ns();
+	r.pdev = pdev;
+	tid_begin(&bus_resets, &bus_resets_inflight, &r);
 	return 0;
 }
 
@@ -198,8 +199,7 @@ int BPF_KPROBE(kp_reset_bus, struct pci_dev *pdev)
 SEC("kprobe")
 int BPF_KPROBE(kp_slot_reset, void *hotplug, int probe)
 {
-	__u32 t = tid();
-	struct bus_reset *r = bpf_map_lookup_elem(&bus_resets, &t);
+	struct bus_reset *r = tid_find(&bus_resets, &bus_resets_inflight);
 
 	if (r && !probe)
 		r->slot = 1;
@@ -209,8 +209,7 @@ int BPF_KPROBE(kp_slot_reset, void *hotplug, int probe)
 SEC("kprobe")
 int BPF_KPROBE(kp_sbr)
 {
-	__u32 t = tid();
-	struct bus_reset *r = bpf_map_lookup_elem(&bus_resets, &t);
+	struct bus_reset *r = tid_find(&bus_resets, &bus_resets_inflight);
 
 	if (r)
 		r->sbr = 1;
@@ -220,8 +219,7 @@ int BPF_KPROBE(kp_sbr)
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_reset_bus, long ret)
 {
-	__u32 t = tid();
-	struct bus_reset *r = bpf_map_lookup_elem(&bus_resets, &t);
+	struct bus_reset *r = tid_find(&bus_resets, &bus_resets_inflight);
 	struct vfio_call *cause;
 	struct dev_event *e;
 	struct seen s = {};
@@ -248,6 +246,6 @@ int BPF_KRETPROBE(krp_reset_bus, long ret)
 		bpf_ringbuf_submit(e, 0);
 	}
 out:
-	bpf_map_delete_elem(&bus_resets, &t);
+	tid_end(&bus_resets, &bus_resets_inflight);
 	return 0;
 }

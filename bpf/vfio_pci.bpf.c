@@ -78,7 +78,6 @@ static __always_inline int fd_group(int fd)
 static __always_inline void vfio_enter(struct pci_dev *pdev, int trigger, void *hot_reset_arg)
 {
 	struct vfio_call c = { .ts = bpf_ktime_get_ns(), .pdev = pdev, .trigger = trigger };
-	__u32 t = tid();
 	int i;
 
 	if (!pdev || !task_selected())
@@ -94,7 +93,7 @@ static __always_inline void vfio_enter(struct pci_dev *pdev, int trigger, void *
 				c.groups[i] = fd_group(fd);
 		}
 	}
-	update_counted(&vfio_calls, &t, &c);
+	tid_begin(&vfio_calls, &vfio_calls_inflight, &c);
 }
 
 static __always_inline void ioctl_enter(struct pci_dev *pdev, unsigned int cmd, unsigned long arg)
@@ -108,13 +107,12 @@ static __always_inline void ioctl_enter(struct pci_dev *pdev, unsigned int cmd, 
 /* The call's context, removed; false when there is none. */
 static __always_inline bool vfio_exit(struct vfio_call *out)
 {
-	__u32 t = tid();
-	struct vfio_call *c = bpf_map_lookup_elem(&vfio_calls, &t);
+	struct vfio_call *c = tid_find(&vfio_calls, &vfio_calls_inflight);
 
 	if (!c)
 		return false;
 	*out = *c;
-	bpf_map_delete_elem(&vfio_calls, &t);
+	tid_end(&vfio_calls, &vfio_calls_inflight);
 	return true;
 }
 
