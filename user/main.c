@@ -243,7 +243,7 @@ static int tracing(struct run *r)
 	profile("privileges");
 	features_start();
 	/* last: whoever waits for this line sees the final privileges */
-	info("Tracing %s (%d probes%s)... Hit Ctrl-C to end.", r->cmd->tracing, t->nlinks,
+	info("Tracing %s (%d probes%s)... Hit Ctrl-C to end.", r->cmd->tracing, tracer_links(t),
 	     t->fallback[0] ? ", kprobes: fentry refused" : "");
 	return 0;
 }
@@ -273,7 +273,7 @@ static int module_events(struct run *run)
 			if (tracing(run))
 				return -1;
 		} else if (r > 0) {
-			info("Tracing %s again (%d probes)", rep.module, t->nlinks);
+			info("Tracing %s again (%d probes)", rep.module, tracer_links(t));
 		} else if (!t->skel && p->ev[i].action == MODULE_LOADED) {
 			tracer_waiting(t, msg, sizeof(msg));
 			info("vfiotrace: still waiting for %s...", msg);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +17,14 @@
 #define GROUP "vfiotrace"
 #define MAX_EVENTS 256		/* more than the table's rows times two */
 
+/* attached and detached from several threads at once (tracer.c): slots are taken under lock */
 static struct {
 	struct bpf_link *link;
+	bool taken;
 	char name[48];
 } events[MAX_EVENTS];
 static int seq;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *tracefs(void)
 {
@@ -76,9 +80,13 @@ static void remove_stale(void)
 	FILE *f;
 	int pid;
 
-	if (done)
+	pthread_mutex_lock(&lock);
+	if (done) {
+		pthread_mutex_unlock(&lock);
 		return;
+	}
 	done = true;
+	pthread_mutex_unlock(&lock);
 	snprintf(path, sizeof(path), "%s/kprobe_events", tracefs());
 	f = fopen(path, "re");
 	if (!f)
@@ -124,7 +132,6 @@ static struct bpf_link *via_tracefs(struct bpf_program *p, const char *func, uns
 	int pfd, e;
 
 	remove_stale();
-	snprintf(name, sizeof(events[slot].name), GROUP "_%d_%d", getpid(), seq++);
 	if (addr)
 		snprintf(line, sizeof(line), "r%d:" GROUP "/%s 0x%llx\n", maxactive, name, addr);
 	else
@@ -151,18 +158,39 @@ static struct bpf_link *via_tracefs(struct bpf_program *p, const char *func, uns
 	return l;
 }
 
+/* A free slot, named; -1 when all are taken. */
+static int take_slot(void)
+{
+	int i;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < MAX_EVENTS && events[i].taken; i++)
+		;
+	if (i < MAX_EVENTS) {
+		events[i].taken = true;
+		snprintf(events[i].name, sizeof(events[i].name), GROUP "_%d_%d", getpid(), seq++);
+	}
+	pthread_mutex_unlock(&lock);
+	return i < MAX_EVENTS ? i : -1;
+}
+
+static void free_slot(int i)
+{
+	pthread_mutex_lock(&lock);
+	events[i].link = NULL;
+	events[i].taken = false;
+	pthread_mutex_unlock(&lock);
+}
+
 struct bpf_link *retprobe_attach(struct bpf_program *p, const char *func, unsigned long long addr,
 				 int maxactive)
 {
 	LIBBPF_OPTS(bpf_kprobe_opts, o, .retprobe = true, .offset = addr);
 	struct bpf_link *l = NULL;
-	int i;
+	int i = maxactive > 0 && tracefs() ? take_slot() : -1;
 
-	for (i = 0; maxactive > 0 && tracefs() && i < MAX_EVENTS; i++)
-		if (!events[i].link) {
-			l = via_tracefs(p, func, addr, maxactive, i);
-			break;
-		}
+	if (i >= 0 && !(l = via_tracefs(p, func, addr, maxactive, i)))
+		free_slot(i);
 	return l ? l : bpf_program__attach_kprobe_opts(p, addr ? NULL : func, &o);
 }
 
@@ -174,13 +202,16 @@ void retprobe_link_destroy(struct bpf_link *l)
 	if (!l)
 		return;
 	bpf_link__destroy(l);
-	for (i = 0; i < MAX_EVENTS; i++)
-		if (events[i].link == l) {
-			snprintf(line, sizeof(line), "-:" GROUP "/%s\n", events[i].name);
-			kprobe_events(line);
-			events[i].link = NULL;
-			break;
-		}
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < MAX_EVENTS && events[i].link != l; i++)
+		;
+	if (i < MAX_EVENTS)
+		snprintf(line, sizeof(line), "-:" GROUP "/%s\n", events[i].name);
+	pthread_mutex_unlock(&lock);
+	if (i < MAX_EVENTS) {
+		kprobe_events(line);
+		free_slot(i);
+	}
 }
 
 long long retprobe_missed(void)

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "core_btf.h"
 #include "holders.h"
 #include "log.h"
+#include "parallel.h"
 #include "profile.h"
 #include "retprobe.h"
 #include "tracer.h"
@@ -178,18 +178,14 @@ static int attach_row(struct tracer *t, int i, char *errbuf, int errlen)
 			goto fail;
 		}
 		t->links[i][k] = l;
-		t->nlinks++;
 	}
 	dbg("%s: %s (%s) via %s%s", targets[i].hook, r->func, r->module ? r->module : "vmlinux",
 	    style_name(r->style), r->addr && r->style == STYLE_KPROBE ? " by address" : "");
 	return 0;
 fail:
 	for (k = 0; k < 2; k++) {
-		if (t->links[i][k]) {
-			retprobe_link_destroy(t->links[i][k]);
-			t->links[i][k] = NULL;
-			t->nlinks--;
-		}
+		retprobe_link_destroy(t->links[i][k]);
+		t->links[i][k] = NULL;
 	}
 	return -1;
 }
@@ -199,10 +195,9 @@ static bool attached(const struct tracer *t, int i)
 	return t->links[i][0] || t->links[i][1];
 }
 
-static void *destroy_link(void *l)
+static void destroy_link(void *links, int i)
 {
-	retprobe_link_destroy(l);
-	return NULL;
+	retprobe_link_destroy(((struct bpf_link **)links)[i]);
 }
 
 /*
@@ -212,28 +207,16 @@ static void *destroy_link(void *l)
  */
 static void detach_all(struct tracer *t)
 {
-	pthread_t th[NR_HOOKS * 2];
-	pthread_attr_t a;
+	struct bpf_link *links[NR_HOOKS * 2];
 	int i, n = 0;
 
-	pthread_attr_init(&a);
-	pthread_attr_setstacksize(&a, 64 * 1024);
 	for (i = 0; i < NR_HOOKS * 2; i++) {
-		struct bpf_link *l = t->links[i / 2][i % 2];
-
-		if (!l)
+		if (!t->links[i / 2][i % 2])
 			continue;
-		/* no thread: closed here, the old way */
-		if (pthread_create(&th[n], &a, destroy_link, l))
-			destroy_link(l);
-		else
-			n++;
+		links[n++] = t->links[i / 2][i % 2];
 		t->links[i / 2][i % 2] = NULL;
-		t->nlinks--;
 	}
-	pthread_attr_destroy(&a);
-	for (i = 0; i < n; i++)
-		pthread_join(th[i], NULL);
+	parallel_for(n, n, destroy_link, links);
 }
 
 static void detach_row(struct tracer *t, int i)
@@ -245,19 +228,46 @@ static void detach_row(struct tracer *t, int i)
 			continue;
 		retprobe_link_destroy(t->links[i][k]);
 		t->links[i][k] = NULL;
-		t->nlinks--;
 	}
 }
 
-/* Every resolved row not attached yet, up to the first that fails: 0, or -1 with msg. */
+struct attach_jobs {
+	struct tracer *t;
+	int rows[NR_HOOKS];
+	int rc[NR_HOOKS];
+	char msg[NR_HOOKS][256];
+};
+
+static void attach_job(void *ctx, int k)
+{
+	struct attach_jobs *j = ctx;
+
+	j->rc[k] = attach_row(j->t, j->rows[k], j->msg[k], sizeof(j->msg[k]));
+}
+
+/*
+ * Every resolved row not attached yet, on a thread per CPU: placing a kprobe
+ * by name, the kernel scans its symbols (before 6.2, linearly, twice), and
+ * scans run side by side. 0, or -1 with the first failure in table order in
+ * msg (the other rows attached).
+ */
 static int attach_rows(struct tracer *t, char *msg, int len)
 {
-	int i;
+	static struct attach_jobs j;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int i, n = 0;
 
+	j.t = t;
 	for (i = 0; i < NR_HOOKS; i++)
-		if (t->res[i].func && !attached(t, i) && attach_row(t, i, msg, len))
-			return -1;
+		if (t->res[i].func && !attached(t, i))
+			j.rows[n++] = i;
+	parallel_for(n, cpus > 1 ? (int)(cpus > 8 ? 8 : cpus) : 1, attach_job, &j);
 	profile("attach");
+	for (i = 0; i < n; i++)
+		if (j.rc[i]) {
+			snprintf(msg, len, "%s", j.msg[i]);
+			return -1;
+		}
 	return 0;
 }
 
@@ -570,6 +580,15 @@ int tracer_module_event(struct tracer *t, const struct module_event *ev,
 		t->gone_ns[i] = 0;
 	}
 	return rep->nhooks > 0;
+}
+
+int tracer_links(const struct tracer *t)
+{
+	int i, n = 0;
+
+	for (i = 0; i < NR_HOOKS * 2; i++)
+		n += t->links[i / 2][i % 2] != NULL;
+	return n;
 }
 
 void tracer_close(struct tracer *t)

@@ -33,7 +33,6 @@ struct tracer {
 	struct vfiotrace_bpf *skel;	/* NULL while a required hook waits for its module */
 	struct bpf_link *links[NR_HOOKS][2];	/* entry and return probe per row */
 	unsigned long long gone_ns[NR_HOOKS];	/* when the row's module went away; 0: it did not */
-	int nlinks;
 	int retprobe_maxactive;		/* instances per return probe (retprobe.h); 0: the kernel's default */
 	struct lifecycle lc;
 	struct symbolizer sym;
@@ -59,6 +58,8 @@ void tracer_waiting(const struct tracer *t, char *buf, int len);
  */
 int tracer_module_event(struct tracer *t, const struct module_event *ev,
 			struct module_report *rep);
+/* The probes attached now. */
+int tracer_links(const struct tracer *t);
 /* Detach, unload and free everything; safe on a partly set-up tracer. */
 void tracer_close(struct tracer *t);
 
