@@ -395,33 +395,6 @@ static void test_targets(void)
 	}
 }
 
-/* Placement by address: vmlinux functions get kallsyms' address, a module's stays by name. */
-static void test_placement(void)
-{
-	struct btf_fixture b = {};
-	struct resolved r[NR_HOOKS];
-	struct kernel_view kv;
-	struct kallsyms ks;
-	char err[256], path[256];
-
-	snprintf(path, sizeof(path), "%s/6.1.kallsyms", fixtures);
-	CHECK(kallsyms_load(&ks, path) == 0, "read %s", path);
-	kv = (struct kernel_view){ .ks = &ks, .func_nargs = fixture_nargs, .ctx = &b, .by_address = true };
-	CHECK(resolve_targets(&kv, MODE_KPROBE, r, err, sizeof(err)) == 0, "6.1: %s", err);
-	CHECK(r[HOOK_ALLOC_BUS].addr == 0xffffffff81650000ULL &&
-	      !strcmp(placement_name(&r[HOOK_ALLOC_BUS]), "address"), "iommu_domain_alloc at %llx",
-	      r[HOOK_ALLOC_BUS].addr);
-	CHECK(r[HOOK_ATTACH].addr == 0 && !strcmp(placement_name(&r[HOOK_ATTACH]), "name"),
-	      "a module's function by name");
-	kv.by_address = false;
-	CHECK(resolve_targets(&kv, MODE_KPROBE, r, err, sizeof(err)) == 0, "6.1: %s", err);
-	CHECK(r[HOOK_ALLOC_BUS].addr == 0 && !strcmp(placement_name(&r[HOOK_ALLOC_BUS]), "name"),
-	      "by name when the kernel's lookup is fast");
-	CHECK(placement_name(&(struct resolved){ .func = "f", .style = STYLE_FENTRY }) == NULL,
-	      "fentry is not placed");
-	kallsyms_free(&ks);
-}
-
 static void test_kallsyms_at(void)
 {
 	struct kallsyms ks;
@@ -1070,7 +1043,6 @@ int main(int argc, char **argv)
 	test_json_bytes();
 	test_options();
 	test_targets();
-	test_placement();
 	test_targets_only_symbols();
 	test_table_programs();
 	test_capacity_rows();

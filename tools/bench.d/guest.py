@@ -93,8 +93,6 @@ kprobe:{put} {{ @puts[kstack(3)] = count(); }}
 
 configs = {
     "vfiotrace": ["vfiotrace", "stat"],
-    # kprobes placed by the kernel's name lookup, as before placement by address (user/kernel/resolve.h)
-    "vfiotrace-by-name": ["env", "VFIOTRACE_KPROBE_BY_NAME=1", "vfiotrace", "stat"],
     "vfiotrace-refs": ["vfiotrace", "refs"],
     "vfiotrace-dma": ["vfiotrace", "stat", "--dma"],
     "vfiotrace-snoop": ["vfiotrace", "snoop", "-j"],
@@ -201,8 +199,7 @@ with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
 
 # start-up: exec -> Tracing; then stopped at once
 for r in range(startup_runs if "startup" in phases else 0):
-    for c in ["floor", "floor-core", "vfiotrace", "vfiotrace-by-name", *with_baseline, "bpftrace-floor",
-              "bpftrace-equivalent"]:
+    for c in ["floor", "floor-core", "vfiotrace", *with_baseline, "bpftrace-floor", "bpftrace-equivalent"]:
         t = Tracer(c)
         st = t.status() if t.p.poll() is None else {}
         rc, _ = t.stop()

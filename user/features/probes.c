@@ -7,7 +7,7 @@ void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count
 		   const char *fallback, int retprobe_maxactive, bool json)
 {
 	struct json j;
-	int i, by_address = 0;
+	int i;
 
 	if (json) {
 		json_line_begin(&j, f, "probes");
@@ -18,8 +18,6 @@ void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count
 	for (i = 0; i < NR_HOOKS; i++) {
 		const struct target *t = &targets[i];
 		char degraded[200] = "";
-
-		by_address += r[i].func && r[i].style == STYLE_KPROBE && r[i].addr;
 
 		if (i == HOOK_PUT && r[i].func && !count_field)
 			snprintf(degraded, sizeof(degraded), "device, group and refcount unavailable: "
@@ -38,10 +36,6 @@ void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count
 			json_str(&j, "module", r[i].func ? (r[i].module ? r[i].module : "vmlinux") :
 				 (t->module ? t->module : "vmlinux"));
 			json_str(&j, "style", style_name(r[i].style));
-			if (placement_name(&r[i]))
-				json_str(&j, "placed", placement_name(&r[i]));
-			else
-				json_null(&j, "placed");
 			json_bool(&j, "return_probe", has_return_probe(t));
 			json_bool(&j, "entry_probe", t->kprobe_prog || t->fentry_prog);
 			json_int(&j, "nargs", r[i].nargs);
@@ -80,9 +74,6 @@ void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count
 	if (retprobe_maxactive)
 		fprintf(f, "return probes: %d instances each, made in tracefs (a kernel without "
 			"CONFIG_PREEMPTION gives a kretprobe one per CPU)\n", retprobe_maxactive);
-	if (by_address)
-		fprintf(f, "%d kprobe(s) on vmlinux functions placed by address: this kernel looks a "
-			"name up with a linear scan of its symbols (before 6.2)\n", by_address);
 	fflush(f);
 }
 

@@ -79,7 +79,7 @@ static int table_nargs(void *ctx, const char *module, const char *func)
 struct kernel_view resolve_view(struct resolver *rs, const struct kallsyms *ks)
 {
 	return (struct kernel_view){ .ks = ks, .func_nargs = table_nargs, .ctx = rs,
-				     .all_nargs = rs->all_nargs, .by_address = rs->by_address };
+				     .all_nargs = rs->all_nargs };
 }
 
 void resolve_opt_ins(const struct resolver *rs, struct resolved res[NR_HOOKS])

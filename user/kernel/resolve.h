@@ -18,14 +18,6 @@ struct resolver {
 	enum mode mode;			/* --mode */
 	bool dma;			/* --dma: its rows are resolved */
 	bool all_nargs;			/* probes: every candidate's argument count */
-	/*
-	 * kprobes on vmlinux functions placed by address: the kernel looks a name
-	 * up with a linear scan of its symbols before 6.2 (60443c88f3a8 "kallsyms:
-	 * Improve the performance of kallsyms_lookup_name()"), and the stable
-	 * kernels' check that a name is unique (number_of_same_symbols) scans
-	 * them again: about 19 ms per probe on 6.1 under TCG.
-	 */
-	bool by_address;
 	struct kallsyms ks;		/* the table's functions only: resolution */
 	struct kernel_btf kb;
 	struct btf_func funcs[NR_HOOKS * 8 + 1];	/* the table's functions in BTF (start-up) */

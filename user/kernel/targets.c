@@ -451,10 +451,3 @@ const char *style_name(enum style s)
 {
 	return s == STYLE_FENTRY ? "fentry" : s == STYLE_KPROBE ? "kprobe" : "none";
 }
-
-const char *placement_name(const struct resolved *r)
-{
-	if (!r->func || r->style != STYLE_KPROBE)
-		return NULL;
-	return r->addr ? "address" : "name";
-}

@@ -74,7 +74,6 @@ struct kernel_view {
 	void *ctx;
 	/* arity of every row (`probes` shows it); otherwise only of rows that could use fentry */
 	bool all_nargs;
-	bool by_address;	/* vmlinux functions get their kallsyms address (resolved.addr) */
 };
 
 struct resolved {
@@ -82,12 +81,6 @@ struct resolved {
 	const char *module;		/* where kallsyms found it, NULL: vmlinux */
 	int nargs;			/* from BTF, -1 if unknown */
 	enum style style;
-	/*
-	 * Where a kprobe is placed by address, not by name: 0, by name (a module's
-	 * function: its address dies with a reload; kallsyms without addresses;
-	 * a kernel whose name lookup is fast, see struct resolver).
-	 */
-	unsigned long long addr;
 	bool waiting;			/* its module is not loaded (yet): attached when it loads */
 	char why[200];			/* why this style / why missing */
 };
@@ -120,8 +113,6 @@ bool targets_waiting(const struct resolved out[NR_HOOKS]);
 /* Hooks that use fentry fall back to kprobes (the kernel refused fentry). */
 void fall_back_to_kprobes(struct resolved out[NR_HOOKS], const char *why);
 const char *style_name(enum style s);
-/* How row r's kprobe is placed: "address", "name"; NULL for a row without kprobes. */
-const char *placement_name(const struct resolved *r);
 /*
  * The reset methods (bit per enum reset_method, bpf/vfiotrace.h) whose function
  * did not resolve: the BPF side infers an answer from them (5.10: pm, inlined).

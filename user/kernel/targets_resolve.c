@@ -91,7 +91,6 @@ static void resolve_one(const struct kernel_view *kv, const struct target *t, en
 	}
 	r->func = t->candidates[i - 1];	/* the table's string: kallsyms is re-read */
 	r->module = sym->module ? intern(sym->module) : NULL;
-	r->addr = kv->by_address && !sym->module ? sym->addr : 0;
 	if (t->fentry_prog || kv->all_nargs)
 		r->nargs = kv->func_nargs(kv->ctx, sym->module, sym->name);
 	pref = t->kprobe_preferred ? t->kprobe_preferred : sym->module ? PINS_MODULE : NULL;

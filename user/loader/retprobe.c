@@ -17,7 +17,7 @@
 #define GROUP "vfiotrace"
 #define MAX_EVENTS 256		/* more than the table's rows times two */
 
-/* attached and detached from several threads at once (tracer.c): slots are taken under lock */
+/* detached from several threads at once (tracer.c): slots are taken and freed under lock */
 static struct {
 	struct bpf_link *link;
 	bool taken;
@@ -121,8 +121,7 @@ static long long event_id(const char *name)
 	return id;
 }
 
-static struct bpf_link *via_tracefs(struct bpf_program *p, const char *func, unsigned long long addr,
-				    int maxactive, int slot)
+static struct bpf_link *via_tracefs(struct bpf_program *p, const char *func, int maxactive, int slot)
 {
 	struct perf_event_attr a = { .type = PERF_TYPE_TRACEPOINT, .size = sizeof(a),
 				     .sample_period = 1, .wakeup_events = 1 };
@@ -132,10 +131,7 @@ static struct bpf_link *via_tracefs(struct bpf_program *p, const char *func, uns
 	int pfd, e;
 
 	remove_stale();
-	if (addr)
-		snprintf(line, sizeof(line), "r%d:" GROUP "/%s 0x%llx\n", maxactive, name, addr);
-	else
-		snprintf(line, sizeof(line), "r%d:" GROUP "/%s %s\n", maxactive, name, func);
+	snprintf(line, sizeof(line), "r%d:" GROUP "/%s %s\n", maxactive, name, func);
 	e = kprobe_events(line);
 	if (e) {
 		dbg("return probe on %s via tracefs: %s", func, strerror(-e));
@@ -182,16 +178,14 @@ static void free_slot(int i)
 	pthread_mutex_unlock(&lock);
 }
 
-struct bpf_link *retprobe_attach(struct bpf_program *p, const char *func, unsigned long long addr,
-				 int maxactive)
+struct bpf_link *retprobe_attach(struct bpf_program *p, const char *func, int maxactive)
 {
-	LIBBPF_OPTS(bpf_kprobe_opts, o, .retprobe = true, .offset = addr);
 	struct bpf_link *l = NULL;
 	int i = maxactive > 0 && tracefs() ? take_slot() : -1;
 
-	if (i >= 0 && !(l = via_tracefs(p, func, addr, maxactive, i)))
+	if (i >= 0 && !(l = via_tracefs(p, func, maxactive, i)))
 		free_slot(i);
-	return l ? l : bpf_program__attach_kprobe_opts(p, addr ? NULL : func, &o);
+	return l ? l : bpf_program__attach_kprobe(p, true, func);
 }
 
 void retprobe_link_destroy(struct bpf_link *l)

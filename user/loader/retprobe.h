@@ -25,12 +25,8 @@ struct bpf_program;
  * max(64, 4 * CPUs). VFIOTRACE_RETPROBE_MAXACTIVE=N overrides it (0: default).
  */
 int retprobe_maxactive(void);
-/*
- * A return probe of func (placed at addr unless 0) running p: with maxactive
- * instances via tracefs, else libbpf's.
- */
-struct bpf_link *retprobe_attach(struct bpf_program *p, const char *func, unsigned long long addr,
-				 int maxactive);
+/* A return probe of func running p: with maxactive instances via tracefs, else libbpf's. */
+struct bpf_link *retprobe_attach(struct bpf_program *p, const char *func, int maxactive);
 /* Destroys a link of retprobe_attach() or bpf_program__attach*(), removing its tracefs event. */
 void retprobe_link_destroy(struct bpf_link *l);
 /* Returns this process's tracefs return probes missed (kprobe_profile), -1 when it has none. */

@@ -148,8 +148,6 @@ static int load_with_fallback(struct tracer *t, char *msg, int len)
 static int attach_row(struct tracer *t, int i, char *errbuf, int errlen)
 {
 	const struct resolved *r = &t->res[i];
-	/* without a function name libbpf's offset is the address */
-	LIBBPF_OPTS(bpf_kprobe_opts, by_addr, .offset = r->addr);
 	const char *names[2];
 	int k;
 
@@ -169,18 +167,18 @@ static int attach_row(struct tracer *t, int i, char *errbuf, int errlen)
 		}
 		/* names[1] is the return probe */
 		l = r->style == STYLE_FENTRY ? bpf_program__attach(p) :
-		    k == 1 ? retprobe_attach(p, r->func, r->addr, t->retprobe_maxactive) :
-		    bpf_program__attach_kprobe_opts(p, r->addr ? NULL : r->func, &by_addr);
+		    k == 1 ? retprobe_attach(p, r->func, t->retprobe_maxactive) :
+		    bpf_program__attach_kprobe(p, false, r->func);
 		if (!l) {
-			snprintf(errbuf, errlen, "cannot attach %s to %s%s%.0llx: %s%s", style_name(r->style),
-				 r->func, r->addr ? " at 0x" : "", r->addr, strerror(errno),
+			snprintf(errbuf, errlen, "cannot attach %s to %s: %s%s", style_name(r->style),
+				 r->func, strerror(errno),
 				 r->style == STYLE_KPROBE ? " (kernel without CONFIG_KPROBES?)" : "");
 			goto fail;
 		}
 		t->links[i][k] = l;
 	}
-	dbg("%s: %s (%s) via %s%s", targets[i].hook, r->func, r->module ? r->module : "vmlinux",
-	    style_name(r->style), r->addr && r->style == STYLE_KPROBE ? " by address" : "");
+	dbg("%s: %s (%s) via %s", targets[i].hook, r->func, r->module ? r->module : "vmlinux",
+	    style_name(r->style));
 	return 0;
 fail:
 	for (k = 0; k < 2; k++) {
@@ -231,43 +229,15 @@ static void detach_row(struct tracer *t, int i)
 	}
 }
 
-struct attach_jobs {
-	struct tracer *t;
-	int rows[NR_HOOKS];
-	int rc[NR_HOOKS];
-	char msg[NR_HOOKS][256];
-};
-
-static void attach_job(void *ctx, int k)
-{
-	struct attach_jobs *j = ctx;
-
-	j->rc[k] = attach_row(j->t, j->rows[k], j->msg[k], sizeof(j->msg[k]));
-}
-
-/*
- * Every resolved row not attached yet, on a thread per CPU: placing a kprobe
- * by name, the kernel scans its symbols (before 6.2, linearly, twice), and
- * scans run side by side. 0, or -1 with the first failure in table order in
- * msg (the other rows attached).
- */
+/* Every resolved row not attached yet, up to the first that fails: 0, or -1 with msg. */
 static int attach_rows(struct tracer *t, char *msg, int len)
 {
-	static struct attach_jobs j;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int i, n = 0;
+	int i;
 
-	j.t = t;
 	for (i = 0; i < NR_HOOKS; i++)
-		if (t->res[i].func && !attached(t, i))
-			j.rows[n++] = i;
-	parallel_for(n, cpus > 1 ? (int)(cpus > 8 ? 8 : cpus) : 1, attach_job, &j);
-	profile("attach");
-	for (i = 0; i < n; i++)
-		if (j.rc[i]) {
-			snprintf(msg, len, "%s", j.msg[i]);
+		if (t->res[i].func && !attached(t, i) && attach_row(t, i, msg, len))
 			return -1;
-		}
+	profile("attach");
 	return 0;
 }
 
@@ -408,8 +378,6 @@ int tracer_load(struct tracer *t)
 	t->rs.mode = t->opt.mode;
 	t->rs.dma = t->opt.dma;
 	t->rs.all_nargs = t->opt.cmd == CMD_PROBES;
-	/* VFIOTRACE_KPROBE_BY_NAME: the kernel's lookup, for tools/bench to compare */
-	t->rs.by_address = kernel_before(6, 2) && !getenv("VFIOTRACE_KPROBE_BY_NAME");
 	t->retprobe_maxactive = retprobe_maxactive();
 	profile("start");
 	/* before kallsyms is read: a module loaded in between is then reported */
@@ -434,12 +402,9 @@ int tracer_load(struct tracer *t)
 		 * still being read by then (6.12, 7.2: more symbols). Attached now,
 		 * dropped with the load if kallsyms resolves otherwise; `Tracing`
 		 * waits for kallsyms either way. A row that fails is left to
-		 * tracer_attach, which reports it. Where kprobes are placed by
-		 * address, they wait for kallsyms' addresses: every lookup by name
-		 * costs more than the wait.
+		 * tracer_attach, which reports it.
 		 */
-		if (!load_bpf(t, guess_err, sizeof(guess_err)) && !t->rs.by_address &&
-		    attach_rows(t, msg, sizeof(msg)))
+		if (!load_bpf(t, guess_err, sizeof(guess_err)) && attach_rows(t, msg, sizeof(msg)))
 			dbg("%s: attached after kallsyms is read", msg);
 	}
 	syms_rc = resolve_kallsyms_wait(&syms);
@@ -550,8 +515,7 @@ int tracer_module_event(struct tracer *t, const struct module_event *ev,
 		return 0;
 	}
 	note_kallsyms_reads(&t->rs.ks);
-	kv = (struct kernel_view){ .ks = &t->rs.ks, .func_nargs = kernel_btf_func_nargs, .ctx = &t->rs.kb,
-				   .by_address = t->rs.by_address };
+	kv = (struct kernel_view){ .ks = &t->rs.ks, .func_nargs = kernel_btf_func_nargs, .ctx = &t->rs.kb };
 	resolve_module_rows(&kv, t->opt.mode, ev->name, t->res);
 	resolve_opt_ins(&t->rs, t->res);
 	if (!t->skel) {
