@@ -361,6 +361,9 @@ def groups_phase(window, scrapes=20):
     and text), a Prometheus scrape, memory. With 0, 2 and every group of the guest (tools/vmtest
     --nics): each group attached once by one workload, then `window` seconds of 1 s intervals."""
     gs = sorted(int(x) for x in os.listdir("/dev/vfio") if x.isdigit())
+    # the scrapes go to 127.0.0.1: tools/vmtest brings lo up only with --forward
+    if subprocess.run(["ip", "link", "set", "lo", "up"]).returncode:
+        subprocess.run(["ifconfig", "lo", "127.0.0.1", "up"])
     for r in range(rounds):
         for k in sorted({0, min(2, len(gs)), len(gs)}):
             for fmt in ("json", "text"):
