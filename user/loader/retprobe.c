@@ -17,13 +17,12 @@
 #define GROUP "vfiotrace"
 #define MAX_EVENTS 256		/* more than the table's rows times two */
 
-/* detached from several threads at once (tracer.c): slots are taken and freed under lock */
 static struct {
 	struct bpf_link *link;
-	bool taken;
 	char name[48];
 } events[MAX_EVENTS];
 static int seq;
+/* links are destroyed from several threads at once (tracer.c detach_all); attached from one */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *tracefs(void)
@@ -80,13 +79,9 @@ static void remove_stale(void)
 	FILE *f;
 	int pid;
 
-	pthread_mutex_lock(&lock);
-	if (done) {
-		pthread_mutex_unlock(&lock);
+	if (done)
 		return;
-	}
 	done = true;
-	pthread_mutex_unlock(&lock);
 	snprintf(path, sizeof(path), "%s/kprobe_events", tracefs());
 	f = fopen(path, "re");
 	if (!f)
@@ -131,6 +126,7 @@ static struct bpf_link *via_tracefs(struct bpf_program *p, const char *func, int
 	int pfd, e;
 
 	remove_stale();
+	snprintf(name, sizeof(events[slot].name), GROUP "_%d_%d", getpid(), seq++);
 	snprintf(line, sizeof(line), "r%d:" GROUP "/%s %s\n", maxactive, name, func);
 	e = kprobe_events(line);
 	if (e) {
@@ -154,37 +150,16 @@ static struct bpf_link *via_tracefs(struct bpf_program *p, const char *func, int
 	return l;
 }
 
-/* A free slot, named; -1 when all are taken. */
-static int take_slot(void)
-{
-	int i;
-
-	pthread_mutex_lock(&lock);
-	for (i = 0; i < MAX_EVENTS && events[i].taken; i++)
-		;
-	if (i < MAX_EVENTS) {
-		events[i].taken = true;
-		snprintf(events[i].name, sizeof(events[i].name), GROUP "_%d_%d", getpid(), seq++);
-	}
-	pthread_mutex_unlock(&lock);
-	return i < MAX_EVENTS ? i : -1;
-}
-
-static void free_slot(int i)
-{
-	pthread_mutex_lock(&lock);
-	events[i].link = NULL;
-	events[i].taken = false;
-	pthread_mutex_unlock(&lock);
-}
-
 struct bpf_link *retprobe_attach(struct bpf_program *p, const char *func, int maxactive)
 {
 	struct bpf_link *l = NULL;
-	int i = maxactive > 0 && tracefs() ? take_slot() : -1;
+	int i;
 
-	if (i >= 0 && !(l = via_tracefs(p, func, maxactive, i)))
-		free_slot(i);
+	for (i = 0; maxactive > 0 && tracefs() && i < MAX_EVENTS; i++)
+		if (!events[i].link) {
+			l = via_tracefs(p, func, maxactive, i);
+			break;
+		}
 	return l ? l : bpf_program__attach_kprobe(p, true, func);
 }
 
@@ -202,9 +177,12 @@ void retprobe_link_destroy(struct bpf_link *l)
 	if (i < MAX_EVENTS)
 		snprintf(line, sizeof(line), "-:" GROUP "/%s\n", events[i].name);
 	pthread_mutex_unlock(&lock);
+	/* removing the event waits for the kernel: outside the lock, then the slot is free */
 	if (i < MAX_EVENTS) {
 		kprobe_events(line);
-		free_slot(i);
+		pthread_mutex_lock(&lock);
+		events[i].link = NULL;
+		pthread_mutex_unlock(&lock);
 	}
 }
 
