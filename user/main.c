@@ -75,7 +75,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct run *r = ctx;
 
 	r->delivered++;
-	events_consume(&r->ev, data, size, stdout, r->t.opt.json, r->t.opt.cmd == CMD_REFS);
+	events_consume(&r->ev, data, size);
 	return 0;
 }
 
@@ -135,6 +135,7 @@ static void print_summary(struct run *r, summary_printer print)
 	struct tracer *t = &r->t;
 	struct snapshot s = {};
 
+	events_flush(&r->ev, true);	/* the events before what sums them up */
 	if (!print) {	/* snoop: what was delivered and what was lost */
 		unsigned long long drops = t->skel ? t->skel->bss->ringbuf_drops : 0;
 
@@ -146,14 +147,19 @@ static void print_summary(struct run *r, summary_printer print)
 			json_uint(&j, "drops", drops);
 			/* of which IOMMU faults: a storm's events lost, its counts (stat) not */
 			json_uint(&j, "iommu_fault_drops", t->skel ? t->skel->bss->fault_drops : 0);
-			if (t->opt.vm)
+			if (t->opt.vm) {
 				json_uint(&j, "filtered", r->ev.filtered);
+				json_uint(&j, "vm_unread", vmcache_counts().gone);
+			}
 			json_obj_end(&j);
 			fflush(stdout);
 		}
 		if (!t->opt.json && r->ev.filtered)
 			info("%llu events of processes not of VM %s not shown (--vm; not lost)", r->ev.filtered,
 			     t->opt.vm);
+		if (t->opt.vm && vmcache_counts().gone)
+			info("%llu processes exited before their VM could be read: their events count as not of VM %s",
+			     vmcache_counts().gone, t->opt.vm);
 		if (drops)
 			err("%llu events dropped: ring buffer full (%llu delivered); a larger --ring-buffer keeps them",
 			    drops, r->delivered);
@@ -221,6 +227,9 @@ static int tracing(struct run *r)
 			.kver = running_kernel(),
 			.live = &r->live,
 			.vm = t->opt.vm,
+			.out = stdout,
+			.json = t->opt.json,
+			.refs_only = t->opt.cmd == CMD_REFS,
 		};
 		if (r->rb ? ring_buffer__add(r->rb, fd, on_event, r) :
 		    !(r->rb = ring_buffer__new(fd, on_event, r, NULL))) {
@@ -348,6 +357,7 @@ static int poll_loop(struct run *r)
 {
 	struct tracer *t = &r->t;
 	int ret = 0;
+	bool waiting = false;
 
 	double start = mono_s(), next = start + t->opt.interval;
 	unsigned int printed = 0;
@@ -369,7 +379,8 @@ static int poll_loop(struct run *r)
 		if (r->rb)
 			fds[n++] = (struct pollfd){ .fd = ring_buffer__epoll_fd(r->rb), .events = POLLIN };
 		n += exporter_pollfds(&r->exporter, fds + n, HTTP_MAX_FDS);
-		if (poll(fds, n, timeout) < 0 && errno != EINTR) {
+		/* events held for the symbols being read (events.h): shown soon after they are */
+		if (poll(fds, n, waiting ? 50 : timeout) < 0 && errno != EINTR) {
 			err("poll failed: %s", strerror(errno));
 			break;
 		}
@@ -380,6 +391,7 @@ static int poll_loop(struct run *r)
 				err("ring buffer poll failed: %s", strerror(-e));
 				break;
 			}
+			waiting = events_flush(&r->ev, false);
 		}
 		exporter_tick(&r->exporter, mono_s());
 		name_clients(r);
@@ -478,6 +490,7 @@ cleanup:
 	exporter_stop(&r.exporter);
 	ring_buffer__free(r.rb);
 	refs_live_free(&r.live);
+	events_free(&r.ev);
 	tracer_close(t);
 	return ret;
 }

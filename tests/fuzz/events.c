@@ -128,7 +128,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		f = open_memstream(&out, &outlen);
 		if (!f)
 			break;
-		events_consume(&c, rec, len, f, json, t & 0x20);
+		c.out = f;
+		c.json = json;
+		c.refs_only = t & 0x20;
+		events_consume(&c, rec, len);
 		if (fclose(f))
 			FUZZ_FAIL("cannot write the memory stream");
 		if (json)

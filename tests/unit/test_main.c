@@ -776,7 +776,10 @@ static char *consume(const void *rec, size_t size, bool json, bool refs_only)
 
 	memset(buf, 0, sizeof(buf));
 	f = fmemopen(buf, sizeof(buf), "w");
-	events_consume(&ev_ctx, rec, size, f, json, refs_only);
+	ev_ctx.out = f;
+	ev_ctx.json = json;
+	ev_ctx.refs_only = refs_only;
+	events_consume(&ev_ctx, rec, size);
 	fclose(f);
 	return buf;
 }
@@ -792,6 +795,48 @@ static char *ref_event(struct refs_live *l, unsigned int type, unsigned int pid,
 	snprintf(e.h.comm, sizeof(e.h.comm), "task%u", pid);
 	snprintf(e.name, sizeof(e.name), "0000:00:03.0");
 	return consume(&e, sizeof(e), true, true);
+}
+
+/*
+ * A reference event waits for the kernel's symbols (read by a thread), and the
+ * events after it wait behind it: printed in order once they are read.
+ */
+static void test_events_wait_for_symbols(void)
+{
+	struct kallsyms ks = {};
+	struct symbolizer sym = { .ks = &ks };
+	struct refs_live live = {};
+	struct event get = { .h = { .type = EV_DEVICE_GET, .pid = 5, .ts_ns = 1 }, .refcount = 1,
+			     .dev_ptr = 0xffff2000, .stack_id = -1 };
+	struct event a = { .h = { .type = EV_ATTACH, .group = 4, .pid = 5, .ts_ns = 2 }, .stack_id = -1 };
+	char *out = NULL, *g, *at;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	snprintf(get.name, sizeof(get.name), "0000:00:04.0");
+	ev_ctx.sym = &sym;
+	ev_ctx.live = &live;
+	ev_ctx.out = f;
+	ev_ctx.json = true;
+	ev_ctx.refs_only = false;
+	events_consume(&ev_ctx, &get, sizeof(get));
+	fflush(f);
+	CHECK(len == 0 && ev_ctx.nwaiting == 1, "the reference waits for the symbols: %zu bytes, %zu held",
+	      len, ev_ctx.nwaiting);
+	events_consume(&ev_ctx, &a, sizeof(a));
+	CHECK(!events_flush(&ev_ctx, true), "none waits after a waiting flush");
+	fclose(f);
+	g = strstr(out, "\"event\":\"device_get\"");
+	at = strstr(out, "\"event\":\"attach\"");
+	CHECK(g && at && g < at && !strstr(g + 1, "\"event\":\"device_get\"") && !strstr(at + 1, "\"event\":\"attach\""),
+	      "each once, in the order they came: %s", out);
+	CHECK(ks.n > 0 || ks.failed, "the symbols were read (or the read failed)");
+	free(out);
+	ev_ctx.sym = NULL;
+	ev_ctx.live = NULL;
+	kallsyms_free(&ks);
+	refs_live_free(&live);
+	events_free(&ev_ctx);
 }
 
 static void test_event_lines(void)
@@ -1083,6 +1128,7 @@ int main(int argc, char **argv)
 	test_vm_owners();
 	test_vm_cut_and_view();
 	test_vm_event_filter();
+	test_events_wait_for_symbols();
 	test_prom_escape();
 	test_prom_render();
 	test_prom_dma();

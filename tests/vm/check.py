@@ -1152,6 +1152,7 @@ def check_vm_by(c, run):
              f"{name}: the other VMs' events counted as filtered, not as drops", repr(ss[0]))
         c.ok(ss[0]["delivered"] >= len(ev) + ss[0].get("filtered", 0),
              f"{name}: printed and filtered events were all delivered", repr(ss[0]))
+        c.eq(ss[0].get("vm_unread"), 0, f"{name}: snoop --vm read every process's VM while it lived")
     check_vm_cut(c, s, name, ws)
     bad = [l.split(" ", 3) for l in run.g.get("vmbad", [])]
     pats = ["invalid --vm ''", "control byte", "give one of them", "--vm does not apply"]
@@ -1185,6 +1186,7 @@ def check_vm_cut(c, s, name, ws):
         c.eq(rs[0].get("vm_filter"), "104", f"{name}: refs --vm 104: says what it kept")
         c.ok({g["group"] for g in rs[0]["groups"]} <= {pve["group"]} and rs[0].get("filtered", 0) > 0,
              f"{name}: refs --vm 104: no other VM's group, their events counted as filtered", repr(rs[0]))
+        c.eq(rs[0].get("vm_unread"), 0, f"{name}: refs --vm read every process's VM while it lived")
 
 
 def check_fentry(c, run):

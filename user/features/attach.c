@@ -136,8 +136,8 @@ static void prom(FILE *f, const struct metrics *m)
 }
 
 static const struct event_kind events[] = {
-	{ EV_ATTACH, sizeof(struct event), attach_decode, event_bound, false },
-	{ EV_DOMAIN_ALLOC, sizeof(struct event), domain_alloc_decode, event_bound, false },
+	{ EV_ATTACH, sizeof(struct event), attach_decode, event_bound, false, false },
+	{ EV_DOMAIN_ALLOC, sizeof(struct event), domain_alloc_decode, event_bound, false, false },
 };
 
 /* Group counts, members and errors from the maps into s. */

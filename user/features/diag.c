@@ -238,7 +238,7 @@ static void fail_bound(void *rec)
 }
 
 static const struct event_kind events[] = {
-	{ EV_GROUP_FAIL, sizeof(struct fail_event), diag_decode_fail, fail_bound, false },
+	{ EV_GROUP_FAIL, sizeof(struct fail_event), diag_decode_fail, fail_bound, false, false },
 };
 
 const struct feature diag_feature = {

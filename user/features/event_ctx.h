@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "event_line.h"
 #include "kallsyms.h"
 #include "stacks.h"
@@ -27,7 +28,10 @@ struct event_ctx {
 	unsigned long long malformed;	/* records of an unknown type or too short: skipped */
 	const char *vm;			/* --vm NAME: only the events of its processes are printed */
 	unsigned long long filtered;	/* events decoded but not printed: another VM's (not drops) */
-	union {				/* the record being decoded, its strings ended */
+	FILE *out;			/* where the lines go */
+	bool json;
+	bool refs_only;			/* only reference events are shown (the refs command) */
+	union event_record {		/* the record being decoded, its strings ended */
 		struct record_hdr hdr;
 		struct event ev;
 		struct dma_event dma;
@@ -36,6 +40,9 @@ struct event_ctx {
 		struct fault_event fault;
 	} rec;
 	struct event_line line;		/* the line being decoded: too large for the stack */
+	/* records behind one that waits for the kernel's symbols (events.c), in order */
+	union event_record *waiting;
+	size_t nwaiting, waiting_cap;
 };
 
 /*
@@ -52,6 +59,7 @@ struct event_kind {
 	/* ends the record's strings where BPF ends them, so no decoder reads past one (NULL: none) */
 	void (*bound)(void *rec);
 	bool reference;			/* shown by refs too */
+	bool symbols;			/* its decoder names kernel functions (kallsyms_full) */
 };
 
 /* A return value in the range the hooked functions return (an int): what the decoders negate. */

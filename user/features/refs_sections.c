@@ -116,6 +116,7 @@ static void refs_json(FILE *f, const struct snapshot *s)
 	if (s->vm) {
 		json_str(&j, "vm_filter", s->vm);
 		json_uint(&j, "filtered", s->vm_filtered);
+		json_uint(&j, "vm_unread", s->vm_unread);
 	}
 	json_uint(&j, "drops", s->drops);
 	json_uint(&j, "map_full", s->map_full);
@@ -266,10 +267,10 @@ static void prom(FILE *f, const struct metrics *m)
 }
 
 static const struct event_kind events[] = {
-	{ EV_DEVICE_GET, sizeof(struct event), refs_decode, event_bound, true },
-	{ EV_DEVICE_PUT, sizeof(struct event), refs_decode, event_bound, true },
-	{ EV_UNREG_BEGIN, sizeof(struct event), refs_decode, event_bound, true },
-	{ EV_UNREG_END, sizeof(struct event), refs_decode, event_bound, true },
+	{ EV_DEVICE_GET, sizeof(struct event), refs_decode, event_bound, true, true },
+	{ EV_DEVICE_PUT, sizeof(struct event), refs_decode, event_bound, true, true },
+	{ EV_UNREG_BEGIN, sizeof(struct event), refs_decode, event_bound, true, false },
+	{ EV_UNREG_END, sizeof(struct event), refs_decode, event_bound, true, false },
 };
 
 const struct feature refs_feature = {

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,17 +310,77 @@ int kallsyms_load_settled(struct kallsyms *ks, const char *path, const char *mod
 	return 0;
 }
 
+static void load_full(struct kallsyms *ks)
+{
+	if (kallsyms_load_settled(ks, "/proc/kallsyms", "/proc/modules", NULL, 0, KALLSYMS_TRIES) || !ks->n)
+		ks->failed = true;
+}
+
+/* The one read in a thread (kallsyms_full_ready): for whom, into what, and whether it is done. */
+static struct {
+	struct kallsyms *owner;	/* NULL: none running or unclaimed */
+	struct kallsyms table;
+	pthread_t thread;
+	atomic_bool done;
+} bg;
+
+static void *bg_read(void *arg)
+{
+	(void)arg;
+	load_full(&bg.table);
+	atomic_store(&bg.done, true);
+	return NULL;
+}
+
+/* Waits for the thread reading for ks; its table into ks (keep) or freed. */
+static void bg_end(struct kallsyms *ks, bool keep)
+{
+	pthread_join(bg.thread, NULL);
+	bg.owner = NULL;
+	if (keep)
+		*ks = bg.table;
+	else
+		kallsyms_free(&bg.table);
+	memset(&bg.table, 0, sizeof(bg.table));
+}
+
 const struct kallsyms *kallsyms_full(struct kallsyms *ks)
 {
-	if (!ks->n && !ks->failed &&
-	    (kallsyms_load_settled(ks, "/proc/kallsyms", "/proc/modules", NULL, 0, KALLSYMS_TRIES) || !ks->n))
-		ks->failed = true;
+	if (bg.owner == ks)
+		bg_end(ks, true);
+	if (!ks->n && !ks->failed)
+		load_full(ks);
 	return ks;
+}
+
+bool kallsyms_full_ready(struct kallsyms *ks)
+{
+	if (ks->n || ks->failed)
+		return true;
+	if (bg.owner == ks) {
+		if (!atomic_load(&bg.done))
+			return false;
+		bg_end(ks, true);
+		return true;
+	}
+	if (bg.owner)	/* another table's read runs: this one is read here */
+		return kallsyms_full(ks), true;
+	atomic_store(&bg.done, false);
+	bg.owner = ks;
+	if (pthread_create(&bg.thread, NULL, bg_read, NULL)) {
+		bg.owner = NULL;
+		kallsyms_full(ks);
+		return true;
+	}
+	return false;
 }
 
 void kallsyms_free(struct kallsyms *ks)
 {
 	int i;
+
+	if (bg.owner == ks)
+		bg_end(ks, false);
 
 	for (i = 0; i < ks->nmodules; i++)
 		free(ks->modules[i]);

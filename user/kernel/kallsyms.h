@@ -58,8 +58,21 @@ int kallsyms_load_only(struct kallsyms *ks, const char *path, const char *const 
  */
 int kallsyms_load_settled(struct kallsyms *ks, const char *path, const char *modules,
 			  const char *const *names, int n, int tries);
-/* ks with every symbol of /proc/kallsyms, read on first use (for symbolizing). */
+/*
+ * ks with every symbol of /proc/kallsyms, read on first use (for symbolizing);
+ * waits for the read kallsyms_full_ready() started.
+ */
 const struct kallsyms *kallsyms_full(struct kallsyms *ks);
+/*
+ * Whether ks holds every symbol (or cannot: the read failed). If not, a thread
+ * starts reading them, and a later call, once it is done, takes its table.
+ * Reading /proc/kallsyms takes seconds in an emulated guest: a caller that must
+ * not stall that long (the event path: a VM's identity is read at its first
+ * event, while it lives) asks this and waits elsewhere. One read at a time, for
+ * one ks.
+ */
+bool kallsyms_full_ready(struct kallsyms *ks);
+/* Also ends (and drops) a read kallsyms_full_ready() started for ks. */
 void kallsyms_free(struct kallsyms *ks);
 /* module NULL matches any module and vmlinux; otherwise that module or built-in. */
 const struct ksym *kallsyms_find(const struct kallsyms *ks, const char *name, const char *module);
