@@ -164,6 +164,8 @@ static void del_range(struct box *b, const struct dma_event *e)
 	}
 	if (to == from && !all)		/* a mapping the ledger never saw (it predates it, or was lost) */
 		add_unmap(b, e, e->iova, e->req_size);
+	if (to == from)			/* nothing removed (maps may still be NULL: no memmove on it) */
+		return;
 	memmove(&b->maps[from], &b->maps[to], (b->nmaps - to) * sizeof(*b->maps));
 	b->nmaps -= to - from;
 }
