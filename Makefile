@@ -23,7 +23,8 @@ LDLIBS   := -Wl,-Bstatic -lbpf -lelf -lz -lzstd
 
 DEPS := clang llvm libclang-rt-dev libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
         qemu-system-x86 busybox-static cpio xz-utils zstd python3 \
-        prometheus prometheus-node-exporter mandoc man-db systemd bpftrace
+        prometheus prometheus-node-exporter mandoc man-db systemd bpftrace \
+        flex bison bc dwarves
 
 USER_SRCS := $(filter-out user/main.c,$(wildcard $(addsuffix /*.c,$(USER_DIRS))))
 USER_HDRS := $(wildcard $(addsuffix /*.h,$(USER_DIRS)))
@@ -87,10 +88,10 @@ $(BUILD)/vfiotrace: $(USER_OBJS) $(BUILD)/user/main.o
 
 # the requester-id walk is the loader's own (user/kernel/pcialias.c), one copy: the VM checks hold
 # it against the source id the IOMMU itself recorded (the fault's "device")
-$(BUILD)/vfio-workload: tools/vfio-workload.c tools/vfio-fault.c tools/vfio-fault.h user/kernel/pcialias.c \
-		user/kernel/pcialias.h | $(BUILD)
+$(BUILD)/vfio-workload: tools/vfio-workload.c tools/vfio-fault.c tools/vfio-fault.h tools/vfio-iommufd.c \
+		tools/vfio-iommufd.h user/kernel/pcialias.c user/kernel/pcialias.h | $(BUILD)
 	$(CC) -static $(CFLAGS) -Wall -Wextra -Werror -Iuser/kernel -o $@ tools/vfio-workload.c tools/vfio-fault.c \
-		user/kernel/pcialias.c
+		tools/vfio-iommufd.c user/kernel/pcialias.c
 
 $(BUILD) $(BUILD)/bpf $(addprefix $(BUILD)/,$(USER_DIRS)) $(BUILD)/tests $(BUILD)/bench:
 	mkdir -p $@

@@ -11,6 +11,11 @@
  *   device fd] -> [--hot-reset: GET_PCI_HOT_RESET_INFO and PCI_HOT_RESET on the first
  *   device fd] -> [--dma-fault: the device DMAs where nothing is mapped, vfio-fault.c] ->
  *   hold -> close all
+ *
+ * --iommufd: the same through /dev/iommu and the device cdevs (tools/vfio-iommufd.c):
+ *   open /dev/iommu -> IOAS_ALLOC -> for each device: open /dev/vfio/devices/vfioN ->
+ *   BIND_IOMMUFD -> ATTACH_IOMMUFD_PT(IOAS) -> [--dma: IOAS_MAP / IOAS_UNMAP] -> [--reset] ->
+ *   hold -> DETACH_IOMMUFD_PT, close each -> DESTROY the IOAS, close
  */
 #include <dirent.h>
 #include <errno.h>
@@ -30,6 +35,7 @@
 #include <unistd.h>
 
 #include "vfio-fault.h"
+#include "vfio-iommufd.h"
 
 #define MAX_GROUPS 256
 #define MAX_DEVS 16
@@ -63,6 +69,10 @@ struct group_run {
 	int hr_nskip, hr_skip[MAX_GROUPS], hr_skip_errno[MAX_GROUPS];	/* open of /dev/vfio/N failed */
 	int info_errno;			/* the last attach's info ioctl failed with this errno */
 	int info_count;			/* devices the last info listed (may exceed MAX_AFFECTED) */
+	/* --iommufd: IOAS allocations, binds, detaches; the last run's paging objects (HWPTs) */
+	int ioas_allocs, ioas_errno, binds, bind_fail, bind_errno, detaches, detach_fail;
+	int nhwpts;
+	unsigned int hwpts[MAX_DEVS];
 	struct { unsigned int group; unsigned short segment; unsigned char bus, devfn; } info[MAX_AFFECTED];
 };
 
@@ -79,6 +89,8 @@ static int hot_reset;			/* --hot-reset GROUPS given */
 static int hr_ngroups, hr_groups[MAX_GROUPS];	/* its groups, in the order given */
 
 static const char *dma_fail;		/* --dma-fail KIND: provoke one map failure */
+static int use_iommufd;			/* --iommufd: /dev/iommu and the cdevs, not the container */
+static unsigned int ioas_id;		/* --iommufd: the IOAS of the run in progress */
 static unsigned long long fail_iova;
 
 static void *buffer(unsigned long long size)
@@ -100,7 +112,8 @@ static int map_one(struct group_run *r, int container, unsigned long long iova, 
 		.vaddr = (unsigned long)buf, .iova = iova, .size = size };
 
 	r->maps++;
-	if (ioctl(container, VFIO_IOMMU_MAP_DMA, &map)) {
+	if (use_iommufd ? iommufd_map(container, ioas_id, iova, size, buf) :
+			  ioctl(container, VFIO_IOMMU_MAP_DMA, &map)) {
 		r->map_fail++;
 		r->dma_errno = errno;
 		r->failed = (struct range){ iova, size, map.vaddr };
@@ -113,8 +126,18 @@ static int map_one(struct group_run *r, int container, unsigned long long iova, 
 static void unmap_one(struct group_run *r, int container, unsigned long long iova, unsigned long long size)
 {
 	struct vfio_iommu_type1_dma_unmap unmap = { .argsz = sizeof(unmap), .iova = iova, .size = size };
+	unsigned long long done;
 
 	r->unmaps++;
+	if (use_iommufd) {
+		if (iommufd_unmap(container, ioas_id, iova, size, &done)) {
+			r->unmap_fail++;
+			r->dma_errno = errno;
+		} else {
+			r->bytes_unmapped += done;
+		}
+		return;
+	}
 	if (ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap)) {
 		r->unmap_fail++;
 		r->dma_errno = errno;
@@ -276,7 +299,7 @@ static void usage(FILE *f)
 		"                     [--dma BYTES [--dma-count N] [--memlock BYTES] [--dma-fail KIND]]\n"
 		"                     [--reset N] [--hot-reset GROUP[,GROUP...]]\n"
 		"                     [--dma-fault never|unmapped[,N] [--fault-iova ADDR] [--fault-pace MS|Nus]\n"
-		"                      [--fault-nowait] [--fault-device BDF]] [-- ARGS...]\n"
+		"                      [--fault-nowait] [--fault-device BDF]] [--iommufd] [-- ARGS...]\n"
 		"  Attaches each VFIO group (default: every /dev/vfio/N) to a fresh type1v2\n"
 		"  container ATTACHES times; each time opens a device fd for every device of\n"
 		"  the group, holds them HOLD_SECONDS (SIGUSR1 ends the hold), then closes everything.\n"
@@ -310,6 +333,11 @@ static void usage(FILE *f)
 		"  \"pace_ms\",\"pace_us\",\"wait_irq\",\n"
 		"  \"dmar_irqs_before\",\"dmar_irqs_after\",\"irq_seen\",\"irq_timeouts\",\"mapped_fetches\",\n"
 		"  \"mapped_fetch_irqs\",\"mappings\":[{\"op\",\"iova\",\"size\",\"ns\",\"errno\"}],\"error\"}.\n"
+		"  --iommufd: through /dev/iommu and each device's cdev (/dev/vfio/devices/vfioN, 6.6+)\n"
+		"  instead of the container: per attach an IOAS, each device bound and attached to it\n"
+		"  (\"attaches\" counts devices), --dma maps into the IOAS; the line adds \"ioas_allocs\",\n"
+		"  \"ioas_errno\",\"binds\",\"bind_fail\",\"bind_errno\",\"detaches\",\"detach_fail\",\"hwpt_ids\"\n"
+		"  (the last attach's paging objects); \"backend\" is \"iommufd\" (else \"type1\").\n"
 		"  ARGS after -- are ignored: a VMM's command line to be seen in /proc (e.g. -id 104).\n");
 }
 
@@ -457,13 +485,98 @@ static void run_hot_reset(struct group_run *r, int dev, int devfd, int group)
 			close(fds[i]);
 }
 
+static void hold(void)
+{
+	unsigned int left;
+
+	for (left = hold_seconds; left && !released;)
+		left = sleep(left);
+}
+
+/* Records the paging object (HWPT) a device was attached to, each once. */
+static void note_hwpt(struct group_run *r, unsigned int hwpt)
+{
+	int i;
+
+	for (i = 0; i < r->nhwpts && r->hwpts[i] != hwpt; i++)
+		;
+	if (i == r->nhwpts && r->nhwpts < MAX_DEVS)
+		r->hwpts[r->nhwpts++] = hwpt;
+}
+
+/* --iommufd: one IOAS lifetime, each device of the group bound and attached to it. */
+static void run_once_iommufd(struct group_run *r)
+{
+	int iommufd, devfds[MAX_DEVS], attached[MAX_DEVS] = {}, nattached = 0, i;
+	unsigned int devid, hwpt;
+
+	iommufd = iommufd_ioas_open(&ioas_id);
+	if (iommufd < 0) {
+		r->ioas_errno = errno;
+		if (report)
+			return;
+		fprintf(stderr, "vfio-workload: /dev/iommu and IOAS_ALLOC: %s\n", strerror(errno));
+		exit(1);
+	}
+	r->ioas_allocs++;
+	r->nhwpts = 0;
+	for (i = 0; i < r->ndevs; i++) {
+		devfds[i] = iommufd_device_open(r->devs[i]);
+		if (devfds[i] < 0) {
+			r->dev_open_fail++;
+			if (!r->get_device_fd_errno)
+				r->get_device_fd_errno = errno;
+			continue;
+		}
+		r->dev_opened++;
+		if (iommufd_bind(devfds[i], iommufd, &devid)) {
+			r->bind_fail++;
+			r->bind_errno = errno;
+			continue;
+		}
+		r->binds++;
+		r->attaches++;
+		if (iommufd_attach(devfds[i], ioas_id, &hwpt)) {
+			r->attach_fail++;
+			r->err_no = errno;
+			r->err_count++;
+			continue;
+		}
+		r->attach_ok++;
+		attached[i] = 1;
+		nattached++;
+		note_hwpt(r, hwpt);
+	}
+	if (nattached && dma_size)
+		(dma_fail ? run_dma_fail : run_dma)(r, iommufd);
+	if (reset_times)
+		run_resets(r, devfds);
+	hold();
+	for (i = 0; i < r->ndevs; i++) {
+		if (attached[i]) {
+			if (iommufd_detach(devfds[i]))
+				r->detach_fail++;
+			else
+				r->detaches++;
+		}
+		if (devfds[i] >= 0 && close(devfds[i]) == 0) {
+			r->dev_closed++;
+			r->closes[i]++;
+		}
+	}
+	iommufd_ioas_close(iommufd, ioas_id);
+}
+
 /* One container lifetime: returns after every fd it opened is closed. */
 static void run_once(struct group_run *r)
 {
 	int container, group, devfds[MAX_DEVS], i;
-	unsigned int left;
 	char path[32];
 
+	if (use_iommufd) {
+		run_once_iommufd(r);
+		return;
+	}
 	container = open("/dev/vfio/vfio", O_RDWR);
 	if (container < 0) {
 		perror("open /dev/vfio/vfio");
@@ -525,8 +638,7 @@ static void run_once(struct group_run *r)
 	}
 	if (fault_enabled())
 		fault_run(container, r->ndevs, (const char (*)[64])r->devs, devfds);
-	for (left = hold_seconds; left && !released;)
-		left = sleep(left);
+	hold();
 	for (i = 0; i < r->ndevs; i++) {
 		if (devfds[i] >= 0 && close(devfds[i]) == 0) {
 			r->dev_closed++;
@@ -569,8 +681,16 @@ static void print_run(const struct group_run *r)
 	} else {
 		printf("{");
 	}
-	printf("\"group\":%d,\"pid\":%d,\"attaches\":%d,\"attach_ok\":%d,\"attach_fail\":%d,",
-	       r->group, getpid(), r->attaches, r->attach_ok, r->attach_fail);
+	printf("\"group\":%d,\"pid\":%d,\"backend\":\"%s\",\"attaches\":%d,\"attach_ok\":%d,\"attach_fail\":%d,",
+	       r->group, getpid(), use_iommufd ? "iommufd" : "type1", r->attaches, r->attach_ok, r->attach_fail);
+	if (use_iommufd) {
+		printf("\"ioas_allocs\":%d,\"ioas_errno\":%d,\"binds\":%d,\"bind_fail\":%d,\"bind_errno\":%d,"
+		       "\"detaches\":%d,\"detach_fail\":%d,\"hwpt_ids\":[", r->ioas_allocs, r->ioas_errno, r->binds,
+		       r->bind_fail, r->bind_errno, r->detaches, r->detach_fail);
+		for (i = 0; i < r->nhwpts; i++)
+			printf("%s%u", i ? "," : "", r->hwpts[i]);
+		printf("],");
+	}
 	if (r->attach_fail)
 		printf("\"errors\":{\"%s\":%d},\"errno\":%d,", errno_name(r->err_no),
 		       r->err_count, r->err_no);
@@ -663,6 +783,7 @@ int main(int argc, char **argv)
 		{ "fault-pace", required_argument, NULL, FAULT_OPT_PACE },
 		{ "fault-device", required_argument, NULL, FAULT_OPT_DEVICE },
 		{ "fault-nowait", no_argument, NULL, FAULT_OPT_NOWAIT },
+		{ "iommufd", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -695,6 +816,9 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			report = 1;
+			break;
+		case 'I':
+			use_iommufd = 1;
 			break;
 		case 'r':
 			reset_times = parse_count(optarg, "--reset");
@@ -740,6 +864,11 @@ int main(int argc, char **argv)
 	}
 	if (dma_size % 4096 || dma_count < 1) {
 		fprintf(stderr, "vfio-workload: --dma must be a multiple of 4096, --dma-count >= 1\n");
+		return 2;
+	}
+	if (use_iommufd && (!open_devices || hot_reset || fault_enabled())) {
+		fprintf(stderr, "vfio-workload: --iommufd attaches the device fds: it takes neither --no-devices, "
+			"--hot-reset nor --dma-fault\n");
 		return 2;
 	}
 	signal(SIGUSR1, release_hold);

@@ -1063,6 +1063,30 @@ static void test_diagnose(void)
 	CHECK(!strstr(out, "\"group\":0,"), "host-only group 0 not listed: %s", out);
 	free(out);
 }
+/* diagnose on a kernel with iommufd, two cdevs and iommufd's /dev/vfio/vfio (IOMMUFD_VFIO_CONTAINER) */
+static void test_diagnose_backends(void)
+{
+	char root[512], *out;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	snprintf(root, sizeof(root), "%s/diagnose_iommufd", fixtures);
+	run_diagnose(f, true, root);
+	fclose(f);
+	CHECK(strstr(out, "\"backends\":{\"iommufd\":true,\"dev_iommu\":true,\"cdevs\":2,\"container\":\"iommufd\"}"),
+	      "iommufd backends: %s", out);
+	CHECK(strstr(out, "\"check\":\"backend\",\"status\":\"INFO\",\"detail\":\"iommufd in this kernel (/dev/iommu); "
+		      "2 device cdevs in /dev/vfio/devices; /dev/vfio/vfio is iommufd's emulation of the type1 container\""),
+	      "backend check: %s", out);
+	free(out);
+	snprintf(root, sizeof(root), "%s/diagnose", fixtures);
+	f = open_memstream(&out, &len);
+	run_diagnose(f, true, root);
+	fclose(f);
+	CHECK(strstr(out, "\"backends\":{\"iommufd\":false,\"dev_iommu\":false,\"cdevs\":null,\"container\":\"type1\"}"),
+	      "type1-only backends: %s", out);
+	free(out);
+}
 #include "test_prom.c"
 #include "test_dma.c"
 #include "test_programs.c"
@@ -1115,6 +1139,7 @@ int main(int argc, char **argv)
 	test_text_name();
 	test_holders();
 	test_diagnose();
+	test_diagnose_backends();
 	test_pcicfg();
 	test_diagnose_resets();
 	test_vm_qemu_name();

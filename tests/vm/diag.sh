@@ -119,6 +119,8 @@ vfio-workload -n 1 -s 300 -g $single >$out/holder3.json &
 hpid=$!
 if wait_holding $hpid $single; then
 	echo "@@ holder diagnose $hpid"
+	# the backends' ground truth: /dev/iommu, the device cdevs, /dev/vfio/vfio
+	echo "@@ backends_truth $([ -e /dev/iommu ] && echo 1 || echo 0) $(ls /sys/class/vfio-dev 2>/dev/null | wc -l) $([ -d /sys/class/vfio-dev ] && echo 1 || echo 0) $([ -e /dev/vfio/vfio ] && echo 1 || echo 0)"
 	echo "@@ begin diagnose"
 	vfiotrace diagnose -j >$out/diagnose.out 2>$out/diagnose.err
 	echo "@@ exit $?"

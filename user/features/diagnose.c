@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * diagnose: the host state users ask about first, without tracing: VFIO
- * loaded, IOMMU on, interrupt remapping, each VFIO group's members and their
+ * loaded, IOMMU on, interrupt remapping, the backends (type1, iommufd: diagnose_backend.c),
+ * each VFIO group's members and their
  * drivers (not viable: which device, which driver), and who holds each group;
  * per device bound to VFIO, how the kernel can reset it (user/kernel/pcireset.c)
  * and its power state. One line per check with its remedy; exit 1 when a check
@@ -153,6 +154,7 @@ int run_diagnose(FILE *f, bool json, const char *sysroot)
 	char p[512], procdir[512], name[TEXT_NAME_LEN];
 	int nc = 0, ng, nh, i, k, failed = 0, n, ir, unsafe, vfio_groups = 0, nv = 0, idle_d3;
 	struct check *checks;
+	struct backends be;
 	struct vdev *vdevs;
 	struct json j;
 
@@ -193,10 +195,14 @@ int run_diagnose(FILE *f, bool json, const char *sysroot)
 		    ir < 0 ? "unknown (/proc/interrupts unreadable)" : "off (no IR-* interrupt chip in /proc/interrupts)");
 	path_of(p, sizeof(p), "/sys/module/vfio", "", "");
 	path_of(procdir, sizeof(procdir), "/dev/vfio/vfio", "", "");
+	read_backends(&be);
 	if (!access(p, F_OK) && !access(procdir, F_OK))
 		check_add(checks, &nc, "vfio", ST_OK, NULL, -1, "VFIO loaded (/dev/vfio/vfio)");
+	else if (!access(p, F_OK) && be.cdevs >= 0)
+		check_add(checks, &nc, "vfio", ST_OK, NULL, -1, "VFIO loaded (device cdevs only, no /dev/vfio/vfio)");
 	else
 		check_add(checks, &nc, "vfio", ST_FAIL, "modprobe vfio-pci", -1, "VFIO not loaded (no /dev/vfio/vfio)");
+	check_backends(checks, &nc, &be);
 
 	path_of(procdir, sizeof(procdir), "/proc", "", "");
 	nh = holders_scan(procdir, held, MAX_HELD);
@@ -296,6 +302,7 @@ int run_diagnose(FILE *f, bool json, const char *sysroot)
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
+	json_backends(&j, &be);
 	if (idle_d3 < 0)
 		json_null(&j, "disable_idle_d3");
 	else

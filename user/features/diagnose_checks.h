@@ -3,6 +3,7 @@
 #ifndef VFIOTRACE_DIAGNOSE_CHECKS_H
 #define VFIOTRACE_DIAGNOSE_CHECKS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "json.h"
 #include "pcireset.h"
@@ -43,6 +44,19 @@ void link_base(const char *link, char *out, size_t len);
 int is_vfio_driver(const char *drv);
 /* a module's boolean parameter (a path under /sys/module): 1, 0, or -1 when absent */
 int module_param_bool(const char *rel);
+
+/* ---- the VFIO backends the kernel offers (diagnose_backend.c) ---- */
+
+struct backends {
+	bool iommufd;		/* /dev/iommu or the iommufd module */
+	bool dev_iommu;
+	int cdevs;		/* /sys/class/vfio-dev entries; -1: no such class (no cdev support) */
+	const char *container;	/* /dev/vfio/vfio: "type1", "iommufd", "unknown"; NULL: none */
+};
+
+void read_backends(struct backends *b);
+void check_backends(struct check *c, int *n, const struct backends *b);
+void json_backends(struct json *j, const struct backends *b);
 
 /* ---- per device bound to VFIO (diagnose_devices.c) ---- */
 
