@@ -4,6 +4,10 @@
  * fentry variant sharing one body; the loader enables one variant per hook:
  *   attach  vfio_iommu_type1_attach_group  entry + return
  *   alloc   iommu_domain_alloc (bus) / iommu_paging_domain_alloc[_flags] (dev)
+ *   iommufd (6.6+, CONFIG_IOMMUFD): vfio_iommufd_physical_attach_ioas, a device
+ *           attached to an IOAS or HWPT, counted as its group's attach;
+ *           iommufd_hwpt_paging_alloc, the paging domain (HWPT) it allocates
+ *           (the IOMMU driver's domain_alloc_user, not the hooks above)
  * A domain allocated by a task while it is inside an attach is counted under
  * that attach's group.
  */
@@ -15,6 +19,7 @@
 struct inflight {
 	__u64 ts;
 	int group;
+	int backend;		/* attach: BACKEND_* */
 	char bus[BUS_LEN];
 	char dev[NAME_LEN];	/* the device a domain allocation is for; "" by bus */
 };
@@ -94,9 +99,10 @@ static __always_inline void record_members(struct iommu_group *grp, int id)
 		__sync_fetch_and_add(&map_full, 1);
 }
 
-static __always_inline int attach_enter(struct iommu_group *grp)
+/* dev: the device attached (iommufd attaches devices; type1 groups: NULL) */
+static __always_inline int attach_enter(struct iommu_group *grp, struct device *dev, int backend)
 {
-	struct inflight in = {};
+	struct inflight in = { .backend = backend };
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	int id;
 
@@ -107,6 +113,8 @@ static __always_inline int attach_enter(struct iommu_group *grp)
 		return 0;
 	in.ts = bpf_ktime_get_ns();
 	in.group = id;
+	if (dev)
+		read_dev_name(dev, in.dev);
 	update_counted(&inflight_attach, &tid, &in);
 	record_members(grp, id);
 	op_begin(LEVEL_ATTACH, OP_ATTACH, id);
@@ -151,6 +159,7 @@ static __always_inline int attach_exit(void *ctx, int ret)
 	s = stats_for(group);
 	if (!s)
 		return 0;
+	__sync_fetch_and_or(&s->backends, in.backend);
 	if (ret == 0) {
 		__sync_fetch_and_add(&s->attach_ok, 1);
 	} else {
@@ -185,6 +194,8 @@ static __always_inline int alloc_enter(const struct bus_type *bus, struct device
 	read_bus_name(bus, in.bus);
 	if (dev)
 		read_dev_name(dev, in.dev);
+	else if (attach && attach->dev[0])
+		__builtin_memcpy(in.dev, attach->dev, NAME_LEN);	/* iommufd: the device attached */
 	else if (attach && (d = op_at(LEVEL_ATTACH)))
 		/* 6.0-6.10: by bus, but from type1's per-device callback (diag.bpf.c) */
 		__builtin_memcpy(in.dev, d->alloc_dev, NAME_LEN);
@@ -235,7 +246,26 @@ static __always_inline int alloc_exit(void *ctx, unsigned long ret)
 SEC("kprobe")
 int BPF_KPROBE(kp_attach, void *iommu_data, struct iommu_group *grp)
 {
-	return attach_enter(grp);
+	return attach_enter(grp, NULL, BACKEND_TYPE1);
+}
+
+/* vfio_iommufd_physical_attach_ioas(vdev, pt_id): returns through krp_attach */
+SEC("kprobe")
+int BPF_KPROBE(kp_iommufd_attach, void *vdev)
+{
+	long long refcount;
+	struct device *dev = vdev_read(vdev, &refcount);
+
+	if (!dev)
+		return 0;
+	return attach_enter(BPF_CORE_READ(dev, iommu_group), dev, BACKEND_IOMMUFD);
+}
+
+/* iommufd_hwpt_paging_alloc(ictx, ioas, idev, ...): returns through krp_alloc (ERR_PTR on failure) */
+SEC("kprobe")
+int BPF_KPROBE(kp_alloc_hwpt)
+{
+	return alloc_enter(NULL, NULL);
 }
 
 SEC("kretprobe")
@@ -268,7 +298,7 @@ int BPF_KRETPROBE(krp_alloc, void *domain)
 SEC("fentry")
 int BPF_PROG(fe_attach, void *iommu_data, struct iommu_group *grp)
 {
-	return attach_enter(grp);
+	return attach_enter(grp, NULL, BACKEND_TYPE1);
 }
 
 /*

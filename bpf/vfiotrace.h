@@ -12,6 +12,9 @@
 #define STACK_DEPTH 8		/* frames kept per put: the caller and its callers; cost grows with depth */
 #define MAX_ENTRIES 1024	/* groups, in-flight calls, stacks; device call sites: 4x */
 #define NO_GROUP (-1)		/* domain allocation outside any VFIO attach */
+/* group_stats.backends: the type1 container, iommufd (a device cdev or group attached to an IOAS) */
+#define BACKEND_TYPE1 1
+#define BACKEND_IOMMUFD 2
 #define REFCOUNT_UNAVAILABLE (-1LL)
 
 enum event_type {
@@ -46,6 +49,7 @@ struct group_stats {
 	unsigned long long domain_allocs;
 	unsigned long long domain_alloc_fail;
 	unsigned long long device_puts;
+	unsigned long long backends;	/* BACKEND_* bits: how the group was attached */
 	unsigned long long attach_hist[HIST_SLOTS];
 	unsigned long long alloc_hist[HIST_SLOTS];
 };

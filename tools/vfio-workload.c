@@ -71,6 +71,7 @@ struct group_run {
 	int info_count;			/* devices the last info listed (may exceed MAX_AFFECTED) */
 	/* --iommufd: IOAS allocations, binds, detaches; the last run's paging objects (HWPTs) */
 	int ioas_allocs, ioas_errno, binds, bind_fail, bind_errno, detaches, detach_fail;
+	int hwpt_allocs;		/* distinct HWPTs per run, summed: each a fresh IOAS's allocation */
 	int nhwpts;
 	unsigned int hwpts[MAX_DEVS];
 	struct { unsigned int group; unsigned short segment; unsigned char bus, devfn; } info[MAX_AFFECTED];
@@ -337,7 +338,8 @@ static void usage(FILE *f)
 		"  instead of the container: per attach an IOAS, each device bound and attached to it\n"
 		"  (\"attaches\" counts devices), --dma maps into the IOAS; the line adds \"ioas_allocs\",\n"
 		"  \"ioas_errno\",\"binds\",\"bind_fail\",\"bind_errno\",\"detaches\",\"detach_fail\",\"hwpt_ids\"\n"
-		"  (the last attach's paging objects); \"backend\" is \"iommufd\" (else \"type1\").\n"
+		"  (the last attach's paging objects), \"hwpt_allocs\" (distinct paging objects per attach,\n"
+		"  summed: each IOAS is new, so each was allocated); \"backend\" is \"iommufd\" (else \"type1\").\n"
 		"  ARGS after -- are ignored: a VMM's command line to be seen in /proc (e.g. -id 104).\n");
 }
 
@@ -565,6 +567,7 @@ static void run_once_iommufd(struct group_run *r)
 		}
 	}
 	iommufd_ioas_close(iommufd, ioas_id);
+	r->hwpt_allocs += r->nhwpts;
 }
 
 /* One container lifetime: returns after every fd it opened is closed. */
@@ -685,8 +688,8 @@ static void print_run(const struct group_run *r)
 	       r->group, getpid(), use_iommufd ? "iommufd" : "type1", r->attaches, r->attach_ok, r->attach_fail);
 	if (use_iommufd) {
 		printf("\"ioas_allocs\":%d,\"ioas_errno\":%d,\"binds\":%d,\"bind_fail\":%d,\"bind_errno\":%d,"
-		       "\"detaches\":%d,\"detach_fail\":%d,\"hwpt_ids\":[", r->ioas_allocs, r->ioas_errno, r->binds,
-		       r->bind_fail, r->bind_errno, r->detaches, r->detach_fail);
+		       "\"detaches\":%d,\"detach_fail\":%d,\"hwpt_allocs\":%d,\"hwpt_ids\":[", r->ioas_allocs,
+		       r->ioas_errno, r->binds, r->bind_fail, r->bind_errno, r->detaches, r->detach_fail, r->hwpt_allocs);
 		for (i = 0; i < r->nhwpts; i++)
 			printf("%s%u", i ? "," : "", r->hwpts[i]);
 		printf("],");

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Check a tools/vmtest --kernel iommufd guest (tests/vm/iommufd.sh): the kernel has IOMMUFD,
 /dev/iommu and a cdev per VFIO-bound device; vfio-workload --iommufd bound, attached, mapped and
-unmapped exactly what it reports, each IOAS detached and destroyed; the type1 container on the
-same kernel is traced exactly by vfiotrace stat -j --dma (the iommufd run adds nothing to it:
-vfiotrace does not trace iommufd yet).
+unmapped exactly what it reports, each IOAS detached and destroyed; diagnose and probes name the
+backend; stat and snoop count the iommufd group's device attaches and HWPT allocations exactly
+(backend iommufd) and the type1 group's as before on the same kernel (backend type1).
 
 usage: check_iommufd.py KERNEL OUTPUT_FILE
 Prints one PASS/FAIL line per assertion, then "N passed, N failed".
@@ -24,12 +24,17 @@ def check(c, tags):
          ["CONFIG_IOMMUFD=m", "CONFIG_VFIO_CONTAINER=y", "CONFIG_VFIO_DEVICE_CDEV=y"],
          "IOMMUFD (module), the cdev and the type1 container are built (not iommufd's container)")
     c.eq(tags.get("dev_iommu"), ["yes"], "/dev/iommu exists")
-    group = int(tags["group"][0])
-    members = [m.split() for m in tags.get("member", [])]
-    vfio = [m for m in members if len(m) == 3 and m[1] == "vfio-pci"]
-    c.ok(vfio and all(m[2].startswith("vfio") for m in vfio), "each vfio-pci member has a cdev", repr(members))
+    groups = [int(x) for x in tags["groups"][0].split()]
+    if not c.eq(len(groups), 2, "two VFIO groups"):
+        return
+    g1, g2 = groups
+    members = {g: [m.split()[1:] for m in tags.get("member", []) if m.split()[0] == str(g)] for g in groups}
+    vfio2 = [m for m in members[g2] if m[1] == "vfio-pci"]
+    c.ok(len(vfio2) == 2 and all(m[2].startswith("vfio") for m in vfio2),
+         f"group {g2}: two vfio-pci members, each with a cdev", repr(members[g2]))
+    c.ok(all(m[2] == "-" for m in members[g2] if m[1] != "vfio-pci"), f"group {g2}: no cdev without a VFIO driver",
+         repr(members[g2]))
     cdev_of = [l.split() for l in tags.get("cdev_of", [])]
-    c.ok(set(m[2] for m in vfio) <= set(x[1] for x in cdev_of if len(x) == 2), "the group's cdevs are among the PCI devices'")
     c.eq(sorted(tags.get("cdev", [])), sorted(x[1] for x in cdev_of if len(x) == 2),
          "/dev/vfio/devices lists exactly the cdevs of the PCI devices on vfio-pci")
     diag = jlines(tags.get("diagnose", []))
@@ -41,6 +46,14 @@ def check(c, tags):
         c.ok(len(chk) == 1 and chk[0]["status"] == "INFO" and "iommufd in this kernel" in chk[0]["detail"],
              "diagnose: one backend check naming iommufd", repr(chk))
     c.eq(tags.get("probes_exit"), ["0"], "probes -j exit status")
+    probes = jlines(tags.get("probes", []))
+    if c.eq(len(probes), 1, "probes -j: one line"):
+        rows = {h["function"]: h for h in probes[0]["hooks"] if h.get("function")}
+        for fn, hook, mod in (("vfio_iommufd_physical_attach_ioas", "attach", "vfio"),
+                              ("iommufd_hwpt_paging_alloc", "domain_alloc", "iommufd")):
+            h = rows.get(fn, {})
+            c.eq((h.get("hook"), h.get("module"), h.get("style")), (hook, mod, "kprobe"),
+                 f"probes: {fn} resolved as the {hook} hook, a kprobe in {mod}")
     w = {}
     for k in ("type1", "iommufd"):
         lines = jlines(tags.get(k, []))
@@ -52,15 +65,14 @@ def check(c, tags):
         return
     t, i = w["type1"], w["iommufd"]
     c.eq((t["backend"], t["group"], t["attach_ok"], t["attach_fail"], t["dma"]["maps"], t["dma"]["bytes_mapped"]),
-         ("type1", group, 2, 0, 2, 2 * MIB), "type1 workload: two attaches, two 1 MiB maps")
-    n = len(vfio)
-    fails = len(members) - n     # a member without a VFIO driver has no cdev to open
+         ("type1", g1, 2, 0, 2, 2 * MIB), "type1 workload: two attaches, two 1 MiB maps")
+    n, other = len(vfio2), len(members[g2]) - len(vfio2)   # a member without a VFIO driver has no cdev
     c.eq((i["backend"], i["group"], i["ioas_allocs"], i["device_fds_opened"], i["device_fd_failures"]),
-         ("iommufd", group, 2, 2 * n, 2 * fails), "iommufd workload: an IOAS per run, each vfio-pci member's cdev opened")
+         ("iommufd", g2, 2, 2 * n, 2 * other), "iommufd workload: an IOAS per run, each vfio-pci member's cdev opened")
     c.eq((i["binds"], i["bind_fail"], i["attaches"], i["attach_ok"], i["attach_fail"], i["detaches"], i["detach_fail"]),
          (2 * n, 0, 2 * n, 2 * n, 0, 2 * n, 0), "iommufd workload: every device bound, attached and detached")
-    c.ok(len(i["hwpt_ids"]) >= 1 and all(h > 0 for h in i["hwpt_ids"]),
-         "iommufd workload: the kernel named the paging object (HWPT) it attached to", repr(i["hwpt_ids"]))
+    c.ok(len(i["hwpt_ids"]) >= 1 and all(h > 0 for h in i["hwpt_ids"]) and i["hwpt_allocs"] >= 2,
+         "iommufd workload: the kernel named the paging objects (HWPTs) it attached to", repr(i))
     c.eq((i["dma"]["maps"], i["dma"]["map_fail"], i["dma"]["unmaps"], i["dma"]["unmap_fail"],
           i["dma"]["bytes_mapped"], i["dma"]["bytes_unmapped"]),
          (2, 0, 2, 0, 4 * MIB, 4 * MIB), "iommufd workload: two 2 MiB IOAS maps, each unmapped whole")
@@ -69,18 +81,44 @@ def check(c, tags):
     bad = tags.get("iommufd_bad_stderr", [])
     c.ok(tags.get("iommufd_bad_exit") == ["2"] and len(bad) == 1 and "--iommufd" in bad[0],
          "vfio-workload --iommufd --hot-reset refused, exit 2, one line", repr(bad))
-    c.eq(tags.get("exit"), ["0"], "stat exit status")
-    c.eq(tags.get("stderr", []), [], "stat: nothing on stderr besides the Tracing line")
+    check_trace(c, tags, t, i)
+
+
+def check_trace(c, tags, t, i):
+    """stat -j, stat (text) and snoop -j against both workloads."""
+    c.eq((tags.get("exit"), tags.get("text_exit"), tags.get("snoop_exit")), (["0"], ["0"], ["0"]),
+         "stat, stat text and snoop exit status")
+    c.eq((tags.get("stderr", []), tags.get("text_stderr", []), tags.get("snoop_stderr", [])), ([], [], []),
+         "nothing on stderr besides the Tracing lines")
     sums = [s for s in jlines(tags.get("trace", [])) if s.get("type") == "summary"]
     if not c.ok(bool(sums), "stat: a summary at exit"):
         return
-    g = next((x for x in sums[-1].get("groups", []) if x.get("group") == group), {})
-    c.eq((g.get("attach_ok"), g.get("attach_fail")), (t["attach_ok"], 0),
-         "stat: the group's type1 attaches on the iommufd kernel, exactly the type1 workload's")
-    d = g.get("dma") or {}
+    by = {x.get("group"): x for x in sums[-1].get("groups", [])}
+    a, b = by.get(t["group"], {}), by.get(i["group"], {})
+    c.eq((a.get("backend"), a.get("attach_ok"), a.get("attach_fail"), a.get("domain_allocs")),
+         ("type1", t["attach_ok"], 0, t["attach_ok"]),
+         "stat: the type1 group's attaches and domains (one per attach), backend type1, exactly the workload's")
+    d = a.get("dma") or {}
     c.eq((d.get("maps"), d.get("bytes_mapped"), d.get("unmaps"), d.get("bytes_unmapped")),
          (t["dma"]["maps"], t["dma"]["bytes_mapped"], t["dma"]["unmaps"], t["dma"]["bytes_unmapped"]),
-         "stat: the group's type1 maps and bytes, exactly the type1 workload's")
+         "stat: the type1 group's maps and bytes, exactly the type1 workload's")
+    c.eq((b.get("backend"), b.get("attach_ok"), b.get("attach_fail"), b.get("domain_allocs"), b.get("domain_alloc_fail")),
+         ("iommufd", i["attach_ok"], i["attach_fail"], i["hwpt_allocs"], 0),
+         "stat: the iommufd group's device attaches and HWPT allocations, backend iommufd, exactly the workload's")
+    c.eq(((b.get("attach_latency_ns") or {}).get("count"), (b.get("domain_alloc_latency_ns") or {}).get("count")),
+         (i["attach_ok"], i["hwpt_allocs"]), "stat: a latency for each iommufd attach and HWPT allocation")
+    c.eq(sorted(b.get("devices", [])), sorted(i["devices"]), "stat: the iommufd group's members, as sysfs lists them")
+    text = tags.get("text", [])
+    c.ok(any(l.startswith("attached through iommufd: group ") and f"group {i['group']} (iommufd)" in l for l in text),
+         "stat text: says which group was attached through iommufd", repr(text[-5:]))
+    ev = [e for e in jlines(tags.get("snoop", [])) if "event" in e]
+    att = [e for e in ev if e["event"] == "attach" and e.get("group") == i["group"]]
+    c.eq(sorted((e.get("pid"), e.get("ret")) for e in att), [(i["pid"], 0)] * i["attach_ok"],
+         "snoop: each iommufd device attach, by the workload, ok")
+    al = [e for e in ev if e["event"] == "domain_alloc" and e.get("group") == i["group"]]
+    c.eq(len(al), i["hwpt_allocs"], "snoop: each HWPT allocation under the iommufd group")
+    c.ok(all(e.get("alloc_device") in i["devices"] for e in al), "snoop: each HWPT allocation names the device attached",
+         repr([e.get("alloc_device") for e in al]))
 
 
 def main():

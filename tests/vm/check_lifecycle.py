@@ -26,8 +26,10 @@ WAITING = {"cap_sys_admin", "cap_bpf", "cap_perfmon", "cap_syslog", "cap_sys_res
 # which module, so the module load/unload events can be checked against the kernel, not
 # against vfiotrace's own `probes`.
 HOOK_FUNCS = {
-    "attach": ["vfio_iommu_type1_attach_group"],
-    "domain_alloc": ["iommu_paging_domain_alloc_flags", "iommu_paging_domain_alloc", "iommu_domain_alloc"],
+    # the iommufd rows (issue 25): in none of Debian's kernels, listed for a kernel built with IOMMUFD
+    "attach": ["vfio_iommu_type1_attach_group", "vfio_iommufd_physical_attach_ioas"],
+    "domain_alloc": ["iommu_paging_domain_alloc_flags", "iommu_paging_domain_alloc", "iommu_domain_alloc",
+                     "iommufd_hwpt_paging_alloc"],
     "device_put": ["vfio_device_put_registration", "vfio_device_put"],
     "device_get": ["vfio_device_try_get_registration", "vfio_group_get_device", "vfio_device_get_from_dev"],
     "device_fd": ["vfio_group_fops_unl_ioctl"],

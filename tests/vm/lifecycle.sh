@@ -73,7 +73,8 @@ for f in vfio_iommu_type1_attach_group iommu_paging_domain_alloc_flags iommu_pag
 	 vfio_pci_ioctl __pci_reset_function_locked pci_dev_specific_reset pci_dev_acpi_reset pcie_flr \
 	 pci_af_flr pci_pm_reset pci_reset_bus_function pci_parent_bus_reset cxl_reset_bus_function \
 	 pci_reset_bus pci_reset_hotplug_slot pci_reset_secondary_bus __pci_set_power_state \
-	 pci_set_power_state pci_set_power_state_locked pci_power_up dmar_fault report_iommu_fault; do
+	 pci_set_power_state pci_set_power_state_locked pci_power_up dmar_fault report_iommu_fault \
+	 vfio_iommufd_physical_attach_ioas iommufd_hwpt_paging_alloc; do
 	grep -E " $f(\s|$)" /proc/kallsyms | head -1 | awk '{print "@@ kallsyms", $3, ($4 == "" ? "vmlinux" : $4)}' | tr -d '[]'
 done
 

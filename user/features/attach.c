@@ -77,7 +77,7 @@ static void prom(FILE *f, const struct metrics *m)
 	int i, k;
 
 	prom_family(f, "vfiotrace_attach_total", "counter",
-		    "VFIO type1 group attaches (VFIO_SET_IOMMU) by result: ok or the errno name.");
+		    "VFIO group attaches (type1: VFIO_SET_IOMMU; iommufd: a device attached to an IOAS) by result: ok or the errno name.");
 	for (i = 0; i < s->ngroups; i++) {
 		const struct group_row *g = &s->groups[i];
 		unsigned long long named = 0;
@@ -97,7 +97,7 @@ static void prom(FILE *f, const struct metrics *m)
 				g->st.attach_fail - named);
 	}
 	prom_family(f, "vfiotrace_attach_duration_seconds", "histogram",
-		    "Time inside vfio_iommu_type1_attach_group; _sum adds slot lower edges (a lower bound within 20%).");
+		    "Time inside the attach (type1: vfio_iommu_type1_attach_group; iommufd: vfio_iommufd_physical_attach_ioas); _sum adds slot lower edges (a lower bound within 20%).");
 	for (i = 0; i < s->ngroups; i++)
 		if (s->groups[i].group != NO_GROUP)
 			histogram(f, "vfiotrace_attach_duration_seconds",
@@ -115,7 +115,7 @@ static void prom(FILE *f, const struct metrics *m)
 		fprintf(f, "vfiotrace_domain_alloc_failures_total{group=\"%s\"} %llu\n",
 			prom_group_label(s->groups[i].group, gb, sizeof(gb)), s->groups[i].st.domain_alloc_fail);
 	prom_family(f, "vfiotrace_group_info", "gauge",
-		    "1 per IOMMU group seen attaching: member bus types and the device of its domain allocation (empty when unknown).");
+		    "1 per IOMMU group seen attaching: member bus types, the device of its domain allocation (empty when unknown), how it was attached (type1, iommufd, type1+iommufd).");
 	for (i = 0; i < s->ngroups; i++) {
 		const struct group_row *g = &s->groups[i];
 		const char *buses[GROUP_MAX_DEVS + 1];
@@ -130,8 +130,9 @@ static void prom(FILE *f, const struct metrics *m)
 				 k ? "," : "", buses[k]);
 		fprintf(f, "vfiotrace_group_info{group=\"%s\",buses=\"%s\",",
 			prom_group_label(g->group, gb, sizeof(gb)), prom_escape(busstr, esc, sizeof(esc)));
-		fprintf(f, "alloc_device=\"%s\"} 1\n",
+		fprintf(f, "alloc_device=\"%s\",",
 			prom_escape(g->has_mem ? g->mem.alloc_dev : "", esc, sizeof(esc)));
+		fprintf(f, "backend=\"%s\"} 1\n", group_backend(g) ? group_backend(g) : "");
 	}
 }
 

@@ -34,6 +34,13 @@ void snapshot_sort(struct snapshot *s)
 		qsort(s->groups, s->ngroups, sizeof(*s->groups), by_group);
 }
 
+const char *group_backend(const struct group_row *g)
+{
+	static const char *const names[] = { NULL, "type1", "iommufd", "type1+iommufd" };
+
+	return names[g->st.backends & (BACKEND_TYPE1 | BACKEND_IOMMUFD)];
+}
+
 int group_buses(const struct group_row *g, const char *out[], int max)
 {
 	const char *cand[GROUP_MAX_DEVS + 1];

@@ -77,5 +77,7 @@ struct group_row *snapshot_group(struct snapshot *s, int group);
 void snapshot_sort(struct snapshot *s);	/* groups by number, NO_GROUP first */
 /* Member buses of a group plus the bus of its domain allocation, deduplicated. */
 int group_buses(const struct group_row *g, const char *out[], int max);
+/* How the group was attached: "type1", "iommufd", "type1+iommufd"; NULL: no attach seen. */
+const char *group_backend(const struct group_row *g);
 
 #endif

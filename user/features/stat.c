@@ -56,6 +56,10 @@ static void json_group(struct json *j, const struct snapshot *s, const struct gr
 	json_uint(j, "domain_alloc_fail", g->st.domain_alloc_fail);
 	json_latency(j, "domain_alloc_latency_ns", g->st.alloc_hist);
 	json_uint(j, "device_puts", g->st.device_puts);
+	if (group_backend(g))
+		json_str(j, "backend", group_backend(g));
+	else
+		json_null(j, "backend");
 	for (i = 0; (ft = feature_next(s, &i));)
 		if (ft->group_json)
 			ft->group_json(j, s, g);
@@ -174,6 +178,12 @@ static void stat_text(FILE *f, const struct snapshot *s)
 	}
 	if (!shown)
 		fprintf(f, "(no VFIO group attaches seen)\n");
+	for (i = 0, shown = 0; i < s->ngroups; i++)
+		if (s->groups[i].st.backends & BACKEND_IOMMUFD)
+			fprintf(f, "%s%d (%s)", shown++ ? ", " : "\nattached through iommufd: group ",
+				s->groups[i].group, group_backend(&s->groups[i]));
+	if (shown)
+		fprintf(f, "\n");
 	for (i = 0; (ft = feature_next(s, &i));)
 		if (ft->group_text)
 			ft->group_text(f, s);

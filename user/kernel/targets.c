@@ -391,6 +391,35 @@ const struct target targets[NR_HOOKS] = {
 		.absent_why = "kernel without CONFIG_IOMMU_API?",
 		.kprobe_preferred = "kprobe only: a rare call",
 	},
+	/*
+	 * The iommufd backend, 6.2+ with CONFIG_IOMMUFD (none of Debian's kernels
+	 * through 7.2): VFIO attaches a device (its cdev, 6.6+, or a group
+	 * through iommufd's /dev/vfio/vfio) to an IOAS or HWPT here, and type1's
+	 * attach is never called. Counted as the group's attach.
+	 */
+	[HOOK_IOMMUFD_ATTACH] = {
+		.hook = "attach", .purpose = "iommufd device attach (to an IOAS or HWPT)",
+		.module = "vfio",
+		.candidates = { "vfio_iommufd_physical_attach_ioas" },
+		.kprobe_prog = "kp_iommufd_attach", .kretprobe_prog = "krp_attach",
+		.absent_why = "VFIO built without CONFIG_IOMMUFD: attaches go through type1",
+		.kprobe_preferred = "kprobe only: a rare call",
+		.kernels = "6.2+",
+	},
+	/*
+	 * The paging domain of an iommufd attach: the IOMMU driver's
+	 * domain_alloc_user (VT-d's), not iommu_paging_domain_alloc, so the
+	 * domain_alloc rows above do not see it.
+	 */
+	[HOOK_IOMMUFD_HWPT] = {
+		.hook = "domain_alloc", .purpose = "iommufd paging domain (HWPT) allocation",
+		.module = "iommufd",
+		.candidates = { "iommufd_hwpt_paging_alloc" },
+		.kprobe_prog = "kp_alloc_hwpt", .kretprobe_prog = "krp_alloc",
+		.absent_why = "kernel without CONFIG_IOMMUFD",
+		.kprobe_preferred = ALLOC_KPROBE,
+		.kernels = "6.2+",
+	},
 };
 
 unsigned int targets_reset_unhooked(const struct resolved out[NR_HOOKS])

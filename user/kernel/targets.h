@@ -25,6 +25,8 @@ enum hook_id {
 	HOOK_RESET_BUS, HOOK_SLOT_RESET, HOOK_SBR, HOOK_POWER, HOOK_POWER_LOCKED, HOOK_POWER_UP,
 	/* IOMMU faults (docs/kernels-faults.md) */
 	HOOK_DMAR_FAULT, HOOK_REPORT_FAULT,
+	/* the iommufd backend (docs/kernels.md) */
+	HOOK_IOMMUFD_ATTACH, HOOK_IOMMUFD_HWPT,
 	NR_HOOKS
 };
 
