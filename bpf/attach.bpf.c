@@ -172,7 +172,9 @@ static __always_inline int attach_exit(void *ctx, int ret)
 			__sync_fetch_and_add(n, 1);
 	}
 	hist_add(s->attach_hist, lat);
-	emit_diag(ctx, EV_ATTACH, group, ret, lat, REFCOUNT_UNAVAILABLE, stack, NULL, step, NULL);
+	/* an iommufd attach names its device (type1 attaches a group: "") */
+	emit_diag(ctx, EV_ATTACH, group, ret, lat, REFCOUNT_UNAVAILABLE, stack, NULL, step,
+		  in.dev[0] ? in.dev : NULL);
 	return 0;
 }
 

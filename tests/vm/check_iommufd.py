@@ -113,8 +113,17 @@ def check_trace(c, tags, t, i):
          "stat text: says which group was attached through iommufd", repr(text[-5:]))
     ev = [e for e in jlines(tags.get("snoop", [])) if "event" in e]
     att = [e for e in ev if e["event"] == "attach" and e.get("group") == i["group"]]
-    c.eq(sorted((e.get("pid"), e.get("ret")) for e in att), [(i["pid"], 0)] * i["attach_ok"],
-         "snoop: each iommufd device attach, by the workload, ok")
+    c.eq(sorted((e.get("pid"), e.get("ret"), e.get("backend")) for e in att), [(i["pid"], 0, "iommufd")] * i["attach_ok"],
+         "snoop: each iommufd device attach, by the workload, ok, backend iommufd")
+    opened = sorted(d for d, n in i["device_closes"].items() for _ in range(n))
+    c.eq(sorted(e.get("device") for e in att), opened, "snoop: each iommufd attach names its device (each cdev the workload opened)")
+    att1 = [e for e in ev if e["event"] == "attach" and e.get("group") == t["group"]]
+    c.eq(sorted((e.get("backend"), e.get("device")) for e in att1), [("type1", None)] * t["attach_ok"],
+         "snoop: the type1 attaches: backend type1, no device (type1 attaches a group)")
+    refs = {r["device"]: r for r in b.get("device_refs", [])}
+    c.eq({d: (refs.get(d, {}).get("gets"), refs.get(d, {}).get("puts")) for d in set(opened)},
+         {d: (opened.count(d), opened.count(d)) for d in set(opened)},
+         "stat: the references each cdev open took and its close dropped, per device")
     al = [e for e in ev if e["event"] == "domain_alloc" and e.get("group") == i["group"]]
     c.eq(len(al), i["hwpt_allocs"], "snoop: each HWPT allocation under the iommufd group")
     c.ok(all(e.get("alloc_device") in i["devices"] for e in al), "snoop: each HWPT allocation names the device attached",

@@ -13,14 +13,32 @@
 #include "text.h"
 #include "vfiotrace.skel.h"
 
+/* type1 attaches a group; iommufd a device, which the record names */
+static void attach_json(struct json *j, const struct event_line *l)
+{
+	const struct event *e = l->rec;
+
+	json_str(j, "backend", e->dev[0] ? "iommufd" : "type1");
+	if (e->dev[0])
+		json_str(j, "device", e->dev);
+	else
+		json_null(j, "device");
+}
+
 static int attach_decode(const void *rec, struct event_ctx *c, struct event_line *l)
 {
 	const struct event *e = rec;
+	char dev[TEXT_LEN(NAME_LEN)];
 
 	event_line_init(l, "attach", &e->h);
 	snprintf(l->result, sizeof(l->result), "%s", e->h.ret ? errno_name((int)-e->h.ret) : "ok");
+	l->json = attach_json;
+	l->rec = e;
 	if (e->h.ret < 0)
 		explain_line(l, c, OP_ATTACH, e->step, (int)-e->h.ret, e->stack_id);
+	if (e->dev[0])
+		event_line_detail(l, "%siommufd device=%s", l->detail[0] ? "; " : "",
+				  text_name(e->dev, dev, sizeof(dev)));
 	return 1;
 }
 
