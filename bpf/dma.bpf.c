@@ -8,6 +8,13 @@
  * the container of a group is learnt at vfio_iommu_type1_attach_group, and
  * forgotten at vfio_iommu_type1_release (the next container at that address
  * is another one: a new generation).
+ *
+ * iommufd (CONFIG_IOMMUFD, 6.2+): an IOAS's io_pagetable stands for the
+ * container. Each device attached to a paging HWPT of an IOAS has its reserved
+ * regions enforced there (iopt_table_enforce_dev_resv_regions: the group to
+ * IOAS link); maps and unmaps are iopt_map_user_pages and iopt_unmap_iova
+ * (IOMMU_IOAS_MAP/UNMAP, and iommufd's emulation of type1), each with a kernel
+ * pointer the result is written to; iopt_destroy_table is the IOAS's end.
  */
 #include "vfio_shared.bpf.h"
 
@@ -66,8 +73,9 @@ struct dma_call {
 	struct container_key container;
 	__u64 iova, size;
 	__u64 arg;			/* user pointer to the request */
-	__u32 cmd;
+	__u32 cmd;			/* VFIO_IOMMU_MAP_DMA or _UNMAP_DMA (iommufd's too) */
 	__u32 flags;			/* the request's */
+	__u32 iommufd;			/* arg: a kernel pointer (the IOVA mapped, the bytes unmapped) */
 	struct dma_failure fail;	/* filled by a failing pin */
 };
 
@@ -281,8 +289,8 @@ static __always_inline void dma_account(struct dma_stats *s, const struct dma_ca
 	}
 }
 
-SEC("kretprobe")
-int BPF_KRETPROBE(krp_dma_ioctl, long ret)
+/* The return of a type1 ioctl or an iommufd map or unmap: counted per container and client, and its event. */
+static __always_inline int dma_return(long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct dma_client_key ck = { .pid = bpf_get_current_pid_tgid() >> 32 };
@@ -294,7 +302,12 @@ int BPF_KRETPROBE(krp_dma_ioctl, long ret)
 	if (!c)
 		return 0;
 	lat = bpf_ktime_get_ns() - c->ts;
-	if (c->cmd == VFIO_IOMMU_UNMAP_DMA && !ret) {
+	if (c->iommufd && !ret) {
+		if (c->cmd == VFIO_IOMMU_UNMAP_DMA)
+			bpf_probe_read_kernel(&unmapped, sizeof(unmapped), (void *)c->arg);
+		else	/* the IOVA the kernel chose, or the one asked for */
+			bpf_probe_read_kernel(&c->iova, sizeof(c->iova), (void *)c->arg);
+	} else if (c->cmd == VFIO_IOMMU_UNMAP_DMA && !ret) {
 		struct vfio_iommu_type1_dma_unmap u = {};
 
 		/* the kernel writes the size it really unmapped back into the request */
@@ -318,7 +331,8 @@ int BPF_KRETPROBE(krp_dma_ioctl, long ret)
 		__builtin_memcpy(c->fail.comm, ck.comm, COMM_LEN);
 		c->fail.iova = c->iova;
 		c->fail.size = c->size;
-		read_container(&c->fail, c->container.addr, ret);
+		if (!c->iommufd)	/* a struct vfio_iommu */
+			read_container(&c->fail, c->container.addr, ret);
 		update_counted(&dma_failures, &c->container, &c->fail);
 	}
 	/* fail is written below: only what precedes it is zeroed */
@@ -342,6 +356,74 @@ int BPF_KRETPROBE(krp_dma_ioctl, long ret)
 	}
 	bpf_map_delete_elem(&inflight_dma, &tid);
 	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_dma_ioctl, long ret)
+{
+	return dma_return(ret);
+}
+
+/* iopt_table_enforce_dev_resv_regions(iopt, dev, sw_msi_start): dev's group uses this IOAS */
+SEC("kprobe")
+int BPF_KPROBE(kp_ioas_attach, void *iopt, struct device *dev)
+{
+	struct iommu_group *grp = BPF_CORE_READ(dev, iommu_group);
+	struct group_container k = { .group = BPF_CORE_READ(grp, id),
+				     .container = live_container((__u64)iopt) };
+	__u8 v = GC_ATTACHED;
+
+	if (bpf_map_update_elem(&group_containers, &k, &v, BPF_ANY))
+		__sync_fetch_and_add(&map_full, 1);
+	return 0;
+}
+
+/* iopt_destroy_table(iopt): the IOAS is gone; its stats stay */
+SEC("kprobe")
+int BPF_KPROBE(kp_ioas_release, void *iopt)
+{
+	__u64 addr = (__u64)iopt;
+
+	bpf_map_delete_elem(&container_gens, &addr);
+	return 0;
+}
+
+static __always_inline int ioas_call(void *iopt, __u32 cmd, __u64 iova, __u64 size, __u64 result,
+				     __u64 vaddr)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct dma_call c = { .cmd = cmd, .iova = iova, .size = size, .arg = result, .iommufd = 1 };
+
+	if (!task_selected())
+		return 0;
+	c.ts = bpf_ktime_get_ns();
+	c.container = live_container((__u64)iopt);
+	c.fail.vaddr = vaddr;
+	update_counted(&inflight_dma, &tid, &c);
+	return 0;
+}
+
+/* iopt_map_user_pages(ictx, iopt, &iova, uptr, length, prot, flags) */
+SEC("kprobe")
+int BPF_KPROBE(kp_ioas_map, void *ictx, void *iopt, unsigned long *iova, void *uptr, unsigned long length)
+{
+	__u64 at = 0;
+
+	bpf_probe_read_kernel(&at, sizeof(at), iova);
+	return ioas_call(iopt, VFIO_IOMMU_MAP_DMA, at, length, (__u64)iova, (__u64)uptr);
+}
+
+/* iopt_unmap_iova(iopt, iova, length, &unmapped) */
+SEC("kprobe")
+int BPF_KPROBE(kp_ioas_unmap, void *iopt, unsigned long iova, unsigned long length, unsigned long *unmapped)
+{
+	return ioas_call(iopt, VFIO_IOMMU_UNMAP_DMA, iova, length, (__u64)unmapped, 0);
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_ioas, long ret)
+{
+	return dma_return(ret);
 }
 
 /* vfio_pin_pages_remote(dma, vaddr, npage, pfn_base, limit[, batch]): limit in pages */

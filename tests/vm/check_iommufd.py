@@ -108,6 +108,17 @@ def check_trace(c, tags, t, i):
     c.eq(((b.get("attach_latency_ns") or {}).get("count"), (b.get("domain_alloc_latency_ns") or {}).get("count")),
          (i["attach_ok"], i["hwpt_allocs"]), "stat: a latency for each iommufd attach and HWPT allocation")
     c.eq(sorted(b.get("devices", [])), sorted(i["devices"]), "stat: the iommufd group's members, as sysfs lists them")
+    d = b.get("dma") or {}
+    c.eq((d.get("maps"), d.get("map_fail"), d.get("bytes_mapped"), d.get("unmaps"), d.get("unmap_fail"), d.get("bytes_unmapped")),
+         (i["dma"]["maps"], i["dma"]["map_fail"], i["dma"]["bytes_mapped"], i["dma"]["unmaps"], i["dma"]["unmap_fail"],
+          i["dma"]["bytes_unmapped"]),
+         "stat: the iommufd group's IOAS maps, unmaps and bytes, exactly the workload's")
+    c.eq((d.get("containers"), (d.get("map_latency_ns") or {}).get("count")), (i["ioas_allocs"], i["dma"]["maps"]),
+         "stat: one IOAS per run of the workload, a latency per map")
+    cl = {x["pid"]: x for x in sums[-1].get("dma_clients", [])}
+    c.eq({p: (cl.get(p, {}).get("maps"), cl.get(p, {}).get("bytes_mapped")) for p in (t["pid"], i["pid"])},
+         {t["pid"]: (t["dma"]["maps"], t["dma"]["bytes_mapped"]), i["pid"]: (i["dma"]["maps"], i["dma"]["bytes_mapped"])},
+         "stat: DMA per client, each workload's own (type1 and iommufd)")
     text = tags.get("text", [])
     c.ok(any(l.startswith("attached through iommufd: group ") and f"group {i['group']} (iommufd)" in l for l in text),
          "stat text: says which group was attached through iommufd", repr(text[-5:]))

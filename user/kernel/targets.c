@@ -420,6 +420,47 @@ const struct target targets[NR_HOOKS] = {
 		.kprobe_preferred = ALLOC_KPROBE,
 		.kernels = "6.2+",
 	},
+	/* --dma through iommufd: an IOAS's io_pagetable stands for the container (bpf/dma.bpf.c) */
+	[HOOK_IOAS_MAP] = {
+		.hook = "dma", .purpose = "IOMMU_IOAS_MAP (iommufd)",
+		.module = "iommufd",
+		.candidates = { "iopt_map_user_pages" },
+		.kprobe_prog = "kp_ioas_map", .kretprobe_prog = "krp_ioas",
+		.absent_why = "kernel without CONFIG_IOMMUFD",
+		.kprobe_preferred = "kprobe only: the request is read at entry, the result at return",
+		.opt_in = "--dma",
+		.kernels = "6.2+",
+	},
+	[HOOK_IOAS_UNMAP] = {
+		.hook = "dma", .purpose = "IOMMU_IOAS_UNMAP (iommufd)",
+		.module = "iommufd",
+		.candidates = { "iopt_unmap_iova" },
+		.kprobe_prog = "kp_ioas_unmap", .kretprobe_prog = "krp_ioas",
+		.absent_why = "kernel without CONFIG_IOMMUFD",
+		.kprobe_preferred = "kprobe only: the request is read at entry, the result at return",
+		.opt_in = "--dma",
+		.kernels = "6.2+",
+	},
+	[HOOK_IOAS_ATTACH] = {	/* each device attached to a paging HWPT of the IOAS */
+		.hook = "dma_container", .purpose = "device to IOAS, for DMA per group (iommufd)",
+		.module = "iommufd",
+		.candidates = { "iopt_table_enforce_dev_resv_regions" },
+		.kprobe_prog = "kp_ioas_attach",
+		.absent_why = "kernel without CONFIG_IOMMUFD",
+		.kprobe_preferred = "kprobe only: loaded with --dma",
+		.opt_in = "--dma",
+		.kernels = "6.2+",
+	},
+	[HOOK_IOAS_RELEASE] = {
+		.hook = "dma_container", .purpose = "IOAS destroyed, for DMA per group (iommufd)",
+		.module = "iommufd",
+		.candidates = { "iopt_destroy_table" },
+		.kprobe_prog = "kp_ioas_release",
+		.absent_why = "kernel without CONFIG_IOMMUFD",
+		.kprobe_preferred = "kprobe only: loaded with --dma",
+		.opt_in = "--dma",
+		.kernels = "6.2+",
+	},
 };
 
 unsigned int targets_reset_unhooked(const struct resolved out[NR_HOOKS])

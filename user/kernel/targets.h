@@ -26,7 +26,8 @@ enum hook_id {
 	/* IOMMU faults (docs/kernels-faults.md) */
 	HOOK_DMAR_FAULT, HOOK_REPORT_FAULT,
 	/* the iommufd backend (docs/kernels.md) */
-	HOOK_IOMMUFD_ATTACH, HOOK_IOMMUFD_HWPT,
+	HOOK_IOMMUFD_ATTACH, HOOK_IOMMUFD_HWPT, HOOK_IOAS_MAP, HOOK_IOAS_UNMAP, HOOK_IOAS_ATTACH,
+	HOOK_IOAS_RELEASE,
 	NR_HOOKS
 };
 
