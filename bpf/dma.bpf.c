@@ -19,6 +19,7 @@
 #include "vfio_shared.bpf.h"
 
 #define PAGE_SHIFT 12
+#define RLIMIT_MEMLOCK 8
 #define RB_DEPTH_MAX 48		/* an rbtree of 2^24 nodes is at most 48 deep */
 #define IOVA_RANGES_MAX 32	/* valid IOVA ranges counted */
 
@@ -403,14 +404,30 @@ static __always_inline int ioas_call(void *iopt, __u32 cmd, __u64 iova, __u64 si
 	return 0;
 }
 
-/* iopt_map_user_pages(ictx, iopt, &iova, uptr, length, prot, flags) */
+/*
+ * iopt_map_user_pages(ictx, iopt, &iova, uptr, length, prot, flags). Without CAP_IPC_LOCK
+ * iommufd accounts the pages it pins to the user (current_user()->locked_vm, shared by all
+ * its processes) against the RLIMIT_MEMLOCK of the process mapping (iopt_alloc_pages,
+ * incr_user_locked_vm): both read here, for an ENOMEM's diagnosis.
+ */
 SEC("kprobe")
 int BPF_KPROBE(kp_ioas_map, void *ictx, void *iopt, unsigned long *iova, void *uptr, unsigned long length)
 {
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct dma_call *c;
 	__u64 at = 0;
 
 	bpf_probe_read_kernel(&at, sizeof(at), iova);
-	return ioas_call(iopt, VFIO_IOMMU_MAP_DMA, at, length, (__u64)iova, (__u64)uptr);
+	ioas_call(iopt, VFIO_IOMMU_MAP_DMA, at, length, (__u64)iova, (__u64)uptr);
+	c = bpf_map_lookup_elem(&inflight_dma, &tid);
+	if (!c)
+		return 0;
+	c->fail.iommufd = 1;
+	c->fail.memlock_limit = BPF_CORE_READ(task, signal, rlim[RLIMIT_MEMLOCK].rlim_cur);
+	c->fail.locked = BPF_CORE_READ(task, cred, user, locked_vm.counter) << PAGE_SHIFT;
+	c->fail.uid = BPF_CORE_READ(task, cred, uid.val);
+	return 0;
 }
 
 /* iopt_unmap_iova(iopt, iova, length, &unmapped) */

@@ -171,6 +171,8 @@ struct dma_failure {
 	unsigned long long existing_iova, existing_size;
 	unsigned int nranges;		/* EINVAL: its valid IOVA ranges (aperture minus reserved) */
 	unsigned long long ranges[DMA_RANGES][2];	/* the first DMA_RANGES, inclusive */
+	/* iommufd: memlock_limit and locked are the task's RLIMIT_MEMLOCK and its user's locked_vm */
+	unsigned int iommufd, uid;
 };
 
 /*
@@ -370,6 +372,7 @@ enum diag_step {
 	STEP_POWER,		/* another D-state transition failed */
 	STEP_RESET,		/* a reset ran and failed, or no method applied */
 	STEP_RESET_REFUSED,	/* a reset ioctl refused before any reset ran */
+	STEP_DMA_PIN_USER,	/* iommufd: pinning over RLIMIT_MEMLOCK, accounted per user (ENOMEM) */
 	NR_STEPS,
 };
 

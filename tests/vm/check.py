@@ -744,6 +744,8 @@ def check_dma_memlock(c, run):
             c.eq((e["errno"], e["pid"], e["comm"]), ("ENOMEM", w["pid"], "vfio-workload"), f"{name}: errno, pid, comm")
             c.ok("memlock" in e["cause"] and "CAP_IPC_LOCK" in e["remedy"], f"{name}: cause memlock, remedy", repr(e))
             c.eq(e["memlock_limit"], w["dma"]["memlock"], f"{name}: RLIMIT_MEMLOCK named (workload's)")
+            c.eq((e.get("failed_step"), e.get("memlock_account"), e.get("uid")), ("dma_pin", "process", None),
+                 f"{name}: type1 accounts the process's locked memory (iommufd's: its user's)")
             # the map pins in chunks: what the task had locked (earlier chunks of this map;
             # nothing before it) plus the chunk that failed is the whole map
             c.eq(e["locked"] + e["pin_size"], w["dma"]["size"], f"{name}: locked + size it tried to pin")

@@ -55,15 +55,15 @@ def check(c, tags):
             c.eq((h.get("hook"), h.get("module"), h.get("style")), (hook, mod, "kprobe"),
                  f"probes: {fn} resolved as the {hook} hook, a kprobe in {mod}")
     w = {}
-    for k in ("type1", "iommufd"):
+    for k in ("type1", "iommufd", "memlock"):
         lines = jlines(tags.get(k, []))
         c.eq(tags.get(f"{k}_exit"), ["0"], f"{k} workload: exit status")
         c.eq(tags.get(f"{k}_stderr", []), [], f"{k} workload: nothing on stderr")
         if c.eq(len(lines), 1, f"{k} workload: one JSON line"):
             w[k] = lines[0]
-    if len(w) != 2:
+    if len(w) != 3:
         return
-    t, i = w["type1"], w["iommufd"]
+    t, i, m = w["type1"], w["iommufd"], w["memlock"]
     c.eq((t["backend"], t["group"], t["attach_ok"], t["attach_fail"], t["dma"]["maps"], t["dma"]["bytes_mapped"]),
          ("type1", g1, 2, 0, 2, 2 * MIB), "type1 workload: two attaches, two 1 MiB maps")
     n, other = len(vfio2), len(members[g2]) - len(vfio2)   # a member without a VFIO driver has no cdev
@@ -81,10 +81,13 @@ def check(c, tags):
     bad = tags.get("iommufd_bad_stderr", [])
     c.ok(tags.get("iommufd_bad_exit") == ["2"] and len(bad) == 1 and "--iommufd" in bad[0],
          "vfio-workload --iommufd --hot-reset refused, exit 2, one line", repr(bad))
-    check_trace(c, tags, t, i)
+    c.eq((m["backend"], m["group"], m["attach_ok"], m["dma"]["maps"], m["dma"]["map_fail"], m["dma"]["errno"],
+          m["dma"]["memlock"]), ("iommufd", g1, 1, 1, 1, "ENOMEM", MIB),
+         "memlock workload: its 4 MiB IOAS map over a 1 MiB RLIMIT_MEMLOCK failed with ENOMEM")
+    check_trace(c, tags, t, i, m)
 
 
-def check_trace(c, tags, t, i):
+def check_trace(c, tags, t, i, m):
     """stat -j, stat (text) and snoop -j against both workloads."""
     c.eq((tags.get("exit"), tags.get("text_exit"), tags.get("snoop_exit")), (["0"], ["0"], ["0"]),
          "stat, stat text and snoop exit status")
@@ -96,12 +99,20 @@ def check_trace(c, tags, t, i):
     by = {x.get("group"): x for x in sums[-1].get("groups", [])}
     a, b = by.get(t["group"], {}), by.get(i["group"], {})
     c.eq((a.get("backend"), a.get("attach_ok"), a.get("attach_fail"), a.get("domain_allocs")),
-         ("type1", t["attach_ok"], 0, t["attach_ok"]),
-         "stat: the type1 group's attaches and domains (one per attach), backend type1, exactly the workload's")
+         ("type1+iommufd", t["attach_ok"] + m["attach_ok"], 0, t["attach_ok"] + m["hwpt_allocs"]),
+         "stat: the first group's attaches and domains, type1's (one per attach) and the memlock run's, backend type1+iommufd")
     d = a.get("dma") or {}
-    c.eq((d.get("maps"), d.get("bytes_mapped"), d.get("unmaps"), d.get("bytes_unmapped")),
-         (t["dma"]["maps"], t["dma"]["bytes_mapped"], t["dma"]["unmaps"], t["dma"]["bytes_unmapped"]),
-         "stat: the type1 group's maps and bytes, exactly the type1 workload's")
+    c.eq((d.get("maps"), d.get("map_fail"), d.get("bytes_mapped"), d.get("unmaps"), d.get("bytes_unmapped")),
+         (t["dma"]["maps"] + m["dma"]["maps"], m["dma"]["map_fail"], t["dma"]["bytes_mapped"], t["dma"]["unmaps"],
+          t["dma"]["bytes_unmapped"]),
+         "stat: the first group's maps and bytes, exactly the type1 workload's and the failed iommufd map")
+    f = d.get("last_failure") or {}
+    c.eq({k: f.get(k) for k in ("errno", "failed_step", "memlock_limit", "memlock_account", "uid", "pin_size")},
+         {"errno": "ENOMEM", "failed_step": "dma_pin_user", "memlock_limit": m["dma"]["memlock"],
+          "memlock_account": "user", "uid": 0, "pin_size": m["dma"]["size"]},
+         "stat: the iommufd map failure diagnosed: RLIMIT_MEMLOCK against the user's pinned memory (iommufd accounts per user)")
+    c.ok(f.get("locked", -1) + m["dma"]["size"] > m["dma"]["memlock"] and "per user" in (f.get("cause") or ""),
+         "stat: the failure's numbers and cause say why (locked + request > limit; accounted per user)", repr(f))
     c.eq((b.get("backend"), b.get("attach_ok"), b.get("attach_fail"), b.get("domain_allocs"), b.get("domain_alloc_fail")),
          ("iommufd", i["attach_ok"], i["attach_fail"], i["hwpt_allocs"], 0),
          "stat: the iommufd group's device attaches and HWPT allocations, backend iommufd, exactly the workload's")
@@ -116,19 +127,20 @@ def check_trace(c, tags, t, i):
     c.eq((d.get("containers"), (d.get("map_latency_ns") or {}).get("count")), (i["ioas_allocs"], i["dma"]["maps"]),
          "stat: one IOAS per run of the workload, a latency per map")
     cl = {x["pid"]: x for x in sums[-1].get("dma_clients", [])}
-    c.eq({p: (cl.get(p, {}).get("maps"), cl.get(p, {}).get("bytes_mapped")) for p in (t["pid"], i["pid"])},
-         {t["pid"]: (t["dma"]["maps"], t["dma"]["bytes_mapped"]), i["pid"]: (i["dma"]["maps"], i["dma"]["bytes_mapped"])},
+    c.eq({p: (cl.get(p, {}).get("maps"), cl.get(p, {}).get("bytes_mapped")) for p in (t["pid"], i["pid"], m["pid"])},
+         {x["pid"]: (x["dma"]["maps"], x["dma"]["bytes_mapped"]) for x in (t, i, m)},
          "stat: DMA per client, each workload's own (type1 and iommufd)")
     text = tags.get("text", [])
-    c.ok(any(l.startswith("attached through iommufd: group ") and f"group {i['group']} (iommufd)" in l for l in text),
-         "stat text: says which group was attached through iommufd", repr(text[-5:]))
+    want = f"attached through iommufd: group {t['group']} (type1+iommufd), {i['group']} (iommufd)"
+    c.ok(want in text, "stat text: says which groups were attached through iommufd, and with what else",
+         repr([l for l in text if "iommufd" in l]))
     ev = [e for e in jlines(tags.get("snoop", [])) if "event" in e]
     att = [e for e in ev if e["event"] == "attach" and e.get("group") == i["group"]]
     c.eq(sorted((e.get("pid"), e.get("ret"), e.get("backend")) for e in att), [(i["pid"], 0, "iommufd")] * i["attach_ok"],
          "snoop: each iommufd device attach, by the workload, ok, backend iommufd")
     opened = sorted(d for d, n in i["device_closes"].items() for _ in range(n))
     c.eq(sorted(e.get("device") for e in att), opened, "snoop: each iommufd attach names its device (each cdev the workload opened)")
-    att1 = [e for e in ev if e["event"] == "attach" and e.get("group") == t["group"]]
+    att1 = [e for e in ev if e["event"] == "attach" and e.get("group") == t["group"] and e.get("pid") == t["pid"]]
     c.eq(sorted((e.get("backend"), e.get("device")) for e in att1), [("type1", None)] * t["attach_ok"],
          "snoop: the type1 attaches: backend type1, no device (type1 attaches a group)")
     refs = {r["device"]: r for r in b.get("device_refs", [])}

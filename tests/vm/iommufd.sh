@@ -49,6 +49,9 @@ wait_tracing $out/stat.err $sp && wait_tracing $out/stat_text.err $xp && wait_tr
 	echo "@@ error a tracer did not start"
 workload type1 "vfio-workload -g $first -n 2 --dma 1048576"
 workload iommufd "vfio-workload --iommufd -g $second -n 2 --dma 2097152"
+# a map over RLIMIT_MEMLOCK through iommufd (CAP_IPC_LOCK dropped): ENOMEM, accounted per user;
+# on the first group, which is then attached through both backends
+workload memlock "vfio-workload --iommufd -g $first -n 1 --dma 4194304 --memlock 1048576"
 workload iommufd_bad "vfio-workload --iommufd --hot-reset $first"
 stop $sp INT
 stop $xp INT text_exit

@@ -32,6 +32,7 @@ static const char *const step_names[NR_STEPS] = {
 	[STEP_POWER] = "power_transition",
 	[STEP_RESET] = "reset",
 	[STEP_RESET_REFUSED] = "reset_refused",
+	[STEP_DMA_PIN_USER] = "dma_pin_user",
 };
 
 static const char *const op_names[NR_OPS] = {
@@ -168,6 +169,12 @@ static const struct diag_entry table[] = {
 	  "memlock: pinning would exceed the task's RLIMIT_MEMLOCK (no CAP_IPC_LOCK)",
 	  "raise the VMM's locked-memory limit to at least guest RAM plus the mappings "
 	  "(ulimit -l, LimitMEMLOCK= in its unit, libvirt <memoryBacking><locked/>) or give it CAP_IPC_LOCK" },
+	{ OP_DMA_MAP, STEP_DMA_PIN_USER, ENOMEM, 0, 0,
+	  "memlock, iommufd: the pages every process of this user pinned through iommufd, plus this map, "
+	  "would exceed the RLIMIT_MEMLOCK of the process mapping (iommufd accounts per user, not per "
+	  "process; no CAP_IPC_LOCK)",
+	  "raise the VMM's locked-memory limit to cover every VM of its user (ulimit -l, LimitMEMLOCK= in its "
+	  "unit), run each VM as its own user, or give the VMM CAP_IPC_LOCK (iommufd then accounts nothing)" },
 	{ OP_DMA_MAP, STEP_DMA_PIN, EFAULT, 0, 0,
 	  "the user address range is not mapped in the task (pinning its pages faulted)",
 	  "map the whole buffer before VFIO_IOMMU_MAP_DMA and keep it mapped; check the VMM's memory backend" },

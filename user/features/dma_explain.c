@@ -107,6 +107,13 @@ static void ranges_text(const struct dma_failure *f, char *d, size_t n)
 /* lim: dma_entry_limit for an ENOSPC, read once per failure by dma_explain() */
 static int classify(const struct dma_failure *f, int err, long long lim, char *d, size_t n)
 {
+	/* iommufd refuses the map at once when the user's pins would pass the limit */
+	if (f->iommufd && err == ENOMEM_ && f->locked + f->size > f->memlock_limit) {
+		snprintf(d, n, "RLIMIT_MEMLOCK %llu bytes; uid %u had %llu locked through iommufd (by all its "
+			 "processes: iommufd accounts per user), mapping %llu more", f->memlock_limit, f->uid,
+			 f->locked, f->size);
+		return STEP_DMA_PIN_USER;
+	}
 	if (f->pin_failed) {
 		if (err == ENOMEM_)
 			snprintf(d, n, "RLIMIT_MEMLOCK %llu bytes, %llu locked before, pinning %llu more",
@@ -174,8 +181,8 @@ static void uint_or_null(struct json *j, const char *key, bool known, unsigned l
 
 void dma_json_numbers(struct json *j, const struct dma_failure *f, const struct dma_explained *x)
 {
-	bool pin = x->step == STEP_DMA_PIN;
-	bool memlock = pin && (int)-f->ret == ENOMEM_;
+	bool pin = x->step == STEP_DMA_PIN, user = x->step == STEP_DMA_PIN_USER;
+	bool memlock = (pin || user) && (int)-f->ret == ENOMEM_;
 	bool ranges = (int)-f->ret == EINVAL_ && f->known && f->nranges;
 	unsigned int i;
 
@@ -184,7 +191,12 @@ void dma_json_numbers(struct json *j, const struct dma_failure *f, const struct 
 	uint_or_null(j, "page_size", f->known && f->pgsize, f->pgsize);
 	uint_or_null(j, "memlock_limit", memlock, f->memlock_limit);
 	uint_or_null(j, "locked", memlock, f->locked);
-	uint_or_null(j, "pin_size", memlock, f->pin_size);
+	uint_or_null(j, "pin_size", memlock, user ? f->size : f->pin_size);
+	if (memlock)	/* type1 counts the process's locked memory, iommufd its user's */
+		json_str(j, "memlock_account", user ? "user" : "process");
+	else
+		json_null(j, "memlock_account");
+	uint_or_null(j, "uid", user, f->uid);
 	uint_or_null(j, "pin_vaddr", pin, f->pin_vaddr);
 	uint_or_null(j, "existing_iova", f->has_existing, f->existing_iova);
 	uint_or_null(j, "existing_size", f->has_existing, f->existing_size);

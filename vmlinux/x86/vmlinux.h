@@ -115,9 +115,38 @@ struct mm_struct {
 	unsigned long locked_vm;
 };
 
+/* iommufd's memlock accounting (--dma): the task's RLIMIT_MEMLOCK, its user's locked_vm */
+typedef struct {
+	long counter;
+} atomic64_t;
+typedef atomic64_t atomic_long_t;
+
+typedef struct {
+	unsigned int val;
+} kuid_t;
+
+struct user_struct {
+	atomic_long_t locked_vm;
+};
+
+struct cred {
+	kuid_t uid;
+	struct user_struct *user;
+};
+
+struct rlimit {
+	unsigned long rlim_cur, rlim_max;
+};
+
+struct signal_struct {
+	struct rlimit rlim[16];
+};
+
 struct task_struct {
 	struct files_struct *files;
 	struct mm_struct *mm;
+	const struct cred *cred;
+	struct signal_struct *signal;
 };
 
 /* drivers/iommu/intel/iommu.h (include/linux/intel-iommu.h before 5.17): the same names 5.10-7.2 */
