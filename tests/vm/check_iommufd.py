@@ -49,11 +49,13 @@ def check(c, tags):
     probes = jlines(tags.get("probes", []))
     if c.eq(len(probes), 1, "probes -j: one line"):
         rows = {h["function"]: h for h in probes[0]["hooks"] if h.get("function")}
-        for fn, hook, mod in (("vfio_iommufd_physical_attach_ioas", "attach", "vfio"),
-                              ("iommufd_hwpt_paging_alloc", "domain_alloc", "iommufd")):
+        for fn, hook, mod, be in (("vfio_iommufd_physical_attach_ioas", "attach", "vfio", "iommufd"),
+                                  ("iommufd_hwpt_paging_alloc", "domain_alloc", "iommufd", "iommufd"),
+                                  ("vfio_iommu_type1_attach_group", "attach", "vfio_iommu_type1", "type1"),
+                                  ("vfio_device_put_registration", "device_put", "vfio", "both")):
             h = rows.get(fn, {})
-            c.eq((h.get("hook"), h.get("module"), h.get("style")), (hook, mod, "kprobe"),
-                 f"probes: {fn} resolved as the {hook} hook, a kprobe in {mod}")
+            c.eq((h.get("hook"), h.get("module"), h.get("style"), h.get("backend")), (hook, mod, "kprobe", be),
+                 f"probes: {fn} resolved as the {hook} hook, a kprobe in {mod}, for backend {be}")
     w = {}
     for k in ("type1", "iommufd", "memlock"):
         lines = jlines(tags.get(k, []))

@@ -13,7 +13,8 @@ void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count
 		json_line_begin(&j, f, "probes");
 		json_arr_begin(&j, "hooks");
 	} else {
-		fprintf(f, "%-18s %-34s %-17s %-7s %s\n", "HOOK", "FUNCTION", "MODULE", "STYLE", "WHY / DEGRADED");
+		fprintf(f, "%-18s %-34s %-17s %-7s %-7s %s\n", "HOOK", "FUNCTION", "MODULE", "STYLE", "BACKEND",
+			"WHY / DEGRADED");
 	}
 	for (i = 0; i < NR_HOOKS; i++) {
 		const struct target *t = &targets[i];
@@ -40,6 +41,7 @@ void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count
 			json_bool(&j, "entry_probe", t->kprobe_prog || t->fentry_prog);
 			json_int(&j, "nargs", r[i].nargs);
 			json_str(&j, "why", r[i].why);
+			json_str(&j, "backend", t->backend ? t->backend : "both");
 			if (t->kernels)
 				json_str(&j, "kernels", t->kernels);
 			else
@@ -53,9 +55,10 @@ void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count
 			json_obj_end(&j);
 			continue;
 		}
-		fprintf(f, "%-18s %-34s %-17s %-7s %s%s%s\n", t->hook, r[i].func ? r[i].func : "-",
+		fprintf(f, "%-18s %-34s %-17s %-7s %-7s %s%s%s\n", t->hook, r[i].func ? r[i].func : "-",
 			r[i].func ? (r[i].module ? r[i].module : "vmlinux") : "-",
-			style_name(r[i].style), r[i].why, degraded[0] ? "; " : "", degraded);
+			style_name(r[i].style), t->backend ? t->backend : "both", r[i].why, degraded[0] ? "; " : "",
+			degraded);
 	}
 	if (json) {
 		json_arr_end(&j);

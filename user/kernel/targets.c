@@ -23,6 +23,7 @@ const struct target targets[NR_HOOKS] = {
 		.fexit_progs = { [2] = "fx_attach2", [3] = "fx_attach3" },
 		.required = true,
 		.missing_hint = "load VFIO (modprobe vfio-pci vfio_iommu_type1) and retry",
+		.backend = "type1",
 	},
 	/*
 	 * 6.13+: _flags (the short name became an inline wrapper);
@@ -127,6 +128,7 @@ const struct target targets[NR_HOOKS] = {
 		.kprobe_prog = "kp_dma_ioctl", .kretprobe_prog = "krp_dma_ioctl",
 		.kprobe_preferred = "kprobe only: the request is read at entry, the result at return",
 		.opt_in = "--dma",
+		.backend = "type1",
 	},
 	[HOOK_DMA_PIN] = {	/* pages pinned; its -ENOMEM is the RLIMIT_MEMLOCK check */
 		.hook = "dma_pin", .purpose = "DMA page pinning (memlock accounting)",
@@ -135,6 +137,7 @@ const struct target targets[NR_HOOKS] = {
 		.kprobe_prog = "kp_dma_pin", .kretprobe_prog = "krp_dma_pin",
 		.kprobe_preferred = "kprobe only: reads its limit argument and the task's locked_vm",
 		.opt_in = "--dma",
+		.backend = "type1",
 	},
 	[HOOK_DMA_ATTACH] = {	/* which container (struct vfio_iommu) a group is attached to */
 		.hook = "dma_container", .purpose = "group to container, for DMA per group",
@@ -143,6 +146,7 @@ const struct target targets[NR_HOOKS] = {
 		.kprobe_prog = "kp_dma_attach",
 		.kprobe_preferred = "kprobe only: a second probe on the attach, loaded with --dma",
 		.opt_in = "--dma",
+		.backend = "type1",
 	},
 	[HOOK_DMA_RELEASE] = {	/* the container is freed: its address may come back as another */
 		.hook = "dma_container", .purpose = "container release, for DMA per group",
@@ -151,6 +155,7 @@ const struct target targets[NR_HOOKS] = {
 		.kprobe_prog = "kp_dma_release",
 		.kprobe_preferred = "kprobe only: loaded with --dma",
 		.opt_in = "--dma",
+		.backend = "type1",
 	},
 	/*
 	 * Attach-failure diagnosis: kprobes only (rare calls; one program fits
@@ -405,6 +410,7 @@ const struct target targets[NR_HOOKS] = {
 		.absent_why = "VFIO built without CONFIG_IOMMUFD: attaches go through type1",
 		.kprobe_preferred = "kprobe only: a rare call",
 		.kernels = "6.2+",
+		.backend = "iommufd",
 	},
 	/*
 	 * The paging domain of an iommufd attach: the IOMMU driver's
@@ -419,6 +425,7 @@ const struct target targets[NR_HOOKS] = {
 		.absent_why = "kernel without CONFIG_IOMMUFD",
 		.kprobe_preferred = ALLOC_KPROBE,
 		.kernels = "6.2+",
+		.backend = "iommufd",
 	},
 	/* --dma through iommufd: an IOAS's io_pagetable stands for the container (bpf/dma.bpf.c) */
 	[HOOK_IOAS_MAP] = {
@@ -430,6 +437,7 @@ const struct target targets[NR_HOOKS] = {
 		.kprobe_preferred = "kprobe only: the request is read at entry, the result at return",
 		.opt_in = "--dma",
 		.kernels = "6.2+",
+		.backend = "iommufd",
 	},
 	[HOOK_IOAS_UNMAP] = {
 		.hook = "dma", .purpose = "IOMMU_IOAS_UNMAP (iommufd)",
@@ -440,6 +448,7 @@ const struct target targets[NR_HOOKS] = {
 		.kprobe_preferred = "kprobe only: the request is read at entry, the result at return",
 		.opt_in = "--dma",
 		.kernels = "6.2+",
+		.backend = "iommufd",
 	},
 	[HOOK_IOAS_ATTACH] = {	/* each device attached to a paging HWPT of the IOAS */
 		.hook = "dma_container", .purpose = "device to IOAS, for DMA per group (iommufd)",
@@ -450,6 +459,7 @@ const struct target targets[NR_HOOKS] = {
 		.kprobe_preferred = "kprobe only: loaded with --dma",
 		.opt_in = "--dma",
 		.kernels = "6.2+",
+		.backend = "iommufd",
 	},
 	[HOOK_IOAS_RELEASE] = {
 		.hook = "dma_container", .purpose = "IOAS destroyed, for DMA per group (iommufd)",
@@ -460,6 +470,7 @@ const struct target targets[NR_HOOKS] = {
 		.kprobe_preferred = "kprobe only: loaded with --dma",
 		.opt_in = "--dma",
 		.kernels = "6.2+",
+		.backend = "iommufd",
 	},
 };
 

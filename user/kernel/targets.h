@@ -59,6 +59,7 @@ struct target {
 	/* not hooked on kernels that have this function (the step moved there) */
 	const char *superseded_by;
 	const char *kernels;		/* where the candidates are on the path, e.g. "6.0+"; NULL: all */
+	const char *backend;		/* the VFIO backend it serves: "type1", "iommufd"; NULL: both */
 };
 
 /* Why rows in a module prefer kprobes unless the row gives a reason of its own. */
