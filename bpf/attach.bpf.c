@@ -263,6 +263,66 @@ int BPF_KPROBE(kp_iommufd_attach, void *vdev)
 	return attach_enter(BPF_CORE_READ(dev, iommu_group), dev, BACKEND_IOMMUFD);
 }
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ENTRIES);
+	__type(key, __u32);
+	__type(value, int);
+} inflight_bind SEC(".maps");
+
+/* The group of a VFIO device whose task and group are traced; NO_GROUP if not. */
+static __always_inline int vdev_group(void *vdev)
+{
+	long long refcount;
+	struct device *dev = vdev_read(vdev, &refcount);
+	int id;
+
+	if (!dev || !task_selected())
+		return NO_GROUP;
+	id = BPF_CORE_READ(dev, iommu_group, id);
+	return group_selected(id) ? id : NO_GROUP;
+}
+
+/* vfio_iommufd_physical_bind(vdev, ictx, out_device_id): a device bound to an iommufd */
+SEC("kprobe")
+int BPF_KPROBE(kp_iommufd_bind, void *vdev)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	int group = vdev_group(vdev);
+
+	if (group != NO_GROUP)
+		update_counted(&inflight_bind, &tid, &group);
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_iommufd_bind, int ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	int *group = bpf_map_lookup_elem(&inflight_bind, &tid);
+	struct group_stats *s;
+
+	if (!group)
+		return 0;
+	s = stats_for(*group);
+	if (s)
+		__sync_fetch_and_add(ret ? &s->iommufd_bind_fail : &s->iommufd_binds, 1);
+	bpf_map_delete_elem(&inflight_bind, &tid);
+	return 0;
+}
+
+/* vfio_iommufd_physical_detach_ioas(vdev), 6.6+: a device detached from its IOAS or HWPT */
+SEC("kprobe")
+int BPF_KPROBE(kp_iommufd_detach, void *vdev)
+{
+	int group = vdev_group(vdev);
+	struct group_stats *s = group != NO_GROUP ? stats_for(group) : NULL;
+
+	if (s)
+		__sync_fetch_and_add(&s->iommufd_detaches, 1);
+	return 0;
+}
+
 /* iommufd_hwpt_paging_alloc(ictx, ioas, idev, ...): returns through krp_alloc (ERR_PTR on failure) */
 SEC("kprobe")
 int BPF_KPROBE(kp_alloc_hwpt)

@@ -50,6 +50,8 @@ struct group_stats {
 	unsigned long long domain_alloc_fail;
 	unsigned long long device_puts;
 	unsigned long long backends;	/* BACKEND_* bits: how the group was attached */
+	/* iommufd: its devices bound to an iommufd (ok, failed) and detached from their IOAS or HWPT */
+	unsigned long long iommufd_binds, iommufd_bind_fail, iommufd_detaches;
 	unsigned long long attach_hist[HIST_SLOTS];
 	unsigned long long alloc_hist[HIST_SLOTS];
 };

@@ -121,6 +121,10 @@ def check_trace(c, tags, t, i, m):
     c.eq(((b.get("attach_latency_ns") or {}).get("count"), (b.get("domain_alloc_latency_ns") or {}).get("count")),
          (i["attach_ok"], i["hwpt_allocs"]), "stat: a latency for each iommufd attach and HWPT allocation")
     c.eq(sorted(b.get("devices", [])), sorted(i["devices"]), "stat: the iommufd group's members, as sysfs lists them")
+    c.eq(b.get("iommufd"), {"binds": i["binds"], "bind_fail": i["bind_fail"], "detaches": i["detaches"]},
+         "stat: the iommufd group's device binds and detaches, exactly the workload's")
+    c.eq(a.get("iommufd"), {"binds": m["binds"], "bind_fail": m["bind_fail"], "detaches": m["detaches"]},
+         "stat: the first group's binds and detaches: the memlock run's (type1 binds nothing)")
     d = b.get("dma") or {}
     c.eq((d.get("maps"), d.get("map_fail"), d.get("bytes_mapped"), d.get("unmaps"), d.get("unmap_fail"), d.get("bytes_unmapped")),
          (i["dma"]["maps"], i["dma"]["map_fail"], i["dma"]["bytes_mapped"], i["dma"]["unmaps"], i["dma"]["unmap_fail"],
@@ -136,6 +140,16 @@ def check_trace(c, tags, t, i, m):
     want = f"attached through iommufd: group {t['group']} (type1+iommufd), {i['group']} (iommufd)"
     c.ok(want in text, "stat text: says which groups were attached through iommufd, and with what else",
          repr([l for l in text if "iommufd" in l]))
+    want = f"  group {i['group']}: {i['binds']} device binds to an iommufd ({i['bind_fail']} failed), {i['detaches']} detaches"
+    c.ok(want in text, "stat text: the iommufd group's binds and detaches", repr([l for l in text if "iommufd" in l]))
+    prom = tags.get("prom", [])
+    for want in (f'vfiotrace_iommufd_binds_total{{group="{i["group"]}",result="ok"}} {i["binds"]}',
+                 f'vfiotrace_iommufd_detaches_total{{group="{i["group"]}"}} {i["detaches"]}',
+                 f'vfiotrace_attach_total{{group="{i["group"]}",result="ok"}} {i["attach_ok"]}'):
+        c.ok(want in prom, f"textfile: {want}", repr([l for l in prom if i and str(i["group"]) in l]))
+    c.ok(any(l.startswith(f'vfiotrace_group_info{{group="{i["group"]}",') and 'backend="iommufd"' in l for l in prom) and
+         any(l.startswith(f'vfiotrace_group_info{{group="{t["group"]}",') and 'backend="type1+iommufd"' in l for l in prom),
+         "textfile: vfiotrace_group_info's backend label per group", repr([l for l in prom if "group_info" in l]))
     ev = [e for e in jlines(tags.get("snoop", [])) if "event" in e]
     att = [e for e in ev if e["event"] == "attach" and e.get("group") == i["group"]]
     c.eq(sorted((e.get("pid"), e.get("ret"), e.get("backend")) for e in att), [(i["pid"], 0, "iommufd")] * i["attach_ok"],

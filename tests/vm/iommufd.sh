@@ -41,7 +41,7 @@ echo "@@ probes_exit $?"
 tag probes <$out/probes.out
 vfiotrace stat -j --dma >$out/stat.out 2>$out/stat.err &
 sp=$!
-vfiotrace stat --dma >$out/stat_text.out 2>$out/stat_text.err &
+vfiotrace stat --dma --textfile $out/vt.prom >$out/stat_text.out 2>$out/stat_text.err &
 xp=$!
 vfiotrace snoop -j >$out/snoop.out 2>$out/snoop.err &
 np=$!
@@ -61,5 +61,6 @@ grep -v '^Tracing' $out/stat.err | tag stderr
 tag text <$out/stat_text.out
 grep -v '^Tracing' $out/stat_text.err | tag text_stderr
 tag snoop <$out/snoop.out
+grep -E '^vfiotrace_(group_info|iommufd_|attach_total)' $out/vt.prom | tag prom
 grep -v '^Tracing' $out/snoop.err | tag snoop_stderr
 echo "@@ done"

@@ -132,6 +132,29 @@ static void prom(FILE *f, const struct metrics *m)
 	for (i = 0; i < s->ngroups; i++)
 		fprintf(f, "vfiotrace_domain_alloc_failures_total{group=\"%s\"} %llu\n",
 			prom_group_label(s->groups[i].group, gb, sizeof(gb)), s->groups[i].st.domain_alloc_fail);
+	prom_family(f, "vfiotrace_iommufd_binds_total", "counter",
+		    "iommufd: the group's devices bound to an iommufd (VFIO_DEVICE_BIND_IOMMUFD), by result ok or failed.");
+	for (i = 0; i < s->ngroups; i++) {
+		const struct group_stats *st = &s->groups[i].st;
+
+		if (s->groups[i].group == NO_GROUP || !(st->backends & BACKEND_IOMMUFD || st->iommufd_binds ||
+							 st->iommufd_bind_fail))
+			continue;
+		prom_group_label(s->groups[i].group, gb, sizeof(gb));
+		fprintf(f, "vfiotrace_iommufd_binds_total{group=\"%s\",result=\"ok\"} %llu\n", gb, st->iommufd_binds);
+		fprintf(f, "vfiotrace_iommufd_binds_total{group=\"%s\",result=\"failed\"} %llu\n", gb,
+			st->iommufd_bind_fail);
+	}
+	prom_family(f, "vfiotrace_iommufd_detaches_total", "counter",
+		    "iommufd: the group's devices detached from their IOAS or HWPT.");
+	for (i = 0; i < s->ngroups; i++) {
+		const struct group_stats *st = &s->groups[i].st;
+
+		if (s->groups[i].group == NO_GROUP || !(st->backends & BACKEND_IOMMUFD || st->iommufd_detaches))
+			continue;
+		fprintf(f, "vfiotrace_iommufd_detaches_total{group=\"%s\"} %llu\n",
+			prom_group_label(s->groups[i].group, gb, sizeof(gb)), st->iommufd_detaches);
+	}
 	prom_family(f, "vfiotrace_group_info", "gauge",
 		    "1 per IOMMU group seen attaching: member bus types, the device of its domain allocation (empty when unknown), how it was attached (type1, iommufd, type1+iommufd).");
 	for (i = 0; i < s->ngroups; i++) {

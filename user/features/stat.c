@@ -60,6 +60,15 @@ static void json_group(struct json *j, const struct snapshot *s, const struct gr
 		json_str(j, "backend", group_backend(g));
 	else
 		json_null(j, "backend");
+	if (g->st.backends & BACKEND_IOMMUFD || g->st.iommufd_binds || g->st.iommufd_bind_fail) {
+		json_obj_begin(j, "iommufd");
+		json_uint(j, "binds", g->st.iommufd_binds);
+		json_uint(j, "bind_fail", g->st.iommufd_bind_fail);
+		json_uint(j, "detaches", g->st.iommufd_detaches);
+		json_obj_end(j);
+	} else {
+		json_null(j, "iommufd");
+	}
 	for (i = 0; (ft = feature_next(s, &i));)
 		if (ft->group_json)
 			ft->group_json(j, s, g);
@@ -184,6 +193,14 @@ static void stat_text(FILE *f, const struct snapshot *s)
 				s->groups[i].group, group_backend(&s->groups[i]));
 	if (shown)
 		fprintf(f, "\n");
+	for (i = 0; i < s->ngroups; i++) {
+		const struct group_stats *st = &s->groups[i].st;
+
+		if (st->iommufd_binds || st->iommufd_bind_fail || st->iommufd_detaches)
+			fprintf(f, "  group %d: %llu device bind%s to an iommufd (%llu failed), %llu detach%s\n",
+				s->groups[i].group, st->iommufd_binds, st->iommufd_binds == 1 ? "" : "s",
+				st->iommufd_bind_fail, st->iommufd_detaches, st->iommufd_detaches == 1 ? "" : "es");
+	}
 	for (i = 0; (ft = feature_next(s, &i));)
 		if (ft->group_text)
 			ft->group_text(f, s);

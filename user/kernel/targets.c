@@ -427,6 +427,27 @@ const struct target targets[NR_HOOKS] = {
 		.kernels = "6.2+",
 		.backend = "iommufd",
 	},
+	/* a device bound to an iommufd (its cdev's VFIO_DEVICE_BIND_IOMMUFD), and detached */
+	[HOOK_IOMMUFD_BIND] = {
+		.hook = "iommufd_bind", .purpose = "iommufd device bind",
+		.module = "vfio",
+		.candidates = { "vfio_iommufd_physical_bind" },
+		.kprobe_prog = "kp_iommufd_bind", .kretprobe_prog = "krp_iommufd_bind",
+		.absent_why = "VFIO built without CONFIG_IOMMUFD",
+		.kprobe_preferred = "kprobe only: a rare call",
+		.kernels = "6.2+",
+		.backend = "iommufd",
+	},
+	[HOOK_IOMMUFD_DETACH] = {
+		.hook = "iommufd_detach", .purpose = "iommufd device detach (from its IOAS or HWPT)",
+		.module = "vfio",
+		.candidates = { "vfio_iommufd_physical_detach_ioas" },
+		.kprobe_prog = "kp_iommufd_detach",
+		.absent_why = "VFIO without CONFIG_IOMMUFD, or before 6.6 (no detach: the unbind detaches)",
+		.kprobe_preferred = "kprobe only: a rare call",
+		.kernels = "6.6+",
+		.backend = "iommufd",
+	},
 	/* --dma through iommufd: an IOAS's io_pagetable stands for the container (bpf/dma.bpf.c) */
 	[HOOK_IOAS_MAP] = {
 		.hook = "dma", .purpose = "IOMMU_IOAS_MAP (iommufd)",

@@ -18,7 +18,7 @@ int capacity_rows(struct vfiotrace_bpf *s, const struct options *o, bool emit_ev
 		{ s->maps.group_stats, g }, { s->maps.group_members, g }, { s->maps.errors, 4 * g },
 		{ s->maps.devices, g }, { s->maps.ref_sites, 4 * g }, { s->maps.holders, g },
 		{ s->maps.group_culprit, g }, { s->maps.failures, 4 * g },
-		{ s->maps.inflight_attach, f }, { s->maps.inflight_alloc, f },
+		{ s->maps.inflight_attach, f }, { s->maps.inflight_alloc, f }, { s->maps.inflight_bind, f },
 		{ s->maps.inflight_get, f }, { s->maps.inflight_ioctl, f },
 		{ s->maps.inflight_unreg, f }, { s->maps.diag_ops, 2 * f },
 		{ s->maps.inflight_dma, o->dma ? f : 1 }, { s->maps.inflight_pin, o->dma ? f : 1 },
