@@ -372,6 +372,12 @@ def check_probes(c, run):
         for fn, h in resolved.items():
             c.eq(h["module"], run.kallsyms.get(fn), f"probes {tag}: module of {fn}")
             c.eq(h["style"], expected_style(fn, mode), f"probes {tag}: {fn} style under --mode {mode}")
+        # none of Debian's kernels builds IOMMUFD: the iommufd rows say so (vfio is loaded here)
+        iofd = [h for h in p[0]["hooks"] if h.get("backend") == "iommufd"]
+        c.ok(len(iofd) == 8 and all(h["function"] is None and
+                                    h["why"].startswith(("not on this kernel", "off: enable with")) for h in iofd),
+             f"probes {tag}: the 8 iommufd rows are not on this kernel (or off without --dma)",
+             repr([(h["purpose"], h["why"]) for h in iofd]))
         put = [h for h in hooks if h["hook"] == "device_put"]
         if c.eq(len(put), 1, f"probes {tag}: one device_put row"):
             c.eq(put[0]["refcount_available"], run.btf_vfio, f"probes {tag}: refcount_available iff vfio BTF")

@@ -174,6 +174,17 @@ int resolve_targets(const struct kernel_view *kv, enum mode mode,
 
 	for (i = 0; i < NR_HOOKS; i++)
 		resolve_one(kv, &targets[i], mode, &out[i]);
+	/*
+	 * VFIO loaded without its iommufd half: the kernel has no IOMMUFD (VFIO builds
+	 * it whenever IOMMUFD is on), so the iommufd module will never load.
+	 */
+	if (!out[HOOK_IOMMUFD_ATTACH].func && !out[HOOK_IOMMUFD_ATTACH].waiting)
+		for (i = 0; i < NR_HOOKS; i++)
+			if (out[i].waiting && targets[i].module && !strcmp(targets[i].module, "iommufd")) {
+				out[i].waiting = false;
+				snprintf(out[i].why, sizeof(out[i].why), "not on this kernel: %s",
+					 targets[i].absent_why);
+			}
 	/* where the get itself cannot be probed, the GET_DEVICE_FD return counts it */
 	if (!out[HOOK_GET].func && out[HOOK_GET_FD].func)
 		snprintf(out[HOOK_GET_FD].why + strlen(out[HOOK_GET_FD].why),
