@@ -152,26 +152,35 @@ static __always_inline bool container_fresh(void *iommu_data)
 	return next == (__u64)iommu_data + off;
 }
 
-SEC("kprobe")
-int BPF_KPROBE(kp_dma_attach, void *iommu_data, struct iommu_group *grp)
+/* grp uses the container (type1's struct vfio_iommu, iommufd's io_pagetable) at addr */
+static __always_inline int container_attached(struct iommu_group *grp, __u64 addr, __u8 v)
 {
-	struct group_container k = { .group = BPF_CORE_READ(grp, id),
-				     .container = live_container((__u64)iommu_data) };
-	__u8 v = GC_ATTACHED | (container_fresh(iommu_data) ? GC_FRESH : 0);
+	struct group_container k = { .group = BPF_CORE_READ(grp, id), .container = live_container(addr) };
 
 	if (bpf_map_update_elem(&group_containers, &k, &v, BPF_ANY))
 		__sync_fetch_and_add(&map_full, 1);
 	return 0;
 }
 
-/* vfio_iommu_type1_release(iommu_data): the container is gone; its stats stay */
+/* The container at addr is gone (its stats stay): the next one there is another generation. */
+static __always_inline int container_released(__u64 addr)
+{
+	bpf_map_delete_elem(&container_gens, &addr);
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kp_dma_attach, void *iommu_data, struct iommu_group *grp)
+{
+	return container_attached(grp, (__u64)iommu_data,
+				  GC_ATTACHED | (container_fresh(iommu_data) ? GC_FRESH : 0));
+}
+
+/* vfio_iommu_type1_release(iommu_data) */
 SEC("kprobe")
 int BPF_KPROBE(kp_dma_release, void *iommu_data)
 {
-	__u64 addr = (__u64)iommu_data;
-
-	bpf_map_delete_elem(&container_gens, &addr);
-	return 0;
+	return container_released((__u64)iommu_data);
 }
 
 SEC("kprobe")
@@ -369,24 +378,14 @@ int BPF_KRETPROBE(krp_dma_ioctl, long ret)
 SEC("kprobe")
 int BPF_KPROBE(kp_ioas_attach, void *iopt, struct device *dev)
 {
-	struct iommu_group *grp = BPF_CORE_READ(dev, iommu_group);
-	struct group_container k = { .group = BPF_CORE_READ(grp, id),
-				     .container = live_container((__u64)iopt) };
-	__u8 v = GC_ATTACHED;
-
-	if (bpf_map_update_elem(&group_containers, &k, &v, BPF_ANY))
-		__sync_fetch_and_add(&map_full, 1);
-	return 0;
+	return container_attached(BPF_CORE_READ(dev, iommu_group), (__u64)iopt, GC_ATTACHED);
 }
 
-/* iopt_destroy_table(iopt): the IOAS is gone; its stats stay */
+/* iopt_destroy_table(iopt): the IOAS is gone */
 SEC("kprobe")
 int BPF_KPROBE(kp_ioas_release, void *iopt)
 {
-	__u64 addr = (__u64)iopt;
-
-	bpf_map_delete_elem(&container_gens, &addr);
-	return 0;
+	return container_released((__u64)iopt);
 }
 
 static __always_inline int ioas_call(void *iopt, __u32 cmd, __u64 iova, __u64 size, __u64 result,
