@@ -39,6 +39,7 @@ class Run:
         self.rebound = None
         self.holder_exit = {}               # scenario -> the holder workload's exit status
         self.done = False
+        self.backends_truth = None          # /dev/iommu, /dev/vfio/devices entries and existence, /dev/vfio/vfio
         self.scenarios = {}
         self.errors = []
         cur = None
@@ -58,6 +59,8 @@ class Run:
                     self.sysfs.append(snap)
                 g, dev, bus, drv = rest.split()
                 snap[int(g)].append((dev, bus, None if drv == "-" else drv))
+            elif tag == "backends_truth":
+                self.backends_truth = rest.split()
             elif tag == "kallsyms":
                 fn, mod = rest.split()
                 self.kallsyms[fn] = mod
@@ -341,13 +344,13 @@ def check_diagnose(c, run):
     if c.ok(g is not None, f"diagnose: group {single} listed"):
         c.eq(g["viable"], True, f"diagnose: group {single} viable")
         c.eq([h["pid"] for h in g["holders"]], [hpid], f"diagnose: group {single} held by the holder's pid")
-    bt = (run.g.get("backends_truth") or ["? ? ? ?"])[0].split()
+    bt = run.backends_truth or []
     if c.ok(len(bt) == 4 and all(x.isdigit() for x in bt), "diagnose: the guest printed the backends' ground truth", repr(bt)):
-        dev_iommu, ncdev, has_class, has_container = (int(x) for x in bt)
+        dev_iommu, ncdev, has_dir, has_container = (int(x) for x in bt)
         c.eq(d.get("backends"), {"iommufd": bool(dev_iommu), "dev_iommu": bool(dev_iommu),
-                                 "cdevs": ncdev if has_class else None,
+                                 "cdevs": ncdev if has_dir else None,
                                  "container": "type1" if has_container and not dev_iommu else d.get("backends", {}).get("container")},
-             "diagnose: backends as /dev/iommu, /sys/class/vfio-dev and /dev/vfio/vfio say (no IOMMUFD in Debian's kernels: type1)")
+             "diagnose: backends as /dev/iommu, /dev/vfio/devices and /dev/vfio/vfio say (no IOMMUFD in Debian's kernels: type1)")
     fails = [x for x in d["checks"] if x["status"] == "FAIL"]
     c.eq([(x["check"], x.get("group")) for x in fails], [("group_viable", gid)],
          "diagnose: the only failing check is the bridge group's viability")

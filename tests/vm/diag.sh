@@ -120,7 +120,7 @@ hpid=$!
 if wait_holding $hpid $single; then
 	echo "@@ holder diagnose $hpid"
 	# the backends' ground truth: /dev/iommu, the device cdevs, /dev/vfio/vfio
-	echo "@@ backends_truth $([ -e /dev/iommu ] && echo 1 || echo 0) $(ls /sys/class/vfio-dev 2>/dev/null | wc -l) $([ -d /sys/class/vfio-dev ] && echo 1 || echo 0) $([ -e /dev/vfio/vfio ] && echo 1 || echo 0)"
+	echo "@@ backends_truth $([ -e /dev/iommu ] && echo 1 || echo 0) $(ls /dev/vfio/devices 2>/dev/null | wc -l) $([ -d /dev/vfio/devices ] && echo 1 || echo 0) $([ -e /dev/vfio/vfio ] && echo 1 || echo 0)"
 	echo "@@ begin diagnose"
 	vfiotrace diagnose -j >$out/diagnose.out 2>$out/diagnose.err
 	echo "@@ exit $?"

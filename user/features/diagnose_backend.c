@@ -59,7 +59,8 @@ void read_backends(struct backends *b)
 {
 	b->iommufd = exists("/dev/iommu") || exists("/sys/module/iommufd");
 	b->dev_iommu = exists("/dev/iommu");
-	b->cdevs = entries("/sys/class/vfio-dev");
+	/* not /sys/class/vfio-dev: 6.1+ lists every VFIO device there, cdev or not */
+	b->cdevs = entries("/dev/vfio/devices");
 	if (!exists("/dev/vfio/vfio"))
 		b->container = NULL;
 	else
@@ -71,7 +72,7 @@ void check_backends(struct check *c, int *n, const struct backends *b)
 	char cdevs[96], cont[96];
 
 	if (b->cdevs < 0)
-		snprintf(cdevs, sizeof(cdevs), "no device cdevs (no /sys/class/vfio-dev)");
+		snprintf(cdevs, sizeof(cdevs), "no device cdevs (no /dev/vfio/devices)");
 	else
 		snprintf(cdevs, sizeof(cdevs), "%d device cdev%s in /dev/vfio/devices", b->cdevs,
 			 b->cdevs == 1 ? "" : "s");

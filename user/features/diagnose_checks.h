@@ -50,7 +50,7 @@ int module_param_bool(const char *rel);
 struct backends {
 	bool iommufd;		/* /dev/iommu or the iommufd module */
 	bool dev_iommu;
-	int cdevs;		/* /sys/class/vfio-dev entries; -1: no such class (no cdev support) */
+	int cdevs;		/* /dev/vfio/devices entries; -1: no such directory (no cdev support) */
 	const char *container;	/* /dev/vfio/vfio: "type1", "iommufd", "unknown"; NULL: none */
 };
 
