@@ -98,6 +98,10 @@ static int on_module_event(void *ctx, void *data, size_t size)
  * Each feature reads its own maps into its part of it.
  */
 static void name_clients(struct run *r);
+static void name_clients_cb(void *r)
+{
+	name_clients(r);
+}
 
 static int collect(struct run *run, struct snapshot *s)
 {
@@ -135,7 +139,6 @@ static void print_summary(struct run *r, summary_printer print)
 	struct tracer *t = &r->t;
 	struct snapshot s = {};
 
-	events_flush(&r->ev, true);	/* the events before what sums them up */
 	if (!print) {	/* snoop: what was delivered and what was lost */
 		unsigned long long drops = t->skel ? t->skel->bss->ringbuf_drops : 0;
 
@@ -230,6 +233,8 @@ static int tracing(struct run *r)
 			.out = stdout,
 			.json = t->opt.json,
 			.refs_only = t->opt.cmd == CMD_REFS,
+			.meanwhile = name_clients_cb,
+			.meanwhile_arg = r,
 		};
 		if (r->rb ? ring_buffer__add(r->rb, fd, on_event, r) :
 		    !(r->rb = ring_buffer__new(fd, on_event, r, NULL))) {
@@ -357,7 +362,6 @@ static int poll_loop(struct run *r)
 {
 	struct tracer *t = &r->t;
 	int ret = 0;
-	bool waiting = false;
 
 	double start = mono_s(), next = start + t->opt.interval;
 	unsigned int printed = 0;
@@ -379,8 +383,7 @@ static int poll_loop(struct run *r)
 		if (r->rb)
 			fds[n++] = (struct pollfd){ .fd = ring_buffer__epoll_fd(r->rb), .events = POLLIN };
 		n += exporter_pollfds(&r->exporter, fds + n, HTTP_MAX_FDS);
-		/* events held for the symbols being read (events.h): shown soon after they are */
-		if (poll(fds, n, waiting ? 50 : timeout) < 0 && errno != EINTR) {
+		if (poll(fds, n, timeout) < 0 && errno != EINTR) {
 			err("poll failed: %s", strerror(errno));
 			break;
 		}
@@ -391,7 +394,6 @@ static int poll_loop(struct run *r)
 				err("ring buffer poll failed: %s", strerror(-e));
 				break;
 			}
-			waiting = events_flush(&r->ev, false);
 		}
 		exporter_tick(&r->exporter, mono_s());
 		name_clients(r);
@@ -490,7 +492,6 @@ cleanup:
 	exporter_stop(&r.exporter);
 	ring_buffer__free(r.rb);
 	refs_live_free(&r.live);
-	events_free(&r.ev);
 	tracer_close(t);
 	return ret;
 }

@@ -797,9 +797,18 @@ static char *ref_event(struct refs_live *l, unsigned int type, unsigned int pid,
 	return consume(&e, sizeof(e), true, true);
 }
 
+static int meanwhile_calls;
+
+static void count_meanwhile(void *arg)
+{
+	(void)arg;
+	meanwhile_calls++;
+}
+
 /*
- * A reference event waits for the kernel's symbols (read by a thread), and the
- * events after it wait behind it: printed in order once they are read.
+ * A reference event waits for the kernel's symbols (read by a thread), running
+ * the command's meanwhile work as it waits; then it is decoded and printed, and
+ * the record after it too, in order.
  */
 static void test_events_wait_for_symbols(void)
 {
@@ -819,24 +828,21 @@ static void test_events_wait_for_symbols(void)
 	ev_ctx.out = f;
 	ev_ctx.json = true;
 	ev_ctx.refs_only = false;
+	ev_ctx.meanwhile = count_meanwhile;
 	events_consume(&ev_ctx, &get, sizeof(get));
-	fflush(f);
-	CHECK(len == 0 && ev_ctx.nwaiting == 1, "the reference waits for the symbols: %zu bytes, %zu held",
-	      len, ev_ctx.nwaiting);
+	CHECK(ks.n > 0 || ks.failed, "the symbols were read (or the read failed) before the reference was decoded");
 	events_consume(&ev_ctx, &a, sizeof(a));
-	CHECK(!events_flush(&ev_ctx, true), "none waits after a waiting flush");
 	fclose(f);
 	g = strstr(out, "\"event\":\"device_get\"");
 	at = strstr(out, "\"event\":\"attach\"");
 	CHECK(g && at && g < at && !strstr(g + 1, "\"event\":\"device_get\"") && !strstr(at + 1, "\"event\":\"attach\""),
-	      "each once, in the order they came: %s", out);
-	CHECK(ks.n > 0 || ks.failed, "the symbols were read (or the read failed)");
+	      "each once, in the order they came (%d meanwhile calls): %s", meanwhile_calls, out);
 	free(out);
 	ev_ctx.sym = NULL;
 	ev_ctx.live = NULL;
+	ev_ctx.meanwhile = NULL;
 	kallsyms_free(&ks);
 	refs_live_free(&live);
-	events_free(&ev_ctx);
 }
 
 static void test_event_lines(void)

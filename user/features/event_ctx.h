@@ -31,7 +31,7 @@ struct event_ctx {
 	FILE *out;			/* where the lines go */
 	bool json;
 	bool refs_only;			/* only reference events are shown (the refs command) */
-	union event_record {		/* the record being decoded, its strings ended */
+	union {				/* the record being decoded, its strings ended */
 		struct record_hdr hdr;
 		struct event ev;
 		struct dma_event dma;
@@ -40,9 +40,9 @@ struct event_ctx {
 		struct fault_event fault;
 	} rec;
 	struct event_line line;		/* the line being decoded: too large for the stack */
-	/* records behind one that waits for the kernel's symbols (events.c), in order */
-	union event_record *waiting;
-	size_t nwaiting, waiting_cap;
+	/* run while a record waits for the kernel's symbols (events.c): the command's identity reads */
+	void (*meanwhile)(void *arg);
+	void *meanwhile_arg;
 };
 
 /*

@@ -3,8 +3,8 @@
  * A ring buffer record to its feature's decoder (the features' rows, feature.h),
  * its line to the one printer (output/event_line.c).
  */
-#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "events.h"
 #include "sections.h"
 #include "vmby.h"
@@ -31,17 +31,6 @@ static const struct event_kind *kind_of(unsigned int type)
 	return NULL;
 }
 
-/*
- * Records held while the symbols are read: a bound, past which the event path
- * waits for the read (records are never dropped here).
- */
-#define WAITING_MAX 4096
-
-static bool symbols_pending(struct event_ctx *c, const struct event_kind *k)
-{
-	return k->symbols && c->sym && c->sym->ks && !kallsyms_full_ready(c->sym->ks);
-}
-
 /* c->rec (of kind k, its VM identity vm) decoded; its line printed unless --vm hides it. */
 static void show(struct event_ctx *c, const struct event_kind *k, const struct vm_ident *vm)
 {
@@ -63,26 +52,28 @@ static void show(struct event_ctx *c, const struct event_kind *k, const struct v
 	event_line_print(c->out, &c->line, c->json);
 }
 
-/* Whether one more record can be held: fewer than WAITING_MAX, and the memory for it. */
-static bool room(struct event_ctx *c)
+/*
+ * Until the kernel's symbols are read (a thread: seconds in an emulated guest),
+ * c->meanwhile runs every 10 ms: the processes that open groups in that time
+ * have their VM identities read while they live. The decoding itself waits:
+ * decoders read live state (a fault's holder, the group's containers), so a
+ * record is decoded when it comes, in order.
+ */
+static void wait_for_symbols(struct event_ctx *c)
 {
-	size_t cap = c->waiting_cap ? c->waiting_cap * 2 : 64;
-	union event_record *w;
+	const struct timespec tick = { 0, 10 * 1000 * 1000 };
 
-	if (c->nwaiting < c->waiting_cap)
-		return true;
-	if (cap > WAITING_MAX || !(w = realloc(c->waiting, cap * sizeof(*w))))
-		return false;
-	c->waiting = w;
-	c->waiting_cap = cap;
-	return true;
+	while (!kallsyms_full_ready(c->sym->ks)) {
+		if (c->meanwhile)
+			c->meanwhile(c->meanwhile_arg);
+		nanosleep(&tick, NULL);
+	}
 }
 
 void events_consume(struct event_ctx *c, const void *rec, size_t size)
 {
 	const struct record_hdr *h = rec;
 	const struct event_kind *k = size >= sizeof(*h) ? kind_of(h->type) : NULL;
-	const struct vm_ident *vm;
 
 	if (!k || size < k->size) {
 		c->malformed++;
@@ -90,44 +81,12 @@ void events_consume(struct event_ctx *c, const void *rec, size_t size)
 	}
 	if (c->refs_only && !k->reference)
 		return;
-	/* the held records first: shown once the symbols are read, or now if no more fit */
-	if (c->nwaiting)
-		events_flush(c, !room(c));
+	if (k->symbols && c->sym && c->sym->ks)
+		wait_for_symbols(c);
 	memcpy(&c->rec, rec, k->size);
 	bound_header(&c->rec.hdr);
 	if (k->bound)
 		k->bound(&c->rec);
 	/* read at the process's first event, while it lives, shown or not: holders name it later */
-	vm = vmcache_get(c->rec.hdr.pid, c->rec.hdr.comm);
-	if ((c->nwaiting || symbols_pending(c, k)) && room(c)) {
-		c->waiting[c->nwaiting++] = c->rec;
-		return;
-	}
-	show(c, k, vm);
-}
-
-bool events_flush(struct event_ctx *c, bool wait)
-{
-	size_t i;
-
-	if (!c->nwaiting)
-		return false;
-	if (wait)
-		kallsyms_full(c->sym->ks);
-	else if (!kallsyms_full_ready(c->sym->ks))
-		return true;
-	for (i = 0; i < c->nwaiting; i++) {
-		c->rec = c->waiting[i];
-		/* the identity read when the record came (kept if the process is gone since) */
-		show(c, kind_of(c->rec.hdr.type), vmcache_get(c->rec.hdr.pid, c->rec.hdr.comm));
-	}
-	c->nwaiting = 0;
-	return false;
-}
-
-void events_free(struct event_ctx *c)
-{
-	free(c->waiting);
-	c->waiting = NULL;
-	c->nwaiting = c->waiting_cap = 0;
+	show(c, k, vmcache_get(c->rec.hdr.pid, c->rec.hdr.comm));
 }
