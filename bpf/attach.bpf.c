@@ -159,7 +159,8 @@ static __always_inline int attach_exit(void *ctx, int ret)
 	s = stats_for(group);
 	if (!s)
 		return 0;
-	__sync_fetch_and_or(&s->backends, in.backend);
+	if (in.backend == BACKEND_IOMMUFD)
+		__sync_fetch_and_add(&s->iommufd_attaches, 1);
 	if (ret == 0) {
 		__sync_fetch_and_add(&s->attach_ok, 1);
 	} else {

@@ -12,7 +12,7 @@
 #define STACK_DEPTH 8		/* frames kept per put: the caller and its callers; cost grows with depth */
 #define MAX_ENTRIES 1024	/* groups, in-flight calls, stacks; device call sites: 4x */
 #define NO_GROUP (-1)		/* domain allocation outside any VFIO attach */
-/* group_stats.backends: the type1 container, iommufd (a device cdev or group attached to an IOAS) */
+/* an attach's backend: the type1 container, iommufd (a device attached to an IOAS or HWPT) */
 #define BACKEND_TYPE1 1
 #define BACKEND_IOMMUFD 2
 #define REFCOUNT_UNAVAILABLE (-1LL)
@@ -49,7 +49,8 @@ struct group_stats {
 	unsigned long long domain_allocs;
 	unsigned long long domain_alloc_fail;
 	unsigned long long device_puts;
-	unsigned long long backends;	/* BACKEND_* bits: how the group was attached */
+	/* of attach_ok + attach_fail, those through iommufd (counts: atomic OR needs 5.12+) */
+	unsigned long long iommufd_attaches;
 	/* iommufd: its devices bound to an iommufd (ok, failed) and detached from their IOAS or HWPT */
 	unsigned long long iommufd_binds, iommufd_bind_fail, iommufd_detaches;
 	unsigned long long attach_hist[HIST_SLOTS];

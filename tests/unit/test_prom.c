@@ -104,7 +104,7 @@ static void test_prom_render(void)
 	}
 	CHECK(!strncmp(line_value(text, "vfiotrace_domain_alloc_duration_seconds_count{group=\"unattributed\"}"), "1\n", 2),
 	      "allocations outside attaches");
-	CHECK(strstr(text, "\nvfiotrace_group_info{group=\"12\",buses=\"pci,pc\\\"i\",alloc_device=\"\",backend=\"\"} 1\n"),
+	CHECK(strstr(text, "\nvfiotrace_group_info{group=\"12\",buses=\"pci,pc\\\"i\",alloc_device=\"\",backend=\"type1\"} 1\n"),
 	      "group_info escaped: %s", text);
 	CHECK(!strncmp(line_value(text, "vfiotrace_device_references{device=\"0000:00:03.0\"}"), "2\n", 2), "refs");
 	CHECK(!strncmp(line_value(text, "vfiotrace_device_gets_total{device=\"0000:00:03.0\"}"), "3\n", 2),

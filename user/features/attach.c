@@ -137,7 +137,7 @@ static void prom(FILE *f, const struct metrics *m)
 	for (i = 0; i < s->ngroups; i++) {
 		const struct group_stats *st = &s->groups[i].st;
 
-		if (s->groups[i].group == NO_GROUP || !(st->backends & BACKEND_IOMMUFD || st->iommufd_binds ||
+		if (s->groups[i].group == NO_GROUP || !(st->iommufd_attaches || st->iommufd_binds ||
 							 st->iommufd_bind_fail))
 			continue;
 		prom_group_label(s->groups[i].group, gb, sizeof(gb));
@@ -150,7 +150,7 @@ static void prom(FILE *f, const struct metrics *m)
 	for (i = 0; i < s->ngroups; i++) {
 		const struct group_stats *st = &s->groups[i].st;
 
-		if (s->groups[i].group == NO_GROUP || !(st->backends & BACKEND_IOMMUFD || st->iommufd_detaches))
+		if (s->groups[i].group == NO_GROUP || !(st->iommufd_attaches || st->iommufd_detaches))
 			continue;
 		fprintf(f, "vfiotrace_iommufd_detaches_total{group=\"%s\"} %llu\n",
 			prom_group_label(s->groups[i].group, gb, sizeof(gb)), st->iommufd_detaches);

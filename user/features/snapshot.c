@@ -38,7 +38,9 @@ const char *group_backend(const struct group_row *g)
 {
 	static const char *const names[] = { NULL, "type1", "iommufd", "type1+iommufd" };
 
-	return names[g->st.backends & (BACKEND_TYPE1 | BACKEND_IOMMUFD)];
+	bool type1 = g->st.attach_ok + g->st.attach_fail > g->st.iommufd_attaches;
+
+	return names[(type1 ? BACKEND_TYPE1 : 0) | (g->st.iommufd_attaches ? BACKEND_IOMMUFD : 0)];
 }
 
 int group_buses(const struct group_row *g, const char *out[], int max)

@@ -60,7 +60,7 @@ static void json_group(struct json *j, const struct snapshot *s, const struct gr
 		json_str(j, "backend", group_backend(g));
 	else
 		json_null(j, "backend");
-	if (g->st.backends & BACKEND_IOMMUFD || g->st.iommufd_binds || g->st.iommufd_bind_fail) {
+	if (g->st.iommufd_attaches || g->st.iommufd_binds || g->st.iommufd_bind_fail) {
 		json_obj_begin(j, "iommufd");
 		json_uint(j, "binds", g->st.iommufd_binds);
 		json_uint(j, "bind_fail", g->st.iommufd_bind_fail);
@@ -188,7 +188,7 @@ static void stat_text(FILE *f, const struct snapshot *s)
 	if (!shown)
 		fprintf(f, "(no VFIO group attaches seen)\n");
 	for (i = 0, shown = 0; i < s->ngroups; i++)
-		if (s->groups[i].st.backends & BACKEND_IOMMUFD)
+		if (s->groups[i].st.iommufd_attaches)
 			fprintf(f, "%s%d (%s)", shown++ ? ", " : "\nattached through iommufd: group ",
 				s->groups[i].group, group_backend(&s->groups[i]));
 	if (shown)
