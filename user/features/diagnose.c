@@ -24,21 +24,6 @@
 
 static const char *const status_names[] = { "OK", "WARN", "FAIL", "INFO" };
 
-static int count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
 /*
  * Drivers that leave a group assignable: VFIO's own (vfio-pci and its
  * variants), and those that declare driver_managed_dma or that VFIO allows

@@ -5,7 +5,6 @@
  * and whether /dev/vfio/vfio is VFIO's type1 container or iommufd's emulation
  * of it (CONFIG_IOMMUFD_VFIO_CONTAINER, which replaces the container).
  */
-#include <dirent.h>
 #include <string.h>
 #include <unistd.h>
 #include "diagnose_checks.h"
@@ -14,18 +13,9 @@
 static int entries(const char *rel)
 {
 	char p[512];
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
 
 	path_of(p, sizeof(p), "%s", rel, "");
-	d = opendir(p);
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
+	return count_entries(p);
 }
 
 static bool exists(const char *rel)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What diagnose.c and diagnose_devices.c share: adding a check, reading sysfs. */
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,21 @@ void link_base(const char *link, char *out, size_t len)
 	target[n] = 0;
 	b = strrchr(target, '/');
 	snprintf(out, len, "%.63s", b ? b + 1 : target);
+}
+
+int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
 }
 
 int is_vfio_driver(const char *drv)

@@ -42,6 +42,8 @@ void check_add(struct check *c, int *n, const char *name, enum status st, const 
 void path_of(char *buf, size_t len, const char *fmt, const char *a, const char *b);
 void link_base(const char *link, char *out, size_t len);
 int is_vfio_driver(const char *drv);
+/* Entries of directory dir (a full path), dot files aside; -1 if it cannot be opened. */
+int count_entries(const char *dir);
 /* a module's boolean parameter (a path under /sys/module): 1, 0, or -1 when absent */
 int module_param_bool(const char *rel);
 
