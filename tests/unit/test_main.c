@@ -521,13 +521,16 @@ static void test_rawbtf_kernel(void)
 static void test_btf_funcs(void)
 {
 	struct btf_func f[] = {
-		{ NULL, "in_vmlinux", 0 }, { "vfio", "in_module", 0 }, { "vfio", "in_vmlinux", 0 },
-		{ NULL, "in_module", 0 }, { "nobtf", "in_vmlinux", 0 }, { NULL, "twice", 0 },
-		{ NULL, "missing", 0 }, { NULL, NULL, 0 },
+		{ NULL, "in_vmlinux", 0, 0, 0 }, { "vfio", "in_module", 0, 0, 0 },
+		{ "vfio", "in_vmlinux", 0, 0, 0 }, { NULL, "in_module", 0, 0, 0 },
+		{ "nobtf", "in_vmlinux", 0, 0, 0 }, { NULL, "twice", 0, 0, 0 },
+		{ NULL, "missing", 0, 0, 0 }, { NULL, NULL, 0, 0, 0 },
 	};
 	static const int want[] = { 2, 3, 2, -1, -1, 1, -1 };
+	int want_id[7];
 	struct kernel_btf kb = { .nmods = 2 };
-	int i, n = 6 + 1, same = 1, nargs;
+	int i, n = 6 + 1, same = 1;
+	const struct btf_func *e;
 
 	struct btf *vm = btf__new_empty(), *mod;
 
@@ -537,6 +540,11 @@ static void test_btf_funcs(void)
 	mod = btf__new_empty_split(vm);
 	add_func(mod, "in_module", 3);
 	add_func(mod, "in_vmlinux", 5);	/* the look-up finds vmlinux's first */
+	/* the ids the kernel loads a program on: libbpf's, split BTF numbered after its base */
+	want_id[0] = want_id[2] = btf__find_by_name_kind(vm, "in_vmlinux", BTF_KIND_FUNC);
+	want_id[1] = btf__find_by_name_kind(mod, "in_module", BTF_KIND_FUNC);
+	want_id[5] = btf__find_by_name_kind(vm, "twice", BTF_KIND_FUNC);
+	want_id[3] = want_id[4] = want_id[6] = 0;
 	kb.vmlinux = raw_of(vm, NULL);
 	kb.mods[0].btf = raw_of(mod, kb.vmlinux);
 	btf__free(mod);
@@ -547,15 +555,17 @@ static void test_btf_funcs(void)
 	for (i = 0; i < n; i++) {
 		int one = kernel_btf_func_nargs(&kb, f[i].module, f[i].name);
 
-		if (f[i].nargs != want[i] || one != want[i] ||
-		    !btf_funcs_find(f, f[i].module, f[i].name, &nargs) || nargs != want[i]) {
-			printf("  %s %s: %d, one look-up: %d, expected %d\n",
-			       f[i].module ? f[i].module : "vmlinux", f[i].name, f[i].nargs, one, want[i]);
+		e = btf_funcs_find(f, f[i].module, f[i].name);
+		if (f[i].nargs != want[i] || one != want[i] || !e || e->nargs != want[i] ||
+		    e->id != want_id[i] || e->in_module != (i == 1)) {
+			printf("  %s %s: %d (id %d), one look-up: %d, expected %d (id %d)\n",
+			       f[i].module ? f[i].module : "vmlinux", f[i].name, f[i].nargs, f[i].id,
+			       one, want[i], want_id[i]);
 			same = 0;
 		}
 	}
-	CHECK(same, "%d functions: one pass equals a look-up each", n);
-	CHECK(!btf_funcs_find(f, "other", "in_module", &nargs), "a pair not in the table is not found");
+	CHECK(same, "%d functions: one pass equals a look-up each, with libbpf's type ids", n);
+	CHECK(!btf_funcs_find(f, "other", "in_module"), "a pair not in the table is not found");
 	kernel_btf_close(&kb);
 }
 

@@ -123,6 +123,8 @@ static void scan_funcs(const struct rawbtf *btf, struct btf_func *f, int n,
 				continue;
 			proto = rawbtf_type(btf, t->type);
 			f[k].nargs = proto ? btf_vlen(proto) : -1;
+			f[k].id = id;
+			f[k].in_module = module != NULL;
 		}
 	}
 }
@@ -137,6 +139,7 @@ void kernel_btf_funcs(struct kernel_btf *kb, struct btf_func *f, int n)
 
 	for (k = 0; k < n; k++) {
 		f[k].nargs = -1;
+		f[k].id = 0;
 		if (k < NAMESET_MAX)
 			names[k] = f[k].name;
 	}
@@ -160,19 +163,16 @@ void kernel_btf_funcs(struct kernel_btf *kb, struct btf_func *f, int n)
 		}
 		for (j = k; j < n; j++)	/* the module has no BTF: nothing is found in it */
 			if (same_module(f[j].module, f[k].module))
-				f[j].nargs = -1;
+				f[j].nargs = -1, f[j].id = 0;
 	}
 }
 
-bool btf_funcs_find(const struct btf_func *f, const char *module, const char *func, int *nargs)
+const struct btf_func *btf_funcs_find(const struct btf_func *f, const char *module, const char *func)
 {
-	for (; f->name; f++) {
-		if (same_module(f->module, module) && !strcmp(f->name, func)) {
-			*nargs = f->nargs;
-			return true;
-		}
-	}
-	return false;
+	for (; f->name; f++)
+		if (same_module(f->module, module) && !strcmp(f->name, func))
+			return f;
+	return NULL;
 }
 
 static const char *count_member(const char *name)

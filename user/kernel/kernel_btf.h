@@ -40,12 +40,14 @@ struct btf_func {
 	const char *module;	/* NULL: vmlinux */
 	const char *name;
 	int nargs;		/* out: as kernel_btf_func_nargs(module, name) returns it */
+	int id;			/* out: its FUNC's type id as the kernel numbers it (0: not found) */
+	bool in_module;		/* out: id is in module's BTF, not vmlinux's */
 };
 
 /* Every f[k].nargs in one pass over each BTF, where each look-up alone scans all its types. */
 void kernel_btf_funcs(struct kernel_btf *kb, struct btf_func *f, int n);
-/* The nargs of (module, func) in f (ended by a NULL name); false if f does not have it. */
-bool btf_funcs_find(const struct btf_func *f, const char *module, const char *func, int *nargs);
+/* The entry of (module, func) in f (ended by a NULL name), or NULL. */
+const struct btf_func *btf_funcs_find(const struct btf_func *f, const char *module, const char *func);
 /*
  * Which member of struct vfio_device the put hook can read the count from:
  * "refcount" (5.13+), "kref" (5.10-5.12) or NULL when no BTF describes

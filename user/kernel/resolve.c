@@ -59,8 +59,8 @@ void resolve_btf_funcs(struct resolver *rs)
 
 	for (i = 0; i < n; i++) {
 		if (mods[i])
-			rs->funcs[k++] = (struct btf_func){ mods[i], names[i], -1 };
-		rs->funcs[k++] = (struct btf_func){ NULL, names[i], -1 };
+			rs->funcs[k++] = (struct btf_func){ .module = mods[i], .name = names[i], .nargs = -1 };
+		rs->funcs[k++] = (struct btf_func){ .name = names[i], .nargs = -1 };
 	}
 	rs->funcs[k].name = NULL;
 	kernel_btf_funcs(&rs->kb, rs->funcs, k);
@@ -70,10 +70,9 @@ void resolve_btf_funcs(struct resolver *rs)
 static int table_nargs(void *ctx, const char *module, const char *func)
 {
 	struct resolver *rs = ctx;
-	int nargs;
+	const struct btf_func *f = btf_funcs_find(rs->funcs, module, func);
 
-	return btf_funcs_find(rs->funcs, module, func, &nargs) ? nargs :
-	       kernel_btf_func_nargs(&rs->kb, module, func);
+	return f ? f->nargs : kernel_btf_func_nargs(&rs->kb, module, func);
 }
 
 struct kernel_view resolve_view(struct resolver *rs, const struct kallsyms *ks)

@@ -10,6 +10,7 @@
 #include "capacity.h"
 #include "clock.h"
 #include "core_btf.h"
+#include "fentry_target.h"
 #include "holders.h"
 #include "log.h"
 #include "parallel.h"
@@ -31,6 +32,16 @@ static bool kernel_before(unsigned int major, unsigned int minor)
 
 	return !uname(&u) && sscanf(u.release, "%u.%u", &ma, &mi) == 2 &&
 	       ma * 1000 + mi < major * 1000 + minor;
+}
+
+/* An fentry or fexit program on r's function: by the BTF id start-up found for vmlinux's, else by name. */
+static int aim(struct tracer *t, struct bpf_program *p, const struct resolved *r)
+{
+	const struct btf_func *f = btf_funcs_find(t->rs.funcs, r->module, r->func);
+
+	if (!r->module && f && !f->in_module && !fentry_target_set(p, f->id))
+		return 0;
+	return bpf_program__set_attach_target(p, 0, r->func);
 }
 
 /* Enable exactly the programs the resolved styles need. */
@@ -59,8 +70,7 @@ static int configure(struct tracer *t)
 			if (t->opt.verbose > 1)
 				bpf_program__set_log_level(p, 4);
 			/* fails without the privilege to read module BTF: load() reports */
-			if (r->func && r->style == STYLE_FENTRY &&
-			    bpf_program__set_attach_target(p, 0, r->func)) {
+			if (r->func && r->style == STYLE_FENTRY && aim(t, p, r)) {
 				dbg("cannot target %s with fentry: %s", r->func, strerror(errno));
 				return -1;
 			}
@@ -100,6 +110,7 @@ static int open_and_load(struct tracer *t, char *msg, int len)
 	t->skel->rodata->deep_stacks = t->opt.verbose > 0;
 	e = capacity_apply(t->skel, &t->opt, t->skel->rodata->emit_events, t->alloc_on_use) || configure(t) ?
 	    -1 : vfiotrace_bpf__load(t->skel);
+	fentry_target_done();
 	if (!e)
 		return 0;
 	e = errno;
@@ -380,6 +391,8 @@ int tracer_load(struct tracer *t)
 	t->rs.all_nargs = t->opt.cmd == CMD_PROBES;
 	t->retprobe_maxactive = retprobe_maxactive();
 	profile("start");
+	if (fentry_target_register())
+		dbg("fentry programs are aimed by name: libbpf parses the kernel's BTF for them");
 	/* before kallsyms is read: a module loaded in between is then reported */
 	if (t->opt.cmd != CMD_PROBES && lifecycle_start(&t->lc, mods, table_modules(mods)))
 		dbg("module reloads are not followed: %s", t->lc.why);
