@@ -16,7 +16,8 @@ in the emulated machine hits all of them alike:
            counted, the tracer's CPU time over the storm (/proc/PID/stat utime+stime), the
            workload's wall time, kp_dmar_fault's BPF run time;
   groups   (only when asked for) with 0, 2 and every group of the guest (tools/vmtest --nics) seen:
-           the CPU of `stat [-j] 1` per interval, a Prometheus scrape, VmHWM and map memory;
+           the CPU of `stat [-j] 1` per interval, a Prometheus scrape (wall time at the client, and
+           the server's CPU), VmHWM and map memory;
   shared   (only when asked for, last: it unbinds a NIC) resets of a device that is not VFIO's,
            under the floor and vfiotrace: what a hit on the PCI core's shared hooks costs.
 Every result is one line: @@ JSON.
@@ -384,7 +385,10 @@ def groups_phase(window, scrapes=20):
                 c0 = cpu_ns(t.p.pid)
                 time.sleep(window)
                 cpu = cpu_ns(t.p.pid) - c0
+                c1 = cpu_ns(t.p.pid)
                 sc = [scrape(9477) for _ in range(scrapes)] if fmt == "json" else []
+                # the server's own CPU per scrape: the wall time above includes this client's
+                scpu = (cpu_ns(t.p.pid) - c1) / len(sc) if sc else None
                 st = t.status()
                 out_lines = t.read(0).splitlines()
                 rc, _ = t.stop()
@@ -394,6 +398,7 @@ def groups_phase(window, scrapes=20):
                      seen=len(last[0].get("groups", [])) if last else None,
                      scrape_s=sorted(x[0] for x in sc)[len(sc) // 2] if sc else None,
                      scrape_bytes=sc[0][1] if sc else None, series=sc[0][2] if sc else None,
+                     scrape_cpu_ns=scpu,
                      VmHWM=st["VmHWM"], VmRSS=st["VmRSS"], map_bytes=st["map_bytes"])
 
 
