@@ -13,6 +13,7 @@
 #include "text.h"
 #include "vmcache.h"
 #include "vmname.h"
+#include "grow.h"
 
 int dma_group_of(int fd, const struct container_key *c)
 {
@@ -62,10 +63,8 @@ static struct dma_group *group_row(struct dma_model *m, int group)
 	for (i = 0; i < m->ngroups; i++)
 		if (m->groups[i].group == group)
 			return &m->groups[i];
-	g = realloc(m->groups, (m->ngroups + 1) * sizeof(*g));
-	if (!g)
+	if (!grow_for(&m->groups, m->ngroups, sizeof(*g)))
 		return NULL;
-	m->groups = g;
 	g = &m->groups[m->ngroups++];
 	memset(g, 0, sizeof(*g));
 	g->group = group;
@@ -116,10 +115,8 @@ int dma_collect(struct dma_model *m, const struct dma_maps *fds)
 		struct dma_client *c;
 
 		cprev = &ck;
-		c = realloc(m->clients, (m->nclients + 1) * sizeof(*c));
-		if (!c)
+		if (!grow_for(&m->clients, m->nclients, sizeof(*c)))
 			return -1;
-		m->clients = c;
 		c = &m->clients[m->nclients];
 		c->key = ck;
 		if (!bpf_map_lookup_elem(fds->clients, &ck, &c->st))

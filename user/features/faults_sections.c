@@ -15,6 +15,7 @@
 #include "prom.h"
 #include "text.h"
 #include "vfiotrace.skel.h"
+#include "grow.h"
 
 static int row_cmp(const void *a, const void *b)
 {
@@ -61,7 +62,6 @@ static int collect(struct snapshot *s, const struct vfiotrace_bpf *skel, const s
 	int fd = bpf_map__fd(skel->maps.iommu_faults);
 	struct fault_key k, *prev = NULL;
 	long long now;
-	void *p;
 
 	(void)sym;
 	/* the kernel's count first: an interrupt between the two reads is then not taken as missed */
@@ -74,9 +74,8 @@ static int collect(struct snapshot *s, const struct vfiotrace_bpf *skel, const s
 		struct fault_row *r;
 
 		prev = &k;
-		if (!(p = realloc(m->rows, (m->nrows + 1) * sizeof(*m->rows))))
+		if (!grow_for(&m->rows, m->nrows, sizeof(*m->rows)))
 			return -1;
-		m->rows = p;
 		r = &m->rows[m->nrows];
 		memset(r, 0, sizeof(*r));
 		r->key = k;

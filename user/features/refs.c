@@ -12,6 +12,7 @@
 #include "text.h"
 #include "vmname.h"
 #include "vfiotrace.skel.h"
+#include "grow.h"
 
 /* ---- the model: aggregates read from the maps ---- */
 
@@ -62,13 +63,11 @@ static int collect_sites(struct snapshot *s, const struct vfiotrace_bpf *skel,
 	int i, n;
 
 	while (!bpf_map_get_next_key(sites, prev, &k)) {
-		struct ref_row *r, *p;
+		struct ref_row *r;
 
 		prev = &k;
-		p = realloc(s->refs, (s->nrefs + 1) * sizeof(*p));
-		if (!p)
+		if (!grow_for(&s->refs, s->nrefs, sizeof(*r)))
 			return -1;
-		s->refs = p;
 		r = &s->refs[s->nrefs];
 		r->key = k;
 		if (bpf_map_lookup_elem(sites, &k, &r->val))
@@ -98,13 +97,11 @@ static int collect_devices(struct snapshot *s, const struct vfiotrace_bpf *skel)
 	int i, n;
 
 	while (!bpf_map_get_next_key(devices, prev, &k)) {
-		struct dev_row *r, *p;
+		struct dev_row *r;
 
 		prev = &k;
-		p = realloc(s->devs, (s->ndevs + 1) * sizeof(*p));
-		if (!p)
+		if (!grow_for(&s->devs, s->ndevs, sizeof(*r)))
 			return -1;
-		s->devs = p;
 		r = &s->devs[s->ndevs];
 		r->ptr = k;
 		if (bpf_map_lookup_elem(devices, &k, &r->d))

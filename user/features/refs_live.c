@@ -7,6 +7,7 @@
 #include "text.h"
 #include "vmcache.h"
 #include "vmname.h"
+#include "grow.h"
 
 static struct live_dev *live_dev(struct refs_live *l, unsigned long long ptr, const char *name)
 {
@@ -16,10 +17,8 @@ static struct live_dev *live_dev(struct refs_live *l, unsigned long long ptr, co
 	for (i = 0; i < l->ndevs; i++)
 		if (l->devs[i].ptr == ptr)
 			goto found;
-	d = realloc(l->devs, (l->ndevs + 1) * sizeof(*d));
-	if (!d)
+	if (!grow_for(&l->devs, l->ndevs, sizeof(*d)))
 		return NULL;
-	l->devs = d;
 	i = l->ndevs++;
 	memset(&l->devs[i], 0, sizeof(l->devs[i]));
 	l->devs[i].ptr = ptr;

@@ -14,6 +14,7 @@
 #include "text.h"
 #include "vmcache.h"
 #include "vmname.h"
+#include "grow.h"
 
 static const char *const method_names[NR_RESET_METHODS] = {
 	[RM_DEVICE_SPECIFIC] = "device_specific", [RM_ACPI] = "acpi", [RM_FLR] = "flr",
@@ -153,11 +154,8 @@ static int group_hists(struct resets_model *m)
 		if (r->key.scope == RESET_REFUSED)
 			continue;
 		if (!g) {
-			void *p = realloc(m->groups, (m->ngroups + 1) * sizeof(*m->groups));
-
-			if (!p)
+			if (!grow_for(&m->groups, m->ngroups, sizeof(*m->groups)))
 				return -1;
-			m->groups = p;
 			g = &m->groups[m->ngroups++];
 			memset(g, 0, sizeof(*g));
 			g->group = r->st.group;
@@ -174,13 +172,11 @@ int resets_collect(struct resets_model *m, int reset_fd, int dev_fd)
 {
 	struct reset_key rk, *rprev = NULL;
 	struct dev_key dk, *dprev = NULL;
-	void *p;
 
 	while (!bpf_map_get_next_key(reset_fd, rprev, &rk)) {
 		rprev = &rk;
-		if (!(p = realloc(m->resets, (m->nresets + 1) * sizeof(*m->resets))))
+		if (!grow_for(&m->resets, m->nresets, sizeof(*m->resets)))
 			return -1;
-		m->resets = p;
 		m->resets[m->nresets].key = rk;
 		m->resets[m->nresets].key.dev[NAME_LEN - 1] = 0;
 		if (!bpf_map_lookup_elem(reset_fd, &rk, &m->resets[m->nresets].st))
@@ -188,9 +184,8 @@ int resets_collect(struct resets_model *m, int reset_fd, int dev_fd)
 	}
 	while (!bpf_map_get_next_key(dev_fd, dprev, &dk)) {
 		dprev = &dk;
-		if (!(p = realloc(m->devs, (m->ndevs + 1) * sizeof(*m->devs))))
+		if (!grow_for(&m->devs, m->ndevs, sizeof(*m->devs)))
 			return -1;
-		m->devs = p;
 		m->devs[m->ndevs].key = dk;
 		m->devs[m->ndevs].key.dev[NAME_LEN - 1] = 0;
 		if (bpf_map_lookup_elem(dev_fd, &dk, &m->devs[m->ndevs].st))

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "snapshot.h"
+#include "grow.h"
 
 struct group_row *snapshot_group(struct snapshot *s, int group)
 {
@@ -11,10 +12,8 @@ struct group_row *snapshot_group(struct snapshot *s, int group)
 	for (i = 0; i < s->ngroups; i++)
 		if (s->groups[i].group == group)
 			return &s->groups[i];
-	g = realloc(s->groups, (s->ngroups + 1) * sizeof(*g));
-	if (!g)
+	if (!grow_for(&s->groups, s->ngroups, sizeof(*g)))
 		return NULL;
-	s->groups = g;
 	g = &s->groups[s->ngroups++];
 	memset(g, 0, sizeof(*g));
 	g->group = group;
