@@ -21,6 +21,7 @@
 #include "kallsyms.h"
 #include "core_btf.h"
 #include "kernel_btf.h"
+#include "grow.h"
 #include "rawbtf.h"
 #include <linux/bpf.h>
 #include <bpf/btf.h>
@@ -567,6 +568,27 @@ static void test_btf_funcs(void)
 	CHECK(same, "%d functions: one pass equals a look-up each, with libbpf's type ids", n);
 	CHECK(!btf_funcs_find(f, "other", "in_module"), "a pair not in the table is not found");
 	kernel_btf_close(&kb);
+}
+
+/* Appending through grow_for keeps every element, and reallocates only at powers of two. */
+static void test_grow(void)
+{
+	struct { int v; char pad[60]; } *a = NULL;
+	int i, n = 0, moves = 0, bad = 0;
+	void *last = NULL;
+
+	for (i = 0; i < 1000; i++) {
+		if (!grow_for(&a, n, sizeof(*a)))
+			break;
+		moves += (void *)a != last;
+		last = a;
+		a[n++].v = i;
+	}
+	for (i = 0; i < n; i++)
+		bad += a[i].v != i;
+	CHECK(n == 1000 && !bad, "grow_for: 1000 appends kept (%d, %d wrong)", n, bad);
+	CHECK(moves <= 10, "grow_for: the array moved at most once per doubling (%d)", moves);
+	free(a);
 }
 
 /* A .BTF.ext with one section of CO-RE relocation records {type_id, kind}. */
@@ -1137,6 +1159,7 @@ int main(int argc, char **argv)
 	test_bus_reset_devices();
 	test_reset_events();
 	test_btf_funcs();
+	test_grow();
 	test_core_btf_cut();
 	test_rawbtf_kernel();
 	test_errnames();
