@@ -23,8 +23,9 @@ int kernel_btf_open(struct kernel_btf *kb);
 void kernel_btf_close(struct kernel_btf *kb);
 /*
  * Free what was read; read again when next asked. Loading needs only the
- * cut-down copy (core_btf.h); under --mode fentry or --btf libbpf parses a
- * whole one of its own, and holding both would double the peak RSS.
+ * cut-down copy (core_btf.h); with fentry on a module's function (--mode
+ * fentry: fentry_target.h) libbpf parses a whole one of its own, and holding
+ * both would double the peak RSS.
  */
 void kernel_btf_release(struct kernel_btf *kb);
 /* BPF hash maps can be allocated on use without a kernel warning (6.1+: bpf_mem_alloc). */
