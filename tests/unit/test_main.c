@@ -457,6 +457,39 @@ static void test_kallsyms_blocks(void)
 	free(text);
 }
 
+/* A sorted part (vmlinux's) and an unsorted one (modules'): by address after the read, whatever the order. */
+static void test_kallsyms_order(void)
+{
+	char text[8192];
+	size_t len = 0;
+	struct kallsyms ks;
+	int i, sorted = 1, named = 1;
+	FILE *f;
+
+	for (i = 0; i < 50; i++)	/* vmlinux: in order */
+		len += snprintf(text + len, sizeof(text) - len, "ffffffff81%06x T v%d\n", i * 64, i);
+	for (i = 0; i < 50; i++)	/* modules: scattered over and below vmlinux's */
+		len += snprintf(text + len, sizeof(text) - len, "ffffffff81%06x t m%d\t[mod]\n",
+				(i * 37 % 50) * 64 + 32, i * 37 % 50);
+	f = fmemopen(text, len, "r");
+	CHECK(f && !kallsyms_read(&ks, f) && ks.n == 100, "100 symbols read");
+	for (i = 1; i < ks.n; i++)
+		sorted &= ks.syms[i - 1].addr <= ks.syms[i].addr;
+	for (i = 0; i < 50 && ks.n == 100; i++) {
+		const struct ksym *v = kallsyms_at(&ks, 0xffffffff81000000ULL + i * 64 + 8, NULL);
+		const struct ksym *m = kallsyms_at(&ks, 0xffffffff81000000ULL + i * 64 + 40, NULL);
+		char vn[8], mn[8];
+
+		snprintf(vn, sizeof(vn), "v%d", i);
+		snprintf(mn, sizeof(mn), "m%d", i);
+		named &= v && m && !strcmp(v->name, vn) && !strcmp(m->name, mn);
+	}
+	CHECK(sorted && named, "sorted by address; each address named by the symbol at or below it");
+	if (f)
+		fclose(f);
+	kallsyms_free(&ks);
+}
+
 static int add_func(struct btf *b, const char *name, int nargs)
 {
 	int proto = btf__add_func_proto(b, 0), i;
@@ -1155,6 +1188,7 @@ int main(int argc, char **argv)
 	test_capacity_rows();
 	test_kallsyms_at();
 	test_kallsyms_blocks();
+	test_kallsyms_order();
 	test_kallsyms_settled();
 	test_bus_reset_devices();
 	test_reset_events();

@@ -59,7 +59,8 @@ int kallsyms_load_only(struct kallsyms *ks, const char *path, const char *const 
 int kallsyms_load_settled(struct kallsyms *ks, const char *path, const char *modules,
 			  const char *const *names, int n, int tries);
 /*
- * ks with every symbol of /proc/kallsyms, read on first use (for symbolizing);
+ * ks with every symbol of /proc/kallsyms, read on first use (for symbolizing:
+ * kallsyms_at; it has no index by name, kallsyms_find finds nothing in it);
  * waits for the read kallsyms_full_ready() started.
  */
 const struct kallsyms *kallsyms_full(struct kallsyms *ks);
