@@ -124,7 +124,6 @@ static void scan_funcs(const struct rawbtf *btf, struct btf_func *f, int n,
 			proto = rawbtf_type(btf, t->type);
 			f[k].nargs = proto ? btf_vlen(proto) : -1;
 			f[k].id = id;
-			f[k].in_module = module != NULL;
 		}
 	}
 }
@@ -162,8 +161,10 @@ void kernel_btf_funcs(struct kernel_btf *kb, struct btf_func *f, int n)
 			continue;
 		}
 		for (j = k; j < n; j++)	/* the module has no BTF: nothing is found in it */
-			if (same_module(f[j].module, f[k].module))
-				f[j].nargs = -1, f[j].id = 0;
+			if (same_module(f[j].module, f[k].module)) {
+				f[j].nargs = -1;
+				f[j].id = 0;
+			}
 	}
 }
 

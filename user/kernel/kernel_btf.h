@@ -42,7 +42,6 @@ struct btf_func {
 	const char *name;
 	int nargs;		/* out: as kernel_btf_func_nargs(module, name) returns it */
 	int id;			/* out: its FUNC's type id as the kernel numbers it (0: not found) */
-	bool in_module;		/* out: id is in module's BTF, not vmlinux's */
 };
 
 /* Every f[k].nargs in one pass over each BTF, where each look-up alone scans all its types. */

@@ -39,7 +39,7 @@ static int aim(struct tracer *t, struct bpf_program *p, const struct resolved *r
 {
 	const struct btf_func *f = btf_funcs_find(t->rs.funcs, r->module, r->func);
 
-	if (!r->module && f && !f->in_module && !fentry_target_set(p, f->id))
+	if (!r->module && f && !fentry_target_set(p, f->id))
 		return 0;
 	return bpf_program__set_attach_target(p, 0, r->func);
 }
