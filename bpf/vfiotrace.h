@@ -16,6 +16,8 @@
 #define BACKEND_TYPE1 1
 #define BACKEND_IOMMUFD 2
 #define REFCOUNT_UNAVAILABLE (-1LL)
+/* kprobe.multi dispatch: a hook program's slot is its row * 2 + (1 for the return program) */
+#define MULTI_SLOTS 128
 
 enum event_type {
 	EV_ATTACH = 1,		/* vfio_iommu_type1_attach_group returned */

@@ -192,7 +192,7 @@ static int render_metrics(void *ctx, FILE *f)
 	for (i = 0; i < NR_HOOKS; i++)
 		probes[i] = (struct prom_probe){ targets[i].hook, t->res[i].func, t->res[i].module,
 						 style_name(t->res[i].style),
-						 t->links[i][0] || t->links[i][1] };
+						 tracer_attached(t, i) };
 	m.now_ns = mono_ns();
 	r = collect(run, &s);
 	if (!r)

@@ -355,6 +355,23 @@ static void test_targets(void)
 	CHECK(!strcmp(FUNC(HOOK_ALLOC_DEV), "iommu_paging_domain_alloc") &&
 	      !strcmp(FUNC(HOOK_ALLOC_BUS), "iommu_domain_alloc") && r[HOOK_ALLOC_DEV].nargs == 1,
 	      "6.12 alloc %s %s", FUNC(HOOK_ALLOC_DEV), FUNC(HOOK_ALLOC_BUS));
+	/* kprobe.multi: the kprobe rows in vmlinux, once per function; module and fentry rows keep theirs */
+	{
+		struct resolved m[NR_HOOKS];
+
+		memcpy(m, r, sizeof(m));
+		m[HOOK_ALLOC_BUS].style = STYLE_FENTRY;
+		m[HOOK_MSI] = m[HOOK_ALLOC_DEV];	/* a second row on the same function */
+		use_kprobe_multi(m);
+		CHECK(m[HOOK_ALLOC_DEV].style == STYLE_KPROBE_MULTI && m[HOOK_MSI].style == STYLE_KPROBE &&
+		      m[HOOK_ALLOC_BUS].style == STYLE_FENTRY && m[HOOK_ATTACH].style == STYLE_KPROBE &&
+		      m[HOOK_PUT].style == STYLE_KPROBE && m[HOOK_RESET_FN].style == STYLE_NONE,
+		      "6.12 kprobe.multi: vmlinux kprobe rows, one per function");
+		CHECK(!strcmp(style_name(m[HOOK_ALLOC_DEV].style), "kprobe.multi"), "style name kprobe.multi");
+		fall_back_from_multi(m, "refused");
+		CHECK(m[HOOK_ALLOC_DEV].style == STYLE_KPROBE && !strcmp(m[HOOK_ALLOC_DEV].why, "refused") &&
+		      m[HOOK_ALLOC_BUS].style == STYLE_FENTRY, "kprobe.multi refused: kprobes");
+	}
 	kallsyms_free(&ks);
 
 	CHECK(resolve_fixture("latest", MODE_KPROBE, r, err, &ks) == 0, "latest: %s", err);

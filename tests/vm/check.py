@@ -21,6 +21,8 @@ FD_RELEASE = "vfio_device_fops_release"
 FENTRY_FUNCS = {"vfio_iommu_type1_attach_group", "iommu_domain_alloc", "iommu_paging_domain_alloc",
                 "iommu_paging_domain_alloc_flags", "vfio_device_put_registration", "vfio_device_put"}
 # the --dma hooks' functions (kprobes in every mode)
+# in kallsyms iff the kernel has fprobe, which kprobe.multi links are made of (user/kernel/resolve.c)
+FPROBE_FUNC = "register_fprobe_ips"
 DMA_FUNCS = {"vfio_iommu_type1_ioctl", "vfio_pin_pages_remote", "vfio_iommu_type1_release"}
 
 
@@ -288,26 +290,39 @@ def kernel_hooks(s):
     return kp, ft
 
 
-def expected_style(fn, mode):
+def kprobe_multi(run):
+    """The kernel has kprobe.multi links: its fprobe (CONFIG_FPROBE) is in kallsyms."""
+    return FPROBE_FUNC in run.kallsyms
+
+
+def expected_style(run, fn, mode):
     """The attach style of the hook on fn under mode, where --mode fentry loads: auto resolves
     every hook to a kprobe (docs/json.md: fentry would pin modules; user/kernel/targets.c: the
     vmlinux allocators and the put prefer kprobes), kprobe forces them; fentry puts the hooks
-    that have an fentry program on fentry."""
-    return "fentry" if mode == "fentry" and fn in FENTRY_FUNCS else "kprobe"
+    that have an fentry program on fentry. Under auto, where the kernel has kprobe.multi
+    links, the kprobes in vmlinux are attached by them (modules keep theirs: a link pins them)."""
+    if mode == "fentry" and fn in FENTRY_FUNCS:
+        return "fentry"
+    if mode == "auto" and kprobe_multi(run) and run.kallsyms.get(fn) == "vmlinux":
+        return "kprobe.multi"
+    return "kprobe"
 
 
 def check_kernel_hooks(c, run, name, s, mode):
     """The attach style of every hook, as the kernel itself lists it while vfiotrace traces:
-    a kprobe is in kprobes/list; an fentry is not there, but in enabled_functions (its
-    trampoline is an ftrace direct call)."""
+    a kprobe is in kprobes/list; an fentry or a kprobe.multi link's function is not there,
+    but in enabled_functions (a trampoline's ftrace direct call; fprobe's ftrace_ops)."""
     kp, ft = kernel_hooks(s)
     if not c.ok(kp or ft, f"{name}: the kernel listed hooks while tracing", repr(s["hooks"][:5])):
         return
     fns = hook_functions(run) | (DMA_FUNCS & set(run.kallsyms) if name.startswith("dma") else set())
     for fn in sorted(fns):
-        want = expected_style(fn, mode)
+        want = expected_style(run, fn, mode)
         if want == "kprobe":
             c.ok(fn in kp, f"{name}: the kernel lists {fn} as kprobed", repr(sorted(kp)))
+        elif want == "kprobe.multi":
+            c.ok(fn not in kp and fn in ft, f"{name}: {fn} is on a kprobe.multi link: not kprobed, an "
+                 "ftrace user", f"kprobes {sorted(kp)}, ftrace {sorted(ft)}")
         elif name.startswith("dma") and fn == "vfio_iommu_type1_attach_group":
             # --dma adds a kprobe on the attach (its dma_container row): fentry on it is
             # proven by the runs without --dma
@@ -371,7 +386,7 @@ def check_probes(c, run):
         c.eq(set(resolved), hook_functions(run), f"probes {tag}: resolved functions match kallsyms")
         for fn, h in resolved.items():
             c.eq(h["module"], run.kallsyms.get(fn), f"probes {tag}: module of {fn}")
-            c.eq(h["style"], expected_style(fn, mode), f"probes {tag}: {fn} style under --mode {mode}")
+            c.eq(h["style"], expected_style(run, fn, mode), f"probes {tag}: {fn} style under --mode {mode}")
         # none of Debian's kernels builds IOMMUFD: the iommufd rows say so (vfio is loaded here)
         iofd = [h for h in p[0]["hooks"] if h.get("backend") == "iommufd"]
         c.ok(len(iofd) == 8 and all(h["function"] is None and
@@ -1249,7 +1264,7 @@ def main():
         checks += [(check_eperm_stat, run), (check_snoop, run, "eperm_snoop", True), (check_eperm_diagnose, run)]
     else:
         checks += [(check_unprivileged, run), (check_core, run), (check_stat, run, "stat", "auto", True),
-                   (check_stat, run, "stat_kprobe", "kprobe"), (check_fentry, run), (check_stat, run, "sigterm"),
+                   (check_stat, run, "stat_kprobe", "kprobe", True), (check_fentry, run), (check_stat, run, "sigterm"),
                    (check_snoop, run, "snoop", False), (check_filtered, run), (check_hist, run),
                    (check_self_terminating, run), (check_hold, run), (check_refs_cycle, run)]
         if run.fentry_possible():

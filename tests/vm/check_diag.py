@@ -137,7 +137,10 @@ def check_probes(c, run):
         if h["function"]:
             got[h["hook"]].add(h["function"])
             if h["hook"] in DIAG_HOOKS or h["hook"] == "step_msi":
-                c.eq(h["style"], "kprobe", f"probes: {h['function']} is a kprobe")
+                # vmlinux's kprobes share kprobe.multi links where the kernel has them (fprobe)
+                multi = "register_fprobe_ips" in run.kallsyms and run.kallsyms.get(h["function"]) == "vmlinux"
+                c.eq(h["style"], "kprobe.multi" if multi else "kprobe",
+                     f"probes: {h['function']} is a kprobe" + (" on a kprobe.multi link" if multi else ""))
                 c.eq(h["module"], run.kallsyms.get(h["function"]), f"probes: module of {h['function']}")
     for hook, cands in DIAG_HOOKS.items():
         want = {next((f for f in cands if f in run.kallsyms), None)} - {None}

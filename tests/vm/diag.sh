@@ -51,7 +51,7 @@ sysfs
 for f in vfio_group_fops_open vfio_group_fops_release vfio_group_fops_unl_ioctl \
 	 iommu_group_claim_dma_owner vfio_dev_viable iommu_group_has_isolated_msi \
 	 irq_domain_check_msi_remap iommu_capable device_iommu_capable iommu_attach_group \
-	 intel_iommu_attach_device iommu_get_msi_cookie vfio_iommu_domain_alloc; do
+	 intel_iommu_attach_device iommu_get_msi_cookie vfio_iommu_domain_alloc register_fprobe_ips; do
 	grep -E " $f(\s|$)" /proc/kallsyms | head -1 | awk '{print "@@ kallsyms", $3, ($4 == "" ? "vmlinux" : $4)}' | tr -d '[]'
 done
 single=$(for g in /sys/kernel/iommu_groups/*; do

@@ -39,7 +39,7 @@ for f in vfio_iommu_type1_attach_group vfio_device_put vfio_device_put_registrat
 	 iommu_domain_alloc iommu_paging_domain_alloc iommu_paging_domain_alloc_flags \
 	 vfio_device_try_get_registration vfio_group_get_device vfio_device_get_from_dev \
 	 vfio_group_fops_unl_ioctl vfio_unregister_group_dev \
-	 vfio_iommu_type1_ioctl vfio_pin_pages_remote vfio_iommu_type1_release; do
+	 vfio_iommu_type1_ioctl vfio_pin_pages_remote vfio_iommu_type1_release register_fprobe_ips; do
 	grep -E " $f(\s|$)" /proc/kallsyms | head -1 | awk '{print "@@ kallsyms", $3, ($4 == "" ? "vmlinux" : $4)}' | tr -d '[]'
 done
 
@@ -250,8 +250,8 @@ echo "@@ end unprivileged"
 # check the attach style of every hook against
 HOOKS=1
 run_traced stat "vfio-workload -n 3" stat -j
-HOOKS=
 run_traced stat_kprobe "vfio-workload -n 2" stat -j --mode kprobe
+HOOKS=
 # --mode fentry: fentry where module BTF allows it; without it (5.10) a refusal
 if [ -e /sys/kernel/btf/vfio ] && [ -e /sys/kernel/btf/vfio_iommu_type1 ]; then
 	HOOKS=1

@@ -13,7 +13,7 @@ void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count
 		json_line_begin(&j, f, "probes");
 		json_arr_begin(&j, "hooks");
 	} else {
-		fprintf(f, "%-18s %-34s %-17s %-7s %-7s %s\n", "HOOK", "FUNCTION", "MODULE", "STYLE", "BACKEND",
+		fprintf(f, "%-18s %-34s %-17s %-12s %-7s %s\n", "HOOK", "FUNCTION", "MODULE", "STYLE", "BACKEND",
 			"WHY / DEGRADED");
 	}
 	for (i = 0; i < NR_HOOKS; i++) {
@@ -55,7 +55,7 @@ void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count
 			json_obj_end(&j);
 			continue;
 		}
-		fprintf(f, "%-18s %-34s %-17s %-7s %-7s %s%s%s\n", t->hook, r[i].func ? r[i].func : "-",
+		fprintf(f, "%-18s %-34s %-17s %-12s %-7s %s%s%s\n", t->hook, r[i].func ? r[i].func : "-",
 			r[i].func ? (r[i].module ? r[i].module : "vmlinux") : "-",
 			style_name(r[i].style), t->backend ? t->backend : "both", r[i].why, degraded[0] ? "; " : "",
 			degraded);

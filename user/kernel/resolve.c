@@ -48,6 +48,9 @@ int resolve_kallsyms_wait(struct kallsyms_reader *r)
 	return r->rc;
 }
 
+/* In the kernel's BTF iff it has fprobe (CONFIG_FPROBE), which kprobe.multi links are made of (5.18+). */
+#define FPROBE_FUNC "register_fprobe_ips"
+
 /*
  * In its row's module and built in: start-up resolves against this, so that
  * the BTF can be released before libbpf parses its own.
@@ -62,8 +65,10 @@ void resolve_btf_funcs(struct resolver *rs)
 			rs->funcs[k++] = (struct btf_func){ .module = mods[i], .name = names[i], .nargs = -1 };
 		rs->funcs[k++] = (struct btf_func){ .name = names[i], .nargs = -1 };
 	}
+	rs->funcs[k++] = (struct btf_func){ .name = FPROBE_FUNC, .nargs = -1 };
 	rs->funcs[k].name = NULL;
 	kernel_btf_funcs(&rs->kb, rs->funcs, k);
+	rs->kprobe_multi = btf_funcs_find(rs->funcs, NULL, FPROBE_FUNC)->nargs >= 0;
 }
 
 /* kernel_view callback: the table, else (found in another module) the BTF again. */

@@ -21,6 +21,7 @@ struct resolver {
 	struct kallsyms ks;		/* the table's functions only: resolution */
 	struct kernel_btf kb;
 	struct btf_func funcs[NR_HOOKS * 8 + 1];	/* the table's functions in BTF (start-up) */
+	bool kprobe_multi;		/* the kernel has kprobe.multi links (its BTF: resolve_btf_funcs) */
 	unsigned long long kallsyms_ns;	/* how long the start-up kallsyms read took (-v) */
 	/* NULL: /proc/kallsyms and /proc/modules (tests give others) */
 	const char *kallsyms_path, *modules_path;

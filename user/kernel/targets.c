@@ -551,5 +551,6 @@ int target_programs_check(bool (*has)(void *ctx, const char *name), void *ctx, c
 
 const char *style_name(enum style s)
 {
-	return s == STYLE_FENTRY ? "fentry" : s == STYLE_KPROBE ? "kprobe" : "none";
+	return s == STYLE_FENTRY ? "fentry" : s == STYLE_KPROBE ? "kprobe" :
+	       s == STYLE_KPROBE_MULTI ? "kprobe.multi" : "none";
 }

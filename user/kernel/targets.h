@@ -31,7 +31,8 @@ enum hook_id {
 	NR_HOOKS
 };
 
-enum style { STYLE_NONE, STYLE_FENTRY, STYLE_KPROBE };
+/* STYLE_KPROBE_MULTI: a kprobe program, attached by one kprobe.multi link with the others */
+enum style { STYLE_NONE, STYLE_FENTRY, STYLE_KPROBE, STYLE_KPROBE_MULTI };
 
 enum mode { MODE_AUTO, MODE_FENTRY, MODE_KPROBE };
 
@@ -116,6 +117,15 @@ const char *row_module(int row, const struct resolved *r);
 bool targets_waiting(const struct resolved out[NR_HOOKS]);
 /* Hooks that use fentry fall back to kprobes (the kernel refused fentry). */
 void fall_back_to_kprobes(struct resolved out[NR_HOOKS], const char *why);
+/*
+ * --mode auto on a kernel with kprobe.multi links: the kprobe rows in vmlinux
+ * are attached by them (a function hooked by two rows stays with the first).
+ * Rows in modules keep their own kprobes: a kprobe.multi link holds a
+ * reference on its functions' modules (6.2+), which would block their rmmod.
+ */
+void use_kprobe_multi(struct resolved out[NR_HOOKS]);
+/* The kernel refused the kprobe.multi links: their rows get a kprobe each. */
+void fall_back_from_multi(struct resolved out[NR_HOOKS], const char *why);
 const char *style_name(enum style s);
 /*
  * The reset methods (bit per enum reset_method, bpf/vfiotrace.h) whose function

@@ -224,6 +224,33 @@ void disable_opt_in(struct resolved out[NR_HOOKS], const char *given[])
 	}
 }
 
+void use_kprobe_multi(struct resolved out[NR_HOOKS])
+{
+	int i, j;
+
+	for (i = 0; i < NR_HOOKS; i++) {
+		if (!out[i].func || out[i].module || out[i].style != STYLE_KPROBE || out[i].waiting)
+			continue;
+		/* the link finds a function's program by its address: one program per function */
+		for (j = 0; j < i && !(out[j].style == STYLE_KPROBE_MULTI && !strcmp(out[j].func, out[i].func)); j++)
+			;
+		if (j == i)
+			out[i].style = STYLE_KPROBE_MULTI;
+	}
+}
+
+void fall_back_from_multi(struct resolved out[NR_HOOKS], const char *why)
+{
+	int i;
+
+	for (i = 0; i < NR_HOOKS; i++) {
+		if (out[i].style != STYLE_KPROBE_MULTI)
+			continue;
+		out[i].style = STYLE_KPROBE;
+		snprintf(out[i].why, sizeof(out[i].why), "%s", why);
+	}
+}
+
 void fall_back_to_kprobes(struct resolved out[NR_HOOKS], const char *why)
 {
 	int i;

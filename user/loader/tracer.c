@@ -13,6 +13,7 @@
 #include "fentry_target.h"
 #include "holders.h"
 #include "log.h"
+#include "multi.h"
 #include "parallel.h"
 #include "profile.h"
 #include "retprobe.h"
@@ -76,6 +77,7 @@ static int configure(struct tracer *t)
 			}
 		}
 	}
+	multi_configure(t->skel->obj, t->res);
 	return 0;
 }
 
@@ -199,8 +201,10 @@ fail:
 	return -1;
 }
 
-static bool attached(const struct tracer *t, int i)
+bool tracer_attached(const struct tracer *t, int i)
 {
+	if (t->res[i].style == STYLE_KPROBE_MULTI)
+		return t->multi_links[0] || t->multi_links[1];
 	return t->links[i][0] || t->links[i][1];
 }
 
@@ -216,7 +220,7 @@ static void destroy_link(void *links, int i)
  */
 static void detach_all(struct tracer *t)
 {
-	struct bpf_link *links[NR_HOOKS * 2];
+	struct bpf_link *links[NR_HOOKS * 2 + 2];
 	int i, n = 0;
 
 	for (i = 0; i < NR_HOOKS * 2; i++) {
@@ -224,6 +228,11 @@ static void detach_all(struct tracer *t)
 			continue;
 		links[n++] = t->links[i / 2][i % 2];
 		t->links[i / 2][i % 2] = NULL;
+	}
+	for (i = 0; i < 2; i++) {
+		if (t->multi_links[i])
+			links[n++] = t->multi_links[i];
+		t->multi_links[i] = NULL;
 	}
 	parallel_for(n, n, destroy_link, links);
 }
@@ -240,17 +249,7 @@ static void detach_row(struct tracer *t, int i)
 	}
 }
 
-/* Every resolved row not attached yet, up to the first that fails: 0, or -1 with msg. */
-static int attach_rows(struct tracer *t, char *msg, int len)
-{
-	int i;
-
-	for (i = 0; i < NR_HOOKS; i++)
-		if (t->res[i].func && !attached(t, i) && attach_row(t, i, msg, len))
-			return -1;
-	profile("attach");
-	return 0;
-}
+static int attach_rows(struct tracer *t, char *msg, int len);
 
 int tracer_attach(struct tracer *t)
 {
@@ -374,6 +373,54 @@ static void drop_load(struct tracer *t)
 	memset(&t->sym, 0, sizeof(t->sym));
 }
 
+static bool has_style(const struct resolved res[NR_HOOKS], enum style style)
+{
+	int i;
+
+	for (i = 0; i < NR_HOOKS; i++)
+		if (res[i].func && res[i].style == style)
+			return true;
+	return false;
+}
+
+/*
+ * The kprobe.multi links; if the kernel refuses them (a function ftrace
+ * cannot trace), their rows get a kprobe each, loaded again as such.
+ * 0, or -1 with msg.
+ */
+static int attach_multi(struct tracer *t, char *msg, int len)
+{
+	if (!has_style(t->res, STYLE_KPROBE_MULTI) || t->multi_links[0] || t->multi_links[1] ||
+	    !multi_attach(t->skel->obj, t->res, t->multi_links, msg, len))
+		return 0;
+	snprintf(t->multi_refused, sizeof(t->multi_refused), "%s", msg);
+	dbg("%s; a kprobe per function instead", msg);
+	drop_load(t);
+	fall_back_from_multi(t->res, t->multi_refused);
+	return load_bpf(t, msg, len);
+}
+
+/* Every resolved row not attached yet, up to the first that fails: 0, or -1 with msg. */
+static int attach_rows(struct tracer *t, char *msg, int len)
+{
+	int i;
+
+	if (attach_multi(t, msg, len))
+		return -1;
+	for (i = 0; i < NR_HOOKS; i++)
+		if (t->res[i].func && !tracer_attached(t, i) && attach_row(t, i, msg, len))
+			return -1;
+	profile("attach");
+	return 0;
+}
+
+/* --mode auto where the kernel has kprobe.multi links, unless it refused them. */
+static void plan_multi(const struct tracer *t, struct resolved res[NR_HOOKS])
+{
+	if (t->rs.kprobe_multi && t->opt.mode == MODE_AUTO && !t->multi_refused[0])
+		use_kprobe_multi(res);
+}
+
 int tracer_load(struct tracer *t)
 {
 	struct resolved guess[NR_HOOKS], res[NR_HOOKS];
@@ -409,6 +456,7 @@ int tracer_load(struct tracer *t)
 	if (syms.threaded && !btf && t->opt.cmd != CMD_PROBES &&
 	    !resolve_guess(&t->rs, guess, msg, sizeof(msg))) {
 		guessed = true;
+		plan_multi(t, guess);
 		memcpy(t->res, guess, sizeof(t->res));
 		/*
 		 * Attaching takes as long as loading; on newer kernels kallsyms is
@@ -440,6 +488,7 @@ int tracer_load(struct tracer *t)
 		return -1;
 	}
 	resolve_opt_ins(&t->rs, res);
+	plan_multi(t, res);
 	if (guessed && (differs = resolve_differing_row(guess, res)) >= 0) {
 		dbg("BTF's view of the table differed from kallsyms at %s (%s): loading again",
 		    targets[differs].hook, targets[differs].candidates[0]);
@@ -496,7 +545,7 @@ static void module_freed(struct tracer *t, const struct module_event *ev, struct
 	int i;
 
 	for (i = 0; i < NR_HOOKS; i++) {
-		if (!in_module(i, &t->res[i], ev->name) || !attached(t, i))
+		if (!in_module(i, &t->res[i], ev->name) || !tracer_attached(t, i))
 			continue;
 		detach_row(t, i);
 		t->gone_ns[i] = ev->ts_ns;
@@ -542,12 +591,12 @@ int tracer_module_event(struct tracer *t, const struct module_event *ev,
 		if (tracer_attach(t))
 			return -1;
 		for (i = 0; i < NR_HOOKS; i++)
-			if (attached(t, i))
+			if (tracer_attached(t, i))
 				add_change(rep, i, &t->res[i], -1);
 		return 1;
 	}
 	for (i = 0; i < NR_HOOKS; i++) {
-		if (!in_module(i, &t->res[i], ev->name) || !t->res[i].func || attached(t, i))
+		if (!in_module(i, &t->res[i], ev->name) || !t->res[i].func || tracer_attached(t, i))
 			continue;
 		if (attach_row(t, i, msg, sizeof(msg))) {
 			snprintf(rep->error, sizeof(rep->error), "%s", msg);
@@ -561,10 +610,18 @@ int tracer_module_event(struct tracer *t, const struct module_event *ev,
 
 int tracer_links(const struct tracer *t)
 {
+	const char *names[2];
 	int i, n = 0;
 
 	for (i = 0; i < NR_HOOKS * 2; i++)
 		n += t->links[i / 2][i % 2] != NULL;
+	/* as many probes as with a kprobe each: a link's functions */
+	for (i = 0; i < NR_HOOKS; i++) {
+		if (t->res[i].style != STYLE_KPROBE_MULTI || !tracer_attached(t, i))
+			continue;
+		target_programs(&targets[i], &t->res[i], names);
+		n += (names[0] != NULL) + (names[1] != NULL);
+	}
 	return n;
 }
 
@@ -581,7 +638,7 @@ void tracer_close(struct tracer *t)
 
 long long tracer_probes_missed(const struct tracer *t)
 {
-	long long ret = retprobe_missed(), n = 0;
+	long long ret = retprobe_missed(), n = multi_missed(t->multi_links);
 	struct bpf_program *p;
 
 	/* 6.7 ("bpf: Count missed stats in trace_call_bpf") counts kprobe programs the guard skipped */

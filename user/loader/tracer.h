@@ -32,6 +32,8 @@ struct tracer {
 	char fallback[128];		/* why fentry was abandoned, "" if it was not */
 	struct vfiotrace_bpf *skel;	/* NULL while a required hook waits for its module */
 	struct bpf_link *links[NR_HOOKS][2];	/* entry and return probe per row */
+	struct bpf_link *multi_links[2];	/* the kprobe.multi rows' entries and returns (multi.h) */
+	char multi_refused[160];	/* why the kernel refused them, "" if it did not */
 	unsigned long long gone_ns[NR_HOOKS];	/* when the row's module went away; 0: it did not */
 	int retprobe_maxactive;		/* instances per return probe (retprobe.h); 0: the kernel's default */
 	struct lifecycle lc;
@@ -58,6 +60,8 @@ void tracer_waiting(const struct tracer *t, char *buf, int len);
  */
 int tracer_module_event(struct tracer *t, const struct module_event *ev,
 			struct module_report *rep);
+/* Row i is attached now. */
+bool tracer_attached(const struct tracer *t, int i);
 /* The probes attached now. */
 int tracer_links(const struct tracer *t);
 /* Detach, unload and free everything; safe on a partly set-up tracer. */

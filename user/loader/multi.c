@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "multi.h"
+#include "vfiotrace.h"
+
+_Static_assert(NR_HOOKS * 2 <= MULTI_SLOTS, "bpf/multi.bpf.c: multi_progs has a slot per hook program");
+
+static const char *const dispatcher[2] = { "kpm_entry", "kpm_return" };
+
+void multi_configure(struct bpf_object *obj, const struct resolved res[NR_HOOKS])
+{
+	const char *names[2];
+	int i, k;
+
+	for (i = 0; i < NR_HOOKS; i++) {
+		if (res[i].style != STYLE_KPROBE_MULTI)
+			continue;
+		target_programs(&targets[i], &res[i], names);
+		for (k = 0; k < 2; k++) {
+			struct bpf_program *p = names[k] ? bpf_object__find_program_by_name(obj, names[k]) : NULL;
+
+			if (!p)
+				continue;
+			bpf_program__set_expected_attach_type(p, BPF_TRACE_KPROBE_MULTI);
+			bpf_program__set_autoload(bpf_object__find_program_by_name(obj, dispatcher[k]), true);
+		}
+	}
+}
+
+int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], struct bpf_link *links[2],
+		 char *msg, int len)
+{
+	const char *syms[2][NR_HOOKS], *names[2];
+	__u64 cookies[2][NR_HOOKS];
+	size_t n[2] = { 0, 0 };
+	int i, k, map = bpf_map__fd(bpf_object__find_map_by_name(obj, "multi_progs"));
+
+	for (i = 0; i < NR_HOOKS; i++) {
+		if (res[i].style != STYLE_KPROBE_MULTI)
+			continue;
+		target_programs(&targets[i], &res[i], names);
+		for (k = 0; k < 2; k++) {
+			struct bpf_program *p = names[k] ? bpf_object__find_program_by_name(obj, names[k]) : NULL;
+			__u32 slot = i * 2 + k;
+			int fd = p ? bpf_program__fd(p) : -1;
+
+			if (!p)
+				continue;
+			if (bpf_map_update_elem(map, &slot, &fd, BPF_ANY)) {
+				snprintf(msg, len, "cannot put %s in its kprobe.multi slot: %s", names[k], strerror(errno));
+				return -1;
+			}
+			syms[k][n[k]] = res[i].func;
+			cookies[k][n[k]++] = slot;
+		}
+	}
+	for (k = 0; k < 2; k++) {
+		LIBBPF_OPTS(bpf_kprobe_multi_opts, o, .syms = syms[k], .cookies = cookies[k], .cnt = n[k],
+			    .retprobe = k == 1);
+
+		if (!n[k])
+			continue;
+		links[k] = bpf_program__attach_kprobe_multi_opts(
+			bpf_object__find_program_by_name(obj, dispatcher[k]), NULL, &o);
+		if (!links[k]) {
+			snprintf(msg, len, "the kernel refused a kprobe.multi link on %zu function(s) (%s): %s",
+				 n[k], k ? "returns" : "entries", strerror(errno));
+			bpf_link__destroy(links[0]);
+			links[0] = NULL;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+long long multi_missed(struct bpf_link *const links[2])
+{
+	long long n = 0;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		/* bpf_link_info as of 6.7, whose kprobe_multi gained "missed"; zero before */
+		struct {
+			__u32 type, id, prog_id, pad;
+			__u64 addrs;
+			__u32 count, flags;
+			__u64 missed;
+		} info = {};
+		__u32 len = sizeof(info);
+
+		if (links[k] && !bpf_obj_get_info_by_fd(bpf_link__fd(links[k]), &info, &len))
+			n += (long long)info.missed;
+	}
+	return n;
+}
