@@ -390,9 +390,12 @@ static bool has_style(const struct resolved res[NR_HOOKS], enum style style)
  */
 static int attach_multi(struct tracer *t, char *msg, int len)
 {
-	if (!has_style(t->res, STYLE_KPROBE_MULTI) || t->multi_links[0] || t->multi_links[1] ||
-	    !multi_attach(t->skel->obj, t->res, t->multi_links, msg, len))
+	if (!has_style(t->res, STYLE_KPROBE_MULTI) || t->multi_links[0] || t->multi_links[1])
 		return 0;
+	if (!multi_attach(t->skel->obj, t->res, t->multi_links, msg, len)) {
+		profile("kprobe.multi");
+		return 0;
+	}
 	snprintf(t->multi_refused, sizeof(t->multi_refused), "%s", msg);
 	dbg("%s; a kprobe per function instead", msg);
 	drop_load(t);
@@ -489,6 +492,8 @@ int tracer_load(struct tracer *t)
 	}
 	resolve_opt_ins(&t->rs, res);
 	plan_multi(t, res);
+	if (guessed && t->multi_refused[0])	/* refused while loaded on the guess: not a difference */
+		fall_back_from_multi(guess, t->multi_refused);
 	if (guessed && (differs = resolve_differing_row(guess, res)) >= 0) {
 		dbg("BTF's view of the table differed from kallsyms at %s (%s): loading again",
 		    targets[differs].hook, targets[differs].candidates[0]);
