@@ -256,10 +256,11 @@ def check_puts(c, run, name, summary, work, by_caller=True):
             c.eq(device_puts(summary["groups"], dev), n, f"{name}: puts of {dev}")
 
 
-def check_stat(c, run, name, mode="auto", hooks=False):
-    """mode: the --mode of the run; hooks: the guest listed the kernel's hooks while tracing."""
+def check_stat(c, run, name, mode="auto", hooks=False, stderr=None):
+    """mode: the --mode of the run (the styles expected); hooks: the guest listed the kernel's
+    hooks while tracing; stderr: its check, if not empty (scenario())."""
     fentry = mode == "fentry"
-    s, sm = final(c, run, name, stderr=pinned_modules_only if fentry else None)
+    s, sm = final(c, run, name, stderr=pinned_modules_only if fentry else stderr)
     if not sm:
         return
     work = jlines(s["workload"])
@@ -306,6 +307,25 @@ def expected_style(run, fn, mode):
     if mode == "auto" and kprobe_multi(run) and run.kallsyms.get(fn) == "vmlinux":
         return "kprobe.multi"
     return "kprobe"
+
+
+def multi_refused_only(c, run, s, name):
+    """stderr: the one warning that the kernel refused the entry link, which the test made
+    include a function ftrace cannot trace (ESRCH: not found among ftrace's locations)."""
+    c.ok(len(s["stderr"]) == 1 and re.fullmatch(
+        r"vfiotrace: warning: the kernel refused a kprobe\.multi link on \d+ function\(s\) \(entries\): "
+        r"No such process \(one that ftrace cannot trace\?\); each of its functions gets a kprobe of its own "
+        r"\(start and exit take longer\)", s["stderr"][0]), f"{name}: one warning: the link was refused",
+        repr(s["stderr"]))
+
+
+def check_multi_refused(c, run):
+    """Where the kernel has kprobe.multi links, one it refuses leaves every hook on a kprobe of
+    its own (as --mode kprobe), the kernel's lists agree, and the workload is counted in full."""
+    if not kprobe_multi(run):
+        c.ok("multi_refused" not in run.scenarios, "multi_refused: not run without kprobe.multi")
+        return
+    check_stat(c, run, "multi_refused", "kprobe", True, stderr=multi_refused_only)
 
 
 def check_kernel_hooks(c, run, name, s, mode):
@@ -1264,7 +1284,7 @@ def main():
         checks += [(check_eperm_stat, run), (check_snoop, run, "eperm_snoop", True), (check_eperm_diagnose, run)]
     else:
         checks += [(check_unprivileged, run), (check_core, run), (check_stat, run, "stat", "auto", True),
-                   (check_stat, run, "stat_kprobe", "kprobe", True), (check_fentry, run), (check_stat, run, "sigterm"),
+                   (check_stat, run, "stat_kprobe", "kprobe", True), (check_multi_refused, run), (check_fentry, run), (check_stat, run, "sigterm"),
                    (check_snoop, run, "snoop", False), (check_filtered, run), (check_hist, run),
                    (check_self_terminating, run), (check_hold, run), (check_refs_cycle, run)]
         if run.fentry_possible():

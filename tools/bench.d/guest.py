@@ -108,8 +108,14 @@ configs = {
     "baseline": [baseline or "false", "stat"],
 }
 with_baseline = ["baseline"] if baseline else []
+def clocksource():
+    with open("/sys/devices/system/clocksource/clocksource0/current_clocksource") as f:
+        return f.read().strip()
+
+
 emit(kind="meta", kernel=os.uname().release, group=group, attach=attach, put=put, allocs=allocs,
-     floor_probes=len(configs["floor"]) - 1, floor_dma_probes=len(configs["floor-dma"]) - 1)
+     floor_probes=len(configs["floor"]) - 1, floor_dma_probes=len(configs["floor-dma"]) - 1,
+     clocksource=clocksource())
 
 
 class Tracer:

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -35,8 +36,8 @@ void multi_configure(struct bpf_object *obj, const struct resolved res[NR_HOOKS]
 int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], struct bpf_link *links[2],
 		 char *msg, int len)
 {
-	const char *syms[2][NR_HOOKS], *names[2];
-	__u64 cookies[2][NR_HOOKS];
+	const char *syms[2][NR_HOOKS + 1], *names[2];
+	__u64 cookies[2][NR_HOOKS + 1];
 	size_t n[2] = { 0, 0 };
 	int i, k, map = bpf_map__fd(bpf_object__find_map_by_name(obj, "multi_progs"));
 
@@ -59,6 +60,11 @@ int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], st
 			cookies[k][n[k]++] = slot;
 		}
 	}
+	/* test hook (tests/vm/guest.sh): also FUNC, on an empty slot; a function ftrace cannot trace is refused */
+	if (getenv("VFIOTRACE_KPROBE_MULTI_ALSO") && n[0]) {
+		syms[0][n[0]] = getenv("VFIOTRACE_KPROBE_MULTI_ALSO");
+		cookies[0][n[0]++] = MULTI_SLOTS - 1;
+	}
 	for (k = 0; k < 2; k++) {
 		LIBBPF_OPTS(bpf_kprobe_multi_opts, o, .syms = syms[k], .cookies = cookies[k], .cnt = n[k],
 			    .retprobe = k == 1);
@@ -68,8 +74,9 @@ int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], st
 		links[k] = bpf_program__attach_kprobe_multi_opts(
 			bpf_object__find_program_by_name(obj, dispatcher[k]), NULL, &o);
 		if (!links[k]) {
-			snprintf(msg, len, "the kernel refused a kprobe.multi link on %zu function(s) (%s): %s",
-				 n[k], k ? "returns" : "entries", strerror(errno));
+			snprintf(msg, len, "the kernel refused a kprobe.multi link on %zu function(s) (%s): %s%s",
+				 n[k], k ? "returns" : "entries", strerror(errno),
+				 errno == ESRCH ? " (one that ftrace cannot trace?)" : "");
 			bpf_link__destroy(links[0]);
 			links[0] = NULL;
 			return -1;

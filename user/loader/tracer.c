@@ -397,7 +397,7 @@ static int attach_multi(struct tracer *t, char *msg, int len)
 		return 0;
 	}
 	snprintf(t->multi_refused, sizeof(t->multi_refused), "%s", msg);
-	dbg("%s; a kprobe per function instead", msg);
+	err("warning: %s; each of its functions gets a kprobe of its own (start and exit take longer)", msg);
 	drop_load(t);
 	fall_back_from_multi(t->res, t->multi_refused);
 	return load_bpf(t, msg, len);
