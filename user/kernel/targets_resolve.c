@@ -239,26 +239,25 @@ void use_kprobe_multi(struct resolved out[NR_HOOKS])
 	}
 }
 
-void fall_back_from_multi(struct resolved out[NR_HOOKS], const char *why)
+/* Every row of style from gets style to, and why. */
+static void restyle(struct resolved out[NR_HOOKS], enum style from, enum style to, const char *why)
 {
 	int i;
 
 	for (i = 0; i < NR_HOOKS; i++) {
-		if (out[i].style != STYLE_KPROBE_MULTI)
+		if (out[i].style != from)
 			continue;
-		out[i].style = STYLE_KPROBE;
+		out[i].style = to;
 		snprintf(out[i].why, sizeof(out[i].why), "%s", why);
 	}
 }
 
+void fall_back_from_multi(struct resolved out[NR_HOOKS], const char *why)
+{
+	restyle(out, STYLE_KPROBE_MULTI, STYLE_KPROBE, why);
+}
+
 void fall_back_to_kprobes(struct resolved out[NR_HOOKS], const char *why)
 {
-	int i;
-
-	for (i = 0; i < NR_HOOKS; i++) {
-		if (out[i].style != STYLE_FENTRY)
-			continue;
-		out[i].style = STYLE_KPROBE;
-		snprintf(out[i].why, sizeof(out[i].why), "%s", why);
-	}
+	restyle(out, STYLE_FENTRY, STYLE_KPROBE, why);
 }

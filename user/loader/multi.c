@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,52 +12,54 @@ _Static_assert(NR_HOOKS * 2 <= MULTI_SLOTS, "bpf/multi.bpf.c: multi_progs has a 
 
 static const char *const dispatcher[2] = { "kpm_entry", "kpm_return" };
 
-void multi_configure(struct bpf_object *obj, const struct resolved res[NR_HOOKS])
+/* Row i's entry (k 0) or return (k 1) program if it is a kprobe.multi row's, else NULL. */
+static struct bpf_program *multi_prog(struct bpf_object *obj, const struct resolved res[NR_HOOKS], int i, int k)
 {
 	const char *names[2];
+
+	if (res[i].style != STYLE_KPROBE_MULTI)
+		return NULL;
+	target_programs(&targets[i], &res[i], names);
+	return names[k] ? bpf_object__find_program_by_name(obj, names[k]) : NULL;
+}
+
+void multi_configure(struct bpf_object *obj, const struct resolved res[NR_HOOKS])
+{
+	struct bpf_program *p;
 	int i, k;
 
-	for (i = 0; i < NR_HOOKS; i++) {
-		if (res[i].style != STYLE_KPROBE_MULTI)
+	for (i = 0; i < NR_HOOKS * 2; i++) {
+		if (!(p = multi_prog(obj, res, i / 2, k = i % 2)))
 			continue;
-		target_programs(&targets[i], &res[i], names);
-		for (k = 0; k < 2; k++) {
-			struct bpf_program *p = names[k] ? bpf_object__find_program_by_name(obj, names[k]) : NULL;
-
-			if (!p)
-				continue;
-			bpf_program__set_expected_attach_type(p, BPF_TRACE_KPROBE_MULTI);
-			bpf_program__set_autoload(bpf_object__find_program_by_name(obj, dispatcher[k]), true);
-		}
+		bpf_program__set_expected_attach_type(p, BPF_TRACE_KPROBE_MULTI);
+		bpf_program__set_autoload(bpf_object__find_program_by_name(obj, dispatcher[k]), true);
 	}
 }
 
 int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], struct bpf_link *links[2],
 		 char *msg, int len)
 {
-	const char *syms[2][NR_HOOKS + 1], *names[2];
+	const char *syms[2][NR_HOOKS + 1];
 	__u64 cookies[2][NR_HOOKS + 1];
 	size_t n[2] = { 0, 0 };
-	int i, k, map = bpf_map__fd(bpf_object__find_map_by_name(obj, "multi_progs"));
+	struct bpf_program *p;
+	int k, map = bpf_map__fd(bpf_object__find_map_by_name(obj, "multi_progs"));
+	__u32 slot;
 
-	for (i = 0; i < NR_HOOKS; i++) {
-		if (res[i].style != STYLE_KPROBE_MULTI)
+	/* slot: row * 2 + k, the cookie of row's function on link k */
+	for (slot = 0; slot < NR_HOOKS * 2; slot++) {
+		int fd;
+
+		if (!(p = multi_prog(obj, res, slot / 2, k = slot % 2)))
 			continue;
-		target_programs(&targets[i], &res[i], names);
-		for (k = 0; k < 2; k++) {
-			struct bpf_program *p = names[k] ? bpf_object__find_program_by_name(obj, names[k]) : NULL;
-			__u32 slot = i * 2 + k;
-			int fd = p ? bpf_program__fd(p) : -1;
-
-			if (!p)
-				continue;
-			if (bpf_map_update_elem(map, &slot, &fd, BPF_ANY)) {
-				snprintf(msg, len, "cannot put %s in its kprobe.multi slot: %s", names[k], strerror(errno));
-				return -1;
-			}
-			syms[k][n[k]] = res[i].func;
-			cookies[k][n[k]++] = slot;
+		fd = bpf_program__fd(p);
+		if (bpf_map_update_elem(map, &slot, &fd, BPF_ANY)) {
+			snprintf(msg, len, "cannot put %s in its kprobe.multi slot: %s", bpf_program__name(p),
+				 strerror(errno));
+			return -1;
 		}
+		syms[k][n[k]] = res[slot / 2].func;
+		cookies[k][n[k]++] = slot;
 	}
 	/* test hook (tests/vm/guest.sh): also FUNC, on an empty slot; a function ftrace cannot trace is refused */
 	if (getenv("VFIOTRACE_KPROBE_MULTI_ALSO") && n[0]) {
