@@ -324,11 +324,18 @@ int BPF_KPROBE(kp_iommufd_detach, void *vdev)
 	return 0;
 }
 
-/* iommufd_hwpt_paging_alloc(ictx, ioas, idev, ...): returns through krp_alloc (ERR_PTR on failure) */
+/* iommufd_hwpt_paging_alloc(ictx, ioas, idev, ...): returns a domain like the others (ERR_PTR on failure) */
 SEC("kprobe")
 int BPF_KPROBE(kp_alloc_hwpt)
 {
 	return alloc_enter(NULL, NULL);
+}
+
+/* krp_alloc's twin: a module's row, while krp_alloc may be loaded for kprobe.multi (user/loader/multi.h) */
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_alloc_hwpt, void *domain)
+{
+	return alloc_exit(ctx, (unsigned long)domain);
 }
 
 SEC("kretprobe")

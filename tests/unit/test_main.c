@@ -278,6 +278,28 @@ static int no_btf(void *ctx, const char *module, const char *func)
 
 #define FUNC(h) (r[h].func ? r[h].func : "(none)")
 
+/*
+ * Every vmlinux row can be on the kprobe.multi links: none of its kprobe
+ * programs is also a module row's (user/kernel/targets_resolve.c shares_program).
+ */
+static void test_targets_multi_programs(void)
+{
+	int i, j, shared = 0;
+
+	for (i = 0; i < NR_HOOKS; i++)
+		for (j = 0; j < NR_HOOKS; j++)
+			if (!targets[i].module && targets[j].module &&
+			    ((targets[i].kprobe_prog && targets[j].kprobe_prog &&
+			      !strcmp(targets[i].kprobe_prog, targets[j].kprobe_prog)) ||
+			     (targets[i].kretprobe_prog && targets[j].kretprobe_prog &&
+			      !strcmp(targets[i].kretprobe_prog, targets[j].kretprobe_prog)))) {
+				fprintf(stderr, "%s (vmlinux) and %s (%s) share a kprobe program\n",
+					targets[i].hook, targets[j].hook, targets[j].module);
+				shared++;
+			}
+	CHECK(!shared, "no kprobe program shared by a vmlinux row and a module row");
+}
+
 /* Reading only the table's functions from kallsyms resolves exactly as reading all of it. */
 static void test_targets_only_symbols(void)
 {
@@ -371,6 +393,13 @@ static void test_targets(void)
 		fall_back_from_multi(m, "refused");
 		CHECK(m[HOOK_ALLOC_DEV].style == STYLE_KPROBE && !strcmp(m[HOOK_ALLOC_DEV].why, "refused") &&
 		      m[HOOK_ALLOC_BUS].style == STYLE_FENTRY, "kprobe.multi refused: kprobes");
+		/* the power rows share their programs: one left on a kprobe of its own keeps the other off */
+		memcpy(m, r, sizeof(m));
+		m[HOOK_POWER] = m[HOOK_POWER_UP] = m[HOOK_ALLOC_DEV];
+		m[HOOK_POWER].func = m[HOOK_POWER_UP].func = "pci_set_power_state";
+		use_kprobe_multi(m);
+		CHECK(m[HOOK_POWER].style == STYLE_KPROBE && m[HOOK_POWER_UP].style == STYLE_KPROBE &&
+		      m[HOOK_ALLOC_DEV].style == STYLE_KPROBE_MULTI, "kprobe.multi: no program shared with a kprobe");
 	}
 	kallsyms_free(&ks);
 
@@ -1201,6 +1230,7 @@ int main(int argc, char **argv)
 	test_options();
 	test_targets();
 	test_targets_only_symbols();
+	test_targets_multi_programs();
 	test_table_programs();
 	test_capacity_rows();
 	test_kallsyms_at();

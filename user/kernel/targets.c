@@ -421,7 +421,7 @@ const struct target targets[NR_HOOKS] = {
 		.hook = "domain_alloc", .purpose = "iommufd paging domain (HWPT) allocation",
 		.module = "iommufd",
 		.candidates = { "iommufd_hwpt_paging_alloc" },
-		.kprobe_prog = "kp_alloc_hwpt", .kretprobe_prog = "krp_alloc",
+		.kprobe_prog = "kp_alloc_hwpt", .kretprobe_prog = "krp_alloc_hwpt",
 		.absent_why = "kernel without CONFIG_IOMMUFD",
 		.kprobe_preferred = ALLOC_KPROBE,
 		.kernels = "6.2+",

@@ -224,8 +224,33 @@ void disable_opt_in(struct resolved out[NR_HOOKS], const char *given[])
 	}
 }
 
+static bool same_prog(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+/*
+ * A kprobe.multi row's programs are loaded for kprobe.multi (multi.h), and a
+ * perf kprobe refuses such a program (6.5+): none may also be the program of
+ * a row on a kprobe of its own, now or once its module loads.
+ */
+static bool shares_program(const struct resolved out[NR_HOOKS], int i)
+{
+	int j;
+
+	for (j = 0; j < NR_HOOKS; j++) {
+		bool own = targets[j].module || (out[j].func && out[j].style == STYLE_KPROBE);
+
+		if (j != i && own && (same_prog(targets[i].kprobe_prog, targets[j].kprobe_prog) ||
+				      same_prog(targets[i].kretprobe_prog, targets[j].kretprobe_prog)))
+			return true;
+	}
+	return false;
+}
+
 void use_kprobe_multi(struct resolved out[NR_HOOKS])
 {
+	bool changed = true;
 	int i, j;
 
 	for (i = 0; i < NR_HOOKS; i++) {
@@ -236,6 +261,16 @@ void use_kprobe_multi(struct resolved out[NR_HOOKS])
 			;
 		if (j == i)
 			out[i].style = STYLE_KPROBE_MULTI;
+	}
+	/* a row taken off the links may share a program with another on them */
+	while (changed) {
+		changed = false;
+		for (i = 0; i < NR_HOOKS; i++) {
+			if (out[i].style == STYLE_KPROBE_MULTI && shares_program(out, i)) {
+				out[i].style = STYLE_KPROBE;
+				changed = true;
+			}
+		}
 	}
 }
 

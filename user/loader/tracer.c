@@ -390,6 +390,8 @@ static bool has_style(const struct resolved res[NR_HOOKS], enum style style)
  */
 static int attach_multi(struct tracer *t, char *msg, int len)
 {
+	char fentry_refused[sizeof(t->fallback)];
+
 	if (!has_style(t->res, STYLE_KPROBE_MULTI) || t->multi_links[0] || t->multi_links[1])
 		return 0;
 	if (!multi_attach(t->skel->obj, t->res, t->multi_links, msg, len)) {
@@ -398,7 +400,10 @@ static int attach_multi(struct tracer *t, char *msg, int len)
 	}
 	snprintf(t->multi_refused, sizeof(t->multi_refused), "%s", msg);
 	err("warning: %s; each of its functions gets a kprobe of its own (start and exit take longer)", msg);
+	/* the rows fentry was refused for are kprobes now: the reload does not refuse them again */
+	memcpy(fentry_refused, t->fallback, sizeof(fentry_refused));
 	drop_load(t);
+	memcpy(t->fallback, fentry_refused, sizeof(t->fallback));
 	fall_back_from_multi(t->res, t->multi_refused);
 	return load_bpf(t, msg, len);
 }
@@ -494,6 +499,9 @@ int tracer_load(struct tracer *t)
 	plan_multi(t, res);
 	if (guessed && t->multi_refused[0])	/* refused while loaded on the guess: not a difference */
 		fall_back_from_multi(guess, t->multi_refused);
+	/* loading again after that refusal failed: loaded below, where a failure is reported */
+	if (guessed && !t->skel && !guess_err[0])
+		guessed = false;
 	if (guessed && (differs = resolve_differing_row(guess, res)) >= 0) {
 		dbg("BTF's view of the table differed from kallsyms at %s (%s): loading again",
 		    targets[differs].hook, targets[differs].candidates[0]);
