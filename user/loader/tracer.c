@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -12,9 +11,9 @@
 #include "core_btf.h"
 #include "fentry_target.h"
 #include "holders.h"
+#include "links.h"
 #include "log.h"
 #include "multi.h"
-#include "parallel.h"
 #include "profile.h"
 #include "retprobe.h"
 #include "tracer.h"
@@ -23,16 +22,6 @@
 static struct bpf_program *prog(struct tracer *t, const char *name)
 {
 	return name ? bpf_object__find_program_by_name(t->skel->obj, name) : NULL;
-}
-
-/* The running kernel is older than major.minor. */
-static bool kernel_before(unsigned int major, unsigned int minor)
-{
-	unsigned int ma = 0, mi = 0;
-	struct utsname u;
-
-	return !uname(&u) && sscanf(u.release, "%u.%u", &ma, &mi) == 2 &&
-	       ma * 1000 + mi < major * 1000 + minor;
 }
 
 /* An fentry or fexit program on r's function: by the BTF id start-up found for vmlinux's, else by name. */
@@ -122,12 +111,12 @@ static int open_and_load(struct tracer *t, char *msg, int len)
 	return -1;
 }
 
-static bool uses_fentry(const struct tracer *t)
+static bool has_style(const struct resolved res[NR_HOOKS], enum style style)
 {
 	int i;
 
 	for (i = 0; i < NR_HOOKS; i++)
-		if (t->res[i].func && t->res[i].style == STYLE_FENTRY)
+		if (res[i].func && res[i].style == style)
 			return true;
 	return false;
 }
@@ -141,7 +130,7 @@ static int load_with_fallback(struct tracer *t, char *msg, int len)
 		return 0;
 	if (e == -2)	/* kprobes would not help */
 		return -1;
-	if (t->opt.mode == MODE_AUTO && uses_fentry(t)) {
+	if (t->opt.mode == MODE_AUTO && has_style(t->res, STYLE_FENTRY)) {
 		snprintf(t->fallback, sizeof(t->fallback), "fentry load failed: %s", strerror(errno));
 		dbg("%s; retrying with kprobes", t->fallback);
 		fall_back_to_kprobes(t->res, t->fallback);
@@ -157,96 +146,9 @@ static int load_with_fallback(struct tracer *t, char *msg, int len)
 	return -1;
 }
 
-/* Attach row i's programs; on failure nothing of the row stays attached. */
-static int attach_row(struct tracer *t, int i, char *errbuf, int errlen)
-{
-	const struct resolved *r = &t->res[i];
-	const char *names[2];
-	int k;
-
-	target_programs(&targets[i], r, names);
-	for (k = 0; k < 2; k++) {
-		struct bpf_program *p = prog(t, names[k]);
-		struct bpf_link *l;
-
-		if (!p)
-			continue;
-		if (bpf_program__fd(p) < 0) {
-			snprintf(errbuf, errlen, "cannot attach %s to %s: its program was not loaded "
-				 "(the module appeared after start under --mode fentry)",
-				 style_name(r->style), r->func);
-			errno = ENOENT;
-			goto fail;
-		}
-		/* names[1] is the return probe */
-		l = r->style == STYLE_FENTRY ? bpf_program__attach(p) :
-		    k == 1 ? retprobe_attach(p, r->func, t->retprobe_maxactive) :
-		    bpf_program__attach_kprobe(p, false, r->func);
-		if (!l) {
-			snprintf(errbuf, errlen, "cannot attach %s to %s: %s%s", style_name(r->style),
-				 r->func, strerror(errno),
-				 r->style == STYLE_KPROBE ? " (kernel without CONFIG_KPROBES?)" : "");
-			goto fail;
-		}
-		t->links[i][k] = l;
-	}
-	dbg("%s: %s (%s) via %s", targets[i].hook, r->func, r->module ? r->module : "vmlinux",
-	    style_name(r->style));
-	return 0;
-fail:
-	for (k = 0; k < 2; k++) {
-		retprobe_link_destroy(t->links[i][k]);
-		t->links[i][k] = NULL;
-	}
-	return -1;
-}
-
 bool tracer_attached(const struct tracer *t, int i)
 {
-	if (t->res[i].style == STYLE_KPROBE_MULTI)
-		return t->multi_links[0] || t->multi_links[1];
-	return t->links[i][0] || t->links[i][1];
-}
-
-static void destroy_link(void *links, int i)
-{
-	retprobe_link_destroy(((struct bpf_link **)links)[i]);
-}
-
-/*
- * Every link at once: closing a probe waits for RCU grace periods (a
- * kretprobe's and a tracing link's too), and waits that overlap share them.
- * One by one, 45 links took 2 s on 6.1 under TCG.
- */
-static void detach_all(struct tracer *t)
-{
-	struct bpf_link *links[NR_HOOKS * 2 + 2];
-	int i, n = 0;
-
-	for (i = 0; i < NR_HOOKS * 2; i++) {
-		if (!t->links[i / 2][i % 2])
-			continue;
-		links[n++] = t->links[i / 2][i % 2];
-		t->links[i / 2][i % 2] = NULL;
-	}
-	for (i = 0; i < 2; i++) {
-		if (t->multi_links[i])
-			links[n++] = t->multi_links[i];
-		t->multi_links[i] = NULL;
-	}
-	parallel_for(n, n, destroy_link, links);
-}
-
-static void detach_row(struct tracer *t, int i)
-{
-	int k;
-
-	for (k = 0; k < 2; k++) {
-		if (!t->links[i][k])
-			continue;
-		retprobe_link_destroy(t->links[i][k]);
-		t->links[i][k] = NULL;
-	}
+	return links_attached(&t->links, i, &t->res[i]);
 }
 
 static int attach_rows(struct tracer *t, char *msg, int len);
@@ -366,21 +268,11 @@ void tracer_waiting(const struct tracer *t, char *buf, int len)
 
 static void drop_load(struct tracer *t)
 {
-	detach_all(t);
+	links_detach_all(&t->links);
 	vfiotrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 	t->fallback[0] = 0;
 	memset(&t->sym, 0, sizeof(t->sym));
-}
-
-static bool has_style(const struct resolved res[NR_HOOKS], enum style style)
-{
-	int i;
-
-	for (i = 0; i < NR_HOOKS; i++)
-		if (res[i].func && res[i].style == style)
-			return true;
-	return false;
 }
 
 /*
@@ -392,9 +284,9 @@ static int attach_multi(struct tracer *t, char *msg, int len)
 {
 	char fentry_refused[sizeof(t->fallback)];
 
-	if (!has_style(t->res, STYLE_KPROBE_MULTI) || t->multi_links[0] || t->multi_links[1])
+	if (!has_style(t->res, STYLE_KPROBE_MULTI) || t->links.multi[0] || t->links.multi[1])
 		return 0;
-	if (!multi_attach(t->skel->obj, t->res, t->multi_links, msg, len)) {
+	if (!multi_attach(t->skel->obj, t->res, t->links.multi, msg, len)) {
 		profile("kprobe.multi");
 		return 0;
 	}
@@ -416,7 +308,7 @@ static int attach_rows(struct tracer *t, char *msg, int len)
 	if (attach_multi(t, msg, len))
 		return -1;
 	for (i = 0; i < NR_HOOKS; i++)
-		if (t->res[i].func && !tracer_attached(t, i) && attach_row(t, i, msg, len))
+		if (t->res[i].func && !tracer_attached(t, i) && links_attach_row(&t->links, t->skel->obj, i, &t->res[i], t->retprobe_maxactive, msg, len))
 			return -1;
 	profile("attach");
 	return 0;
@@ -560,7 +452,7 @@ static void module_freed(struct tracer *t, const struct module_event *ev, struct
 	for (i = 0; i < NR_HOOKS; i++) {
 		if (!in_module(i, &t->res[i], ev->name) || !tracer_attached(t, i))
 			continue;
-		detach_row(t, i);
+		links_detach_row(&t->links, i);
 		t->gone_ns[i] = ev->ts_ns;
 		add_change(rep, i, &t->res[i], 0);
 	}
@@ -611,7 +503,7 @@ int tracer_module_event(struct tracer *t, const struct module_event *ev,
 	for (i = 0; i < NR_HOOKS; i++) {
 		if (!in_module(i, &t->res[i], ev->name) || !t->res[i].func || tracer_attached(t, i))
 			continue;
-		if (attach_row(t, i, msg, sizeof(msg))) {
+		if (links_attach_row(&t->links, t->skel->obj, i, &t->res[i], t->retprobe_maxactive, msg, sizeof(msg))) {
 			snprintf(rep->error, sizeof(rep->error), "%s", msg);
 			continue;
 		}
@@ -623,24 +515,12 @@ int tracer_module_event(struct tracer *t, const struct module_event *ev,
 
 int tracer_links(const struct tracer *t)
 {
-	const char *names[2];
-	int i, n = 0;
-
-	for (i = 0; i < NR_HOOKS * 2; i++)
-		n += t->links[i / 2][i % 2] != NULL;
-	/* as many probes as with a kprobe each: a link's functions */
-	for (i = 0; i < NR_HOOKS; i++) {
-		if (t->res[i].style != STYLE_KPROBE_MULTI || !tracer_attached(t, i))
-			continue;
-		target_programs(&targets[i], &t->res[i], names);
-		n += (names[0] != NULL) + (names[1] != NULL);
-	}
-	return n;
+	return links_count(&t->links, t->res);
 }
 
 void tracer_close(struct tracer *t)
 {
-	detach_all(t);
+	links_detach_all(&t->links);
 	vfiotrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 	kallsyms_free(&t->rs.ks);
@@ -651,19 +531,5 @@ void tracer_close(struct tracer *t)
 
 long long tracer_probes_missed(const struct tracer *t)
 {
-	long long ret = retprobe_missed(), n = multi_missed(t->multi_links);
-	struct bpf_program *p;
-
-	/* 6.7 ("bpf: Count missed stats in trace_call_bpf") counts kprobe programs the guard skipped */
-	if (!t->skel || kernel_before(6, 7))
-		return ret;
-	bpf_object__for_each_program(p, t->skel->obj) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(p);
-
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
-			n += (long long)info.recursion_misses;
-	}
-	return (ret > 0 ? ret : 0) + n;
+	return links_missed(&t->links, t->skel ? t->skel->obj : NULL);
 }

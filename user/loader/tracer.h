@@ -15,6 +15,7 @@
 #include "core_btf.h"
 #include "kernel_btf.h"
 #include "lifecycle.h"
+#include "links.h"
 #include "options.h"
 #include "resolve.h"
 #include "snapshot.h"
@@ -31,8 +32,7 @@ struct tracer {
 	bool alloc_on_use;		/* hash maps need no preallocation (capacity.h) */
 	char fallback[128];		/* why fentry was abandoned, "" if it was not */
 	struct vfiotrace_bpf *skel;	/* NULL while a required hook waits for its module */
-	struct bpf_link *links[NR_HOOKS][2];	/* entry and return probe per row */
-	struct bpf_link *multi_links[2];	/* the kprobe.multi rows' entries and returns (multi.h) */
+	struct probe_links links;
 	char multi_refused[160];	/* why the kernel refused them, "" if it did not */
 	unsigned long long gone_ns[NR_HOOKS];	/* when the row's module went away; 0: it did not */
 	int retprobe_maxactive;		/* instances per return probe (retprobe.h); 0: the kernel's default */
