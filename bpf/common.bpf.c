@@ -26,6 +26,11 @@ failures_map failures SEC(".maps");
 holders_map holders SEC(".maps");
 culprits_map group_culprit SEC(".maps");
 fail_stacks_map fail_stacks SEC(".maps");
+fail_stack_ids_map fail_stack_ids SEC(".maps");
+
+/* Kernel stacks (stacks.bpf.h): shared by refs.bpf.c and diag.bpf.c. */
+stack_scratch_map stack_scratch SEC(".maps");
+stack_next_map stack_next SEC(".maps");
 
 /* Devices (pci_dev.bpf.h): shared by vfio_pci.bpf.c, reset.bpf.c and power.bpf.c. */
 vfio_calls_map vfio_calls SEC(".maps");

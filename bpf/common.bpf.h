@@ -61,9 +61,6 @@ static __always_inline void hist_add(unsigned long long *hist, __u64 v)
 		__sync_fetch_and_add(&hist[slot], 1);
 }
 
-/* A stack id in map with -v, else -1 (none). */
-#define stack_if_deep(ctx, map) (deep_stacks ? bpf_get_stackid(ctx, map, 0) : -1)
-
 static __always_inline bool task_selected(void)
 {
 	return !target_tgid || (bpf_get_current_pid_tgid() >> 32) == target_tgid;

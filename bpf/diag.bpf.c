@@ -230,7 +230,7 @@ int BPF_KPROBE(kp_dma_owner, struct iommu_group *grp)
 
 	if (d) {
 		d->arg = (__u64)grp;
-		d->entry_stack = stack_if_deep(ctx, &fail_stacks);
+		d->entry_stack = fail_stack_if_deep(ctx);
 	}
 	return 0;
 }
@@ -256,7 +256,7 @@ int BPF_KPROBE(kp_viable, struct device *dev)
 
 	if (d) {
 		d->arg = (__u64)dev;
-		d->entry_stack = stack_if_deep(ctx, &fail_stacks);
+		d->entry_stack = fail_stack_if_deep(ctx);
 	}
 	return 0;
 }
@@ -283,7 +283,7 @@ static __always_inline void msi_verdict(void *ctx, unsigned long ret, int stack)
 		return;
 	d->msi = (ret & 0xff) ? MSI_ISOLATED : MSI_NOT_ISOLATED;
 	if (d->msi == MSI_NOT_ISOLATED)
-		d->msi_stack = stack < -1 ? stack_if_deep(ctx, &fail_stacks) : stack;
+		d->msi_stack = stack < -1 ? fail_stack_if_deep(ctx) : stack;
 }
 
 /* irq_domain_check_msi_remap() (up to 6.3), iommu_group_has_isolated_msi() (6.4+): bool */
@@ -304,7 +304,7 @@ int BPF_KPROBE(kp_msi_cap, void *bus_or_dev, int cap)
 		return 0;
 	d->msi_cap_pending = iommu_cap_is_intr_remap(cap);
 	if (d->msi_cap_pending)
-		d->entry_stack = stack_if_deep(ctx, &fail_stacks);
+		d->entry_stack = fail_stack_if_deep(ctx);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #define VFIOTRACE_DIAG_BPF_H
 
 #include "vfio_shared.bpf.h"
+#include "stacks.bpf.h"
 
 enum { LEVEL_GROUP = 0, LEVEL_ATTACH = 1 };	/* a type1 attach can nest in a group ioctl */
 enum { MSI_UNSEEN = 0, MSI_ISOLATED, MSI_NOT_ISOLATED };
@@ -71,14 +72,27 @@ typedef struct {
 } culprits_map;
 extern culprits_map group_culprit SEC(".maps");
 
-/* kernel stacks of failing steps, printed with -v */
+/* kernel stacks of failing steps, printed with -v (stacks.bpf.h): id -> frames, frames -> id */
 typedef struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MAX_ENTRIES);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, FAIL_STACK_DEPTH * sizeof(__u64));
+	__type(key, __u32);
+	__type(value, struct stack_frames);
 } fail_stacks_map;
 extern fail_stacks_map fail_stacks SEC(".maps");
+
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ENTRIES);
+	__type(key, struct stack_frames);
+	__type(value, __u32);
+} fail_stack_ids_map;
+extern fail_stack_ids_map fail_stack_ids SEC(".maps");
+
+/* The id of the current stack among the failing steps' stacks, -1 if none. */
+#define fail_stack(ctx) stack_keep(ctx, &fail_stack_ids, &fail_stacks, FAIL_STACK_DEPTH)
+/* The same with -v, else -1 (none). */
+#define fail_stack_if_deep(ctx) (deep_stacks ? fail_stack(ctx) : -1)
 
 static __always_inline __u64 op_key(int level)
 {
@@ -147,7 +161,7 @@ static __always_inline void step_failed_at(struct op_state *d, int step, int ret
 static __always_inline void step_failed(void *ctx, struct op_state *d, int step, int ret)
 {
 	if (d && !d->fail_step)
-		step_failed_at(d, step, ret, bpf_get_stackid(ctx, &fail_stacks, 0));
+		step_failed_at(d, step, ret, fail_stack(ctx));
 }
 
 /* The stack to show for a failure attributed to step. */

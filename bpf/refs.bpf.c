@@ -11,6 +11,7 @@
  *              ioctl: its return (a new fd) holds one reference, read from the fd
  */
 #include "vfio_shared.bpf.h"
+#include "stacks.bpf.h"
 
 /* Set by the loader: count GET_DEVICE_FD returns as gets (no probeable try_get). */
 const volatile bool gets_at_ioctl = false;
@@ -29,12 +30,26 @@ struct {
 	__type(value, struct dev_refs);
 } devices SEC(".maps");
 
+/* The callers' stacks (stacks.bpf.h): id -> frames, frames -> id */
+struct put_frames {
+	__u64 ip[STACK_DEPTH];
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MAX_ENTRIES);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, STACK_DEPTH * sizeof(__u64));
+	__type(key, __u32);
+	__type(value, struct put_frames);
 } stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ENTRIES);
+	__type(key, struct put_frames);
+	__type(value, __u32);
+} stack_ids SEC(".maps");
+
+#define put_stack(ctx) stack_keep(ctx, &stack_ids, &stacks, STACK_DEPTH)
 
 /* Where a reference transition came from: a stack (-v, fentry) or the caller's address. */
 struct site {
@@ -54,7 +69,7 @@ static __always_inline struct site site_of(struct pt_regs *regs, bool self)
 	struct site s = { .stack_id = -1 };
 
 	if (deep_stacks)
-		s.stack_id = bpf_get_stackid(regs, &stacks, 0);
+		s.stack_id = put_stack(regs);
 	else if (self)
 		s.caller = PT_REGS_IP(regs);
 	else
@@ -248,7 +263,7 @@ SEC("fentry")
 int BPF_PROG(fe_put, void *vdev)
 {
 	/* no registers under a trampoline: the stack, which stops at it (seen on 6.1) */
-	struct site site = { .stack_id = bpf_get_stackid(ctx, &stacks, 0) };
+	struct site site = { .stack_id = put_stack(ctx) };
 
 	return put_enter(vdev, site);
 }

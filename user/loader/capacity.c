@@ -14,6 +14,7 @@ int capacity_rows(struct vfiotrace_bpf *s, const struct options *o, bool emit_ev
 	unsigned int g = o->max_groups, dma = o->dma ? g : 1, f = o->max_inflight;
 	/* put stacks: -v, and fentry (no registers for the return address there) */
 	unsigned int stacks = o->verbose || o->mode == MODE_FENTRY ? 1024 : 1;
+	unsigned int fail_stacks = o->verbose ? 1024 : 1;
 	const struct capacity_row rows[] = {
 		{ s->maps.group_stats, g }, { s->maps.group_members, g }, { s->maps.errors, 4 * g },
 		{ s->maps.devices, g }, { s->maps.ref_sites, 4 * g }, { s->maps.holders, g },
@@ -30,7 +31,8 @@ int capacity_rows(struct vfiotrace_bpf *s, const struct options *o, bool emit_ev
 		{ s->maps.power_calls, f },
 		/* IOMMU faults: a few (requester, reason, access) per group */
 		{ s->maps.iommu_faults, 4 * g },
-		{ s->maps.stacks, stacks }, { s->maps.fail_stacks, o->verbose ? 1024 : 1 },
+		{ s->maps.stacks, stacks }, { s->maps.stack_ids, stacks },
+		{ s->maps.fail_stacks, fail_stacks }, { s->maps.fail_stack_ids, fail_stacks },
 		/* stat and hist emit no events: one page, the least a ring buffer can be */
 		{ s->maps.events, !emit_events ? 4096 : o->ringbuf ? o->ringbuf : 256 * 1024 },
 	};

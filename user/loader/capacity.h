@@ -17,7 +17,7 @@ struct vfiotrace_bpf;
 struct bpf_map;
 struct bpf_object;
 
-#define CAPACITY_ROWS 32
+#define CAPACITY_ROWS 40
 
 struct capacity_row {
 	struct bpf_map *map;
