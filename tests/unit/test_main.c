@@ -1233,6 +1233,7 @@ int main(int argc, char **argv)
 	test_targets_multi_programs();
 	test_table_programs();
 	test_capacity_rows();
+	test_no_stack_trace_map();
 	test_kallsyms_at();
 	test_kallsyms_blocks();
 	test_kallsyms_order();
