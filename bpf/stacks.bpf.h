@@ -69,7 +69,9 @@ static __always_inline int stack_keep(void *ctx, void *ids, void *frames, const 
 	if (bpf_map_update_elem(ids, buf, &id, BPF_NOEXIST)) {
 		bpf_map_delete_elem(frames, &id);
 		found = bpf_map_lookup_elem(ids, buf);
-		return found ? *found : -1;
+		if (found)
+			return *found;
+		goto full;
 	}
 	return id;
 full:
