@@ -427,7 +427,7 @@ def shared_phase(resets):
         with open(f"{drv}/unbind", "w") as f:
             f.write(dev)
     for r in range(rounds):
-        for c in ["floor", "vfiotrace"]:
+        for c in ["floor", "vfiotrace", *with_baseline]:
             t = Tracer(c)
             s0 = t.status()
             t0 = time.monotonic()
