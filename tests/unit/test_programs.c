@@ -89,19 +89,15 @@ static void test_no_stack_trace_map(void)
 {
 	struct vfiotrace_bpf *skel = vfiotrace_bpf__open();
 	const struct bpf_map *m;
-	int stores = 0;
 
 	CHECK(skel, "skeleton");
 	if (!skel)
 		return;
-	bpf_object__for_each_map(m, skel->obj) {
+	bpf_object__for_each_map(m, skel->obj)
 		CHECK(bpf_map__type(m) != BPF_MAP_TYPE_STACK_TRACE, "map %s is a stack-trace map",
 		      bpf_map__name(m));
-		stores += bpf_map__type(m) == BPF_MAP_TYPE_HASH &&
-			  bpf_map__key_size(m) % sizeof(__u64) == 0 && bpf_map__value_size(m) == sizeof(__u32) &&
-			  bpf_map__key_size(m) >= STACK_DEPTH * sizeof(__u64);
-	}
-	CHECK(stores == 2, "stacks by frames: the put callers' and the failing steps': %d", stores);
+	CHECK(bpf_map__key_size(skel->maps.stack_ids) == STACK_DEPTH * sizeof(__u64) &&
+	      bpf_map__key_size(skel->maps.fail_stack_ids) == FAIL_STACK_DEPTH * sizeof(__u64),
+	      "stacks by frames: the put callers' and the failing steps'");
 	vfiotrace_bpf__destroy(skel);
 }
-

@@ -52,7 +52,6 @@ static bool grows(const struct bpf_map *m)
 	case BPF_MAP_TYPE_LRU_HASH:
 	case BPF_MAP_TYPE_PERCPU_HASH:
 	case BPF_MAP_TYPE_RINGBUF:
-	case BPF_MAP_TYPE_STACK_TRACE:
 		return true;
 	default:
 		return false;
