@@ -57,10 +57,7 @@ int links_attach_row(struct probe_links *l, struct bpf_object *obj, int i, const
 	    style_name(r->style));
 	return 0;
 fail:
-	for (k = 0; k < 2; k++) {
-		retprobe_link_destroy(l->row[i][k]);
-		l->row[i][k] = NULL;
-	}
+	links_detach_row(l, i);
 	return -1;
 }
 
