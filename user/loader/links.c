@@ -25,7 +25,7 @@ int links_attach_row(struct probe_links *l, struct bpf_object *obj, int i, const
 		     int retprobe_maxactive, char *errbuf, int errlen)
 {
 	const char *names[2];
-	int k;
+	int k, pfd, slot;
 
 	target_programs(&targets[i], r, names);
 	for (k = 0; k < 2; k++) {
@@ -42,7 +42,9 @@ int links_attach_row(struct probe_links *l, struct bpf_object *obj, int i, const
 			goto fail;
 		}
 		/* names[1] is the return probe */
+		pfd = r->style == STYLE_KPROBE ? preopen_take(&l->pre, i, k, &slot) : -1;
 		link = r->style == STYLE_FENTRY ? bpf_program__attach(p) :
+		    pfd >= 0 ? retprobe_event_attach(p, pfd, slot) :
 		    k == 1 ? retprobe_attach(p, r->func, retprobe_maxactive) :
 		    bpf_program__attach_kprobe(p, false, r->func);
 		if (!link) {
@@ -83,6 +85,7 @@ void links_detach_all(struct probe_links *l)
 	struct bpf_link *links[NR_HOOKS * 2 + 2];
 	int i, n = 0;
 
+	preopen_close(&l->pre);
 	for (i = 0; i < NR_HOOKS * 2; i++) {
 		if (!l->row[i / 2][i % 2])
 			continue;

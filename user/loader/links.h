@@ -2,12 +2,14 @@
 /*
  * The attached probes: a link per row's entry and return program (fentry,
  * kprobe, kretprobe) and the two kprobe.multi links (multi.h); attaching
- * one row, detaching one row or all at once, and what they missed.
+ * one row (on the event preopen.h opened for it, if any), detaching one row
+ * or all at once, and what they missed.
  */
 #ifndef VFIOTRACE_LINKS_H
 #define VFIOTRACE_LINKS_H
 
 #include <stdbool.h>
+#include "preopen.h"
 #include "targets.h"
 
 struct bpf_link;
@@ -16,6 +18,7 @@ struct bpf_object;
 struct probe_links {
 	struct bpf_link *row[NR_HOOKS][2];	/* entry and return probe per row */
 	struct bpf_link *multi[2];		/* the kprobe.multi rows' entries and returns */
+	struct preopen pre;			/* the kprobe rows' events, opened while loading */
 };
 
 /* Row i's programs in obj as r's style says; on failure nothing of the row stays attached: 0, or -1 with errbuf. */

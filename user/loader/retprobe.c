@@ -19,10 +19,11 @@
 
 static struct {
 	struct bpf_link *link;
+	bool used;
 	char name[48];
 } events[MAX_EVENTS];
 static int seq;
-/* links are destroyed from several threads at once (tracer.c detach_all); attached from one */
+/* links are destroyed from several threads at once (links_detach_all); events are opened from two */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *tracefs(void)
@@ -116,56 +117,111 @@ static long long event_id(const char *name)
 	return id;
 }
 
-static struct bpf_link *via_tracefs(struct bpf_program *p, const char *func, int maxactive, int slot)
+/* A free slot, taken: its index, or -1. Events are opened from the pre-open thread too. */
+static int take_slot(void)
+{
+	int i;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < MAX_EVENTS && events[i].used; i++)
+		;
+	if (i < MAX_EVENTS) {
+		events[i].used = true;
+		snprintf(events[i].name, sizeof(events[i].name), GROUP "_%d_%d", getpid(), seq++);
+	}
+	pthread_mutex_unlock(&lock);
+	return i < MAX_EVENTS ? i : -1;
+}
+
+static void free_slot(int slot)
+{
+	char line[96];
+
+	snprintf(line, sizeof(line), "-:" GROUP "/%s\n", events[slot].name);
+	kprobe_events(line);
+	pthread_mutex_lock(&lock);
+	events[slot].link = NULL;
+	events[slot].used = false;
+	pthread_mutex_unlock(&lock);
+}
+
+int retprobe_event_open(const char *func, int maxactive, int *slot)
 {
 	struct perf_event_attr a = { .type = PERF_TYPE_TRACEPOINT, .size = sizeof(a),
-				     .sample_period = 1, .wakeup_events = 1 };
-	char *name = events[slot].name, line[256];
-	struct bpf_link *l;
+				     .sample_period = 1, .wakeup_events = 1, .disabled = 1 };
+	char line[256];
 	long long id;
 	int pfd, e;
 
+	*slot = -1;
+	if (maxactive <= 0 || !tracefs())
+		return -1;
+	pthread_mutex_lock(&lock);
 	remove_stale();
-	snprintf(name, sizeof(events[slot].name), GROUP "_%d_%d", getpid(), seq++);
-	snprintf(line, sizeof(line), "r%d:" GROUP "/%s %s\n", maxactive, name, func);
+	pthread_mutex_unlock(&lock);
+	*slot = take_slot();
+	if (*slot < 0)
+		return -1;
+	snprintf(line, sizeof(line), "r%d:" GROUP "/%s %s\n", maxactive, events[*slot].name, func);
 	e = kprobe_events(line);
 	if (e) {
 		dbg("return probe on %s via tracefs: %s", func, strerror(-e));
-		return NULL;
+		pthread_mutex_lock(&lock);
+		events[*slot].used = false;
+		pthread_mutex_unlock(&lock);
+		*slot = -1;
+		return -1;
 	}
-	id = event_id(name);
+	id = event_id(events[*slot].name);
 	a.config = id;
 	pfd = id < 0 ? -1 : (int)syscall(SYS_perf_event_open, &a, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
-	l = pfd < 0 ? NULL : bpf_program__attach_perf_event(p, pfd);
+	if (pfd < 0) {
+		dbg("return probe on %s via tracefs event %s: %s", func, events[*slot].name, strerror(errno));
+		free_slot(*slot);
+		*slot = -1;
+	}
+	return pfd;
+}
+
+struct bpf_link *retprobe_event_attach(struct bpf_program *p, int pfd, int slot)
+{
+	struct bpf_link *l = bpf_program__attach_perf_event(p, pfd);
+	int e = errno;
+
 	if (!l) {
-		e = errno;
-		dbg("return probe on %s via tracefs event %s: %s", func, name, strerror(e));
-		if (pfd >= 0)
-			close(pfd);
-		snprintf(line, sizeof(line), "-:" GROUP "/%s\n", name);
-		kprobe_events(line);
+		close(pfd);
+		if (slot >= 0)
+			free_slot(slot);
+		errno = e;
 		return NULL;
 	}
-	events[slot].link = l;
+	if (slot >= 0) {
+		pthread_mutex_lock(&lock);
+		events[slot].link = l;
+		pthread_mutex_unlock(&lock);
+	}
 	return l;
+}
+
+void retprobe_event_close(int pfd, int slot)
+{
+	close(pfd);
+	if (slot >= 0)
+		free_slot(slot);
 }
 
 struct bpf_link *retprobe_attach(struct bpf_program *p, const char *func, int maxactive)
 {
 	struct bpf_link *l = NULL;
-	int i;
+	int slot, pfd = retprobe_event_open(func, maxactive, &slot);
 
-	for (i = 0; maxactive > 0 && tracefs() && i < MAX_EVENTS; i++)
-		if (!events[i].link) {
-			l = via_tracefs(p, func, maxactive, i);
-			break;
-		}
+	if (pfd >= 0 && !(l = retprobe_event_attach(p, pfd, slot)))
+		dbg("return probe on %s via tracefs: %s", func, strerror(errno));
 	return l ? l : bpf_program__attach_kprobe(p, true, func);
 }
 
 void retprobe_link_destroy(struct bpf_link *l)
 {
-	char line[96];
 	int i;
 
 	if (!l)
@@ -174,16 +230,10 @@ void retprobe_link_destroy(struct bpf_link *l)
 	pthread_mutex_lock(&lock);
 	for (i = 0; i < MAX_EVENTS && events[i].link != l; i++)
 		;
-	if (i < MAX_EVENTS)
-		snprintf(line, sizeof(line), "-:" GROUP "/%s\n", events[i].name);
 	pthread_mutex_unlock(&lock);
 	/* removing the event waits for the kernel: outside the lock, then the slot is free */
-	if (i < MAX_EVENTS) {
-		kprobe_events(line);
-		pthread_mutex_lock(&lock);
-		events[i].link = NULL;
-		pthread_mutex_unlock(&lock);
-	}
+	if (i < MAX_EVENTS)
+		free_slot(i);
 }
 
 long long retprobe_missed(void)

@@ -27,6 +27,16 @@ struct bpf_program;
 int retprobe_maxactive(void);
 /* A return probe of func running p: with maxactive instances via tracefs, else libbpf's. */
 struct bpf_link *retprobe_attach(struct bpf_program *p, const char *func, int maxactive);
+/*
+ * retprobe_attach in two steps, the first before the program is loaded: the
+ * tracefs event of a return probe on func (maxactive > 0), as a disabled perf
+ * event: its fd, or -1 (no tracefs, maxactive 0, or refused: said with -v);
+ * *slot is the tracefs event, given to the second step or to the close.
+ */
+int retprobe_event_open(const char *func, int maxactive, int *slot);
+/* p on an event of retprobe_event_open(), or on a perf kprobe (slot -1); pfd is consumed either way. */
+struct bpf_link *retprobe_event_attach(struct bpf_program *p, int pfd, int slot);
+void retprobe_event_close(int pfd, int slot);
 /* Destroys a link of retprobe_attach() or bpf_program__attach*(), removing its tracefs event. */
 void retprobe_link_destroy(struct bpf_link *l);
 /* Returns this process's tracefs return probes missed (kprobe_profile), -1 when it has none. */

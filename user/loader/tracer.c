@@ -235,6 +235,7 @@ static int load_bpf(struct tracer *t, char *msg, int len)
 		dbg("CO-RE: libbpf searches all of the kernel's BTF itself");
 	profile("CO-RE BTF");
 	kernel_btf_release(&t->rs.kb);
+	preopen_start(&t->links.pre, t->res, t->retprobe_maxactive);
 	e = load_with_fallback(t, msg, len);
 	core_btf_close(&t->core);
 	if (e)
@@ -308,8 +309,12 @@ static int attach_rows(struct tracer *t, char *msg, int len)
 	if (attach_multi(t, msg, len))
 		return -1;
 	for (i = 0; i < NR_HOOKS; i++)
-		if (t->res[i].func && !tracer_attached(t, i) && links_attach_row(&t->links, t->skel->obj, i, &t->res[i], t->retprobe_maxactive, msg, len))
-			return -1;
+		if (t->res[i].func && !tracer_attached(t, i) &&
+		    links_attach_row(&t->links, t->skel->obj, i, &t->res[i], t->retprobe_maxactive, msg, len))
+			break;
+	preopen_close(&t->links.pre);
+	if (i < NR_HOOKS)
+		return -1;
 	profile("attach");
 	return 0;
 }

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "log.h"
+#include "preopen.h"
+#include "retprobe.h"
+
+/* An int from the first line of a sysfs file, after prefix; -1 if it has none. */
+static int sysfs_int(const char *path, const char *prefix)
+{
+	char buf[64];
+	int v = -1;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f) && !strncmp(buf, prefix, strlen(prefix)) &&
+	    sscanf(buf + strlen(prefix), "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/* A disabled kprobe (or kretprobe) on func, as libbpf makes one: its fd, or -1. */
+static int kprobe_pmu_open(const char *func, bool ret)
+{
+	struct perf_event_attr a = { .size = sizeof(a), .disabled = 1 };
+	int type = sysfs_int("/sys/bus/event_source/devices/kprobe/type", "");
+	int bit = ret ? sysfs_int("/sys/bus/event_source/devices/kprobe/format/retprobe", "config:") : 0;
+
+	if (type < 0 || bit < 0 || bit > 63)
+		return -1;
+	a.type = type;
+	a.config = ret ? 1ULL << bit : 0;
+	a.config1 = (uint64_t)(uintptr_t)func;
+	return (int)syscall(SYS_perf_event_open, &a, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+static void *open_all(void *arg)
+{
+	struct preopen *po = arg;
+	int i, k;
+
+	for (i = 0; i < NR_HOOKS; i++)
+		for (k = 0; k < 2; k++) {
+			int *fd = &po->fd[i][k], *slot = &po->slot[i][k];
+
+			if (!po->func[i] || !po->have[i][k])
+				continue;
+			*fd = k ? retprobe_event_open(po->func[i], po->maxactive, slot) : -1;
+			if (*fd < 0)
+				*fd = kprobe_pmu_open(po->func[i], k);
+			if (*fd < 0)
+				dbg("%s on %s not opened ahead: %s", k ? "kretprobe" : "kprobe", po->func[i],
+				    strerror(errno));
+			po->have[i][k] = *fd >= 0;
+		}
+	return NULL;
+}
+
+void preopen_start(struct preopen *po, const struct resolved res[NR_HOOKS], int maxactive)
+{
+	const char *names[2];
+	int i, k, n = 0;
+
+	preopen_close(po);
+	memset(po, 0, sizeof(*po));
+	po->maxactive = maxactive;
+	for (i = 0; i < NR_HOOKS; i++) {
+		if (!res[i].func || res[i].waiting || res[i].style != STYLE_KPROBE)
+			continue;
+		target_programs(&targets[i], &res[i], names);
+		po->func[i] = res[i].func;
+		for (k = 0; k < 2; k++) {
+			po->have[i][k] = names[k] != NULL;
+			po->slot[i][k] = -1;
+			n += names[k] != NULL;
+		}
+	}
+	if (n && pthread_create(&po->thread, NULL, open_all, po))
+		memset(po->have, 0, sizeof(po->have));	/* no thread: attaching opens them */
+	else
+		po->running = n > 0;
+}
+
+static void wait_done(struct preopen *po)
+{
+	if (!po->running)
+		return;
+	pthread_join(po->thread, NULL);
+	po->running = false;
+}
+
+int preopen_take(struct preopen *po, int i, int k, int *slot)
+{
+	wait_done(po);
+	*slot = -1;
+	if (!po->have[i][k])
+		return -1;
+	po->have[i][k] = false;
+	*slot = po->slot[i][k];
+	return po->fd[i][k];
+}
+
+void preopen_close(struct preopen *po)
+{
+	int i, k;
+
+	wait_done(po);
+	for (i = 0; i < NR_HOOKS; i++)
+		for (k = 0; k < 2; k++)
+			if (po->have[i][k]) {
+				retprobe_event_close(po->fd[i][k], po->slot[i][k]);
+				po->have[i][k] = false;
+			}
+}
