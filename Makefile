@@ -57,8 +57,10 @@ deps:
 
 # One BPF source per feature (bpf/*.bpf.c), linked into one object and one skeleton.
 # common first: libbpf 1.1's linker cannot resolve an extern map defined in a later object
-# lifecycle is its own object: loaded first, attached while the rest waits for its modules
-BPF_SRCS := bpf/common.bpf.c $(filter-out bpf/common.bpf.c bpf/lifecycle.bpf.c,$(wildcard bpf/*.bpf.c))
+# lifecycle is its own object: loaded first, attached while the rest waits for its modules;
+# ksym_lookup too: run once before the rest is loaded
+OWN_OBJS := lifecycle ksym_lookup
+BPF_SRCS := bpf/common.bpf.c $(filter-out bpf/common.bpf.c $(OWN_OBJS:%=bpf/%.bpf.c),$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)/bpf
@@ -72,14 +74,14 @@ $(BUILD)/vfiotrace.bpf.o: $(BPF_OBJS)
 $(BUILD)/vfiotrace.skel.h: $(BUILD)/vfiotrace.bpf.o
 	$(BPFTOOL) gen skeleton $< name vfiotrace_bpf > $@
 
-$(BUILD)/lifecycle.bpf.o: $(BUILD)/bpf/lifecycle.bpf.o
+$(OWN_OBJS:%=$(BUILD)/%.bpf.o): $(BUILD)/%.bpf.o: $(BUILD)/bpf/%.bpf.o
 	$(LLVM_STRIP) -g -o $@ $<
 
-$(BUILD)/lifecycle.skel.h: $(BUILD)/lifecycle.bpf.o
-	$(BPFTOOL) gen skeleton $< name lifecycle_bpf > $@
+$(OWN_OBJS:%=$(BUILD)/%.skel.h): $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
 # The skeletons are generated headers: every object may include them (make -j).
-$(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(BPF_HDRS) $(BUILD)/vfiotrace.skel.h $(BUILD)/lifecycle.skel.h | $(addprefix $(BUILD)/,$(USER_DIRS))
+$(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(BPF_HDRS) $(BUILD)/vfiotrace.skel.h $(OWN_OBJS:%=$(BUILD)/%.skel.h) | $(addprefix $(BUILD)/,$(USER_DIRS))
 	$(CC) $(USER_CFLAGS) -c $< -o $@
 
 
@@ -152,6 +154,7 @@ $(FUZZ)/user/%.o: user/%.c $(USER_HDRS) $(BPF_HDRS) | $(addprefix $(FUZZ)/,$(USE
 SKEL_DIRS := $(BUILD)/user $(SAN)/user $(FUZZ)/user
 $(foreach d,$(SKEL_DIRS),$(d)/main.o $(d)/loader/tracer.o $(d)/loader/capacity.o): $(BUILD)/vfiotrace.skel.h
 $(foreach d,$(SKEL_DIRS),$(d)/loader/lifecycle.o): $(BUILD)/lifecycle.skel.h
+$(foreach d,$(SKEL_DIRS),$(d)/kernel/ksym_lookup.o): $(BUILD)/ksym_lookup.skel.h
 
 # kept between runs: make would delete them as intermediates of the pattern rule below
 .SECONDARY: $(FUZZ_OBJS)

@@ -85,7 +85,8 @@ class Run:
                                                   "fentry", "fentry_stderr", "hooks", "snoop", "snoop_stderr",
                                                   "vmby_web", "vmby_pve", "vmby_kube", "vmby_web_stderr",
                                                   "vmby_pve_stderr", "vmby_kube_stderr", "vmstat",
-                                                  "vmstat_stderr", "vmrefs", "vmrefs_stderr"):
+                                                  "vmstat_stderr", "vmrefs", "vmrefs_stderr", "ks_lookup",
+                                                  "ks_read", "ks_lookup_said", "ks_read_said"):
                 cur[tag].append(rest)
             elif cur is not None and tag in ("exit", "big_exit", "workload_exit", "fentry_exit", "snoop_exit",
                                              "vmby_web_exit", "vmby_pve_exit", "vmby_kube_exit", "vmstat_exit",
@@ -435,6 +436,24 @@ def check_core(c, run):
         rf = [l for l in full if "CO-RE:" not in l]
         c.ok(len(rf) >= 50, f"core{sfx}: libbpf relocated", f"{len(rf)} relocations")
         c.eq(rc, rf, f"core{sfx}: every relocation comes out as against all of the kernel's BTF")
+
+
+def check_ksyms(c, run):
+    """Start-up looks the table's functions up by name where the kernel finds a name by
+    binary search (6.2+) and reads /proc/kallsyms before; both resolve every row alike
+    (`probes -j --dma`), and the looked-up rows match the guest's kallsyms (check_probes)."""
+    s = run.scenarios.get("ksyms")
+    if not c.ok(s is not None and s.get("ended"), "ksyms: ran"):
+        return
+    side = lambda tag: [l for l in s[tag] if "side by side" in l]
+    lookup, read = jlines(s["ks_lookup"]), jlines(s["ks_read"])
+    c.ok(len(lookup) > 0 and any("hooks" in d for d in lookup), "ksyms: probes printed its rows")
+    c.eq(lookup, read, "ksyms: the rows resolved by lookup are those a read of kallsyms gives")
+    want = "looked up" if run.version() >= (6, 2) else "read"
+    c.ok(any(f"kallsyms {want} " in l for l in side("ks_lookup_said")),
+         f"ksyms: kallsyms {want} on {run.kernel}", repr(s["ks_lookup_said"]))
+    c.ok(any("kallsyms read " in l for l in side("ks_read_said")),
+         "ksyms: and read under VFIOTRACE_KALLSYMS_READ=1", repr(s["ks_read_said"]))
 
 
 def check_snoop(c, run, name, want_fail):
@@ -1283,7 +1302,7 @@ def main():
     elif mode == "eperm":
         checks += [(check_eperm_stat, run), (check_snoop, run, "eperm_snoop", True), (check_eperm_diagnose, run)]
     else:
-        checks += [(check_unprivileged, run), (check_core, run), (check_stat, run, "stat", "auto", True),
+        checks += [(check_unprivileged, run), (check_core, run), (check_ksyms, run), (check_stat, run, "stat", "auto", True),
                    (check_stat, run, "stat_kprobe", "kprobe", True), (check_multi_refused, run), (check_fentry, run), (check_stat, run, "sigterm"),
                    (check_snoop, run, "snoop", False), (check_filtered, run), (check_hist, run),
                    (check_self_terminating, run), (check_hold, run), (check_refs_cycle, run)]

@@ -71,6 +71,16 @@ if [ "$mode" = normal ]; then
 		done
 	done
 	echo "@@ end core"
+	# the table's functions looked up by name (6.2+: user/kernel/ksym_lookup.c) resolve exactly
+	# as a read of /proc/kallsyms does (VFIOTRACE_KALLSYMS_READ=1), with --dma's rows too
+	echo "@@ begin ksyms"
+	for how in lookup read; do
+		if [ $how = read ]; then export VFIOTRACE_KALLSYMS_READ=1; fi
+		vfiotrace probes -j --dma -v 2>$out/ksyms.err | tag "ks_$how"
+		grep -E 'side by side|kallsyms:' $out/ksyms.err | tag "ks_${how}_said"
+		unset VFIOTRACE_KALLSYMS_READ
+	done
+	echo "@@ end ksyms"
 fi
 
 # VM names beside libvirt's QEMU (the qemu set): the workload started as Proxmox starts

@@ -290,7 +290,7 @@ int kallsyms_load_only(struct kallsyms *ks, const char *path, const char *const 
  * reference count or users, which change without its symbols); 0 if it
  * cannot be read, which then never asks for another read.
  */
-static unsigned long long modules_state(const char *path)
+unsigned long long kallsyms_modules_state(const char *path)
 {
 	unsigned long long h = 14695981039346656037ULL;
 	FILE *f = fopen(path, "r");
@@ -324,11 +324,11 @@ static int load_settled(struct kallsyms *ks, const char *path, const char *modul
 	int i, r;
 
 	for (i = 1;; i++) {
-		before = modules_state(modules);
+		before = kallsyms_modules_state(modules);
 		r = load_only(ks, path, names, n, index);
 		if (r)
 			return r;
-		after = modules_state(modules);
+		after = kallsyms_modules_state(modules);
 		if (before == after || i >= tries)
 			break;
 		kallsyms_free(ks);
@@ -442,6 +442,11 @@ const struct ksym *kallsyms_find(const struct kallsyms *ks, const char *name, co
 			return s;
 	}
 	return NULL;
+}
+
+int kallsyms_add_module(struct kallsyms *ks, const char *module)
+{
+	return module_name(ks, module, strlen(module)) ? 0 : -ENOMEM;
 }
 
 bool kallsyms_has_module(const struct kallsyms *ks, const char *module)

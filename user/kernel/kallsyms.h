@@ -79,6 +79,13 @@ void kallsyms_free(struct kallsyms *ks);
 const struct ksym *kallsyms_find(const struct kallsyms *ks, const char *name, const char *module);
 /* Some text symbol of module is listed: the module is loaded. */
 bool kallsyms_has_module(const struct kallsyms *ks, const char *module);
+/* Notes module as loaded (ksym_lookup.h builds ks without reading kallsyms). 0, or -ENOMEM. */
+int kallsyms_add_module(struct kallsyms *ks, const char *module);
+/*
+ * A hash of each module's name, size and state in modules (/proc/modules),
+ * which a change of kallsyms shows in (kallsyms_load_settled); 0 if unreadable.
+ */
+unsigned long long kallsyms_modules_state(const char *modules);
 /* Symbol containing addr, or NULL; *off gets addr - symbol start. */
 const struct ksym *kallsyms_at(const struct kallsyms *ks, unsigned long long addr,
 			       unsigned long long *off);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "clock.h"
+#include "ksym_lookup.h"
 #include "resolve.h"
 
 int resolve_read_kallsyms(struct resolver *rs)
@@ -20,11 +21,24 @@ int resolve_read_kallsyms(struct resolver *rs)
 				     KALLSYMS_TRIES) || !rs->ks.seen ? -1 : 0;
 }
 
+/* At start-up: by name where the kernel can say it as a read would (ksym_lookup.h), else read. */
+static int lookup_kallsyms(struct resolver *rs)
+{
+	const char *names[NR_HOOKS * 4], *mods[NR_HOOKS * 4];
+	int n = target_functions(names, mods, NR_HOOKS * 4);
+
+	if (rs->kallsyms_path || ksym_lookup_table(&rs->ks, rs->modules_path ? rs->modules_path : "/proc/modules",
+						  names, mods, n))
+		return resolve_read_kallsyms(rs);
+	rs->kallsyms_looked_up = true;
+	return 0;
+}
+
 static void *kallsyms_thread(void *arg)
 {
 	struct resolver *rs = arg;
 	unsigned long long t0 = mono_ns();
-	int rc = resolve_read_kallsyms(rs);
+	int rc = lookup_kallsyms(rs);
 
 	rs->kallsyms_ns = mono_ns() - t0;
 	return rc ? rs : NULL;
@@ -33,7 +47,7 @@ static void *kallsyms_thread(void *arg)
 void resolve_kallsyms_start(struct resolver *rs, struct kallsyms_reader *r)
 {
 	r->threaded = !pthread_create(&r->th, NULL, kallsyms_thread, rs);
-	r->rc = r->threaded ? 0 : resolve_read_kallsyms(rs);
+	r->rc = r->threaded ? 0 : lookup_kallsyms(rs);
 }
 
 int resolve_kallsyms_wait(struct kallsyms_reader *r)

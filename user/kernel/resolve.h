@@ -23,6 +23,7 @@ struct resolver {
 	struct btf_func funcs[NR_HOOKS * 8 + 1];	/* the table's functions in BTF (start-up) */
 	bool kprobe_multi;		/* the kernel has kprobe.multi links (its BTF: resolve_btf_funcs) */
 	unsigned long long kallsyms_ns;	/* how long the start-up kallsyms read took (-v) */
+	bool kallsyms_looked_up;	/* start-up looked the functions up by name, not read (ksym_lookup.h) */
 	/* NULL: /proc/kallsyms and /proc/modules (tests give others) */
 	const char *kallsyms_path, *modules_path;
 };
@@ -38,7 +39,10 @@ struct kallsyms_reader {
  * loaded; read again while modules change during the read (kallsyms_load_settled). 0, or -1.
  */
 int resolve_read_kallsyms(struct resolver *rs);
-/* Reads kallsyms as resolve_read_kallsyms() does, in a thread if one can be started. */
+/*
+ * At start-up: looks the table's functions up by name where ksym_lookup.h can, else reads
+ * kallsyms as resolve_read_kallsyms() does; in a thread if one can be started.
+ */
 void resolve_kallsyms_start(struct resolver *rs, struct kallsyms_reader *r);
 /* Waits for that read: 0, or -1. */
 int resolve_kallsyms_wait(struct kallsyms_reader *r);

@@ -375,8 +375,9 @@ int tracer_load(struct tracer *t)
 	}
 	syms_rc = resolve_kallsyms_wait(&syms);
 	profile("kallsyms");
-	dbg("profile: (side by side: BTF %.3f s, kallsyms %.3f s%s)", btf_ns / 1e9,
-	    t->rs.kallsyms_ns / 1e9, guessed ? ", loaded and attached on BTF's view of the table" : "");
+	dbg("profile: (side by side: BTF %.3f s, kallsyms %s %.3f s%s)", btf_ns / 1e9,
+	    t->rs.kallsyms_looked_up ? "looked up" : "read", t->rs.kallsyms_ns / 1e9,
+	    guessed ? ", loaded and attached on BTF's view of the table" : "");
 	if (btf && !t->opt.btf) {
 		err("this kernel exposes no BTF (/sys/kernel/btf/vmlinux; CONFIG_DEBUG_INFO_BTF): "
 		    "pass --btf FILE");
