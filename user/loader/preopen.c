@@ -29,11 +29,14 @@ static int sysfs_int(const char *path, const char *prefix)
 /* A disabled kprobe (or kretprobe) on func, as libbpf makes one: its fd, or -1. */
 static int kprobe_pmu_open(const char *func, bool ret)
 {
+	static int type = -2, bit = -2;		/* read once, by the one thread that opens */
 	struct perf_event_attr a = { .size = sizeof(a), .disabled = 1 };
-	int type = sysfs_int("/sys/bus/event_source/devices/kprobe/type", "");
-	int bit = ret ? sysfs_int("/sys/bus/event_source/devices/kprobe/format/retprobe", "config:") : 0;
 
-	if (type < 0 || bit < 0 || bit > 63)
+	if (type == -2) {
+		type = sysfs_int("/sys/bus/event_source/devices/kprobe/type", "");
+		bit = sysfs_int("/sys/bus/event_source/devices/kprobe/format/retprobe", "config:");
+	}
+	if (type < 0 || (ret && (bit < 0 || bit > 63)))
 		return -1;
 	a.type = type;
 	a.config = ret ? 1ULL << bit : 0;

@@ -235,7 +235,9 @@ static int load_bpf(struct tracer *t, char *msg, int len)
 		dbg("CO-RE: libbpf searches all of the kernel's BTF itself");
 	profile("CO-RE BTF");
 	kernel_btf_release(&t->rs.kb);
-	preopen_start(&t->links.pre, t->res, t->retprobe_maxactive);
+	/* `probes` loads and attaches nothing: opening an event arms its kprobe */
+	if (t->opt.cmd != CMD_PROBES)
+		preopen_start(&t->links.pre, t->res, t->retprobe_maxactive);
 	e = load_with_fallback(t, msg, len);
 	core_btf_close(&t->core);
 	if (e)
