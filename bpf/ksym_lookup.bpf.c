@@ -7,7 +7,7 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include "ksym_lookup.h"
+#include "ksym_query.h"
 
 char names[KSYM_MAX][KSYM_LEN];
 __u64 addrs[KSYM_MAX];

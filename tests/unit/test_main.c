@@ -1208,6 +1208,7 @@ static void test_diagnose_backends(void)
 #include "test_dma.c"
 #include "test_programs.c"
 #include "test_kallsyms_settled.c"
+#include "test_ksym_lookup.c"
 #include "test_vmident.c"
 #include "test_vmby.c"
 #include "test_pcireset.c"
@@ -1238,6 +1239,7 @@ int main(int argc, char **argv)
 	test_kallsyms_blocks();
 	test_kallsyms_order();
 	test_kallsyms_settled();
+	test_ksym_lookup();
 	test_bus_reset_devices();
 	test_reset_events();
 	test_btf_funcs();

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include "catalogue.h"
 #include "errnames.h"
 
@@ -311,20 +310,4 @@ const char *step_name(int step)
 const char *op_name(int op)
 {
 	return op > 0 && op < NR_OPS && op_names[op] ? op_names[op] : "unknown";
-}
-
-unsigned int kernel_version_code(const char *release)
-{
-	unsigned int maj, min;
-
-	if (!release || sscanf(release, "%u.%u", &maj, &min) != 2 || maj > 255 || min > 255)
-		return 0;
-	return KV(maj, min);
-}
-
-unsigned int running_kernel(void)
-{
-	struct utsname u;
-
-	return uname(&u) ? 0 : kernel_version_code(u.release);
 }

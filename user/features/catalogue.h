@@ -8,8 +8,8 @@
 #define VFIOTRACE_CATALOGUE_H
 
 #include "../../bpf/vfiotrace.h"
+#include "kversion.h"
 
-#define KV(maj, min) (((maj) << 8) | (min))
 #define ANY 0
 
 struct diag_entry {
@@ -31,10 +31,6 @@ const char *attach_cause(int err);
 const char *attach_remedy(int err);
 const char *step_name(int step);	/* "msi_isolation", ...; "unknown" */
 const char *op_name(int op);		/* "attach", "set_container", ... */
-/* KV() of a release string such as "6.1.0-50-amd64"; 0 if unparsable. */
-unsigned int kernel_version_code(const char *release);
-/* KV() of the running kernel (uname), 0 if unknown. */
-unsigned int running_kernel(void);
 /* The whole table, for documentation checks. */
 const struct diag_entry *catalogue_entries(int *n);
 

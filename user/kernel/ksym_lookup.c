@@ -3,46 +3,82 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "ksym_lookup.h"
 #include "ksym_lookup.skel.h"
+#include "kversion.h"
 #include "log.h"
-#include "../../bpf/ksym_lookup.h"
 
-struct query {
-	char what[KSYM_MAX][KSYM_LEN];
-	int n;
-};
-
-static bool kernel_sorts_names(void)
+/* "module:name" (module NULL: "name") into s; false when it does not fit. */
+static bool query(char s[KSYM_LEN], const char *module, const char *name)
 {
-	unsigned int ma = 0, mi = 0;
-	struct utsname u;
-
-	return !uname(&u) && sscanf(u.release, "%u.%u", &ma, &mi) == 2 && ma * 1000 + mi >= 6002;
+	/* all KSYM_LEN bytes are passed: the kernel refuses a name whose last byte is not NUL */
+	memset(s, 0, KSYM_LEN);
+	return snprintf(s, KSYM_LEN, "%s%s%s", module ? module : "", module ? ":" : "", name) < KSYM_LEN;
 }
 
-/* Index of "module:name" (module NULL: "name") in q, added if new; -1 when it does not fit. */
-static int ask(struct query *q, const char *module, const char *name)
+/* Adds the lookup once: false when it does not fit. */
+static bool ask(struct ksym_lookups *lk, const char *module, const char *name)
 {
 	char s[KSYM_LEN];
 	int i;
 
-	if (snprintf(s, sizeof(s), "%s%s%s", module ? module : "", module ? ":" : "", name) >= KSYM_LEN)
-		return -1;
-	for (i = 0; i < q->n; i++)
-		if (!strcmp(q->what[i], s))
-			return i;
-	if (q->n == KSYM_MAX)
-		return -1;
-	memcpy(q->what[q->n], s, sizeof(s));
-	return q->n++;
+	if (!query(s, module, name))
+		return false;
+	for (i = 0; i < lk->n; i++)
+		if (!strcmp(lk->what[i], s))
+			return true;
+	if (lk->n == KSYM_MAX)
+		return false;
+	memcpy(lk->what[lk->n++], s, KSYM_LEN);
+	return true;
 }
 
-/* Runs the lookups of q: addrs[i] 0 where the kernel has no such symbol. 0, or -1. */
-static int run(const struct query *q, unsigned long long addrs[KSYM_MAX])
+/* The kernel's answer for "module:name"; 0: none, or not asked. */
+static unsigned long long answer(const struct ksym_lookups *lk, const char *module, const char *name)
+{
+	char s[KSYM_LEN];
+	int i;
+
+	if (!query(s, module, name))
+		return 0;
+	for (i = 0; i < lk->n; i++)
+		if (!strcmp(lk->what[i], s))
+			return lk->addr[i];
+	return 0;
+}
+
+static bool loaded(const struct ksym_lookups *lk, const char *module)
+{
+	int i;
+
+	for (i = 0; i < lk->nloaded; i++)
+		if (!strcmp(lk->loaded[i], module))
+			return true;
+	return false;
+}
+
+/* The modules in /proc/modules into lk: 0, or -1 if unreadable or too many. */
+static int read_modules(struct ksym_lookups *lk, const char *path)
+{
+	char line[512];
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -1;
+	lk->nloaded = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (lk->nloaded == KSYM_MODULES)
+			break;
+		lk->nloaded += sscanf(line, "%63s", lk->loaded[lk->nloaded]) == 1;
+	}
+	fclose(f);
+	return lk->nloaded == KSYM_MODULES ? -1 : 0;
+}
+
+/* Runs lk's lookups: lk->addr. 0, or -1 (said with -v). */
+static int run(struct ksym_lookups *lk)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	struct ksym_lookup_bpf *skel = ksym_lookup_bpf__open_and_load();
@@ -52,20 +88,20 @@ static int run(const struct query *q, unsigned long long addrs[KSYM_MAX])
 		dbg("kallsyms: no lookup by name (%s): reading /proc/kallsyms", strerror(errno));
 		return -1;
 	}
-	memcpy(skel->bss->names, q->what, sizeof(q->what));
-	skel->bss->count = q->n;
+	memcpy(skel->bss->names, lk->what, sizeof(lk->what));
+	skel->bss->count = lk->n;
 	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.ksym_lookup), &opts)) {
-		dbg("kallsyms: running the lookup: %s", strerror(errno));
+		dbg("kallsyms: running the lookup: %s: reading /proc/kallsyms", strerror(errno));
 		goto out;
 	}
-	for (i = 0; i < q->n; i++) {
+	for (i = 0; i < lk->n; i++) {
 		long e = skel->bss->errs[i];
 
 		if (e && e != -ENOENT) {
-			dbg("kallsyms: looking up %s: %s", q->what[i], strerror((int)-e));
+			dbg("kallsyms: looking up %s: %s: reading /proc/kallsyms", lk->what[i], strerror((int)-e));
 			goto out;
 		}
-		addrs[i] = e ? 0 : skel->bss->addrs[i];
+		lk->addr[i] = e ? 0 : skel->bss->addrs[i];
 	}
 	r = 0;
 out:
@@ -73,105 +109,103 @@ out:
 	return r;
 }
 
-/* The modules in /proc/modules, at most max: how many, or -1 if unreadable. */
-static int modules(const char *path, char loaded[][64], int max)
-{
-	char line[512];
-	FILE *f = fopen(path, "re");
-	int n = 0;
-
-	if (!f)
-		return -1;
-	while (n < max && fgets(line, sizeof(line), f))
-		n += sscanf(line, "%63s", loaded[n]) == 1;
-	fclose(f);
-	return n;
-}
-
-static bool is_loaded(char loaded[][64], int n, const char *module)
+int ksym_lookups_plan(struct ksym_lookups *lk, const char *const names[], const char *const mods[], int n)
 {
 	int i;
 
+	lk->n = 0;
+	if (!ask(lk, NULL, "_stext") || !ask(lk, NULL, "_etext"))
+		return -1;
 	for (i = 0; i < n; i++)
-		if (!strcmp(loaded[i], module))
-			return true;
-	return false;
+		if (!ask(lk, NULL, names[i]) || (mods[i] && loaded(lk, mods[i]) && !ask(lk, mods[i], names[i])))
+			return -1;
+	return 0;
+}
+
+int ksym_table_build(struct kallsyms *ks, const struct ksym_lookups *lk, const char *const names[],
+		     const char *const mods[], int n)
+{
+	unsigned long long stext = answer(lk, NULL, "_stext"), etext = answer(lk, NULL, "_etext");
+	char *text = NULL;
+	size_t len = 0;
+	int i, r = -1;
+	FILE *f;
+
+	memset(ks, 0, sizeof(*ks));
+	if (!stext || etext <= stext) {
+		dbg("kallsyms: the lookup found no kernel text: reading /proc/kallsyms");
+		return -1;
+	}
+	/* a read would list it with its module: a vmlinux row would resolve to that module */
+	for (i = 0; i < n; i++) {
+		unsigned long long a = mods[i] ? 0 : answer(lk, NULL, names[i]);
+
+		if (a && (a < stext || a >= etext)) {
+			dbg("kallsyms: %s is in a module: reading /proc/kallsyms", names[i]);
+			return -1;
+		}
+	}
+	f = open_memstream(&text, &len);
+	if (!f)
+		return -1;
+	/* the format of a read: vmlinux's functions, then the modules' */
+	for (i = 0; i < lk->n; i++) {
+		const char *colon = strchr(lk->what[i], ':');
+
+		if (!lk->addr[i])
+			continue;
+		if (colon)
+			fprintf(f, "%llx T %s\t[%.*s]\n", lk->addr[i], colon + 1, (int)(colon - lk->what[i]),
+				lk->what[i]);
+		else if (lk->addr[i] >= stext && lk->addr[i] < etext)
+			fprintf(f, "%llx T %s\n", lk->addr[i], lk->what[i]);
+	}
+	if (fclose(f))
+		goto out;
+	f = fmemopen(text, len, "r");
+	if (f && !kallsyms_read(ks, f))
+		for (i = 0, r = 0; i < lk->nloaded && !r; i++)
+			r = kallsyms_add_module(ks, lk->loaded[i]);
+	if (f)
+		fclose(f);
+out:
+	free(text);
+	if (r) {
+		kallsyms_free(ks);
+		return -1;
+	}
+	ks->reads = 1;
+	ks->settled = true;
+	return 0;
 }
 
 int ksym_lookup_table(struct kallsyms *ks, const char *modules_path, const char *const names[],
 		      const char *const mods[], int n)
 {
-	static struct query q;
-	unsigned long long addrs[KSYM_MAX], before, stext, etext;
-	char loaded[256][64], *text = NULL;
-	int i, k, nloaded, plain[KSYM_MAX], in_mod[KSYM_MAX], r = -1;
-	size_t len = 0;
-	FILE *f;
+	static struct ksym_lookups lk;
+	unsigned long long before;
 
-	if (!kernel_sorts_names() || getenv("VFIOTRACE_KALLSYMS_READ"))
-		return -1;
 	memset(ks, 0, sizeof(*ks));
-	q.n = 0;
-	before = kallsyms_modules_state(modules_path);
-	nloaded = modules(modules_path, loaded, 256);
-	if (!before || nloaded < 0 || nloaded == 256)
+	if (running_kernel() < KV(6, 2) || getenv("VFIOTRACE_KALLSYMS_READ"))
 		return -1;
-	ask(&q, NULL, "_stext");
-	ask(&q, NULL, "_etext");
-	for (i = 0; i < n; i++) {
-		plain[i] = ask(&q, NULL, names[i]);
-		in_mod[i] = mods[i] && is_loaded(loaded, nloaded, mods[i]) ? ask(&q, mods[i], names[i]) : -2;
-		if (plain[i] < 0 || in_mod[i] == -1)
-			goto fail;
+	memset(&lk, 0, sizeof(lk));
+	before = kallsyms_modules_state(modules_path);
+	if (!before || read_modules(&lk, modules_path)) {
+		dbg("kallsyms: cannot list the modules (%s): reading /proc/kallsyms", modules_path);
+		return -1;
 	}
-	if (run(&q, addrs) || kallsyms_modules_state(modules_path) != before)
-		goto fail;
-	stext = addrs[0];
-	etext = addrs[1];
-	if (!stext || etext <= stext || !(f = open_memstream(&text, &len)))
-		goto fail;
-	/* vmlinux first, then the modules: the order a read of kallsyms has */
-	for (i = 0; i < q.n; i++)
-		if (addrs[i] >= stext && addrs[i] < etext && !strchr(q.what[i], ':'))
-			fprintf(f, "%llx T %s\n", addrs[i], q.what[i]);
-	for (i = 0; i < q.n; i++) {
-		char *colon = strchr(q.what[i], ':');
-
-		if (colon && addrs[i])
-			fprintf(f, "%llx T %s\t[%.*s]\n", addrs[i], colon + 1, (int)(colon - q.what[i]), q.what[i]);
+	if (ksym_lookups_plan(&lk, names, mods, n)) {
+		dbg("kallsyms: more names than one lookup takes: reading /proc/kallsyms");
+		return -1;
 	}
-	fclose(f);
-	/* found outside vmlinux, but in none of the table's modules: somewhere kallsyms would say */
-	for (i = 0; i < n; i++) {
-		unsigned long long a = addrs[plain[i]];
-		bool known = !a || (a >= stext && a < etext);
-
-		for (k = 0; k < n && !known; k++)
-			known = in_mod[k] >= 0 && !strcmp(names[k], names[i]) && addrs[in_mod[k]] == a;
-		if (!known) {
-			dbg("kallsyms: %s is in a module the table does not name: reading /proc/kallsyms",
-			    names[i]);
-			goto fail;
-		}
+	if (run(&lk))
+		return -1;
+	if (kallsyms_modules_state(modules_path) != before) {
+		dbg("kallsyms: modules changed during the lookup: reading /proc/kallsyms");
+		return -1;
 	}
-	f = fmemopen(text, len, "r");
-	if (f && !kallsyms_read(ks, f)) {
-		for (i = 0, r = 0; i < nloaded && !r; i++)
-			r = kallsyms_add_module(ks, loaded[i]);
-		ks->reads = 1;
-		ks->settled = true;
-	}
-	if (f)
-		fclose(f);
-	free(text);
-	if (!r) {
-		dbg("kallsyms: %d names looked up in the kernel (6.2+), /proc/kallsyms not read", q.n);
-		return 0;
-	}
-	kallsyms_free(ks);
-	return -1;
-fail:
-	free(text);
-	kallsyms_free(ks);
-	return -1;
+	if (ksym_table_build(ks, &lk, names, mods, n))
+		return -1;
+	dbg("kallsyms: %d names looked up in the kernel (6.2+), /proc/kallsyms not read", lk.n);
+	return 0;
 }

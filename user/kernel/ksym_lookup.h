@@ -13,16 +13,37 @@
 #define VFIOTRACE_KSYM_LOOKUP_USER_H
 
 #include "kallsyms.h"
+#include "../../bpf/ksym_query.h"
+
+#define KSYM_MODULES 256	/* more loaded modules than this: kallsyms is read */
+
+struct ksym_lookups {
+	char what[KSYM_MAX][KSYM_LEN];		/* "name", or "module:name" */
+	unsigned long long addr[KSYM_MAX];	/* what the kernel said; 0: no such symbol */
+	int n;
+	char loaded[KSYM_MODULES][64];		/* /proc/modules */
+	int nloaded;
+};
 
 /*
  * ks as kallsyms_load_settled() would read it for names[0..n) (mods[i]: the
  * module names[i] is looked for in, NULL: vmlinux, or anywhere), from
  * lookups, with every module of modules_path noted. 0; -1 where it cannot
  * say the same (a kernel before 6.2, no privilege to see addresses, a
- * function in a module the table does not name, modules changing meanwhile):
- * then read kallsyms.
+ * function of a vmlinux row found in a module, modules changing meanwhile,
+ * VFIOTRACE_KALLSYMS_READ set): then read kallsyms. The kernel's lookup
+ * knows no symbol types: a weak function (W), which a read leaves out,
+ * would be found; the table names none.
  */
 int ksym_lookup_table(struct kallsyms *ks, const char *modules_path, const char *const names[],
 		      const char *const mods[], int n);
+/*
+ * The halves of ksym_lookup_table around the kernel's answers: what to ask, given
+ * lk->loaded (0, or -1: more than one run takes), and ks from lk->addr (0, or -1, said with -v).
+ */
+int ksym_lookups_plan(struct ksym_lookups *lk, const char *const names[], const char *const mods[], int n);
+
+int ksym_table_build(struct kallsyms *ks, const struct ksym_lookups *lk, const char *const names[],
+		     const char *const mods[], int n);
 
 #endif

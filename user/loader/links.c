@@ -2,24 +2,14 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "kversion.h"
 #include "links.h"
 #include "log.h"
 #include "multi.h"
 #include "parallel.h"
 #include "retprobe.h"
-
-/* The running kernel is older than major.minor. */
-static bool kernel_before(unsigned int major, unsigned int minor)
-{
-	unsigned int ma = 0, mi = 0;
-	struct utsname u;
-
-	return !uname(&u) && sscanf(u.release, "%u.%u", &ma, &mi) == 2 &&
-	       ma * 1000 + mi < major * 1000 + minor;
-}
 
 int links_attach_row(struct probe_links *l, struct bpf_object *obj, int i, const struct resolved *r,
 		     int retprobe_maxactive, char *errbuf, int errlen)
@@ -41,12 +31,13 @@ int links_attach_row(struct probe_links *l, struct bpf_object *obj, int i, const
 			errno = ENOENT;
 			goto fail;
 		}
-		/* names[1] is the return probe */
-		pfd = r->style == STYLE_KPROBE ? preopen_take(&l->pre, i, k, &slot) : -1;
-		link = r->style == STYLE_FENTRY ? bpf_program__attach(p) :
-		    pfd >= 0 ? retprobe_event_attach(p, pfd, slot) :
-		    k == 1 ? retprobe_attach(p, r->func, retprobe_maxactive) :
-		    bpf_program__attach_kprobe(p, false, r->func);
+		/* names[1] is the return probe; one opened ahead that fails is made again */
+		pfd = r->style == STYLE_KPROBE ? preopen_take(&l->pre, i, k, r->func, &slot) : -1;
+		link = pfd >= 0 ? retprobe_event_attach(p, pfd, slot) : NULL;
+		if (!link)
+			link = r->style == STYLE_FENTRY ? bpf_program__attach(p) :
+			    k == 1 ? retprobe_attach(p, r->func, retprobe_maxactive) :
+			    bpf_program__attach_kprobe(p, false, r->func);
 		if (!link) {
 			snprintf(errbuf, errlen, "cannot attach %s to %s: %s%s", style_name(r->style),
 				 r->func, strerror(errno),
@@ -134,7 +125,7 @@ long long links_missed(const struct probe_links *l, struct bpf_object *obj)
 	struct bpf_program *p;
 
 	/* 6.7 ("bpf: Count missed stats in trace_call_bpf") counts kprobe programs the guard skipped */
-	if (!obj || kernel_before(6, 7))
+	if (!obj || running_kernel() < KV(6, 7))
 		return ret;
 	bpf_object__for_each_program(p, obj) {
 		struct bpf_prog_info info = {};

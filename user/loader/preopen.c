@@ -36,8 +36,10 @@ static int kprobe_pmu_open(const char *func, bool ret)
 		type = sysfs_int("/sys/bus/event_source/devices/kprobe/type", "");
 		bit = sysfs_int("/sys/bus/event_source/devices/kprobe/format/retprobe", "config:");
 	}
-	if (type < 0 || (ret && (bit < 0 || bit > 63)))
+	if (type < 0 || (ret && (bit < 0 || bit > 63))) {
+		errno = ENOENT;		/* no kprobe PMU: attaching says what libbpf finds */
 		return -1;
+	}
 	a.type = type;
 	a.config = ret ? 1ULL << bit : 0;
 	a.config1 = (uint64_t)(uintptr_t)func;
@@ -99,11 +101,11 @@ static void wait_done(struct preopen *po)
 	po->running = false;
 }
 
-int preopen_take(struct preopen *po, int i, int k, int *slot)
+int preopen_take(struct preopen *po, int i, int k, const char *func, int *slot)
 {
 	wait_done(po);
 	*slot = -1;
-	if (!po->have[i][k])
+	if (!po->have[i][k] || po->func[i] != func)
 		return -1;
 	po->have[i][k] = false;
 	*slot = po->slot[i][k];

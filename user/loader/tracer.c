@@ -240,8 +240,10 @@ static int load_bpf(struct tracer *t, char *msg, int len)
 		preopen_start(&t->links.pre, t->res, t->retprobe_maxactive);
 	e = load_with_fallback(t, msg, len);
 	core_btf_close(&t->core);
-	if (e)
+	if (e) {
+		preopen_close(&t->links.pre);
 		return -1;
+	}
 	profile("BPF load");
 	t->sym = (struct symbolizer){ .ks = &t->full, .hooked = { t->res[HOOK_PUT].func,
 		t->res[HOOK_GET].func } };
@@ -308,8 +310,10 @@ static int attach_rows(struct tracer *t, char *msg, int len)
 {
 	int i;
 
-	if (attach_multi(t, msg, len))
+	if (attach_multi(t, msg, len)) {
+		preopen_close(&t->links.pre);
 		return -1;
+	}
 	for (i = 0; i < NR_HOOKS; i++)
 		if (t->res[i].func && !tracer_attached(t, i) &&
 		    links_attach_row(&t->links, t->skel->obj, i, &t->res[i], t->retprobe_maxactive, msg, len))
