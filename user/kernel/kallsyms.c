@@ -9,6 +9,7 @@
 #include <time.h>
 #include "kallsyms.h"
 #include "nameset.h"
+#include "thread.h"
 
 static int by_addr(const void *a, const void *b)
 {
@@ -403,7 +404,7 @@ bool kallsyms_full_ready(struct kallsyms *ks)
 		return kallsyms_full(ks), true;
 	atomic_store(&bg.done, false);
 	bg.owner = ks;
-	if (pthread_create(&bg.thread, NULL, bg_read, NULL)) {
+	if (thread_start(&bg.thread, bg_read, NULL)) {
 		bg.owner = NULL;
 		kallsyms_full(ks);
 		return true;

@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "ksym_lookup.h"
 #include "resolve.h"
+#include "thread.h"
 
 int resolve_read_kallsyms(struct resolver *rs)
 {
@@ -46,7 +47,7 @@ static void *kallsyms_thread(void *arg)
 
 void resolve_kallsyms_start(struct resolver *rs, struct kallsyms_reader *r)
 {
-	r->threaded = !pthread_create(&r->th, NULL, kallsyms_thread, rs);
+	r->threaded = !thread_start(&r->th, kallsyms_thread, rs);
 	r->rc = r->threaded ? 0 : lookup_kallsyms(rs);
 }
 

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "preopen.h"
 #include "retprobe.h"
+#include "thread.h"
 
 /* An int from the first line of a sysfs file, after prefix; -1 if it has none. */
 static int sysfs_int(const char *path, const char *prefix)
@@ -87,7 +88,7 @@ void preopen_start(struct preopen *po, const struct resolved res[NR_HOOKS], int 
 			n += names[k] != NULL;
 		}
 	}
-	if (n && pthread_create(&po->thread, NULL, open_all, po))
+	if (n && thread_start(&po->thread, open_all, po))
 		memset(po->have, 0, sizeof(po->have));	/* no thread: attaching opens them */
 	else
 		po->running = n > 0;
