@@ -32,7 +32,7 @@ static unsigned long long play_lookup(const struct kallsyms *ks, const char *wha
 static int lookup_resolves_alike(const char *text)
 {
 	const char *names[NR_HOOKS * 4], *mods[NR_HOOKS * 4];
-	int n = target_functions(names, mods, NR_HOOKS * 4), i, same = 1;
+	int n = target_functions(names, mods, NR_HOOKS * 4), i, same;
 	static struct ksym_lookups lk;
 	struct resolved a[NR_HOOKS], b[NR_HOOKS];
 	struct kallsyms read, built;
@@ -58,11 +58,7 @@ static int lookup_resolves_alike(const char *text)
 	resolve_targets(&kv, MODE_KPROBE, a, err, sizeof(err));
 	kv.ks = &built;
 	resolve_targets(&kv, MODE_KPROBE, b, err, sizeof(err));
-	for (i = 0; i < NR_HOOKS; i++)
-		same &= !strcmp(a[i].func ? a[i].func : "", b[i].func ? b[i].func : "") &&
-			!strcmp(a[i].module ? a[i].module : "", b[i].module ? b[i].module : "") &&
-			a[i].waiting == b[i].waiting && !strcmp(a[i].why, b[i].why);
-	same &= built.nmodules == read.nmodules;
+	same = same_rows(a, b) && built.nmodules == read.nmodules;
 	kallsyms_free(&read);
 	kallsyms_free(&built);
 	return same;

@@ -300,19 +300,30 @@ static void test_targets_multi_programs(void)
 	CHECK(!shared, "no kprobe program shared by a vmlinux row and a module row");
 }
 
+/* Every row resolved alike: function, module, waiting and why. */
+static int same_rows(const struct resolved a[NR_HOOKS], const struct resolved b[NR_HOOKS])
+{
+	int i, same = 1;
+
+	for (i = 0; i < NR_HOOKS; i++)
+		same &= !strcmp(a[i].func ? a[i].func : "", b[i].func ? b[i].func : "") &&
+			!strcmp(a[i].module ? a[i].module : "", b[i].module ? b[i].module : "") &&
+			a[i].waiting == b[i].waiting && !strcmp(a[i].why, b[i].why);
+	return same;
+}
+
 /* Reading only the table's functions from kallsyms resolves exactly as reading all of it. */
 static void test_targets_only_symbols(void)
 {
 	static const char *const kernels[] = { "5.10", "6.1", "6.12", "latest" };
 	const char *names[NR_HOOKS * 4], *mods[NR_HOOKS * 4];
-	int n = target_functions(names, mods, NR_HOOKS * 4), i, k;
+	int n = target_functions(names, mods, NR_HOOKS * 4), k;
 
 	for (k = 0; k < 4; k++) {
 		struct resolved all[NR_HOOKS], only[NR_HOOKS];
 		struct kallsyms ks, part;
 		struct kernel_view kv;
 		char err[256], path[256];
-		int same = 1;
 
 		resolve_fixture(kernels[k], MODE_AUTO, all, err, &ks);
 		snprintf(path, sizeof(path), "%s/%s.kallsyms", fixtures, kernels[k]);
@@ -322,11 +333,7 @@ static void test_targets_only_symbols(void)
 		resolve_targets(&kv, MODE_KPROBE, only, err, sizeof(err));
 		kv.ks = &ks;
 		resolve_targets(&kv, MODE_KPROBE, all, err, sizeof(err));
-		for (i = 0; i < NR_HOOKS; i++)
-			same &= !strcmp(all[i].func ? all[i].func : "", only[i].func ? only[i].func : "") &&
-				!strcmp(all[i].module ? all[i].module : "", only[i].module ? only[i].module : "") &&
-				all[i].waiting == only[i].waiting && !strcmp(all[i].why, only[i].why);
-		CHECK(same, "same resolution from the table's functions only");
+		CHECK(same_rows(all, only), "same resolution from the table's functions only");
 		kallsyms_free(&part);
 		kallsyms_free(&ks);
 	}
