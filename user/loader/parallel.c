@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <pthread.h>
 #include "parallel.h"
+#include "thread.h"
 
 #define MAX_THREADS 128
 
@@ -25,19 +26,15 @@ void parallel_for(int n, int threads, void (*job)(void *ctx, int i), void *ctx)
 {
 	struct pool p = { .job = job, .ctx = ctx, .n = n };
 	pthread_t th[MAX_THREADS];
-	pthread_attr_t a;
 	int k, started = 0;
 
 	if (threads > n)
 		threads = n;
 	if (threads > MAX_THREADS)
 		threads = MAX_THREADS;
-	pthread_attr_init(&a);
-	pthread_attr_setstacksize(&a, 64 * 1024);
 	/* this thread works too: threads - 1 more */
-	for (k = 1; k < threads && !pthread_create(&th[started], &a, worker, &p); k++)
+	for (k = 1; k < threads && !thread_start(&th[started], worker, &p); k++)
 		started++;
-	pthread_attr_destroy(&a);
 	worker(&p);
 	for (k = 0; k < started; k++)
 		pthread_join(th[k], NULL);

@@ -133,16 +133,22 @@ static int take_slot(void)
 	return i < MAX_EVENTS ? i : -1;
 }
 
+static void release_slot(int slot)
+{
+	pthread_mutex_lock(&lock);
+	events[slot].link = NULL;
+	events[slot].used = false;
+	pthread_mutex_unlock(&lock);
+}
+
+/* Removes the slot's tracefs event, then frees the slot. */
 static void free_slot(int slot)
 {
 	char line[96];
 
 	snprintf(line, sizeof(line), "-:" GROUP "/%s\n", events[slot].name);
 	kprobe_events(line);
-	pthread_mutex_lock(&lock);
-	events[slot].link = NULL;
-	events[slot].used = false;
-	pthread_mutex_unlock(&lock);
+	release_slot(slot);
 }
 
 int retprobe_event_open(const char *func, int maxactive, int *slot)
@@ -166,9 +172,7 @@ int retprobe_event_open(const char *func, int maxactive, int *slot)
 	e = kprobe_events(line);
 	if (e) {
 		dbg("return probe on %s via tracefs: %s", func, strerror(-e));
-		pthread_mutex_lock(&lock);
-		events[*slot].used = false;
-		pthread_mutex_unlock(&lock);
+		release_slot(*slot);
 		*slot = -1;
 		return -1;
 	}
