@@ -18,6 +18,20 @@
 #define REFCOUNT_UNAVAILABLE (-1LL)
 /* kprobe.multi dispatch: a hook program's slot is its row * 2 + (1 for the return program) */
 #define MULTI_SLOTS 128
+/*
+ * kprobe.multi gates (bpf/multi.bpf.c): functions of the PCI core, which run for every
+ * device, whose hits the dispatcher ends before dispatching unless the hook program would
+ * act: GATE_CALLS only inside a vfio-pci, reset or power call in flight (any thread);
+ * GATE_DEVICE also for a VFIO-bound device in argument 1 (a struct pci_dev).
+ */
+#define GATE_IPS 16
+enum gate { GATE_NONE, GATE_CALLS, GATE_DEVICE };
+struct gate_ip {
+	unsigned long long ip;	/* the function's address, as bpf_get_func_ip gives it; 0: end */
+	unsigned int gate;	/* enum gate */
+	unsigned int row;	/* the loader's: its row in the probe table */
+	unsigned long long closed; /* hits it ended (-v reports them at exit) */
+};
 
 enum event_type {
 	EV_ATTACH = 1,		/* vfio_iommu_type1_attach_group returned */

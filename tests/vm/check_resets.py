@@ -148,6 +148,26 @@ def check_stat(c, ev, tags):
              "textfile: the NVMe's power state gauge is sysfs's")
 
 
+def check_shared(c, tags):
+    """Resets of a device that is not VFIO's (the e1000e, unbound): none reported; where the
+    kernel has kprobe.multi links (fprobe in kallsyms), each hit ended at the links' gate."""
+    n = int((tags.get("shared_resets") or ["-1"])[0])
+    c.eq(n, 3, "shared: the 3 sysfs resets of the unbound e1000e worked")
+    c.eq(tags.get("shared_exit"), ["0"], "shared: stat -j -v exited 0 at SIGINT")
+    st = jlines(tags.get("shared", []))
+    devs = {d["device"]: d for d in (st[-1].get("pci_devices", []) if st else [])}
+    c.eq(devs.get(E1000E, {}).get("resets", []), [], "shared: no reset of the e1000e (not VFIO's) counted")
+    said = " ".join(tags.get("shared_stderr", []))
+    m = re.search(r"hits ended before dispatch: (.*)", said)
+    if tags.get("fprobe") != ["1"]:
+        c.ok(m is None, "shared: no kprobe.multi gates without kprobe.multi links", said)
+        return
+    got = {(f, k): int(v) for f, k, v in re.findall(r"(\w+) (entry|return) (\d+)", m.group(1))} if m else {}
+    fn = "__pci_reset_function_locked"
+    c.eq((got.get((fn, "entry")), got.get((fn, "return"))), (n, n),
+         f"shared: the gates ended each reset's {fn} entry and return before dispatch")
+
+
 def main():
     kernel, path = sys.argv[1], sys.argv[2]
     c = Checker(kernel)
@@ -168,6 +188,7 @@ def main():
     check_power(c, ev, tags)
     check_stat(c, ev, tags)
     check_diag_resets(parse_tags(text), kernel, c)
+    check_shared(c, tags)
     print(f"{kernel} resets: {c.passed} passed, {c.failed} failed")
     return 0 if c.failed == 0 else 1
 

@@ -82,4 +82,19 @@ tag_file prom $out/vfiotrace.prom
 # resets each device through sysfs (after the tracers: it is not counted above)
 . "${0%/*}/diag_resets.sh"
 diag_resets --trial
+
+# shared hooks: resets of a device that is not VFIO's (the e1000e, unbound) are filtered
+# out; where the hooks ride kprobe.multi links, by the links' gates (-v counts them at exit)
+grep -q ' register_fprobe_ips$' /proc/kallsyms && echo "@@ fprobe 1" || echo "@@ fprobe 0"
+echo $e1000e >/sys/bus/pci/devices/$e1000e/driver/unbind
+vfiotrace stat -j -v --mode auto >$out/shared.out 2>$out/shared.err &
+vp=$!
+if wait_tracing $out/shared.err $vp; then
+	n=0
+	while [ $n -lt 3 ]; do echo 1 >/sys/bus/pci/devices/$e1000e/reset && n=$((n + 1)) || break; done
+	echo "@@ shared_resets $n"
+fi
+stop $vp INT shared_exit
+tag shared <$out/shared.out
+grep -E 'gates|^Tracing|kprobe.multi' $out/shared.err | tag shared_stderr
 echo "@@ done"

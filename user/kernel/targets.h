@@ -61,6 +61,12 @@ struct target {
 	const char *superseded_by;
 	const char *kernels;		/* where the candidates are on the path, e.g. "6.0+"; NULL: all */
 	const char *backend;		/* the VFIO backend it serves: "type1", "iommufd"; NULL: both */
+	/*
+	 * A PCI core function every device's calls pass (enum gate, bpf/vfiotrace.h): on a
+	 * kprobe.multi link its hits are ended before dispatch unless its entry program would
+	 * act (GATE_CALLS, GATE_DEVICE); its return program acts only inside a call (GATE_CALLS).
+	 */
+	int gate;
 };
 
 /* Why rows in a module prefer kprobes unless the row gives a reason of its own. */

@@ -86,6 +86,44 @@ int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], st
 	return 0;
 }
 
+int multi_gates(const struct resolved res[NR_HOOKS], const struct kallsyms *ks, struct gate_ip gates[2][GATE_IPS])
+{
+	struct gate_ip g[2][GATE_IPS] = {};
+	int i, k, n[2] = { 0, 0 };
+
+	for (i = 0; i < NR_HOOKS; i++) {
+		const struct ksym *sym;
+		const char *names[2];
+
+		if (!targets[i].gate || !res[i].func || res[i].style != STYLE_KPROBE_MULTI ||
+		    !(sym = kallsyms_find(ks, res[i].func, NULL)) || !sym->addr)
+			continue;
+		target_programs(&targets[i], &res[i], names);
+		for (k = 0; k < 2; k++) {
+			if (!names[k] || n[k] == GATE_IPS)
+				continue;
+			g[k][n[k]].ip = sym->addr;
+			g[k][n[k]].row = i;
+			g[k][n[k]++].gate = k ? GATE_CALLS : targets[i].gate;
+		}
+	}
+	/* the links run meanwhile: a half-written entry has no gate, or ends the list */
+	memcpy(gates, g, sizeof(g));
+	return n[0] + n[1];
+}
+
+void multi_gates_report(const struct resolved res[NR_HOOKS], const struct gate_ip gates[2][GATE_IPS], char *buf,
+			int len)
+{
+	int i, k, n = 0;
+
+	buf[0] = 0;
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < GATE_IPS && gates[k][i].ip; i++)
+			n += snprintf(buf + n, n < len ? len - n : 0, "%s%s %s %llu", n ? ", " : "",
+				      res[gates[k][i].row].func, k ? "return" : "entry", gates[k][i].closed);
+}
+
 long long multi_missed(struct bpf_link *const links[2])
 {
 	long long n = 0;

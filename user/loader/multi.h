@@ -11,6 +11,7 @@
 #define VFIOTRACE_MULTI_H
 
 #include "targets.h"
+#include "vfiotrace.h"
 
 struct bpf_object;
 struct bpf_link;
@@ -24,6 +25,16 @@ void multi_configure(struct bpf_object *obj, const struct resolved res[NR_HOOKS]
  */
 int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], struct bpf_link *links[2],
 		 char *msg, int len);
+/*
+ * The gates of the links (bpf/multi.bpf.c) for the rows that have one (targets.h .gate), by
+ * their functions' addresses in ks; a function without one (kallsyms shows zeros without
+ * CAP_SYSLOG) is not gated, its hits dispatched as before. Returns the gates set.
+ */
+int multi_gates(const struct resolved res[NR_HOOKS], const struct kallsyms *ks,
+		struct gate_ip gates[2][GATE_IPS]);
+/* "FUNC entry|return N, ...": the hits each gate ended, "" without gates. */
+void multi_gates_report(const struct resolved res[NR_HOOKS], const struct gate_ip gates[2][GATE_IPS], char *buf,
+			int len);
 /*
  * Hits the links' fprobe skipped: recursion, and returns without a free
  * instance (6.7+ reports them; 0 before).

@@ -161,6 +161,9 @@ int tracer_attach(struct tracer *t)
 		err("%s", msg);
 		return -1;
 	}
+	if (t->links.multi[0] || t->links.multi[1])
+		dbg("kprobe.multi: %d gate(s) for the PCI core's functions",
+		    multi_gates(t->res, &t->rs.ks, t->skel->bss->gates));
 	/* groups opened before the probes were attached: their holders come from /proc */
 	if (t->res[HOOK_GROUP_OPEN].func) {
 		int n = holders_seed(bpf_map__fd(t->skel->maps.holders));
@@ -532,7 +535,14 @@ int tracer_links(const struct tracer *t)
 
 void tracer_close(struct tracer *t)
 {
+	char gated[1024];
+
 	links_detach_all(&t->links);
+	if (t->skel && t->skel->bss) {
+		multi_gates_report(t->res, t->skel->bss->gates, gated, sizeof(gated));
+		if (gated[0])
+			dbg("kprobe.multi gates, hits ended before dispatch: %s", gated);
+	}
 	vfiotrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 	kallsyms_free(&t->rs.ks);
