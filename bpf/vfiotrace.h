@@ -19,19 +19,13 @@
 /* kprobe.multi dispatch: a hook program's slot is its row * 2 + (1 for the return program) */
 #define MULTI_SLOTS 128
 /*
- * kprobe.multi gates (bpf/multi.bpf.c): functions of the PCI core, which run for every
- * device, whose hits the dispatcher ends before dispatching unless the hook program would
- * act: GATE_CALLS only inside a vfio-pci, reset or power call in flight (any thread);
- * GATE_DEVICE also for a VFIO-bound device in argument 1 (a struct pci_dev).
+ * kprobe.multi links (user/loader/multi.c): entries and returns (k 0, 1) of the table's rows
+ * (MULTI_COMMON), and of the PCI core's functions every device's calls pass (MULTI_PCI), whose
+ * dispatchers end a hit before dispatching it unless a program would act (bpf/multi.bpf.c).
+ * Link (class * 2 + k).
  */
-#define GATE_IPS 16
-enum gate { GATE_NONE, GATE_CALLS, GATE_DEVICE };
-struct gate_ip {
-	unsigned long long ip;	/* the function's address, as bpf_get_func_ip gives it; 0: end */
-	unsigned int gate;	/* enum gate */
-	unsigned int row;	/* the loader's: its row in the probe table */
-	unsigned long long closed; /* hits it ended (-v reports them at exit) */
-};
+enum multi_class { MULTI_COMMON, MULTI_PCI, MULTI_CLASSES };
+#define MULTI_LINKS (MULTI_CLASSES * 2)
 
 enum event_type {
 	EV_ATTACH = 1,		/* vfio_iommu_type1_attach_group returned */

@@ -84,7 +84,7 @@ tag_file prom $out/vfiotrace.prom
 diag_resets --trial
 
 # shared hooks: resets of a device that is not VFIO's (the e1000e, unbound) are filtered
-# out; where the hooks ride kprobe.multi links, by the links' gates (-v counts them at exit)
+# out; where the hooks ride kprobe.multi links, by the PCI links' dispatchers (-v counts at exit)
 grep -q ' register_fprobe_ips$' /proc/kallsyms && echo "@@ fprobe 1" || echo "@@ fprobe 0"
 echo $e1000e >/sys/bus/pci/devices/$e1000e/driver/unbind
 vfiotrace stat -j -v --mode auto >$out/shared.out 2>$out/shared.err &
@@ -96,5 +96,5 @@ if wait_tracing $out/shared.err $vp; then
 fi
 stop $vp INT shared_exit
 tag shared <$out/shared.out
-grep -E 'gates|^Tracing|kprobe.multi' $out/shared.err | tag shared_stderr
+grep -E '^Tracing|kprobe.multi' $out/shared.err | tag shared_stderr
 echo "@@ done"

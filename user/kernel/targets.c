@@ -291,75 +291,75 @@ const struct target targets[NR_HOOKS] = {
 		.candidates = { "__pci_reset_function_locked" },
 		.kprobe_prog = "kp_reset_fn", .kretprobe_prog = "krp_reset_fn",
 		.absent_why = "kernel without PCI?",
-		.gate = GATE_DEVICE,
+		.pci_shared = true,
 	},
 	[HOOK_RM_SPECIFIC] = {
 		.hook = "reset_method", .purpose = "reset method device_specific (quirks, vendor-reset)",
 		.candidates = { "pci_dev_specific_reset" }, .kretprobe_prog = "krp_rm_specific",
 		.absent_why = "kernel without PCI quirks",
-		.gate = GATE_CALLS,
+		.pci_shared = true,
 	},
 	[HOOK_RM_ACPI] = {
 		.kernels = "5.15+",
 		.hook = "reset_method", .purpose = "reset method acpi (_RST)",
 		.candidates = { "pci_dev_acpi_reset" }, .kretprobe_prog = "krp_rm_acpi",
 		.absent_why = "5.15+ with ACPI",
-		.gate = GATE_CALLS,
+		.pci_shared = true,
 	},
 	[HOOK_RM_FLR] = {
 		.hook = "reset_method", .purpose = "reset method flr (PCIe Function Level Reset)",
 		.candidates = { "pcie_flr" }, .kretprobe_prog = "krp_rm_flr",
-		.gate = GATE_CALLS,
+		.pci_shared = true,
 	},
 	[HOOK_RM_AF_FLR] = {
 		.hook = "reset_method", .purpose = "reset method af_flr (Advanced Features FLR)",
 		.candidates = { "pci_af_flr" }, .kretprobe_prog = "krp_rm_af_flr",
 		.absent_why = "inlined",
-		.gate = GATE_CALLS,
+		.pci_shared = true,
 	},
 	/* inlined on 5.10: a PM reset is inferred there (reset_unhooked) */
 	[HOOK_RM_PM] = {
 		.hook = "reset_method", .purpose = "reset method pm (D3hot and back)",
 		.candidates = { "pci_pm_reset" }, .kretprobe_prog = "krp_rm_pm",
 		.absent_why = "inlined (5.10): a PM reset is inferred from the order",
-		.gate = GATE_CALLS,
+		.pci_shared = true,
 	},
 	[HOOK_RM_BUS] = {
 		.hook = "reset_method", .purpose = "reset method bus (slot or parent bus, device alone on it)",
 		.candidates = { "pci_reset_bus_function", "pci_parent_bus_reset" }, .kretprobe_prog = "krp_rm_bus",
 		.absent_why = "inlined",
-		.gate = GATE_CALLS,
+		.pci_shared = true,
 	},
 	[HOOK_RM_CXL] = {
 		.kernels = "6.7+",
 		.hook = "reset_method", .purpose = "reset method cxl_bus (CXL secondary bus reset)",
 		.candidates = { "cxl_reset_bus_function" }, .kretprobe_prog = "krp_rm_cxl",
 		.absent_why = "6.7+",
-		.gate = GATE_CALLS,
+		.pci_shared = true,
 	},
 	[HOOK_RESET_BUS] = {
 		.hook = "reset_bus", .purpose = "PCI bus or slot reset (hot reset; every device below)",
 		.candidates = { "pci_reset_bus" },
 		.kprobe_prog = "kp_reset_bus", .kretprobe_prog = "krp_reset_bus",
 		.absent_why = "kernel without PCI?",
-		.gate = GATE_DEVICE,
+		.pci_shared = true,
 	},
 	/*
 	 * What a bus reset did: a hotplug slot's reset, or the bridge's secondary
 	 * bus reset. pci_bridge_secondary_bus_reset is exported but inlined into
-	 * __pci_reset_bus (seen on 6.1): the reset itself is hooked.
+	 * __pci_reset_bus (seen on 6.1): the reset itself is hooked. The slot's
+	 * row is not pci_shared: its argument 1 is the slot, not a struct pci_dev.
 	 */
 	[HOOK_SLOT_RESET] = {
 		.hook = "reset_bus", .purpose = "hotplug slot reset (a bus reset done by its slot)",
 		.candidates = { "pci_reset_hotplug_slot" }, .kprobe_prog = "kp_slot_reset",
 		.absent_why = "inlined",
-		.gate = GATE_CALLS,
 	},
 	[HOOK_SBR] = {
 		.hook = "reset_bus", .purpose = "secondary bus reset (a bus reset that ran)",
 		.candidates = { "pci_reset_secondary_bus" }, .kprobe_prog = "kp_sbr",
 		.absent_why = "inlined",
-		.gate = GATE_CALLS,
+		.pci_shared = true,
 	},
 	/*
 	 * D-states: vfio-pci's D0 at open and its idle D3hot after the last close
@@ -373,7 +373,7 @@ const struct target targets[NR_HOOKS] = {
 		.candidates = { "__pci_set_power_state", "pci_set_power_state" },
 		.kprobe_prog = "kp_power", .kretprobe_prog = "krp_power",
 		.absent_why = "kernel without PCI?",
-		.gate = GATE_DEVICE,
+		.pci_shared = true,
 	},
 	[HOOK_POWER_LOCKED] = {
 		.hook = "power", .purpose = "PCI D-state change, caller holds the device lock",
@@ -381,14 +381,14 @@ const struct target targets[NR_HOOKS] = {
 		.kprobe_prog = "kp_power", .kretprobe_prog = "krp_power",
 		.superseded_by = "__pci_set_power_state",
 		.absent_why = "6.9+ and stable backports",
-		.gate = GATE_DEVICE,
+		.pci_shared = true,
 	},
 	[HOOK_POWER_UP] = {
 		.hook = "power", .purpose = "PCI power-up to D0 (runtime resume)",
 		.candidates = { "pci_power_up" },
 		.kprobe_prog = "kp_power_up", .kretprobe_prog = "krp_power",
 		.absent_why = "inlined",
-		.gate = GATE_DEVICE,
+		.pci_shared = true,
 	},
 	/*
 	 * IOMMU faults (issue 24). VT-d's per-fault function dmar_fault_do_one is inlined into

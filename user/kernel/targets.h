@@ -62,11 +62,12 @@ struct target {
 	const char *kernels;		/* where the candidates are on the path, e.g. "6.0+"; NULL: all */
 	const char *backend;		/* the VFIO backend it serves: "type1", "iommufd"; NULL: both */
 	/*
-	 * A PCI core function every device's calls pass (enum gate, bpf/vfiotrace.h): on a
-	 * kprobe.multi link its hits are ended before dispatch unless its entry program would
-	 * act (GATE_CALLS, GATE_DEVICE); its return program acts only inside a call (GATE_CALLS).
+	 * A PCI core function every device's calls pass, whose entry program acts only for a
+	 * VFIO-bound struct pci_dev in argument 1 or inside a vfio-pci, reset or power call in
+	 * flight, and whose return program only inside such a call: on kprobe.multi it rides
+	 * the PCI links, whose dispatchers end the other hits first (bpf/multi.bpf.c).
 	 */
-	int gate;
+	bool pci_shared;
 };
 
 /* Why rows in a module prefer kprobes unless the row gives a reason of its own. */

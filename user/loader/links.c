@@ -54,10 +54,20 @@ fail:
 	return -1;
 }
 
+bool links_multi_any(const struct probe_links *l)
+{
+	int i;
+
+	for (i = 0; i < MULTI_LINKS; i++)
+		if (l->multi[i])
+			return true;
+	return false;
+}
+
 bool links_attached(const struct probe_links *l, int i, const struct resolved *r)
 {
 	if (r->style == STYLE_KPROBE_MULTI)
-		return l->multi[0] || l->multi[1];
+		return links_multi_any(l);
 	return l->row[i][0] || l->row[i][1];
 }
 
@@ -73,7 +83,7 @@ static void destroy_link(void *links, int i)
  */
 void links_detach_all(struct probe_links *l)
 {
-	struct bpf_link *links[NR_HOOKS * 2 + 2];
+	struct bpf_link *links[NR_HOOKS * 2 + MULTI_LINKS];
 	int i, n = 0;
 
 	preopen_close(&l->pre);
@@ -83,7 +93,7 @@ void links_detach_all(struct probe_links *l)
 		links[n++] = l->row[i / 2][i % 2];
 		l->row[i / 2][i % 2] = NULL;
 	}
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < MULTI_LINKS; i++) {
 		if (l->multi[i])
 			links[n++] = l->multi[i];
 		l->multi[i] = NULL;

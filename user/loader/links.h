@@ -11,13 +11,14 @@
 #include <stdbool.h>
 #include "preopen.h"
 #include "targets.h"
+#include "vfiotrace.h"
 
 struct bpf_link;
 struct bpf_object;
 
 struct probe_links {
 	struct bpf_link *row[NR_HOOKS][2];	/* entry and return probe per row */
-	struct bpf_link *multi[2];		/* the kprobe.multi rows' entries and returns */
+	struct bpf_link *multi[MULTI_LINKS];	/* the kprobe.multi links (multi.h) */
 	struct preopen pre;			/* the kprobe rows' events, opened while loading */
 };
 
@@ -25,6 +26,8 @@ struct probe_links {
 int links_attach_row(struct probe_links *l, struct bpf_object *obj, int i, const struct resolved *r,
 		     int retprobe_maxactive, char *errbuf, int errlen);
 bool links_attached(const struct probe_links *l, int i, const struct resolved *r);
+/* Some kprobe.multi link is attached. */
+bool links_multi_any(const struct probe_links *l);
 void links_detach_row(struct probe_links *l, int i);
 void links_detach_all(struct probe_links *l);
 /* The probes attached: a kprobe.multi link counts its functions, as a kprobe each would. */

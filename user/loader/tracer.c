@@ -161,9 +161,6 @@ int tracer_attach(struct tracer *t)
 		err("%s", msg);
 		return -1;
 	}
-	if (t->links.multi[0] || t->links.multi[1])
-		dbg("kprobe.multi: %d gate(s) for the PCI core's functions",
-		    multi_gates(t->res, &t->rs.ks, t->skel->bss->gates));
 	/* groups opened before the probes were attached: their holders come from /proc */
 	if (t->res[HOOK_GROUP_OPEN].func) {
 		int n = holders_seed(bpf_map__fd(t->skel->maps.holders));
@@ -292,7 +289,7 @@ static int attach_multi(struct tracer *t, char *msg, int len)
 {
 	char fentry_refused[sizeof(t->fallback)];
 
-	if (!has_style(t->res, STYLE_KPROBE_MULTI) || t->links.multi[0] || t->links.multi[1])
+	if (!has_style(t->res, STYLE_KPROBE_MULTI) || links_multi_any(&t->links))
 		return 0;
 	if (!multi_attach(t->skel->obj, t->res, t->links.multi, msg, len)) {
 		profile("kprobe.multi");
@@ -535,14 +532,10 @@ int tracer_links(const struct tracer *t)
 
 void tracer_close(struct tracer *t)
 {
-	char gated[1024];
-
 	links_detach_all(&t->links);
-	if (t->skel && t->skel->bss) {
-		multi_gates_report(t->res, t->skel->bss->gates, gated, sizeof(gated));
-		if (gated[0])
-			dbg("kprobe.multi gates, hits ended before dispatch: %s", gated);
-	}
+	if (t->skel && t->skel->bss && t->res[HOOK_RESET_FN].style == STYLE_KPROBE_MULTI)
+		dbg("kprobe.multi: the PCI core's links ended %llu entries and %llu returns before dispatch",
+		    t->skel->bss->pci_gated[0], t->skel->bss->pci_gated[1]);
 	vfiotrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 	kallsyms_free(&t->rs.ks);
