@@ -45,8 +45,10 @@ static __always_inline struct pci_dev *data_pdev(void *data)
  * The group an fd of the current task is open on: /dev/vfio/N, read from the
  * file's dentry (N) and its parent's ("vfio"); -1 for any other file. Read
  * here, at the ioctl, because user space may not read another process's fds.
+ * A global function: the verifier checks it once, not once per fd of the
+ * hot reset's loop (kp_vioctl: 37.8 ms of verification on 7.2 inlined).
  */
-static __always_inline int fd_group(int fd)
+__noinline int fd_group(int fd)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
