@@ -532,8 +532,10 @@ int tracer_links(const struct tracer *t)
 
 void tracer_close(struct tracer *t)
 {
+	bool pci_links = t->links.multi[MULTI_PCI * 2] || t->links.multi[MULTI_PCI * 2 + 1];
+
 	links_detach_all(&t->links);
-	if (t->skel && t->skel->bss && t->res[HOOK_RESET_FN].style == STYLE_KPROBE_MULTI)
+	if (pci_links)
 		dbg("kprobe.multi: the PCI core's links ended %llu entries and %llu returns before dispatch",
 		    t->skel->bss->pci_gated[0], t->skel->bss->pci_gated[1]);
 	vfiotrace_bpf__destroy(t->skel);
