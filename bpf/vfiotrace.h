@@ -26,6 +26,13 @@
  */
 enum multi_class { MULTI_COMMON, MULTI_PCI, MULTI_CLASSES };
 #define MULTI_LINKS (MULTI_CLASSES * 2)
+/*
+ * A helper id no kernel has: bpf/multi.bpf.c calls it where it means the kfunc
+ * bpf_rdonly_cast (6.2+), and the loader rewrites that call into the kfunc's
+ * by the kernel's BTF id (user/loader/multi.c). A libbpf extern would do the
+ * same, at the price of libbpf parsing all of vmlinux's BTF at every start.
+ */
+#define RDONLY_CAST_MARK 0x7ffc
 
 enum event_type {
 	EV_ATTACH = 1,		/* vfio_iommu_type1_attach_group returned */

@@ -83,18 +83,49 @@ tag_file prom $out/vfiotrace.prom
 . "${0%/*}/diag_resets.sh"
 diag_resets --trial
 
-# shared hooks: resets of a device that is not VFIO's (the e1000e, unbound) are filtered
-# out; where the hooks ride kprobe.multi links, by the PCI links' dispatchers (-v counts at exit)
+# shared hooks: resets of devices that are not VFIO's are filtered out (the e1000e with its own
+# driver, then with none), and one of the idle NVMe (VFIO's) is counted. Where the hooks ride
+# kprobe.multi links, the PCI links' dispatchers end the others' hits first (-v counts them at
+# exit): once with the entries' dispatcher that reads the device through bpf_rdonly_cast
+# (6.2+), once with the one that reads it by helper calls (VFIOTRACE_NO_RDONLY_CAST).
 grep -q ' register_fprobe_ips$' /proc/kallsyms && echo "@@ fprobe 1" || echo "@@ fprobe 0"
-echo $e1000e >/sys/bus/pci/devices/$e1000e/driver/unbind
-vfiotrace stat -j -v --mode auto >$out/shared.out 2>$out/shared.err &
-vp=$!
-if wait_tracing $out/shared.err $vp; then
+# driver_of DEV: the name of the driver DEV is bound to, "" when none
+driver_of() { basename "$(readlink /sys/bus/pci/devices/$1/driver 2>/dev/null)" 2>/dev/null; }
+# bind_e1000e: the e1000e to its own driver (or "@@ error")
+bind_e1000e() {
+	modprobe e1000e 2>/dev/null || insmod "$(find /lib/modules/$(uname -r) -name e1000e.ko | head -1)"
+	echo e1000e >/sys/bus/pci/devices/$e1000e/driver_override
+	[ -e /sys/bus/pci/devices/$e1000e/driver ] && echo $e1000e >/sys/bus/pci/devices/$e1000e/driver/unbind
+	echo $e1000e >/sys/bus/pci/drivers_probe
+	i=0
+	while [ "$(driver_of $e1000e)" != e1000e ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
+	[ "$(driver_of $e1000e)" = e1000e ] || echo "@@ error the e1000e did not bind to e1000e: $(driver_of $e1000e)"
+}
+# resets TAG DEV N: N sysfs resets of DEV, "@@ TAG_resets DEV DRIVER(- for none) DONE"
+resets() {
+	drv=$(driver_of $2)
 	n=0
-	while [ $n -lt 3 ]; do echo 1 >/sys/bus/pci/devices/$e1000e/reset && n=$((n + 1)) || break; done
-	echo "@@ shared_resets $n"
-fi
-stop $vp INT shared_exit
-tag shared <$out/shared.out
-grep -E '^Tracing|kprobe.multi' $out/shared.err | tag shared_stderr
+	while [ $n -lt $3 ]; do echo 1 >/sys/bus/pci/devices/$2/reset && n=$((n + 1)) || break; done
+	echo "@@ $1_resets $2 ${drv:--} $n"
+}
+# shared TAG ENV...: one stat -j -v over resets of the e1000e (with its driver if it has one
+# now, then without) and one of the NVMe
+shared() {
+	tg=$1
+	shift
+	env "$@" vfiotrace stat -j -v --mode auto >$out/$tg.out 2>$out/$tg.err &
+	vp=$!
+	if wait_tracing $out/$tg.err $vp; then
+		[ -n "$(driver_of $e1000e)" ] && resets $tg $e1000e 2
+		[ -e /sys/bus/pci/devices/$e1000e/driver ] && echo $e1000e >/sys/bus/pci/devices/$e1000e/driver/unbind
+		resets $tg $e1000e 2
+		resets $tg $nvme 1
+	fi
+	stop $vp INT ${tg}_exit
+	tag $tg <$out/$tg.out
+	grep -E '^Tracing|kprobe.multi' $out/$tg.err | tag ${tg}_stderr
+}
+bind_e1000e
+shared shared
+shared shared_helper VFIOTRACE_NO_RDONLY_CAST=1
 echo "@@ done"

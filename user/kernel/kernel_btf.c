@@ -221,11 +221,16 @@ const char *vfio_device_count_field(struct kernel_btf *kb, const char *custom)
 	return f ? f : count_field(vmlinux_btf(kb)); /* CONFIG_VFIO=y */
 }
 
-bool kernel_btf_has_struct(struct kernel_btf *kb, const char *module, const char *name)
+int kernel_btf_struct_id(struct kernel_btf *kb, const char *module, const char *name)
 {
 	struct rawbtf *btf = kernel_btf_get(kb, module);
 
-	return btf && rawbtf_find(btf, name, BTF_KIND_STRUCT) >= 0;
+	return btf ? rawbtf_find(btf, name, BTF_KIND_STRUCT) : -1;
+}
+
+bool kernel_btf_has_struct(struct kernel_btf *kb, const char *module, const char *name)
+{
+	return kernel_btf_struct_id(kb, module, name) >= 0;
 }
 
 int kernel_btf_check_file(const char *path, char *err, int errlen)

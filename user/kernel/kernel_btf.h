@@ -56,6 +56,8 @@ const struct btf_func *btf_funcs_find(const struct btf_func *f, const char *modu
 const char *vfio_device_count_field(struct kernel_btf *kb, const char *custom);
 /* Whether module's BTF (vmlinux: NULL) describes struct name. */
 bool kernel_btf_has_struct(struct kernel_btf *kb, const char *module, const char *name);
+/* Its type id as the kernel numbers it, or -1. */
+int kernel_btf_struct_id(struct kernel_btf *kb, const char *module, const char *name);
 /* The --btf file is readable BTF: 0, or -1 with a one-line reason in err. */
 int kernel_btf_check_file(const char *path, char *err, int errlen);
 

@@ -65,6 +65,8 @@ int resolve_kallsyms_wait(struct kallsyms_reader *r)
 
 /* In the kernel's BTF iff it has fprobe (CONFIG_FPROBE), which kprobe.multi links are made of (5.18+). */
 #define FPROBE_FUNC "register_fprobe_ips"
+/* The kfunc that makes a pointer one the kernel lets a program load through (6.2+, bpf/multi.bpf.c). */
+#define RDONLY_CAST_FUNC "bpf_rdonly_cast"
 
 /*
  * In its row's module and built in: start-up resolves against this, so that
@@ -81,9 +83,11 @@ void resolve_btf_funcs(struct resolver *rs)
 		rs->funcs[k++] = (struct btf_func){ .name = names[i], .nargs = -1 };
 	}
 	rs->funcs[k++] = (struct btf_func){ .name = FPROBE_FUNC, .nargs = -1 };
+	rs->funcs[k++] = (struct btf_func){ .name = RDONLY_CAST_FUNC, .nargs = -1 };
 	rs->funcs[k].name = NULL;
 	kernel_btf_funcs(&rs->kb, rs->funcs, k);
 	rs->kprobe_multi = btf_funcs_find(rs->funcs, NULL, FPROBE_FUNC)->nargs >= 0;
+	rs->rdonly_cast_id = btf_funcs_find(rs->funcs, NULL, RDONLY_CAST_FUNC)->id;
 }
 
 /* kernel_view callback: the table, else (found in another module) the BTF again. */

@@ -66,7 +66,7 @@ static int configure(struct tracer *t)
 			}
 		}
 	}
-	multi_configure(t->skel->obj, t->res);
+	multi_configure(t->skel->obj, t->res, t->pci_dev_btf_id ? t->rs.rdonly_cast_id : 0);
 	return 0;
 }
 
@@ -99,6 +99,7 @@ static int open_and_load(struct tracer *t, char *msg, int len)
 	t->skel->rodata->gets_at_ioctl = !t->res[HOOK_GET].func;
 	t->skel->rodata->reset_unhooked = targets_reset_unhooked(t->res);
 	t->skel->rodata->deep_stacks = t->opt.verbose > 0;
+	t->skel->rodata->pci_dev_btf_id = t->pci_dev_btf_id;
 	e = capacity_apply(t->skel, &t->opt, t->skel->rodata->emit_events, t->alloc_on_use) || configure(t) ?
 	    -1 : vfiotrace_bpf__load(t->skel);
 	fentry_target_done();
@@ -195,6 +196,14 @@ static void btf_facts(struct tracer *t)
 	t->count_field = vfio_device_count_field(&t->rs.kb, t->opt.btf);
 	t->dma_btf = kernel_btf_has_struct(&t->rs.kb, "vfio_iommu_type1", "vfio_iommu");
 	t->alloc_on_use = kernel_btf_alloc_on_use(&t->rs.kb);
+	/*
+	 * only the kprobe.multi PCI entries' dispatcher casts (bpf/multi.bpf.c); test hook
+	 * (tests/vm/resets.sh): VFIOTRACE_NO_RDONLY_CAST, the helpers' dispatcher where it could
+	 */
+	if (t->rs.kprobe_multi && t->rs.rdonly_cast_id > 0 && !getenv("VFIOTRACE_NO_RDONLY_CAST"))
+		t->pci_dev_btf_id = kernel_btf_struct_id(&t->rs.kb, NULL, "pci_dev");
+	if (t->pci_dev_btf_id < 0)
+		t->pci_dev_btf_id = 0;
 	profile("module BTF");
 }
 
