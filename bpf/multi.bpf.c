@@ -51,49 +51,13 @@ static __always_inline bool pci_calls_inflight(void)
 	return vfio_calls_inflight | fn_resets_inflight | bus_resets_inflight | power_calls_inflight;
 }
 
-static __always_inline int pci_entry(struct pt_regs *ctx, bool (*bound)(struct pci_dev *))
-{
-	if (pci_calls_inflight() || bound((struct pci_dev *)PT_REGS_PARM1(ctx)))
-		return dispatch(ctx);
-	__sync_fetch_and_add(&pci_gated[0], 1);
-	return 0;
-}
-
 SEC("kprobe.multi")
 int kpm_pci_entry(struct pt_regs *ctx)
 {
-	return pci_entry(ctx, vfio_bound);
-}
-
-/* bpf_rdonly_cast(obj, btf_id), by RDONLY_CAST_MARK (vfiotrace.h); the kernel inlines it as a move */
-static void *(*const rdonly_cast)(const void *obj, __u32 btf_id) = (void *)RDONLY_CAST_MARK;
-/* struct pci_dev's id in the kernel's BTF: set with the call's (our CO-RE BTF numbers types its own way) */
-const volatile __u32 pci_dev_btf_id = 0;
-
-/*
- * vfio_bound() with the device's driver read by a load the kernel makes safe
- * (a BTF pointer's), not by a helper call: the whole test for a device with
- * no driver, and for one with a driver, one helper instead of three.
- */
-static __always_inline bool vfio_bound_cast(struct pci_dev *pdev)
-{
-	struct pci_dev *p = rdonly_cast(pdev, pci_dev_btf_id);
-	struct device___diag *dev = (void *)&p->dev;
-	struct device_driver *drv = dev->driver;
-	char name[4] = {};
-
-	if (!drv)
-		return false;
-	/* a name shorter than 4 bytes at the end of a page: the read fails, and it is not "vfio" */
-	bpf_probe_read_kernel(name, sizeof(name), drv->name);
-	return name[0] == 'v' && name[1] == 'f' && name[2] == 'i' && name[3] == 'o';
-}
-
-/* kpm_pci_entry where the kernel has bpf_rdonly_cast (user/loader/multi.c chooses) */
-SEC("kprobe.multi")
-int kpm_pci_entry_cast(struct pt_regs *ctx)
-{
-	return pci_entry(ctx, vfio_bound_cast);
+	if (pci_calls_inflight() || vfio_bound((struct pci_dev *)PT_REGS_PARM1(ctx)))
+		return dispatch(ctx);
+	__sync_fetch_and_add(&pci_gated[0], 1);
+	return 0;
 }
 
 SEC("kretprobe.multi")

@@ -8,6 +8,7 @@
 #ifndef VFIOTRACE_PCI_DEV_BPF_H
 #define VFIOTRACE_PCI_DEV_BPF_H
 
+#include "kcast.bpf.h"
 #include "vfio_shared.bpf.h"
 
 #define ENOTTY 25
@@ -102,23 +103,56 @@ static __always_inline struct device *pdev_dev(struct pci_dev *pdev)
 	return __builtin_preserve_access_index(&pdev->dev);
 }
 
-/* Bound to vfio-pci or a vfio-pci variant driver (their names begin "vfio"). */
+/*
+ * Bound to vfio-pci or a vfio-pci variant driver (their names begin "vfio"):
+ * every device's resets and power changes ask. With casts, a device without a
+ * driver costs no helper call, one with a driver one.
+ */
 static __always_inline bool vfio_bound(struct pci_dev *pdev)
 {
-	struct device_driver *drv = dev_driver(pdev_dev(pdev));
-	char name[5] = {};
+	struct device_driver *drv;
+	char name[4] = {};
 
+	if (pci_dev_btf_id)
+		drv = ((struct device___diag *)&pci_cast(pdev)->dev)->driver;
+	else
+		drv = dev_driver(pdev_dev(pdev));
 	if (!drv)
 		return false;
-	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(drv, name));
+	/* a name shorter than 4 bytes at the end of a page: the read fails, and it is not "vfio" */
+	bpf_probe_read_kernel(name, sizeof(name), pci_dev_btf_id ? drv->name : BPF_CORE_READ(drv, name));
 	return name[0] == 'v' && name[1] == 'f' && name[2] == 'i' && name[3] == 'o';
 }
 
 static __always_inline int pdev_group(struct pci_dev *pdev)
 {
-	struct iommu_group *grp = BPF_CORE_READ(pdev_dev(pdev), iommu_group);
+	struct iommu_group *grp;
 
+	if (pci_dev_btf_id) {
+		grp = pci_cast(pdev)->dev.iommu_group;
+		return grp ? grp->id : NO_GROUP;
+	}
+	grp = BPF_CORE_READ(pdev_dev(pdev), iommu_group);
 	return grp ? BPF_CORE_READ(grp, id) : NO_GROUP;
+}
+
+static __always_inline void pdev_name(struct pci_dev *pdev, char *buf)
+{
+	if (pci_dev_btf_id)
+		bpf_probe_read_kernel_str(buf, NAME_LEN, pci_cast(pdev)->dev.kobj.name);
+	else
+		read_dev_name(pdev_dev(pdev), buf);
+}
+
+/* The D-state (pci_power_t), and whether the device has a PM capability. */
+static __always_inline int pdev_state(struct pci_dev *pdev)
+{
+	return pci_dev_btf_id ? pci_cast(pdev)->current_state : BPF_CORE_READ(pdev, current_state);
+}
+
+static __always_inline bool pdev_pm_cap(struct pci_dev *pdev)
+{
+	return pci_dev_btf_id ? pci_cast(pdev)->pm_cap : BPF_CORE_READ(pdev, pm_cap);
 }
 
 static __always_inline struct dev_stats *dev_stats_for(const char *name, int group)
@@ -142,7 +176,7 @@ struct seen {
 
 static __always_inline void seen_read(struct seen *s, struct pci_dev *pdev)
 {
-	read_dev_name(pdev_dev(pdev), s->name);
+	pdev_name(pdev, s->name);
 	s->group = pdev_group(pdev);
 }
 

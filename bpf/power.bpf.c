@@ -35,7 +35,7 @@ static __always_inline void power_enter(struct pci_dev *pdev, int to, int up)
 	c.pdev = pdev;
 	c.to = to;
 	c.up = up;
-	c.from = BPF_CORE_READ(pdev, current_state);
+	c.from = pdev_state(pdev);
 	tid_begin(&power_calls, &power_calls_inflight, &c);
 }
 
@@ -73,7 +73,7 @@ int BPF_KRETPROBE(krp_power, long ret)
 	}
 	ret = (int)ret;
 	pdev = p->pdev;
-	reached = BPF_CORE_READ(pdev, current_state);
+	reached = pdev_state(pdev);
 	/* pci_power_up's result is whether the device is in D0 */
 	if (p->up)
 		ret = reached == 0 ? 0 : ret < 0 ? ret : -EIO;
@@ -81,7 +81,7 @@ int BPF_KRETPROBE(krp_power, long ret)
 	 * asked for the state it was in: no transition; nor is a device without a
 	 * PM capability refused a low-power state (-EIO: it stays in D0, 5.10)
 	 */
-	if (reached == p->from && (ret == 0 || reached == p->to || !BPF_CORE_READ(pdev, pm_cap)))
+	if (reached == p->from && (ret == 0 || reached == p->to || !pdev_pm_cap(pdev)))
 		goto out;
 	if (ret < 0 && p->to == 0 && (vc = tid_find(&vfio_calls, &vfio_calls_inflight)))
 		vc->power_failed = 1;

@@ -63,7 +63,7 @@ static __always_inline void reset_event_from(struct dev_event *e, struct vfio_ca
 	if (!c)
 		return;
 	e->trigger = c->trigger;
-	read_dev_name(pdev_dev(c->pdev), e->dev);
+	pdev_name(c->pdev, e->dev);
 	e->nfds = c->nfds;
 	for (i = 0; i < HOT_RESET_FDS; i++)
 		e->groups[i] = c->groups[i];

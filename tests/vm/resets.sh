@@ -86,8 +86,8 @@ diag_resets --trial
 # shared hooks: resets of devices that are not VFIO's are filtered out (the e1000e with its own
 # driver, then with none), and one of the idle NVMe (VFIO's) is counted. Where the hooks ride
 # kprobe.multi links, the PCI links' dispatchers end the others' hits first (-v counts them at
-# exit): once with the entries' dispatcher that reads the device through bpf_rdonly_cast
-# (6.2+), once with the one that reads it by helper calls (VFIOTRACE_NO_RDONLY_CAST).
+# exit). Twice: reading struct pci_dev through bpf_rdonly_cast where the kernel has it (6.2+),
+# then by helper calls (VFIOTRACE_NO_RDONLY_CAST).
 grep -q ' register_fprobe_ips$' /proc/kallsyms && echo "@@ fprobe 1" || echo "@@ fprobe 0"
 # driver_of DEV: the name of the driver DEV is bound to, "" when none
 driver_of() { basename "$(readlink /sys/bus/pci/devices/$1/driver 2>/dev/null)" 2>/dev/null; }
@@ -123,7 +123,7 @@ shared() {
 	fi
 	stop $vp INT ${tg}_exit
 	tag $tg <$out/$tg.out
-	grep -E '^Tracing|kprobe.multi' $out/$tg.err | tag ${tg}_stderr
+	grep -E '^Tracing|kprobe.multi|rdonly_cast' $out/$tg.err | tag ${tg}_stderr
 }
 bind_e1000e
 shared shared

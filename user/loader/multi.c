@@ -5,15 +5,12 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "log.h"
 #include "multi.h"
 
 _Static_assert(NR_HOOKS * 2 <= MULTI_SLOTS, "bpf/multi.bpf.c: multi_progs has a slot per hook program");
 
 /* link (class * 2 + k)'s dispatcher */
 static const char *const dispatcher[MULTI_LINKS] = { "kpm_entry", "kpm_return", "kpm_pci_entry", "kpm_pci_return" };
-/* the PCI entries' where the kernel has bpf_rdonly_cast */
-#define PCI_ENTRY_CAST "kpm_pci_entry_cast"
 
 /* Row i's entry (k 0) or return (k 1) program if it is a kprobe.multi row's, else NULL. */
 static struct bpf_program *multi_prog(struct bpf_object *obj, const struct resolved res[NR_HOOKS], int i, int k)
@@ -32,59 +29,17 @@ static int link_of(int i, int k)
 	return (targets[i].pci_shared ? MULTI_PCI : MULTI_COMMON) * 2 + k;
 }
 
-/*
- * The cast dispatcher's calls of RDONLY_CAST_MARK (bpf/vfiotrace.h) made calls of the kfunc
- * whose BTF id is id. 0, or -1: it has none (then it is not used).
- */
-static int rewrite_cast(struct bpf_program *p, int id)
+void multi_configure(struct bpf_object *obj, const struct resolved res[NR_HOOKS])
 {
-	size_t i, n = bpf_program__insn_cnt(p);
-	struct bpf_insn *insns = malloc(n * sizeof(*insns));
-	int found = 0;
-
-	if (!insns)
-		return -1;
-	memcpy(insns, bpf_program__insns(p), n * sizeof(*insns));
-	for (i = 0; i < n; i++) {
-		if (insns[i].code != (BPF_JMP | BPF_CALL) || insns[i].src_reg || insns[i].imm != RDONLY_CAST_MARK)
-			continue;
-		insns[i].src_reg = BPF_PSEUDO_KFUNC_CALL;
-		insns[i].imm = id;
-		found++;
-	}
-	/* the count is unchanged: libbpf's relocations, kept by instruction index, still apply */
-	found = found && !bpf_program__set_insns(p, insns, n) ? 0 : -1;
-	free(insns);
-	return found;
-}
-
-/* Link l's dispatcher, whichever multi_configure() chose. */
-static struct bpf_program *dispatcher_prog(struct bpf_object *obj, int l)
-{
-	struct bpf_program *cast = bpf_object__find_program_by_name(obj, PCI_ENTRY_CAST);
-
-	if (l == MULTI_PCI * 2 && bpf_program__autoload(cast))
-		return cast;
-	return bpf_object__find_program_by_name(obj, dispatcher[l]);
-}
-
-void multi_configure(struct bpf_object *obj, const struct resolved res[NR_HOOKS], int rdonly_cast_id)
-{
-	struct bpf_program *p, *cast = bpf_object__find_program_by_name(obj, PCI_ENTRY_CAST);
-	bool use_cast = rdonly_cast_id && !rewrite_cast(cast, rdonly_cast_id);
-	int i, l;
+	struct bpf_program *p;
+	int i, k;
 
 	for (i = 0; i < NR_HOOKS * 2; i++) {
-		if (!(p = multi_prog(obj, res, i / 2, i % 2)))
+		if (!(p = multi_prog(obj, res, i / 2, k = i % 2)))
 			continue;
 		bpf_program__set_expected_attach_type(p, BPF_TRACE_KPROBE_MULTI);
-		l = link_of(i / 2, i % 2);
-		bpf_program__set_autoload(l == MULTI_PCI * 2 && use_cast ? cast :
-					  bpf_object__find_program_by_name(obj, dispatcher[l]), true);
+		bpf_program__set_autoload(bpf_object__find_program_by_name(obj, dispatcher[link_of(i / 2, k)]), true);
 	}
-	if (use_cast && bpf_program__autoload(cast))
-		dbg("kprobe.multi: the PCI entries' dispatcher reads the device through bpf_rdonly_cast "
-		    "(BTF id %d)", rdonly_cast_id);
 }
 
 int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], struct bpf_link *links[MULTI_LINKS],
@@ -124,7 +79,8 @@ int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], st
 
 		if (!n[l])
 			continue;
-		links[l] = bpf_program__attach_kprobe_multi_opts(dispatcher_prog(obj, l), NULL, &o);
+		links[l] = bpf_program__attach_kprobe_multi_opts(
+			bpf_object__find_program_by_name(obj, dispatcher[l]), NULL, &o);
 		if (!links[l]) {
 			snprintf(msg, len, "the kernel refused a kprobe.multi link on %zu function(s) (%s): %s%s",
 				 n[l], l % 2 ? "returns" : "entries", strerror(errno),

@@ -19,13 +19,8 @@
 struct bpf_object;
 struct bpf_link;
 
-/*
- * Before load: the rows' programs are loaded as kprobe.multi programs, with the dispatchers they
- * need. rdonly_cast_id: the kernel's BTF id of the kfunc bpf_rdonly_cast, with which the PCI
- * entries' dispatcher reads the device without helper calls (the rodata's pci_dev_btf_id set
- * too); 0: the kernel has none.
- */
-void multi_configure(struct bpf_object *obj, const struct resolved res[NR_HOOKS], int rdonly_cast_id);
+/* Before load: the rows' programs are loaded as kprobe.multi programs, with the dispatchers they need. */
+void multi_configure(struct bpf_object *obj, const struct resolved res[NR_HOOKS]);
 /*
  * After load: the rows' programs in their dispatch slots, then the links
  * (links[class * 2 + 1]: a return link; NULL where no row has such a program).

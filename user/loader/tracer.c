@@ -13,6 +13,7 @@
 #include "holders.h"
 #include "links.h"
 #include "log.h"
+#include "kcast.h"
 #include "multi.h"
 #include "profile.h"
 #include "retprobe.h"
@@ -38,7 +39,7 @@ static int aim(struct tracer *t, struct bpf_program *p, const struct resolved *r
 static int configure(struct tracer *t)
 {
 	struct bpf_program *p;
-	int i;
+	int i, n;
 
 	bpf_object__for_each_program(p, t->skel->obj)
 		bpf_program__set_autoload(p, false);
@@ -66,7 +67,15 @@ static int configure(struct tracer *t)
 			}
 		}
 	}
-	multi_configure(t->skel->obj, t->res, t->pci_dev_btf_id ? t->rs.rdonly_cast_id : 0);
+	multi_configure(t->skel->obj, t->res);
+	if (t->pci_dev_btf_id) {
+		if ((n = kcast_rewrite(t->skel->obj, t->rs.rdonly_cast_id)) < 0) {
+			err("cannot rewrite the programs' casts: %s", strerror(errno));
+			return -1;
+		}
+		dbg("struct pci_dev read through bpf_rdonly_cast (BTF ids %d, %d) at %d places",
+		    t->rs.rdonly_cast_id, t->pci_dev_btf_id, n);
+	}
 	return 0;
 }
 
@@ -196,11 +205,8 @@ static void btf_facts(struct tracer *t)
 	t->count_field = vfio_device_count_field(&t->rs.kb, t->opt.btf);
 	t->dma_btf = kernel_btf_has_struct(&t->rs.kb, "vfio_iommu_type1", "vfio_iommu");
 	t->alloc_on_use = kernel_btf_alloc_on_use(&t->rs.kb);
-	/*
-	 * only the kprobe.multi PCI entries' dispatcher casts (bpf/multi.bpf.c); test hook
-	 * (tests/vm/resets.sh): VFIOTRACE_NO_RDONLY_CAST, the helpers' dispatcher where it could
-	 */
-	if (t->rs.kprobe_multi && t->rs.rdonly_cast_id > 0 && !getenv("VFIOTRACE_NO_RDONLY_CAST"))
+	/* bpf/kcast.bpf.h; test hook (tests/vm/resets.sh): VFIOTRACE_NO_RDONLY_CAST, helpers where it could */
+	if (t->rs.rdonly_cast_id > 0 && !getenv("VFIOTRACE_NO_RDONLY_CAST"))
 		t->pci_dev_btf_id = kernel_btf_struct_id(&t->rs.kb, NULL, "pci_dev");
 	if (t->pci_dev_btf_id < 0)
 		t->pci_dev_btf_id = 0;
