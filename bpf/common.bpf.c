@@ -35,6 +35,6 @@ stack_next_map stack_next SEC(".maps");
 
 /* Devices (pci_dev.bpf.h): shared by vfio_pci.bpf.c, reset.bpf.c and power.bpf.c. */
 vfio_calls_map vfio_calls SEC(".maps");
-__u32 vfio_calls_inflight = 0;
+struct tid_counts vfio_calls_n;
 reset_stats_map reset_stats SEC(".maps");
 dev_stats_map dev_stats SEC(".maps");

@@ -20,8 +20,6 @@ struct {
 /* Hits the PCI links ended before dispatch, per link (k): -v reports them at exit. */
 __u64 pci_gated[2];
 
-extern __u32 fn_resets_inflight, bus_resets_inflight, power_calls_inflight;
-
 static __always_inline int dispatch(struct pt_regs *ctx)
 {
 	bpf_tail_call(ctx, &multi_progs, (__u32)bpf_get_attach_cookie(ctx));
@@ -48,7 +46,7 @@ int kpm_return(struct pt_regs *ctx)
  */
 static __always_inline bool pci_calls_inflight(void)
 {
-	return vfio_calls_inflight | fn_resets_inflight | bus_resets_inflight | power_calls_inflight;
+	return vfio_calls_n.inflight | fn_resets_n.inflight | bus_resets_n.inflight | power_calls_n.inflight;
 }
 
 SEC("kprobe.multi")

@@ -95,7 +95,7 @@ static __always_inline void vfio_enter(struct pci_dev *pdev, int trigger, void *
 				c.groups[i] = fd_group(fd);
 		}
 	}
-	tid_begin(&vfio_calls, &vfio_calls_inflight, &c);
+	tid_begin(&vfio_calls, &vfio_calls_n, &c, sizeof(c));
 }
 
 static __always_inline void ioctl_enter(struct pci_dev *pdev, unsigned int cmd, unsigned long arg)
@@ -109,12 +109,12 @@ static __always_inline void ioctl_enter(struct pci_dev *pdev, unsigned int cmd, 
 /* The call's context, removed; false when there is none. */
 static __always_inline bool vfio_exit(struct vfio_call *out)
 {
-	struct vfio_call *c = tid_find(&vfio_calls, &vfio_calls_inflight);
+	struct vfio_call *c = tid_find(&vfio_calls, &vfio_calls_n);
 
 	if (!c)
 		return false;
 	*out = *c;
-	tid_end(&vfio_calls, &vfio_calls_inflight);
+	tid_end(&vfio_calls, &vfio_calls_n, c);
 	return true;
 }
 

@@ -26,6 +26,12 @@
  */
 enum multi_class { MULTI_COMMON, MULTI_PCI, MULTI_CLASSES };
 #define MULTI_LINKS (MULTI_CLASSES * 2)
+
+/* A per-thread map of calls in progress (bpf/pci_dev.bpf.h): its counts. */
+struct tid_counts {
+	unsigned int inflight;	/* entries with a call in progress */
+	unsigned int kept;	/* entries in the map */
+};
 /*
  * A helper id no kernel has: bpf/multi.bpf.c calls it where it means the kfunc
  * bpf_rdonly_cast (6.2+), and the loader rewrites that call into the kfunc's

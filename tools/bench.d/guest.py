@@ -26,7 +26,8 @@ usage: guest.py FLOOR ATTACHES ROUNDS STARTUP_RUNS SCALE_SMALL SCALE_LARGE [BASE
 BASELINE: another vfiotrace binary (e.g. the last release), measured as "baseline".
 Environment: BENCH_PHASES (comma-separated, default every phase), BENCH_STORM (faults per storm,
 default 10000), BENCH_STORM_ROUNDS (default ROUNDS), BENCH_GROUPS_WINDOW (seconds of intervals
-per groups sample, default 10), BENCH_SHARED_RESETS (default 100).
+per groups sample, default 10), BENCH_SHARED_RESETS (default 100), BENCH_PERHIT_CONFIGS (per hit's
+configurations besides none and floor, comma-separated; default: all).
 """
 import json
 import os
@@ -226,9 +227,12 @@ for args in (["-v"], ["-vv"]) if "profile" in phases else ():
     emit(kind="profile", args=args, lines=lines)
 
 # per hit: the workload under each tracer
+perhit_only = [c for c in os.environ.get("BENCH_PERHIT_CONFIGS", "").split(",") if c]
 for r in range(rounds if "perhit" in phases else 0):
     for c in ["none", "floor", "floor-work", "floor-dma", "bpftrace-floor", "vfiotrace", "vfiotrace-refs",
               "vfiotrace-dma", *with_baseline, "bpftrace-equivalent"]:
+        if perhit_only and c not in ["none", "floor", *perhit_only]:
+            continue
         t = Tracer(c) if c != "none" else None
         wrc, wall = workload(n)
         res = dict(kind="perhit", config=c, round=r, wall_s=wall, workload_rc=wrc)
