@@ -38,6 +38,9 @@ struct {
 	__type(value, struct inflight);
 } inflight_alloc SEC(".maps");
 
+struct tid_counts inflight_attach_n, inflight_alloc_n;
+CALL_VALUE(struct inflight);
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MAX_ENTRIES);
@@ -115,23 +118,23 @@ static __always_inline int attach_enter(struct iommu_group *grp, struct device *
 	in.group = id;
 	if (dev)
 		read_dev_name(dev, in.dev);
-	update_counted(&inflight_attach, &tid, &in);
+	call_begin(&inflight_attach, &inflight_attach_n, &tid, &in, sizeof(in));
 	record_members(grp, id);
 	op_begin(LEVEL_ATTACH, OP_ATTACH, id);
 	return 0;
 }
 
-/* Moves this task's entry out of an in-flight map; false if there was none. */
-static __always_inline bool take_inflight(void *map, struct inflight *out, __u64 *latency)
+/* Moves this task's call out of an in-flight map; false if there was none. */
+static __always_inline bool take_inflight(void *map, struct tid_counts *n, struct inflight *out, __u64 *latency)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct inflight *in = bpf_map_lookup_elem(map, &tid);
+	struct inflight *in = call_find(map, &tid);
 
 	if (!in)
 		return false;
 	*out = *in;
 	*latency = bpf_ktime_get_ns() - in->ts;
-	bpf_map_delete_elem(map, &tid);
+	call_end(map, n, &tid, in);
 	return true;
 }
 
@@ -143,7 +146,7 @@ static __always_inline int attach_exit(void *ctx, int ret)
 	struct inflight in;
 	__u64 lat;
 
-	if (!take_inflight(&inflight_attach, &in, &lat))
+	if (!take_inflight(&inflight_attach, &inflight_attach_n, &in, &lat))
 		return 0;
 	group = in.group;
 	d = op_at(LEVEL_ATTACH);
@@ -188,7 +191,7 @@ static __always_inline int alloc_enter(const struct bus_type *bus, struct device
 
 	if (!task_selected())
 		return 0;
-	attach = bpf_map_lookup_elem(&inflight_attach, &tid);
+	attach = call_find(&inflight_attach, &tid);
 	if (attach)
 		in.group = attach->group;
 	if (!group_selected(in.group))
@@ -202,7 +205,7 @@ static __always_inline int alloc_enter(const struct bus_type *bus, struct device
 	else if (attach && (d = op_at(LEVEL_ATTACH)))
 		/* 6.0-6.10: by bus, but from type1's per-device callback (diag.bpf.c) */
 		__builtin_memcpy(in.dev, d->alloc_dev, NAME_LEN);
-	update_counted(&inflight_alloc, &tid, &in);
+	call_begin(&inflight_alloc, &inflight_alloc_n, &tid, &in, sizeof(in));
 	return 0;
 }
 
@@ -215,7 +218,7 @@ static __always_inline int alloc_exit(void *ctx, unsigned long ret)
 	__u64 lat;
 	int group;
 
-	if (!take_inflight(&inflight_alloc, &in, &lat))
+	if (!take_inflight(&inflight_alloc, &inflight_alloc_n, &in, &lat))
 		return 0;
 	group = in.group;
 	if (!ret)

@@ -23,6 +23,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Diagnosis (diag.bpf.h): shared by attach.bpf.c and diag.bpf.c. */
 diag_ops_map diag_ops SEC(".maps");
+struct tid_counts diag_ops_n;
 failures_map failures SEC(".maps");
 holders_map holders SEC(".maps");
 culprits_map group_culprit SEC(".maps");

@@ -93,6 +93,60 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
 }
 
 /*
+ * Per-thread maps of calls in progress: a value begins with the call's start
+ * (__u64 ts; 0: no call in progress), and a thread's entry is kept after its
+ * call for its next one. An insert or a delete takes the hash bucket's lock
+ * with interrupts off, which under TCG cost more than all the rest of the
+ * programs (docs/benchmarks.md, run 15); a lookup takes none. Up to CALL_KEEP
+ * entries a map; past them, a call that ends deletes its entry. Each map has
+ * its struct tid_counts (vfiotrace.h).
+ */
+#define CALL_KEEP 64
+#define CALL_VALUE(type) _Static_assert(__builtin_offsetof(type, ts) == 0 && sizeof(((type *)0)->ts) == 8, \
+					#type ": a call map's value begins with __u64 ts")
+
+/* key's call in progress, or NULL */
+static __always_inline void *call_find(void *map, const void *key)
+{
+	__u64 *v = bpf_map_lookup_elem(map, key);
+
+	return v && *v ? v : NULL;
+}
+
+/*
+ * key's entry, set to val (size bytes): a call in progress once its ts is set
+ * (val's, or the caller's at once). NULL (counted) when the map is full.
+ */
+static __always_inline void *call_begin(void *map, struct tid_counts *n, const void *key, const void *val,
+					__u32 size)
+{
+	__u64 *v = bpf_map_lookup_elem(map, key);
+
+	if (v) {
+		if (!*v)
+			__sync_fetch_and_add(&n->inflight, 1);
+		__builtin_memcpy(v, val, size);
+		return v;
+	}
+	if (bpf_map_update_elem(map, key, val, BPF_NOEXIST) || !(v = bpf_map_lookup_elem(map, key))) {
+		__sync_fetch_and_add(&map_full, 1);
+		return NULL;
+	}
+	__sync_fetch_and_add(&n->inflight, 1);
+	__sync_fetch_and_add(&n->kept, 1);
+	return v;
+}
+
+/* v: key's call in progress (call_find), ended */
+static __always_inline void call_end(void *map, struct tid_counts *n, const void *key, void *v)
+{
+	*(__u64 *)v = 0;
+	__sync_fetch_and_add(&n->inflight, -1);
+	if (*(volatile __u32 *)&n->kept > CALL_KEEP && !bpf_map_delete_elem(map, key))
+		__sync_fetch_and_add(&n->kept, -1);
+}
+
+/*
  * Room for one record of size bytes in the events ring buffer, its first
  * zeroed bytes set to zero (the rest is the caller's to fill); NULL when
  * events are off, NULL (counted) when the buffer is full.

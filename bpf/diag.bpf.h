@@ -41,6 +41,8 @@ typedef struct {
 	__type(value, struct op_state);
 } diag_ops_map;
 extern diag_ops_map diag_ops SEC(".maps");
+extern struct tid_counts diag_ops_n;
+CALL_VALUE(struct op_state);
 
 typedef struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -106,14 +108,9 @@ static __always_inline struct op_state *op_begin(int level, int op, int group)
 	struct op_state *d;
 
 	/* an attach nests in a group op, never around one: an attach entry here is stale (missed return) */
-	if (level == LEVEL_GROUP)
-		bpf_map_delete_elem(&diag_ops, &ka);
-
-	if (bpf_map_update_elem(&diag_ops, &k, &zero_op, BPF_ANY)) {
-		__sync_fetch_and_add(&map_full, 1);
-		return NULL;
-	}
-	d = bpf_map_lookup_elem(&diag_ops, &k);
+	if (level == LEVEL_GROUP && (d = call_find(&diag_ops, &ka)))
+		call_end(&diag_ops, &diag_ops_n, &ka, d);
+	d = call_begin(&diag_ops, &diag_ops_n, &k, &zero_op, sizeof(zero_op));
 	if (!d)
 		return NULL;
 	d->ts = bpf_ktime_get_ns();
@@ -129,7 +126,7 @@ static __always_inline struct op_state *op_at(int level)
 {
 	__u64 k = op_key(level);
 
-	return bpf_map_lookup_elem(&diag_ops, &k);
+	return call_find(&diag_ops, &k);
 }
 
 /* The innermost operation in flight on this task: steps are recorded there. */
@@ -143,8 +140,10 @@ static __always_inline struct op_state *op_current(void)
 static __always_inline void op_end(int level)
 {
 	__u64 k = op_key(level);
+	struct op_state *d = call_find(&diag_ops, &k);
 
-	bpf_map_delete_elem(&diag_ops, &k);
+	if (d)
+		call_end(&diag_ops, &diag_ops_n, &k, d);
 }
 
 /* A step returned ret (< 0, or 1 for a NULL domain): the first failure is kept, with stack. */

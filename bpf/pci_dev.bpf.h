@@ -62,72 +62,41 @@ static __always_inline __u32 tid(void)
 }
 
 /*
- * The per-thread maps of calls in progress (their values begin with the
- * call's start, ts: 0 when none is in progress), each with counts: the PCI
- * core's reset and power functions run for every device, and their returns
- * and inner hooks in a call that was not recorded (not VFIO's) read the count
- * of calls in flight, not the map. A missed return leaves its call in
- * progress, and the count above zero: the lookups come back, nothing is lost.
- *
- * A thread's entry is kept after its call, for its next one: an insert or a
- * delete takes the hash bucket's lock with interrupts off, which under TCG
- * cost more than all the rest of the programs (docs/benchmarks.md, run 15); a
- * lookup takes none. Up to TID_KEEP entries a map; past them, a call that
- * ends deletes its thread's entry, as every call did before. struct
- * tid_counts: vfiotrace.h.
+ * The per-thread maps of calls in progress (common.bpf.h call_*) of the PCI
+ * programs: the PCI core's reset and power functions run for every device,
+ * and their returns and inner hooks in a call that was not recorded (not
+ * VFIO's) read the count of calls in flight, not the map. A missed return
+ * leaves its call in progress, and the count above zero: the lookups come
+ * back, nothing is lost.
  */
-#define TID_KEEP 64
-#define TID_VALUE(type) _Static_assert(__builtin_offsetof(type, ts) == 0 && sizeof(((type *)0)->ts) == 8, \
-				       #type ": a TID map's value begins with __u64 ts")
-TID_VALUE(struct vfio_call);
-
 extern struct tid_counts vfio_calls_n, fn_resets_n, bus_resets_n, power_calls_n;
+CALL_VALUE(struct vfio_call);
 
-/* val: size bytes, beginning with a non-zero __u64 ts */
+/* val: size bytes, beginning with a non-zero ts */
 static __always_inline void tid_begin(void *map, struct tid_counts *n, const void *val, __u32 size)
 {
 	__u32 t = tid();
-	__u64 *v = bpf_map_lookup_elem(map, &t);
 
-	if (v) {
-		if (!*v)
-			__sync_fetch_and_add(&n->inflight, 1);
-		__builtin_memcpy(v, val, size);
-		return;
-	}
-	if (bpf_map_update_elem(map, &t, val, BPF_NOEXIST)) {
-		__sync_fetch_and_add(&map_full, 1);
-		return;
-	}
-	__sync_fetch_and_add(&n->inflight, 1);
-	__sync_fetch_and_add(&n->kept, 1);
+	call_begin(map, n, &t, val, size);
 }
 
 static __always_inline void *tid_find(void *map, const struct tid_counts *n)
 {
-	__u64 *v;
 	__u32 t;
 
 	/* before the helper: this is all that a call of a device not traced costs */
 	if (!*(const volatile __u32 *)&n->inflight)
 		return NULL;
 	t = tid();
-	v = bpf_map_lookup_elem(map, &t);
-	return v && *v ? v : NULL;
+	return call_find(map, &t);
 }
 
 /* v: the call's entry, from tid_find() */
 static __always_inline void tid_end(void *map, struct tid_counts *n, void *v)
 {
-	__u32 t;
+	__u32 t = tid();
 
-	*(__u64 *)v = 0;
-	__sync_fetch_and_add(&n->inflight, -1);
-	if (*(volatile __u32 *)&n->kept <= TID_KEEP)
-		return;
-	t = tid();
-	if (!bpf_map_delete_elem(map, &t))
-		__sync_fetch_and_add(&n->kept, -1);
+	call_end(map, n, &t, v);
 }
 
 static __always_inline struct device *pdev_dev(struct pci_dev *pdev)

@@ -15,7 +15,7 @@ struct power_call {
 };
 
 TID_MAP(power_calls, struct power_call);
-TID_VALUE(struct power_call);
+CALL_VALUE(struct power_call);
 struct tid_counts power_calls_n;
 
 /* ---- power ---- */

@@ -36,8 +36,8 @@ struct bus_reset {
 
 TID_MAP(fn_resets, struct fn_reset);
 TID_MAP(bus_resets, struct bus_reset);
-TID_VALUE(struct fn_reset);
-TID_VALUE(struct bus_reset);
+CALL_VALUE(struct fn_reset);
+CALL_VALUE(struct bus_reset);
 struct tid_counts fn_resets_n, bus_resets_n;
 
 /* ---- the resets ---- */
