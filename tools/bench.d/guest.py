@@ -27,7 +27,8 @@ BASELINE: another vfiotrace binary (e.g. the last release), measured as "baselin
 Environment: BENCH_PHASES (comma-separated, default every phase), BENCH_STORM (faults per storm,
 default 10000), BENCH_STORM_ROUNDS (default ROUNDS), BENCH_GROUPS_WINDOW (seconds of intervals
 per groups sample, default 10), BENCH_SHARED_RESETS (default 100), BENCH_PERHIT_CONFIGS (per hit's
-configurations besides none and floor, comma-separated; default: all).
+configurations besides none and floor, comma-separated; default: all), BENCH_PERF (1: per hit's
+warm workload under perf record; its samples in BPF programs).
 """
 import json
 import os
@@ -196,10 +197,21 @@ class Tracer:
         return rc, ru
 
 
-def workload(k):
+def workload(k, perf=False):
+    """perf: under perf record; then also the samples taken, and those in BPF programs (or in
+    what they called: a bpf_prog_ frame in the call chain)"""
     t0 = time.monotonic()
-    p = subprocess.run(["vfio-workload", "-n", str(k), "-g", str(group)], stdout=subprocess.DEVNULL, timeout=1800)
-    return p.returncode, time.monotonic() - t0
+    cmd = ["vfio-workload", "-n", str(k), "-g", str(group)]
+    if perf:
+        cmd = ["perf", "record", "-q", "-e", "cpu-clock", "-F", "25000", "-a", "-g", "-o", f"{out}/perf.data", "--",
+               *cmd]
+    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=1800)
+    wall = time.monotonic() - t0
+    if not perf:
+        return p.returncode, wall
+    s = subprocess.run(["perf", "script", "-i", f"{out}/perf.data", "-F", "ip,sym"], capture_output=True, text=True)
+    blocks = s.stdout.split("\n\n")
+    return p.returncode, wall, len(blocks), sum("bpf_prog_" in b for b in blocks)
 
 
 with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
@@ -228,6 +240,7 @@ for args in (["-v"], ["-vv"]) if "profile" in phases else ():
 
 # per hit: the workload under each tracer
 perhit_only = [c for c in os.environ.get("BENCH_PERHIT_CONFIGS", "").split(",") if c]
+perf = os.environ.get("BENCH_PERF") == "1"
 for r in range(rounds if "perhit" in phases else 0):
     for c in ["none", "floor", "floor-work", "floor-dma", "bpftrace-floor", "vfiotrace", "vfiotrace-refs",
               "vfiotrace-dma", *with_baseline, "bpftrace-equivalent"]:
@@ -240,7 +253,9 @@ for r in range(rounds if "perhit" in phases else 0):
             res.update(t.status(), ready_s=t.ready)
             # warm: the same workload again. Under TCG the first run of every path of a newly
             # loaded program pays its translation; the second batch is the steady state.
-            wrc2, _ = workload(n)
+            wrc2, _, *samples = workload(n, perf)
+            if samples:
+                res.update(perf_samples=samples[0], perf_bpf=samples[1])
             st = t.status()
             res.update(warm_ns=st["prog_ns"] - res["prog_ns"], warm_runs=st["prog_runs"] - res["prog_runs"],
                        workload_rc=wrc or wrc2)
