@@ -96,6 +96,8 @@ struct ref_calls {
 struct ref_calls inflight_get SEC(".maps");
 struct ref_calls inflight_ioctl SEC(".maps");
 struct ref_calls inflight_unreg SEC(".maps");
+struct tid_counts inflight_get_n, inflight_ioctl_n, inflight_unreg_n;
+CALL_VALUE(struct ref_call);
 
 static const struct ref_val zero_ref;
 
@@ -189,24 +191,24 @@ static __always_inline int put_enter(void *vdev, struct site site)
 	return 0;
 }
 
-static __always_inline void call_enter(void *map, void *ctx, void *vdev, bool self)
+static __always_inline void ref_call_enter(void *map, struct tid_counts *n, void *ctx, void *vdev, bool self)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct ref_call c = { .ts = bpf_ktime_get_ns(), .vdev = (__u64)vdev };
 
 	c.site = site_of(ctx, self);
-	update_counted(map, &tid, &c);
+	call_begin(map, n, &tid, &c, sizeof(c));
 }
 
-static __always_inline bool call_exit(void *map, struct ref_call *out)
+static __always_inline bool ref_call_exit(void *map, struct tid_counts *n, struct ref_call *out)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct ref_call *c = bpf_map_lookup_elem(map, &tid);
+	struct ref_call *c = call_find(map, &tid);
 
 	if (!c)
 		return false;
 	*out = *c;
-	bpf_map_delete_elem(map, &tid);
+	call_end(map, n, &tid, c);
 	return true;
 }
 
@@ -218,7 +220,7 @@ static __always_inline bool call_exit(void *map, struct ref_call *out)
  */
 static __always_inline bool get_exit(struct pt_regs *ctx, struct ref_call *c)
 {
-	if (!call_exit(&inflight_get, c))
+	if (!ref_call_exit(&inflight_get, &inflight_get_n, c))
 		return false;
 	if (!deep_stacks && !gets_at_ioctl)
 		c->site.caller = PT_REGS_IP(ctx);
@@ -273,7 +275,7 @@ int BPF_KPROBE(kp_get, void *vdev)
 {
 	if (task_selected())
 		/* try_get (6.2+) is skipped like the put; without it the lookups take the reference (5.10) */
-		call_enter(&inflight_get, ctx, vdev, gets_at_ioctl);
+		ref_call_enter(&inflight_get, &inflight_get_n, ctx, vdev, gets_at_ioctl);
 	return 0;
 }
 
@@ -301,7 +303,7 @@ int BPF_KPROBE(kp_devfd_ioctl, void *file, unsigned int cmd, unsigned long arg)
 	c.ts = bpf_ktime_get_ns();
 	c.site = site_of(ctx, true);
 	bpf_probe_read_user_str(c.name, NAME_LEN, (const char *)arg);
-	update_counted(&inflight_ioctl, &tid, &c);
+	call_begin(&inflight_ioctl, &inflight_ioctl_n, &tid, &c, sizeof(c));
 	return 0;
 }
 
@@ -313,7 +315,7 @@ int BPF_KRETPROBE(krp_devfd_ioctl, long fd)
 	struct ref_call c;
 	void *vdev;
 
-	if (!call_exit(&inflight_ioctl, &c) || fd < 0)
+	if (!ref_call_exit(&inflight_ioctl, &inflight_ioctl_n, &c) || fd < 0)
 		return 0;
 	task = (struct task_struct *)bpf_get_current_task();
 	fds = BPF_CORE_READ(task, files, fdt, fd);
@@ -346,7 +348,7 @@ int BPF_KPROBE(kp_unreg, void *vdev)
 	struct device *dev;
 	struct event *e;
 
-	call_enter(&inflight_unreg, ctx, vdev, true);
+	ref_call_enter(&inflight_unreg, &inflight_unreg_n, ctx, vdev, true);
 	dev = vdev_read(vdev, &refcount);
 	e = event_reserve(EV_UNREG_BEGIN, NO_GROUP);
 	if (!e)
@@ -367,7 +369,7 @@ int BPF_KRETPROBE(krp_unreg)
 	struct ref_call c;
 	struct event *e;
 
-	if (!call_exit(&inflight_unreg, &c))
+	if (!ref_call_exit(&inflight_unreg, &inflight_unreg_n, &c))
 		return 0;
 	e = event_reserve(EV_UNREG_END, NO_GROUP);
 	if (!e)
