@@ -293,12 +293,19 @@ int kallsyms_load_only(struct kallsyms *ks, const char *path, const char *const 
  */
 unsigned long long kallsyms_modules_state(const char *path)
 {
+	return kallsyms_modules_list(path, NULL, 0, NULL);
+}
+
+unsigned long long kallsyms_modules_list(const char *path, char (*names)[64], int max, int *n)
+{
 	unsigned long long h = 14695981039346656037ULL;
 	FILE *f = fopen(path, "r");
 	char *line = NULL, *tok, *save;
 	size_t cap = 0;
 	int k;
 
+	if (n)
+		*n = 0;
 	if (!f)
 		return 0;
 	while (getline(&line, &cap, f) > 0) {
@@ -306,6 +313,10 @@ unsigned long long kallsyms_modules_state(const char *path)
 		for (k = 0, tok = strtok_r(line, " \n", &save); tok; k++, tok = strtok_r(NULL, " \n", &save)) {
 			if (k != 0 && k != 1 && k != 4)
 				continue;
+			if (k == 0 && n && *n < max)
+				snprintf(names[(*n)++], 64, "%s", tok);
+			else if (k == 0 && n)
+				*n = max + 1;	/* more than max */
 			for (; *tok; tok++)
 				h = (h ^ (unsigned char)*tok) * 1099511628211ULL;
 			h = (h ^ ' ') * 1099511628211ULL;

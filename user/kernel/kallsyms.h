@@ -86,6 +86,8 @@ int kallsyms_add_module(struct kallsyms *ks, const char *module);
  * which a change of kallsyms shows in (kallsyms_load_settled); 0 if unreadable.
  */
 unsigned long long kallsyms_modules_state(const char *modules);
+/* The same, read once with the modules' names: up to max into names, *n of them (max + 1: more). */
+unsigned long long kallsyms_modules_list(const char *modules, char (*names)[64], int max, int *n);
 /* Symbol containing addr, or NULL; *off gets addr - symbol start. */
 const struct ksym *kallsyms_at(const struct kallsyms *ks, unsigned long long addr,
 			       unsigned long long *off);

@@ -59,24 +59,6 @@ static bool loaded(const struct ksym_lookups *lk, const char *module)
 	return false;
 }
 
-/* The modules in /proc/modules into lk: 0, or -1 if unreadable or too many. */
-static int read_modules(struct ksym_lookups *lk, const char *path)
-{
-	char line[512];
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -1;
-	lk->nloaded = 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (lk->nloaded == KSYM_MODULES)
-			break;
-		lk->nloaded += sscanf(line, "%63s", lk->loaded[lk->nloaded]) == 1;
-	}
-	fclose(f);
-	return lk->nloaded == KSYM_MODULES ? -1 : 0;
-}
-
 /* Runs lk's lookups: lk->addr. 0, or -1 (said with -v). */
 static int run(struct ksym_lookups *lk)
 {
@@ -189,8 +171,8 @@ int ksym_lookup_table(struct kallsyms *ks, const char *modules_path, const char 
 	if (running_kernel() < KV(6, 2) || getenv("VFIOTRACE_KALLSYMS_READ"))
 		return -1;
 	memset(&lk, 0, sizeof(lk));
-	before = kallsyms_modules_state(modules_path);
-	if (!before || read_modules(&lk, modules_path)) {
+	before = kallsyms_modules_list(modules_path, lk.loaded, KSYM_MODULES, &lk.nloaded);
+	if (!before || lk.nloaded > KSYM_MODULES) {
 		dbg("kallsyms: cannot list the modules (%s): reading /proc/kallsyms", modules_path);
 		return -1;
 	}

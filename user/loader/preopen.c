@@ -6,26 +6,11 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "kprobe_pmu.h"
 #include "log.h"
 #include "preopen.h"
 #include "retprobe.h"
 #include "thread.h"
-
-/* An int from the first line of a sysfs file, after prefix; -1 if it has none. */
-static int sysfs_int(const char *path, const char *prefix)
-{
-	char buf[64];
-	int v = -1;
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -1;
-	if (fgets(buf, sizeof(buf), f) && !strncmp(buf, prefix, strlen(prefix)) &&
-	    sscanf(buf + strlen(prefix), "%d", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
 
 /* A disabled kprobe (or kretprobe) on func, as libbpf makes one: its fd, or -1. */
 static int kprobe_pmu_open(const char *func, bool ret)
@@ -34,8 +19,8 @@ static int kprobe_pmu_open(const char *func, bool ret)
 	struct perf_event_attr a = { .size = sizeof(a), .disabled = 1 };
 
 	if (type == -2) {
-		type = sysfs_int("/sys/bus/event_source/devices/kprobe/type", "");
-		bit = sysfs_int("/sys/bus/event_source/devices/kprobe/format/retprobe", "config:");
+		type = kprobe_pmu_type();
+		bit = kprobe_pmu_retprobe_bit();
 	}
 	if (type < 0 || (ret && (bit < 0 || bit > 63))) {
 		errno = ENOENT;		/* no kprobe PMU: attaching says what libbpf finds */

@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "kprobe_pmu.h"
 #include "privs.h"
 
 /* 5.8 added these; the build headers may predate them */
@@ -104,14 +105,8 @@ int privs_check(char *msg, int len)
 static int kprobe_permitted(void)
 {
 	struct perf_event_attr attr = { .size = sizeof(attr) };
-	FILE *f = fopen("/sys/bus/event_source/devices/kprobe/type", "r");
-	int type, fd;
+	int type = kprobe_pmu_type(), fd;
 
-	if (!f)
-		return 0;
-	if (fscanf(f, "%d", &type) != 1)
-		type = -1;
-	fclose(f);
 	if (type < 0)
 		return 0;
 	attr.type = type;	/* config1 (kprobe_func) and config2 (kprobe_addr) 0 */
