@@ -98,10 +98,11 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
  * call for its next one. An insert or a delete takes the hash bucket's lock
  * with interrupts off, which under TCG cost more than all the rest of the
  * programs (docs/benchmarks.md, run 15); a lookup takes none. Up to CALL_KEEP
- * entries a map; past them, a call that ends deletes its entry. Each map has
- * its struct tid_counts (vfiotrace.h).
+ * entries a map; past them, a call that ends deletes its entry: at most
+ * CALL_KEEP entries are kept without a call, and the map has room for them
+ * besides --max-inflight calls (user/loader/capacity.c). Each map has its
+ * struct tid_counts; both in vfiotrace.h.
  */
-#define CALL_KEEP 64
 #define CALL_VALUE(type) _Static_assert(__builtin_offsetof(type, ts) == 0 && sizeof(((type *)0)->ts) == 8, \
 					#type ": a call map's value begins with __u64 ts")
 

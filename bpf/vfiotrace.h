@@ -27,7 +27,8 @@
 enum multi_class { MULTI_COMMON, MULTI_PCI, MULTI_CLASSES };
 #define MULTI_LINKS (MULTI_CLASSES * 2)
 
-/* A per-thread map of calls in progress (bpf/pci_dev.bpf.h): its counts. */
+/* A per-thread map of calls in progress (bpf/common.bpf.h call_*): entries kept between calls, counts. */
+#define CALL_KEEP 64
 struct tid_counts {
 	unsigned int inflight;	/* entries with a call in progress */
 	unsigned int kept;	/* entries in the map */
