@@ -116,6 +116,22 @@ static __always_inline __u64 bounded(__u64 v, const __u64 mask)
 
 /* ---- group open and release: holders, EBUSY ---- */
 
+/*
+ * A group's entry stays when it is released, its pid 0 (no holder; readers
+ * skip it, user/kernel/holders.h holder_get): the next open writes it in place
+ * where an insert and a delete took the hash bucket's lock with interrupts off
+ * (docs/benchmarks.md, run 15). A group has one entry, as many as groups.
+ */
+static __always_inline void holder_set(int group, const struct holder *h)
+{
+	struct holder *old = bpf_map_lookup_elem(&holders, &group);
+
+	if (old)
+		*old = *h;
+	else if (bpf_map_update_elem(&holders, &group, h, BPF_ANY))
+		__sync_fetch_and_add(&map_full, 1);
+}
+
 SEC("kprobe")
 int BPF_KPROBE(kp_group_open, void *inode, struct file *file)
 {
@@ -151,8 +167,7 @@ int BPF_KRETPROBE(krp_group_open, int ret)
 		struct opener *o = &opener_ring[bounded(cpu * OPENER_SLOTS + i, OPENER_CPUS * OPENER_SLOTS - 1)];
 
 		bpf_get_current_comm(h.comm, sizeof(h.comm));
-		if (bpf_map_update_elem(&holders, &group, &h, BPF_ANY))
-			__sync_fetch_and_add(&map_full, 1);
+		holder_set(group, &h);
 		o->group = group;
 		o->pid = h.pid;
 		__builtin_memcpy(o->comm, h.comm, COMM_LEN);
@@ -164,7 +179,7 @@ int BPF_KRETPROBE(krp_group_open, int ret)
 	} else {
 		struct holder *h = ret == -EBUSY ? bpf_map_lookup_elem(&holders, &group) : NULL;
 
-		if (h) {
+		if (h && h->pid) {
 			d->c.holder = *h;
 			d->c.has_holder = 1;
 		}
@@ -179,9 +194,10 @@ SEC("kprobe")
 int BPF_KPROBE(kp_group_release, void *inode, struct file *file)
 {
 	int group = file_group(file);
+	struct holder *h = group != NO_GROUP ? bpf_map_lookup_elem(&holders, &group) : NULL;
 
-	if (group != NO_GROUP)
-		bpf_map_delete_elem(&holders, &group);
+	if (h)
+		h->pid = 0;
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "errnames.h"
 #include "feature.h"
 #include "histogram.h"
+#include "holders.h"
 #include "text.h"
 #include "vmcache.h"
 #include "vmname.h"
@@ -20,7 +21,7 @@ static void name_holders(int fd)
 	struct holder h;
 
 	for (; !bpf_map_get_next_key(fd, prev, &key); prev = &key)
-		if (!bpf_map_lookup_elem(fd, &key, &h))
+		if (!holder_get(fd, key, &h))
 			vmcache_get(h.pid, h.comm);
 }
 

@@ -10,6 +10,7 @@
 #include "faults.h"
 #include "faults_explain.h"
 #include "histogram.h"
+#include "holders.h"
 #include "text.h"
 #include "vmcache.h"
 
@@ -216,8 +217,7 @@ static int fault_decode(const void *rec, struct event_ctx *c, struct event_line 
 		view.devs = &view.one;
 		view.group = e->h.group;
 	}
-	if (view.group != NO_GROUP && c->holders_fd >= 0 &&
-	    bpf_map_lookup_elem(c->holders_fd, &view.group, &view.holder))
+	if (view.group != NO_GROUP && holder_get(c->holders_fd, view.group, &view.holder))
 		memset(&view.holder, 0, sizeof(view.holder));
 	view.holder.comm[COMM_LEN - 1] = 0;
 	/* -g, -p: BPF knows neither the group of a VT-d requester nor the holder; filtered here */

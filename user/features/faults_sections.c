@@ -11,6 +11,7 @@
 #include "faults.h"
 #include "faults_explain.h"
 #include "feature.h"
+#include "holders.h"
 #include "irqcount.h"
 #include "prom.h"
 #include "text.h"
@@ -52,7 +53,7 @@ static bool row_selected(const struct vfiotrace_bpf *skel, int group)
 		return false;
 	if (!skel->rodata->target_tgid)
 		return true;
-	return group != NO_GROUP && !bpf_map_lookup_elem(bpf_map__fd(skel->maps.holders), &group, &h) &&
+	return group != NO_GROUP && !holder_get(bpf_map__fd(skel->maps.holders), group, &h) &&
 	       h.pid == skel->rodata->target_tgid;
 }
 

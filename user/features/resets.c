@@ -10,6 +10,7 @@
 #include "catalogue.h"
 #include "explain.h"
 #include "errnames.h"
+#include "holders.h"
 #include "resets.h"
 #include "text.h"
 #include "vmcache.h"
@@ -274,7 +275,7 @@ static void find_missing(int holders_fd)
 		    has_group(view.missing, view.nmissing, g) || view.nmissing == MAX_MISSING)
 			continue;
 		view.missing[view.nmissing] = g;
-		if (holders_fd < 0 || bpf_map_lookup_elem(holders_fd, &g, &view.holder[view.nmissing]))
+		if (holder_get(holders_fd, g, &view.holder[view.nmissing]))
 			memset(&view.holder[view.nmissing], 0, sizeof(view.holder[0]));
 		view.holder[view.nmissing].comm[COMM_LEN - 1] = 0;
 		view.nmissing++;

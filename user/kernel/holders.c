@@ -102,8 +102,17 @@ int holders_seed(int map_fd)
 			continue;	/* the lowest pid: usually the opener, the others inherited */
 		memcpy(v.comm, h[i].comm, COMM_LEN);
 		/* a holder the probes already saw open the group is more precise */
-		if (!bpf_map_update_elem(map_fd, &h[i].group, &v, BPF_NOEXIST))
+		if (!holder_get(map_fd, h[i].group, &(struct holder){ 0 }))
+			continue;
+		if (!bpf_map_update_elem(map_fd, &h[i].group, &v, BPF_ANY))
 			seeded++;
 	}
 	return seeded;
+}
+
+int holder_get(int map_fd, int group, struct holder *h)
+{
+	if (map_fd < 0 || bpf_map_lookup_elem(map_fd, &group, h) || !h->pid)
+		return -1;
+	return 0;
 }

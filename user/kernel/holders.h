@@ -15,5 +15,7 @@ struct held {
 int holders_scan(const char *proc, struct held *out, int max);
 /* Seeds the BPF holders map with the first holder of each group; returns the number seeded. */
 int holders_seed(int map_fd);
+/* The holder of group in the BPF holders map: 0, or -1 when none (no entry, or pid 0: released). */
+int holder_get(int map_fd, int group, struct holder *h);
 
 #endif
