@@ -118,19 +118,11 @@ static __always_inline __u64 bounded(__u64 v, const __u64 mask)
 
 /*
  * A group's entry stays when it is released, its pid 0 (no holder; readers
- * skip it, user/kernel/holders.h holder_get): the next open writes it in place
- * where an insert and a delete took the hash bucket's lock with interrupts off
- * (docs/benchmarks.md, run 15). A group has one entry, as many as groups.
+ * skip it, user/kernel/holders.h holder_get): one store where a delete took
+ * the hash bucket's lock with interrupts off (docs/benchmarks.md, run 15). An
+ * open replaces the entry whole (an update): a reader never sees one holder's
+ * pid with another's comm. A group has one entry, as many as groups.
  */
-static __always_inline void holder_set(int group, const struct holder *h)
-{
-	struct holder *old = bpf_map_lookup_elem(&holders, &group);
-
-	if (old)
-		*old = *h;
-	else if (bpf_map_update_elem(&holders, &group, h, BPF_ANY))
-		__sync_fetch_and_add(&map_full, 1);
-}
 
 SEC("kprobe")
 int BPF_KPROBE(kp_group_open, void *inode, struct file *file)
@@ -167,7 +159,8 @@ int BPF_KRETPROBE(krp_group_open, int ret)
 		struct opener *o = &opener_ring[bounded(cpu * OPENER_SLOTS + i, OPENER_CPUS * OPENER_SLOTS - 1)];
 
 		bpf_get_current_comm(h.comm, sizeof(h.comm));
-		holder_set(group, &h);
+		if (bpf_map_update_elem(&holders, &group, &h, BPF_ANY))
+			__sync_fetch_and_add(&map_full, 1);
 		o->group = group;
 		o->pid = h.pid;
 		__builtin_memcpy(o->comm, h.comm, COMM_LEN);
