@@ -128,13 +128,10 @@ static __always_inline int attach_enter(struct iommu_group *grp, struct device *
 static __always_inline bool take_inflight(void *map, struct tid_counts *n, struct inflight *out, __u64 *latency)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct inflight *in = call_find(map, &tid);
 
-	if (!in)
+	if (!call_take(map, n, &tid, out, sizeof(*out)))
 		return false;
-	*out = *in;
-	*latency = bpf_ktime_get_ns() - in->ts;
-	call_end(map, n, &tid, in);
+	*latency = bpf_ktime_get_ns() - out->ts;
 	return true;
 }
 

@@ -147,6 +147,18 @@ static __always_inline void call_end(void *map, struct tid_counts *n, const void
 		__sync_fetch_and_add(&n->kept, -1);
 }
 
+/* key's call in progress moved into out (size bytes) and ended; false when there was none */
+static __always_inline bool call_take(void *map, struct tid_counts *n, const void *key, void *out, __u32 size)
+{
+	void *v = call_find(map, key);
+
+	if (!v)
+		return false;
+	__builtin_memcpy(out, v, size);
+	call_end(map, n, key, v);
+	return true;
+}
+
 /*
  * Room for one record of size bytes in the events ring buffer, its first
  * zeroed bytes set to zero (the rest is the caller's to fill); NULL when

@@ -203,13 +203,8 @@ static __always_inline void ref_call_enter(void *map, struct tid_counts *n, void
 static __always_inline bool ref_call_exit(void *map, struct tid_counts *n, struct ref_call *out)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct ref_call *c = call_find(map, &tid);
 
-	if (!c)
-		return false;
-	*out = *c;
-	call_end(map, n, &tid, c);
-	return true;
+	return call_take(map, n, &tid, out, sizeof(*out));
 }
 
 /*

@@ -109,13 +109,9 @@ static __always_inline void ioctl_enter(struct pci_dev *pdev, unsigned int cmd, 
 /* The call's context, removed; false when there is none. */
 static __always_inline bool vfio_exit(struct vfio_call *out)
 {
-	struct vfio_call *c = tid_find(&vfio_calls, &vfio_calls_n);
+	__u32 t = tid();
 
-	if (!c)
-		return false;
-	*out = *c;
-	tid_end(&vfio_calls, &vfio_calls_n, c);
-	return true;
+	return call_take(&vfio_calls, &vfio_calls_n, &t, out, sizeof(*out));
 }
 
 SEC("kprobe")
