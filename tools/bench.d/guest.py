@@ -211,7 +211,18 @@ def workload(k, perf=False):
         return p.returncode, wall
     s = subprocess.run(["perf", "script", "-i", f"{out}/perf.data", "-F", "ip,sym"], capture_output=True, text=True)
     blocks = s.stdout.split("\n\n")
-    return p.returncode, wall, len(blocks), sum("bpf_prog_" in b for b in blocks)
+    progs, leaves = {}, {}
+    for b in blocks:
+        frames = [f.split(None, 1)[1] if len(f.split(None, 1)) > 1 else "?" for f in b.strip().splitlines()]
+        inner = next((f for f in frames if f.startswith("bpf_prog_")), None)
+        if not inner:
+            continue
+        # bpf_prog_<tag>_<name>: the innermost program; the leaf is where the sample fell
+        name = inner.split("_", 3)[-1] if inner.count("_") >= 3 else inner
+        progs[name] = progs.get(name, 0) + 1
+        leaf = "(the program)" if frames[0] == inner else frames[0].split("+")[0]
+        leaves[leaf] = leaves.get(leaf, 0) + 1
+    return p.returncode, wall, len(blocks), sum(progs.values()), progs, leaves
 
 
 with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
@@ -255,7 +266,8 @@ for r in range(rounds if "perhit" in phases else 0):
             # loaded program pays its translation; the second batch is the steady state.
             wrc2, _, *samples = workload(n, perf)
             if samples:
-                res.update(perf_samples=samples[0], perf_bpf=samples[1])
+                res.update(perf_samples=samples[0], perf_bpf=samples[1], perf_progs=samples[2],
+                           perf_leaves=samples[3])
             st = t.status()
             res.update(warm_ns=st["prog_ns"] - res["prog_ns"], warm_runs=st["prog_runs"] - res["prog_runs"],
                        workload_rc=wrc or wrc2)

@@ -12,6 +12,7 @@
 #include "fentry_target.h"
 #include "holders.h"
 #include "kcast.h"
+#include "kversion.h"
 #include "links.h"
 #include "log.h"
 #include "multi.h"
@@ -35,6 +36,28 @@ static int aim(struct tracer *t, struct bpf_program *p, const struct resolved *r
 	return bpf_program__set_attach_target(p, 0, r->func);
 }
 
+
+/*
+ * The PCI programs' calls in progress per thread (bpf/pci_dev.bpf.h): in task
+ * storage from 5.13 (kprobes may use it since 5.12; 5.13 made it safe from
+ * recursion), else in hash maps by thread id. The other kind is not created.
+ */
+static void pci_calls_where(struct tracer *t)
+{
+	struct bpf_map *hash[] = { t->skel->maps.vfio_calls, t->skel->maps.fn_resets, t->skel->maps.bus_resets,
+				   t->skel->maps.power_calls };
+	struct bpf_map *ts[] = { t->skel->maps.vfio_calls_ts, t->skel->maps.fn_resets_ts,
+				 t->skel->maps.bus_resets_ts, t->skel->maps.power_calls_ts };
+	/* test hook (tests/vm/resets.sh): VFIOTRACE_NO_TASK_STORAGE, the hash maps where it could */
+	bool in_task = running_kernel() >= KV(5, 13) && !getenv("VFIOTRACE_NO_TASK_STORAGE");
+	unsigned int i;
+
+	t->skel->rodata->task_storage = in_task;
+	for (i = 0; i < sizeof(hash) / sizeof(hash[0]); i++)
+		bpf_map__set_autocreate(in_task ? hash[i] : ts[i], false);
+	if (in_task)
+		dbg("the PCI programs' calls in progress are kept in task storage");
+}
 /* Enable exactly the programs the resolved styles need. */
 static int configure(struct tracer *t)
 {
@@ -68,6 +91,7 @@ static int configure(struct tracer *t)
 		}
 	}
 	multi_configure(t->skel->obj, t->res);
+	pci_calls_where(t);
 	if (t->pci_dev_btf_id) {
 		if ((n = kcast_rewrite(t->skel->obj, t->rs.rdonly_cast_id)) < 0) {
 			err("cannot rewrite the programs' casts: %s", strerror(errno));
@@ -82,6 +106,16 @@ static int configure(struct tracer *t)
 static bool has_program(void *obj, const char *name)
 {
 	return bpf_object__find_program_by_name(obj, name) != NULL;
+}
+
+static bool has_style(const struct resolved res[NR_HOOKS], enum style style)
+{
+	int i;
+
+	for (i = 0; i < NR_HOOKS; i++)
+		if (res[i].func && res[i].style == style)
+			return true;
+	return false;
 }
 
 /* 0; -1 with errno; -2 with msg: the object lacks a program the target table names. */
@@ -109,8 +143,14 @@ static int open_and_load(struct tracer *t, char *msg, int len)
 	t->skel->rodata->reset_unhooked = targets_reset_unhooked(t->res);
 	t->skel->rodata->deep_stacks = t->opt.verbose > 0;
 	t->skel->rodata->pci_dev_btf_id = t->pci_dev_btf_id;
-	e = capacity_apply(t->skel, &t->opt, t->skel->rodata->emit_events, t->alloc_on_use) || configure(t) ?
-	    -1 : vfiotrace_bpf__load(t->skel);
+	if (capacity_apply(t->skel, &t->opt, t->skel->rodata->emit_events, t->alloc_on_use) || configure(t)) {
+		e = -1;
+	} else {
+		if (has_style(t->res, STYLE_KPROBE_MULTI))
+			multi_early_arm(&t->early, t->skel->obj, t->res);
+		e = vfiotrace_bpf__load(t->skel);
+		multi_early_join(&t->early, !e);
+	}
 	fentry_target_done();
 	if (!e)
 		return 0;
@@ -119,16 +159,6 @@ static int open_and_load(struct tracer *t, char *msg, int len)
 	t->skel = NULL;
 	errno = e;
 	return -1;
-}
-
-static bool has_style(const struct resolved res[NR_HOOKS], enum style style)
-{
-	int i;
-
-	for (i = 0; i < NR_HOOKS; i++)
-		if (res[i].func && res[i].style == style)
-			return true;
-	return false;
 }
 
 /* 0, or -1 with what went wrong in msg. */
@@ -288,6 +318,7 @@ void tracer_waiting(const struct tracer *t, char *buf, int len)
 
 static void drop_load(struct tracer *t)
 {
+	multi_early_join(&t->early, false);
 	links_detach_all(&t->links);
 	vfiotrace_bpf__destroy(t->skel);
 	t->skel = NULL;
@@ -306,7 +337,7 @@ static int attach_multi(struct tracer *t, char *msg, int len)
 
 	if (!has_style(t->res, STYLE_KPROBE_MULTI) || links_multi_any(&t->links))
 		return 0;
-	if (!multi_attach(t->skel->obj, t->res, t->links.multi, msg, len)) {
+	if (!multi_attach(t->skel->obj, t->res, &t->early, t->links.multi, msg, len)) {
 		profile("kprobe.multi");
 		return 0;
 	}
@@ -366,6 +397,8 @@ int tracer_load(struct tracer *t)
 	profile("start");
 	if (fentry_target_register())
 		dbg("fentry programs are aimed by name: libbpf parses the kernel's BTF for them");
+	if (multi_early_register())
+		dbg("kprobe.multi links are made after the load, not during it");
 	/* before kallsyms is read: a module loaded in between is then reported */
 	if (t->opt.cmd != CMD_PROBES && lifecycle_start(&t->lc, mods, table_modules(mods)))
 		dbg("module reloads are not followed: %s", t->lc.why);
