@@ -9,7 +9,6 @@ const volatile __u32 target_tgid = 0;
 const volatile bool emit_events = false;
 const volatile bool deep_stacks = false;
 const volatile __u32 pci_dev_btf_id = 0;
-const volatile bool task_storage = false;
 
 __u64 ringbuf_drops = 0;
 __u64 map_full = 0;
@@ -37,7 +36,6 @@ stack_next_map stack_next SEC(".maps");
 
 /* Devices (pci_dev.bpf.h): shared by vfio_pci.bpf.c, reset.bpf.c and power.bpf.c. */
 vfio_calls_map vfio_calls SEC(".maps");
-vfio_calls_ts_map vfio_calls_ts SEC(".maps");
 struct tid_counts vfio_calls_n;
 reset_stats_map reset_stats SEC(".maps");
 dev_stats_map dev_stats SEC(".maps");

@@ -24,33 +24,13 @@ struct vfio_call {
 	int groups[HOT_RESET_FDS];
 };
 
-/*
- * A kind of call in progress per thread: in task storage where the kernel
- * lets kprobes use it (5.13+: the loader's task_storage), else in a hash map
- * by thread id (the other's map is not created). Task storage finds the
- * thread's value in the task itself; a hash map hashes the id and walks a
- * bucket, and the PCI programs look a thread up a dozen times per device open
- * (docs/benchmarks.md, run 16). A kind's in-flight count (struct tid_counts)
- * gates both: a call of a device not traced costs one load.
- */
-extern const volatile bool task_storage;
-
-#define TID_MAP_TS(name, vtype)					\
-	struct {						\
-		__uint(type, BPF_MAP_TYPE_TASK_STORAGE);	\
-		__uint(map_flags, BPF_F_NO_PREALLOC);		\
-		__type(key, int);				\
-		__type(value, vtype);				\
-	} name##_ts SEC(".maps")
-
 #define TID_MAP(name, vtype)				\
 	struct {					\
 		__uint(type, BPF_MAP_TYPE_HASH);	\
 		__uint(max_entries, MAX_ENTRIES);	\
 		__type(key, __u32);			\
 		__type(value, vtype);			\
-	} name SEC(".maps");				\
-	TID_MAP_TS(name, vtype)
+	} name SEC(".maps")
 
 typedef struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -59,14 +39,6 @@ typedef struct {
 	__type(value, struct vfio_call);
 } vfio_calls_map;
 extern vfio_calls_map vfio_calls SEC(".maps");
-
-typedef struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct vfio_call);
-} vfio_calls_ts_map;
-extern vfio_calls_ts_map vfio_calls_ts SEC(".maps");
 
 typedef struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -100,81 +72,32 @@ static __always_inline __u32 tid(void)
 extern struct tid_counts vfio_calls_n, fn_resets_n, bus_resets_n, power_calls_n;
 CALL_VALUE(struct vfio_call);
 
-/* This thread's value in task storage map ts, created (zero) if create. */
-static __always_inline __u64 *task_value(void *ts, bool create)
-{
-	return bpf_task_storage_get(ts, bpf_get_current_task_btf(), 0,
-				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-}
-
 /* val: size bytes, beginning with a non-zero ts */
-static __always_inline void tid_begin_(void *map, void *ts, struct tid_counts *n, const void *val, __u32 size)
+static __always_inline void tid_begin(void *map, struct tid_counts *n, const void *val, __u32 size)
 {
-	__u64 *v;
-	__u32 t;
+	__u32 t = tid();
 
-	if (task_storage) {
-		v = task_value(ts, true);
-		if (!v) {
-			__sync_fetch_and_add(&map_full, 1);
-			return;
-		}
-		if (!*v)
-			__sync_fetch_and_add(&n->inflight, 1);
-		__builtin_memcpy(v, val, size);
-		return;
-	}
-	t = tid();
 	call_begin(map, n, &t, val, size);
 }
 
-static __always_inline void *tid_find_(void *map, void *ts, const struct tid_counts *n)
+static __always_inline void *tid_find(void *map, const struct tid_counts *n)
 {
-	__u64 *v;
 	__u32 t;
 
 	/* before the helper: this is all that a call of a device not traced costs */
 	if (!*(const volatile __u32 *)&n->inflight)
 		return NULL;
-	if (task_storage) {
-		v = task_value(ts, false);
-		return v && *v ? v : NULL;
-	}
 	t = tid();
 	return call_find(map, &t);
 }
 
 /* v: the call's entry, from tid_find() */
-static __always_inline void tid_end_(void *map, struct tid_counts *n, void *v)
+static __always_inline void tid_end(void *map, struct tid_counts *n, void *v)
 {
-	__u32 t;
+	__u32 t = tid();
 
-	if (task_storage) {
-		*(__u64 *)v = 0;
-		__sync_fetch_and_add(&n->inflight, -1);
-		return;
-	}
-	t = tid();
 	call_end(map, n, &t, v);
 }
-
-/* The call's value moved into out, and the call ended; false when there was none. */
-static __always_inline bool tid_take_(void *map, void *ts, struct tid_counts *n, void *out, __u32 size)
-{
-	void *v = tid_find_(map, ts, n);
-
-	if (!v)
-		return false;
-	__builtin_memcpy(out, v, size);
-	tid_end_(map, n, v);
-	return true;
-}
-
-/* name: a kind of call (its maps name and name##_ts, its count name##_n) */
-#define tid_begin(name, val) tid_begin_(&name, &name##_ts, &name##_n, val, sizeof(*(val)))
-#define tid_find(name) tid_find_(&name, &name##_ts, &name##_n)
-#define tid_end(name, v) tid_end_(&name, &name##_n, v)
-#define tid_take(name, out) tid_take_(&name, &name##_ts, &name##_n, out, sizeof(*(out)))
 
 static __always_inline struct device *pdev_dev(struct pci_dev *pdev)
 {

@@ -22,7 +22,7 @@ struct tid_counts power_calls_n;
 
 static __always_inline void power_enter(struct pci_dev *pdev, int to, int up)
 {
-	struct power_call *p = tid_find(power_calls);
+	struct power_call *p = tid_find(&power_calls, &power_calls_n);
 	struct power_call c = {};
 
 	if (p) {
@@ -37,7 +37,7 @@ static __always_inline void power_enter(struct pci_dev *pdev, int to, int up)
 	c.to = to;
 	c.up = up;
 	c.from = pdev_state(pdev);
-	tid_begin(power_calls, &c);
+	tid_begin(&power_calls, &power_calls_n, &c, sizeof(c));
 }
 
 SEC("kprobe")
@@ -58,7 +58,7 @@ int BPF_KPROBE(kp_power_up, struct pci_dev *pdev)
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_power, long ret)
 {
-	struct power_call *p = tid_find(power_calls);
+	struct power_call *p = tid_find(&power_calls, &power_calls_n);
 	struct vfio_call *vc;
 	struct pci_dev *pdev;
 	struct dev_stats *d;
@@ -84,7 +84,7 @@ int BPF_KRETPROBE(krp_power, long ret)
 	 */
 	if (reached == p->from && (ret == 0 || reached == p->to || !pdev_pm_cap(pdev)))
 		goto out;
-	if (ret < 0 && p->to == 0 && (vc = tid_find(vfio_calls)))
+	if (ret < 0 && p->to == 0 && (vc = tid_find(&vfio_calls, &vfio_calls_n)))
 		vc->power_failed = 1;
 	seen_read(&s, pdev);
 	if (!group_selected(s.group))
@@ -106,6 +106,6 @@ int BPF_KRETPROBE(krp_power, long ret)
 		bpf_ringbuf_submit(e, 0);
 	}
 out:
-	tid_end(power_calls, p);
+	tid_end(&power_calls, &power_calls_n, p);
 	return 0;
 }

@@ -45,7 +45,7 @@ struct tid_counts fn_resets_n, bus_resets_n;
 /* The vfio call this reset runs in (its trigger and device), marked as reported; NULL: none. */
 static __always_inline struct vfio_call *reset_cause(void)
 {
-	struct vfio_call *c = tid_find(vfio_calls);
+	struct vfio_call *c = tid_find(&vfio_calls, &vfio_calls_n);
 
 	if (c)
 		c->emitted = 1;
@@ -55,7 +55,7 @@ static __always_inline struct vfio_call *reset_cause(void)
 /* Whether a reset of pdev is reported: a VFIO device, or one reset inside a vfio-pci call. */
 static __always_inline bool reset_traced(struct pci_dev *pdev)
 {
-	return (tid_find(vfio_calls) || vfio_bound(pdev)) && task_selected();
+	return (tid_find(&vfio_calls, &vfio_calls_n) || vfio_bound(pdev)) && task_selected();
 }
 
 static __always_inline void reset_event_from(struct dev_event *e, struct vfio_call *c)
@@ -81,13 +81,13 @@ int BPF_KPROBE(kp_reset_fn, struct pci_dev *pdev)
 		return 0;
 	r.ts = bpf_ktime_get_ns();
 	r.pdev = pdev;
-	tid_begin(fn_resets, &r);
+	tid_begin(&fn_resets, &fn_resets_n, &r, sizeof(r));
 	return 0;
 }
 
 static __always_inline int method_returned(int method, long ret)
 {
-	struct fn_reset *r = tid_find(fn_resets);
+	struct fn_reset *r = tid_find(&fn_resets, &fn_resets_n);
 	unsigned int n;
 
 	if (!r)
@@ -149,7 +149,7 @@ static __always_inline int answer(const struct fn_reset *r, long ret, int *infer
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_reset_fn, long ret)
 {
-	struct fn_reset *r = tid_find(fn_resets);
+	struct fn_reset *r = tid_find(&fn_resets, &fn_resets_n);
 	int i, method, inferred = 0;
 	struct vfio_call *cause;
 	struct dev_event *e;
@@ -180,7 +180,7 @@ int BPF_KRETPROBE(krp_reset_fn, long ret)
 		bpf_ringbuf_submit(e, 0);
 	}
 out:
-	tid_end(fn_resets, r);
+	tid_end(&fn_resets, &fn_resets_n, r);
 	return 0;
 }
 
@@ -193,7 +193,7 @@ int BPF_KPROBE(kp_reset_bus, struct pci_dev *pdev)
 		return 0;
 	r.ts = bpf_ktime_get_ns();
 	r.pdev = pdev;
-	tid_begin(bus_resets, &r);
+	tid_begin(&bus_resets, &bus_resets_n, &r, sizeof(r));
 	return 0;
 }
 
@@ -201,7 +201,7 @@ int BPF_KPROBE(kp_reset_bus, struct pci_dev *pdev)
 SEC("kprobe")
 int BPF_KPROBE(kp_slot_reset, void *hotplug, int probe)
 {
-	struct bus_reset *r = tid_find(bus_resets);
+	struct bus_reset *r = tid_find(&bus_resets, &bus_resets_n);
 
 	if (r && !probe)
 		r->slot = 1;
@@ -211,7 +211,7 @@ int BPF_KPROBE(kp_slot_reset, void *hotplug, int probe)
 SEC("kprobe")
 int BPF_KPROBE(kp_sbr)
 {
-	struct bus_reset *r = tid_find(bus_resets);
+	struct bus_reset *r = tid_find(&bus_resets, &bus_resets_n);
 
 	if (r)
 		r->sbr = 1;
@@ -221,7 +221,7 @@ int BPF_KPROBE(kp_sbr)
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_reset_bus, long ret)
 {
-	struct bus_reset *r = tid_find(bus_resets);
+	struct bus_reset *r = tid_find(&bus_resets, &bus_resets_n);
 	struct vfio_call *cause;
 	struct dev_event *e;
 	struct seen s = {};
@@ -248,6 +248,6 @@ int BPF_KRETPROBE(krp_reset_bus, long ret)
 		bpf_ringbuf_submit(e, 0);
 	}
 out:
-	tid_end(bus_resets, r);
+	tid_end(&bus_resets, &bus_resets_n, r);
 	return 0;
 }

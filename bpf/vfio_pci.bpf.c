@@ -95,7 +95,7 @@ static __always_inline void vfio_enter(struct pci_dev *pdev, int trigger, void *
 				c.groups[i] = fd_group(fd);
 		}
 	}
-	tid_begin(vfio_calls, &c);
+	tid_begin(&vfio_calls, &vfio_calls_n, &c, sizeof(c));
 }
 
 static __always_inline void ioctl_enter(struct pci_dev *pdev, unsigned int cmd, unsigned long arg)
@@ -109,7 +109,9 @@ static __always_inline void ioctl_enter(struct pci_dev *pdev, unsigned int cmd, 
 /* The call's context, removed; false when there is none. */
 static __always_inline bool vfio_exit(struct vfio_call *out)
 {
-	return tid_take(vfio_calls, out);
+	__u32 t = tid();
+
+	return call_take(&vfio_calls, &vfio_calls_n, &t, out, sizeof(*out));
 }
 
 SEC("kprobe")

@@ -179,8 +179,6 @@ def check_shared(c, tags):
         cast = "struct pci_dev read through bpf_rdonly_cast" in said
         c.eq(cast, run == "shared" and kernel_at_least(tags, (6, 2)),
              f"{run}: struct pci_dev read through bpf_rdonly_cast where the kernel has it, unless told not to")
-        c.eq("calls in progress are kept in task storage" in said, run == "shared" and kernel_at_least(tags, (5, 13)),
-             f"{run}: the PCI calls in progress in task storage from 5.13, unless told not to")
         early = "kprobe.multi: the links were armed while the object loaded" in said
         if not fprobe:
             c.ok(m is None and not early, f"{run}: no PCI links without kprobe.multi", said)

@@ -87,8 +87,7 @@ diag_resets --trial
 # driver, then with none), and one of the idle NVMe (VFIO's) is counted. Where the hooks ride
 # kprobe.multi links, the PCI links' dispatchers end the others' hits first (-v counts them at
 # exit). Twice: reading struct pci_dev through bpf_rdonly_cast where the kernel has it (6.2+),
-# then by helper calls (VFIOTRACE_NO_RDONLY_CAST), and with the calls in progress kept in task
-# storage (5.13+), then in hash maps (VFIOTRACE_NO_TASK_STORAGE).
+# then by helper calls (VFIOTRACE_NO_RDONLY_CAST).
 grep -q ' register_fprobe_ips$' /proc/kallsyms && echo "@@ fprobe 1" || echo "@@ fprobe 0"
 # driver_of DEV: the name of the driver DEV is bound to, "" when none
 driver_of() { basename "$(readlink /sys/bus/pci/devices/$1/driver 2>/dev/null)" 2>/dev/null; }
@@ -124,9 +123,9 @@ shared() {
 	fi
 	stop $vp INT ${tg}_exit
 	tag $tg <$out/$tg.out
-	grep -E '^Tracing|kprobe.multi|rdonly_cast|task storage' $out/$tg.err | tag ${tg}_stderr
+	grep -E '^Tracing|kprobe.multi|rdonly_cast' $out/$tg.err | tag ${tg}_stderr
 }
 bind_e1000e
 shared shared
-shared shared_helper VFIOTRACE_NO_RDONLY_CAST=1 VFIOTRACE_NO_TASK_STORAGE=1
+shared shared_helper VFIOTRACE_NO_RDONLY_CAST=1
 echo "@@ done"

@@ -229,8 +229,11 @@ with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
     f.write("1")
 
 # start-up: exec -> Tracing; then stopped at once
+startup_only = [c for c in os.environ.get("BENCH_STARTUP_CONFIGS", "").split(",") if c]
 for r in range(startup_runs if "startup" in phases else 0):
     for c in ["floor", "floor-core", "vfiotrace", *with_baseline, "bpftrace-floor", "bpftrace-equivalent"]:
+        if startup_only and c not in ["floor-core", *startup_only]:
+            continue
         t = Tracer(c)
         st = t.status() if t.p.poll() is None else {}
         rc, _ = t.stop()

@@ -142,6 +142,7 @@ int multi_early_register(void)
 
 void multi_early_arm(struct multi_early *e, struct bpf_object *obj, const struct resolved res[NR_HOOKS])
 {
+	multi_early_join(e, false);	/* an earlier load's links, never attached */
 	memset(e, 0, sizeof(*e));
 	e->obj = obj;
 	e->res = res;

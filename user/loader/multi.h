@@ -46,7 +46,7 @@ struct multi_early {
 
 /* Before any BPF object is opened (a handler of the "kprobe" and "kretprobe" sections). 0, or -1: no early links. */
 int multi_early_register(void);
-/* Before the load of obj, whose kprobe.multi rows res names. */
+/* Before the load of obj, whose kprobe.multi rows res names (e zeroed, or used before). */
 void multi_early_arm(struct multi_early *e, struct bpf_object *obj, const struct resolved res[NR_HOOKS]);
 /* After the load: the thread ended; its links kept for multi_attach, or (the load failed) destroyed. */
 void multi_early_join(struct multi_early *e, bool keep);

@@ -12,7 +12,6 @@
 #include "fentry_target.h"
 #include "holders.h"
 #include "kcast.h"
-#include "kversion.h"
 #include "links.h"
 #include "log.h"
 #include "multi.h"
@@ -36,28 +35,6 @@ static int aim(struct tracer *t, struct bpf_program *p, const struct resolved *r
 	return bpf_program__set_attach_target(p, 0, r->func);
 }
 
-
-/*
- * The PCI programs' calls in progress per thread (bpf/pci_dev.bpf.h): in task
- * storage from 5.13 (kprobes may use it since 5.12; 5.13 made it safe from
- * recursion), else in hash maps by thread id. The other kind is not created.
- */
-static void pci_calls_where(struct tracer *t)
-{
-	struct bpf_map *hash[] = { t->skel->maps.vfio_calls, t->skel->maps.fn_resets, t->skel->maps.bus_resets,
-				   t->skel->maps.power_calls };
-	struct bpf_map *ts[] = { t->skel->maps.vfio_calls_ts, t->skel->maps.fn_resets_ts,
-				 t->skel->maps.bus_resets_ts, t->skel->maps.power_calls_ts };
-	/* test hook (tests/vm/resets.sh): VFIOTRACE_NO_TASK_STORAGE, the hash maps where it could */
-	bool in_task = running_kernel() >= KV(5, 13) && !getenv("VFIOTRACE_NO_TASK_STORAGE");
-	unsigned int i;
-
-	t->skel->rodata->task_storage = in_task;
-	for (i = 0; i < sizeof(hash) / sizeof(hash[0]); i++)
-		bpf_map__set_autocreate(in_task ? hash[i] : ts[i], false);
-	if (in_task)
-		dbg("the PCI programs' calls in progress are kept in task storage");
-}
 /* Enable exactly the programs the resolved styles need. */
 static int configure(struct tracer *t)
 {
@@ -91,7 +68,6 @@ static int configure(struct tracer *t)
 		}
 	}
 	multi_configure(t->skel->obj, t->res);
-	pci_calls_where(t);
 	if (t->pci_dev_btf_id) {
 		if ((n = kcast_rewrite(t->skel->obj, t->rs.rdonly_cast_id)) < 0) {
 			err("cannot rewrite the programs' casts: %s", strerror(errno));
