@@ -59,11 +59,8 @@ deps:
 # common first: libbpf 1.1's linker cannot resolve an extern map defined in a later object
 # lifecycle is its own object: loaded first, attached while the rest waits for its modules;
 # ksym_lookup too: run once before the rest is loaded
-# multi second: libbpf loads the programs in the order of their sections, and the kprobe.multi
-# dispatchers are to load first (user/loader/multi.h multi_early)
 OWN_OBJS := lifecycle ksym_lookup
-FIRST := bpf/common.bpf.c bpf/multi.bpf.c
-BPF_SRCS := $(FIRST) $(filter-out $(FIRST) $(OWN_OBJS:%=bpf/%.bpf.c),$(wildcard bpf/*.bpf.c))
+BPF_SRCS := bpf/common.bpf.c $(filter-out bpf/common.bpf.c $(OWN_OBJS:%=bpf/%.bpf.c),$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)/bpf

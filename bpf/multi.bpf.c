@@ -6,9 +6,7 @@
  * function (user/loader/multi.c). Each function's cookie is its hook
  * program's slot. The hook programs are loaded as kprobe.multi programs
  * there: since 4540aed51b12 (6.18, 6.12.53) a program array holds programs
- * of one expected attach type only. The return dispatchers are in section
- * kprobe.multi too (a link's flag makes it a return link): all four load
- * first, and the links are armed while the rest load (user/loader/multi.h).
+ * of one expected attach type only.
  */
 #include "pci_dev.bpf.h"
 
@@ -34,7 +32,7 @@ int kpm_entry(struct pt_regs *ctx)
 	return dispatch(ctx);
 }
 
-SEC("kprobe.multi")
+SEC("kretprobe.multi")
 int kpm_return(struct pt_regs *ctx)
 {
 	return dispatch(ctx);
@@ -60,7 +58,7 @@ int kpm_pci_entry(struct pt_regs *ctx)
 	return 0;
 }
 
-SEC("kprobe.multi")
+SEC("kretprobe.multi")
 int kpm_pci_return(struct pt_regs *ctx)
 {
 	if (pci_calls_inflight())

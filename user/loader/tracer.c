@@ -84,16 +84,6 @@ static bool has_program(void *obj, const char *name)
 	return bpf_object__find_program_by_name(obj, name) != NULL;
 }
 
-static bool has_style(const struct resolved res[NR_HOOKS], enum style style)
-{
-	int i;
-
-	for (i = 0; i < NR_HOOKS; i++)
-		if (res[i].func && res[i].style == style)
-			return true;
-	return false;
-}
-
 /* 0; -1 with errno; -2 with msg: the object lacks a program the target table names. */
 static int open_and_load(struct tracer *t, char *msg, int len)
 {
@@ -119,14 +109,8 @@ static int open_and_load(struct tracer *t, char *msg, int len)
 	t->skel->rodata->reset_unhooked = targets_reset_unhooked(t->res);
 	t->skel->rodata->deep_stacks = t->opt.verbose > 0;
 	t->skel->rodata->pci_dev_btf_id = t->pci_dev_btf_id;
-	if (capacity_apply(t->skel, &t->opt, t->skel->rodata->emit_events, t->alloc_on_use) || configure(t)) {
-		e = -1;
-	} else {
-		if (has_style(t->res, STYLE_KPROBE_MULTI))
-			multi_early_arm(&t->early, t->skel->obj, t->res);
-		e = vfiotrace_bpf__load(t->skel);
-		multi_early_join(&t->early, !e);
-	}
+	e = capacity_apply(t->skel, &t->opt, t->skel->rodata->emit_events, t->alloc_on_use) || configure(t) ?
+	    -1 : vfiotrace_bpf__load(t->skel);
 	fentry_target_done();
 	if (!e)
 		return 0;
@@ -135,6 +119,16 @@ static int open_and_load(struct tracer *t, char *msg, int len)
 	t->skel = NULL;
 	errno = e;
 	return -1;
+}
+
+static bool has_style(const struct resolved res[NR_HOOKS], enum style style)
+{
+	int i;
+
+	for (i = 0; i < NR_HOOKS; i++)
+		if (res[i].func && res[i].style == style)
+			return true;
+	return false;
 }
 
 /* 0, or -1 with what went wrong in msg. */
@@ -294,7 +288,6 @@ void tracer_waiting(const struct tracer *t, char *buf, int len)
 
 static void drop_load(struct tracer *t)
 {
-	multi_early_join(&t->early, false);
 	links_detach_all(&t->links);
 	vfiotrace_bpf__destroy(t->skel);
 	t->skel = NULL;
@@ -313,7 +306,7 @@ static int attach_multi(struct tracer *t, char *msg, int len)
 
 	if (!has_style(t->res, STYLE_KPROBE_MULTI) || links_multi_any(&t->links))
 		return 0;
-	if (!multi_attach(t->skel->obj, t->res, &t->early, t->links.multi, msg, len)) {
+	if (!multi_attach(t->skel->obj, t->res, t->links.multi, msg, len)) {
 		profile("kprobe.multi");
 		return 0;
 	}
@@ -373,8 +366,6 @@ int tracer_load(struct tracer *t)
 	profile("start");
 	if (fentry_target_register())
 		dbg("fentry programs are aimed by name: libbpf parses the kernel's BTF for them");
-	if (multi_early_register())
-		dbg("kprobe.multi links are made after the load, not during it");
 	/* before kallsyms is read: a module loaded in between is then reported */
 	if (t->opt.cmd != CMD_PROBES && lifecycle_start(&t->lc, mods, table_modules(mods)))
 		dbg("module reloads are not followed: %s", t->lc.why);

@@ -16,7 +16,6 @@
 #include "kernel_btf.h"
 #include "lifecycle.h"
 #include "links.h"
-#include "multi.h"
 #include "options.h"
 #include "resolve.h"
 #include "snapshot.h"
@@ -35,7 +34,6 @@ struct tracer {
 	char fallback[128];		/* why fentry was abandoned, "" if it was not */
 	struct vfiotrace_bpf *skel;	/* NULL while a required hook waits for its module */
 	struct probe_links links;
-	struct multi_early early;	/* kprobe.multi links armed while loading (multi.h) */
 	char multi_refused[160];	/* why the kernel refused them, "" if it did not */
 	unsigned long long gone_ns[NR_HOOKS];	/* when the row's module went away; 0: it did not */
 	int retprobe_maxactive;		/* instances per return probe (retprobe.h); 0: the kernel's default */
