@@ -98,8 +98,7 @@ static __always_inline void record_members(struct iommu_group *grp, int id)
 		pos = group_devs_next(pos);
 	}
 	gi->ndevs = i;
-	if (bpf_map_update_elem(&group_members, &id, gi, BPF_ANY))
-		__sync_fetch_and_add(&map_full, 1);
+	update_counted(&group_members, &id, gi);
 }
 
 /* dev: the device attached (iommufd attaches devices; type1 groups: NULL) */

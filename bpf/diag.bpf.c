@@ -91,8 +91,7 @@ static __always_inline void group_failed(void *ctx, struct op_state *d, int ret)
 	struct fail_event *e;
 
 	count_failure(group, d->op, step, ret);
-	if (bpf_map_update_elem(&group_culprit, &group, &d->c, BPF_ANY))
-		__sync_fetch_and_add(&map_full, 1);
+	update_counted(&group_culprit, &group, &d->c);
 	/* the culprit is written below: only what precedes it is zeroed */
 	e = record_reserve(sizeof(*e), offsetof(struct fail_event, c));
 	if (!e)
@@ -115,14 +114,6 @@ static __always_inline __u64 bounded(__u64 v, const __u64 mask)
 }
 
 /* ---- group open and release: holders, EBUSY ---- */
-
-/*
- * A group's entry stays when it is released, its pid 0 (no holder; readers
- * skip it, user/kernel/holders.h holder_get): one store where a delete took
- * the hash bucket's lock with interrupts off (docs/benchmarks.md, run 15). An
- * open replaces the entry whole (an update): a reader never sees one holder's
- * pid with another's comm. A group has one entry, as many as groups.
- */
 
 SEC("kprobe")
 int BPF_KPROBE(kp_group_open, void *inode, struct file *file)
@@ -159,8 +150,8 @@ int BPF_KRETPROBE(krp_group_open, int ret)
 		struct opener *o = &opener_ring[bounded(cpu * OPENER_SLOTS + i, OPENER_CPUS * OPENER_SLOTS - 1)];
 
 		bpf_get_current_comm(h.comm, sizeof(h.comm));
-		if (bpf_map_update_elem(&holders, &group, &h, BPF_ANY))
-			__sync_fetch_and_add(&map_full, 1);
+		/* whole (an update): a reader never sees one holder's pid with another's comm */
+		update_counted(&holders, &group, &h);
 		o->group = group;
 		o->pid = h.pid;
 		__builtin_memcpy(o->comm, h.comm, COMM_LEN);
@@ -182,7 +173,12 @@ int BPF_KRETPROBE(krp_group_open, int ret)
 	return 0;
 }
 
-/* The last close of /dev/vfio/N: nobody holds the group any more. */
+/*
+ * The last close of /dev/vfio/N: nobody holds the group any more. Its entry
+ * stays with pid 0 (readers skip it, user/kernel/holders.h holder_get): one
+ * store where a delete took the hash bucket's lock with interrupts off
+ * (docs/benchmarks.md, run 15); a group has one entry, as many as groups.
+ */
 SEC("kprobe")
 int BPF_KPROBE(kp_group_release, void *inode, struct file *file)
 {

@@ -126,8 +126,7 @@ static __always_inline struct container_key live_container(__u64 addr)
 	} else {
 		/* the time it was first seen (fetching atomics need 5.12+) */
 		k.gen = bpf_ktime_get_ns();
-		if (bpf_map_update_elem(&container_gens, &addr, &k.gen, BPF_ANY))
-			__sync_fetch_and_add(&map_full, 1);
+		update_counted(&container_gens, &addr, &k.gen);
 	}
 	return k;
 }
@@ -157,8 +156,7 @@ static __always_inline int container_attached(struct iommu_group *grp, __u64 add
 {
 	struct group_container k = { .group = BPF_CORE_READ(grp, id), .container = live_container(addr) };
 
-	if (bpf_map_update_elem(&group_containers, &k, &v, BPF_ANY))
-		__sync_fetch_and_add(&map_full, 1);
+	update_counted(&group_containers, &k, &v);
 	return 0;
 }
 

@@ -213,7 +213,8 @@ def workload(k, perf=False):
     blocks = s.stdout.split("\n\n")
     progs, leaves = {}, {}
     for b in blocks:
-        frames = [f.split(None, 1)[1] if len(f.split(None, 1)) > 1 else "?" for f in b.strip().splitlines()]
+        # each line: "ip sym"
+        frames = [(f.split(None, 1) + ["?"])[1] for f in b.strip().splitlines()]
         inner = next((f for f in frames if f.startswith("bpf_prog_")), None)
         if not inner:
             continue
