@@ -16,6 +16,8 @@
 #define BACKEND_TYPE1 1
 #define BACKEND_IOMMUFD 2
 #define REFCOUNT_UNAVAILABLE (-1LL)
+/* bpf/map_dump.bpf.c copies a map element through a buffer this large: key and value below half each */
+#define MAP_DUMP_MAX 8192
 /* kprobe.multi dispatch: a hook program's slot is its row * 2 + (1 for the return program) */
 #define MULTI_SLOTS 128
 /*

@@ -18,6 +18,7 @@
 #include "events.h"
 #include "exporter.h"
 #include "log.h"
+#include "map_read.h"
 #include "options.h"
 #include "privs.h"
 #include "retprobe.h"
@@ -333,26 +334,31 @@ static void read_openers(struct run *r, const struct vfiotrace_bpf *skel)
 static void name_clients(struct run *r)
 {
 	const struct vfiotrace_bpf *skel = r->t.skel;
-	int fd, g, *gp = NULL;
 	struct dma_client_key k, *kp = NULL;
+	struct map_entries e;
 	struct holder h;
+	size_t i;
+	int fd, g;
 
 	if (!skel)
 		return;
 	if (r->openers_of != skel) {	/* new programs: the holders seeded from /proc, the ring anew */
 		r->openers_of = skel;
 		memset(r->opener_tail, 0, sizeof(r->opener_tail));
-		fd = bpf_map__fd(skel->maps.holders);
-		for (; !bpf_map_get_next_key(fd, gp, &g); gp = &g)
-			if (!bpf_map_lookup_elem(fd, &g, &h))
+		if (!map_read(bpf_map__fd(skel->maps.holders), &e)) {
+			for (i = 0; i < e.n; i++) {
+				map_entry(&e, i, &g, &h);
 				vm_owners_add(&r->owners, g, vmcache_get(h.pid, h.comm));
+			}
+			map_entries_free(&e);
+		}
 	}
 	/* a busy group's culprit is one of these holders, read here or at start */
 	read_openers(r, skel);
 	if (skel->bss->new_clients == r->new_clients)
 		return;
 	r->new_clients = skel->bss->new_clients;
-	fd = bpf_map__fd(skel->maps.dma_clients);	/* keys only: no lookup (no recursion guard) */
+	fd = bpf_map__fd(skel->maps.dma_clients);	/* keys only: get_next_key holds no recursion guard */
 	for (; !bpf_map_get_next_key(fd, kp, &k); kp = &k)
 		vmcache_get(k.pid, k.comm);
 }

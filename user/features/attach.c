@@ -10,6 +10,7 @@
 #include "explain.h"
 #include "errnames.h"
 #include "feature.h"
+#include "map_read.h"
 #include "text.h"
 #include "vfiotrace.skel.h"
 
@@ -185,35 +186,41 @@ static const struct event_kind events[] = {
 /* Group counts, members and errors from the maps into s. */
 static int collect(struct snapshot *s, const struct vfiotrace_bpf *skel, const struct symbolizer *sym)
 {
-	int stats = bpf_map__fd(skel->maps.group_stats), members = bpf_map__fd(skel->maps.group_members);
-	int errors = bpf_map__fd(skel->maps.errors);
-	int key, *prev = NULL;
-	struct err_key ek, *eprev = NULL;
+	struct map_entries stats = { 0 }, members = { 0 }, errors = { 0 };
 	struct group_row *g;
+	struct err_key ek;
+	size_t i;
+	int key, ret = -1;
 
 	(void)sym;
-	while (!bpf_map_get_next_key(stats, prev, &key)) {
-		prev = &key;
-		g = snapshot_group(s, key);
-		if (!g)
-			return -1;
-		if (bpf_map_lookup_elem(stats, &key, &g->st))
-			continue;
-		g->has_mem = !bpf_map_lookup_elem(members, &key, &g->mem);
+	if (map_read(bpf_map__fd(skel->maps.group_stats), &stats) ||
+	    map_read(bpf_map__fd(skel->maps.group_members), &members) ||
+	    map_read(bpf_map__fd(skel->maps.errors), &errors))
+		goto out;
+	for (i = 0; i < stats.n; i++) {
+		map_entry(&stats, i, &key, NULL);
+		if (!(g = snapshot_group(s, key)))
+			goto out;
+		map_entry(&stats, i, NULL, &g->st);
+		g->has_mem = !map_find(&members, &key, &g->mem);
 	}
-	while (!bpf_map_get_next_key(errors, eprev, &ek)) {
+	for (i = 0; i < errors.n; i++) {
 		unsigned long long n;
 
-		eprev = &ek;
-		g = snapshot_group(s, ek.group);
-		if (!g)
-			return -1;
-		if (g->nerrs == MAX_ERRS || bpf_map_lookup_elem(errors, &ek, &n))
+		map_entry(&errors, i, &ek, &n);
+		if (!(g = snapshot_group(s, ek.group)))
+			goto out;
+		if (g->nerrs == MAX_ERRS)
 			continue;
 		g->errs[g->nerrs].err = ek.err;
 		g->errs[g->nerrs++].n = n;
 	}
-	return 0;
+	ret = 0;
+out:
+	map_entries_free(&stats);
+	map_entries_free(&members);
+	map_entries_free(&errors);
+	return ret;
 }
 
 const struct feature attach_feature = {

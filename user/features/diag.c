@@ -9,6 +9,7 @@
 #include "feature.h"
 #include "histogram.h"
 #include "holders.h"
+#include "map_read.h"
 #include "text.h"
 #include "vmcache.h"
 #include "vmname.h"
@@ -17,47 +18,60 @@
 /* The holders of the groups now: their VM identity read while they live, for the culprit of a later failure. */
 static void name_holders(int fd)
 {
-	int key, *prev = NULL;
+	struct map_entries e;
 	struct holder h;
+	size_t i;
 
-	for (; !bpf_map_get_next_key(fd, prev, &key); prev = &key)
-		if (!holder_get(fd, key, &h))
+	if (map_read(fd, &e))
+		return;
+	for (i = 0; i < e.n; i++) {
+		map_entry(&e, i, NULL, &h);
+		if (h.pid)	/* 0: released */
 			vmcache_get(h.pid, h.comm);
+	}
+	map_entries_free(&e);
 }
 
 /* Failures and the culprit of the last, per group, from the maps into s. */
 static int collect(struct snapshot *s, const struct vfiotrace_bpf *skel, const struct symbolizer *sym)
 {
-	int failures = bpf_map__fd(skel->maps.failures), culprits = bpf_map__fd(skel->maps.group_culprit);
-	struct fail_key k, *prev = NULL;
-	int key, *kprev = NULL;
+	struct map_entries failures = { 0 }, culprits = { 0 };
 	struct group_row *g;
+	struct fail_key k;
+	size_t i;
+	int key, ret = -1;
 
 	name_holders(bpf_map__fd(skel->maps.holders));
 
 	(void)sym;
-	while (!bpf_map_get_next_key(failures, prev, &k)) {
+	if (map_read(bpf_map__fd(skel->maps.failures), &failures) ||
+	    map_read(bpf_map__fd(skel->maps.group_culprit), &culprits))
+		goto out;
+	for (i = 0; i < failures.n; i++) {
 		unsigned long long n;
 
-		prev = &k;
-		g = snapshot_group(s, k.group);
-		if (!g)
-			return -1;
-		if (g->nfails == MAX_FAILS || bpf_map_lookup_elem(failures, &k, &n))
+		map_entry(&failures, i, &k, &n);
+		if (!(g = snapshot_group(s, k.group)))
+			goto out;
+		if (g->nfails == MAX_FAILS)
 			continue;
 		g->fails[g->nfails].op = k.op;
 		g->fails[g->nfails].step = k.step;
 		g->fails[g->nfails].err = k.err;
 		g->fails[g->nfails++].n = n;
 	}
-	while (!bpf_map_get_next_key(culprits, kprev, &key)) {
-		kprev = &key;
-		g = snapshot_group(s, key);
-		if (!g)
-			return -1;
-		g->has_culprit = !bpf_map_lookup_elem(culprits, &key, &g->culprit);
+	for (i = 0; i < culprits.n; i++) {
+		map_entry(&culprits, i, &key, NULL);
+		if (!(g = snapshot_group(s, key)))
+			goto out;
+		map_entry(&culprits, i, NULL, &g->culprit);
+		g->has_culprit = true;
 	}
-	return 0;
+	ret = 0;
+out:
+	map_entries_free(&failures);
+	map_entries_free(&culprits);
+	return ret;
 }
 
 static void json_culprit(struct json *j, const struct culprit *c)

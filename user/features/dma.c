@@ -10,6 +10,7 @@
 #include "dma_ledger.h"
 #include "errnames.h"
 #include "histogram.h"
+#include "map_read.h"
 #include "text.h"
 #include "vmcache.h"
 #include "vmname.h"
@@ -30,24 +31,29 @@ int dma_group_of(int fd, const struct container_key *c)
 
 int dma_container_of(int fd, int group, struct container_key *out, bool *fresh)
 {
-	struct group_container k, *prev = NULL;
+	struct map_entries e;
+	struct group_container k;
 	bool found = false;
+	size_t i;
 	__u8 v;
 
 	*fresh = false;
-	while (!bpf_map_get_next_key(fd, prev, &k)) {
-		prev = &k;
+	if (map_read(fd, &e))
+		return -1;
+	for (i = 0; i < e.n; i++) {
+		map_entry(&e, i, &k, NULL);
 		if (k.group == group && (!found || k.container.gen > out->gen)) {
 			*out = k.container;
 			found = true;
 		}
 	}
-	if (!found)
-		return -1;
-	for (prev = NULL; !bpf_map_get_next_key(fd, prev, &k); prev = &k)
-		if (!memcmp(&k.container, out, sizeof(*out)) && !bpf_map_lookup_elem(fd, &k, &v) && (v & GC_FRESH))
+	for (i = 0; found && i < e.n; i++) {
+		map_entry(&e, i, &k, &v);
+		if (!memcmp(&k.container, out, sizeof(*out)) && (v & GC_FRESH))
 			*fresh = true;
-	return 0;
+	}
+	map_entries_free(&e);
+	return found ? 0 : -1;
 }
 
 static int by_group(const void *a, const void *b)
@@ -89,41 +95,48 @@ static void add_stats(struct dma_stats *to, const struct dma_stats *from)
 
 int dma_collect(struct dma_model *m, const struct dma_maps *fds)
 {
-	struct dma_client_key ck, *cprev = NULL;
-	struct group_container k, *prev = NULL;
+	struct map_entries gcs = { 0 }, containers = { 0 }, failures = { 0 }, clients = { 0 };
+	struct group_container k;
+	size_t i;
+	int ret = -1;
 
-	while (!bpf_map_get_next_key(fds->group_containers, prev, &k)) {
-		struct dma_group *g = group_row(m, k.group);
+	if (map_read(fds->group_containers, &gcs) || map_read(fds->containers, &containers) ||
+	    map_read(fds->failures, &failures) || map_read(fds->clients, &clients))
+		goto out;
+	for (i = 0; i < gcs.n; i++) {
+		struct dma_group *g;
 		struct dma_stats st;
 		struct dma_failure f;
 
-		prev = &k;
-		if (!g)
-			return -1;
+		map_entry(&gcs, i, &k, NULL);
+		if (!(g = group_row(m, k.group)))
+			goto out;
 		g->ncontainers++;
-		if (!bpf_map_lookup_elem(fds->containers, &k.container, &st))	/* absent: no DMA yet */
+		if (!map_find(&containers, &k.container, &st))	/* absent: no DMA yet */
 			add_stats(&g->st, &st);
-		if (!bpf_map_lookup_elem(fds->failures, &k.container, &f) &&
-		    (!g->failed || f.ts_ns > g->fail.ts_ns)) {
+		if (!map_find(&failures, &k.container, &f) && (!g->failed || f.ts_ns > g->fail.ts_ns)) {
 			g->fail = f;
 			g->failed = true;
 		}
 	}
 	if (m->ngroups)
 		qsort(m->groups, m->ngroups, sizeof(*m->groups), by_group);
-	while (!bpf_map_get_next_key(fds->clients, cprev, &ck)) {
+	for (i = 0; i < clients.n; i++) {
 		struct dma_client *c;
 
-		cprev = &ck;
 		if (!grow_for(&m->clients, m->nclients, sizeof(*c)))
-			return -1;
-		c = &m->clients[m->nclients];
-		c->key = ck;
-		if (!bpf_map_lookup_elem(fds->clients, &ck, &c->st))
-			m->nclients++;
-		vmcache_get(ck.pid, ck.comm);	/* read while the client lives: named after it exits */
+			goto out;
+		c = &m->clients[m->nclients++];
+		map_entry(&clients, i, &c->key, &c->st);
+		vmcache_get(c->key.pid, c->key.comm);	/* read while the client lives: named after it exits */
 	}
-	return 0;
+	ret = 0;
+out:
+	map_entries_free(&gcs);
+	map_entries_free(&containers);
+	map_entries_free(&failures);
+	map_entries_free(&clients);
+	return ret;
 }
 
 void dma_free(struct dma_model *m)

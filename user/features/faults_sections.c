@@ -13,6 +13,7 @@
 #include "feature.h"
 #include "holders.h"
 #include "irqcount.h"
+#include "map_read.h"
 #include "prom.h"
 #include "text.h"
 #include "vfiotrace.skel.h"
@@ -60,9 +61,10 @@ static bool row_selected(const struct vfiotrace_bpf *skel, int group)
 static int collect(struct snapshot *s, const struct vfiotrace_bpf *skel, const struct symbolizer *sym)
 {
 	struct faults_model *m = &s->faults;
-	int fd = bpf_map__fd(skel->maps.iommu_faults);
-	struct fault_key k, *prev = NULL;
+	struct map_entries faults;
 	long long now;
+	size_t i;
+	int ret = -1;
 
 	(void)sym;
 	/* the kernel's count first: an interrupt between the two reads is then not taken as missed */
@@ -71,35 +73,37 @@ static int collect(struct snapshot *s, const struct vfiotrace_bpf *skel, const s
 	m->irqs = skel->bss->dmar_irqs;
 	m->no_record = skel->bss->dmar_no_record;
 	m->overflows = skel->bss->dmar_overflows;
-	while (!bpf_map_get_next_key(fd, prev, &k)) {
+	if (map_read(bpf_map__fd(skel->maps.iommu_faults), &faults))
+		return -1;
+	for (i = 0; i < faults.n; i++) {
 		struct fault_row *r;
 
-		prev = &k;
 		if (!grow_for(&m->rows, m->nrows, sizeof(*m->rows)))
-			return -1;
+			goto out;
 		r = &m->rows[m->nrows];
 		memset(r, 0, sizeof(*r));
-		r->key = k;
+		map_entry(&faults, i, &r->key, &r->st);
 		r->key.dev[NAME_LEN - 1] = 0;
-		if (bpf_map_lookup_elem(fd, &k, &r->st))
-			continue;
-		if (k.source == FAULT_VTD) {
-			r->devs = *pci_alias_cached(k.segment, k.sid, faults_now_ns());
+		if (r->key.source == FAULT_VTD) {
+			r->devs = *pci_alias_cached(r->key.segment, r->key.sid, faults_now_ns());
 			r->group = r->devs.group;
 		} else {
 			r->devs.n = 1;
-			snprintf(r->devs.devs[0], NAME_LEN, "%s", k.dev);
+			snprintf(r->devs.devs[0], NAME_LEN, "%s", r->key.dev);
 			r->group = r->st.group;
 		}
 		if (!row_selected(skel, r->group))
 			continue;
 		if (!snapshot_group(s, r->group))
-			return -1;
+			goto out;
 		m->nrows++;
 	}
 	if (m->nrows)
 		qsort(m->rows, m->nrows, sizeof(*m->rows), row_cmp);
-	return 0;
+	ret = 0;
+out:
+	map_entries_free(&faults);
+	return ret;
 }
 
 static void row_device(const struct fault_row *r, char *buf, size_t len)

@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include "histogram.h"
 #include "json.h"
+#include "map_read.h"
 #include "refs.h"
 #include "text.h"
 #include "vmname.h"
@@ -58,25 +59,28 @@ static int by_dev(const void *a, const void *b)
 static int collect_sites(struct snapshot *s, const struct vfiotrace_bpf *skel,
 			 const struct symbolizer *sym)
 {
-	int sites = bpf_map__fd(skel->maps.ref_sites), stacks = bpf_map__fd(skel->maps.stacks);
-	struct ref_key k, *prev = NULL;
+	int stacks = bpf_map__fd(skel->maps.stacks);
+	struct map_entries sites;
+	size_t e;
 	int i, n;
 
-	while (!bpf_map_get_next_key(sites, prev, &k)) {
+	if (map_read(bpf_map__fd(skel->maps.ref_sites), &sites))
+		return -1;
+	for (e = 0; e < sites.n; e++) {
 		struct ref_row *r;
 
-		prev = &k;
-		if (!grow_for(&s->refs, s->nrefs, sizeof(*r)))
+		if (!grow_for(&s->refs, s->nrefs, sizeof(*r))) {
+			map_entries_free(&sites);
 			return -1;
+		}
 		r = &s->refs[s->nrefs];
-		r->key = k;
-		if (bpf_map_lookup_elem(sites, &k, &r->val))
-			continue;
+		map_entry(&sites, e, &r->key, &r->val);
+		stack_caller(stacks, r->key.stack_id, r->key.caller, sym, r->caller, sizeof(r->caller));
 		if (r->key.group == NO_GROUP)
 			r->key.group = sysfs_group(r->key.dev);
-		stack_caller(stacks, k.stack_id, k.caller, sym, r->caller, sizeof(r->caller));
 		s->nrefs++;
 	}
+	map_entries_free(&sites);
 	/* The same caller can appear under several stack ids: merge them. */
 	if (s->nrefs)	/* qsort's array may not be NULL, even for no element */
 		qsort(s->refs, s->nrefs, sizeof(*s->refs), by_ref);
@@ -92,24 +96,26 @@ static int collect_sites(struct snapshot *s, const struct vfiotrace_bpf *skel,
 
 static int collect_devices(struct snapshot *s, const struct vfiotrace_bpf *skel)
 {
-	int devices = bpf_map__fd(skel->maps.devices);
-	unsigned long long k, *prev = NULL;
+	struct map_entries devices;
+	size_t e;
 	int i, n;
 
-	while (!bpf_map_get_next_key(devices, prev, &k)) {
+	if (map_read(bpf_map__fd(skel->maps.devices), &devices))
+		return -1;
+	for (e = 0; e < devices.n; e++) {
 		struct dev_row *r;
 
-		prev = &k;
-		if (!grow_for(&s->devs, s->ndevs, sizeof(*r)))
+		if (!grow_for(&s->devs, s->ndevs, sizeof(*r))) {
+			map_entries_free(&devices);
 			return -1;
+		}
 		r = &s->devs[s->ndevs];
-		r->ptr = k;
-		if (bpf_map_lookup_elem(devices, &k, &r->d))
-			continue;
+		map_entry(&devices, e, &r->ptr, &r->d);
 		if (r->d.group == NO_GROUP)
 			r->d.group = sysfs_group(r->d.name);
 		s->ndevs++;
 	}
+	map_entries_free(&devices);
 	/* one row per device name: a re-registered device has a new address */
 	if (s->ndevs)
 		qsort(s->devs, s->ndevs, sizeof(*s->devs), by_dev);

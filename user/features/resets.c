@@ -11,6 +11,7 @@
 #include "explain.h"
 #include "errnames.h"
 #include "holders.h"
+#include "map_read.h"
 #include "resets.h"
 #include "text.h"
 #include "vmcache.h"
@@ -171,26 +172,23 @@ static int group_hists(struct resets_model *m)
 
 int resets_collect(struct resets_model *m, int reset_fd, int dev_fd)
 {
-	struct reset_key rk, *rprev = NULL;
-	struct dev_key dk, *dprev = NULL;
+	struct map_entries resets = { 0 }, devs = { 0 };
+	size_t i;
+	int ret = -1;
 
-	while (!bpf_map_get_next_key(reset_fd, rprev, &rk)) {
-		rprev = &rk;
+	if (map_read(reset_fd, &resets) || map_read(dev_fd, &devs))
+		goto out;
+	for (i = 0; i < resets.n; i++) {
 		if (!grow_for(&m->resets, m->nresets, sizeof(*m->resets)))
-			return -1;
-		m->resets[m->nresets].key = rk;
-		m->resets[m->nresets].key.dev[NAME_LEN - 1] = 0;
-		if (!bpf_map_lookup_elem(reset_fd, &rk, &m->resets[m->nresets].st))
-			m->nresets++;
+			goto out;
+		map_entry(&resets, i, &m->resets[m->nresets].key, &m->resets[m->nresets].st);
+		m->resets[m->nresets++].key.dev[NAME_LEN - 1] = 0;
 	}
-	while (!bpf_map_get_next_key(dev_fd, dprev, &dk)) {
-		dprev = &dk;
+	for (i = 0; i < devs.n; i++) {
 		if (!grow_for(&m->devs, m->ndevs, sizeof(*m->devs)))
-			return -1;
-		m->devs[m->ndevs].key = dk;
+			goto out;
+		map_entry(&devs, i, &m->devs[m->ndevs].key, &m->devs[m->ndevs].st);
 		m->devs[m->ndevs].key.dev[NAME_LEN - 1] = 0;
-		if (bpf_map_lookup_elem(dev_fd, &dk, &m->devs[m->ndevs].st))
-			continue;
 		read_power(&m->devs[m->ndevs++]);
 	}
 	/* qsort's base may not be NULL, even for no elements */
@@ -198,7 +196,11 @@ int resets_collect(struct resets_model *m, int reset_fd, int dev_fd)
 		qsort(m->resets, m->nresets, sizeof(*m->resets), reset_cmp);
 	if (m->ndevs)
 		qsort(m->devs, m->ndevs, sizeof(*m->devs), dev_cmp);
-	return group_hists(m);
+	ret = group_hists(m);
+out:
+	map_entries_free(&resets);
+	map_entries_free(&devs);
+	return ret;
 }
 
 void resets_free(struct resets_model *m)

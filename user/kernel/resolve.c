@@ -67,6 +67,8 @@ int resolve_kallsyms_wait(struct kallsyms_reader *r)
 #define FPROBE_FUNC "register_fprobe_ips"
 /* The kfunc that makes a pointer one the kernel lets a program load through (6.2+, bpf/multi.bpf.c). */
 #define RDONLY_CAST_FUNC "bpf_rdonly_cast"
+/* The map element iterator's target (5.9+), which bpf/map_dump.bpf.c is loaded for. */
+#define MAP_ITER_FUNC "bpf_iter_bpf_map_elem"
 
 /*
  * In its row's module and built in: start-up resolves against this, so that
@@ -84,10 +86,12 @@ void resolve_btf_funcs(struct resolver *rs)
 	}
 	rs->funcs[k++] = (struct btf_func){ .name = FPROBE_FUNC, .nargs = -1 };
 	rs->funcs[k++] = (struct btf_func){ .name = RDONLY_CAST_FUNC, .nargs = -1 };
+	rs->funcs[k++] = (struct btf_func){ .name = MAP_ITER_FUNC, .nargs = -1 };
 	rs->funcs[k].name = NULL;
 	kernel_btf_funcs(&rs->kb, rs->funcs, k);
 	rs->kprobe_multi = btf_funcs_find(rs->funcs, NULL, FPROBE_FUNC)->nargs >= 0;
 	rs->rdonly_cast_id = btf_funcs_find(rs->funcs, NULL, RDONLY_CAST_FUNC)->id;
+	rs->map_iter_id = btf_funcs_find(rs->funcs, NULL, MAP_ITER_FUNC)->id;
 }
 
 /* kernel_view callback: the table, else (found in another module) the BTF again. */

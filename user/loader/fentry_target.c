@@ -54,7 +54,8 @@ int fentry_target_register(void)
 	if (registered)
 		return 0;
 	registered = libbpf_register_prog_handler("fentry", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, &o) > 0 &&
-		     libbpf_register_prog_handler("fexit", BPF_PROG_TYPE_TRACING, BPF_TRACE_FEXIT, &o) > 0;
+		     libbpf_register_prog_handler("fexit", BPF_PROG_TYPE_TRACING, BPF_TRACE_FEXIT, &o) > 0 &&
+		     libbpf_register_prog_handler("iter", BPF_PROG_TYPE_TRACING, BPF_TRACE_ITER, &o) > 0;
 	return registered ? 0 : -1;
 }
 

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * fentry and fexit programs on vmlinux's functions aimed at the BTF id
- * start-up already found (kernel_btf_funcs), not at a name:
+ * fentry and fexit programs on vmlinux's functions, and iterator programs
+ * (bare "iter" sections), aimed at the BTF id start-up already found
+ * (kernel_btf_funcs), not at a name:
  * bpf_program__set_attach_target() makes libbpf parse all of vmlinux's BTF
  * to find a name, and one fentry program, the fault hook's, raised the peak
  * RSS by 4.6 MiB and start-up by the parse (docs/benchmarks.md, runs 10 and
- * 11). libbpf 1.1 has no setter of a program's BTF id: the bare "fentry"
- * and "fexit" sections get a handler that puts it in the load attributes.
+ * 11). libbpf 1.1 has no setter of a program's BTF id: the bare "fentry",
+ * "fexit" and "iter" sections get a handler that puts it in the load attributes.
  * Module functions stay aimed by name (fentry on them is --mode fentry's,
  * and a module reloaded since start-up has other ids).
  */

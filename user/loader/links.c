@@ -129,9 +129,9 @@ int links_count(const struct probe_links *l, const struct resolved res[NR_HOOKS]
 	return n;
 }
 
-long long links_missed(const struct probe_links *l, struct bpf_object *obj)
+long long links_missed(const struct probe_links *l, struct bpf_object *obj, bool report)
 {
-	long long ret = retprobe_missed(), n = multi_missed(l->multi);
+	long long ret = retprobe_missed(report), n = multi_missed(l->multi, report);
 	struct bpf_program *p;
 
 	/* 6.7 ("bpf: Count missed stats in trace_call_bpf") counts kprobe programs the guard skipped */
@@ -142,8 +142,12 @@ long long links_missed(const struct probe_links *l, struct bpf_object *obj)
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(p);
 
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
-			n += (long long)info.recursion_misses;
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		n += (long long)info.recursion_misses;
+		if (report && info.recursion_misses)
+			dbg("missed: program %s: %llu (its CPU was running a BPF program)", bpf_program__name(p),
+			    (unsigned long long)info.recursion_misses);
 	}
 	return (ret > 0 ? ret : 0) + n;
 }

@@ -34,8 +34,8 @@ void links_detach_all(struct probe_links *l);
 int links_count(const struct probe_links *l, const struct resolved res[NR_HOOKS]);
 /*
  * Hook hits that ran no program of obj (NULL: none loaded) or whose return went unseen
- * (tracer.h tracer_probes_missed).
+ * (tracer.h tracer_probes_missed); with report, a dbg line for each source that missed.
  */
-long long links_missed(const struct probe_links *l, struct bpf_object *obj);
+long long links_missed(const struct probe_links *l, struct bpf_object *obj, bool report);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "log.h"
 #include "multi.h"
 
 _Static_assert(NR_HOOKS * 2 <= MULTI_SLOTS, "bpf/multi.bpf.c: multi_progs has a slot per hook program");
@@ -95,7 +96,7 @@ int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], st
 	return 0;
 }
 
-long long multi_missed(struct bpf_link *const links[MULTI_LINKS])
+long long multi_missed(struct bpf_link *const links[MULTI_LINKS], bool report)
 {
 	long long n = 0;
 	int l;
@@ -110,8 +111,11 @@ long long multi_missed(struct bpf_link *const links[MULTI_LINKS])
 		} info = {};
 		__u32 len = sizeof(info);
 
-		if (links[l] && !bpf_obj_get_info_by_fd(bpf_link__fd(links[l]), &info, &len))
-			n += (long long)info.missed;
+		if (!links[l] || bpf_obj_get_info_by_fd(bpf_link__fd(links[l]), &info, &len))
+			continue;
+		n += (long long)info.missed;
+		if (report && info.missed)
+			dbg("missed: kprobe.multi link %s: %llu", dispatcher[l], (unsigned long long)info.missed);
 	}
 	return n;
 }

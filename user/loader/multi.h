@@ -30,8 +30,8 @@ int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], st
 		 char *msg, int len);
 /*
  * Hits the links' fprobe skipped: recursion, and returns without a free
- * instance (6.7+ reports them; 0 before).
+ * instance (6.7+ reports them; 0 before); with report, a dbg line for each link that missed.
  */
-long long multi_missed(struct bpf_link *const links[MULTI_LINKS]);
+long long multi_missed(struct bpf_link *const links[MULTI_LINKS], bool report);
 
 #endif

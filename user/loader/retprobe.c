@@ -240,7 +240,7 @@ void retprobe_link_destroy(struct bpf_link *l)
 		free_slot(i);
 }
 
-long long retprobe_missed(void)
+long long retprobe_missed(bool report)
 {
 	char path[64], line[256], name[64], mine[48];
 	unsigned long long hits, missed;
@@ -256,8 +256,11 @@ long long retprobe_missed(void)
 		return -1;
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "%63s %llu %llu", name, &hits, &missed) == 3 &&
-		    !strncmp(name, mine, strlen(mine)))
+		    !strncmp(name, mine, strlen(mine))) {
 			sum = (sum < 0 ? 0 : sum) + (long long)missed;
+			if (report && missed)
+				dbg("missed: return probe %s: %llu of %llu hits", name, missed, hits + missed);
+		}
 	fclose(f);
 	return sum;
 }

@@ -39,7 +39,10 @@ struct bpf_link *retprobe_event_attach(struct bpf_program *p, int pfd, int slot)
 void retprobe_event_close(int pfd, int slot);
 /* Destroys a link of retprobe_attach() or bpf_program__attach*(), removing its tracefs event. */
 void retprobe_link_destroy(struct bpf_link *l);
-/* Returns this process's tracefs return probes missed (kprobe_profile), -1 when it has none. */
-long long retprobe_missed(void);
+/*
+ * Returns this process's tracefs return probes missed (kprobe_profile), -1 when it has none;
+ * with report, a dbg line for each probe that missed.
+ */
+long long retprobe_missed(bool report);
 
 #endif

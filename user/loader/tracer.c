@@ -14,6 +14,7 @@
 #include "kcast.h"
 #include "links.h"
 #include "log.h"
+#include "map_read.h"
 #include "multi.h"
 #include "profile.h"
 #include "retprobe.h"
@@ -68,6 +69,11 @@ static int configure(struct tracer *t)
 		}
 	}
 	multi_configure(t->skel->obj, t->res);
+	/* without it the maps are read with lookups (map_read.h); by name it would cost a full BTF parse */
+	if (!fentry_target_set(t->skel->progs.map_dump, t->rs.map_iter_id))
+		bpf_program__set_autoload(t->skel->progs.map_dump, true);
+	else
+		dbg("no map iterator (%s): maps are read with lookups", t->rs.map_iter_id ? "no handler" : "not in BTF");
 	if (t->pci_dev_btf_id) {
 		if ((n = kcast_rewrite(t->skel->obj, t->rs.rdonly_cast_id)) < 0) {
 			err("cannot rewrite the programs' casts: %s", strerror(errno));
@@ -112,8 +118,10 @@ static int open_and_load(struct tracer *t, char *msg, int len)
 	e = capacity_apply(t->skel, &t->opt, t->skel->rodata->emit_events, t->alloc_on_use) || configure(t) ?
 	    -1 : vfiotrace_bpf__load(t->skel);
 	fentry_target_done();
-	if (!e)
+	if (!e) {
+		map_read_init(bpf_program__fd(t->skel->progs.map_dump));	/* -1 if not loaded */
 		return 0;
+	}
 	e = errno;
 	vfiotrace_bpf__destroy(t->skel);
 	t->skel = NULL;
@@ -288,6 +296,7 @@ void tracer_waiting(const struct tracer *t, char *buf, int len)
 
 static void drop_load(struct tracer *t)
 {
+	map_read_init(-1);
 	links_detach_all(&t->links);
 	vfiotrace_bpf__destroy(t->skel);
 	t->skel = NULL;
@@ -549,6 +558,9 @@ void tracer_close(struct tracer *t)
 {
 	bool pci_links = t->links.multi[MULTI_PCI * 2] || t->links.multi[MULTI_PCI * 2 + 1];
 
+	if (verbose && t->skel)
+		links_missed(&t->links, t->skel->obj, true);
+	map_read_init(-1);
 	links_detach_all(&t->links);
 	if (pci_links)
 		dbg("kprobe.multi: the PCI core's links ended %llu entries and %llu returns before dispatch",
@@ -563,5 +575,5 @@ void tracer_close(struct tracer *t)
 
 long long tracer_probes_missed(const struct tracer *t)
 {
-	return links_missed(&t->links, t->skel ? t->skel->obj : NULL);
+	return links_missed(&t->links, t->skel ? t->skel->obj : NULL, false);
 }

@@ -157,6 +157,25 @@ struct intel_iommu {
 	__u16 segment;
 };
 
+/* include/linux/bpf.h, kernel/bpf/map_iter.c (5.9): a map element iterator's context */
+struct seq_file;
+
+struct bpf_iter_meta {
+	struct seq_file *seq;
+};
+
+struct bpf_map {
+	__u32 key_size;
+	__u32 value_size;
+};
+
+struct bpf_iter__bpf_map_elem {
+	struct bpf_iter_meta *meta;
+	struct bpf_map *map;
+	void *key;
+	void *value;
+};
+
 #pragma clang attribute pop
 
 #endif
