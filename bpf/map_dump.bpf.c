@@ -10,8 +10,12 @@
 #include <bpf/bpf_helpers.h>
 #include "vfiotrace.h"
 
+/*
+ * One buffer, not one per CPU (8 KiB each, on hosts of hundreds of CPUs): only
+ * the poll loop's thread reads the maps, one read() at a time.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, char[MAP_DUMP_MAX]);

@@ -6,6 +6,7 @@
  * and kprobe.multi program of that CPU miss until it runs again, and a stat
  * interval or a scrape reads every map. Without the iterator (map_read_init
  * not called, or the kernel refused the map's link): get_next_key and lookups.
+ * One thread reads at a time (the iterator's program has one buffer).
  */
 #ifndef VFIOTRACE_MAP_READ_H
 #define VFIOTRACE_MAP_READ_H
