@@ -146,7 +146,7 @@ long long links_missed(const struct probe_links *l, struct bpf_object *obj, bool
 			continue;
 		n += (long long)info.recursion_misses;
 		if (report && info.recursion_misses)
-			dbg("missed: program %s: %llu (its CPU was running a BPF program)", bpf_program__name(p),
+			dbg("missed: program %s: %llu (its CPU's BPF recursion guard was held)", bpf_program__name(p),
 			    (unsigned long long)info.recursion_misses);
 	}
 	return (ret > 0 ? ret : 0) + n;
