@@ -1222,6 +1222,7 @@ static void test_diagnose_backends(void)
 #include "test_resets.c"
 #include "test_ledger.c"
 #include "test_faults.c"
+#include "test_map_read.c"
 
 int main(int argc, char **argv)
 {
@@ -1289,6 +1290,7 @@ int main(int argc, char **argv)
 	test_prom_dma();
 	test_prom_addr();
 	test_textfile();
+	test_map_read();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

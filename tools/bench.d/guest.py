@@ -404,16 +404,18 @@ def scrape(port):
 def groups_phase(window, scrapes=20):
     """Cost per group of what grows with the groups vfiotrace has seen: the interval render (JSON
     and text), a Prometheus scrape, memory. With 0, 2 and every group of the guest (tools/vmtest
-    --nics): each group attached once by one workload, then `window` seconds of 1 s intervals."""
+    --nics): each group attached once by one workload, then `window` seconds of 1 s intervals.
+    With BASELINE, it too, interleaved (config "baseline")."""
     gs = sorted(int(x) for x in os.listdir("/dev/vfio") if x.isdigit())
     # the scrapes go to 127.0.0.1: tools/vmtest brings lo up only with --forward
     if subprocess.run(["ip", "link", "set", "lo", "up"]).returncode:
         subprocess.run(["ifconfig", "lo", "127.0.0.1", "up"])
     for r in range(rounds):
         for k in sorted({0, min(2, len(gs)), len(gs)}):
-            for fmt in ("json", "text"):
-                name = f"groups-{fmt}"
-                configs[name] = ["vfiotrace", "stat", *(["-j"] if fmt == "json" else []), "1",
+            for fmt, (config, binary) in [(f, c) for f in ("json", "text")
+                                          for c in [("vfiotrace", "vfiotrace"), *[("baseline", baseline)] * bool(baseline)]]:
+                name = f"groups-{fmt}-{config}"
+                configs[name] = [binary, "stat", *(["-j"] if fmt == "json" else []), "1",
                                  "--prometheus", "127.0.0.1:9477"]
                 t = Tracer(name)
                 wrc = 0
@@ -434,7 +436,7 @@ def groups_phase(window, scrapes=20):
                 out_lines = t.read(0).splitlines()
                 rc, _ = t.stop()
                 last = [o for o in jsons("\n".join(out_lines)) if o.get("type") == "summary"][-1:]
-                emit(kind="groups", round=r, groups=k, fmt=fmt, workload_rc=wrc, rc=rc, ready_s=t.ready,
+                emit(kind="groups", round=r, groups=k, fmt=fmt, config=config, workload_rc=wrc, rc=rc, ready_s=t.ready,
                      window_s=window, cpu_ns=cpu, intervals=window,
                      seen=len(last[0].get("groups", [])) if last else None,
                      scrape_s=sorted(x[0] for x in sc)[len(sc) // 2] if sc else None,

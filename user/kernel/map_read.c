@@ -11,37 +11,51 @@
 
 #define MAX_MAPS 32
 
-/* one iterator link per map read: made at its first read, kept while the program lives */
-static struct {
+/* a map read before: its sizes, and its iterator link (made at its first read; -1: none) */
+static struct mapped {
 	int map_fd, link_fd;
-} links[MAX_MAPS];
-static int nlinks, prog = -1;
+	size_t ks, vs;
+} maps[MAX_MAPS];
+static int nmaps, prog = -1;
 
 void map_read_init(int prog_fd)
 {
-	while (nlinks > 0)
-		if (links[--nlinks].link_fd >= 0)
-			close(links[nlinks].link_fd);
+	while (nmaps > 0)
+		if (maps[--nmaps].link_fd >= 0)
+			close(maps[nmaps].link_fd);
 	prog = prog_fd;
 }
 
-/* The iterator link of map fd, -1 when there is none (no program, or the kernel refused it). */
-static int link_of(int fd, size_t ks, size_t vs)
+/* fd's sizes and link into m, kept from its first read: 0, or -1 with errno. */
+static int mapped(int fd, struct mapped *m)
 {
-	union bpf_iter_link_info info = { .map.map_fd = (__u32)fd };
-	LIBBPF_OPTS(bpf_link_create_opts, o, .iter_info = &info, .iter_info_len = sizeof(info));
+	union bpf_iter_link_info li = { .map.map_fd = (__u32)fd };
+	LIBBPF_OPTS(bpf_link_create_opts, o, .iter_info = &li, .iter_info_len = sizeof(li));
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
 	int i;
 
-	for (i = 0; i < nlinks; i++)
-		if (links[i].map_fd == fd)
-			return links[i].link_fd;
-	if (prog < 0 || nlinks == MAX_MAPS || ks >= MAP_DUMP_MAX / 2 || vs >= MAP_DUMP_MAX / 2)
+	for (i = 0; i < nmaps; i++)
+		if (maps[i].map_fd == fd) {
+			*m = maps[i];
+			return 0;
+		}
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -1;
-	links[nlinks].map_fd = fd;
-	links[nlinks].link_fd = bpf_link_create(prog, 0, BPF_TRACE_ITER, &o);
-	if (links[nlinks].link_fd < 0)
-		dbg("map %d: no iterator (%s): read with lookups, which can make probes miss", fd, strerror(errno));
-	return links[nlinks++].link_fd;
+	*m = (struct mapped){ .map_fd = fd, .link_fd = -1, .ks = info.key_size, .vs = info.value_size };
+	if (m->ks >= MAP_DUMP_MAX / 2 || !m->ks || !m->vs) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (prog >= 0 && nmaps < MAX_MAPS && m->vs < MAP_DUMP_MAX / 2) {
+		m->link_fd = bpf_link_create(prog, 0, BPF_TRACE_ITER, &o);
+		if (m->link_fd < 0)
+			dbg("map %d: no iterator (%s): read with lookups, which can make probes miss", fd,
+			    strerror(errno));
+	}
+	if (nmaps < MAX_MAPS)
+		maps[nmaps++] = *m;
+	return 0;
 }
 
 static int grow(struct map_entries *e, size_t *cap, size_t need)
@@ -106,27 +120,20 @@ static int read_lookups(int fd, struct map_entries *e)
 		if (!bpf_map_lookup_elem(fd, key, e->buf + e->n * rec + e->ks))
 			e->n++;	/* else deleted since get_next_key */
 	}
-	return 0;
+	return errno == ENOENT ? 0 : -1;	/* ENOENT: the last key */
 }
 
 int map_read(int fd, struct map_entries *e)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	int link;
+	struct mapped m;
 
 	memset(e, 0, sizeof(*e));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+	if (mapped(fd, &m))
 		return -1;
-	e->ks = info.key_size;
-	e->vs = info.value_size;
-	if (e->ks >= MAP_DUMP_MAX / 2 || !e->ks || !e->vs) {
-		errno = EINVAL;
-		return -1;
-	}
-	link = link_of(fd, e->ks, e->vs);
-	if (link >= 0) {
-		if (!read_iter(link, e))
+	e->ks = m.ks;
+	e->vs = m.vs;
+	if (m.link_fd >= 0) {
+		if (!read_iter(m.link_fd, e))
 			return 0;
 		dbg("map %d: the iterator failed (%s): read with lookups", fd, strerror(errno));
 		e->n = 0;

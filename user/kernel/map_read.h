@@ -18,7 +18,10 @@ struct map_entries {
 	size_t n, ks, vs;
 };
 
-/* The iterator program (its fd) that reads maps from now on; -1: none. Forgets earlier maps' links. */
+/*
+ * The iterator program (its fd) that reads maps from now on; -1: none. Forgets the maps read
+ * so far (their sizes and links, kept by fd): call it before any of them is closed.
+ */
 void map_read_init(int prog_fd);
 /* Every entry of the hash map fd into e (e->buf malloc-ed): 0, or -1 with errno. */
 int map_read(int fd, struct map_entries *e);
