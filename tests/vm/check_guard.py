@@ -37,7 +37,9 @@ def main():
     want = Counter()
     for w in ws:
         want[str(w["group"])] += w.get("attach_ok", 0)
-    c.ok(len(want) >= 2 and all(v > 0 for v in want.values()), "guard: the workload attached its groups", dict(want))
+    rounds = int(one("rounds") or 0)
+    c.ok(len(want) >= 2 and rounds > 0 and all(v == rounds for v in want.values()),
+         f"guard: the workload attached each of its groups once in each of {rounds} runs", dict(want))
     c.eq(tags.get("workload_stderr", []), [], "guard: the workload's stderr is empty")
     got, missed = Counter(), None
     for l in tags.get("textfile", []):

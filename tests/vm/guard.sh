@@ -15,6 +15,7 @@ tr=/sys/kernel/tracing
 mkdir -p $out
 . "${0%/*}/lib.sh"
 echo "@@ kernel $(uname -r)"
+echo "@@ rounds $rounds"
 echo "@@ preempt $(cat /sys/kernel/debug/sched/preempt 2>/dev/null || echo unknown)"
 # the guest's loopback is down unless tools/vmtest was given --forward
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up || echo "@@ error cannot bring lo up"
