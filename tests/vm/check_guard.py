@@ -12,15 +12,13 @@ import sys
 from collections import Counter
 
 from check import Checker, jlines
-from check_diag_resets import parse_tags
+from check_faults import parse
 
 
 def main():
     kernel, path = sys.argv[1], sys.argv[2]
     c = Checker(kernel)
-    tags = {}
-    for tag, rest in parse_tags(open(path, errors="replace").read()):
-        tags.setdefault(tag, []).append(rest)
+    tags = parse(open(path, errors="replace").read())
     one = lambda t: (tags.get(t) or [""])[0]
     c.eq(tags.get("error", []), [], "guard: the guest script reported no error")
     c.ok("done" in tags, "guard: the guest script ran to its end")
