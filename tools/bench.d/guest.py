@@ -150,7 +150,7 @@ class Tracer:
                 if k in ("VmHWM", "VmRSS"):
                     st[k] = int(v.split()[0])
         st["map_bytes"], st["maps"], st["prog_ns"], st["prog_runs"] = 0, 0, 0, 0
-        ids = {}
+        ids, map_ids = {}, set()
         fds = f"/proc/{self.p.pid}/fd"
         for fd in os.listdir(fds):
             try:
@@ -159,10 +159,12 @@ class Tracer:
             except OSError:
                 continue
             kv = dict(re.findall(r"^(\w+):\s*(\S+)", info, re.M))
-            if kind == "anon_inode:bpf-map":
+            # a map or program held by several fds (vfiotrace's parts reuse the maps) counts once
+            if kind == "anon_inode:bpf-map" and kv.get("map_id", fd) not in map_ids:
+                map_ids.add(kv.get("map_id", fd))
                 st["maps"] += 1
                 st["map_bytes"] += int(kv.get("memlock", 0))
-            elif kind == "anon_inode:bpf-prog":
+            elif kind == "anon_inode:bpf-prog" and kv.get("prog_id") not in ids:
                 st["prog_ns"] += int(kv.get("run_time_ns", 0))
                 st["prog_runs"] += int(kv.get("run_cnt", 0))
                 ids[kv.get("prog_id")] = (int(kv.get("run_time_ns", 0)), int(kv.get("run_cnt", 0)))
