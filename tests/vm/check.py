@@ -555,28 +555,6 @@ def check_filtered(c, run):
              f"{name}: only the attaches of pid {w['pid']}")
 
 
-def check_parts(c, run):
-    """The programs verified in one part and in two side by side (VFIOTRACE_LOAD_PARTS, the
-    rest of the set runs with 2): as many programs, each run counting the workload's attaches."""
-    said = {}
-    for n in (1, 2):
-        name = f"parts_{n}"
-        s = scenario(c, run, name, stderr=lambda c, run, s, name: None)
-        if not s:
-            continue
-        m = [x for x in (re.search(r"(\d+) programs verified in (\d+) part", l) for l in s["stderr"]) if x]
-        if c.eq(len(m), 1, f"{name}: -v said once how the programs were verified", repr(s["stderr"][:5])):
-            said[n] = int(m[0].group(1))
-            c.eq(int(m[0].group(2)), n, f"{name}: in {n} part(s)")
-        sm, w = summary_of(c, s, name), one_workload(c, s, name)
-        if sm and w:
-            c.eq([(g["group"], g["attach_ok"]) for g in sm["groups"]], [(w["group"], w["attach_ok"])],
-                 f"{name}: the workload's attaches")
-    if c.eq(len(said), 2, "parts: both runs said"):
-        c.ok(said[1] >= 20, "parts: the programs were loaded", repr(said))
-        c.eq(said[2], said[1], "parts: two parts load as many programs as one")
-
-
 def check_unprivileged(c, run):
     s = run.scenarios.get("unprivileged")
     if not c.ok(s is not None, "unprivileged: ran"):
@@ -1326,7 +1304,7 @@ def main():
     else:
         checks += [(check_unprivileged, run), (check_core, run), (check_ksyms, run), (check_stat, run, "stat", "auto", True),
                    (check_stat, run, "stat_kprobe", "kprobe", True), (check_multi_refused, run), (check_fentry, run), (check_stat, run, "sigterm"),
-                   (check_snoop, run, "snoop", False), (check_filtered, run), (check_parts, run), (check_hist, run),
+                   (check_snoop, run, "snoop", False), (check_filtered, run), (check_hist, run),
                    (check_self_terminating, run), (check_hold, run), (check_refs_cycle, run)]
         if run.fentry_possible():
             checks += [(check_refs_cycle, run, "refs_fentry", "fentry", True)]

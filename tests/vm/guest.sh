@@ -26,10 +26,6 @@ if [ "$mode" = sanitize ]; then
 	trap 'for f in $out/san/*; do [ -e "$f" ] && sed "s|^|@@ sanitizer ${f##*/}: |" "$f"; done; echo "@@ sanitizer_done"' EXIT
 fi
 
-# the programs verified in two parts side by side (user/loader/parts.c) everywhere in this set,
-# as on a host with two CPUs or more: the suite's guests have one
-export VFIOTRACE_LOAD_PARTS=2
-
 echo "@@ kernel $(uname -r)"
 for g in /sys/kernel/iommu_groups/*; do
 	n=${g##*/}
@@ -291,12 +287,6 @@ STOPSIG=TERM
 run_traced sigterm "vfio-workload -n 1 -g $first" stat -j
 unset STOPSIG
 run_traced group_filter "vfio-workload -n 1" stat -j -g $first
-# the same programs in one part and in two, each counting every attach
-for n in 1 2; do
-	export VFIOTRACE_LOAD_PARTS=$n
-	run_traced parts_$n "vfio-workload -n 2 -g $first" stat -j -v
-done
-export VFIOTRACE_LOAD_PARTS=2
 run_traced hist "vfio-workload -n 2 -g $first" hist -j
 # -p: a second workload waits for a go file, so its pid is known before it runs;
 # the first one (another pid, same group) must not be counted

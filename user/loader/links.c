@@ -8,11 +8,10 @@
 #include "links.h"
 #include "log.h"
 #include "multi.h"
-#include "parts.h"
 #include "parallel.h"
 #include "retprobe.h"
 
-int links_attach_row(struct probe_links *l, const struct parts *ps, int i, const struct resolved *r,
+int links_attach_row(struct probe_links *l, struct bpf_object *obj, int i, const struct resolved *r,
 		     int retprobe_maxactive, char *errbuf, int errlen)
 {
 	const char *names[2];
@@ -20,7 +19,7 @@ int links_attach_row(struct probe_links *l, const struct parts *ps, int i, const
 
 	target_programs(&targets[i], r, names);
 	for (k = 0; k < 2; k++) {
-		struct bpf_program *p = names[k] ? parts_find(ps, names[k]) : NULL;
+		struct bpf_program *p = names[k] ? bpf_object__find_program_by_name(obj, names[k]) : NULL;
 		struct bpf_link *link;
 
 		if (!p)
@@ -130,12 +129,14 @@ int links_count(const struct probe_links *l, const struct resolved res[NR_HOOKS]
 	return n;
 }
 
-/* Hits the CPU's recursion guard kept from obj's programs. */
-static long long programs_missed(struct bpf_object *obj, bool report)
+long long links_missed(const struct probe_links *l, struct bpf_object *obj, bool report)
 {
+	long long ret = retprobe_missed(report), n = multi_missed(l->multi, report);
 	struct bpf_program *p;
-	long long n = 0;
 
+	/* 6.7 ("bpf: Count missed stats in trace_call_bpf") counts kprobe programs the guard skipped */
+	if (!obj || running_kernel() < KV(6, 7))
+		return ret;
 	bpf_object__for_each_program(p, obj) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
@@ -148,18 +149,5 @@ static long long programs_missed(struct bpf_object *obj, bool report)
 			dbg("missed: program %s: %llu (its CPU's BPF recursion guard was held)", bpf_program__name(p),
 			    (unsigned long long)info.recursion_misses);
 	}
-	return n;
-}
-
-long long links_missed(const struct probe_links *l, const struct parts *ps, bool report)
-{
-	long long ret = retprobe_missed(report), n = multi_missed(l->multi, report);
-	int k;
-
-	/* 6.7 ("bpf: Count missed stats in trace_call_bpf") counts kprobe programs the guard skipped */
-	if (!ps->n || running_kernel() < KV(6, 7))
-		return ret;
-	for (k = 0; k < ps->n; k++)
-		n += programs_missed(ps->obj[k], report);
 	return (ret > 0 ? ret : 0) + n;
 }

@@ -15,7 +15,6 @@
 
 struct bpf_link;
 struct bpf_object;
-struct parts;
 
 struct probe_links {
 	struct bpf_link *row[NR_HOOKS][2];	/* entry and return probe per row */
@@ -23,8 +22,8 @@ struct probe_links {
 	struct preopen pre;			/* the kprobe rows' events, opened while loading */
 };
 
-/* Row i's programs (in their parts) as r's style says; on failure nothing of the row stays attached: 0, or -1 with errbuf. */
-int links_attach_row(struct probe_links *l, const struct parts *ps, int i, const struct resolved *r,
+/* Row i's programs in obj as r's style says; on failure nothing of the row stays attached: 0, or -1 with errbuf. */
+int links_attach_row(struct probe_links *l, struct bpf_object *obj, int i, const struct resolved *r,
 		     int retprobe_maxactive, char *errbuf, int errlen);
 bool links_attached(const struct probe_links *l, int i, const struct resolved *r);
 /* Some kprobe.multi link is attached. */
@@ -34,9 +33,9 @@ void links_detach_all(struct probe_links *l);
 /* The probes attached: a kprobe.multi link counts its functions, as a kprobe each would. */
 int links_count(const struct probe_links *l, const struct resolved res[NR_HOOKS]);
 /*
- * Hook hits that ran no program of the parts (none: none loaded) or whose return went unseen
+ * Hook hits that ran no program of obj (NULL: none loaded) or whose return went unseen
  * (tracer.h tracer_probes_missed); with report, a dbg line for each source that missed.
  */
-long long links_missed(const struct probe_links *l, const struct parts *ps, bool report);
+long long links_missed(const struct probe_links *l, struct bpf_object *obj, bool report);
 
 #endif

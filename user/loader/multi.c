@@ -7,22 +7,21 @@
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "multi.h"
-#include "parts.h"
 
 _Static_assert(NR_HOOKS * 2 <= MULTI_SLOTS, "bpf/multi.bpf.c: multi_progs has a slot per hook program");
 
 /* link (class * 2 + k)'s dispatcher */
 static const char *const dispatcher[MULTI_LINKS] = { "kpm_entry", "kpm_return", "kpm_pci_entry", "kpm_pci_return" };
 
-/* Row i's entry (k 0) or return (k 1) program name if it is a kprobe.multi row's, else NULL. */
-static const char *multi_prog(const struct resolved res[NR_HOOKS], int i, int k)
+/* Row i's entry (k 0) or return (k 1) program if it is a kprobe.multi row's, else NULL. */
+static struct bpf_program *multi_prog(struct bpf_object *obj, const struct resolved res[NR_HOOKS], int i, int k)
 {
 	const char *names[2];
 
 	if (res[i].style != STYLE_KPROBE_MULTI)
 		return NULL;
 	target_programs(&targets[i], &res[i], names);
-	return names[k];
+	return names[k] ? bpf_object__find_program_by_name(obj, names[k]) : NULL;
 }
 
 /* The link of row i's entry (k 0) or return (k 1). */
@@ -34,34 +33,31 @@ static int link_of(int i, int k)
 void multi_configure(struct bpf_object *obj, const struct resolved res[NR_HOOKS])
 {
 	struct bpf_program *p;
-	const char *name;
 	int i, k;
 
 	for (i = 0; i < NR_HOOKS * 2; i++) {
-		if (!(name = multi_prog(res, i / 2, k = i % 2)) || !(p = bpf_object__find_program_by_name(obj, name)))
+		if (!(p = multi_prog(obj, res, i / 2, k = i % 2)))
 			continue;
 		bpf_program__set_expected_attach_type(p, BPF_TRACE_KPROBE_MULTI);
 		bpf_program__set_autoload(bpf_object__find_program_by_name(obj, dispatcher[link_of(i / 2, k)]), true);
 	}
 }
 
-int multi_attach(const struct parts *ps, const struct resolved res[NR_HOOKS], struct bpf_link *links[MULTI_LINKS],
+int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], struct bpf_link *links[MULTI_LINKS],
 		 char *msg, int len)
 {
 	const char *syms[MULTI_LINKS][NR_HOOKS + 1];
 	__u64 cookies[MULTI_LINKS][NR_HOOKS + 1];
 	size_t n[MULTI_LINKS] = { 0 };
 	struct bpf_program *p;
-	const char *name;
-	/* every part's multi_progs is the one map (parts.h) */
-	int l, map = bpf_map__fd(bpf_object__find_map_by_name(ps->obj[0], "multi_progs"));
+	int l, map = bpf_map__fd(bpf_object__find_map_by_name(obj, "multi_progs"));
 	__u32 slot;
 
 	/* slot: row * 2 + k, the cookie of row's function on its link */
 	for (slot = 0; slot < NR_HOOKS * 2; slot++) {
 		int fd;
 
-		if (!(name = multi_prog(res, slot / 2, slot % 2)) || !(p = parts_find(ps, name)))
+		if (!(p = multi_prog(obj, res, slot / 2, slot % 2)))
 			continue;
 		fd = bpf_program__fd(p);
 		if (bpf_map_update_elem(map, &slot, &fd, BPF_ANY)) {
@@ -84,7 +80,8 @@ int multi_attach(const struct parts *ps, const struct resolved res[NR_HOOKS], st
 
 		if (!n[l])
 			continue;
-		links[l] = bpf_program__attach_kprobe_multi_opts(parts_find(ps, dispatcher[l]), NULL, &o);
+		links[l] = bpf_program__attach_kprobe_multi_opts(
+			bpf_object__find_program_by_name(obj, dispatcher[l]), NULL, &o);
 		if (!links[l]) {
 			snprintf(msg, len, "the kernel refused a kprobe.multi link on %zu function(s) (%s): %s%s",
 				 n[l], l % 2 ? "returns" : "entries", strerror(errno),

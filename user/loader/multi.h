@@ -17,7 +17,6 @@
 #include "vfiotrace.h"
 
 struct bpf_object;
-struct parts;
 struct bpf_link;
 
 /* Before load: the rows' programs are loaded as kprobe.multi programs, with the dispatchers they need. */
@@ -27,7 +26,7 @@ void multi_configure(struct bpf_object *obj, const struct resolved res[NR_HOOKS]
  * (links[class * 2 + 1]: a return link; NULL where no row has such a program).
  * 0, or -1 with what the kernel said in msg and nothing attached.
  */
-int multi_attach(const struct parts *ps, const struct resolved res[NR_HOOKS], struct bpf_link *links[MULTI_LINKS],
+int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], struct bpf_link *links[MULTI_LINKS],
 		 char *msg, int len);
 /*
  * Hits the links' fprobe skipped: recursion, and returns without a free

@@ -16,15 +16,14 @@
 #include "log.h"
 #include "map_read.h"
 #include "multi.h"
-#include "parts.h"
 #include "profile.h"
 #include "retprobe.h"
 #include "tracer.h"
 #include "vfiotrace.skel.h"
 
-static struct bpf_program *prog(struct bpf_object *obj, const char *name)
+static struct bpf_program *prog(struct tracer *t, const char *name)
 {
-	return name ? bpf_object__find_program_by_name(obj, name) : NULL;
+	return name ? bpf_object__find_program_by_name(t->skel->obj, name) : NULL;
 }
 
 /* An fentry or fexit program on r's function: by the BTF id start-up found for vmlinux's, else by name. */
@@ -37,13 +36,13 @@ static int aim(struct tracer *t, struct bpf_program *p, const struct resolved *r
 	return bpf_program__set_attach_target(p, 0, r->func);
 }
 
-/* Enable in obj (a part) exactly the programs the resolved styles need; first: the first part, which reports. */
-static int configure(struct tracer *t, struct bpf_object *obj, bool first)
+/* Enable exactly the programs the resolved styles need. */
+static int configure(struct tracer *t)
 {
 	struct bpf_program *p;
-	int i;
+	int i, n;
 
-	bpf_object__for_each_program(p, obj)
+	bpf_object__for_each_program(p, t->skel->obj)
 		bpf_program__set_autoload(p, false);
 	for (i = 0; i < NR_HOOKS; i++) {
 		const struct target *tg = &targets[i];
@@ -56,7 +55,7 @@ static int configure(struct tracer *t, struct bpf_object *obj, bool first)
 			continue;
 		target_programs(tg, r, names);
 		for (k = 0; k < 2; k++) {
-			if (!(p = prog(obj, names[k])))
+			if (!(p = prog(t, names[k])))
 				continue;
 			bpf_program__set_autoload(p, true);
 			/* -vv: the verifier's statistics (time, instructions) of every program */
@@ -69,35 +68,20 @@ static int configure(struct tracer *t, struct bpf_object *obj, bool first)
 			}
 		}
 	}
-	multi_configure(obj, t->res);
+	multi_configure(t->skel->obj, t->res);
 	/* without it the maps are read with lookups (map_read.h); by name it would cost a full BTF parse */
-	p = prog(obj, "map_dump");
-	if (!fentry_target_set(p, t->rs.map_iter_id))
-		bpf_program__set_autoload(p, true);
-	else if (first)
+	if (!fentry_target_set(t->skel->progs.map_dump, t->rs.map_iter_id))
+		bpf_program__set_autoload(t->skel->progs.map_dump, true);
+	else
 		dbg("no map iterator (%s): maps are read with lookups", t->rs.map_iter_id ? "no handler" : "not in BTF");
-	return 0;
-}
-
-/* Every part configured alike, then each program left to one part; casts rewritten. 0, or -1. */
-static int configure_parts(struct tracer *t)
-{
-	int k, n, sum = 0;
-
-	for (k = 0; k < t->parts.n; k++)
-		if (configure(t, t->parts.obj[k], k == 0))
-			return -1;
-	parts_split(&t->parts);
-	for (k = 0; k < t->parts.n && t->pci_dev_btf_id; k++) {
-		if ((n = kcast_rewrite(t->parts.obj[k], t->rs.rdonly_cast_id)) < 0) {
+	if (t->pci_dev_btf_id) {
+		if ((n = kcast_rewrite(t->skel->obj, t->rs.rdonly_cast_id)) < 0) {
 			err("cannot rewrite the programs' casts: %s", strerror(errno));
 			return -1;
 		}
-		sum += n;
-	}
-	if (t->pci_dev_btf_id)
 		dbg("struct pci_dev read through bpf_rdonly_cast (BTF ids %d, %d) at %d places",
-		    t->rs.rdonly_cast_id, t->pci_dev_btf_id, sum);
+		    t->rs.rdonly_cast_id, t->pci_dev_btf_id, n);
+	}
 	return 0;
 }
 
@@ -106,40 +90,11 @@ static bool has_program(void *obj, const char *name)
 	return bpf_object__find_program_by_name(obj, name) != NULL;
 }
 
-/* The maps in the skeleton's object, which loads no program; the programs in the parts, side by side. */
-static int load_all(struct tracer *t, const struct bpf_object_open_opts *oo)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, po, .object_name = bpf_object__name(t->skel->obj),
-		    .btf_custom_path = oo->btf_custom_path);
-	struct bpf_program *p;
-	const void *elf;
-	size_t sz;
-
-	elf = vfiotrace_bpf__elf_bytes(&sz);
-	if (parts_open(&t->parts, parts_wanted(), elf, sz, &po)) {
-		err("cannot open the BPF object: %s", strerror(errno));
-		return -1;
-	}
-	if (configure_parts(t))
-		return -1;
-	profile("BPF parts");
-	bpf_object__for_each_program(p, t->skel->obj)
-		bpf_program__set_autoload(p, false);
-	if (vfiotrace_bpf__load(t->skel))
-		return -1;
-	profile("BPF maps");
-	if (parts_load(&t->parts, t->skel->obj))
-		return -1;
-	dbg("%d programs verified in %d part(s) side by side", parts_programs(&t->parts), t->parts.n);
-	return 0;
-}
-
 /* 0; -1 with errno; -2 with msg: the object lacks a program the target table names. */
 static int open_and_load(struct tracer *t, char *msg, int len)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo,
 		    .btf_custom_path = t->opt.btf ? t->opt.btf : t->core.path[0] ? t->core.path : NULL);
-	struct bpf_program *dump;
 	int e;
 
 	t->skel = vfiotrace_bpf__open_opts(&oo);
@@ -160,15 +115,14 @@ static int open_and_load(struct tracer *t, char *msg, int len)
 	t->skel->rodata->reset_unhooked = targets_reset_unhooked(t->res);
 	t->skel->rodata->deep_stacks = t->opt.verbose > 0;
 	t->skel->rodata->pci_dev_btf_id = t->pci_dev_btf_id;
-	e = capacity_apply(t->skel, &t->opt, t->skel->rodata->emit_events, t->alloc_on_use) ? -1 : load_all(t, &oo);
+	e = capacity_apply(t->skel, &t->opt, t->skel->rodata->emit_events, t->alloc_on_use) || configure(t) ?
+	    -1 : vfiotrace_bpf__load(t->skel);
 	fentry_target_done();
 	if (!e) {
-		dump = parts_find(&t->parts, "map_dump");
-		map_read_init(dump ? bpf_program__fd(dump) : -1);	/* -1 if not loaded */
+		map_read_init(bpf_program__fd(t->skel->progs.map_dump));	/* -1 if not loaded */
 		return 0;
 	}
 	e = errno;
-	parts_close(&t->parts);
 	vfiotrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 	errno = e;
@@ -344,7 +298,6 @@ static void drop_load(struct tracer *t)
 {
 	map_read_init(-1);
 	links_detach_all(&t->links);
-	parts_close(&t->parts);
 	vfiotrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 	t->fallback[0] = 0;
@@ -362,7 +315,7 @@ static int attach_multi(struct tracer *t, char *msg, int len)
 
 	if (!has_style(t->res, STYLE_KPROBE_MULTI) || links_multi_any(&t->links))
 		return 0;
-	if (!multi_attach(&t->parts, t->res, t->links.multi, msg, len)) {
+	if (!multi_attach(t->skel->obj, t->res, t->links.multi, msg, len)) {
 		profile("kprobe.multi");
 		return 0;
 	}
@@ -387,7 +340,7 @@ static int attach_rows(struct tracer *t, char *msg, int len)
 	}
 	for (i = 0; i < NR_HOOKS; i++)
 		if (t->res[i].func && !tracer_attached(t, i) &&
-		    links_attach_row(&t->links, &t->parts, i, &t->res[i], t->retprobe_maxactive, msg, len))
+		    links_attach_row(&t->links, t->skel->obj, i, &t->res[i], t->retprobe_maxactive, msg, len))
 			break;
 	preopen_close(&t->links.pre);
 	if (i < NR_HOOKS)
@@ -586,7 +539,7 @@ int tracer_module_event(struct tracer *t, const struct module_event *ev,
 	for (i = 0; i < NR_HOOKS; i++) {
 		if (!in_module(i, &t->res[i], ev->name) || !t->res[i].func || tracer_attached(t, i))
 			continue;
-		if (links_attach_row(&t->links, &t->parts, i, &t->res[i], t->retprobe_maxactive, msg, sizeof(msg))) {
+		if (links_attach_row(&t->links, t->skel->obj, i, &t->res[i], t->retprobe_maxactive, msg, sizeof(msg))) {
 			snprintf(rep->error, sizeof(rep->error), "%s", msg);
 			continue;
 		}
@@ -606,13 +559,12 @@ void tracer_close(struct tracer *t)
 	bool pci_links = t->links.multi[MULTI_PCI * 2] || t->links.multi[MULTI_PCI * 2 + 1];
 
 	if (verbose && t->skel)
-		links_missed(&t->links, &t->parts, true);
+		links_missed(&t->links, t->skel->obj, true);
 	map_read_init(-1);
 	links_detach_all(&t->links);
 	if (pci_links)
 		dbg("kprobe.multi: the PCI core's links ended %llu entries and %llu returns before dispatch",
 		    t->skel->bss->pci_gated[0], t->skel->bss->pci_gated[1]);
-	parts_close(&t->parts);
 	vfiotrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 	kallsyms_free(&t->rs.ks);
@@ -623,5 +575,5 @@ void tracer_close(struct tracer *t)
 
 long long tracer_probes_missed(const struct tracer *t)
 {
-	return links_missed(&t->links, &t->parts, false);
+	return links_missed(&t->links, t->skel ? t->skel->obj : NULL, false);
 }

@@ -17,7 +17,6 @@
 #include "lifecycle.h"
 #include "links.h"
 #include "options.h"
-#include "parts.h"
 #include "resolve.h"
 #include "snapshot.h"
 #include "targets.h"
@@ -33,8 +32,7 @@ struct tracer {
 	bool alloc_on_use;		/* hash maps need no preallocation (capacity.h) */
 	int pci_dev_btf_id;		/* struct pci_dev's BTF id where bpf_rdonly_cast can use it, else 0 */
 	char fallback[128];		/* why fentry was abandoned, "" if it was not */
-	struct vfiotrace_bpf *skel;	/* NULL while a required hook waits for its module; its maps */
-	struct parts parts;		/* the programs, in objects sharing skel's maps */
+	struct vfiotrace_bpf *skel;	/* NULL while a required hook waits for its module */
 	struct probe_links links;
 	char multi_refused[160];	/* why the kernel refused them, "" if it did not */
 	unsigned long long gone_ns[NR_HOOKS];	/* when the row's module went away; 0: it did not */
