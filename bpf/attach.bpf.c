@@ -65,14 +65,50 @@ struct {
 
 static const __u64 zero_count;
 
-/* Members of the group as the IOMMU core lists them (struct group_device). */
-static __always_inline void record_members(struct iommu_group *grp, int id)
+/* A walk of a group's members into gi: where it is, and how many it passed. */
+struct members_walk {
+	struct list_head *head, *pos;
+	struct group_members *gi;
+	unsigned int n;
+};
+
+/* Member i of the walk (named if among the first GROUP_MAX_DEVS); 1 when the list ended. */
+static __always_inline int member_step(__u32 i, struct members_walk *w)
 {
-	struct list_head *head = group_devs_head(grp), *pos = group_devs_first(grp);
-	__u32 zero = 0;
+	struct device *dev;
+
+	if (group_devs_end(w->head, w->pos))
+		return 1;
+	if (i < GROUP_MAX_DEVS) {
+		dev = group_dev_at(w->pos);
+		read_dev_name(dev, w->gi->devs[i]);
+		w->gi->buses[i][0] = 0;
+		read_dev_bus_name(dev, w->gi->buses[i]);
+	}
+	w->pos = group_devs_next(w->pos);
+	w->n = i + 1;
+	return 0;
+}
+
+static int member_cb(__u32 i, void *ctx)
+{
+	return member_step(i, ctx);
+}
+
+/*
+ * How a program walks a group's members: with bpf_loop (5.17+), whose body
+ * the verifier checks once, or unrolled, which it checks once per member
+ * (kp_attach: 486 instructions processed against 3,386 on 7.2).
+ */
+enum walk { WALK_LOOP, WALK_UNROLLED };
+
+/* Members of the group as the IOMMU core lists them (struct group_device). */
+static __always_inline void record_members(struct iommu_group *grp, int id, enum walk how)
+{
+	struct members_walk w = { .head = group_devs_head(grp), .pos = group_devs_first(grp) };
+	__u32 zero = 0, i;
 	struct group_members *gi = bpf_map_lookup_elem(&info_scratch, &zero);
 	struct group_members *old;
-	unsigned int i;
 
 	if (!gi)
 		return;
@@ -84,25 +120,19 @@ static __always_inline void record_members(struct iommu_group *grp, int id)
 		gi->alloc_bus[0] = 0;
 		gi->alloc_dev[0] = 0;
 	}
-	for (i = 0; i < GROUP_WALK_MAX; i++) {
-		struct device *dev;
-
-		if (group_devs_end(head, pos))
-			break;
-		if (i < GROUP_MAX_DEVS) {
-			dev = group_dev_at(pos);
-			read_dev_name(dev, gi->devs[i]);
-			gi->buses[i][0] = 0;
-			read_dev_bus_name(dev, gi->buses[i]);
-		}
-		pos = group_devs_next(pos);
-	}
-	gi->ndevs = i;
+	w.gi = gi;
+	if (how == WALK_LOOP)
+		bpf_loop(GROUP_WALK_MAX, member_cb, &w, 0);
+	else
+		for (i = 0; i < GROUP_WALK_MAX; i++)
+			if (member_step(i, &w))
+				break;
+	gi->ndevs = w.n;
 	update_counted(&group_members, &id, gi);
 }
 
 /* dev: the device attached (iommufd attaches devices; type1 groups: NULL) */
-static __always_inline int attach_enter(struct iommu_group *grp, struct device *dev, int backend)
+static __always_inline int attach_enter(struct iommu_group *grp, struct device *dev, int backend, enum walk how)
 {
 	struct inflight in = { .backend = backend };
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -118,7 +148,7 @@ static __always_inline int attach_enter(struct iommu_group *grp, struct device *
 	if (dev)
 		read_dev_name(dev, in.dev);
 	call_begin(&inflight_attach, &inflight_attach_n, &tid, &in, sizeof(in));
-	record_members(grp, id);
+	record_members(grp, id, how);
 	op_begin(LEVEL_ATTACH, OP_ATTACH, id);
 	return 0;
 }
@@ -248,7 +278,14 @@ static __always_inline int alloc_exit(void *ctx, unsigned long ret)
 SEC("kprobe")
 int BPF_KPROBE(kp_attach, void *iommu_data, struct iommu_group *grp)
 {
-	return attach_enter(grp, NULL, BACKEND_TYPE1);
+	return attach_enter(grp, NULL, BACKEND_TYPE1, WALK_LOOP);
+}
+
+/* before 5.17 (no bpf_loop: targets.c .unrolled) */
+SEC("kprobe")
+int BPF_KPROBE(kp_attach_unrolled, void *iommu_data, struct iommu_group *grp)
+{
+	return attach_enter(grp, NULL, BACKEND_TYPE1, WALK_UNROLLED);
 }
 
 /* vfio_iommufd_physical_attach_ioas(vdev, pt_id): returns through krp_attach */
@@ -260,7 +297,7 @@ int BPF_KPROBE(kp_iommufd_attach, void *vdev)
 
 	if (!dev)
 		return 0;
-	return attach_enter(BPF_CORE_READ(dev, iommu_group), dev, BACKEND_IOMMUFD);
+	return attach_enter(BPF_CORE_READ(dev, iommu_group), dev, BACKEND_IOMMUFD, WALK_LOOP);	/* 6.6+ */
 }
 
 struct {
@@ -367,7 +404,14 @@ int BPF_KRETPROBE(krp_alloc, void *domain)
 SEC("fentry")
 int BPF_PROG(fe_attach, void *iommu_data, struct iommu_group *grp)
 {
-	return attach_enter(grp, NULL, BACKEND_TYPE1);
+	return attach_enter(grp, NULL, BACKEND_TYPE1, WALK_LOOP);
+}
+
+/* 5.11-5.16: module BTF without bpf_loop */
+SEC("fentry")
+int BPF_PROG(fe_attach_unrolled, void *iommu_data, struct iommu_group *grp)
+{
+	return attach_enter(grp, NULL, BACKEND_TYPE1, WALK_UNROLLED);
 }
 
 /*

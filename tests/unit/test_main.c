@@ -300,6 +300,30 @@ static void test_targets_multi_programs(void)
 	CHECK(!shared, "no kprobe program shared by a vmlinux row and a module row");
 }
 
+/* Without bpf_loop (before 5.17) the walking entry programs are their unrolled twins; nothing else changes. */
+static void test_targets_unrolled(void)
+{
+	struct resolved kp = { .style = STYLE_KPROBE }, fe = { .style = STYLE_FENTRY, .nargs = 3 };
+	const char *with[2], *without[2], *fwith[2], *fwithout[2];
+	int i, twins = 0;
+
+	for (i = 0; i < NR_HOOKS; i++) {
+		target_programs(&targets[i], &kp, with);
+		target_programs(&targets[i], &fe, fwith);
+		targets_set_bpf_loop(false);
+		target_programs(&targets[i], &kp, without);
+		target_programs(&targets[i], &fe, fwithout);
+		targets_set_bpf_loop(true);
+		twins += targets[i].kprobe_unrolled != NULL;
+		CHECK(without[0] == (targets[i].kprobe_unrolled ? targets[i].kprobe_unrolled : with[0]) &&
+		      without[1] == with[1], "row %s: kprobe programs without bpf_loop", targets[i].hook);
+		CHECK(fwithout[0] == (targets[i].fentry_unrolled ? targets[i].fentry_unrolled : fwith[0]) &&
+		      fwithout[1] == fwith[1], "row %s: fentry programs without bpf_loop", targets[i].hook);
+	}
+	CHECK(twins >= 1 && !strcmp(targets[HOOK_ATTACH].kprobe_unrolled, "kp_attach_unrolled"),
+	      "the attach walks its group unrolled without bpf_loop");
+}
+
 /* Every row resolved alike: function, module, waiting and why. */
 static int same_rows(const struct resolved a[NR_HOOKS], const struct resolved b[NR_HOOKS])
 {
@@ -1240,6 +1264,7 @@ int main(int argc, char **argv)
 	test_targets();
 	test_targets_only_symbols();
 	test_targets_multi_programs();
+	test_targets_unrolled();
 	test_table_programs();
 	test_capacity_rows();
 	test_no_stack_trace_map();

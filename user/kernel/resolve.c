@@ -69,6 +69,8 @@ int resolve_kallsyms_wait(struct kallsyms_reader *r)
 #define RDONLY_CAST_FUNC "bpf_rdonly_cast"
 /* The map element iterator's target (5.9+), which bpf/map_dump.bpf.c is loaded for. */
 #define MAP_ITER_FUNC "bpf_iter_bpf_map_elem"
+/* The bpf_loop helper's function (5.17+): without it, the unrolled programs (targets.h). */
+#define BPF_LOOP_FUNC "bpf_loop"
 
 /*
  * In its row's module and built in: start-up resolves against this, so that
@@ -87,11 +89,14 @@ void resolve_btf_funcs(struct resolver *rs)
 	rs->funcs[k++] = (struct btf_func){ .name = FPROBE_FUNC, .nargs = -1 };
 	rs->funcs[k++] = (struct btf_func){ .name = RDONLY_CAST_FUNC, .nargs = -1 };
 	rs->funcs[k++] = (struct btf_func){ .name = MAP_ITER_FUNC, .nargs = -1 };
+	rs->funcs[k++] = (struct btf_func){ .name = BPF_LOOP_FUNC, .nargs = -1 };
 	rs->funcs[k].name = NULL;
 	kernel_btf_funcs(&rs->kb, rs->funcs, k);
 	rs->kprobe_multi = btf_funcs_find(rs->funcs, NULL, FPROBE_FUNC)->nargs >= 0;
 	rs->rdonly_cast_id = btf_funcs_find(rs->funcs, NULL, RDONLY_CAST_FUNC)->id;
 	rs->map_iter_id = btf_funcs_find(rs->funcs, NULL, MAP_ITER_FUNC)->id;
+	rs->bpf_loop = btf_funcs_find(rs->funcs, NULL, BPF_LOOP_FUNC)->nargs >= 0;
+	targets_set_bpf_loop(rs->bpf_loop);
 }
 
 /* kernel_view callback: the table, else (found in another module) the BTF again. */

@@ -20,10 +20,11 @@ struct resolver {
 	bool all_nargs;			/* probes: every candidate's argument count */
 	struct kallsyms ks;		/* the table's functions only: resolution */
 	struct kernel_btf kb;
-	struct btf_func funcs[NR_HOOKS * 8 + 4];	/* the table's functions in BTF (start-up) */
+	struct btf_func funcs[NR_HOOKS * 8 + 5];	/* the table's functions in BTF (start-up) */
 	bool kprobe_multi;		/* the kernel has kprobe.multi links (its BTF: resolve_btf_funcs) */
 	int rdonly_cast_id;		/* the kfunc bpf_rdonly_cast's BTF id (6.2+); 0: none */
 	int map_iter_id;		/* the map element iterator's BTF id (5.9+, bpf/map_dump.bpf.c); 0: none */
+	bool bpf_loop;			/* the kernel has the bpf_loop helper (5.17+): targets_set_bpf_loop() */
 	unsigned long long kallsyms_ns;	/* how long the start-up kallsyms read took (-v) */
 	bool kallsyms_looked_up;	/* start-up looked the functions up by name, not read (ksym_lookup.h) */
 	/* NULL: /proc/kallsyms and /proc/modules (tests give others) */

@@ -21,6 +21,7 @@ const struct target targets[NR_HOOKS] = {
 		.kprobe_prog = "kp_attach", .kretprobe_prog = "krp_attach",
 		.fentry_prog = "fe_attach",
 		.fexit_progs = { [2] = "fx_attach2", [3] = "fx_attach3" },
+		.kprobe_unrolled = "kp_attach_unrolled", .fentry_unrolled = "fe_attach_unrolled",
 		.required = true,
 		.missing_hint = "load VFIO (modprobe vfio-pci vfio_iommu_type1) and retry",
 		.backend = "type1",
@@ -535,9 +536,18 @@ const char *fexit_prog(const struct target *t, int nargs)
 	return nargs >= 0 && nargs <= MAX_NARGS ? t->fexit_progs[nargs] : NULL;
 }
 
+static bool bpf_loop = true;
+
+void targets_set_bpf_loop(bool has)
+{
+	bpf_loop = has;
+}
+
 void target_programs(const struct target *t, const struct resolved *r, const char *names[2])
 {
-	names[0] = r->style == STYLE_FENTRY ? t->fentry_prog : t->kprobe_prog;
+	const char *unrolled = r->style == STYLE_FENTRY ? t->fentry_unrolled : t->kprobe_unrolled;
+
+	names[0] = !bpf_loop && unrolled ? unrolled : r->style == STYLE_FENTRY ? t->fentry_prog : t->kprobe_prog;
 	names[1] = r->style == STYLE_FENTRY ? fexit_prog(t, r->nargs) : t->kretprobe_prog;
 }
 
@@ -547,10 +557,11 @@ int target_programs_check(bool (*has)(void *ctx, const char *name), void *ctx, c
 
 	for (i = 0; i < NR_HOOKS; i++) {
 		const struct target *t = &targets[i];
-		const char *names[3 + MAX_NARGS + 1] = { t->kprobe_prog, t->kretprobe_prog, t->fentry_prog };
+		const char *names[5 + MAX_NARGS + 1] = { t->kprobe_prog, t->kretprobe_prog, t->fentry_prog,
+							  t->kprobe_unrolled, t->fentry_unrolled };
 
 		for (k = 0; k <= MAX_NARGS; k++)
-			names[3 + k] = t->fexit_progs[k];
+			names[5 + k] = t->fexit_progs[k];
 		for (k = 0; k < (int)(sizeof(names) / sizeof(names[0])); k++) {
 			if (!names[k] || has(ctx, names[k]))
 				continue;

@@ -46,6 +46,11 @@ struct target {
 	const char *kprobe_prog, *kretprobe_prog;	/* BPF program names */
 	const char *fentry_prog;
 	const char *fexit_progs[MAX_NARGS + 1];	/* by argument count; all NULL: no return probe */
+	/*
+	 * The kprobe and fentry programs' twins for kernels without bpf_loop (before 5.17),
+	 * which walk unrolled what the programs above walk with it; NULL: no walk.
+	 */
+	const char *kprobe_unrolled, *fentry_unrolled;
 	/* vfiotrace cannot run unless some row with this .hook resolves */
 	bool required;
 	const char *missing_hint;	/* what to do when it does not */
@@ -142,7 +147,12 @@ unsigned int targets_reset_unhooked(const struct resolved out[NR_HOOKS]);
 bool has_return_probe(const struct target *t);
 /* The fexit program for this argument count, NULL if there is none. */
 const char *fexit_prog(const struct target *t, int nargs);
-/* The entry and return (NULL if none) BPF programs for the resolved style. */
+/*
+ * The kernel has the bpf_loop helper (5.17+; in its BTF), or not: set at start, before
+ * target_programs() is asked (default: it has).
+ */
+void targets_set_bpf_loop(bool has);
+/* The entry and return (NULL if none) BPF programs for the resolved style and the kernel. */
 void target_programs(const struct target *t, const struct resolved *r, const char *names[2]);
 /*
  * Every BPF program the table names (kprobe, kretprobe, fentry, fexit per

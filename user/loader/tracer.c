@@ -218,6 +218,8 @@ static void btf_facts(struct tracer *t)
 		t->pci_dev_btf_id = kernel_btf_struct_id(&t->rs.kb, NULL, "pci_dev");
 	if (t->pci_dev_btf_id < 0)
 		t->pci_dev_btf_id = 0;
+	if (!t->rs.bpf_loop)
+		dbg("no bpf_loop (before 5.17): a group's members are walked unrolled, longer to verify");
 	profile("module BTF");
 }
 
