@@ -20,17 +20,25 @@
 #define HIST_MAX_LOG2 40 /* 2^40 ns ~ 18 minutes; larger values share the top slot */
 #define HIST_SLOTS (HIST_SUB * (HIST_MAX_LOG2 - HIST_SUB_BITS + 2))
 
+/*
+ * Without a branch: the verifier follows both ways of every comparison, and a
+ * slot that indexes the histogram keeps those ways apart to the program's end
+ * (each comparison doubled what it verified after it). The top bit is smeared
+ * down and the ones counted; 0 gives 0.
+ */
 static __always_inline unsigned int hist_log2(unsigned long long v)
 {
-	unsigned int r = 0, s;
-
-	s = (v > 0xFFFFFFFFULL) << 5; v >>= s; r |= s;
-	s = (v > 0xFFFF) << 4; v >>= s; r |= s;
-	s = (v > 0xFF) << 3; v >>= s; r |= s;
-	s = (v > 0xF) << 2; v >>= s; r |= s;
-	s = (v > 0x3) << 1; v >>= s; r |= s;
-	r |= (v >> 1);
-	return r;
+	v |= 1;
+	v |= v >> 1;
+	v |= v >> 2;
+	v |= v >> 4;
+	v |= v >> 8;
+	v |= v >> 16;
+	v |= v >> 32;
+	v -= (v >> 1) & 0x5555555555555555ULL;
+	v = (v & 0x3333333333333333ULL) + ((v >> 2) & 0x3333333333333333ULL);
+	v = (v + (v >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+	return (unsigned int)((v * 0x0101010101010101ULL) >> 56) - 1;
 }
 
 static __always_inline unsigned int hist_slot(unsigned long long v)

@@ -63,6 +63,11 @@ static void test_hist_slots(void)
 	CHECK(bad == 0, "%d values outside their slot", bad);
 	CHECK(hist_slot(0) == 0 && hist_slot(3) == 3 && hist_slot(4) == 4, "small values exact");
 	CHECK(hist_slot(~0ULL) == HIST_SLOTS - 1, "huge values clamp to the top slot");
+	/* the branch-free log2: the top bit of every width, 0 as 0 */
+	for (bad = 0, v = 0; v < 64; v++)
+		bad += hist_log2(1ULL << v) != v || hist_log2((1ULL << v) | ((1ULL << v) - 1)) != v ||
+		       (v > 1 && hist_log2((1ULL << v) - 1) != v - 1);
+	CHECK(bad == 0 && hist_log2(0) == 0, "hist_log2: %d widths wrong, hist_log2(0) = %u", bad, hist_log2(0));
 }
 
 static void test_percentiles(void)
