@@ -8,29 +8,31 @@
  * these are rare calls, and kprobes work without module BTF (5.10).
  */
 #include "diag.bpf.h"
+#include "group_name.h"
 
 #define GROUP_SCAN_MAX 16	/* members examined for DMA ownership per failure */
 
-/* The N of /dev/vfio/N (also "noiommu-N") from the file's name; NO_GROUP otherwise. */
+/*
+ * The N of /dev/vfio/N (also "noiommu-N") from the file's name; NO_GROUP otherwise.
+ * A global function, which the verifier checks once (5.10 takes scalar
+ * arguments only: the file as a number).
+ */
+__noinline int file_group_of(__u64 file)
+{
+	const unsigned char *p = BPF_CORE_READ((struct file *)file, f_path.dentry, d_name.name);
+	unsigned char buf[GROUP_NAME_MAX];
+	long len = bpf_probe_read_kernel_str(buf, sizeof(buf), p);
+	int id;
+
+	if (len < 0)
+		return NO_GROUP;
+	id = group_of_name(buf, len);
+	return id < 0 ? NO_GROUP : id;
+}
+
 static __always_inline int file_group(struct file *f)
 {
-	const unsigned char *p = BPF_CORE_READ(f, f_path.dentry, d_name.name);
-	char buf[16];
-	int i, id = -1;
-
-	if (bpf_probe_read_kernel_str(buf, sizeof(buf), p) < 0)
-		return NO_GROUP;
-	for (i = 0; i < (int)sizeof(buf); i++) {
-		char c = buf[i];
-
-		if (!c)
-			break;
-		if (c >= '0' && c <= '9')
-			id = (id < 0 ? 0 : id * 10) + (c - '0');
-		else if (id >= 0)
-			return NO_GROUP;
-	}
-	return id < 0 ? NO_GROUP : id;
+	return file_group_of((__u64)f);
 }
 
 static __always_inline void add_blocking(struct op_state *d, struct device *dev)

@@ -22,6 +22,7 @@
 #include "core_btf.h"
 #include "kernel_btf.h"
 #include "grow.h"
+#include "group_name.h"
 #include "rawbtf.h"
 #include <linux/bpf.h>
 #include <bpf/btf.h>
@@ -68,6 +69,46 @@ static void test_hist_slots(void)
 		bad += hist_log2(1ULL << v) != v || hist_log2((1ULL << v) | ((1ULL << v) - 1)) != v ||
 		       (v > 1 && hist_log2((1ULL << v) - 1) != v - 1);
 	CHECK(bad == 0 && hist_log2(0) == 0, "hist_log2: %d widths wrong, hist_log2(0) = %u", bad, hist_log2(0));
+}
+
+/* The parse the BPF side had, one branch per character: what group_of_name must agree with. */
+static int group_of_name_ref(const char *name)
+{
+	char buf[GROUP_NAME_MAX];
+	int i, id = -1;
+
+	snprintf(buf, sizeof(buf), "%s", name);
+	for (i = 0; i < (int)sizeof(buf) && buf[i]; i++) {
+		if (buf[i] >= '0' && buf[i] <= '9')
+			id = (id < 0 ? 0 : id * 10) + (buf[i] - '0');
+		else if (id >= 0)
+			return -1;
+	}
+	return id;
+}
+
+static void test_group_of_name(void)
+{
+	static const char *const names[] = { "0", "1", "5", "12", "255", "4096", "noiommu-0", "noiommu-37",
+		"", "vfio", "12x", "1a2", "x12", "-3", "9999999", "123456789012345", "1234567890123456789",
+		"noiommu-123456789", "/", ":", "09", "noiommu-", "12 ", " 12" };
+	unsigned char buf[GROUP_NAME_MAX];
+	unsigned int i, bad = 0;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		long len;
+
+		/* as bpf_probe_read_kernel_str leaves it: the bytes, cut, a NUL, garbage after */
+		memset(buf, '7', sizeof(buf));
+		len = snprintf((char *)buf, sizeof(buf), "%s", names[i]);
+		len = (len < (long)sizeof(buf) ? len : (long)sizeof(buf) - 1) + 1;
+		if (group_of_name(buf, len) != group_of_name_ref(names[i])) {
+			fprintf(stderr, "group_of_name(\"%s\") = %d, not %d\n", names[i], group_of_name(buf, len),
+				group_of_name_ref(names[i]));
+			bad++;
+		}
+	}
+	CHECK(bad == 0, "%u names parsed otherwise than the reference", bad);
 }
 
 static void test_percentiles(void)
@@ -1270,6 +1311,7 @@ int main(int argc, char **argv)
 	test_targets_only_symbols();
 	test_targets_multi_programs();
 	test_targets_unrolled();
+	test_group_of_name();
 	test_table_programs();
 	test_capacity_rows();
 	test_no_stack_trace_map();
