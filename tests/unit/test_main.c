@@ -23,6 +23,8 @@
 #include "kernel_btf.h"
 #include "grow.h"
 #include "group_name.h"
+#include "nameset.h"
+#include "resolve.h"
 #include "rawbtf.h"
 #include <linux/bpf.h>
 #include <bpf/btf.h>
@@ -675,6 +677,19 @@ static void test_rawbtf_kernel(void)
 }
 
 /* One pass over each BTF answers as a look-up per function (libbpf's, on split BTF) does. */
+/* Start-up's pass over BTF asks for at most a name set's names: past it, every function is compared. */
+static void test_btf_funcs_fit(void)
+{
+	const char *names[NR_HOOKS * 4], *mods[NR_HOOKS * 4];
+	int i, n = target_functions(names, mods, NR_HOOKS * 4), k = n + RESOLVE_MORE_FUNCS;
+
+	for (i = 0; i < n; i++)
+		k += mods[i] != NULL;
+	CHECK(k <= NAMESET_MAX, "start-up looks for %d functions in BTF, a name set holds %d", k, NAMESET_MAX);
+	CHECK(k + 1 <= (int)(sizeof(((struct resolver *)0)->funcs) / sizeof(struct btf_func)),
+	      "resolver.funcs holds %d", k + 1);
+}
+
 static void test_btf_funcs(void)
 {
 	struct btf_func f[] = {
@@ -1312,6 +1327,7 @@ int main(int argc, char **argv)
 	test_targets_multi_programs();
 	test_targets_unrolled();
 	test_group_of_name();
+	test_btf_funcs_fit();
 	test_table_programs();
 	test_capacity_rows();
 	test_no_stack_trace_map();

@@ -90,6 +90,7 @@ void resolve_btf_funcs(struct resolver *rs)
 	rs->funcs[k++] = (struct btf_func){ .name = RDONLY_CAST_FUNC, .nargs = -1 };
 	rs->funcs[k++] = (struct btf_func){ .name = MAP_ITER_FUNC, .nargs = -1 };
 	rs->funcs[k++] = (struct btf_func){ .name = BPF_LOOP_FUNC, .nargs = -1 };
+	_Static_assert(RESOLVE_MORE_FUNCS == 4, "resolve.h: RESOLVE_MORE_FUNCS counts the names above");
 	rs->funcs[k].name = NULL;
 	kernel_btf_funcs(&rs->kb, rs->funcs, k);
 	rs->kprobe_multi = btf_funcs_find(rs->funcs, NULL, FPROBE_FUNC)->nargs >= 0;

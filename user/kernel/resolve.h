@@ -13,6 +13,9 @@
 #include "kernel_btf.h"
 #include "targets.h"
 
+/* Functions start-up looks for in BTF besides the table's (fprobe, two kfuncs' and bpf_loop's). */
+#define RESOLVE_MORE_FUNCS 4
+
 /* What resolution reads and keeps; the attacher (tracer.h) holds one. */
 struct resolver {
 	enum mode mode;			/* --mode */
@@ -20,7 +23,7 @@ struct resolver {
 	bool all_nargs;			/* probes: every candidate's argument count */
 	struct kallsyms ks;		/* the table's functions only: resolution */
 	struct kernel_btf kb;
-	struct btf_func funcs[NR_HOOKS * 8 + 5];	/* the table's functions in BTF (start-up) */
+	struct btf_func funcs[NR_HOOKS * 8 + RESOLVE_MORE_FUNCS + 1];	/* the table's functions in BTF (start-up) */
 	bool kprobe_multi;		/* the kernel has kprobe.multi links (its BTF: resolve_btf_funcs) */
 	int rdonly_cast_id;		/* the kfunc bpf_rdonly_cast's BTF id (6.2+); 0: none */
 	int map_iter_id;		/* the map element iterator's BTF id (5.9+, bpf/map_dump.bpf.c); 0: none */
