@@ -27,7 +27,7 @@ static __always_inline int group_of_name(const unsigned char buf[GROUP_NAME_MAX]
 
 	barrier_var(len);	/* its range hidden: clang would test it against each i with a branch */
 #ifdef __clang__
-#pragma unroll
+#pragma nounroll	/* 16 passes of the verifier over the body cost less than 16 bodies to load */
 #endif
 	for (i = 0; i < GROUP_NAME_MAX; i++) {
 		unsigned long long d = (unsigned long long)buf[i] - '0';
