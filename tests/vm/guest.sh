@@ -77,7 +77,7 @@ if [ "$mode" = normal ]; then
 	for how in lookup read; do
 		if [ $how = read ]; then export VFIOTRACE_KALLSYMS_READ=1; fi
 		vfiotrace probes -j --dma -v 2>$out/ksyms.err | tag "ks_$how"
-		grep -E 'side by side|kallsyms:' $out/ksyms.err | tag "ks_${how}_said"
+		grep -E 'side by side|kallsyms:|bpf_loop' $out/ksyms.err | tag "ks_${how}_said"
 		unset VFIOTRACE_KALLSYMS_READ
 	done
 	echo "@@ end ksyms"
