@@ -53,7 +53,8 @@ static __always_inline int report(struct module___vt *mod, __u32 action)
 	}
 	e->ts_ns = bpf_ktime_get_ns();
 	e->action = action;
-	__builtin_memcpy(e->name, name, sizeof(name));
+	/* one helper call: at offset 12 the name is unaligned, and a copy was 150 byte moves to load */
+	bpf_probe_read_kernel(e->name, sizeof(e->name), name);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
