@@ -281,7 +281,7 @@ int BPF_KPROBE(kp_attach, void *iommu_data, struct iommu_group *grp)
 	return attach_enter(grp, NULL, BACKEND_TYPE1, WALK_LOOP);
 }
 
-/* before 5.17 (no bpf_loop: targets.c .unrolled) */
+/* before 5.17 (no bpf_loop): targets.c names it as the row's .kprobe_unrolled */
 SEC("kprobe")
 int BPF_KPROBE(kp_attach_unrolled, void *iommu_data, struct iommu_group *grp)
 {
