@@ -77,16 +77,20 @@ static void test_hist_slots(void)
 static int group_of_name_ref(const char *name)
 {
 	char buf[GROUP_NAME_MAX];
-	int i, id = -1;
+	unsigned int id = 0;	/* wrapping as the BPF side's did */
+	bool digits = false;
+	int i;
 
 	snprintf(buf, sizeof(buf), "%s", name);
 	for (i = 0; i < (int)sizeof(buf) && buf[i]; i++) {
-		if (buf[i] >= '0' && buf[i] <= '9')
-			id = (id < 0 ? 0 : id * 10) + (buf[i] - '0');
-		else if (id >= 0)
+		if (buf[i] >= '0' && buf[i] <= '9') {
+			id = id * 10 + (unsigned int)(buf[i] - '0');
+			digits = true;
+		} else if (digits) {
 			return -1;
+		}
 	}
-	return id;
+	return digits ? (int)id : -1;
 }
 
 static void test_group_of_name(void)
