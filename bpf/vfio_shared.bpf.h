@@ -63,8 +63,9 @@ static __always_inline void read_dev_bus_name(struct device *dev, char *buf)
  *		pos = group_devs_next(pos);
  *	}
  *
- * (The loop is left written out: as a for-each macro clang allocated the
- * registers of attach.bpf.c's walk differently, 5 instructions more.)
+ * Where the kernel has bpf_loop (5.17+), the loop's body is its callback, with
+ * head and pos in the context (attach.bpf.c member_step, diag.bpf.c owner_cb):
+ * the verifier checks it once instead of once per member.
  */
 static __always_inline struct list_head *group_devs_head(struct iommu_group *grp)
 {
