@@ -9,6 +9,7 @@ const volatile __u32 target_tgid = 0;
 const volatile bool emit_events = false;
 const volatile bool deep_stacks = false;
 const volatile __u32 pci_dev_btf_id = 0;
+const volatile int entry_only_ret = 0;
 
 __u64 ringbuf_drops = 0;
 __u64 map_full = 0;

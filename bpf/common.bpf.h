@@ -24,6 +24,13 @@ extern const volatile bool emit_events;
  * most of a hook's run time, and only -v prints them.
  */
 extern const volatile bool deep_stacks;
+/*
+ * What the entry program of a function without a return program returns: 1 where
+ * the kprobe rows ride kprobe.session links (6.10+, bpf/multi.bpf.c), so that the
+ * session does not run the function's return for nothing; else 0 (a perf kprobe's
+ * program that returns 1 has the kernel write a perf record).
+ */
+extern const volatile int entry_only_ret;
 
 extern __u64 ringbuf_drops;	/* snoop events lost: ring buffer full */
 extern __u64 map_full;		/* aggregate updates lost: a map was full */

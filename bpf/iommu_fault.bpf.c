@@ -140,7 +140,8 @@ int BPF_PROG(fe_dmar_fault, int irq, void *dev_id)
 SEC("kprobe")
 int BPF_KPROBE(kp_dmar_fault, int irq, struct intel_iommu *iommu)
 {
-	return dmar_fault_read(iommu);
+	dmar_fault_read(iommu);
+	return entry_only_ret;
 }
 
 /* int report_iommu_fault(struct iommu_domain *, struct device *, unsigned long iova, int flags) */
@@ -152,9 +153,9 @@ int BPF_KPROBE(kp_report_fault, void *domain, struct device *dev, unsigned long 
 	int group = grp ? BPF_CORE_READ(grp, id) : NO_GROUP;
 
 	if (!group_selected(group))
-		return 0;
+		return entry_only_ret;
 	read_dev_name(dev, k.dev);
 	fault_count(&k, iova, FAULT_NO_PASID, group);
 	fault_emit(&k, iova, FAULT_NO_PASID, 0, 0, group);
-	return 0;
+	return entry_only_ret;
 }

@@ -7,6 +7,12 @@
  * program's slot. The hook programs are loaded as kprobe.multi programs
  * there: since 4540aed51b12 (6.18, 6.12.53) a program array holds programs
  * of one expected attach type only.
+ *
+ * Where the kernel has kprobe.session links (6.10+), one link a class arms
+ * entries and returns alike, in one ftrace update instead of two: its
+ * dispatcher runs at a function's entry and, unless the entry returned
+ * non-zero, at its return; the cookie is the row, and the hook programs are
+ * loaded as session programs.
  */
 #include "pci_dev.bpf.h"
 
@@ -65,4 +71,41 @@ int kpm_pci_return(struct pt_regs *ctx)
 		return dispatch(ctx);
 	__sync_fetch_and_add(&pci_gated[1], 1);
 	return 0;
+}
+
+/* kprobe.session (6.10+): the kfunc bpf_session_is_return, by a call the loader rewrites (vfiotrace.h) */
+static __u64 (*const session_is_return)(void *ctx) = (void *)SESSION_IS_RETURN_MARK;
+
+/* A kfunc's bool is in the low byte only. */
+static __always_inline int session_dispatch(struct pt_regs *ctx, __u64 ret)
+{
+	bpf_tail_call(ctx, &multi_progs, (__u32)bpf_get_attach_cookie(ctx) * 2 + (__u32)(ret & 1));
+	return 0;
+}
+
+/*
+ * Loaded as kprobe.session programs (user/loader/multi.c; libbpf 1.1 has no such section).
+ * An entry without a program returns 0: its return runs. A function without a return program
+ * has an entry program that returns entry_only_ret (common.bpf.h): its return does not.
+ */
+SEC("kprobe.multi")
+int kps_common(struct pt_regs *ctx)
+{
+	return session_dispatch(ctx, session_is_return(ctx));
+}
+
+/* As the PCI links', with one test less: an entry ended here ends its return with it. */
+SEC("kprobe.multi")
+int kps_pci(struct pt_regs *ctx)
+{
+	if (session_is_return(ctx) & 1) {
+		if (pci_calls_inflight())
+			return session_dispatch(ctx, 1);
+		__sync_fetch_and_add(&pci_gated[1], 1);
+		return 0;
+	}
+	if (pci_calls_inflight() || vfio_bound((struct pci_dev *)PT_REGS_PARM1(ctx)))
+		return session_dispatch(ctx, 0);
+	__sync_fetch_and_add(&pci_gated[0], 1);
+	return 1;
 }

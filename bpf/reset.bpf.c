@@ -205,7 +205,7 @@ int BPF_KPROBE(kp_slot_reset, void *hotplug, int probe)
 
 	if (r && !probe)
 		r->slot = 1;
-	return 0;
+	return entry_only_ret;
 }
 
 SEC("kprobe")
@@ -215,7 +215,7 @@ int BPF_KPROBE(kp_sbr)
 
 	if (r)
 		r->sbr = 1;
-	return 0;
+	return entry_only_ret;
 }
 
 SEC("kretprobe")

@@ -24,7 +24,8 @@
  * kprobe.multi links (user/loader/multi.c): entries and returns (k 0, 1) of the table's rows
  * (MULTI_COMMON), and of the PCI core's functions every device's calls pass (MULTI_PCI), whose
  * dispatchers end a hit before dispatching it unless a program would act (bpf/multi.bpf.c).
- * Link (class * 2 + k).
+ * Link (class * 2 + k); where the kernel has kprobe.session links (6.10+), one a class runs
+ * both: link (class * 2).
  */
 enum multi_class { MULTI_COMMON, MULTI_PCI, MULTI_CLASSES };
 #define MULTI_LINKS (MULTI_CLASSES * 2)
@@ -36,12 +37,13 @@ struct tid_counts {
 	unsigned int kept;	/* entries in the map */
 };
 /*
- * A helper id no kernel has: bpf/multi.bpf.c calls it where it means the kfunc
- * bpf_rdonly_cast (6.2+), and the loader rewrites that call into the kfunc's
- * by the kernel's BTF id (user/loader/multi.c). A libbpf extern would do the
- * same, at the price of libbpf parsing all of vmlinux's BTF at every start.
+ * Helper ids no kernel has: the BPF side calls them where it means a kfunc,
+ * and the loader rewrites each such call into the kfunc's by the kernel's BTF
+ * id (user/loader/kcast.c). A libbpf extern would do the same, at the price of
+ * libbpf parsing all of vmlinux's BTF at every start.
  */
-#define RDONLY_CAST_MARK 0x7ffc
+#define RDONLY_CAST_MARK 0x7ffc		/* bpf_rdonly_cast (6.2+), bpf/kcast.bpf.h */
+#define SESSION_IS_RETURN_MARK 0x7ffb	/* bpf_session_is_return (6.10+), bpf/multi.bpf.c */
 
 enum event_type {
 	EV_ATTACH = 1,		/* vfio_iommu_type1_attach_group returned */

@@ -23,6 +23,8 @@ FENTRY_FUNCS = {"vfio_iommu_type1_attach_group", "iommu_domain_alloc", "iommu_pa
 # the --dma hooks' functions (kprobes in every mode)
 # in kallsyms iff the kernel has fprobe, which kprobe.multi links are made of (user/kernel/resolve.c)
 FPROBE_FUNC = "register_fprobe_ips"
+# in kallsyms iff the kernel has kprobe.session links (6.10+), which vfiotrace then uses
+SESSION_FUNC = "bpf_session_is_return"
 DMA_FUNCS = {"vfio_iommu_type1_ioctl", "vfio_pin_pages_remote", "vfio_iommu_type1_release"}
 
 
@@ -297,6 +299,11 @@ def kprobe_multi(run):
     return FPROBE_FUNC in run.kallsyms
 
 
+def kprobe_session(run):
+    """The kernel has kprobe.session links: their kfunc is in kallsyms."""
+    return kprobe_multi(run) and SESSION_FUNC in run.kallsyms
+
+
 def expected_style(run, fn, mode):
     """The attach style of the hook on fn under mode, where --mode fentry loads: auto resolves
     every hook to a kprobe (docs/json.md: fentry would pin modules; user/kernel/targets.c: the
@@ -311,10 +318,13 @@ def expected_style(run, fn, mode):
 
 
 def multi_refused_only(c, run, s, name):
-    """stderr: the one warning that the kernel refused the entry link, which the test made
-    include a function ftrace cannot trace (ESRCH: not found among ftrace's locations)."""
+    """stderr: the one warning that the kernel refused the entry link (with kprobe.session: the
+    link of entries and returns), which the test made include a function ftrace cannot trace
+    (ESRCH: not found among ftrace's locations)."""
+    link = r"kprobe\.session link on \d+ function\(s\) \(entries and returns\)" if kprobe_session(run) else \
+        r"kprobe\.multi link on \d+ function\(s\) \(entries\)"
     c.ok(len(s["stderr"]) == 1 and re.fullmatch(
-        r"vfiotrace: warning: the kernel refused a kprobe\.multi link on \d+ function\(s\) \(entries\): "
+        r"vfiotrace: warning: the kernel refused a " + link + ": "
         r"No such process \(one that ftrace cannot trace\?\); each of its functions gets a kprobe of its own "
         r"\(start and exit take longer\)", s["stderr"][0]), f"{name}: one warning: the link was refused",
         repr(s["stderr"]))
@@ -327,6 +337,15 @@ def check_multi_refused(c, run):
         c.ok("multi_refused" not in run.scenarios, "multi_refused: not run without kprobe.multi")
         return
     check_stat(c, run, "multi_refused", "kprobe", True, stderr=multi_refused_only)
+
+
+def check_stat_multi(c, run):
+    """Where the links are kprobe.session links, the kprobe.multi links they replace
+    (VFIOTRACE_NO_KPROBE_SESSION) count the workload as exactly."""
+    if not kprobe_session(run):
+        c.ok("stat_multi" not in run.scenarios, "stat_multi: not run without kprobe.session")
+        return
+    check_stat(c, run, "stat_multi", "auto", True)
 
 
 def check_kernel_hooks(c, run, name, s, mode):
@@ -1306,7 +1325,7 @@ def main():
         checks += [(check_eperm_stat, run), (check_snoop, run, "eperm_snoop", True), (check_eperm_diagnose, run)]
     else:
         checks += [(check_unprivileged, run), (check_core, run), (check_ksyms, run), (check_stat, run, "stat", "auto", True),
-                   (check_stat, run, "stat_kprobe", "kprobe", True), (check_multi_refused, run), (check_fentry, run), (check_stat, run, "sigterm"),
+                   (check_stat, run, "stat_kprobe", "kprobe", True), (check_multi_refused, run), (check_stat_multi, run), (check_fentry, run), (check_stat, run, "sigterm"),
                    (check_snoop, run, "snoop", False), (check_filtered, run), (check_hist, run),
                    (check_self_terminating, run), (check_hold, run), (check_refs_cycle, run)]
         if run.fentry_possible():

@@ -159,9 +159,14 @@ def check_shared(c, tags):
     reported; the idle NVMe's one sysfs reset counted. Where the kernel has kprobe.multi links
     (fprobe in kallsyms), the PCI links' dispatchers ended each other reset's entry and return
     first: once with the entries' dispatcher that reads the device through bpf_rdonly_cast
-    (where the kernel has it: 6.2+), once with the helper's."""
+    (where the kernel has it: 6.2+), once with the helper's; where the links are kprobe.session
+    links (6.10+), once more on the kprobe.multi links they replace."""
     fprobe = tags.get("fprobe") == ["1"]
-    for run in ("shared", "shared_helper"):
+    session = tags.get("session") == ["1"]
+    runs = ("shared", "shared_helper") + (("shared_multi",) if session else ())
+    c.eq(sorted(r for r in ("shared", "shared_helper", "shared_multi") if r + "_exit" in tags), sorted(runs),
+         "the shared-hook runs made: a third on kprobe.multi links iff the kernel has kprobe.session")
+    for run in runs:
         done = [r.split() for r in tags.get(run + "_resets", [])]
         c.ok(all(len(r) == 3 and r[2] == ("1" if r[0] == NVME else "2") for r in done) and
              [(r[0], r[1]) for r in done] == ([(E1000E, "e1000e")] if run == "shared" else []) +
@@ -177,8 +182,10 @@ def check_shared(c, tags):
         said = " ".join(tags.get(run + "_stderr", []))
         m = re.search(r"PCI core's links ended (\d+) entries and (\d+) returns before dispatch", said)
         cast = "struct pci_dev read through bpf_rdonly_cast" in said
-        c.eq(cast, run == "shared" and kernel_at_least(tags, (6, 2)),
+        c.eq(cast, run != "shared_helper" and kernel_at_least(tags, (6, 2)),
              f"{run}: struct pci_dev read through bpf_rdonly_cast where the kernel has it, unless told not to")
+        c.eq("kprobe.session: entries and returns armed by one link per class" in said,
+             session and run != "shared_multi", f"{run}: kprobe.session links where the kernel has them, unless told not to")
         if not fprobe:
             c.ok(m is None, f"{run}: no PCI links without kprobe.multi", said)
             continue

@@ -39,7 +39,8 @@ for f in vfio_iommu_type1_attach_group vfio_device_put vfio_device_put_registrat
 	 iommu_domain_alloc iommu_paging_domain_alloc iommu_paging_domain_alloc_flags \
 	 vfio_device_try_get_registration vfio_group_get_device vfio_device_get_from_dev \
 	 vfio_group_fops_unl_ioctl vfio_unregister_group_dev \
-	 vfio_iommu_type1_ioctl vfio_pin_pages_remote vfio_iommu_type1_release register_fprobe_ips; do
+	 vfio_iommu_type1_ioctl vfio_pin_pages_remote vfio_iommu_type1_release register_fprobe_ips \
+	 bpf_session_is_return; do
 	grep -E " $f(\s|$)" /proc/kallsyms | head -1 | awk '{print "@@ kallsyms", $3, ($4 == "" ? "vmlinux" : $4)}' | tr -d '[]'
 done
 
@@ -267,6 +268,12 @@ if grep -q ' register_fprobe_ips$' /proc/kallsyms; then
 	export VFIOTRACE_KPROBE_MULTI_ALSO=exc_page_fault
 	run_traced multi_refused "vfio-workload -n 2" stat -j
 	unset VFIOTRACE_KPROBE_MULTI_ALSO
+fi
+# where the links are kprobe.session links (6.10+), the kprobe.multi links they replace
+if grep -q ' bpf_session_is_return$' /proc/kallsyms; then
+	export VFIOTRACE_NO_KPROBE_SESSION=1
+	run_traced stat_multi "vfio-workload -n 2" stat -j
+	unset VFIOTRACE_NO_KPROBE_SESSION
 fi
 HOOKS=
 # --mode fentry: fentry where module BTF allows it; without it (5.10) a refusal

@@ -87,8 +87,10 @@ diag_resets --trial
 # driver, then with none), and one of the idle NVMe (VFIO's) is counted. Where the hooks ride
 # kprobe.multi links, the PCI links' dispatchers end the others' hits first (-v counts them at
 # exit). Twice: reading struct pci_dev through bpf_rdonly_cast where the kernel has it (6.2+),
-# then by helper calls (VFIOTRACE_NO_RDONLY_CAST).
+# then by helper calls (VFIOTRACE_NO_RDONLY_CAST); where the links are kprobe.session links
+# (6.10+), a third time on the kprobe.multi links they replace (VFIOTRACE_NO_KPROBE_SESSION).
 grep -q ' register_fprobe_ips$' /proc/kallsyms && echo "@@ fprobe 1" || echo "@@ fprobe 0"
+grep -q ' bpf_session_is_return$' /proc/kallsyms && echo "@@ session 1" || echo "@@ session 0"
 # driver_of DEV: the name of the driver DEV is bound to, "" when none
 driver_of() { basename "$(readlink /sys/bus/pci/devices/$1/driver 2>/dev/null)" 2>/dev/null; }
 # bind_e1000e: the e1000e to its own driver (or "@@ error")
@@ -123,9 +125,10 @@ shared() {
 	fi
 	stop $vp INT ${tg}_exit
 	tag $tg <$out/$tg.out
-	grep -E '^Tracing|kprobe.multi|rdonly_cast' $out/$tg.err | tag ${tg}_stderr
+	grep -E '^Tracing|kprobe.multi|kprobe.session|rdonly_cast' $out/$tg.err | tag ${tg}_stderr
 }
 bind_e1000e
 shared shared
 shared shared_helper VFIOTRACE_NO_RDONLY_CAST=1
+grep -q ' bpf_session_is_return$' /proc/kallsyms && shared shared_multi VFIOTRACE_NO_KPROBE_SESSION=1
 echo "@@ done"

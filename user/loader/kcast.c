@@ -5,10 +5,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kcast.h"
-#include "vfiotrace.h"
 
 /* p's marks rewritten: how many, or -1 with errno. */
-static int rewrite(struct bpf_program *p, int kfunc_id)
+static int rewrite(struct bpf_program *p, int mark, int kfunc_id)
 {
 	size_t i, n = bpf_program__insn_cnt(p);
 	struct bpf_insn *insns = malloc(n * sizeof(*insns));
@@ -18,7 +17,7 @@ static int rewrite(struct bpf_program *p, int kfunc_id)
 		return -1;
 	memcpy(insns, bpf_program__insns(p), n * sizeof(*insns));
 	for (i = 0; i < n; i++) {
-		if (insns[i].code != (BPF_JMP | BPF_CALL) || insns[i].src_reg || insns[i].imm != RDONLY_CAST_MARK)
+		if (insns[i].code != (BPF_JMP | BPF_CALL) || insns[i].src_reg || insns[i].imm != mark)
 			continue;
 		insns[i].src_reg = BPF_PSEUDO_KFUNC_CALL;
 		insns[i].imm = kfunc_id;
@@ -34,7 +33,7 @@ static int rewrite(struct bpf_program *p, int kfunc_id)
 	return found;
 }
 
-int kcast_rewrite(struct bpf_object *obj, int kfunc_id)
+int kcast_rewrite(struct bpf_object *obj, int mark, int kfunc_id)
 {
 	struct bpf_program *p;
 	int n = 0, k;
@@ -42,7 +41,7 @@ int kcast_rewrite(struct bpf_object *obj, int kfunc_id)
 	bpf_object__for_each_program(p, obj) {
 		if (!bpf_program__autoload(p))
 			continue;
-		if ((k = rewrite(p, kfunc_id)) < 0)
+		if ((k = rewrite(p, mark, kfunc_id)) < 0)
 			return -1;
 		n += k;
 	}

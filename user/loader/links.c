@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kversion.h"
@@ -71,9 +72,20 @@ bool links_attached(const struct probe_links *l, int i, const struct resolved *r
 	return l->row[i][0] || l->row[i][1];
 }
 
+/* a row's link, or a kprobe.multi link's fd */
+struct any_link {
+	struct bpf_link *link;
+	int fd;
+};
+
 static void destroy_link(void *links, int i)
 {
-	retprobe_link_destroy(((struct bpf_link **)links)[i]);
+	struct any_link *a = &((struct any_link *)links)[i];
+
+	if (a->link)
+		retprobe_link_destroy(a->link);
+	else
+		close(a->fd);
 }
 
 /*
@@ -83,20 +95,20 @@ static void destroy_link(void *links, int i)
  */
 void links_detach_all(struct probe_links *l)
 {
-	struct bpf_link *links[NR_HOOKS * 2 + MULTI_LINKS];
+	struct any_link links[NR_HOOKS * 2 + MULTI_LINKS];
 	int i, n = 0;
 
 	preopen_close(&l->pre);
 	for (i = 0; i < NR_HOOKS * 2; i++) {
 		if (!l->row[i / 2][i % 2])
 			continue;
-		links[n++] = l->row[i / 2][i % 2];
+		links[n++] = (struct any_link){ .link = l->row[i / 2][i % 2] };
 		l->row[i / 2][i % 2] = NULL;
 	}
 	for (i = 0; i < MULTI_LINKS; i++) {
 		if (l->multi[i])
-			links[n++] = l->multi[i];
-		l->multi[i] = NULL;
+			links[n++] = (struct any_link){ .fd = l->multi[i] };
+		l->multi[i] = 0;
 	}
 	parallel_for(n, n, destroy_link, links);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The attached probes: a link per row's entry and return program (fentry,
- * kprobe, kretprobe) and the two kprobe.multi links (multi.h); attaching
+ * kprobe, kretprobe) and the kprobe.multi links (multi.h); attaching
  * one row (on the event preopen.h opened for it, if any), detaching one row
  * or all at once, and what they missed.
  */
@@ -18,7 +18,7 @@ struct bpf_object;
 
 struct probe_links {
 	struct bpf_link *row[NR_HOOKS][2];	/* entry and return probe per row */
-	struct bpf_link *multi[MULTI_LINKS];	/* the kprobe.multi links (multi.h) */
+	int multi[MULTI_LINKS];			/* the kprobe.multi links' fds (multi.h); 0: none */
 	struct preopen pre;			/* the kprobe rows' events, opened while loading */
 };
 

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "log.h"
@@ -10,8 +14,17 @@
 
 _Static_assert(NR_HOOKS * 2 <= MULTI_SLOTS, "bpf/multi.bpf.c: multi_progs has a slot per hook program");
 
-/* link (class * 2 + k)'s dispatcher */
+/* enum bpf_attach_type's, 535a3692ba72 (6.10); this machine's linux/bpf.h predates it */
+#define ATTACH_KPROBE_SESSION 56
+
+/* link (class * 2 + k)'s dispatcher; a session link (k 0) has its class's */
 static const char *const dispatcher[MULTI_LINKS] = { "kpm_entry", "kpm_return", "kpm_pci_entry", "kpm_pci_return" };
+static const char *const session_dispatcher[MULTI_CLASSES] = { "kps_common", "kps_pci" };
+
+static const char *link_prog(int l, bool session)
+{
+	return session ? session_dispatcher[l / 2] : dispatcher[l];
+}
 
 /* Row i's entry (k 0) or return (k 1) program if it is a kprobe.multi row's, else NULL. */
 static struct bpf_program *multi_prog(struct bpf_object *obj, const struct resolved res[NR_HOOKS], int i, int k)
@@ -25,25 +38,53 @@ static struct bpf_program *multi_prog(struct bpf_object *obj, const struct resol
 }
 
 /* The link of row i's entry (k 0) or return (k 1). */
-static int link_of(int i, int k)
+static int link_of(int i, int k, bool session)
 {
-	return (targets[i].pci_shared ? MULTI_PCI : MULTI_COMMON) * 2 + k;
+	return (targets[i].pci_shared ? MULTI_PCI : MULTI_COMMON) * 2 + (session ? 0 : k);
 }
 
-void multi_configure(struct bpf_object *obj, const struct resolved res[NR_HOOKS])
+void multi_configure(struct bpf_object *obj, const struct resolved res[NR_HOOKS], bool session)
 {
+	enum bpf_attach_type type = session ? ATTACH_KPROBE_SESSION : BPF_TRACE_KPROBE_MULTI;
 	struct bpf_program *p;
 	int i, k;
 
 	for (i = 0; i < NR_HOOKS * 2; i++) {
 		if (!(p = multi_prog(obj, res, i / 2, k = i % 2)))
 			continue;
-		bpf_program__set_expected_attach_type(p, BPF_TRACE_KPROBE_MULTI);
-		bpf_program__set_autoload(bpf_object__find_program_by_name(obj, dispatcher[link_of(i / 2, k)]), true);
+		bpf_program__set_expected_attach_type(p, type);
+		p = bpf_object__find_program_by_name(obj, link_prog(link_of(i / 2, k, session), session));
+		bpf_program__set_expected_attach_type(p, type);
+		bpf_program__set_autoload(p, true);
 	}
 }
 
-int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], struct bpf_link *links[MULTI_LINKS],
+/*
+ * Link l (multi.h) of prog on n functions, as libbpf 1.1 cannot make a session link: its fd
+ * (never 0), or -1 with errno.
+ */
+static int link_create(const struct bpf_program *prog, int l, bool session, const char **syms,
+		       const __u64 *cookies, size_t n)
+{
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.link_create.prog_fd = bpf_program__fd(prog);
+	attr.link_create.attach_type = session ? ATTACH_KPROBE_SESSION : BPF_TRACE_KPROBE_MULTI;
+	attr.link_create.kprobe_multi.flags = !session && l % 2 ? BPF_F_KPROBE_MULTI_RETURN : 0;
+	attr.link_create.kprobe_multi.cnt = n;
+	attr.link_create.kprobe_multi.syms = (__u64)(unsigned long)syms;
+	attr.link_create.kprobe_multi.cookies = (__u64)(unsigned long)cookies;
+	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	if (fd == 0) {	/* stdin was closed: 0 means "no link" in struct probe_links */
+		fd = fcntl(0, F_DUPFD_CLOEXEC, 1);
+		close(0);
+	}
+	return fd;
+}
+
+int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], bool session, int links[MULTI_LINKS],
 		 char *msg, int len)
 {
 	const char *syms[MULTI_LINKS][NR_HOOKS + 1];
@@ -53,7 +94,7 @@ int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], st
 	int l, map = bpf_map__fd(bpf_object__find_map_by_name(obj, "multi_progs"));
 	__u32 slot;
 
-	/* slot: row * 2 + k, the cookie of row's function on its link */
+	/* slot: row * 2 + k; the cookie of row's function: the slot, on a session link the row */
 	for (slot = 0; slot < NR_HOOKS * 2; slot++) {
 		int fd;
 
@@ -65,38 +106,42 @@ int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], st
 				 strerror(errno));
 			return -1;
 		}
-		l = link_of(slot / 2, slot % 2);
+		l = link_of(slot / 2, slot % 2, session);
+		if (session && n[l] && cookies[l][n[l] - 1] == slot / 2)
+			continue;	/* the row's entry put it there */
 		syms[l][n[l]] = res[slot / 2].func;
-		cookies[l][n[l]++] = slot;
+		cookies[l][n[l]++] = session ? slot / 2 : slot;
 	}
 	/* test hook (tests/vm/guest.sh): also FUNC, on an empty slot; a function ftrace cannot trace is refused */
 	if (getenv("VFIOTRACE_KPROBE_MULTI_ALSO") && n[0]) {
 		syms[0][n[0]] = getenv("VFIOTRACE_KPROBE_MULTI_ALSO");
-		cookies[0][n[0]++] = MULTI_SLOTS - 1;
+		cookies[0][n[0]++] = (MULTI_SLOTS - 1) / (session ? 2 : 1);
 	}
 	for (l = 0; l < MULTI_LINKS; l++) {
-		LIBBPF_OPTS(bpf_kprobe_multi_opts, o, .syms = syms[l], .cookies = cookies[l], .cnt = n[l],
-			    .retprobe = l % 2);
-
 		if (!n[l])
 			continue;
-		links[l] = bpf_program__attach_kprobe_multi_opts(
-			bpf_object__find_program_by_name(obj, dispatcher[l]), NULL, &o);
-		if (!links[l]) {
-			snprintf(msg, len, "the kernel refused a kprobe.multi link on %zu function(s) (%s): %s%s",
-				 n[l], l % 2 ? "returns" : "entries", strerror(errno),
+		links[l] = link_create(bpf_object__find_program_by_name(obj, link_prog(l, session)), l,
+				       session, syms[l], cookies[l], n[l]);
+		if (links[l] < 0) {
+			snprintf(msg, len, "the kernel refused a %s link on %zu function(s) (%s): %s%s",
+				 session ? "kprobe.session" : "kprobe.multi", n[l],
+				 session ? "entries and returns" : l % 2 ? "returns" : "entries", strerror(errno),
 				 errno == ESRCH ? " (one that ftrace cannot trace?)" : "");
+			links[l] = 0;
 			while (l-- > 0) {
-				bpf_link__destroy(links[l]);
-				links[l] = NULL;
+				if (links[l])
+					close(links[l]);
+				links[l] = 0;
 			}
 			return -1;
 		}
 	}
+	if (session)
+		dbg("kprobe.session: entries and returns armed by one link per class");
 	return 0;
 }
 
-long long multi_missed(struct bpf_link *const links[MULTI_LINKS], bool report)
+long long multi_missed(const int links[MULTI_LINKS], bool report)
 {
 	long long n = 0;
 	int l;
@@ -111,11 +156,11 @@ long long multi_missed(struct bpf_link *const links[MULTI_LINKS], bool report)
 		} info = {};
 		__u32 len = sizeof(info);
 
-		if (!links[l] || bpf_obj_get_info_by_fd(bpf_link__fd(links[l]), &info, &len))
+		if (!links[l] || bpf_obj_get_info_by_fd(links[l], &info, &len))
 			continue;
 		n += (long long)info.missed;
 		if (report && info.missed)
-			dbg("missed: kprobe.multi link %s: %llu", dispatcher[l], (unsigned long long)info.missed);
+			dbg("missed: kprobe.multi link %d: %llu", l, (unsigned long long)info.missed);
 	}
 	return n;
 }

@@ -8,7 +8,9 @@
  * link with one wait for RCU grace periods, where a perf kprobe costs one of
  * each per probe (docs/benchmarks.md, run 12). The PCI core's functions
  * (targets.h .pci_shared) have links of their own, whose dispatchers end the
- * hits of devices not traced before dispatching them (run 14).
+ * hits of devices not traced before dispatching them (run 14). Where the
+ * kernel has kprobe.session links (6.10+), a class's entries and returns are
+ * one link, armed and released once (run 19).
  */
 #ifndef VFIOTRACE_MULTI_H
 #define VFIOTRACE_MULTI_H
@@ -19,19 +21,22 @@
 struct bpf_object;
 struct bpf_link;
 
-/* Before load: the rows' programs are loaded as kprobe.multi programs, with the dispatchers they need. */
-void multi_configure(struct bpf_object *obj, const struct resolved res[NR_HOOKS]);
 /*
- * After load: the rows' programs in their dispatch slots, then the links
- * (links[class * 2 + 1]: a return link; NULL where no row has such a program).
- * 0, or -1 with what the kernel said in msg and nothing attached.
+ * Before load: the rows' programs are loaded as kprobe.multi programs (with session: as
+ * kprobe.session programs), with the dispatchers they need.
  */
-int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], struct bpf_link *links[MULTI_LINKS],
+void multi_configure(struct bpf_object *obj, const struct resolved res[NR_HOOKS], bool session);
+/*
+ * After load: the rows' programs in their dispatch slots, then the links' fds
+ * (links[class * 2 + 1]: a return link, none with session; 0 where no row has
+ * such a program). 0, or -1 with what the kernel said in msg and nothing attached.
+ */
+int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], bool session, int links[MULTI_LINKS],
 		 char *msg, int len);
 /*
  * Hits the links' fprobe skipped: recursion, and returns without a free
  * instance (6.7+ reports them; 0 before); with report, a dbg line for each link that missed.
  */
-long long multi_missed(struct bpf_link *const links[MULTI_LINKS], bool report);
+long long multi_missed(const int links[MULTI_LINKS], bool report);
 
 #endif

@@ -36,6 +36,16 @@ static int aim(struct tracer *t, struct bpf_program *p, const struct resolved *r
 	return bpf_program__set_attach_target(p, 0, r->func);
 }
 
+static bool has_style(const struct resolved res[NR_HOOKS], enum style style)
+{
+	int i;
+
+	for (i = 0; i < NR_HOOKS; i++)
+		if (res[i].func && res[i].style == style)
+			return true;
+	return false;
+}
+
 /* Enable exactly the programs the resolved styles need. */
 static int configure(struct tracer *t)
 {
@@ -68,19 +78,23 @@ static int configure(struct tracer *t)
 			}
 		}
 	}
-	multi_configure(t->skel->obj, t->res);
+	multi_configure(t->skel->obj, t->res, t->session);
 	/* without it the maps are read with lookups (map_read.h); by name it would cost a full BTF parse */
 	if (!fentry_target_set(t->skel->progs.map_dump, t->rs.map_iter_id))
 		bpf_program__set_autoload(t->skel->progs.map_dump, true);
 	else
 		dbg("no map iterator (%s): maps are read with lookups", t->rs.map_iter_id ? "no handler" : "not in BTF");
 	if (t->pci_dev_btf_id) {
-		if ((n = kcast_rewrite(t->skel->obj, t->rs.rdonly_cast_id)) < 0) {
+		if ((n = kcast_rewrite(t->skel->obj, RDONLY_CAST_MARK, t->rs.rdonly_cast_id)) < 0) {
 			err("cannot rewrite the programs' casts: %s", strerror(errno));
 			return -1;
 		}
 		dbg("struct pci_dev read through bpf_rdonly_cast (BTF ids %d, %d) at %d places",
 		    t->rs.rdonly_cast_id, t->pci_dev_btf_id, n);
+	}
+	if (t->session && kcast_rewrite(t->skel->obj, SESSION_IS_RETURN_MARK, t->rs.session_is_return_id) < 0) {
+		err("cannot rewrite the session dispatchers' calls: %s", strerror(errno));
+		return -1;
 	}
 	return 0;
 }
@@ -115,6 +129,8 @@ static int open_and_load(struct tracer *t, char *msg, int len)
 	t->skel->rodata->reset_unhooked = targets_reset_unhooked(t->res);
 	t->skel->rodata->deep_stacks = t->opt.verbose > 0;
 	t->skel->rodata->pci_dev_btf_id = t->pci_dev_btf_id;
+	/* also a vmlinux row off the links (a kprobe of its own) then returns 1: a perf record, nothing lost */
+	t->skel->rodata->entry_only_ret = t->session && has_style(t->res, STYLE_KPROBE_MULTI);
 	e = capacity_apply(t->skel, &t->opt, t->skel->rodata->emit_events, t->alloc_on_use) || configure(t) ?
 	    -1 : vfiotrace_bpf__load(t->skel);
 	fentry_target_done();
@@ -127,16 +143,6 @@ static int open_and_load(struct tracer *t, char *msg, int len)
 	t->skel = NULL;
 	errno = e;
 	return -1;
-}
-
-static bool has_style(const struct resolved res[NR_HOOKS], enum style style)
-{
-	int i;
-
-	for (i = 0; i < NR_HOOKS; i++)
-		if (res[i].func && res[i].style == style)
-			return true;
-	return false;
 }
 
 /* 0, or -1 with what went wrong in msg. */
@@ -220,6 +226,8 @@ static void btf_facts(struct tracer *t)
 		t->pci_dev_btf_id = 0;
 	if (!t->rs.bpf_loop)
 		dbg("no bpf_loop (before 5.17): a group's members are walked unrolled, longer to verify");
+	/* test hook (tests/vm/guest.sh, resets.sh): VFIOTRACE_NO_KPROBE_SESSION, kprobe.multi links where it could */
+	t->session = t->rs.kprobe_multi && t->rs.session_is_return_id > 0 && !getenv("VFIOTRACE_NO_KPROBE_SESSION");
 	profile("module BTF");
 }
 
@@ -317,7 +325,7 @@ static int attach_multi(struct tracer *t, char *msg, int len)
 
 	if (!has_style(t->res, STYLE_KPROBE_MULTI) || links_multi_any(&t->links))
 		return 0;
-	if (!multi_attach(t->skel->obj, t->res, t->links.multi, msg, len)) {
+	if (!multi_attach(t->skel->obj, t->res, t->session, t->links.multi, msg, len)) {
 		profile("kprobe.multi");
 		return 0;
 	}
@@ -566,7 +574,8 @@ void tracer_close(struct tracer *t)
 	links_detach_all(&t->links);
 	if (pci_links)
 		dbg("kprobe.multi: the PCI core's links ended %llu entries and %llu returns before dispatch",
-		    t->skel->bss->pci_gated[0], t->skel->bss->pci_gated[1]);
+		    t->skel->bss->pci_gated[0],
+		    t->skel->bss->pci_gated[1] + (t->session ? t->skel->bss->pci_gated[0] : 0));
 	vfiotrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 	kallsyms_free(&t->rs.ks);
