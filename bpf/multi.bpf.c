@@ -73,13 +73,32 @@ int kpm_pci_return(struct pt_regs *ctx)
 	return 0;
 }
 
-/* kprobe.session (6.10+): the kfunc bpf_session_is_return, by a call the loader rewrites (vfiotrace.h) */
+/*
+ * kprobe.session (6.10+): the kfuncs bpf_session_is_return (a bool: in the low byte only)
+ * and bpf_session_cookie (8 bytes a call, from its entry to its return), by calls the
+ * loader rewrites (vfiotrace.h).
+ */
 static __u64 (*const session_is_return)(void *ctx) = (void *)SESSION_IS_RETURN_MARK;
+static __u64 *(*const session_cookie)(void *ctx) = (void *)SESSION_COOKIE_MARK;
 
-/* A kfunc's bool is in the low byte only. */
-static __always_inline int session_dispatch(struct pt_regs *ctx, __u64 ret)
+/* The entry's slot by the link's cookie; the return's kept for it, which spares the return that search. */
+static __always_inline int session_entry(struct pt_regs *ctx)
 {
-	bpf_tail_call(ctx, &multi_progs, (__u32)bpf_get_attach_cookie(ctx) * 2 + (__u32)(ret & 1));
+	__u32 slot = (__u32)bpf_get_attach_cookie(ctx) * 2;
+	__u64 *kept = session_cookie(ctx);
+
+	if (kept)
+		*kept = slot + 1;
+	bpf_tail_call(ctx, &multi_progs, slot);
+	return 0;
+}
+
+static __always_inline int session_return(struct pt_regs *ctx)
+{
+	__u64 *kept = session_cookie(ctx);
+
+	if (kept)
+		bpf_tail_call(ctx, &multi_progs, (__u32)*kept);
 	return 0;
 }
 
@@ -91,7 +110,7 @@ static __always_inline int session_dispatch(struct pt_regs *ctx, __u64 ret)
 SEC("kprobe.multi")
 int kps_common(struct pt_regs *ctx)
 {
-	return session_dispatch(ctx, session_is_return(ctx));
+	return session_is_return(ctx) & 1 ? session_return(ctx) : session_entry(ctx);
 }
 
 /* As the PCI links', with one test less: an entry ended here ends its return with it. */
@@ -100,12 +119,12 @@ int kps_pci(struct pt_regs *ctx)
 {
 	if (session_is_return(ctx) & 1) {
 		if (pci_calls_inflight())
-			return session_dispatch(ctx, 1);
+			return session_return(ctx);
 		__sync_fetch_and_add(&pci_gated[1], 1);
 		return 0;
 	}
 	if (pci_calls_inflight() || vfio_bound((struct pci_dev *)PT_REGS_PARM1(ctx)))
-		return session_dispatch(ctx, 0);
+		return session_entry(ctx);
 	__sync_fetch_and_add(&pci_gated[0], 1);
 	return 1;
 }

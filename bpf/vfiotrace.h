@@ -44,6 +44,7 @@ struct tid_counts {
  */
 #define RDONLY_CAST_MARK 0x7ffc		/* bpf_rdonly_cast (6.2+), bpf/kcast.bpf.h */
 #define SESSION_IS_RETURN_MARK 0x7ffb	/* bpf_session_is_return (6.10+), bpf/multi.bpf.c */
+#define SESSION_COOKIE_MARK 0x7ffa	/* bpf_session_cookie (6.10+), bpf/multi.bpf.c */
 
 enum event_type {
 	EV_ATTACH = 1,		/* vfio_iommu_type1_attach_group returned */

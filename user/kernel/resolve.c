@@ -71,8 +71,9 @@ int resolve_kallsyms_wait(struct kallsyms_reader *r)
 #define MAP_ITER_FUNC "bpf_iter_bpf_map_elem"
 /* The bpf_loop helper's function (5.17+): without it, the unrolled programs (targets.h). */
 #define BPF_LOOP_FUNC "bpf_loop"
-/* The kfunc of kprobe.session programs (6.10+, bpf/multi.bpf.c): without it, kprobe.multi links only. */
+/* The kfuncs of kprobe.session programs (6.10+, bpf/multi.bpf.c): without them, kprobe.multi links only. */
 #define SESSION_FUNC "bpf_session_is_return"
+#define SESSION_COOKIE_FUNC "bpf_session_cookie"
 
 /*
  * In its row's module and built in: start-up resolves against this, so that
@@ -93,7 +94,8 @@ void resolve_btf_funcs(struct resolver *rs)
 	rs->funcs[k++] = (struct btf_func){ .name = MAP_ITER_FUNC, .nargs = -1 };
 	rs->funcs[k++] = (struct btf_func){ .name = BPF_LOOP_FUNC, .nargs = -1 };
 	rs->funcs[k++] = (struct btf_func){ .name = SESSION_FUNC, .nargs = -1 };
-	_Static_assert(RESOLVE_MORE_FUNCS == 5, "resolve.h: RESOLVE_MORE_FUNCS counts the names above");
+	rs->funcs[k++] = (struct btf_func){ .name = SESSION_COOKIE_FUNC, .nargs = -1 };
+	_Static_assert(RESOLVE_MORE_FUNCS == 6, "resolve.h: RESOLVE_MORE_FUNCS counts the names above");
 	rs->funcs[k].name = NULL;
 	kernel_btf_funcs(&rs->kb, rs->funcs, k);
 	rs->kprobe_multi = btf_funcs_find(rs->funcs, NULL, FPROBE_FUNC)->nargs >= 0;
@@ -101,6 +103,7 @@ void resolve_btf_funcs(struct resolver *rs)
 	rs->map_iter_id = btf_funcs_find(rs->funcs, NULL, MAP_ITER_FUNC)->id;
 	rs->bpf_loop = btf_funcs_find(rs->funcs, NULL, BPF_LOOP_FUNC)->nargs >= 0;
 	rs->session_is_return_id = btf_funcs_find(rs->funcs, NULL, SESSION_FUNC)->id;
+	rs->session_cookie_id = btf_funcs_find(rs->funcs, NULL, SESSION_COOKIE_FUNC)->id;
 	targets_set_bpf_loop(rs->bpf_loop);
 }
 

@@ -13,8 +13,8 @@
 #include "kernel_btf.h"
 #include "targets.h"
 
-/* Functions start-up looks for in BTF besides the table's (fprobe, three kfuncs' and bpf_loop's). */
-#define RESOLVE_MORE_FUNCS 5
+/* Functions start-up looks for in BTF besides the table's (fprobe, four kfuncs' and bpf_loop's). */
+#define RESOLVE_MORE_FUNCS 6
 
 /* What resolution reads and keeps; the attacher (tracer.h) holds one. */
 struct resolver {
@@ -28,7 +28,8 @@ struct resolver {
 	int rdonly_cast_id;		/* the kfunc bpf_rdonly_cast's BTF id (6.2+); 0: none */
 	int map_iter_id;		/* the map element iterator's BTF id (5.9+, bpf/map_dump.bpf.c); 0: none */
 	bool bpf_loop;			/* the kernel has the bpf_loop helper (5.17+): targets_set_bpf_loop() */
-	int session_is_return_id;	/* the kfunc bpf_session_is_return's BTF id (6.10+: kprobe.session); 0: none */
+	/* the kfuncs bpf_session_is_return's and bpf_session_cookie's BTF ids (6.10+: kprobe.session); 0: none */
+	int session_is_return_id, session_cookie_id;
 	unsigned long long kallsyms_ns;	/* how long the start-up kallsyms read took (-v) */
 	bool kallsyms_looked_up;	/* start-up looked the functions up by name, not read (ksym_lookup.h) */
 	/* NULL: /proc/kallsyms and /proc/modules (tests give others) */

@@ -92,7 +92,8 @@ static int configure(struct tracer *t)
 		dbg("struct pci_dev read through bpf_rdonly_cast (BTF ids %d, %d) at %d places",
 		    t->rs.rdonly_cast_id, t->pci_dev_btf_id, n);
 	}
-	if (t->session && kcast_rewrite(t->skel->obj, SESSION_IS_RETURN_MARK, t->rs.session_is_return_id) < 0) {
+	if (t->session && (kcast_rewrite(t->skel->obj, SESSION_IS_RETURN_MARK, t->rs.session_is_return_id) < 0 ||
+			   kcast_rewrite(t->skel->obj, SESSION_COOKIE_MARK, t->rs.session_cookie_id) < 0)) {
 		err("cannot rewrite the session dispatchers' calls: %s", strerror(errno));
 		return -1;
 	}
@@ -227,7 +228,8 @@ static void btf_facts(struct tracer *t)
 	if (!t->rs.bpf_loop)
 		dbg("no bpf_loop (before 5.17): a group's members are walked unrolled, longer to verify");
 	/* test hook (tests/vm/guest.sh, resets.sh): VFIOTRACE_NO_KPROBE_SESSION, kprobe.multi links where it could */
-	t->session = t->rs.kprobe_multi && t->rs.session_is_return_id > 0 && !getenv("VFIOTRACE_NO_KPROBE_SESSION");
+	t->session = t->rs.kprobe_multi && t->rs.session_is_return_id > 0 && t->rs.session_cookie_id > 0 &&
+		     !getenv("VFIOTRACE_NO_KPROBE_SESSION");
 	profile("module BTF");
 }
 
