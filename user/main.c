@@ -464,7 +464,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	if (t->opt.cmd == CMD_PROBES) {
 		render_probes(stdout, t->res, t->count_field, t->dma_btf, t->fallback[0] ? t->fallback : NULL,
-			      t->retprobe_maxactive, t->opt.json);
+			      t->retprobe_maxactive, tracer_multi_links(t), t->opt.json);
 		ret = 0;
 		goto cleanup;
 	}

@@ -433,6 +433,10 @@ def check_probes(c, run):
                                     h["why"].startswith(("not on this kernel", "off: enable with")) for h in iofd),
              f"probes {tag}: the 8 iommufd rows are not on this kernel (or off without --dma)",
              repr([(h["purpose"], h["why"]) for h in iofd]))
+        links = ("kprobe.session" if kprobe_session(run) else "kprobe.multi") if mode == "auto" and \
+            kprobe_multi(run) else None
+        c.eq(p[0].get("multi_links", "absent"), links, f"probes {tag}: the kprobe.multi rows' links "
+             "(kprobe.session where the kernel has them), null without such rows")
         put = [h for h in hooks if h["hook"] == "device_put"]
         if c.eq(len(put), 1, f"probes {tag}: one device_put row"):
             c.eq(put[0]["refcount_available"], run.btf_vfio, f"probes {tag}: refcount_available iff vfio BTF")

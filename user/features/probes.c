@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* probes: what is attached on this kernel, how, and why. */
+#include <string.h>
 #include "json.h"
 #include "probes.h"
 
 void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count_field, bool dma_btf,
-		   const char *fallback, int retprobe_maxactive, bool json)
+		   const char *fallback, int retprobe_maxactive, const char *links, bool json)
 {
 	struct json j;
 	int i;
@@ -68,6 +69,10 @@ void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count
 			json_int(&j, "return_probe_instances", retprobe_maxactive);
 		else
 			json_null(&j, "return_probe_instances");
+		if (links)
+			json_str(&j, "multi_links", links);
+		else
+			json_null(&j, "multi_links");
 		json_obj_end(&j);
 		fflush(f);
 		return;
@@ -77,6 +82,10 @@ void render_probes(FILE *f, const struct resolved r[NR_HOOKS], const char *count
 	if (retprobe_maxactive)
 		fprintf(f, "return probes: %d instances each, made in tracefs (a kernel without "
 			"CONFIG_PREEMPTION gives a kretprobe one per CPU)\n", retprobe_maxactive);
+	if (links && !strcmp(links, "kprobe.session"))
+		fprintf(f, "kprobe.multi: on kprobe.session links, a function's entry and return on one (6.10+)\n");
+	else if (links)
+		fprintf(f, "kprobe.multi: on kprobe.multi links, entries and returns on links of their own\n");
 	fflush(f);
 }
 

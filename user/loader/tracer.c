@@ -590,3 +590,8 @@ long long tracer_probes_missed(const struct tracer *t)
 {
 	return links_missed(&t->links, t->skel ? t->skel->obj : NULL, false);
 }
+
+const char *tracer_multi_links(const struct tracer *t)
+{
+	return !has_style(t->res, STYLE_KPROBE_MULTI) ? NULL : t->session ? "kprobe.session" : "kprobe.multi";
+}

@@ -76,5 +76,7 @@ void tracer_close(struct tracer *t);
  * -1 where neither can be counted (before 6.7 on the perf PMU path).
  */
 long long tracer_probes_missed(const struct tracer *t);
+/* The links the kprobe.multi rows ride: "kprobe.session", "kprobe.multi"; NULL: no such row. */
+const char *tracer_multi_links(const struct tracer *t);
 
 #endif
