@@ -14,7 +14,7 @@
 
 _Static_assert(NR_HOOKS * 2 <= MULTI_SLOTS, "bpf/multi.bpf.c: multi_progs has a slot per hook program");
 
-/* enum bpf_attach_type's, 535a3692ba72 (6.10); this machine's linux/bpf.h predates it */
+/* enum bpf_attach_type's BPF_TRACE_KPROBE_SESSION (6.10: the kprobe session series); this machine's linux/bpf.h predates it */
 #define ATTACH_KPROBE_SESSION 56
 
 /* link (class * 2 + k)'s dispatcher; a session link (k 0) has its class's */
