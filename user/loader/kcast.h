@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The BPF programs' calls of a kfunc written as calls of a helper id no kernel
- * has (vfiotrace.h: RDONLY_CAST_MARK, SESSION_IS_RETURN_MARK), made calls of
- * the kfunc before load.
+ * has (vfiotrace.h's *_MARK), made calls of the kfunc before load.
  */
 #ifndef VFIOTRACE_KCAST_H
 #define VFIOTRACE_KCAST_H
