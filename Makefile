@@ -74,6 +74,26 @@ $(BUILD)/vfiotrace.bpf.o: $(BPF_OBJS)
 $(BUILD)/vfiotrace.skel.h: $(BUILD)/vfiotrace.bpf.o
 	$(BPFTOOL) gen skeleton $< name vfiotrace_bpf > $@
 
+# The same object with the events' code compiled out (bpf/common.bpf.h VFIOTRACE_NO_EVENTS), for
+# the commands that emit none: a fifth less for the kernel to load (docs/benchmarks.md, run 19).
+# The loader opens the main skeleton on its bytes, so its skeleton must be the main one's but
+# for the bytes: checked here.
+BPF_QUIET_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf-quiet/%.bpf.o,$(BPF_SRCS))
+SKEL_CODE = sed '/^static inline const void \*vfiotrace_bpf__elf_bytes(size_t \*sz)$$/,/^}$$/d'
+
+$(BUILD)/bpf-quiet/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)/bpf-quiet
+	$(CLANG) $(BPF_CFLAGS) -DVFIOTRACE_NO_EVENTS -c $< -o $@
+
+$(BUILD)/vfiotrace_quiet.bpf.o: $(BPF_QUIET_OBJS)
+	$(BPFTOOL) gen object $@ $^
+	$(LLVM_STRIP) -g $@
+
+$(BUILD)/vfiotrace_quiet.skel.h: $(BUILD)/vfiotrace_quiet.bpf.o $(BUILD)/vfiotrace.skel.h
+	$(BPFTOOL) gen skeleton $< name vfiotrace_bpf | $(SKEL_CODE) > $@.code
+	$(SKEL_CODE) $(BUILD)/vfiotrace.skel.h | cmp -s - $@.code || \
+		{ echo "$<: its skeleton differs from vfiotrace.bpf.o's (diff $@.code)" >&2; exit 1; }
+	$(BPFTOOL) gen skeleton $< name vfiotrace_quiet_bpf > $@
+
 $(OWN_OBJS:%=$(BUILD)/%.bpf.o): $(BUILD)/%.bpf.o: $(BUILD)/bpf/%.bpf.o
 	$(LLVM_STRIP) -g -o $@ $<
 
@@ -95,7 +115,7 @@ $(BUILD)/vfio-workload: tools/vfio-workload.c tools/vfio-fault.c tools/vfio-faul
 	$(CC) -static $(CFLAGS) -Wall -Wextra -Werror -Iuser/kernel -o $@ tools/vfio-workload.c tools/vfio-fault.c \
 		tools/vfio-iommufd.c user/kernel/pcialias.c
 
-$(BUILD) $(BUILD)/bpf $(addprefix $(BUILD)/,$(USER_DIRS)) $(BUILD)/tests $(BUILD)/bench:
+$(BUILD) $(BUILD)/bpf $(BUILD)/bpf-quiet $(addprefix $(BUILD)/,$(USER_DIRS)) $(BUILD)/tests $(BUILD)/bench:
 	mkdir -p $@
 
 # Host unit tests for the loader's logic (no BPF, no VFIO needed).
@@ -153,6 +173,7 @@ $(FUZZ)/user/%.o: user/%.c $(USER_HDRS) $(BPF_HDRS) | $(addprefix $(FUZZ)/,$(USE
 # Sources that include a skeleton, in every build of user/ (plain, sanitize, fuzz).
 SKEL_DIRS := $(BUILD)/user $(SAN)/user $(FUZZ)/user
 $(foreach d,$(SKEL_DIRS),$(d)/main.o $(d)/loader/tracer.o $(d)/loader/capacity.o): $(BUILD)/vfiotrace.skel.h
+$(foreach d,$(SKEL_DIRS),$(d)/loader/tracer.o): $(BUILD)/vfiotrace_quiet.skel.h
 $(foreach d,$(SKEL_DIRS),$(d)/loader/lifecycle.o): $(BUILD)/lifecycle.skel.h
 $(foreach d,$(SKEL_DIRS),$(d)/kernel/ksym_lookup.o): $(BUILD)/ksym_lookup.skel.h
 

@@ -6,6 +6,7 @@
 
 const volatile int target_group = -1;
 const volatile __u32 target_tgid = 0;
+#undef emit_events	/* VFIOTRACE_NO_EVENTS: the variable stays, so that both objects lay out alike */
 const volatile bool emit_events = false;
 const volatile bool deep_stacks = false;
 const volatile __u32 pci_dev_btf_id = 0;

@@ -19,6 +19,10 @@
 extern const volatile int target_group;
 extern const volatile __u32 target_tgid;
 extern const volatile bool emit_events;
+#ifdef VFIOTRACE_NO_EVENTS
+/* the object for the commands that emit no event (Makefile: vfiotrace_quiet): their code compiled out */
+#define emit_events false
+#endif
 /*
  * -v: kernel stacks (put callers' call chains, failing steps). Unwinding is
  * most of a hook's run time, and only -v prints them.

@@ -20,6 +20,7 @@
 #include "retprobe.h"
 #include "tracer.h"
 #include "vfiotrace.skel.h"
+#include "vfiotrace_quiet.skel.h"
 
 static struct bpf_program *prog(struct tracer *t, const char *name)
 {
@@ -100,6 +101,40 @@ static int configure(struct tracer *t)
 	return 0;
 }
 
+static bool emits_events(const struct tracer *t)
+{
+	return t->opt.cmd == CMD_SNOOP || t->opt.cmd == CMD_REFS;
+}
+
+/* The object: where no event is emitted, the one built without the events' code (Makefile). */
+static const void *object_bytes(const struct tracer *t, size_t *sz)
+{
+	return emits_events(t) ? vfiotrace_bpf__elf_bytes(sz) : vfiotrace_quiet_bpf__elf_bytes(sz);
+}
+
+/* vfiotrace_bpf__open_opts() on object_bytes(), whose skeleton is the same (Makefile checks). */
+static struct vfiotrace_bpf *open_skeleton(const struct tracer *t, const struct bpf_object_open_opts *oo)
+{
+	struct vfiotrace_bpf *s = calloc(1, sizeof(*s));
+	int e;
+
+	if (!s) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	e = vfiotrace_bpf__create_skeleton(s);
+	if (!e) {
+		s->skeleton->data = (void *)object_bytes(t, &s->skeleton->data_sz);
+		e = bpf_object__open_skeleton(s->skeleton, oo);
+	}
+	if (e) {
+		vfiotrace_bpf__destroy(s);
+		errno = -e;
+		return NULL;
+	}
+	return s;
+}
+
 static bool has_program(void *obj, const char *name)
 {
 	return bpf_object__find_program_by_name(obj, name) != NULL;
@@ -112,7 +147,7 @@ static int open_and_load(struct tracer *t, char *msg, int len)
 		    .btf_custom_path = t->opt.btf ? t->opt.btf : t->core.path[0] ? t->core.path : NULL);
 	int e;
 
-	t->skel = vfiotrace_bpf__open_opts(&oo);
+	t->skel = open_skeleton(t, &oo);
 	if (!t->skel) {
 		err("cannot open the BPF object: %s", strerror(errno));
 		return -1;
@@ -125,7 +160,7 @@ static int open_and_load(struct tracer *t, char *msg, int len)
 	}
 	t->skel->rodata->target_group = t->opt.group;
 	t->skel->rodata->target_tgid = (__u32)t->opt.pid;
-	t->skel->rodata->emit_events = t->opt.cmd == CMD_SNOOP || t->opt.cmd == CMD_REFS;
+	t->skel->rodata->emit_events = emits_events(t);
 	t->skel->rodata->gets_at_ioctl = !t->res[HOOK_GET].func;
 	t->skel->rodata->reset_unhooked = targets_reset_unhooked(t->res);
 	t->skel->rodata->deep_stacks = t->opt.verbose > 0;
@@ -261,7 +296,7 @@ static int load_bpf(struct tracer *t, char *msg, int len)
 	int e;
 
 	/* VFIOTRACE_FULL_CORE_SEARCH: libbpf's own search, for the test that both relocate alike */
-	obj = vfiotrace_bpf__elf_bytes(&sz);
+	obj = object_bytes(t, &sz);
 	if (!t->opt.btf && !getenv("VFIOTRACE_FULL_CORE_SEARCH") &&
 	    !core_btf_make(&t->core, &t->rs.kb, obj, sz, mods, table_modules(mods)))
 		dbg("CO-RE: the kernel's BTF cut to %zu bytes for %d relocated types, given to libbpf as %s",
