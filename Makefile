@@ -172,8 +172,8 @@ $(FUZZ)/user/%.o: user/%.c $(USER_HDRS) $(BPF_HDRS) | $(addprefix $(FUZZ)/,$(USE
 
 # Sources that include a skeleton, in every build of user/ (plain, sanitize, fuzz).
 SKEL_DIRS := $(BUILD)/user $(SAN)/user $(FUZZ)/user
-$(foreach d,$(SKEL_DIRS),$(d)/main.o $(d)/loader/tracer.o $(d)/loader/capacity.o): $(BUILD)/vfiotrace.skel.h
-$(foreach d,$(SKEL_DIRS),$(d)/loader/tracer.o): $(BUILD)/vfiotrace_quiet.skel.h
+$(foreach d,$(SKEL_DIRS),$(d)/main.o $(d)/loader/tracer.o $(d)/loader/object.o $(d)/loader/capacity.o): $(BUILD)/vfiotrace.skel.h
+$(foreach d,$(SKEL_DIRS),$(d)/loader/object.o): $(BUILD)/vfiotrace_quiet.skel.h
 $(foreach d,$(SKEL_DIRS),$(d)/loader/lifecycle.o): $(BUILD)/lifecycle.skel.h
 $(foreach d,$(SKEL_DIRS),$(d)/kernel/ksym_lookup.o): $(BUILD)/ksym_lookup.skel.h
 

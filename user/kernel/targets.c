@@ -579,3 +579,13 @@ const char *style_name(enum style s)
 	return s == STYLE_FENTRY ? "fentry" : s == STYLE_KPROBE ? "kprobe" :
 	       s == STYLE_KPROBE_MULTI ? "kprobe.multi" : "none";
 }
+
+bool resolved_has_style(const struct resolved res[NR_HOOKS], enum style style)
+{
+	int i;
+
+	for (i = 0; i < NR_HOOKS; i++)
+		if (res[i].func && res[i].style == style)
+			return true;
+	return false;
+}

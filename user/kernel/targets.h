@@ -139,6 +139,8 @@ void use_kprobe_multi(struct resolved out[NR_HOOKS]);
 /* The kernel refused the kprobe.multi links: their rows get a kprobe each. */
 void fall_back_from_multi(struct resolved out[NR_HOOKS], const char *why);
 const char *style_name(enum style s);
+/* Some resolved row has this style. */
+bool resolved_has_style(const struct resolved res[NR_HOOKS], enum style style);
 /*
  * The reset methods (bit per enum reset_method, bpf/vfiotrace.h) whose function
  * did not resolve: the BPF side infers an answer from them (5.10: pm, inlined).

@@ -6,205 +6,19 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "capacity.h"
 #include "clock.h"
 #include "core_btf.h"
 #include "fentry_target.h"
 #include "holders.h"
-#include "kcast.h"
 #include "links.h"
 #include "log.h"
 #include "map_read.h"
 #include "multi.h"
+#include "object.h"
 #include "profile.h"
 #include "retprobe.h"
 #include "tracer.h"
 #include "vfiotrace.skel.h"
-#include "vfiotrace_quiet.skel.h"
-
-static struct bpf_program *prog(struct tracer *t, const char *name)
-{
-	return name ? bpf_object__find_program_by_name(t->skel->obj, name) : NULL;
-}
-
-/* An fentry or fexit program on r's function: by the BTF id start-up found for vmlinux's, else by name. */
-static int aim(struct tracer *t, struct bpf_program *p, const struct resolved *r)
-{
-	const struct btf_func *f = btf_funcs_find(t->rs.funcs, r->module, r->func);
-
-	if (!r->module && f && !fentry_target_set(p, f->id))
-		return 0;
-	return bpf_program__set_attach_target(p, 0, r->func);
-}
-
-static bool has_style(const struct resolved res[NR_HOOKS], enum style style)
-{
-	int i;
-
-	for (i = 0; i < NR_HOOKS; i++)
-		if (res[i].func && res[i].style == style)
-			return true;
-	return false;
-}
-
-/* Enable exactly the programs the resolved styles need. */
-static int configure(struct tracer *t)
-{
-	struct bpf_program *p;
-	int i, n;
-
-	bpf_object__for_each_program(p, t->skel->obj)
-		bpf_program__set_autoload(p, false);
-	for (i = 0; i < NR_HOOKS; i++) {
-		const struct target *tg = &targets[i];
-		const struct resolved *r = &t->res[i];
-		const char *names[2];
-		int k;
-
-		/* a row waiting for its module gets kprobes, which load without it */
-		if (!r->func && !(r->waiting && t->opt.mode != MODE_FENTRY))
-			continue;
-		target_programs(tg, r, names);
-		for (k = 0; k < 2; k++) {
-			if (!(p = prog(t, names[k])))
-				continue;
-			bpf_program__set_autoload(p, true);
-			/* -vv: the verifier's statistics (time, instructions) of every program */
-			if (t->opt.verbose > 1)
-				bpf_program__set_log_level(p, 4);
-			/* fails without the privilege to read module BTF: load() reports */
-			if (r->func && r->style == STYLE_FENTRY && aim(t, p, r)) {
-				dbg("cannot target %s with fentry: %s", r->func, strerror(errno));
-				return -1;
-			}
-		}
-	}
-	multi_configure(t->skel->obj, t->res, t->session);
-	/* without it the maps are read with lookups (map_read.h); by name it would cost a full BTF parse */
-	if (!fentry_target_set(t->skel->progs.map_dump, t->rs.map_iter_id))
-		bpf_program__set_autoload(t->skel->progs.map_dump, true);
-	else
-		dbg("no map iterator (%s): maps are read with lookups", t->rs.map_iter_id ? "no handler" : "not in BTF");
-	if (t->pci_dev_btf_id) {
-		if ((n = kcast_rewrite(t->skel->obj, RDONLY_CAST_MARK, t->rs.rdonly_cast_id)) < 0) {
-			err("cannot rewrite the programs' casts: %s", strerror(errno));
-			return -1;
-		}
-		dbg("struct pci_dev read through bpf_rdonly_cast (BTF ids %d, %d) at %d places",
-		    t->rs.rdonly_cast_id, t->pci_dev_btf_id, n);
-	}
-	if (t->session && (kcast_rewrite(t->skel->obj, SESSION_IS_RETURN_MARK, t->rs.session_is_return_id) < 0 ||
-			   kcast_rewrite(t->skel->obj, SESSION_COOKIE_MARK, t->rs.session_cookie_id) < 0)) {
-		err("cannot rewrite the session dispatchers' calls: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static bool emits_events(const struct tracer *t)
-{
-	return t->opt.cmd == CMD_SNOOP || t->opt.cmd == CMD_REFS;
-}
-
-/* The object: where no event is emitted, the one built without the events' code (Makefile). */
-static const void *object_bytes(const struct tracer *t, size_t *sz)
-{
-	return emits_events(t) ? vfiotrace_bpf__elf_bytes(sz) : vfiotrace_quiet_bpf__elf_bytes(sz);
-}
-
-/* vfiotrace_bpf__open_opts() on object_bytes(), whose skeleton is the same (Makefile checks). */
-static struct vfiotrace_bpf *open_skeleton(const struct tracer *t, const struct bpf_object_open_opts *oo)
-{
-	struct vfiotrace_bpf *s = calloc(1, sizeof(*s));
-	int e;
-
-	if (!s) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	e = vfiotrace_bpf__create_skeleton(s);
-	if (!e) {
-		s->skeleton->data = (void *)object_bytes(t, &s->skeleton->data_sz);
-		e = bpf_object__open_skeleton(s->skeleton, oo);
-	}
-	if (e) {
-		vfiotrace_bpf__destroy(s);
-		errno = -e;
-		return NULL;
-	}
-	return s;
-}
-
-static bool has_program(void *obj, const char *name)
-{
-	return bpf_object__find_program_by_name(obj, name) != NULL;
-}
-
-/* 0; -1 with errno; -2 with msg: the object lacks a program the target table names. */
-static int open_and_load(struct tracer *t, char *msg, int len)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, oo,
-		    .btf_custom_path = t->opt.btf ? t->opt.btf : t->core.path[0] ? t->core.path : NULL);
-	int e;
-
-	t->skel = open_skeleton(t, &oo);
-	if (!t->skel) {
-		err("cannot open the BPF object: %s", strerror(errno));
-		return -1;
-	}
-	/* refused, not skipped: configure() and attach_row() would pass over a misspelt name */
-	if (target_programs_check(has_program, t->skel->obj, msg, len)) {
-		vfiotrace_bpf__destroy(t->skel);
-		t->skel = NULL;
-		return -2;
-	}
-	t->skel->rodata->target_group = t->opt.group;
-	t->skel->rodata->target_tgid = (__u32)t->opt.pid;
-	t->skel->rodata->emit_events = emits_events(t);
-	t->skel->rodata->gets_at_ioctl = !t->res[HOOK_GET].func;
-	t->skel->rodata->reset_unhooked = targets_reset_unhooked(t->res);
-	t->skel->rodata->deep_stacks = t->opt.verbose > 0;
-	t->skel->rodata->pci_dev_btf_id = t->pci_dev_btf_id;
-	/* also a vmlinux row off the links (a kprobe of its own) then returns 1: a perf record, nothing lost */
-	t->skel->rodata->entry_only_ret = t->session && has_style(t->res, STYLE_KPROBE_MULTI);
-	e = capacity_apply(t->skel, &t->opt, t->skel->rodata->emit_events, t->alloc_on_use) || configure(t) ?
-	    -1 : vfiotrace_bpf__load(t->skel);
-	fentry_target_done();
-	if (!e) {
-		map_read_init(bpf_program__fd(t->skel->progs.map_dump));	/* -1 if not loaded */
-		return 0;
-	}
-	e = errno;
-	vfiotrace_bpf__destroy(t->skel);
-	t->skel = NULL;
-	errno = e;
-	return -1;
-}
-
-/* 0, or -1 with what went wrong in msg. */
-static int load_with_fallback(struct tracer *t, char *msg, int len)
-{
-	int e = open_and_load(t, msg, len);
-
-	if (!e)
-		return 0;
-	if (e == -2)	/* kprobes would not help */
-		return -1;
-	if (t->opt.mode == MODE_AUTO && has_style(t->res, STYLE_FENTRY)) {
-		snprintf(t->fallback, sizeof(t->fallback), "fentry load failed: %s", strerror(errno));
-		dbg("%s; retrying with kprobes", t->fallback);
-		fall_back_to_kprobes(t->res, t->fallback);
-		if (!open_and_load(t, msg, len))
-			return 0;
-	}
-	if (errno == EPERM && geteuid() != 0)
-		snprintf(msg, len, "permission denied loading BPF: run as root (or with CAP_BPF, "
-			 "CAP_PERFMON and CAP_SYS_RESOURCE)");
-	else
-		snprintf(msg, len, "loading the BPF programs failed: %s; run with -vv for the "
-			 "verifier log", strerror(errno));
-	return -1;
-}
 
 bool tracer_attached(const struct tracer *t, int i)
 {
@@ -296,7 +110,7 @@ static int load_bpf(struct tracer *t, char *msg, int len)
 	int e;
 
 	/* VFIOTRACE_FULL_CORE_SEARCH: libbpf's own search, for the test that both relocate alike */
-	obj = object_bytes(t, &sz);
+	obj = object_bytes(&t->opt, &sz);
 	if (!t->opt.btf && !getenv("VFIOTRACE_FULL_CORE_SEARCH") &&
 	    !core_btf_make(&t->core, &t->rs.kb, obj, sz, mods, table_modules(mods)))
 		dbg("CO-RE: the kernel's BTF cut to %zu bytes for %d relocated types, given to libbpf as %s",
@@ -308,7 +122,11 @@ static int load_bpf(struct tracer *t, char *msg, int len)
 	/* `probes` loads and attaches nothing: opening an event arms its kprobe */
 	if (t->opt.cmd != CMD_PROBES)
 		preopen_start(&t->links.pre, t->res, t->retprobe_maxactive);
-	e = load_with_fallback(t, msg, len);
+	t->skel = object_load(&(struct object_plan){ .opt = &t->opt, .rs = &t->rs, .res = t->res,
+		.btf_path = t->opt.btf ? t->opt.btf : t->core.path[0] ? t->core.path : NULL,
+		.pci_dev_btf_id = t->pci_dev_btf_id, .session = t->session, .alloc_on_use = t->alloc_on_use,
+		.fallback = t->fallback, .fallback_len = sizeof(t->fallback) }, msg, len);
+	e = t->skel ? 0 : -1;
 	core_btf_close(&t->core);
 	if (e) {
 		preopen_close(&t->links.pre);
@@ -360,7 +178,7 @@ static int attach_multi(struct tracer *t, char *msg, int len)
 {
 	char fentry_refused[sizeof(t->fallback)];
 
-	if (!has_style(t->res, STYLE_KPROBE_MULTI) || links_multi_any(&t->links))
+	if (!resolved_has_style(t->res, STYLE_KPROBE_MULTI) || links_multi_any(&t->links))
 		return 0;
 	if (!multi_attach(t->skel->obj, t->res, t->session, t->links.multi, msg, len)) {
 		profile("kprobe.multi");
@@ -628,5 +446,5 @@ long long tracer_probes_missed(const struct tracer *t)
 
 const char *tracer_multi_links(const struct tracer *t)
 {
-	return !has_style(t->res, STYLE_KPROBE_MULTI) ? NULL : t->session ? "kprobe.session" : "kprobe.multi";
+	return !resolved_has_style(t->res, STYLE_KPROBE_MULTI) ? NULL : t->session ? "kprobe.session" : "kprobe.multi";
 }
