@@ -102,6 +102,29 @@ static int member_cb(__u32 i, void *ctx)
  */
 enum walk { WALK_LOOP, WALK_UNROLLED };
 
+/* The same members with the same buses (a string's bytes past its end may differ: then they are not). */
+static __always_inline bool members_same(const struct group_members *a, const struct group_members *b)
+{
+	const __u32 *x, *y;	/* the names begin at offset 4 */
+	int i, j;
+
+	if (a->ndevs != b->ndevs)
+		return false;
+	for (i = 0; i < GROUP_MAX_DEVS && i < b->ndevs; i++) {
+		x = (const __u32 *)a->devs[i];
+		y = (const __u32 *)b->devs[i];
+		for (j = 0; j < NAME_LEN / 4; j++)
+			if (x[j] != y[j])
+				return false;
+		x = (const __u32 *)a->buses[i];
+		y = (const __u32 *)b->buses[i];
+		for (j = 0; j < BUS_LEN / 4; j++)
+			if (x[j] != y[j])
+				return false;
+	}
+	return true;
+}
+
 /* Members of the group as the IOMMU core lists them (struct group_device). */
 static __always_inline void record_members(struct iommu_group *grp, int id, enum walk how)
 {
@@ -128,7 +151,9 @@ static __always_inline void record_members(struct iommu_group *grp, int id, enum
 			if (member_step(i, &w))
 				break;
 	gi->ndevs = w.n;
-	update_counted(&group_members, &id, gi);
+	/* as before, the usual case: an update would take the hash bucket's lock with interrupts off */
+	if (!old || !members_same(old, gi))
+		update_counted(&group_members, &id, gi);
 }
 
 /* dev: the device attached (iommufd attaches devices; type1 groups: NULL) */

@@ -90,7 +90,7 @@ class Run:
                                                   "vmstat_stderr", "vmrefs", "vmrefs_stderr", "ks_lookup",
                                                   "ks_read", "ks_lookup_said", "ks_read_said"):
                 cur[tag].append(rest)
-            elif cur is not None and tag in ("exit", "big_exit", "workload_exit", "fentry_exit", "snoop_exit",
+            elif cur is not None and tag in ("exit", "fprobed", "big_exit", "workload_exit", "fentry_exit", "snoop_exit",
                                              "vmby_web_exit", "vmby_pve_exit", "vmby_kube_exit", "vmstat_exit",
                                              "vmrefs_exit"):
                 cur[tag] = int(rest)
@@ -345,7 +345,28 @@ def check_stat_multi(c, run):
     if not kprobe_session(run):
         c.ok("stat_multi" not in run.scenarios, "stat_multi: not run without kprobe.session")
         return
-    check_stat(c, run, "stat_multi", "auto", True)
+    check_stat(c, run, "stat_multi", "auto", True, stderr=row_cache_said)
+
+
+ROW_CACHE_LINE = r"vfiotrace: kprobe\.multi: (\d+) hits found their function's row by the link's cookie, not cached"
+
+
+def row_cache_said(c, run, s, name):
+    """-v at exit: how many hits on the kprobe.multi or kprobe.session links took their
+    function's row from the link's cookie (bpf/multi.bpf.c hit_row). Each function's first hit
+    does and caches it, the others find it: with one vCPU, at most one a function the links
+    arm (fprobes in the kernel's ftrace list), where the workload hits the PCI core's each
+    several times per attach."""
+    said = [m for m in (re.fullmatch(ROW_CACHE_LINE, l) for l in s["stderr"]) if m]
+    if not kprobe_multi(run):
+        c.eq(said, [], f"{name}: no row cache without kprobe.multi links")
+        return
+    armed = s.get("fprobed", 0)
+    if c.ok(len(said) == 1, f"{name}: -v says once how many hits took their row from the link's cookie",
+            repr(s["stderr"])):
+        n = int(said[0].group(1))
+        c.ok(1 <= n <= armed, f"{name}: the first hit of each function armed took its row from the cookie, "
+             "the others from the cache", f"{n} took it, {armed} functions armed")
 
 
 def check_kernel_hooks(c, run, name, s, mode):
@@ -1328,7 +1349,7 @@ def main():
     elif mode == "eperm":
         checks += [(check_eperm_stat, run), (check_snoop, run, "eperm_snoop", True), (check_eperm_diagnose, run)]
     else:
-        checks += [(check_unprivileged, run), (check_core, run), (check_ksyms, run), (check_stat, run, "stat", "auto", True),
+        checks += [(check_unprivileged, run), (check_core, run), (check_ksyms, run), (check_stat, run, "stat", "auto", True, row_cache_said),
                    (check_stat, run, "stat_kprobe", "kprobe", True), (check_multi_refused, run), (check_stat_multi, run), (check_fentry, run), (check_stat, run, "sigterm"),
                    (check_snoop, run, "snoop", False), (check_filtered, run), (check_hist, run),
                    (check_self_terminating, run), (check_hold, run), (check_refs_cycle, run)]

@@ -258,9 +258,10 @@ tag stderr <$out/unpriv.err
 echo "@@ end unprivileged"
 
 # HOOKS=1: the kernel's own lists of kprobes and ftrace users while tracing, to
-# check the attach style of every hook against
+# check the attach style of every hook against; -v: at exit, how many hits took their
+# function's row from a kprobe.multi link's cookie (check.py row_cache_said)
 HOOKS=1
-run_traced stat "vfio-workload -n 3" stat -j
+run_traced stat "vfio-workload -n 3" stat -j -v
 run_traced stat_kprobe "vfio-workload -n 2" stat -j --mode kprobe
 # a kprobe.multi link the kernel refuses (exc_page_fault: noinstr, not traceable by ftrace):
 # the rows fall back to a kprobe each, said on stderr
@@ -272,7 +273,7 @@ fi
 # where the links are kprobe.session links (6.10+), the kprobe.multi links they replace
 if grep -q ' bpf_session_is_return$' /proc/kallsyms; then
 	export VFIOTRACE_NO_KPROBE_SESSION=1
-	run_traced stat_multi "vfio-workload -n 2" stat -j
+	run_traced stat_multi "vfio-workload -n 2" stat -j -v
 	unset VFIOTRACE_NO_KPROBE_SESSION
 fi
 HOOKS=

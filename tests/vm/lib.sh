@@ -96,7 +96,12 @@ run_traced() {
 	pid=$!
 	wait_tracing $out/$name.err $pid || { kill -9 $pid 2>/dev/null; wait $pid; return; }
 	echo "@@ begin $name"
-	[ -n "${HOOKS:-}" ] && hooks_now | tag hooks
+	if [ -n "${HOOKS:-}" ]; then
+		hooks_now | tag hooks
+		# the functions on fprobes (kprobe.multi and kprobe.session links), whatever their names
+		fprobed=$(grep -c fprobe /sys/kernel/tracing/enabled_functions 2>/dev/null)
+		echo "@@ fprobed ${fprobed:-0}"
+	fi
 	workload workload "$wl"
 	stop $pid
 	tag trace <$out/$name.out

@@ -431,6 +431,9 @@ void tracer_close(struct tracer *t)
 		dbg("kprobe.multi: the PCI core's links ended %llu entries and %llu returns before dispatch",
 		    t->skel->bss->pci_gated[0],
 		    t->skel->bss->pci_gated[1] + (t->session ? t->skel->bss->pci_gated[0] : 0));
+	if (resolved_has_style(t->res, STYLE_KPROBE_MULTI))
+		dbg("kprobe.multi: %llu hits found their function's row by the link's cookie, not cached",
+		    t->skel->bss->row_cache_fills);
 	vfiotrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 	kallsyms_free(&t->rs.ks);
