@@ -17,6 +17,7 @@
 struct vfio_call {
 	__u64 ts;
 	struct pci_dev *pdev;
+	char name[NAME_LEN];		/* pdev's, read once for the hooks inside the call */
 	int trigger;			/* enum reset_trigger */
 	int emitted;			/* a reset inside it was reported */
 	int power_failed;		/* open: its D0 transition failed */
@@ -56,9 +57,23 @@ typedef struct {
 } dev_stats_map;
 extern dev_stats_map dev_stats SEC(".maps");
 
-static __always_inline __u32 tid(void)
+/*
+ * The current thread's id, asked of the kernel at most once a program run and only when a map
+ * is searched: each helper call costs a hit more than the rest of a lookup (docs/benchmarks.md,
+ * run 20). A program's hooks share one struct thread, zeroed.
+ */
+struct thread {
+	__u32 id;
+	bool known;
+};
+
+static __always_inline __u32 thread_id(struct thread *th)
 {
-	return (__u32)bpf_get_current_pid_tgid();
+	if (!th->known) {
+		th->id = (__u32)bpf_get_current_pid_tgid();
+		th->known = true;
+	}
+	return th->id;
 }
 
 /*
@@ -73,28 +88,29 @@ extern struct tid_counts vfio_calls_n, fn_resets_n, bus_resets_n, power_calls_n;
 CALL_VALUE(struct vfio_call);
 
 /* val: size bytes, beginning with a non-zero ts */
-static __always_inline void tid_begin(void *map, struct tid_counts *n, const void *val, __u32 size)
+static __always_inline void tid_begin(void *map, struct tid_counts *n, struct thread *th, const void *val,
+				      __u32 size)
 {
-	__u32 t = tid();
+	__u32 t = thread_id(th);
 
 	call_begin(map, n, &t, val, size);
 }
 
-static __always_inline void *tid_find(void *map, const struct tid_counts *n)
+static __always_inline void *tid_find(void *map, const struct tid_counts *n, struct thread *th)
 {
 	__u32 t;
 
 	/* before the helper: this is all that a call of a device not traced costs */
 	if (!*(const volatile __u32 *)&n->inflight)
 		return NULL;
-	t = tid();
+	t = thread_id(th);
 	return call_find(map, &t);
 }
 
 /* v: the call's entry, from tid_find() */
-static __always_inline void tid_end(void *map, struct tid_counts *n, void *v)
+static __always_inline void tid_end(void *map, struct tid_counts *n, struct thread *th, void *v)
 {
-	__u32 t = tid();
+	__u32 t = thread_id(th);
 
 	call_end(map, n, &t, v);
 }
@@ -175,9 +191,13 @@ struct seen {
 	int group;
 };
 
-static __always_inline void seen_read(struct seen *s, struct pci_dev *pdev)
+/* c: the vfio-pci call the hook runs in (NULL: none), whose device's name is read already */
+static __always_inline void seen_read(struct seen *s, struct pci_dev *pdev, const struct vfio_call *c)
 {
-	pdev_name(pdev, s->name);
+	if (c && c->pdev == pdev)
+		__builtin_memcpy(s->name, c->name, NAME_LEN);
+	else
+		pdev_name(pdev, s->name);
 	s->group = pdev_group(pdev);
 }
 

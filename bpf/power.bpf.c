@@ -22,7 +22,8 @@ struct tid_counts power_calls_n;
 
 static __always_inline void power_enter(struct pci_dev *pdev, int to, int up)
 {
-	struct power_call *p = tid_find(&power_calls, &power_calls_n);
+	struct thread th = {};
+	struct power_call *p = tid_find(&power_calls, &power_calls_n, &th);
 	struct power_call c = {};
 
 	if (p) {
@@ -37,7 +38,7 @@ static __always_inline void power_enter(struct pci_dev *pdev, int to, int up)
 	c.to = to;
 	c.up = up;
 	c.from = pdev_state(pdev);
-	tid_begin(&power_calls, &power_calls_n, &c, sizeof(c));
+	tid_begin(&power_calls, &power_calls_n, &th, &c, sizeof(c));
 }
 
 SEC("kprobe")
@@ -58,8 +59,9 @@ int BPF_KPROBE(kp_power_up, struct pci_dev *pdev)
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_power, long ret)
 {
-	struct power_call *p = tid_find(&power_calls, &power_calls_n);
-	struct vfio_call *vc;
+	struct thread th = {};
+	struct power_call *p = tid_find(&power_calls, &power_calls_n, &th);
+	struct vfio_call *vc = NULL;
 	struct pci_dev *pdev;
 	struct dev_stats *d;
 	struct dev_event *e;
@@ -84,9 +86,9 @@ int BPF_KRETPROBE(krp_power, long ret)
 	 */
 	if (reached == p->from && (ret == 0 || reached == p->to || !pdev_pm_cap(pdev)))
 		goto out;
-	if (ret < 0 && p->to == 0 && (vc = tid_find(&vfio_calls, &vfio_calls_n)))
+	if (ret < 0 && p->to == 0 && (vc = tid_find(&vfio_calls, &vfio_calls_n, &th)))
 		vc->power_failed = 1;
-	seen_read(&s, pdev);
+	seen_read(&s, pdev, vc);
 	if (!group_selected(s.group))
 		goto out;
 	d = dev_stats_for(s.name, s.group);
@@ -106,6 +108,6 @@ int BPF_KRETPROBE(krp_power, long ret)
 		bpf_ringbuf_submit(e, 0);
 	}
 out:
-	tid_end(&power_calls, &power_calls_n, p);
+	tid_end(&power_calls, &power_calls_n, &th, p);
 	return 0;
 }

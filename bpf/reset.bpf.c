@@ -43,9 +43,9 @@ struct tid_counts fn_resets_n, bus_resets_n;
 /* ---- the resets ---- */
 
 /* The vfio call this reset runs in (its trigger and device), marked as reported; NULL: none. */
-static __always_inline struct vfio_call *reset_cause(void)
+static __always_inline struct vfio_call *reset_cause(struct thread *th)
 {
-	struct vfio_call *c = tid_find(&vfio_calls, &vfio_calls_n);
+	struct vfio_call *c = tid_find(&vfio_calls, &vfio_calls_n, th);
 
 	if (c)
 		c->emitted = 1;
@@ -53,9 +53,9 @@ static __always_inline struct vfio_call *reset_cause(void)
 }
 
 /* Whether a reset of pdev is reported: a VFIO device, or one reset inside a vfio-pci call. */
-static __always_inline bool reset_traced(struct pci_dev *pdev)
+static __always_inline bool reset_traced(struct pci_dev *pdev, struct thread *th)
 {
-	return (tid_find(&vfio_calls, &vfio_calls_n) || vfio_bound(pdev)) && task_selected();
+	return (tid_find(&vfio_calls, &vfio_calls_n, th) || vfio_bound(pdev)) && task_selected();
 }
 
 static __always_inline void reset_event_from(struct dev_event *e, struct vfio_call *c)
@@ -65,7 +65,7 @@ static __always_inline void reset_event_from(struct dev_event *e, struct vfio_ca
 	if (!c)
 		return;
 	e->trigger = c->trigger;
-	pdev_name(c->pdev, e->dev);
+	__builtin_memcpy(e->dev, c->name, NAME_LEN);
 	e->nfds = c->nfds;
 	for (i = 0; i < HOT_RESET_FDS; i++)
 		e->groups[i] = c->groups[i];
@@ -75,19 +75,21 @@ SEC("kprobe")
 int BPF_KPROBE(kp_reset_fn, struct pci_dev *pdev)
 {
 	struct fn_reset r = {};
+	struct thread th = {};
 
 	/* first: every device's resets come here */
-	if (!reset_traced(pdev))
+	if (!reset_traced(pdev, &th))
 		return 0;
 	r.ts = bpf_ktime_get_ns();
 	r.pdev = pdev;
-	tid_begin(&fn_resets, &fn_resets_n, &r, sizeof(r));
+	tid_begin(&fn_resets, &fn_resets_n, &th, &r, sizeof(r));
 	return 0;
 }
 
 static __always_inline int method_returned(int method, long ret)
 {
-	struct fn_reset *r = tid_find(&fn_resets, &fn_resets_n);
+	struct thread th = {};
+	struct fn_reset *r = tid_find(&fn_resets, &fn_resets_n, &th);
 	unsigned int n;
 
 	if (!r)
@@ -149,7 +151,8 @@ static __always_inline int answer(const struct fn_reset *r, long ret, int *infer
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_reset_fn, long ret)
 {
-	struct fn_reset *r = tid_find(&fn_resets, &fn_resets_n);
+	struct thread th = {};
+	struct fn_reset *r = tid_find(&fn_resets, &fn_resets_n, &th);
 	int i, method, inferred = 0;
 	struct vfio_call *cause;
 	struct dev_event *e;
@@ -160,8 +163,8 @@ int BPF_KRETPROBE(krp_reset_fn, long ret)
 		return 0;
 	ret = (int)ret;
 	ns = bpf_ktime_get_ns() - r->ts;
-	seen_read(&s, r->pdev);
-	cause = reset_cause();
+	cause = reset_cause(&th);
+	seen_read(&s, r->pdev, cause);
 	if (!group_selected(s.group))
 		goto out;
 	method = answer(r, ret, &inferred);
@@ -180,7 +183,7 @@ int BPF_KRETPROBE(krp_reset_fn, long ret)
 		bpf_ringbuf_submit(e, 0);
 	}
 out:
-	tid_end(&fn_resets, &fn_resets_n, r);
+	tid_end(&fn_resets, &fn_resets_n, &th, r);
 	return 0;
 }
 
@@ -188,12 +191,13 @@ SEC("kprobe")
 int BPF_KPROBE(kp_reset_bus, struct pci_dev *pdev)
 {
 	struct bus_reset r = {};
+	struct thread th = {};
 
-	if (!reset_traced(pdev))
+	if (!reset_traced(pdev, &th))
 		return 0;
 	r.ts = bpf_ktime_get_ns();
 	r.pdev = pdev;
-	tid_begin(&bus_resets, &bus_resets_n, &r, sizeof(r));
+	tid_begin(&bus_resets, &bus_resets_n, &th, &r, sizeof(r));
 	return 0;
 }
 
@@ -201,7 +205,8 @@ int BPF_KPROBE(kp_reset_bus, struct pci_dev *pdev)
 SEC("kprobe")
 int BPF_KPROBE(kp_slot_reset, void *hotplug, int probe)
 {
-	struct bus_reset *r = tid_find(&bus_resets, &bus_resets_n);
+	struct thread th = {};
+	struct bus_reset *r = tid_find(&bus_resets, &bus_resets_n, &th);
 
 	if (r && !probe)
 		r->slot = 1;
@@ -211,7 +216,8 @@ int BPF_KPROBE(kp_slot_reset, void *hotplug, int probe)
 SEC("kprobe")
 int BPF_KPROBE(kp_sbr)
 {
-	struct bus_reset *r = tid_find(&bus_resets, &bus_resets_n);
+	struct thread th = {};
+	struct bus_reset *r = tid_find(&bus_resets, &bus_resets_n, &th);
 
 	if (r)
 		r->sbr = 1;
@@ -221,7 +227,8 @@ int BPF_KPROBE(kp_sbr)
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_reset_bus, long ret)
 {
-	struct bus_reset *r = tid_find(&bus_resets, &bus_resets_n);
+	struct thread th = {};
+	struct bus_reset *r = tid_find(&bus_resets, &bus_resets_n, &th);
 	struct vfio_call *cause;
 	struct dev_event *e;
 	struct seen s = {};
@@ -232,8 +239,8 @@ int BPF_KRETPROBE(krp_reset_bus, long ret)
 		return 0;
 	ret = (int)ret;
 	ns = bpf_ktime_get_ns() - r->ts;
-	seen_read(&s, r->pdev);
-	cause = reset_cause();
+	cause = reset_cause(&th);
+	seen_read(&s, r->pdev, cause);
 	if (!group_selected(s.group))
 		goto out;
 	method = r->slot ? RM_SLOT : r->sbr ? RM_BUS : RM_NONE;
@@ -248,6 +255,6 @@ int BPF_KRETPROBE(krp_reset_bus, long ret)
 		bpf_ringbuf_submit(e, 0);
 	}
 out:
-	tid_end(&bus_resets, &bus_resets_n, r);
+	tid_end(&bus_resets, &bus_resets_n, &th, r);
 	return 0;
 }

@@ -80,10 +80,12 @@ __noinline int fd_group(int fd)
 static __always_inline void vfio_enter(struct pci_dev *pdev, int trigger, void *hot_reset_arg)
 {
 	struct vfio_call c = { .ts = bpf_ktime_get_ns(), .pdev = pdev, .trigger = trigger };
+	struct thread th = {};
 	int i;
 
 	if (!pdev || !task_selected())
 		return;
+	pdev_name(pdev, c.name);
 	if (hot_reset_arg) {
 		/* struct vfio_pci_hot_reset: argsz, flags, count, then count group fds */
 		bpf_probe_read_user(&c.nfds, sizeof(c.nfds), hot_reset_arg + 8);
@@ -95,7 +97,7 @@ static __always_inline void vfio_enter(struct pci_dev *pdev, int trigger, void *
 				c.groups[i] = fd_group(fd);
 		}
 	}
-	tid_begin(&vfio_calls, &vfio_calls_n, &c, sizeof(c));
+	tid_begin(&vfio_calls, &vfio_calls_n, &th, &c, sizeof(c));
 }
 
 static __always_inline void ioctl_enter(struct pci_dev *pdev, unsigned int cmd, unsigned long arg)
@@ -109,7 +111,7 @@ static __always_inline void ioctl_enter(struct pci_dev *pdev, unsigned int cmd, 
 /* The call's context, removed; false when there is none. */
 static __always_inline bool vfio_exit(struct vfio_call *out)
 {
-	__u32 t = tid();
+	__u32 t = (__u32)bpf_get_current_pid_tgid();
 
 	return call_take(&vfio_calls, &vfio_calls_n, &t, out, sizeof(*out));
 }
@@ -139,7 +141,7 @@ static __always_inline int vfio_returned(__u32 type, long ret)
 
 	if (!vfio_exit(&c))
 		return 0;
-	seen_read(&s, c.pdev);
+	seen_read(&s, c.pdev, &c);
 	if (!group_selected(s.group))
 		return 0;
 	if (ret < 0)
@@ -224,7 +226,7 @@ int BPF_KRETPROBE(krp_vioctl, long ret)
 		return 0;
 	ret = (int)ret;
 	ns = bpf_ktime_get_ns() - c.ts;
-	seen_read(&s, c.pdev);
+	seen_read(&s, c.pdev, &c);
 	if (!group_selected(s.group))
 		return 0;
 	count_reset(&s, RM_NONE, RESET_REFUSED, ret < 0 ? ret : -ENOTTY, ns);
