@@ -207,7 +207,7 @@ demo: deps all
 	tools/demo
 
 # Overhead against bpftrace and an empty-program floor (docs/benchmarks.md).
-bench: deps all $(BUILD)/bench-floor
+bench: deps all $(BUILD)/bench-floor $(BUILD)/bench-linemap
 	tools/bench
 
 # tools/bench's floor loader: empty kprobes, without and with one CO-RE read
@@ -224,6 +224,10 @@ $(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
 
 $(BUILD)/bench-floor: tools/bench.d/floor.c $(BUILD)/bench/floor.skel.h $(BUILD)/bench/floor_core.skel.h
 	$(CC) -static $(CFLAGS) -Wall -Wextra -Werror -I$(BUILD)/bench -o $@ $< $(LDLIBS)
+
+$(BUILD)/bench-linemap: tools/bench.d/linemap.c
+	@mkdir -p $(BUILD)
+	$(CC) -static $(CFLAGS) -Wall -Wextra -Werror -o $@ $< $(LDLIBS)
 
 # make install [PREFIX=/usr/local] [DESTDIR=...]: binary, man page, unit, docs
 install: $(BUILD)/vfiotrace

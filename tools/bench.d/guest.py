@@ -211,21 +211,53 @@ def workload(k, perf=False):
     wall = time.monotonic() - t0
     if not perf:
         return p.returncode, wall
+    where = source_lines()	# while the tracer's programs are loaded
     s = subprocess.run(["perf", "script", "-i", f"{out}/perf.data", "-F", "ip,sym"], capture_output=True, text=True)
     blocks = s.stdout.split("\n\n")
-    progs, leaves = {}, {}
+    progs, leaves, lines = {}, {}, {}
     for b in blocks:
         # each line: "ip sym"
-        frames = [(f.split(None, 1) + ["?"])[1] for f in b.strip().splitlines()]
-        inner = next((f for f in frames if f.startswith("bpf_prog_")), None)
-        if not inner:
+        frames = [(f.split(None, 1) + ["?"]) for f in b.strip().splitlines()]
+        i = next((i for i, f in enumerate(frames) if f[1].startswith("bpf_prog_")), None)
+        if i is None:
             continue
+        inner = frames[i][1]
         # bpf_prog_<tag>_<name>: the innermost program; the leaf is where the sample fell
         name = inner.split("_", 3)[-1] if inner.count("_") >= 3 else inner
         progs[name] = progs.get(name, 0) + 1
-        leaf = "(the program)" if frames[0] == inner else frames[0].split("+")[0]
+        leaf = "(the program)" if i == 0 else frames[0][1].split("+")[0]
         leaves[leaf] = leaves.get(leaf, 0) + 1
-    return p.returncode, wall, len(blocks), sum(progs.values()), progs, leaves
+        # the program's line: where it was, or (below a call) the call's, its return address less one
+        line = where(int(frames[i][0], 16) - (i > 0)) if frames[i][0].isalnum() else None
+        if line:
+            key = f"{name}: {line}" + ("" if i == 0 else f" [{leaf}]")
+            lines[key] = lines.get(key, 0) + 1
+    return p.returncode, wall, len(blocks), sum(progs.values()), progs, leaves, lines
+
+
+def source_lines():
+    """A function from an address in a loaded BPF program's JIT image to "file:line source" of the
+    line it is in (bench-linemap: the programs' BTF line info), None outside them or without it."""
+    linemap = "/mnt/add/bench-linemap"
+    ids = [str(p["id"]) for p in json.loads(subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True,
+                                                            text=True).stdout or "[]")]
+    if not os.path.exists(linemap) or not ids:
+        return lambda ip: None
+    funcs, starts = [], {}
+    for l in subprocess.run([linemap, *ids], capture_output=True, text=True).stdout.splitlines():
+        f = l.split(" ", 4)
+        if f[1] == "FUNC":
+            funcs.append((int(f[2], 16), int(f[2], 16) + int(f[3]), f[0]))
+        elif len(f) == 5:
+            starts.setdefault(f[0], []).append((int(f[2], 16), f"{f[3]} {' '.join(f[4].split())[:80]}"))
+    for v in starts.values():
+        v.sort()
+
+    def where(ip):
+        prog = next((p for a, e, p in funcs if a <= ip < e), None)
+        before = [t for a, t in starts.get(prog, []) if a <= ip]
+        return before[-1] if before else None
+    return where
 
 
 with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
@@ -273,7 +305,7 @@ for r in range(rounds if "perhit" in phases else 0):
             wrc2, _, *samples = workload(n, perf)
             if samples:
                 res.update(perf_samples=samples[0], perf_bpf=samples[1], perf_progs=samples[2],
-                           perf_leaves=samples[3])
+                           perf_leaves=samples[3], perf_lines=samples[4])
             st = t.status()
             res.update(warm_ns=st["prog_ns"] - res["prog_ns"], warm_runs=st["prog_runs"] - res["prog_runs"],
                        workload_rc=wrc or wrc2)
