@@ -160,7 +160,10 @@ long long multi_missed(const int links[MULTI_LINKS], bool report)
 			continue;
 		n += (long long)info.missed;
 		if (report && info.missed)
-			dbg("missed: kprobe.multi link %d: %llu", l, (unsigned long long)info.missed);
+			dbg("missed: the kprobe.multi link of %s %s: %llu",
+			    l / 2 == MULTI_PCI ? "the PCI core's functions" : "the other hooks in vmlinux",
+			    l % 2 ? "(returns)" : "(entries, and returns where it is a kprobe.session link)",
+			    (unsigned long long)info.missed);
 	}
 	return n;
 }
