@@ -151,7 +151,7 @@ static __always_inline void record_members(struct iommu_group *grp, int id, enum
 			if (member_step(i, &w))
 				break;
 	gi->ndevs = w.n;
-	/* as before, the usual case: an update would take the hash bucket's lock with interrupts off */
+	/* unchanged, the usual case: no update, which would take the bucket's lock with interrupts off */
 	if (!old || !members_same(old, gi))
 		update_counted(&group_members, &id, gi);
 }

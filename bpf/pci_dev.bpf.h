@@ -59,8 +59,8 @@ extern dev_stats_map dev_stats SEC(".maps");
 
 /*
  * The current thread's id, asked of the kernel at most once a program run and only when a map
- * is searched: each helper call costs a hit more than the rest of a lookup (docs/benchmarks.md,
- * run 20). A program's hooks share one struct thread, zeroed.
+ * is searched: under TCG a helper call costs more than the instructions around it
+ * (docs/benchmarks.md, run 20). A program declares one, zeroed, for all its searches.
  */
 struct thread {
 	__u32 id;
