@@ -36,6 +36,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 floor_bin, n, rounds, startup_runs, small, large = sys.argv[1], *map(int, sys.argv[2:7])
@@ -48,8 +49,40 @@ storm_n = int(os.environ.get("BENCH_STORM", "10000"))
 storm_rounds = int(os.environ.get("BENCH_STORM_ROUNDS", str(rounds)))
 
 
+last_emit, emitting = time.monotonic(), threading.Lock()
+
+
 def emit(**kv):
-    print("@@ " + json.dumps(kv), flush=True)
+    global last_emit
+    with emitting:	# whole lines: the watchdog emits too
+        last_emit = time.monotonic()
+        print("@@ " + json.dumps(kv), flush=True)
+
+
+def watchdog(stall_s):
+    """No result for stall_s seconds (one 6.12 boot sat idle for 15 minutes, docs/benchmarks.md run
+    20): what every task is doing, as a result of kind "stall" and, by sysrq, on the console. Again
+    after each further stall_s without a result."""
+    while True:
+        time.sleep(10)
+        idle = time.monotonic() - last_emit
+        if idle < stall_s:
+            continue
+        ps = subprocess.run(["ps", "-eo", "pid,stat,wchan:32,etime,args"], capture_output=True, text=True).stdout
+        stacks = {}
+        for line in ps.splitlines()[1:]:
+            pid, stat = line.split()[:2]
+            if stat[0] in "DS" and not line.rstrip().endswith("]"):	# user tasks asleep; not kernel threads
+                try:
+                    stacks[pid] = open(f"/proc/{pid}/stack").read()
+                except OSError:
+                    pass
+        with open("/proc/sysrq-trigger", "w") as f:
+            f.write("w")	# blocked tasks, on the console
+        emit(kind="stall", seconds=round(idle), ps=ps, stacks=stacks)
+
+
+threading.Thread(target=watchdog, args=(int(os.environ.get("BENCH_STALL_S", "600")),), daemon=True).start()
 
 
 def probes(*extra):
