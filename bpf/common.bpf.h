@@ -14,6 +14,7 @@
 #include <bpf/bpf_core_read.h>
 #include "vfiotrace.h"
 #include "core_fixes.bpf.h"
+#include "call_slot.h"
 
 /* Set by the loader before load. */
 extern const volatile int target_group;

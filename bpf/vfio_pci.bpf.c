@@ -97,7 +97,7 @@ static __always_inline void vfio_enter(struct pci_dev *pdev, int trigger, void *
 				c.groups[i] = fd_group(fd);
 		}
 	}
-	tid_begin(&vfio_calls, &vfio_calls_n, &th, &c, sizeof(c));
+	tid_begin(PCI_CALLS(vfio_calls), &th, &c, sizeof(c));
 }
 
 static __always_inline void ioctl_enter(struct pci_dev *pdev, unsigned int cmd, unsigned long arg)
@@ -111,9 +111,14 @@ static __always_inline void ioctl_enter(struct pci_dev *pdev, unsigned int cmd, 
 /* The call's context, removed; false when there is none. */
 static __always_inline bool vfio_exit(struct vfio_call *out)
 {
-	__u32 t = (__u32)bpf_get_current_pid_tgid();
+	struct thread th = {};
+	struct vfio_call *c = tid_find(PCI_CALLS(vfio_calls), &th);
 
-	return call_take(&vfio_calls, &vfio_calls_n, &t, out, sizeof(*out));
+	if (!c)
+		return false;
+	__builtin_memcpy(out, c, sizeof(*out));
+	tid_end(PCI_CALLS(vfio_calls), &th, c);
+	return true;
 }
 
 SEC("kprobe")

@@ -1312,6 +1312,7 @@ static void test_diagnose_backends(void)
 #include "test_ledger.c"
 #include "test_faults.c"
 #include "test_map_read.c"
+#include "test_call_slot.c"
 
 int main(int argc, char **argv)
 {
@@ -1355,6 +1356,7 @@ int main(int argc, char **argv)
 	test_catalogue_doc();
 	test_dma_explain();
 	test_ledger();
+	test_call_slot();
 	test_pcialias();
 	test_irq_count();
 	test_fault_names();

@@ -149,6 +149,8 @@ static int open_and_load(const struct object_plan *t, struct vfiotrace_bpf **out
 	skel->rodata->reset_unhooked = targets_reset_unhooked(t->res);
 	skel->rodata->deep_stacks = t->opt->verbose > 0;
 	skel->rodata->pci_dev_btf_id = t->pci_dev_btf_id;
+	/* test hook (tests/vm/resets.sh): VFIOTRACE_NO_CALL_SLOTS, the PCI calls in progress in maps only */
+	skel->rodata->call_slots_off = getenv("VFIOTRACE_NO_CALL_SLOTS") != NULL;
 	/* also a vmlinux row off the links (a kprobe of its own) then returns 1: a perf record, nothing lost */
 	skel->rodata->entry_only_ret = t->session && resolved_has_style(t->res, STYLE_KPROBE_MULTI);
 	e = capacity_apply(skel, t->opt, skel->rodata->emit_events, t->alloc_on_use) || configure(t, skel) ?

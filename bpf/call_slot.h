@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VFIOTRACE_CALL_SLOT_H
+#define VFIOTRACE_CALL_SLOT_H
+/*
+ * A call in progress in .bss instead of a map: the slot at the hash of a thread's id, a plain
+ * load away. A hash map's lookup costs a jhash, a bucket walk and a memcmp, each a function
+ * call: under TCG the per-thread lookups were 14% of vfiotrace's samples per hit
+ * (docs/benchmarks.md, run 21). A thread whose slot another holds keeps its call in the map.
+ * Claimed without compare-and-swap (5.12+; 5.10 has only an atomic add that returns nothing):
+ * the claimer adds 1 to the slot's claims, and owns it if it then reads 1; two claimers on
+ * one word cannot both read 1, and both may back off to the map. Plain C: the unit tests
+ * (tests/unit/test_call_slot.c) race threads on it.
+ */
+#include "vfiotrace.h"
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+static __always_inline struct call_slot *call_slot_at(void *slots, unsigned int stride, unsigned int id)
+{
+	return (struct call_slot *)((char *)slots + ((id * 0x9e3779b1u) >> (32 - CALL_SLOT_BITS)) * stride);
+}
+
+static __always_inline bool call_slot_claim(struct call_slot *s, unsigned int mark)
+{
+	if (*(volatile unsigned int *)&s->owner)
+		return false;
+	__sync_fetch_and_add(&s->claims, 1);
+	if (*(volatile unsigned int *)&s->claims == 1) {
+		s->owner = mark;
+		return true;
+	}
+	__sync_fetch_and_add(&s->claims, -1);
+	return false;
+}
+
+static __always_inline void call_slot_free(struct call_slot *s)
+{
+	s->owner = 0;
+	__sync_fetch_and_add(&s->claims, -1);
+}
+
+
+#endif
