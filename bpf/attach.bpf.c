@@ -39,6 +39,7 @@ struct {
 } inflight_alloc SEC(".maps");
 
 struct tid_counts inflight_attach_n, inflight_alloc_n;
+static CALL_SLOT_TYPE(inflight) inflight_attach_slots[CALL_SLOTS], inflight_alloc_slots[CALL_SLOTS];
 CALL_VALUE(struct inflight);
 
 struct {
@@ -172,18 +173,19 @@ static __always_inline int attach_enter(struct iommu_group *grp, struct device *
 	in.group = id;
 	if (dev)
 		read_dev_name(dev, in.dev);
-	call_begin(&inflight_attach, &inflight_attach_n, &tid, &in, sizeof(in));
+	call_begin(CALLS(inflight_attach), &tid, tid, &in, sizeof(in));
 	record_members(grp, id, how);
 	op_begin(LEVEL_ATTACH, OP_ATTACH, id);
 	return 0;
 }
 
 /* Moves this task's call out of an in-flight map; false if there was none. */
-static __always_inline bool take_inflight(void *map, struct tid_counts *n, struct inflight *out, __u64 *latency)
+static __always_inline bool take_inflight(void *map, struct tid_counts *n, void *slots, __u32 stride,
+					  struct inflight *out, __u64 *latency)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
-	if (!call_take(map, n, &tid, out, sizeof(*out)))
+	if (!call_take(map, n, slots, stride, &tid, tid, out, sizeof(*out)))
 		return false;
 	*latency = bpf_ktime_get_ns() - out->ts;
 	return true;
@@ -197,7 +199,7 @@ static __always_inline int attach_exit(void *ctx, int ret)
 	struct inflight in;
 	__u64 lat;
 
-	if (!take_inflight(&inflight_attach, &inflight_attach_n, &in, &lat))
+	if (!take_inflight(CALLS(inflight_attach), &in, &lat))
 		return 0;
 	group = in.group;
 	d = op_at(LEVEL_ATTACH);
@@ -242,7 +244,7 @@ static __always_inline int alloc_enter(const struct bus_type *bus, struct device
 
 	if (!task_selected())
 		return 0;
-	attach = call_find(&inflight_attach, &tid);
+	attach = call_find(CALLS(inflight_attach), &tid, tid);
 	if (attach)
 		in.group = attach->group;
 	if (!group_selected(in.group))
@@ -256,7 +258,7 @@ static __always_inline int alloc_enter(const struct bus_type *bus, struct device
 	else if (attach && (d = op_at(LEVEL_ATTACH)))
 		/* 6.0-6.10: by bus, but from type1's per-device callback (diag.bpf.c) */
 		__builtin_memcpy(in.dev, d->alloc_dev, NAME_LEN);
-	call_begin(&inflight_alloc, &inflight_alloc_n, &tid, &in, sizeof(in));
+	call_begin(CALLS(inflight_alloc), &tid, tid, &in, sizeof(in));
 	return 0;
 }
 
@@ -269,7 +271,7 @@ static __always_inline int alloc_exit(void *ctx, unsigned long ret)
 	__u64 lat;
 	int group;
 
-	if (!take_inflight(&inflight_alloc, &inflight_alloc_n, &in, &lat))
+	if (!take_inflight(CALLS(inflight_alloc), &in, &lat))
 		return 0;
 	group = in.group;
 	if (!ret)

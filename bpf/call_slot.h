@@ -2,7 +2,7 @@
 #ifndef VFIOTRACE_CALL_SLOT_H
 #define VFIOTRACE_CALL_SLOT_H
 /*
- * A call in progress in .bss instead of a map: the slot at the hash of a thread's id, a plain
+ * A call in progress in .bss instead of a map: the slot at the hash of the call's id (a thread's), a plain
  * load away. A hash map's lookup costs a jhash, a bucket walk and a memcmp, each a function
  * call: under TCG the per-thread lookups were 14% of vfiotrace's samples per hit
  * (docs/benchmarks.md, run 21). A thread whose slot another holds keeps its call in the map.
@@ -11,7 +11,20 @@
  * one word cannot both read 1, and both may back off to the map. Plain C: the unit tests
  * (tests/unit/test_call_slot.c) race threads on it.
  */
-#include "vfiotrace.h"
+#define CALL_SLOT_BITS 6
+#define CALL_SLOTS (1 << CALL_SLOT_BITS)
+#define CALL_OWNED 0x80000000u		/* ids are below 2^23: a thread's (PID_MAX_LIMIT 2^22) << 1 | level */
+
+struct call_slot {
+	unsigned int owner;	/* the call's id | CALL_OWNED; 0: free */
+	unsigned int claims;
+};
+
+/* struct tag_slot: a struct call_slot and the call, a struct tag */
+#define CALL_SLOT_TYPE(tag) struct tag##_slot { struct call_slot s; struct tag v; }
+/* CALL_SLOTS slots of struct tag as words: for slots in .bss that several sources share, whose
+ * type the skeleton would otherwise have to name */
+#define CALL_SLOT_WORDS(tag) (CALL_SLOTS * sizeof(struct tag##_slot) / 8)
 
 #ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))

@@ -12,6 +12,7 @@ const volatile bool deep_stacks = false;
 const volatile __u32 pci_dev_btf_id = 0;
 const volatile int entry_only_ret = 0;
 const volatile bool call_slots_off = false;
+__u64 call_begins[2];
 
 __u64 ringbuf_drops = 0;
 __u64 map_full = 0;
@@ -27,6 +28,7 @@ char LICENSE[] SEC("license") = "GPL";
 /* Diagnosis (diag.bpf.h): shared by attach.bpf.c and diag.bpf.c. */
 diag_ops_map diag_ops SEC(".maps");
 struct tid_counts diag_ops_n;
+__u64 diag_ops_slots[CALL_SLOT_WORDS(op_state)];
 failures_map failures SEC(".maps");
 holders_map holders SEC(".maps");
 culprits_map group_culprit SEC(".maps");
@@ -40,7 +42,6 @@ stack_next_map stack_next SEC(".maps");
 /* Devices (pci_dev.bpf.h): shared by vfio_pci.bpf.c, reset.bpf.c and power.bpf.c. */
 vfio_calls_map vfio_calls SEC(".maps");
 struct tid_counts vfio_calls_n;
-struct vfio_call_slot vfio_calls_slots[CALL_SLOTS];
-__u64 pci_call_begins[2];
+__u64 vfio_calls_slots[CALL_SLOT_WORDS(vfio_call)];
 reset_stats_map reset_stats SEC(".maps");
 dev_stats_map dev_stats SEC(".maps");

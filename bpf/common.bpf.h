@@ -105,69 +105,97 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
 }
 
 /*
- * Per-thread maps of calls in progress: a value begins with the call's start
- * (__u64 ts; 0: no call in progress), and a thread's entry is kept after its
- * call for its next one. An insert or a delete takes the hash bucket's lock
- * with interrupts off, which under TCG cost more than all the rest of the
- * programs (docs/benchmarks.md, run 15); a lookup takes none. Up to CALL_KEEP
- * entries a map; past them, a call that ends deletes its entry: at most
- * CALL_KEEP entries are kept without a call, and the map has room for them
- * besides --max-inflight calls (user/loader/capacity.c). Each map has its
- * struct tid_counts; both in vfiotrace.h.
+ * Calls in progress, one per thread and kind (or per thread, kind and level): a value begins
+ * with the call's start (__u64 ts; 0: no call in progress). A call is kept in its kind's .bss
+ * slots (call_slot.h), and in its kind's map only when another thread holds its slot: a map's
+ * insert or delete takes the bucket's lock with interrupts off, and even a lookup is a jhash, a
+ * bucket walk and a memcmp (docs/benchmarks.md, runs 15 and 21). A map keeps no entry without
+ * a call, so that a kind whose calls all fit in slots never searches its map. Each kind has its
+ * map, its struct tid_counts (vfiotrace.h) and its slots: CALLS(kind) passes the three.
+ * key: the map's key; id: the same in 32 bits, unique among the calls in progress (a thread's
+ * id, or (id << 1) | level).
  */
 #define CALL_VALUE(type) _Static_assert(__builtin_offsetof(type, ts) == 0 && sizeof(((type *)0)->ts) == 8, \
 					#type ": a call map's value begins with __u64 ts")
+#define CALLS(kind) &kind, &kind##_n, (void *)kind##_slots, sizeof(kind##_slots) / CALL_SLOTS
+
+/* VFIOTRACE_NO_CALL_SLOTS=1: every call in the maps, so that the tests run that path too */
+extern const volatile bool call_slots_off;
+/* calls begun in a slot [0] and in a map [1]: -v reports them at exit */
+extern __u64 call_begins[2];
 
 /* key's call in progress, or NULL */
-static __always_inline void *call_find(void *map, const void *key)
+static __always_inline void *call_find(void *map, const struct tid_counts *n, void *slots, __u32 stride,
+				       const void *key, __u32 id)
 {
-	__u64 *v = bpf_map_lookup_elem(map, key);
+	struct call_slot *s = call_slot_at(slots, stride, id);
+	__u64 *v;
 
+	if (s->owner == (id | CALL_OWNED)) {
+		v = (void *)(s + 1);
+		return *v ? v : NULL;
+	}
+	if (!*(const volatile __u32 *)&n->kept)
+		return NULL;
+	v = bpf_map_lookup_elem(map, key);
 	return v && *v ? v : NULL;
 }
 
 /*
- * key's entry, set to val (size bytes): a call in progress once its ts is set
- * (val's, or the caller's at once). NULL (counted) when the map is full.
+ * key's call, set to val (size bytes): in progress once its ts is set (val's, or the caller's
+ * at once). NULL (counted) when it goes to the map and the map is full.
  */
-static __always_inline void *call_begin(void *map, struct tid_counts *n, const void *key, const void *val,
-					__u32 size)
+static __always_inline void *call_begin(void *map, struct tid_counts *n, void *slots, __u32 stride,
+					const void *key, __u32 id, const void *val, __u32 size)
 {
-	__u64 *v = bpf_map_lookup_elem(map, key);
+	struct call_slot *s = call_slot_at(slots, stride, id);
+	__u64 *v = (void *)(s + 1);
 
-	if (v) {
-		if (!*v)
+	if (!call_slots_off && (s->owner == (id | CALL_OWNED) || call_slot_claim(s, id | CALL_OWNED))) {
+		__sync_fetch_and_add(&call_begins[0], 1);
+	} else {
+		__sync_fetch_and_add(&call_begins[1], 1);
+		v = bpf_map_lookup_elem(map, key);
+		if (!v) {
+			if (bpf_map_update_elem(map, key, val, BPF_NOEXIST) || !(v = bpf_map_lookup_elem(map, key))) {
+				__sync_fetch_and_add(&map_full, 1);
+				return NULL;
+			}
+			__sync_fetch_and_add(&n->kept, 1);
 			__sync_fetch_and_add(&n->inflight, 1);
-		__builtin_memcpy(v, val, size);
-		return v;
+			return v;
+		}
 	}
-	if (bpf_map_update_elem(map, key, val, BPF_NOEXIST) || !(v = bpf_map_lookup_elem(map, key))) {
-		__sync_fetch_and_add(&map_full, 1);
-		return NULL;
-	}
-	__sync_fetch_and_add(&n->inflight, 1);
-	__sync_fetch_and_add(&n->kept, 1);
+	if (!*v)
+		__sync_fetch_and_add(&n->inflight, 1);
+	__builtin_memcpy(v, val, size);
 	return v;
 }
 
-/* v: key's call in progress (call_find), ended */
-static __always_inline void call_end(void *map, struct tid_counts *n, const void *key, void *v)
+/* v: key's call in progress (call_find), ended: its slot freed, or its map entry deleted */
+static __always_inline void call_end(void *map, struct tid_counts *n, void *slots, __u32 stride,
+				     const void *key, __u32 id, void *v)
 {
+	struct call_slot *s = call_slot_at(slots, stride, id);
+
 	*(__u64 *)v = 0;
 	__sync_fetch_and_add(&n->inflight, -1);
-	if (*(volatile __u32 *)&n->kept > CALL_KEEP && !bpf_map_delete_elem(map, key))
+	if (s->owner == (id | CALL_OWNED))
+		call_slot_free(s);
+	else if (!bpf_map_delete_elem(map, key))
 		__sync_fetch_and_add(&n->kept, -1);
 }
 
 /* key's call in progress moved into out (size bytes) and ended; false when there was none */
-static __always_inline bool call_take(void *map, struct tid_counts *n, const void *key, void *out, __u32 size)
+static __always_inline bool call_take(void *map, struct tid_counts *n, void *slots, __u32 stride,
+				      const void *key, __u32 id, void *out, __u32 size)
 {
-	void *v = call_find(map, key);
+	void *v = call_find(map, n, slots, stride, key, id);
 
 	if (!v)
 		return false;
 	__builtin_memcpy(out, v, size);
-	call_end(map, n, key, v);
+	call_end(map, n, slots, stride, key, id, v);
 	return true;
 }
 

@@ -41,6 +41,9 @@ typedef struct {
 	__type(value, struct op_state);
 } diag_ops_map;
 extern diag_ops_map diag_ops SEC(".maps");
+CALL_VALUE(struct op_state);
+CALL_SLOT_TYPE(op_state);
+extern __u64 diag_ops_slots[CALL_SLOT_WORDS(op_state)];
 extern struct tid_counts diag_ops_n;
 CALL_VALUE(struct op_state);
 
@@ -108,9 +111,9 @@ static __always_inline struct op_state *op_begin(int level, int op, int group)
 	struct op_state *d;
 
 	/* an attach nests in a group op, never around one: an attach entry here is stale (missed return) */
-	if (level == LEVEL_GROUP && (d = call_find(&diag_ops, &ka)))
-		call_end(&diag_ops, &diag_ops_n, &ka, d);
-	d = call_begin(&diag_ops, &diag_ops_n, &k, &zero_op, sizeof(zero_op));
+	if (level == LEVEL_GROUP && (d = call_find(CALLS(diag_ops), &ka, ka)))
+		call_end(CALLS(diag_ops), &ka, ka, d);
+	d = call_begin(CALLS(diag_ops), &k, k, &zero_op, sizeof(zero_op));
 	if (!d)
 		return NULL;
 	d->ts = bpf_ktime_get_ns();
@@ -126,7 +129,7 @@ static __always_inline struct op_state *op_at(int level)
 {
 	__u64 k = op_key(level);
 
-	return call_find(&diag_ops, &k);
+	return call_find(CALLS(diag_ops), &k, k);
 }
 
 /* The innermost operation in flight on this task: steps are recorded there. */
@@ -140,10 +143,10 @@ static __always_inline struct op_state *op_current(void)
 static __always_inline void op_end(int level)
 {
 	__u64 k = op_key(level);
-	struct op_state *d = call_find(&diag_ops, &k);
+	struct op_state *d = call_find(CALLS(diag_ops), &k, k);
 
 	if (d)
-		call_end(&diag_ops, &diag_ops_n, &k, d);
+		call_end(CALLS(diag_ops), &k, k, d);
 }
 
 /* A step returned ret (< 0, or 1 for a NULL domain): the first failure is kept, with stack. */

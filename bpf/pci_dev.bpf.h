@@ -13,6 +13,18 @@
 
 #define ENOTTY 25
 
+/* A vfio-pci open, close or reset ioctl in progress on this thread. */
+struct vfio_call {
+	__u64 ts;
+	struct pci_dev *pdev;
+	char name[NAME_LEN];		/* pdev's, read once for the hooks inside the call */
+	int trigger;			/* enum reset_trigger */
+	int emitted;			/* a reset inside it was reported */
+	int power_failed;		/* open: its D0 transition failed */
+	unsigned int nfds;
+	int groups[HOT_RESET_FDS];
+};
+
 #define TID_MAP(name, vtype)				\
 	struct {					\
 		__uint(type, BPF_MAP_TYPE_HASH);	\
@@ -65,79 +77,45 @@ static __always_inline __u32 thread_id(struct thread *th)
 }
 
 /*
- * The calls in progress of the PCI programs, one per thread and kind: in a .bss slot
- * (common.bpf.h call_slot_*), or in the kind's per-thread map when another thread holds the
- * slot (call_*). The PCI core's reset and power functions run for every device, and their
- * returns and inner hooks in a call that was not recorded (not VFIO's) read the count of calls
- * in flight, not the slots. A missed return leaves its call in progress, and the count above
- * zero: the searches come back, nothing is lost.
+ * The calls in progress of the PCI programs (common.bpf.h call_*), one per thread and kind.
+ * The PCI core's reset and power functions run for every device, and their returns and inner
+ * hooks in a call that was not recorded (not VFIO's) read the count of calls in flight, not the
+ * slots: a missed return leaves its call in progress, and the count above zero; the searches
+ * come back, nothing is lost.
  */
 extern struct tid_counts vfio_calls_n, fn_resets_n, bus_resets_n, power_calls_n;
 CALL_VALUE(struct vfio_call);
-extern struct vfio_call_slot vfio_calls_slots[CALL_SLOTS];
-
-/* A kind's map, counts and slots, as tid_begin, tid_find and tid_end take them. */
-#define PCI_CALLS(kind) &kind, &kind##_n, kind##_slots, sizeof(kind##_slots[0])
-
-/* VFIOTRACE_NO_CALL_SLOTS=1: every call in the maps, so that the tests run that path too */
-extern const volatile bool call_slots_off;
-/* calls begun in a slot [0] and in a map [1]: -v reports them at exit */
-extern __u64 pci_call_begins[2];
+CALL_SLOT_TYPE(vfio_call);
+extern __u64 vfio_calls_slots[CALL_SLOT_WORDS(vfio_call)];
 
 /* val: size bytes, beginning with a non-zero ts */
 static __always_inline void tid_begin(void *map, struct tid_counts *n, void *slots, __u32 stride,
 				      struct thread *th, const void *val, __u32 size)
 {
 	__u32 t = thread_id(th);
-	struct call_slot *s = call_slot_at(slots, stride, t);
-	__u64 *v = (void *)(s + 1);
 
-	if (call_slots_off || (s->owner != (t | CALL_OWNED) && !call_slot_claim(s, t | CALL_OWNED))) {
-		call_begin(map, n, &t, val, size);
-		__sync_fetch_and_add(&pci_call_begins[1], 1);
-		return;
-	}
-	__sync_fetch_and_add(&pci_call_begins[0], 1);
-	if (!*v)
-		__sync_fetch_and_add(&n->inflight, 1);
-	__builtin_memcpy(v, val, size);
+	call_begin(map, n, slots, stride, &t, t, val, size);
 }
 
 static __always_inline void *tid_find(void *map, const struct tid_counts *n, void *slots, __u32 stride,
 				      struct thread *th)
 {
-	struct call_slot *s;
-	__u64 *v;
 	__u32 t;
 
 	/* before the helper: this is all that a call of a device not traced costs */
 	if (!*(const volatile __u32 *)&n->inflight)
 		return NULL;
 	t = thread_id(th);
-	s = call_slot_at(slots, stride, t);
-	if (s->owner == (t | CALL_OWNED)) {
-		v = (void *)(s + 1);
-		return *v ? v : NULL;
-	}
-	/* the map holds no entry when no call spilled into it */
-	if (!*(const volatile __u32 *)&n->kept)
-		return NULL;
-	return call_find(map, &t);
+	return call_find(map, n, slots, stride, &t, t);
 }
 
-/* v: the call's entry, from tid_find(); a slot is freed, a map's entry deleted */
+/* v: the call's entry, from tid_find() */
 static __always_inline void tid_end(void *map, struct tid_counts *n, void *slots, __u32 stride,
 				    struct thread *th, void *v)
 {
 	__u32 t = thread_id(th);
-	struct call_slot *s = call_slot_at(slots, stride, t);
 
-	*(__u64 *)v = 0;
-	__sync_fetch_and_add(&n->inflight, -1);
-	if (s->owner == (t | CALL_OWNED))
-		call_slot_free(s);
-	else if (!bpf_map_delete_elem(map, &t))
-		__sync_fetch_and_add(&n->kept, -1);
+	call_end(map, n, slots, stride, &t, t, v);
 }
 
 static __always_inline struct device *pdev_dev(struct pci_dev *pdev)

@@ -97,6 +97,8 @@ struct ref_calls inflight_get SEC(".maps");
 struct ref_calls inflight_ioctl SEC(".maps");
 struct ref_calls inflight_unreg SEC(".maps");
 struct tid_counts inflight_get_n, inflight_ioctl_n, inflight_unreg_n;
+static CALL_SLOT_TYPE(ref_call) inflight_get_slots[CALL_SLOTS], inflight_ioctl_slots[CALL_SLOTS],
+	inflight_unreg_slots[CALL_SLOTS];
 CALL_VALUE(struct ref_call);
 
 static const struct ref_val zero_ref;
@@ -191,20 +193,22 @@ static __always_inline int put_enter(void *vdev, struct site site)
 	return 0;
 }
 
-static __always_inline void ref_call_enter(void *map, struct tid_counts *n, void *ctx, void *vdev, bool self)
+static __always_inline void ref_call_enter(void *map, struct tid_counts *n, void *slots, __u32 stride, void *ctx,
+					   void *vdev, bool self)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct ref_call c = { .ts = bpf_ktime_get_ns(), .vdev = (__u64)vdev };
 
 	c.site = site_of(ctx, self);
-	call_begin(map, n, &tid, &c, sizeof(c));
+	call_begin(map, n, slots, stride, &tid, tid, &c, sizeof(c));
 }
 
-static __always_inline bool ref_call_exit(void *map, struct tid_counts *n, struct ref_call *out)
+static __always_inline bool ref_call_exit(void *map, struct tid_counts *n, void *slots, __u32 stride,
+					  struct ref_call *out)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
-	return call_take(map, n, &tid, out, sizeof(*out));
+	return call_take(map, n, slots, stride, &tid, tid, out, sizeof(*out));
 }
 
 /*
@@ -215,7 +219,7 @@ static __always_inline bool ref_call_exit(void *map, struct tid_counts *n, struc
  */
 static __always_inline bool get_exit(struct pt_regs *ctx, struct ref_call *c)
 {
-	if (!ref_call_exit(&inflight_get, &inflight_get_n, c))
+	if (!ref_call_exit(CALLS(inflight_get), c))
 		return false;
 	if (!deep_stacks && !gets_at_ioctl)
 		c->site.caller = PT_REGS_IP(ctx);
@@ -270,7 +274,7 @@ int BPF_KPROBE(kp_get, void *vdev)
 {
 	if (task_selected())
 		/* try_get (6.2+) is skipped like the put; without it the lookups take the reference (5.10) */
-		ref_call_enter(&inflight_get, &inflight_get_n, ctx, vdev, gets_at_ioctl);
+		ref_call_enter(CALLS(inflight_get), ctx, vdev, gets_at_ioctl);
 	return 0;
 }
 
@@ -298,7 +302,7 @@ int BPF_KPROBE(kp_devfd_ioctl, void *file, unsigned int cmd, unsigned long arg)
 	c.ts = bpf_ktime_get_ns();
 	c.site = site_of(ctx, true);
 	bpf_probe_read_user_str(c.name, NAME_LEN, (const char *)arg);
-	call_begin(&inflight_ioctl, &inflight_ioctl_n, &tid, &c, sizeof(c));
+	call_begin(CALLS(inflight_ioctl), &tid, tid, &c, sizeof(c));
 	return 0;
 }
 
@@ -310,7 +314,7 @@ int BPF_KRETPROBE(krp_devfd_ioctl, long fd)
 	struct ref_call c;
 	void *vdev;
 
-	if (!ref_call_exit(&inflight_ioctl, &inflight_ioctl_n, &c) || fd < 0)
+	if (!ref_call_exit(CALLS(inflight_ioctl), &c) || fd < 0)
 		return 0;
 	task = (struct task_struct *)bpf_get_current_task();
 	fds = BPF_CORE_READ(task, files, fdt, fd);
@@ -343,7 +347,7 @@ int BPF_KPROBE(kp_unreg, void *vdev)
 	struct device *dev;
 	struct event *e;
 
-	ref_call_enter(&inflight_unreg, &inflight_unreg_n, ctx, vdev, true);
+	ref_call_enter(CALLS(inflight_unreg), ctx, vdev, true);
 	dev = vdev_read(vdev, &refcount);
 	e = event_reserve(EV_UNREG_BEGIN, NO_GROUP);
 	if (!e)
@@ -364,7 +368,7 @@ int BPF_KRETPROBE(krp_unreg)
 	struct ref_call c;
 	struct event *e;
 
-	if (!ref_call_exit(&inflight_unreg, &inflight_unreg_n, &c))
+	if (!ref_call_exit(CALLS(inflight_unreg), &c))
 		return 0;
 	e = event_reserve(EV_UNREG_END, NO_GROUP);
 	if (!e)

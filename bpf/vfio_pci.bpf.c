@@ -97,7 +97,7 @@ static __always_inline void vfio_enter(struct pci_dev *pdev, int trigger, void *
 				c.groups[i] = fd_group(fd);
 		}
 	}
-	tid_begin(PCI_CALLS(vfio_calls), &th, &c, sizeof(c));
+	tid_begin(CALLS(vfio_calls), &th, &c, sizeof(c));
 }
 
 static __always_inline void ioctl_enter(struct pci_dev *pdev, unsigned int cmd, unsigned long arg)
@@ -112,12 +112,12 @@ static __always_inline void ioctl_enter(struct pci_dev *pdev, unsigned int cmd, 
 static __always_inline bool vfio_exit(struct vfio_call *out)
 {
 	struct thread th = {};
-	struct vfio_call *c = tid_find(PCI_CALLS(vfio_calls), &th);
+	struct vfio_call *c = tid_find(CALLS(vfio_calls), &th);
 
 	if (!c)
 		return false;
 	__builtin_memcpy(out, c, sizeof(*out));
-	tid_end(PCI_CALLS(vfio_calls), &th, c);
+	tid_end(CALLS(vfio_calls), &th, c);
 	return true;
 }
 

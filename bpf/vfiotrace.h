@@ -30,25 +30,11 @@
 enum multi_class { MULTI_COMMON, MULTI_PCI, MULTI_CLASSES };
 #define MULTI_LINKS (MULTI_CLASSES * 2)
 
-/* A per-thread map of calls in progress (bpf/common.bpf.h call_*): entries kept between calls, counts. */
-#define CALL_KEEP 64
+/* A kind of calls in progress (bpf/common.bpf.h call_*): its counts. */
 struct tid_counts {
 	unsigned int inflight;	/* entries with a call in progress */
 	unsigned int kept;	/* entries in the map */
 };
-/* Calls in progress in .bss slots, besides the maps (bpf/common.bpf.h call_slot_*). */
-#define CALL_SLOT_BITS 6
-#define CALL_SLOTS (1 << CALL_SLOT_BITS)
-#define CALL_OWNED 0x80000000u		/* thread ids are below 2^22 (PID_MAX_LIMIT) */
-
-struct call_slot {
-	unsigned int owner;	/* the thread's id | CALL_OWNED; 0: free */
-	unsigned int claims;
-};
-
-/* struct tag_slot: a struct call_slot and the call, a struct tag; arrays of CALL_SLOTS of them */
-#define CALL_SLOT_TYPE(tag) struct tag##_slot { struct call_slot s; struct tag v; }
-
 /*
  * Helper ids no kernel has: the BPF side calls them where it means a kfunc,
  * and the loader rewrites each such call into the kfunc's by the kernel's BTF
@@ -295,23 +281,6 @@ enum reset_scope {
 #define RESET_TRIES 8		/* methods kept per function reset (in the order they returned) */
 #define HOT_RESET_FDS 8		/* group fds kept of a VFIO_DEVICE_PCI_HOT_RESET request */
 #define POWER_UNKNOWN 5		/* pci_power_t PCI_UNKNOWN; D0..D3cold are 0..4 */
-
-/*
- * A vfio-pci open, close or reset ioctl in progress on a thread (bpf/pci_dev.bpf.h): here
- * because its slots are in .bss, shared by three sources, and the skeleton names their type.
- */
-struct pci_dev;
-struct vfio_call {
-	unsigned long long ts;
-	struct pci_dev *pdev;
-	char name[NAME_LEN];		/* pdev's, read once for the hooks inside the call */
-	int trigger;			/* enum reset_trigger */
-	int emitted;			/* a reset inside it was reported */
-	int power_failed;		/* open: its D0 transition failed */
-	unsigned int nfds;
-	int groups[HOT_RESET_FDS];
-};
-CALL_SLOT_TYPE(vfio_call);
 
 struct reset_try {
 	int method;		/* enum reset_method */

@@ -345,7 +345,7 @@ def check_stat_multi(c, run):
     if not kprobe_session(run):
         c.ok("stat_multi" not in run.scenarios, "stat_multi: not run without kprobe.session")
         return
-    check_stat(c, run, "stat_multi", "auto", True, stderr=row_cache_said)
+    check_stat(c, run, "stat_multi", "auto", True, stderr=stat_v_said)
 
 
 ROW_CACHE_LINE = r"vfiotrace: kprobe\.multi: (\d+) hits found their function's row by the link's cookie, not cached"
@@ -367,6 +367,28 @@ def row_cache_said(c, run, s, name):
         n = int(said[0].group(1))
         c.ok(1 <= n <= armed, f"{name}: the first hit of each function armed took its row from the cookie, "
              "the others from the cache", f"{n} took it, {armed} functions armed")
+
+
+SLOTS_LINE = r"vfiotrace: calls in progress: (\d+) begun in \.bss slots, (\d+) in maps"
+
+
+def slots_said(c, run, s, name):
+    """-v at exit: the calls in progress (bpf/call_slot.h) all kept in their thread's .bss slot,
+    at least one a workload attach; none in a map. Two threads' calls share a slot only if both
+    are of one kind at once: here one thread attaches, and a slot's two levels of diagnosis
+    (ids 2t and 2t + 1) never land together (Fibonacci hashing moves id + 1 by 39 or 40 of 64)."""
+    said = [m for m in (re.fullmatch(SLOTS_LINE, l) for l in s["stderr"]) if m]
+    attaches = sum(w.get("attaches", 0) for w in jlines(s["workload"]))
+    if c.ok(len(said) == 1, f"{name}: -v says once where the calls in progress were kept", repr(s["stderr"])):
+        got = (int(said[0][1]) >= attaches >= 1, int(said[0][2]))
+        c.eq(got, (True, 0), f"{name}: the calls in progress in .bss slots (at least one a workload attach: "
+             f"{attaches}), none in a map")
+
+
+def stat_v_said(c, run, s, name):
+    """What stat -v says at exit: the row cache's fills and where the calls in progress went."""
+    row_cache_said(c, run, s, name)
+    slots_said(c, run, s, name)
 
 
 def check_kernel_hooks(c, run, name, s, mode):
@@ -1349,7 +1371,7 @@ def main():
     elif mode == "eperm":
         checks += [(check_eperm_stat, run), (check_snoop, run, "eperm_snoop", True), (check_eperm_diagnose, run)]
     else:
-        checks += [(check_unprivileged, run), (check_core, run), (check_ksyms, run), (check_stat, run, "stat", "auto", True, row_cache_said),
+        checks += [(check_unprivileged, run), (check_core, run), (check_ksyms, run), (check_stat, run, "stat", "auto", True, stat_v_said),
                    (check_stat, run, "stat_kprobe", "kprobe", True), (check_multi_refused, run), (check_stat_multi, run), (check_fentry, run), (check_stat, run, "sigterm"),
                    (check_snoop, run, "snoop", False), (check_filtered, run), (check_hist, run),
                    (check_self_terminating, run), (check_hold, run), (check_refs_cycle, run)]

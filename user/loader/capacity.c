@@ -12,8 +12,6 @@ int capacity_rows(struct vfiotrace_bpf *s, const struct options *o, bool emit_ev
 		  struct capacity_row *out, int max)
 {
 	unsigned int g = o->max_groups, dma = o->dma ? g : 1, f = o->max_inflight;
-	/* the call maps (bpf/common.bpf.h call_*): f calls in progress besides the entries kept between calls */
-	unsigned int fk = f + CALL_KEEP;
 	/* put stacks: -v, and fentry (no registers for the return address there) */
 	unsigned int stacks = o->verbose || o->mode == MODE_FENTRY ? 1024 : 1;
 	unsigned int fail_stacks = o->verbose ? 1024 : 1;
@@ -21,16 +19,16 @@ int capacity_rows(struct vfiotrace_bpf *s, const struct options *o, bool emit_ev
 		{ s->maps.group_stats, g }, { s->maps.group_members, g }, { s->maps.errors, 4 * g },
 		{ s->maps.devices, g }, { s->maps.ref_sites, 4 * g }, { s->maps.holders, g },
 		{ s->maps.group_culprit, g }, { s->maps.failures, 4 * g },
-		{ s->maps.inflight_attach, fk }, { s->maps.inflight_alloc, fk }, { s->maps.inflight_bind, f },
-		{ s->maps.inflight_get, fk }, { s->maps.inflight_ioctl, fk },
-		{ s->maps.inflight_unreg, fk }, { s->maps.diag_ops, 2 * f + CALL_KEEP },
+		{ s->maps.inflight_attach, f }, { s->maps.inflight_alloc, f }, { s->maps.inflight_bind, f },
+		{ s->maps.inflight_get, f }, { s->maps.inflight_ioctl, f },
+		{ s->maps.inflight_unreg, f }, { s->maps.diag_ops, 2 * f },
 		{ s->maps.inflight_dma, o->dma ? f : 1 }, { s->maps.inflight_pin, o->dma ? f : 1 },
 		{ s->maps.dma_containers, dma }, { s->maps.dma_clients, dma }, { s->maps.dma_failures, dma },
 		{ s->maps.group_containers, dma }, { s->maps.container_gens, dma },
 		/* devices (as many as groups, --max-groups), two (method, scope) rows of resets each */
 		{ s->maps.dev_stats, g }, { s->maps.reset_stats, 2 * g },
-		{ s->maps.vfio_calls, fk }, { s->maps.fn_resets, fk }, { s->maps.bus_resets, fk },
-		{ s->maps.power_calls, fk },
+		{ s->maps.vfio_calls, f }, { s->maps.fn_resets, f }, { s->maps.bus_resets, f },
+		{ s->maps.power_calls, f },
 		/* IOMMU faults: a few (requester, reason, access) per group */
 		{ s->maps.iommu_faults, 4 * g },
 		{ s->maps.stacks, stacks }, { s->maps.stack_ids, stacks },

@@ -435,8 +435,8 @@ void tracer_close(struct tracer *t)
 		dbg("kprobe.multi: %llu hits found their function's row by the link's cookie, not cached",
 		    t->skel->bss->row_cache_fills);
 	if (t->skel)
-		dbg("calls in progress of the PCI hooks: %llu begun in .bss slots, %llu in maps",
-		    t->skel->bss->pci_call_begins[0], t->skel->bss->pci_call_begins[1]);
+		dbg("calls in progress: %llu begun in .bss slots, %llu in maps",
+		    t->skel->bss->call_begins[0], t->skel->bss->call_begins[1]);
 	vfiotrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 	kallsyms_free(&t->rs.ks);
