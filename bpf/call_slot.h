@@ -2,10 +2,10 @@
 #ifndef VFIOTRACE_CALL_SLOT_H
 #define VFIOTRACE_CALL_SLOT_H
 /*
- * A call in progress in .bss instead of a map: the slot at the hash of the call's id (a thread's), a plain
- * load away. A hash map's lookup costs a jhash, a bucket walk and a memcmp, each a function
- * call: under TCG the per-thread lookups were 14% of vfiotrace's samples per hit
- * (docs/benchmarks.md, run 21). A thread whose slot another holds keeps its call in the map.
+ * A call in progress in .bss instead of a map: the slot at the hash of the call's id (its
+ * thread's), a plain load away. A hash map's lookup costs a jhash, a bucket walk and a memcmp,
+ * each a function call: under TCG the per-thread lookups were 14% of vfiotrace's samples per
+ * hit (docs/benchmarks.md, run 21). A thread whose slot another holds keeps its call in the map.
  * Claimed without compare-and-swap (5.12+; 5.10 has only an atomic add that returns nothing):
  * the claimer adds 1 to the slot's claims, and owns it if it then reads 1; two claimers on
  * one word cannot both read 1, and both may back off to the map. Plain C: the unit tests
@@ -22,8 +22,8 @@ struct call_slot {
 
 /* struct tag_slot: a struct call_slot and the call, a struct tag */
 #define CALL_SLOT_TYPE(tag) struct tag##_slot { struct call_slot s; struct tag v; }
-/* CALL_SLOTS slots of struct tag as words: for slots in .bss that several sources share, whose
- * type the skeleton would otherwise have to name */
+/* CALL_SLOTS slots of struct tag, in words: the slots that several sources share are global, and
+ * the skeleton would have to name their type */
 #define CALL_SLOT_WORDS(tag) (CALL_SLOTS * sizeof(struct tag##_slot) / 8)
 
 #ifndef __always_inline
@@ -53,6 +53,5 @@ static __always_inline void call_slot_free(struct call_slot *s)
 	s->owner = 0;
 	__sync_fetch_and_add(&s->claims, -1);
 }
-
 
 #endif
