@@ -27,14 +27,14 @@ struct inflight {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MAX_ENTRIES);
-	__type(key, __u32);
+	__type(key, __u64);	/* thread id */
 	__type(value, struct inflight);
 } inflight_attach SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MAX_ENTRIES);
-	__type(key, __u32);
+	__type(key, __u64);	/* thread id */
 	__type(value, struct inflight);
 } inflight_alloc SEC(".maps");
 
@@ -173,7 +173,7 @@ static __always_inline int attach_enter(struct iommu_group *grp, struct device *
 	in.group = id;
 	if (dev)
 		read_dev_name(dev, in.dev);
-	call_begin(CALLS(inflight_attach), &tid, tid, &in, sizeof(in));
+	call_begin(CALLS(inflight_attach), tid, &in, sizeof(in));
 	record_members(grp, id, how);
 	op_begin(LEVEL_ATTACH, OP_ATTACH, id);
 	return 0;
@@ -183,9 +183,7 @@ static __always_inline int attach_enter(struct iommu_group *grp, struct device *
 static __always_inline bool take_inflight(void *map, struct tid_counts *n, void *slots, __u32 stride,
 					  struct inflight *out, __u64 *latency)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	if (!call_take(map, n, slots, stride, &tid, tid, out, sizeof(*out)))
+	if (!call_take(map, n, slots, stride, (__u32)bpf_get_current_pid_tgid(), out, sizeof(*out)))
 		return false;
 	*latency = bpf_ktime_get_ns() - out->ts;
 	return true;
@@ -244,7 +242,7 @@ static __always_inline int alloc_enter(const struct bus_type *bus, struct device
 
 	if (!task_selected())
 		return 0;
-	attach = call_find(CALLS(inflight_attach), &tid, tid);
+	attach = call_find(CALLS(inflight_attach), tid);
 	if (attach)
 		in.group = attach->group;
 	if (!group_selected(in.group))
@@ -258,7 +256,7 @@ static __always_inline int alloc_enter(const struct bus_type *bus, struct device
 	else if (attach && (d = op_at(LEVEL_ATTACH)))
 		/* 6.0-6.10: by bus, but from type1's per-device callback (diag.bpf.c) */
 		__builtin_memcpy(in.dev, d->alloc_dev, NAME_LEN);
-	call_begin(CALLS(inflight_alloc), &tid, tid, &in, sizeof(in));
+	call_begin(CALLS(inflight_alloc), tid, &in, sizeof(in));
 	return 0;
 }
 

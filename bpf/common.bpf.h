@@ -112,8 +112,8 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
  * bucket walk and a memcmp (docs/benchmarks.md, runs 15 and 21). A map keeps no entry without
  * a call, so that a kind whose calls all fit in slots never searches its map. Each kind has its
  * map, its struct tid_counts (vfiotrace.h) and its slots: CALLS(kind) passes the three.
- * key: the map's key; id: the same in 32 bits, unique among the calls in progress (a thread's
- * id, or (id << 1) | level).
+ * id: the map's key, unique among the calls in progress (a thread's id, or (id << 1) | level);
+ * its low 32 bits pick the slot.
  */
 #define CALL_VALUE(type) _Static_assert(__builtin_offsetof(type, ts) == 0 && sizeof(((type *)0)->ts) == 8, \
 					#type ": a call map's value begins with __u64 ts")
@@ -124,40 +124,41 @@ extern const volatile bool call_slots_off;
 /* calls begun in a slot [0] and in a map [1]: -v reports them at exit */
 extern __u64 call_begins[2];
 
-/* key's call in progress, or NULL */
+/* id's call in progress, or NULL */
 static __always_inline void *call_find(void *map, const struct tid_counts *n, void *slots, __u32 stride,
-				       const void *key, __u32 id)
+				       __u64 id)
 {
 	struct call_slot *s = call_slot_at(slots, stride, id);
 	__u64 *v;
 
-	if (s->owner == (id | CALL_OWNED)) {
+	if (s->owner == ((__u32)id | CALL_OWNED)) {
 		v = (void *)(s + 1);
 		return *v ? v : NULL;
 	}
 	if (!*(const volatile __u32 *)&n->kept)
 		return NULL;
-	v = bpf_map_lookup_elem(map, key);
+	v = bpf_map_lookup_elem(map, &id);
 	return v && *v ? v : NULL;
 }
 
 /*
- * key's call, set to val (size bytes): in progress once its ts is set (val's, or the caller's
+ * id's call, set to val (size bytes): in progress once its ts is set (val's, or the caller's
  * at once). NULL (counted) when it goes to the map and the map is full.
  */
 static __always_inline void *call_begin(void *map, struct tid_counts *n, void *slots, __u32 stride,
-					const void *key, __u32 id, const void *val, __u32 size)
+					__u64 id, const void *val, __u32 size)
 {
 	struct call_slot *s = call_slot_at(slots, stride, id);
+	__u32 mark = (__u32)id | CALL_OWNED;
 	__u64 *v = (void *)(s + 1);
 
-	if (!call_slots_off && (s->owner == (id | CALL_OWNED) || call_slot_claim(s, id | CALL_OWNED))) {
+	if (!call_slots_off && (s->owner == mark || call_slot_claim(s, mark))) {
 		__sync_fetch_and_add(&call_begins[0], 1);
 	} else {
 		__sync_fetch_and_add(&call_begins[1], 1);
-		v = bpf_map_lookup_elem(map, key);
+		v = bpf_map_lookup_elem(map, &id);
 		if (!v) {
-			if (bpf_map_update_elem(map, key, val, BPF_NOEXIST) || !(v = bpf_map_lookup_elem(map, key))) {
+			if (bpf_map_update_elem(map, &id, val, BPF_NOEXIST) || !(v = bpf_map_lookup_elem(map, &id))) {
 				__sync_fetch_and_add(&map_full, 1);
 				return NULL;
 			}
@@ -172,30 +173,30 @@ static __always_inline void *call_begin(void *map, struct tid_counts *n, void *s
 	return v;
 }
 
-/* v: key's call in progress (call_find), ended: its slot freed, or its map entry deleted */
+/* v: id's call in progress (call_find), ended: its slot freed, or its map entry deleted */
 static __always_inline void call_end(void *map, struct tid_counts *n, void *slots, __u32 stride,
-				     const void *key, __u32 id, void *v)
+				     __u64 id, void *v)
 {
 	struct call_slot *s = call_slot_at(slots, stride, id);
 
 	*(__u64 *)v = 0;
 	__sync_fetch_and_add(&n->inflight, -1);
-	if (s->owner == (id | CALL_OWNED))
+	if (s->owner == ((__u32)id | CALL_OWNED))
 		call_slot_free(s);
-	else if (!bpf_map_delete_elem(map, key))
+	else if (!bpf_map_delete_elem(map, &id))
 		__sync_fetch_and_add(&n->kept, -1);
 }
 
-/* key's call in progress moved into out (size bytes) and ended; false when there was none */
+/* id's call in progress moved into out (size bytes) and ended; false when there was none */
 static __always_inline bool call_take(void *map, struct tid_counts *n, void *slots, __u32 stride,
-				      const void *key, __u32 id, void *out, __u32 size)
+				      __u64 id, void *out, __u32 size)
 {
-	void *v = call_find(map, n, slots, stride, key, id);
+	void *v = call_find(map, n, slots, stride, id);
 
 	if (!v)
 		return false;
 	__builtin_memcpy(out, v, size);
-	call_end(map, n, slots, stride, key, id, v);
+	call_end(map, n, slots, stride, id, v);
 	return true;
 }
 

@@ -111,9 +111,9 @@ static __always_inline struct op_state *op_begin(int level, int op, int group)
 	struct op_state *d;
 
 	/* an attach nests in a group op, never around one: an attach entry here is stale (missed return) */
-	if (level == LEVEL_GROUP && (d = call_find(CALLS(diag_ops), &ka, ka)))
-		call_end(CALLS(diag_ops), &ka, ka, d);
-	d = call_begin(CALLS(diag_ops), &k, k, &zero_op, sizeof(zero_op));
+	if (level == LEVEL_GROUP && (d = call_find(CALLS(diag_ops), ka)))
+		call_end(CALLS(diag_ops), ka, d);
+	d = call_begin(CALLS(diag_ops), k, &zero_op, sizeof(zero_op));
 	if (!d)
 		return NULL;
 	d->ts = bpf_ktime_get_ns();
@@ -127,9 +127,7 @@ static __always_inline struct op_state *op_begin(int level, int op, int group)
 
 static __always_inline struct op_state *op_at(int level)
 {
-	__u64 k = op_key(level);
-
-	return call_find(CALLS(diag_ops), &k, k);
+	return call_find(CALLS(diag_ops), op_key(level));
 }
 
 /* The innermost operation in flight on this task: steps are recorded there. */
@@ -143,10 +141,10 @@ static __always_inline struct op_state *op_current(void)
 static __always_inline void op_end(int level)
 {
 	__u64 k = op_key(level);
-	struct op_state *d = call_find(CALLS(diag_ops), &k, k);
+	struct op_state *d = call_find(CALLS(diag_ops), k);
 
 	if (d)
-		call_end(CALLS(diag_ops), &k, k, d);
+		call_end(CALLS(diag_ops), k, d);
 }
 
 /* A step returned ret (< 0, or 1 for a NULL domain): the first failure is kept, with stack. */

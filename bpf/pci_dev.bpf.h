@@ -29,14 +29,14 @@ struct vfio_call {
 	struct {					\
 		__uint(type, BPF_MAP_TYPE_HASH);	\
 		__uint(max_entries, MAX_ENTRIES);	\
-		__type(key, __u32);			\
+		__type(key, __u64);	/* thread id */	\
 		__type(value, vtype);			\
 	} name SEC(".maps")
 
 typedef struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MAX_ENTRIES);
-	__type(key, __u32);
+	__type(key, __u64);	/* thread id */
 	__type(value, struct vfio_call);
 } vfio_calls_map;
 extern vfio_calls_map vfio_calls SEC(".maps");
@@ -92,30 +92,37 @@ extern __u64 vfio_calls_slots[CALL_SLOT_WORDS(vfio_call)];
 static __always_inline void tid_begin(void *map, struct tid_counts *n, void *slots, __u32 stride,
 				      struct thread *th, const void *val, __u32 size)
 {
-	__u32 t = thread_id(th);
-
-	call_begin(map, n, slots, stride, &t, t, val, size);
+	call_begin(map, n, slots, stride, thread_id(th), val, size);
 }
 
 static __always_inline void *tid_find(void *map, const struct tid_counts *n, void *slots, __u32 stride,
 				      struct thread *th)
 {
-	__u32 t;
-
 	/* before the helper: this is all that a call of a device not traced costs */
 	if (!*(const volatile __u32 *)&n->inflight)
 		return NULL;
-	t = thread_id(th);
-	return call_find(map, n, slots, stride, &t, t);
+	return call_find(map, n, slots, stride, thread_id(th));
 }
 
 /* v: the call's entry, from tid_find() */
 static __always_inline void tid_end(void *map, struct tid_counts *n, void *slots, __u32 stride,
 				    struct thread *th, void *v)
 {
-	__u32 t = thread_id(th);
+	call_end(map, n, slots, stride, thread_id(th), v);
+}
 
-	call_end(map, n, slots, stride, &t, t, v);
+/* The thread's call moved into out (size bytes) and ended; false when there was none. */
+static __always_inline bool tid_take(void *map, struct tid_counts *n, void *slots, __u32 stride,
+				     void *out, __u32 size)
+{
+	struct thread th = {};
+	void *v = tid_find(map, n, slots, stride, &th);
+
+	if (!v)
+		return false;
+	__builtin_memcpy(out, v, size);
+	tid_end(map, n, slots, stride, &th, v);
+	return true;
 }
 
 static __always_inline struct device *pdev_dev(struct pci_dev *pdev)

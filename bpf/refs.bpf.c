@@ -88,7 +88,7 @@ struct ref_call {
 struct ref_calls {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MAX_ENTRIES);
-	__type(key, __u32);
+	__type(key, __u64);	/* thread id */
 	__type(value, struct ref_call);
 };
 
@@ -200,15 +200,13 @@ static __always_inline void ref_call_enter(void *map, struct tid_counts *n, void
 	struct ref_call c = { .ts = bpf_ktime_get_ns(), .vdev = (__u64)vdev };
 
 	c.site = site_of(ctx, self);
-	call_begin(map, n, slots, stride, &tid, tid, &c, sizeof(c));
+	call_begin(map, n, slots, stride, tid, &c, sizeof(c));
 }
 
 static __always_inline bool ref_call_exit(void *map, struct tid_counts *n, void *slots, __u32 stride,
 					  struct ref_call *out)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	return call_take(map, n, slots, stride, &tid, tid, out, sizeof(*out));
+	return call_take(map, n, slots, stride, (__u32)bpf_get_current_pid_tgid(), out, sizeof(*out));
 }
 
 /*
@@ -302,7 +300,7 @@ int BPF_KPROBE(kp_devfd_ioctl, void *file, unsigned int cmd, unsigned long arg)
 	c.ts = bpf_ktime_get_ns();
 	c.site = site_of(ctx, true);
 	bpf_probe_read_user_str(c.name, NAME_LEN, (const char *)arg);
-	call_begin(CALLS(inflight_ioctl), &tid, tid, &c, sizeof(c));
+	call_begin(CALLS(inflight_ioctl), tid, &c, sizeof(c));
 	return 0;
 }
 

@@ -111,14 +111,7 @@ static __always_inline void ioctl_enter(struct pci_dev *pdev, unsigned int cmd, 
 /* The call's context, removed; false when there is none. */
 static __always_inline bool vfio_exit(struct vfio_call *out)
 {
-	struct thread th = {};
-	struct vfio_call *c = tid_find(CALLS(vfio_calls), &th);
-
-	if (!c)
-		return false;
-	__builtin_memcpy(out, c, sizeof(*out));
-	tid_end(CALLS(vfio_calls), &th, c);
-	return true;
+	return tid_take(CALLS(vfio_calls), out, sizeof(*out));
 }
 
 SEC("kprobe")
