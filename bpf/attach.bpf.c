@@ -38,7 +38,6 @@ struct {
 	__type(value, struct inflight);
 } inflight_alloc SEC(".maps");
 
-struct tid_counts inflight_attach_n, inflight_alloc_n;
 static CALL_SLOT_TYPE(inflight) inflight_attach_slots[CALL_SLOTS], inflight_alloc_slots[CALL_SLOTS];
 CALL_VALUE(struct inflight);
 

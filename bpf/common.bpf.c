@@ -12,7 +12,8 @@ const volatile bool deep_stacks = false;
 const volatile __u32 pci_dev_btf_id = 0;
 const volatile int entry_only_ret = 0;
 const volatile bool call_slots_off = false;
-__u64 call_begins[2];
+struct tid_counts calls_n[CALL_KINDS] HOT;
+__u64 call_begins[2] HOT;
 
 __u64 ringbuf_drops = 0;
 __u64 map_full = 0;
@@ -27,7 +28,6 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Diagnosis (diag.bpf.h): shared by attach.bpf.c and diag.bpf.c. */
 diag_ops_map diag_ops SEC(".maps");
-struct tid_counts diag_ops_n;
 __u64 diag_ops_slots[CALL_SLOT_WORDS(op_state)];
 failures_map failures SEC(".maps");
 holders_map holders SEC(".maps");
@@ -41,7 +41,6 @@ stack_next_map stack_next SEC(".maps");
 
 /* Devices (pci_dev.bpf.h): shared by vfio_pci.bpf.c, reset.bpf.c and power.bpf.c. */
 vfio_calls_map vfio_calls SEC(".maps");
-struct tid_counts vfio_calls_n;
-__u64 vfio_calls_slots[CALL_SLOT_WORDS(vfio_call)];
+__u64 pci_thread_words[CALL_SLOTS * sizeof(struct pci_thread) / 8];
 reset_stats_map reset_stats SEC(".maps");
 dev_stats_map dev_stats SEC(".maps");

@@ -37,6 +37,14 @@ extern const volatile bool deep_stacks;
  */
 extern const volatile int entry_only_ret;
 
+/*
+ * What every hit reads (the counts of calls in progress, multi.bpf.c's row cache), in a section
+ * of its own: one map, within one page. Under TCG the first touch of a page in a program run
+ * walks the page tables (the guest CPU has no PCID: every context switch empties QEMU's TLB),
+ * and in .bss they were spread over four pages among the slots (docs/benchmarks.md, run 22).
+ */
+#define HOT SEC(".data.hot")
+
 extern __u64 ringbuf_drops;	/* snoop events lost: ring buffer full */
 extern __u64 map_full;		/* aggregate updates lost: a map was full */
 /*
@@ -117,7 +125,15 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
  */
 #define CALL_VALUE(type) _Static_assert(__builtin_offsetof(type, ts) == 0 && sizeof(((type *)0)->ts) == 8, \
 					#type ": a call map's value begins with __u64 ts")
-#define CALLS(kind) &kind, &kind##_n, (void *)kind##_slots, sizeof(kind##_slots) / CALL_SLOTS
+#define CALLS(kind) &kind, &calls_n[KIND_##kind], (void *)kind##_slots, sizeof(kind##_slots) / CALL_SLOTS
+
+/* The kinds, by their maps' names: the PCI hooks' four first, side by side (multi.bpf.c reads them). */
+enum call_kind {
+	KIND_vfio_calls, KIND_fn_resets, KIND_bus_resets, KIND_power_calls,
+	KIND_inflight_attach, KIND_inflight_alloc, KIND_inflight_get, KIND_inflight_ioctl,
+	KIND_inflight_unreg, KIND_diag_ops, CALL_KINDS
+};
+extern struct tid_counts calls_n[CALL_KINDS];
 
 /* VFIOTRACE_NO_CALL_SLOTS=1: every call in the maps, so that the tests run that path too */
 extern const volatile bool call_slots_off;

@@ -24,7 +24,7 @@ struct {
 } multi_progs SEC(".maps");
 
 /* Hits the PCI links ended before dispatch, per link (k): -v reports them at exit. */
-__u64 pci_gated[2];
+__u64 pci_gated[2] HOT;
 
 /*
  * The row of the function hit, by its address (bpf_get_func_ip reads it from the run's context).
@@ -37,8 +37,8 @@ __u64 pci_gated[2];
  */
 #define ROW_CACHE_BITS 8
 #define ROW_PROBES 4
-__u64 row_cache[1 << ROW_CACHE_BITS];
-__u64 row_cache_fills;		/* hits that took the cookie: -v reports them at exit */
+__u64 row_cache[1 << ROW_CACHE_BITS] HOT;
+__u64 row_cache_fills HOT;		/* hits that took the cookie: -v reports them at exit */
 
 static __always_inline __u32 hit_row(struct pt_regs *ctx, int cookie_shift)
 {
@@ -86,7 +86,8 @@ int kpm_return(struct pt_regs *ctx)
  */
 static __always_inline bool pci_calls_inflight(void)
 {
-	return vfio_calls_n.inflight | fn_resets_n.inflight | bus_resets_n.inflight | power_calls_n.inflight;
+	return calls_n[KIND_vfio_calls].inflight | calls_n[KIND_fn_resets].inflight |
+	       calls_n[KIND_bus_resets].inflight | calls_n[KIND_power_calls].inflight;
 }
 
 SEC("kprobe.multi")

@@ -25,6 +25,31 @@ struct vfio_call {
 	int groups[HOT_RESET_FDS];
 };
 
+/* A function reset in progress (reset.bpf.c): the methods tried so far. */
+struct fn_reset {
+	__u64 ts;
+	struct pci_dev *pdev;
+	unsigned int ntries;
+	struct reset_try tries[RESET_TRIES];
+};
+
+/* A bus or slot reset in progress (reset.bpf.c). */
+struct bus_reset {
+	__u64 ts;
+	struct pci_dev *pdev;
+	int slot;			/* a hotplug slot's reset ran */
+	int sbr;			/* a secondary bus reset ran */
+};
+
+/* A D-state change in progress (power.bpf.c). */
+struct power_call {
+	__u64 ts;
+	struct pci_dev *pdev;
+	int from, to;
+	int depth;			/* pci_set_power_state calls pci_power_up: the outer one reports */
+	int up;				/* pci_power_up: returns 1 (state to restore) or -EIO (no PM capability) */
+};
+
 #define TID_MAP(name, vtype)				\
 	struct {					\
 		__uint(type, BPF_MAP_TYPE_HASH);	\
@@ -83,10 +108,25 @@ static __always_inline __u32 thread_id(struct thread *th)
  * slots: a missed return leaves its call in progress, and the count above zero; the searches
  * come back, nothing is lost.
  */
-extern struct tid_counts vfio_calls_n, fn_resets_n, bus_resets_n, power_calls_n;
 CALL_VALUE(struct vfio_call);
-CALL_SLOT_TYPE(vfio_call);
-extern __u64 vfio_calls_slots[CALL_SLOT_WORDS(vfio_call)];
+CALL_VALUE(struct fn_reset);
+CALL_VALUE(struct bus_reset);
+CALL_VALUE(struct power_call);
+
+/*
+ * A thread's slots of the four kinds side by side, a record per slot index: a reset or a power
+ * change inside a vfio-pci open touches one record, where four arrays were four pages.
+ */
+struct pci_thread {
+	CALL_SLOT_TYPE(vfio_call) vfio_calls;
+	CALL_SLOT_TYPE(fn_reset) fn_resets;
+	CALL_SLOT_TYPE(bus_reset) bus_resets;
+	CALL_SLOT_TYPE(power_call) power_calls;
+};
+/* in words: the skeleton would have to name the type of a global */
+extern __u64 pci_thread_words[CALL_SLOTS * sizeof(struct pci_thread) / 8];
+#define pci_threads ((struct pci_thread *)pci_thread_words)
+#define PCI_CALLS(kind) &kind, &calls_n[KIND_##kind], (void *)&pci_threads[0].kind, sizeof(struct pci_thread)
 
 /* val: size bytes, beginning with a non-zero ts */
 static __always_inline void tid_begin(void *map, struct tid_counts *n, void *slots, __u32 stride,

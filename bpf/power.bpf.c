@@ -6,25 +6,14 @@
  */
 #include "pci_dev.bpf.h"
 
-struct power_call {
-	__u64 ts;
-	struct pci_dev *pdev;
-	int from, to;
-	int depth;			/* pci_set_power_state calls pci_power_up: the outer one reports */
-	int up;				/* pci_power_up: returns 1 (state to restore) or -EIO (no PM capability) */
-};
-
 TID_MAP(power_calls, struct power_call);
-CALL_VALUE(struct power_call);
-struct tid_counts power_calls_n;
-static CALL_SLOT_TYPE(power_call) power_calls_slots[CALL_SLOTS];
 
 /* ---- power ---- */
 
 static __always_inline void power_enter(struct pci_dev *pdev, int to, int up)
 {
 	struct thread th = {};
-	struct power_call *p = tid_find(CALLS(power_calls), &th);
+	struct power_call *p = tid_find(PCI_CALLS(power_calls), &th);
 	struct power_call c = {};
 
 	if (p) {
@@ -39,7 +28,7 @@ static __always_inline void power_enter(struct pci_dev *pdev, int to, int up)
 	c.to = to;
 	c.up = up;
 	c.from = pdev_state(pdev);
-	tid_begin(CALLS(power_calls), &th, &c, sizeof(c));
+	tid_begin(PCI_CALLS(power_calls), &th, &c, sizeof(c));
 }
 
 SEC("kprobe")
@@ -61,7 +50,7 @@ SEC("kretprobe")
 int BPF_KRETPROBE(krp_power, long ret)
 {
 	struct thread th = {};
-	struct power_call *p = tid_find(CALLS(power_calls), &th);
+	struct power_call *p = tid_find(PCI_CALLS(power_calls), &th);
 	struct vfio_call *vc = NULL;
 	struct pci_dev *pdev;
 	struct dev_stats *d;
@@ -87,7 +76,7 @@ int BPF_KRETPROBE(krp_power, long ret)
 	 */
 	if (reached == p->from && (ret == 0 || reached == p->to || !pdev_pm_cap(pdev)))
 		goto out;
-	if (ret < 0 && p->to == 0 && (vc = tid_find(CALLS(vfio_calls), &th)))
+	if (ret < 0 && p->to == 0 && (vc = tid_find(PCI_CALLS(vfio_calls), &th)))
 		vc->power_failed = 1;
 	seen_read(&s, pdev, vc);
 	if (!group_selected(s.group))
@@ -109,6 +98,6 @@ int BPF_KRETPROBE(krp_power, long ret)
 		bpf_ringbuf_submit(e, 0);
 	}
 out:
-	tid_end(CALLS(power_calls), &th, p);
+	tid_end(PCI_CALLS(power_calls), &th, p);
 	return 0;
 }

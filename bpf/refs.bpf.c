@@ -96,7 +96,6 @@ struct ref_calls {
 struct ref_calls inflight_get SEC(".maps");
 struct ref_calls inflight_ioctl SEC(".maps");
 struct ref_calls inflight_unreg SEC(".maps");
-struct tid_counts inflight_get_n, inflight_ioctl_n, inflight_unreg_n;
 static CALL_SLOT_TYPE(ref_call) inflight_get_slots[CALL_SLOTS], inflight_ioctl_slots[CALL_SLOTS],
 	inflight_unreg_slots[CALL_SLOTS];
 CALL_VALUE(struct ref_call);

@@ -20,6 +20,9 @@
 #include "tracer.h"
 #include "vfiotrace.skel.h"
 
+/* bpf/common.bpf.h HOT: what every hit reads stays within one page */
+_Static_assert(sizeof(*((struct vfiotrace_bpf *)0)->data_hot) <= 4096, "the .data.hot section outgrew a page");
+
 bool tracer_attached(const struct tracer *t, int i)
 {
 	return links_attached(&t->links, i, &t->res[i]);
@@ -429,14 +432,14 @@ void tracer_close(struct tracer *t)
 	links_detach_all(&t->links);
 	if (pci_links)
 		dbg("kprobe.multi: the PCI core's links ended %llu entries and %llu returns before dispatch",
-		    t->skel->bss->pci_gated[0],
-		    t->skel->bss->pci_gated[1] + (t->session ? t->skel->bss->pci_gated[0] : 0));
+		    t->skel->data_hot->pci_gated[0],
+		    t->skel->data_hot->pci_gated[1] + (t->session ? t->skel->data_hot->pci_gated[0] : 0));
 	if (resolved_has_style(t->res, STYLE_KPROBE_MULTI))
 		dbg("kprobe.multi: %llu hits found their function's row by the link's cookie, not cached",
-		    t->skel->bss->row_cache_fills);
+		    t->skel->data_hot->row_cache_fills);
 	if (t->skel)
 		dbg("calls in progress: %llu begun in .bss slots, %llu in maps",
-		    t->skel->bss->call_begins[0], t->skel->bss->call_begins[1]);
+		    t->skel->data_hot->call_begins[0], t->skel->data_hot->call_begins[1]);
 	vfiotrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 	kallsyms_free(&t->rs.ks);
