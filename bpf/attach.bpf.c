@@ -38,11 +38,7 @@ struct {
 	__type(value, struct inflight);
 } inflight_alloc SEC(".maps");
 
-CALL_SLOT_TYPE(inflight);
-/* an allocation in progress is inside an attach: a thread's two side by side */
-static struct attach_thread {
-	struct inflight_slot inflight_attach, inflight_alloc;
-} attach_threads[CALL_SLOTS];
+static CALL_SLOT_TYPE(inflight) inflight_attach_slots[CALL_SLOTS], inflight_alloc_slots[CALL_SLOTS];
 CALL_VALUE(struct inflight);
 
 struct {
@@ -176,7 +172,7 @@ static __always_inline int attach_enter(struct iommu_group *grp, struct device *
 	in.group = id;
 	if (dev)
 		read_dev_name(dev, in.dev);
-	call_begin(CALLS_IN(attach_threads, inflight_attach), tid, &in, sizeof(in));
+	call_begin(CALLS(inflight_attach), tid, &in, sizeof(in));
 	record_members(grp, id, how);
 	op_begin(LEVEL_ATTACH, OP_ATTACH, id);
 	return 0;
@@ -200,7 +196,7 @@ static __always_inline int attach_exit(void *ctx, int ret)
 	struct inflight in;
 	__u64 lat;
 
-	if (!take_inflight(CALLS_IN(attach_threads, inflight_attach), &in, &lat))
+	if (!take_inflight(CALLS(inflight_attach), &in, &lat))
 		return 0;
 	group = in.group;
 	d = op_at(LEVEL_ATTACH);
@@ -245,7 +241,7 @@ static __always_inline int alloc_enter(const struct bus_type *bus, struct device
 
 	if (!task_selected())
 		return 0;
-	attach = call_find(CALLS_IN(attach_threads, inflight_attach), tid);
+	attach = call_find(CALLS(inflight_attach), tid);
 	if (attach)
 		in.group = attach->group;
 	if (!group_selected(in.group))
@@ -259,7 +255,7 @@ static __always_inline int alloc_enter(const struct bus_type *bus, struct device
 	else if (attach && (d = op_at(LEVEL_ATTACH)))
 		/* 6.0-6.10: by bus, but from type1's per-device callback (diag.bpf.c) */
 		__builtin_memcpy(in.dev, d->alloc_dev, NAME_LEN);
-	call_begin(CALLS_IN(attach_threads, inflight_alloc), tid, &in, sizeof(in));
+	call_begin(CALLS(inflight_alloc), tid, &in, sizeof(in));
 	return 0;
 }
 
@@ -272,7 +268,7 @@ static __always_inline int alloc_exit(void *ctx, unsigned long ret)
 	__u64 lat;
 	int group;
 
-	if (!take_inflight(CALLS_IN(attach_threads, inflight_alloc), &in, &lat))
+	if (!take_inflight(CALLS(inflight_alloc), &in, &lat))
 		return 0;
 	group = in.group;
 	if (!ret)

@@ -13,7 +13,7 @@
  */
 #define CALL_SLOT_BITS 6
 #define CALL_SLOTS (1 << CALL_SLOT_BITS)
-#define CALL_OWNED 0x80000000u		/* ids are threads' (below PID_MAX_LIMIT, 2^22) */
+#define CALL_OWNED 0x80000000u		/* ids are below 2^23: a thread's (PID_MAX_LIMIT 2^22) << 1 | level */
 
 struct call_slot {
 	unsigned int owner;	/* the call's id | CALL_OWNED; 0: free */
@@ -22,6 +22,9 @@ struct call_slot {
 
 /* struct tag_slot: a struct call_slot and the call, a struct tag */
 #define CALL_SLOT_TYPE(tag) struct tag##_slot { struct call_slot s; struct tag v; }
+/* CALL_SLOTS slots of struct tag, in words: the slots that several sources share are global, and
+ * the skeleton would have to name their type */
+#define CALL_SLOT_WORDS(tag) (CALL_SLOTS * sizeof(struct tag##_slot) / 8)
 
 #ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))

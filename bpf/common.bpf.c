@@ -28,7 +28,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Diagnosis (diag.bpf.h): shared by attach.bpf.c and diag.bpf.c. */
 diag_ops_map diag_ops SEC(".maps");
-__u64 diag_thread_words[CALL_SLOTS * sizeof(struct diag_thread) / 8];
+__u64 diag_ops_slots[CALL_SLOT_WORDS(op_state)];
 failures_map failures SEC(".maps");
 holders_map holders SEC(".maps");
 culprits_map group_culprit SEC(".maps");

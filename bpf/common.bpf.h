@@ -119,16 +119,13 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
  * insert or delete takes the bucket's lock with interrupts off, and even a lookup is a jhash, a
  * bucket walk and a memcmp (docs/benchmarks.md, runs 15 and 21). A map keeps no entry without
  * a call, so that a kind whose calls all fit in slots never searches its map. Each kind has its
- * map, its struct tid_counts (vfiotrace.h, in calls_n) and its slots, a field named as the map
- * in an array of records, one record per slot index: a thread's calls of the kinds that one path
- * takes lie side by side, in one page where an array per kind was a page per kind
- * (docs/benchmarks.md, run 22). CALLS_IN(records, kind) passes the three.
- * id: the map's key, unique among the calls in progress (a thread's id, with a level above bit
- * 31 for the diagnosis ops); its low 32 bits pick the slot.
+ * map, its struct tid_counts (vfiotrace.h) and its slots: CALLS(kind) passes the three.
+ * id: the map's key, unique among the calls in progress (a thread's id, or (id << 1) | level);
+ * its low 32 bits pick the slot.
  */
 #define CALL_VALUE(type) _Static_assert(__builtin_offsetof(type, ts) == 0 && sizeof(((type *)0)->ts) == 8, \
 					#type ": a call map's value begins with __u64 ts")
-#define CALLS_IN(records, kind) &kind, &calls_n[KIND_##kind], (void *)&(records)[0].kind, sizeof((records)[0])
+#define CALLS(kind) &kind, &calls_n[KIND_##kind], (void *)kind##_slots, sizeof(kind##_slots) / CALL_SLOTS
 
 /* The kinds, by their maps' names: the PCI hooks' four first, side by side (multi.bpf.c reads them). */
 enum call_kind {

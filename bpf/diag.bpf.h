@@ -37,21 +37,13 @@ struct op_state {
 typedef struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MAX_ENTRIES);
-	__type(key, __u64);	/* level << 32 | tid */
+	__type(key, __u64);	/* tid << 1 | level */
 	__type(value, struct op_state);
 } diag_ops_map;
 extern diag_ops_map diag_ops SEC(".maps");
 CALL_VALUE(struct op_state);
 CALL_SLOT_TYPE(op_state);
-/* a thread's ops of both levels side by side; in words: the skeleton would have to name the type */
-struct diag_thread {
-	struct op_state_slot diag_ops[2];
-};
-extern __u64 diag_thread_words[CALL_SLOTS * sizeof(struct diag_thread) / 8];
-#define diag_threads ((struct diag_thread *)diag_thread_words)
-/* level's calls: the slot of the level in each record */
-#define DIAG_CALLS(level) &diag_ops, &calls_n[KIND_diag_ops], (void *)&diag_threads[0].diag_ops[level], \
-	sizeof(struct diag_thread)
+extern __u64 diag_ops_slots[CALL_SLOT_WORDS(op_state)];
 CALL_VALUE(struct op_state);
 
 typedef struct {
@@ -108,7 +100,7 @@ extern fail_stack_ids_map fail_stack_ids SEC(".maps");
 
 static __always_inline __u64 op_key(int level)
 {
-	return (__u64)level << 32 | (__u32)bpf_get_current_pid_tgid();
+	return ((__u64)(__u32)bpf_get_current_pid_tgid() << 1) | level;
 }
 
 static __always_inline struct op_state *op_begin(int level, int op, int group)
@@ -118,9 +110,9 @@ static __always_inline struct op_state *op_begin(int level, int op, int group)
 	struct op_state *d;
 
 	/* an attach nests in a group op, never around one: an attach entry here is stale (missed return) */
-	if (level == LEVEL_GROUP && (d = call_find(DIAG_CALLS(LEVEL_ATTACH), ka)))
-		call_end(DIAG_CALLS(LEVEL_ATTACH), ka, d);
-	d = call_begin(DIAG_CALLS(level), k, &zero_op, sizeof(zero_op));
+	if (level == LEVEL_GROUP && (d = call_find(CALLS(diag_ops), ka)))
+		call_end(CALLS(diag_ops), ka, d);
+	d = call_begin(CALLS(diag_ops), k, &zero_op, sizeof(zero_op));
 	if (!d)
 		return NULL;
 	d->ts = bpf_ktime_get_ns();
@@ -134,7 +126,7 @@ static __always_inline struct op_state *op_begin(int level, int op, int group)
 
 static __always_inline struct op_state *op_at(int level)
 {
-	return call_find(DIAG_CALLS(level), op_key(level));
+	return call_find(CALLS(diag_ops), op_key(level));
 }
 
 /* The innermost operation in flight on this task: steps are recorded there. */
@@ -148,10 +140,10 @@ static __always_inline struct op_state *op_current(void)
 static __always_inline void op_end(int level)
 {
 	__u64 k = op_key(level);
-	struct op_state *d = call_find(DIAG_CALLS(level), k);
+	struct op_state *d = call_find(CALLS(diag_ops), k);
 
 	if (d)
-		call_end(DIAG_CALLS(level), k, d);
+		call_end(CALLS(diag_ops), k, d);
 }
 
 /* A step returned ret (< 0, or 1 for a NULL domain): the first failure is kept, with stack. */

@@ -126,6 +126,7 @@ struct pci_thread {
 /* in words: the skeleton would have to name the type of a global */
 extern __u64 pci_thread_words[CALL_SLOTS * sizeof(struct pci_thread) / 8];
 #define pci_threads ((struct pci_thread *)pci_thread_words)
+#define PCI_CALLS(kind) &kind, &calls_n[KIND_##kind], (void *)&pci_threads[0].kind, sizeof(struct pci_thread)
 
 /* val: size bytes, beginning with a non-zero ts */
 static __always_inline void tid_begin(void *map, struct tid_counts *n, void *slots, __u32 stride,

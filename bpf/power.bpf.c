@@ -13,7 +13,7 @@ TID_MAP(power_calls, struct power_call);
 static __always_inline void power_enter(struct pci_dev *pdev, int to, int up)
 {
 	struct thread th = {};
-	struct power_call *p = tid_find(CALLS_IN(pci_threads, power_calls), &th);
+	struct power_call *p = tid_find(PCI_CALLS(power_calls), &th);
 	struct power_call c = {};
 
 	if (p) {
@@ -28,7 +28,7 @@ static __always_inline void power_enter(struct pci_dev *pdev, int to, int up)
 	c.to = to;
 	c.up = up;
 	c.from = pdev_state(pdev);
-	tid_begin(CALLS_IN(pci_threads, power_calls), &th, &c, sizeof(c));
+	tid_begin(PCI_CALLS(power_calls), &th, &c, sizeof(c));
 }
 
 SEC("kprobe")
@@ -50,7 +50,7 @@ SEC("kretprobe")
 int BPF_KRETPROBE(krp_power, long ret)
 {
 	struct thread th = {};
-	struct power_call *p = tid_find(CALLS_IN(pci_threads, power_calls), &th);
+	struct power_call *p = tid_find(PCI_CALLS(power_calls), &th);
 	struct vfio_call *vc = NULL;
 	struct pci_dev *pdev;
 	struct dev_stats *d;
@@ -76,7 +76,7 @@ int BPF_KRETPROBE(krp_power, long ret)
 	 */
 	if (reached == p->from && (ret == 0 || reached == p->to || !pdev_pm_cap(pdev)))
 		goto out;
-	if (ret < 0 && p->to == 0 && (vc = tid_find(CALLS_IN(pci_threads, vfio_calls), &th)))
+	if (ret < 0 && p->to == 0 && (vc = tid_find(PCI_CALLS(vfio_calls), &th)))
 		vc->power_failed = 1;
 	seen_read(&s, pdev, vc);
 	if (!group_selected(s.group))
@@ -98,6 +98,6 @@ int BPF_KRETPROBE(krp_power, long ret)
 		bpf_ringbuf_submit(e, 0);
 	}
 out:
-	tid_end(CALLS_IN(pci_threads, power_calls), &th, p);
+	tid_end(PCI_CALLS(power_calls), &th, p);
 	return 0;
 }

@@ -96,11 +96,8 @@ struct ref_calls {
 struct ref_calls inflight_get SEC(".maps");
 struct ref_calls inflight_ioctl SEC(".maps");
 struct ref_calls inflight_unreg SEC(".maps");
-CALL_SLOT_TYPE(ref_call);
-/* a GET_DEVICE_FD ioctl calls the get: a thread's three side by side */
-static struct ref_thread {
-	struct ref_call_slot inflight_get, inflight_ioctl, inflight_unreg;
-} ref_threads[CALL_SLOTS];
+static CALL_SLOT_TYPE(ref_call) inflight_get_slots[CALL_SLOTS], inflight_ioctl_slots[CALL_SLOTS],
+	inflight_unreg_slots[CALL_SLOTS];
 CALL_VALUE(struct ref_call);
 
 static const struct ref_val zero_ref;
@@ -219,7 +216,7 @@ static __always_inline bool ref_call_exit(void *map, struct tid_counts *n, void 
  */
 static __always_inline bool get_exit(struct pt_regs *ctx, struct ref_call *c)
 {
-	if (!ref_call_exit(CALLS_IN(ref_threads, inflight_get), c))
+	if (!ref_call_exit(CALLS(inflight_get), c))
 		return false;
 	if (!deep_stacks && !gets_at_ioctl)
 		c->site.caller = PT_REGS_IP(ctx);
@@ -274,7 +271,7 @@ int BPF_KPROBE(kp_get, void *vdev)
 {
 	if (task_selected())
 		/* try_get (6.2+) is skipped like the put; without it the lookups take the reference (5.10) */
-		ref_call_enter(CALLS_IN(ref_threads, inflight_get), ctx, vdev, gets_at_ioctl);
+		ref_call_enter(CALLS(inflight_get), ctx, vdev, gets_at_ioctl);
 	return 0;
 }
 
@@ -302,7 +299,7 @@ int BPF_KPROBE(kp_devfd_ioctl, void *file, unsigned int cmd, unsigned long arg)
 	c.ts = bpf_ktime_get_ns();
 	c.site = site_of(ctx, true);
 	bpf_probe_read_user_str(c.name, NAME_LEN, (const char *)arg);
-	call_begin(CALLS_IN(ref_threads, inflight_ioctl), tid, &c, sizeof(c));
+	call_begin(CALLS(inflight_ioctl), tid, &c, sizeof(c));
 	return 0;
 }
 
@@ -314,7 +311,7 @@ int BPF_KRETPROBE(krp_devfd_ioctl, long fd)
 	struct ref_call c;
 	void *vdev;
 
-	if (!ref_call_exit(CALLS_IN(ref_threads, inflight_ioctl), &c) || fd < 0)
+	if (!ref_call_exit(CALLS(inflight_ioctl), &c) || fd < 0)
 		return 0;
 	task = (struct task_struct *)bpf_get_current_task();
 	fds = BPF_CORE_READ(task, files, fdt, fd);
@@ -347,7 +344,7 @@ int BPF_KPROBE(kp_unreg, void *vdev)
 	struct device *dev;
 	struct event *e;
 
-	ref_call_enter(CALLS_IN(ref_threads, inflight_unreg), ctx, vdev, true);
+	ref_call_enter(CALLS(inflight_unreg), ctx, vdev, true);
 	dev = vdev_read(vdev, &refcount);
 	e = event_reserve(EV_UNREG_BEGIN, NO_GROUP);
 	if (!e)
@@ -368,7 +365,7 @@ int BPF_KRETPROBE(krp_unreg)
 	struct ref_call c;
 	struct event *e;
 
-	if (!ref_call_exit(CALLS_IN(ref_threads, inflight_unreg), &c))
+	if (!ref_call_exit(CALLS(inflight_unreg), &c))
 		return 0;
 	e = event_reserve(EV_UNREG_END, NO_GROUP);
 	if (!e)

@@ -28,7 +28,7 @@ TID_MAP(bus_resets, struct bus_reset);
 /* The vfio call this reset runs in (its trigger and device), marked as reported; NULL: none. */
 static __always_inline struct vfio_call *reset_cause(struct thread *th)
 {
-	struct vfio_call *c = tid_find(CALLS_IN(pci_threads, vfio_calls), th);
+	struct vfio_call *c = tid_find(PCI_CALLS(vfio_calls), th);
 
 	if (c)
 		c->emitted = 1;
@@ -38,7 +38,7 @@ static __always_inline struct vfio_call *reset_cause(struct thread *th)
 /* Whether a reset of pdev is reported: a VFIO device, or one reset inside a vfio-pci call. */
 static __always_inline bool reset_traced(struct pci_dev *pdev, struct thread *th)
 {
-	return (tid_find(CALLS_IN(pci_threads, vfio_calls), th) || vfio_bound(pdev)) && task_selected();
+	return (tid_find(PCI_CALLS(vfio_calls), th) || vfio_bound(pdev)) && task_selected();
 }
 
 static __always_inline void reset_event_from(struct dev_event *e, struct vfio_call *c)
@@ -65,14 +65,14 @@ int BPF_KPROBE(kp_reset_fn, struct pci_dev *pdev)
 		return 0;
 	r.ts = bpf_ktime_get_ns();
 	r.pdev = pdev;
-	tid_begin(CALLS_IN(pci_threads, fn_resets), &th, &r, sizeof(r));
+	tid_begin(PCI_CALLS(fn_resets), &th, &r, sizeof(r));
 	return 0;
 }
 
 static __always_inline int method_returned(int method, long ret)
 {
 	struct thread th = {};
-	struct fn_reset *r = tid_find(CALLS_IN(pci_threads, fn_resets), &th);
+	struct fn_reset *r = tid_find(PCI_CALLS(fn_resets), &th);
 	unsigned int n;
 
 	if (!r)
@@ -135,7 +135,7 @@ SEC("kretprobe")
 int BPF_KRETPROBE(krp_reset_fn, long ret)
 {
 	struct thread th = {};
-	struct fn_reset *r = tid_find(CALLS_IN(pci_threads, fn_resets), &th);
+	struct fn_reset *r = tid_find(PCI_CALLS(fn_resets), &th);
 	int i, method, inferred = 0;
 	struct vfio_call *cause;
 	struct dev_event *e;
@@ -166,7 +166,7 @@ int BPF_KRETPROBE(krp_reset_fn, long ret)
 		bpf_ringbuf_submit(e, 0);
 	}
 out:
-	tid_end(CALLS_IN(pci_threads, fn_resets), &th, r);
+	tid_end(PCI_CALLS(fn_resets), &th, r);
 	return 0;
 }
 
@@ -180,7 +180,7 @@ int BPF_KPROBE(kp_reset_bus, struct pci_dev *pdev)
 		return 0;
 	r.ts = bpf_ktime_get_ns();
 	r.pdev = pdev;
-	tid_begin(CALLS_IN(pci_threads, bus_resets), &th, &r, sizeof(r));
+	tid_begin(PCI_CALLS(bus_resets), &th, &r, sizeof(r));
 	return 0;
 }
 
@@ -189,7 +189,7 @@ SEC("kprobe")
 int BPF_KPROBE(kp_slot_reset, void *hotplug, int probe)
 {
 	struct thread th = {};
-	struct bus_reset *r = tid_find(CALLS_IN(pci_threads, bus_resets), &th);
+	struct bus_reset *r = tid_find(PCI_CALLS(bus_resets), &th);
 
 	if (r && !probe)
 		r->slot = 1;
@@ -200,7 +200,7 @@ SEC("kprobe")
 int BPF_KPROBE(kp_sbr)
 {
 	struct thread th = {};
-	struct bus_reset *r = tid_find(CALLS_IN(pci_threads, bus_resets), &th);
+	struct bus_reset *r = tid_find(PCI_CALLS(bus_resets), &th);
 
 	if (r)
 		r->sbr = 1;
@@ -211,7 +211,7 @@ SEC("kretprobe")
 int BPF_KRETPROBE(krp_reset_bus, long ret)
 {
 	struct thread th = {};
-	struct bus_reset *r = tid_find(CALLS_IN(pci_threads, bus_resets), &th);
+	struct bus_reset *r = tid_find(PCI_CALLS(bus_resets), &th);
 	struct vfio_call *cause;
 	struct dev_event *e;
 	struct seen s = {};
@@ -238,6 +238,6 @@ int BPF_KRETPROBE(krp_reset_bus, long ret)
 		bpf_ringbuf_submit(e, 0);
 	}
 out:
-	tid_end(CALLS_IN(pci_threads, bus_resets), &th, r);
+	tid_end(PCI_CALLS(bus_resets), &th, r);
 	return 0;
 }

@@ -97,7 +97,7 @@ static __always_inline void vfio_enter(struct pci_dev *pdev, int trigger, void *
 				c.groups[i] = fd_group(fd);
 		}
 	}
-	tid_begin(CALLS_IN(pci_threads, vfio_calls), &th, &c, sizeof(c));
+	tid_begin(PCI_CALLS(vfio_calls), &th, &c, sizeof(c));
 }
 
 static __always_inline void ioctl_enter(struct pci_dev *pdev, unsigned int cmd, unsigned long arg)
@@ -111,7 +111,7 @@ static __always_inline void ioctl_enter(struct pci_dev *pdev, unsigned int cmd, 
 /* The call's context, removed; false when there is none. */
 static __always_inline bool vfio_exit(struct vfio_call *out)
 {
-	return tid_take(CALLS_IN(pci_threads, vfio_calls), out, sizeof(*out));
+	return tid_take(PCI_CALLS(vfio_calls), out, sizeof(*out));
 }
 
 SEC("kprobe")
