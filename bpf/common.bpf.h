@@ -119,7 +119,8 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
  * insert or delete takes the bucket's lock with interrupts off, and even a lookup is a jhash, a
  * bucket walk and a memcmp (docs/benchmarks.md, runs 15 and 21). A map keeps no entry without
  * a call, so that a kind whose calls all fit in slots never searches its map. Each kind has its
- * map, its struct tid_counts (vfiotrace.h) and its slots: CALLS(kind) passes the three.
+ * map, its struct tid_counts (vfiotrace.h; calls_n[KIND_kind], below) and its slots: CALLS(kind)
+ * passes the three (pci_dev.bpf.h PCI_CALLS(kind): the PCI kinds' slots are fields of a record).
  * id: the map's key, unique among the calls in progress (a thread's id, or (id << 1) | level);
  * its low 32 bits pick the slot.
  */

@@ -44,7 +44,6 @@ extern diag_ops_map diag_ops SEC(".maps");
 CALL_VALUE(struct op_state);
 CALL_SLOT_TYPE(op_state);
 extern __u64 diag_ops_slots[CALL_SLOT_WORDS(op_state)];
-CALL_VALUE(struct op_state);
 
 typedef struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
