@@ -42,6 +42,5 @@ stack_next_map stack_next SEC(".maps");
 /* Devices (pci_dev.bpf.h): shared by vfio_pci.bpf.c, reset.bpf.c and power.bpf.c. */
 vfio_calls_map vfio_calls SEC(".maps");
 __u64 pci_thread_words[CALL_SLOTS * sizeof(struct pci_thread) / 8];
-__u64 vfio_driver_names[VFIO_DRIVERS] HOT;
 reset_stats_map reset_stats SEC(".maps");
 dev_stats_map dev_stats SEC(".maps");

@@ -171,49 +171,24 @@ static __always_inline struct device *pdev_dev(struct pci_dev *pdev)
 }
 
 /*
- * The addresses of the names of the drivers vfio_bound found to be VFIO's (with casts only). A
- * driver's name is a string of its module, so while the module is loaded its address names the
- * driver; the loader empties the table when a VFIO module is freed (tracer.c module_freed).
- */
-#define VFIO_DRIVERS 4
-extern __u64 vfio_driver_names[VFIO_DRIVERS];
-
-/*
  * Bound to vfio-pci or a vfio-pci variant driver (their names begin "vfio"):
  * every device's resets and power changes ask. With casts, a device without a
- * driver costs no helper call, one with a VFIO driver seen before none, another one.
+ * driver costs no helper call, one with a driver one.
  */
 static __always_inline bool vfio_bound(struct pci_dev *pdev)
 {
 	struct device_driver *drv;
 	char name[4] = {};
-	__u64 at = 0;
-	int i;
 
-	if (pci_dev_btf_id) {
+	if (pci_dev_btf_id)
 		drv = ((struct device___diag *)&pci_cast(pdev)->dev)->driver;
-		if (!drv)
-			return false;
-		at = (__u64)drv->name;
-		for (i = 0; i < VFIO_DRIVERS; i++)
-			if (vfio_driver_names[i] == at)
-				return at != 0;
-	} else {
+	else
 		drv = dev_driver(pdev_dev(pdev));
-		if (!drv)
-			return false;
-	}
+	if (!drv)
+		return false;
 	/* a name shorter than 4 bytes at the end of a page: the read fails, and it is not "vfio" */
 	bpf_probe_read_kernel(name, sizeof(name), pci_dev_btf_id ? drv->name : BPF_CORE_READ(drv, name));
-	if (name[0] != 'v' || name[1] != 'f' || name[2] != 'i' || name[3] != 'o')
-		return false;
-	/* two CPUs may take the same free entry, or the driver two entries: either way it is found */
-	for (i = 0; i < VFIO_DRIVERS && at; i++)
-		if (!vfio_driver_names[i]) {
-			vfio_driver_names[i] = at;
-			break;
-		}
-	return true;
+	return name[0] == 'v' && name[1] == 'f' && name[2] == 'i' && name[3] == 'o';
 }
 
 static __always_inline int pdev_group(struct pci_dev *pdev)

@@ -353,9 +353,6 @@ static void module_freed(struct tracer *t, const struct module_event *ev, struct
 {
 	int i;
 
-	/* its drivers' names were in its memory, which another module may take (pci_dev.bpf.h) */
-	if (t->skel)
-		memset(t->skel->data_hot->vfio_driver_names, 0, sizeof(t->skel->data_hot->vfio_driver_names));
 	for (i = 0; i < NR_HOOKS; i++) {
 		if (!in_module(i, &t->res[i], ev->name) || !tracer_attached(t, i))
 			continue;
