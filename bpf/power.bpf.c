@@ -10,7 +10,8 @@ TID_MAP(power_calls, struct power_call);
 
 /* ---- power ---- */
 
-static __always_inline void power_enter(struct pci_dev *pdev, int to, int up)
+/* 1: no call begun and none nested, so the return has nothing to do (entry_only_ret ends it) */
+static __always_inline int power_enter(struct pci_dev *pdev, int to, int up)
 {
 	struct thread th = {};
 	struct power_call *p = tid_find(PCI_CALLS(power_calls), &th);
@@ -18,32 +19,37 @@ static __always_inline void power_enter(struct pci_dev *pdev, int to, int up)
 
 	if (p) {
 		p->depth++;
-		return;
+		return 0;
 	}
+	/*
+	 * Asked for the state it is in: __pci_set_power_state returns 0 at once, which the return
+	 * would drop as no transition (most of vfio-pci's D0 requests). pci_power_up always works.
+	 */
+	if (!up && pdev_state(pdev) == to)
+		return 1;
 	/* every device's power changes come here */
 	if (!vfio_bound(pdev) || !task_selected())
-		return;
+		return 1;
 	c.ts = bpf_ktime_get_ns();
 	c.pdev = pdev;
 	c.to = to;
 	c.up = up;
 	c.from = pdev_state(pdev);
 	tid_begin(PCI_CALLS(power_calls), &th, &c, sizeof(c));
+	return 0;
 }
 
 SEC("kprobe")
 int BPF_KPROBE(kp_power, struct pci_dev *pdev, int state)
 {
-	power_enter(pdev, state, 0);
-	return 0;
+	return power_enter(pdev, state, 0) ? entry_only_ret : 0;
 }
 
 /* pci_power_up: to D0, from runtime resume (6.1+) and the D0 path of pci_set_power_state */
 SEC("kprobe")
 int BPF_KPROBE(kp_power_up, struct pci_dev *pdev)
 {
-	power_enter(pdev, 0, 1);
-	return 0;
+	return power_enter(pdev, 0, 1) ? entry_only_ret : 0;
 }
 
 SEC("kretprobe")
