@@ -58,6 +58,19 @@ int work_return(void *ctx)
 {
 	return count();
 }
+
+/* the same on the PCI core's hooks (pk:, pr:), so that the bench can tell their time apart */
+SEC("kprobe")
+int work_entry_pci(void *ctx)
+{
+	return count();
+}
+
+SEC("kretprobe")
+int work_return_pci(void *ctx)
+{
+	return count();
+}
 #endif
 
 char LICENSE[] SEC("license") = "GPL";

@@ -5,8 +5,9 @@
  * variant with one CO-RE read, which loads the kernel's BTF), attaches them
  * to every FUNCTION given, prints "Tracing", waits for SIGINT or SIGTERM.
  * --work (with --core): programs that count hits per process in a hash map, the least an
- * aggregating tracer does per hit.
- * usage: bench-floor [--core [--work]] k:FUNCTION|r:FUNCTION...   (r: return probe)
+ * aggregating tracer does per hit; pk:/pr: (the PCI core's hooks) get programs of their own,
+ * so that the bench can tell their time apart (the others attach them as k:/r:).
+ * usage: bench-floor [--core [--work]] [p]k:FUNCTION|[p]r:FUNCTION...   (r: return probe)
  */
 #include <errno.h>
 #include <signal.h>
@@ -37,7 +38,7 @@ int main(int argc, char **argv)
 	struct bpf_link *links[MAX_LINKS];
 	struct floor_core_bpf *core = NULL;
 	struct floor_bpf *plain = NULL;
-	struct bpf_program *entry, *ret;
+	struct bpf_program *entry, *ret, *entry_pci, *ret_pci;
 	int i = 1, n = 0, rc = 1;
 
 	libbpf_set_print(quiet);
@@ -49,27 +50,33 @@ int main(int argc, char **argv)
 			goto fail;
 		bpf_program__set_autoload(work ? core->progs.floor_entry : core->progs.work_entry, false);
 		bpf_program__set_autoload(work ? core->progs.floor_return : core->progs.work_return, false);
+		bpf_program__set_autoload(core->progs.work_entry_pci, work);
+		bpf_program__set_autoload(core->progs.work_return_pci, work);
 		if (floor_core_bpf__load(core))
 			goto fail;
 		entry = work ? core->progs.work_entry : core->progs.floor_entry;
 		ret = work ? core->progs.work_return : core->progs.floor_return;
+		entry_pci = work ? core->progs.work_entry_pci : entry;
+		ret_pci = work ? core->progs.work_return_pci : ret;
 		i = work ? 3 : 2;
 	} else {
 		plain = floor_bpf__open_and_load();
 		if (!plain)
 			goto fail;
-		entry = plain->progs.floor_entry;
-		ret = plain->progs.floor_return;
+		entry_pci = entry = plain->progs.floor_entry;
+		ret_pci = ret = plain->progs.floor_return;
 	}
 	for (; i < argc && n < MAX_LINKS; i++) {
 		const char *a = argv[i];
-		bool retprobe = !strncmp(a, "r:", 2);
+		bool pci = a[0] == 'p', retprobe = !strncmp(a + pci, "r:", 2);
 
-		if (strncmp(a, "k:", 2) && !retprobe) {
-			fprintf(stderr, "bench-floor: expected k:FUNCTION or r:FUNCTION, got %s\n", a);
+		if (strncmp(a + pci, "k:", 2) && !retprobe) {
+			fprintf(stderr, "bench-floor: expected [p]k:FUNCTION or [p]r:FUNCTION, got %s\n", a);
 			goto out;
 		}
-		links[n] = bpf_program__attach_kprobe(retprobe ? ret : entry, retprobe, a + 2);
+		a += pci;
+		links[n] = bpf_program__attach_kprobe(pci ? (retprobe ? ret_pci : entry_pci) : (retprobe ? ret : entry),
+						      retprobe, a + 2);
 		if (!links[n]) {
 			fprintf(stderr, "bench-floor: cannot attach to %s: %s\n", a + 2, strerror(errno));
 			goto out;

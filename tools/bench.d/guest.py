@@ -90,16 +90,22 @@ def probes(*extra):
     return json.loads(p.stdout)["hooks"]
 
 
+# The PCI core's hooks: they run inside vfio-pci's open and close (resets, D-states), outside the
+# attach, reference and DMA paths; floor-work counts them in programs of their own (pk:, pr:).
+PCI_HOOKS = {"reset", "reset_method", "reset_bus", "power"}
+
+
 def floor_args(hooks):
     """k:/r: for every probe vfiotrace attaches: the floor's empty programs go to the same places."""
     args = []
     for h in hooks:
         if not h["function"] or h["style"] == "none":
             continue
+        p = "p" if h["hook"] in PCI_HOOKS else ""
         if h.get("entry_probe", True):
-            args.append("k:" + h["function"])
+            args.append(p + "k:" + h["function"])
         if h["return_probe"]:
-            args.append("r:" + h["function"])
+            args.append(p + "r:" + h["function"])
     return args
 
 
@@ -138,6 +144,7 @@ configs = {
     "floor-core": [floor_bin, "--core", *floor_args(hooks)],
     "floor-dma": [floor_bin, *floor_args(hooks_dma)],
     "floor-work": [floor_bin, "--core", "--work", *floor_args(hooks)],
+    "floor-work-dma": [floor_bin, "--core", "--work", *floor_args(hooks_dma)],
     "bpftrace-floor": ["bpftrace", "-B", "line", f"{out}/floor.bt"],
     "bpftrace-equivalent": ["bpftrace", "-B", "line", f"{out}/equiv.bt"],
     "baseline": [baseline or "false", "stat"],
@@ -151,6 +158,12 @@ def clocksource():
 emit(kind="meta", kernel=os.uname().release, group=group, attach=attach, put=put, allocs=allocs,
      floor_probes=len(configs["floor"]) - 1, floor_dma_probes=len(configs["floor-dma"]) - 1,
      clocksource=clocksource())
+
+
+def progs_since(s0, s1):
+    """run time and runs per program between two Tracer.status()"""
+    return {k: [v[0] - s0.get("progs", {}).get(k, (0, 0))[0], v[1] - s0.get("progs", {}).get(k, (0, 0))[1]]
+            for k, v in s1.get("progs", {}).items()}
 
 
 class Tracer:
@@ -232,11 +245,16 @@ class Tracer:
         return rc, ru
 
 
+# --dma-maps K: each attach also maps and unmaps a 64 KiB buffer K times (the DMA path's hooks)
+dma_maps = int(os.environ.get("BENCH_DMA_MAPS", "0"))
+dma_args = ["--dma", "65536", "--dma-count", str(dma_maps)] if dma_maps else []
+
+
 def workload(k, perf=False):
     """perf: under perf record; then also the samples taken, and those in BPF programs (or in
     what they called: a bpf_prog_ frame in the call chain)"""
     t0 = time.monotonic()
-    cmd = ["vfio-workload", "-n", str(k), "-g", str(group)]
+    cmd = ["vfio-workload", "-n", str(k), "-g", str(group), *dma_args]
     if perf:
         cmd = ["perf", "record", "-q", "-e", "cpu-clock", "-F", "25000", "-a", "-g", "-o", f"{out}/perf.data", "--",
                *cmd]
@@ -324,8 +342,8 @@ for args in (["-v"], ["-vv"]) if "profile" in phases else ():
 perhit_only = [c for c in os.environ.get("BENCH_PERHIT_CONFIGS", "").split(",") if c]
 perf = os.environ.get("BENCH_PERF") == "1"
 for r in range(rounds if "perhit" in phases else 0):
-    for c in ["none", "floor", "floor-work", "floor-dma", "bpftrace-floor", "vfiotrace", "vfiotrace-refs",
-              "vfiotrace-dma", *with_baseline, "bpftrace-equivalent"]:
+    for c in ["none", "floor", "floor-work", "floor-dma", "floor-work-dma", "bpftrace-floor", "vfiotrace",
+              "vfiotrace-refs", "vfiotrace-dma", *with_baseline, "bpftrace-equivalent"]:
         if perhit_only and c not in ["none", "floor", *perhit_only]:
             continue
         t = Tracer(c) if c != "none" else None
@@ -341,6 +359,7 @@ for r in range(rounds if "perhit" in phases else 0):
                            perf_leaves=samples[3], perf_lines=samples[4])
             st = t.status()
             res.update(warm_ns=st["prog_ns"] - res["prog_ns"], warm_runs=st["prog_runs"] - res["prog_runs"],
+                       warm_progs=progs_since(res, st),
                        workload_rc=wrc or wrc2)
             res["rc"], _ = t.stop()
         emit(**res)
@@ -549,8 +568,7 @@ def shared_phase(resets, warm):
             rc, _ = t.stop()
             emit(kind="shared", config=c, round=r, device=dev, resets=resets, warm=warm, wall_s=wall, rc=rc, ready_s=t.ready,
                  prog_ns=s1["prog_ns"] - s0["prog_ns"], prog_runs=s1["prog_runs"] - s0["prog_runs"],
-                 progs={k: [v[0] - s0.get("progs", {}).get(k, (0, 0))[0], v[1] - s0.get("progs", {}).get(k, (0, 0))[1]]
-                        for k, v in s1.get("progs", {}).items()})
+                 progs=progs_since(s0, s1))
 
 
 if "shared" in phases:
