@@ -16,6 +16,7 @@ static __always_inline int power_enter(struct pci_dev *pdev, int to, int up)
 	struct thread th = {};
 	struct power_call *p = tid_find(PCI_CALLS(power_calls), &th);
 	struct power_call c = {};
+	int from;
 
 	if (p) {
 		p->depth++;
@@ -25,7 +26,8 @@ static __always_inline int power_enter(struct pci_dev *pdev, int to, int up)
 	 * Asked for the state it is in: __pci_set_power_state returns 0 at once, which the return
 	 * would drop as no transition (most of vfio-pci's D0 requests). pci_power_up always works.
 	 */
-	if (!up && pdev_state(pdev) == to)
+	from = pdev_state(pdev);
+	if (!up && from == to)
 		return 1;
 	/* every device's power changes come here */
 	if (!vfio_bound(pdev) || !task_selected())
@@ -34,7 +36,7 @@ static __always_inline int power_enter(struct pci_dev *pdev, int to, int up)
 	c.pdev = pdev;
 	c.to = to;
 	c.up = up;
-	c.from = pdev_state(pdev);
+	c.from = from;
 	tid_begin(PCI_CALLS(power_calls), &th, &c, sizeof(c));
 	return 0;
 }
