@@ -194,21 +194,22 @@ static __always_inline int attach_exit(void *ctx, int ret)
 	struct op_state *d, *outer;
 	int group, step = STEP_NONE, stack = -1;
 	struct inflight in;
-	__u64 lat;
+	__u64 lat, th;
 
 	if (!take_inflight(CALLS(inflight_attach), &in, &lat))
 		return 0;
 	group = in.group;
-	d = op_at(LEVEL_ATTACH);
+	th = op_thread();
+	d = op_at_of(th, LEVEL_ATTACH);
 	if (ret < 0) {
 		step = d ? failed_step(d, ret) : STEP_UNKNOWN;
 		stack = d ? failed_stack(d, step) : -1;
 		count_failure(group, OP_ATTACH, step, ret);
-		outer = op_at(LEVEL_GROUP);
+		outer = op_at_of(th, LEVEL_GROUP);
 		if (outer)
 			outer->nested_attach_ret = ret;
 	}
-	op_end(LEVEL_ATTACH);
+	op_done(d);
 	s = stats_for(group);
 	if (!s)
 		return 0;

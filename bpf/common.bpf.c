@@ -10,6 +10,7 @@ const volatile __u32 target_tgid = 0;
 const volatile bool emit_events = false;
 const volatile bool deep_stacks = false;
 const volatile __u32 pci_dev_btf_id = 0;
+const volatile __u32 file_btf_id = 0;
 const volatile int entry_only_ret = 0;
 const volatile bool call_slots_off = false;
 struct tid_counts calls_n[CALL_KINDS] HOT;

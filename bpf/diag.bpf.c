@@ -9,30 +9,45 @@
  */
 #include "diag.bpf.h"
 #include "group_name.h"
+#include "kcast.bpf.h"
 
 #define GROUP_SCAN_MAX 16	/* members examined for DMA ownership per failure */
 
+_Static_assert(GROUP_NAME_MAX == 16, "a file's name passes to file_group_of as two words");
+
 /*
- * The N of /dev/vfio/N (also "noiommu-N") from the file's name; NO_GROUP otherwise.
- * A global function, which the verifier checks once (5.10 takes scalar
- * arguments only: the file as a number).
+ * The N of "N" or "noiommu-N": the name's first 16 bytes (lo, hi) and its length
+ * with the NUL (< 0: unread); NO_GROUP otherwise. A global function, which the
+ * verifier checks once; it takes scalars only (5.10, and 7.x types a string
+ * pointer loaded through a cast as untrusted memory, not a number), and the
+ * loader rewrites the casts' calls in programs only: the name is read by the caller.
  */
-__noinline int file_group_of(__u64 file)
+__noinline int file_group_of(__u64 lo, __u64 hi, long len)
 {
-	const unsigned char *p = BPF_CORE_READ((struct file *)file, f_path.dentry, d_name.name);
 	unsigned char buf[GROUP_NAME_MAX];
-	long len = bpf_probe_read_kernel_str(buf, sizeof(buf), p);
 	int id;
 
 	if (len < 0)
 		return NO_GROUP;
+	__builtin_memcpy(buf, &lo, 8);
+	__builtin_memcpy(buf + 8, &hi, 8);
 	id = group_of_name(buf, len);
 	return id < 0 ? NO_GROUP : id;
 }
 
+/* The group of /dev/vfio/N (also noiommu-N) from the file's name; NO_GROUP otherwise. */
 static __always_inline int file_group(struct file *f)
 {
-	return file_group_of((__u64)f);
+	const unsigned char *p;
+	__u64 name[2] = {};
+	long len;
+
+	if (file_btf_id)
+		p = file_cast(f)->f_path.dentry->d_name.name;
+	else
+		p = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+	len = bpf_probe_read_kernel_str(name, sizeof(name), p);
+	return file_group_of(name[0], name[1], len);
 }
 
 static __always_inline void add_blocking(struct op_state *d, struct device *dev)
@@ -208,7 +223,7 @@ int BPF_KRETPROBE(krp_group_open, int ret)
 		}
 		group_failed(ctx, d, ret);
 	}
-	op_end(LEVEL_GROUP);
+	op_done(d);
 	return 0;
 }
 
@@ -260,7 +275,7 @@ int BPF_KRETPROBE(krp_group_ioctl, long ret)
 		return 0;
 	if (ret < 0)
 		group_failed(ctx, d, (int)ret);
-	op_end(LEVEL_GROUP);
+	op_done(d);
 	return 0;
 }
 

@@ -18,6 +18,7 @@ enum { MSI_UNSEEN = 0, MSI_ISOLATED, MSI_NOT_ISOLATED };
 
 struct op_state {
 	__u64 ts;
+	__u64 key;		/* its key in diag_ops: op_key_of */
 	int op;
 	int group;
 	int fail_step;		/* first step that returned an error */
@@ -97,24 +98,48 @@ extern fail_stack_ids_map fail_stack_ids SEC(".maps");
 /* The same with -v, else -1 (none). */
 #define fail_stack_if_deep(ctx) (deep_stacks ? fail_stack(ctx) : -1)
 
-static __always_inline __u64 op_key(int level)
+/* The current thread, for op_key_of and op_at_of: asked once where a program looks up both levels. */
+static __always_inline __u64 op_thread(void)
 {
-	return ((__u64)(__u32)bpf_get_current_pid_tgid() << 1) | level;
+	return (__u64)(__u32)bpf_get_current_pid_tgid() << 1;
+}
+
+static __always_inline __u64 op_key_of(__u64 thread, int level)
+{
+	return thread | level;
+}
+
+static __always_inline struct op_state *op_at_of(__u64 thread, int level)
+{
+	return call_find(CALLS(diag_ops), op_key_of(thread, level));
+}
+
+static __always_inline struct op_state *op_at(int level)
+{
+	return op_at_of(op_thread(), level);
+}
+
+/* d (op_at's, or NULL) ended */
+static __always_inline void op_done(struct op_state *d)
+{
+	if (d)
+		call_end(CALLS(diag_ops), d->key, d);
 }
 
 static __always_inline struct op_state *op_begin(int level, int op, int group)
 {
 	static const struct op_state zero_op;
-	__u64 k = op_key(level), ka = op_key(LEVEL_ATTACH);
+	__u64 th = op_thread(), k = op_key_of(th, level);
 	struct op_state *d;
 
 	/* an attach nests in a group op, never around one: an attach entry here is stale (missed return) */
-	if (level == LEVEL_GROUP && (d = call_find(CALLS(diag_ops), ka)))
-		call_end(CALLS(diag_ops), ka, d);
+	if (level == LEVEL_GROUP)
+		op_done(op_at_of(th, LEVEL_ATTACH));
 	d = call_begin(CALLS(diag_ops), k, &zero_op, sizeof(zero_op));
 	if (!d)
 		return NULL;
 	d->ts = bpf_ktime_get_ns();
+	d->key = k;
 	d->op = op;
 	d->group = group;
 	d->fail_stack = -1;
@@ -123,26 +148,13 @@ static __always_inline struct op_state *op_begin(int level, int op, int group)
 	return d;
 }
 
-static __always_inline struct op_state *op_at(int level)
-{
-	return call_find(CALLS(diag_ops), op_key(level));
-}
-
 /* The innermost operation in flight on this task: steps are recorded there. */
 static __always_inline struct op_state *op_current(void)
 {
-	struct op_state *d = op_at(LEVEL_ATTACH);
+	__u64 th = op_thread();
+	struct op_state *d = op_at_of(th, LEVEL_ATTACH);
 
-	return d ? d : op_at(LEVEL_GROUP);
-}
-
-static __always_inline void op_end(int level)
-{
-	__u64 k = op_key(level);
-	struct op_state *d = call_find(CALLS(diag_ops), k);
-
-	if (d)
-		call_end(CALLS(diag_ops), k, d);
+	return d ? d : op_at_of(th, LEVEL_GROUP);
 }
 
 /* A step returned ret (< 0, or 1 for a NULL domain): the first failure is kept, with stack. */

@@ -14,8 +14,9 @@
 
 #include "core_fixes.bpf.h"
 
-/* struct pci_dev's id in the kernel's BTF, or 0: no casts (common.bpf.c) */
+/* struct pci_dev's and struct file's ids in the kernel's BTF; both set or both 0: no casts (common.bpf.c) */
 extern const volatile __u32 pci_dev_btf_id;
+extern const volatile __u32 file_btf_id;
 
 static void *(*const rdonly_cast)(const void *obj, __u32 btf_id) = (void *)RDONLY_CAST_MARK;
 
@@ -23,6 +24,12 @@ static void *(*const rdonly_cast)(const void *obj, __u32 btf_id) = (void *)RDONL
 static __always_inline struct pci_dev *pci_cast(struct pci_dev *pdev)
 {
 	return rdonly_cast(pdev, pci_dev_btf_id);
+}
+
+/* f as a pointer to load through; only where file_btf_id is set */
+static __always_inline struct file *file_cast(struct file *f)
+{
+	return rdonly_cast(f, file_btf_id);
 }
 
 #endif

@@ -12,6 +12,7 @@
  */
 #include "vfio_shared.bpf.h"
 #include "stacks.bpf.h"
+#include "kcast.bpf.h"
 
 /* Set by the loader: count GET_DEVICE_FD returns as gets (no probeable try_get). */
 const volatile bool gets_at_ioctl = false;
@@ -316,7 +317,7 @@ int BPF_KRETPROBE(krp_devfd_ioctl, long fd)
 	task = (struct task_struct *)bpf_get_current_task();
 	fds = BPF_CORE_READ(task, files, fdt, fd);
 	bpf_probe_read_kernel(&f, sizeof(f), fds + fd);
-	vdev = BPF_CORE_READ(f, private_data);
+	vdev = file_btf_id ? file_cast(f)->private_data : BPF_CORE_READ(f, private_data);
 	if (!vdev)
 		return 0;
 	if (gets_at_ioctl) {

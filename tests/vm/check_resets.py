@@ -184,9 +184,9 @@ def check_shared(c, tags):
         c.ok(begun and int(begun[1]) >= 1 and int(begun[2]) == 0,
              f"{run}: the calls in progress (the NVMe's reset among them) in .bss slots, none in a map", said)
         m = re.search(r"PCI core's links ended (\d+) entries and (\d+) returns before dispatch", said)
-        cast = "struct pci_dev read through bpf_rdonly_cast" in said
+        cast = "struct pci_dev and struct file read through bpf_rdonly_cast" in said
         c.eq(cast, run != "shared_helper" and kernel_at_least(tags, (6, 2)),
-             f"{run}: struct pci_dev read through bpf_rdonly_cast where the kernel has it, unless told not to")
+             f"{run}: struct pci_dev and struct file read through bpf_rdonly_cast where the kernel has it, unless told not to")
         c.eq("kprobe.session: entries and returns armed by one link per class" in said,
              session and run != "shared_multi", f"{run}: kprobe.session links where the kernel has them, unless told not to")
         if not fprobe:

@@ -74,8 +74,8 @@ static int configure(const struct object_plan *t, struct vfiotrace_bpf *skel)
 			err("cannot rewrite the programs' casts: %s", strerror(errno));
 			return -1;
 		}
-		dbg("struct pci_dev read through bpf_rdonly_cast (BTF ids %d, %d) at %d places",
-		    t->rs->rdonly_cast_id, t->pci_dev_btf_id, n);
+		dbg("struct pci_dev and struct file read through bpf_rdonly_cast (BTF ids %d, %d, %d) at %d places",
+		    t->rs->rdonly_cast_id, t->pci_dev_btf_id, t->file_btf_id, n);
 	}
 	if (t->session && (kcast_rewrite(skel->obj, SESSION_IS_RETURN_MARK, t->rs->session_is_return_id) < 0 ||
 			   kcast_rewrite(skel->obj, SESSION_COOKIE_MARK, t->rs->session_cookie_id) < 0)) {
@@ -149,6 +149,7 @@ static int open_and_load(const struct object_plan *t, struct vfiotrace_bpf **out
 	skel->rodata->reset_unhooked = targets_reset_unhooked(t->res);
 	skel->rodata->deep_stacks = t->opt->verbose > 0;
 	skel->rodata->pci_dev_btf_id = t->pci_dev_btf_id;
+	skel->rodata->file_btf_id = t->file_btf_id;
 	/* test hook (tests/vm/resets.sh): VFIOTRACE_NO_CALL_SLOTS, the PCI calls in progress in maps only */
 	skel->rodata->call_slots_off = getenv("VFIOTRACE_NO_CALL_SLOTS") != NULL;
 	/* also a vmlinux row off the links (a kprobe of its own) then returns 1: a perf record, nothing lost */

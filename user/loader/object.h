@@ -22,6 +22,7 @@ struct object_plan {
 	struct resolved *res;		/* [NR_HOOKS]; fentry rows become kprobes when fentry is refused */
 	const char *btf_path;		/* the BTF libbpf relocates against; NULL: the kernel's */
 	int pci_dev_btf_id;		/* struct pci_dev's BTF id for bpf_rdonly_cast, else 0 */
+	int file_btf_id;		/* struct file's; both set or both 0 */
 	bool session;			/* kprobe.multi rows ride kprobe.session links (multi.h) */
 	bool alloc_on_use;		/* hash maps need no preallocation (capacity.h) */
 	char *fallback;			/* set to why fentry was abandoned, if it was */

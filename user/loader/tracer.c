@@ -73,10 +73,13 @@ static void btf_facts(struct tracer *t)
 	t->dma_btf = kernel_btf_has_struct(&t->rs.kb, "vfio_iommu_type1", "vfio_iommu");
 	t->alloc_on_use = kernel_btf_alloc_on_use(&t->rs.kb);
 	/* bpf/kcast.bpf.h; test hook (tests/vm/resets.sh): VFIOTRACE_NO_RDONLY_CAST, helpers where it could */
-	if (t->rs.rdonly_cast_id > 0 && !getenv("VFIOTRACE_NO_RDONLY_CAST"))
+	if (t->rs.rdonly_cast_id > 0 && !getenv("VFIOTRACE_NO_RDONLY_CAST")) {
 		t->pci_dev_btf_id = kernel_btf_struct_id(&t->rs.kb, NULL, "pci_dev");
-	if (t->pci_dev_btf_id < 0)
-		t->pci_dev_btf_id = 0;
+		t->file_btf_id = kernel_btf_struct_id(&t->rs.kb, NULL, "file");
+	}
+	/* both or neither: bpf/kcast.bpf.h rewrites every cast or none */
+	if (t->pci_dev_btf_id <= 0 || t->file_btf_id <= 0)
+		t->pci_dev_btf_id = t->file_btf_id = 0;
 	if (!t->rs.bpf_loop)
 		dbg("no bpf_loop (before 5.17): a group's members are walked unrolled, longer to verify");
 	/* test hook (tests/vm/guest.sh, resets.sh): VFIOTRACE_NO_KPROBE_SESSION, kprobe.multi links where it could */
@@ -127,7 +130,7 @@ static int load_bpf(struct tracer *t, char *msg, int len)
 		preopen_start(&t->links.pre, t->res, t->retprobe_maxactive);
 	t->skel = object_load(&(struct object_plan){ .opt = &t->opt, .rs = &t->rs, .res = t->res,
 		.btf_path = t->opt.btf ? t->opt.btf : t->core.path[0] ? t->core.path : NULL,
-		.pci_dev_btf_id = t->pci_dev_btf_id, .session = t->session, .alloc_on_use = t->alloc_on_use,
+		.pci_dev_btf_id = t->pci_dev_btf_id, .file_btf_id = t->file_btf_id, .session = t->session, .alloc_on_use = t->alloc_on_use,
 		.fallback = t->fallback, .fallback_len = sizeof(t->fallback) }, msg, len);
 	e = t->skel ? 0 : -1;
 	core_btf_close(&t->core);

@@ -31,6 +31,7 @@ struct tracer {
 	bool dma_btf;			/* type1's BTF describes struct vfio_iommu: map failures told apart */
 	bool alloc_on_use;		/* hash maps need no preallocation (capacity.h) */
 	int pci_dev_btf_id;		/* struct pci_dev's BTF id where bpf_rdonly_cast can use it, else 0 */
+	int file_btf_id;		/* struct file's, set with pci_dev_btf_id, else 0 */
 	bool session;			/* kprobe.multi rows ride kprobe.session links (multi.h) */
 	char fallback[128];		/* why fentry was abandoned, "" if it was not */
 	struct vfiotrace_bpf *skel;	/* NULL while a required hook waits for its module */
