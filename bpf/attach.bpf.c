@@ -65,14 +65,23 @@ struct {
 
 static const __u64 zero_count;
 
-/* A walk of a group's members into gi: where it is, and how many it passed. */
+/*
+ * A walk of a group's members into gi: where it is, how many it passed, the
+ * group's members as last recorded (old, or NULL) and whether any differs.
+ */
 struct members_walk {
 	struct list_head *head, *pos;
 	struct group_members *gi;
+	const struct group_members *old;
 	unsigned int n;
+	bool changed;
 };
 
-/* Member i of the walk (named if among the first GROUP_MAX_DEVS); 1 when the list ended. */
+/*
+ * Member i of the walk (named if among the first GROUP_MAX_DEVS); 1 when the list ended. A
+ * member recorded before at the same place, the same struct device, keeps its name and bus:
+ * a device's name and bus stay while it is in the group.
+ */
 static __always_inline int member_step(__u32 i, struct members_walk *w)
 {
 	struct device *dev;
@@ -81,9 +90,16 @@ static __always_inline int member_step(__u32 i, struct members_walk *w)
 		return 1;
 	if (i < GROUP_MAX_DEVS) {
 		dev = group_dev_at(w->pos);
-		read_dev_name(dev, w->gi->devs[i]);
-		w->gi->buses[i][0] = 0;
-		read_dev_bus_name(dev, w->gi->buses[i]);
+		if (w->old && w->old->devp[i] == (__u64)dev) {
+			__builtin_memcpy(w->gi->devs[i], w->old->devs[i], NAME_LEN);
+			__builtin_memcpy(w->gi->buses[i], w->old->buses[i], BUS_LEN);
+		} else {
+			read_dev_name(dev, w->gi->devs[i]);
+			w->gi->buses[i][0] = 0;
+			read_dev_bus_name(dev, w->gi->buses[i]);
+			w->changed = true;
+		}
+		w->gi->devp[i] = (__u64)dev;
 	}
 	w->pos = group_devs_next(w->pos);
 	w->n = i + 1;
@@ -102,29 +118,6 @@ static int member_cb(__u32 i, void *ctx)
  */
 enum walk { WALK_LOOP, WALK_UNROLLED };
 
-/* The same members with the same buses (a string's bytes past its end may differ: then they are not). */
-static __always_inline bool members_same(const struct group_members *a, const struct group_members *b)
-{
-	const __u32 *x, *y;	/* the names begin at offset 4 */
-	int i, j;
-
-	if (a->ndevs != b->ndevs)
-		return false;
-	for (i = 0; i < GROUP_MAX_DEVS && i < b->ndevs; i++) {
-		x = (const __u32 *)a->devs[i];
-		y = (const __u32 *)b->devs[i];
-		for (j = 0; j < NAME_LEN / 4; j++)
-			if (x[j] != y[j])
-				return false;
-		x = (const __u32 *)a->buses[i];
-		y = (const __u32 *)b->buses[i];
-		for (j = 0; j < BUS_LEN / 4; j++)
-			if (x[j] != y[j])
-				return false;
-	}
-	return true;
-}
-
 /* Members of the group as the IOMMU core lists them (struct group_device). */
 static __always_inline void record_members(struct iommu_group *grp, int id, enum walk how)
 {
@@ -136,24 +129,26 @@ static __always_inline void record_members(struct iommu_group *grp, int id, enum
 	if (!gi)
 		return;
 	old = bpf_map_lookup_elem(&group_members, &id);
-	if (old) {
-		bpf_probe_read_kernel(gi->alloc_bus, BUS_LEN, old->alloc_bus);
-		bpf_probe_read_kernel(gi->alloc_dev, NAME_LEN, old->alloc_dev);
-	} else {
-		gi->alloc_bus[0] = 0;
-		gi->alloc_dev[0] = 0;
-	}
 	w.gi = gi;
+	w.old = old;
 	if (how == WALK_LOOP)
 		bpf_loop(GROUP_WALK_MAX, member_cb, &w, 0);
 	else
 		for (i = 0; i < GROUP_WALK_MAX; i++)
 			if (member_step(i, &w))
 				break;
-	gi->ndevs = w.n;
 	/* unchanged, the usual case: no update, which would take the bucket's lock with interrupts off */
-	if (!old || !members_same(old, gi))
-		update_counted(&group_members, &id, gi);
+	if (old && !w.changed && old->ndevs == w.n)
+		return;
+	if (old) {
+		__builtin_memcpy(gi->alloc_bus, old->alloc_bus, BUS_LEN);
+		__builtin_memcpy(gi->alloc_dev, old->alloc_dev, NAME_LEN);
+	} else {
+		gi->alloc_bus[0] = 0;
+		gi->alloc_dev[0] = 0;
+	}
+	gi->ndevs = w.n;
+	update_counted(&group_members, &id, gi);
 }
 
 /* dev: the device attached (iommufd attaches devices; type1 groups: NULL) */

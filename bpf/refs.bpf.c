@@ -131,6 +131,8 @@ static __always_inline void record_ref(int kind, void *vdev, long long before, s
 	long long refcount, after = REFCOUNT_UNAVAILABLE;
 	struct dev_refs *d = device_for((__u64)vdev);
 	struct device *dev = vdev_read(vdev, &refcount);
+	/* read before from the same struct device (the vfio_device's address may be reused) */
+	bool kept = dev && d && d->dev == (__u64)dev;
 	struct iommu_group *grp;
 	struct group_stats *s;
 	struct ref_val *v;
@@ -138,7 +140,10 @@ static __always_inline void record_ref(int kind, void *vdev, long long before, s
 
 	if (before == REFCOUNT_UNAVAILABLE)
 		before = refcount;
-	if (dev) {
+	if (kept) {
+		k.group = d->group;
+		__builtin_memcpy(k.dev, d->name, NAME_LEN);
+	} else if (dev) {
 		read_dev_name(dev, k.dev);
 		grp = BPF_CORE_READ(dev, iommu_group);
 		if (grp)
@@ -146,7 +151,7 @@ static __always_inline void record_ref(int kind, void *vdev, long long before, s
 	}
 	if (!group_selected(k.group))
 		return;
-	if (d) {
+	if (d && !kept) {
 		if (k.dev[0]) {
 			__builtin_memcpy(d->name, k.dev, NAME_LEN);
 		} else {
@@ -156,6 +161,13 @@ static __always_inline void record_ref(int kind, void *vdev, long long before, s
 		}
 		if (k.group != NO_GROUP)
 			d->group = k.group;
+		/* a device's name and group stay while it is registered: read once */
+		if (dev && k.dev[0] && k.group != NO_GROUP) {
+			asm volatile("" ::: "memory");	/* name and group before the mark (x86 keeps store order) */
+			d->dev = (__u64)dev;
+		}
+	}
+	if (d) {
 		if (kind == REF_GET)
 			__sync_fetch_and_add(&d->gets, 1);
 		else

@@ -92,6 +92,7 @@ struct group_members {
 	char buses[GROUP_MAX_DEVS][BUS_LEN];
 	char alloc_bus[BUS_LEN];	/* bus the last domain allocation was for */
 	char alloc_dev[NAME_LEN];	/* device it was for; "" when allocated by bus (5.10) */
+	unsigned long long devp[GROUP_MAX_DEVS];	/* BPF's: the members' struct device, names read when new */
 };
 
 struct err_key {
@@ -121,6 +122,7 @@ struct dev_refs {
 	unsigned long long gets, puts;
 	long long refcount;		/* after the last transition, or REFCOUNT_UNAVAILABLE */
 	long long peak;			/* highest refcount seen, or REFCOUNT_UNAVAILABLE */
+	unsigned long long dev;		/* BPF's: the struct device name and group were read from; 0: none */
 };
 
 /*

@@ -72,9 +72,9 @@ static void test_prom_render(void)
 	g[1].st.attach_hist[hist_slot(1000)] = 1;
 	g[1].st.attach_hist[hist_slot(3000)] = 2;
 	g[1].st.attach_hist[hist_slot(2000000000ULL)] = 1;
-	d[0].d = (struct dev_refs){ "0000:00:03.0", 12, 2, 1, 2, 3 };
-	d[1].d = (struct dev_refs){ "", NO_GROUP, 9, 9, REFCOUNT_UNAVAILABLE, REFCOUNT_UNAVAILABLE };
-	d[2].d = (struct dev_refs){ "0000:00:03.0", NO_GROUP, 1, 1, REFCOUNT_UNAVAILABLE, 1 };
+	d[0].d = (struct dev_refs){ "0000:00:03.0", 12, 2, 1, 2, 3, 0 };
+	d[1].d = (struct dev_refs){ "", NO_GROUP, 9, 9, REFCOUNT_UNAVAILABLE, REFCOUNT_UNAVAILABLE, 0 };
+	d[2].d = (struct dev_refs){ "0000:00:03.0", NO_GROUP, 1, 1, REFCOUNT_UNAVAILABLE, 1, 0 };
 	render_prom(f, &m);
 	fclose(f);
 
