@@ -143,6 +143,7 @@ struct signal_struct {
 };
 
 struct task_struct {
+	char comm[16];
 	struct files_struct *files;
 	struct mm_struct *mm;
 	const struct cred *cred;
