@@ -77,6 +77,7 @@ struct dma_call {
 	__u32 cmd;			/* VFIO_IOMMU_MAP_DMA or _UNMAP_DMA (iommufd's too) */
 	__u32 flags;			/* the request's */
 	__u32 iommufd;			/* arg: a kernel pointer (the IOVA mapped, the bytes unmapped) */
+	__u64 pages;			/* pinned by its pins: added to the container's count at its return */
 	struct dma_failure fail;	/* filled by a failing pin */
 };
 
@@ -87,17 +88,24 @@ struct {
 	__type(value, struct dma_call);
 } inflight_dma SEC(".maps");
 
-/* pages pinned and the memlock state, between entry and return of one pin */
+/*
+ * The pin's request and the memlock state, between entry and return of one pin: in a .bss slot
+ * (call_slot.h), the map only for a thread whose slot another holds. A map's insert and delete
+ * at every pin were a third of the DMA path's instructions (docs/benchmarks.md run 27).
+ */
 struct pin_call {
+	__u64 ts;			/* 1: in progress (no time is taken) */
 	__u64 vaddr, npage, limit, locked;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MAX_ENTRIES);
-	__type(key, __u32);
+	__type(key, __u64);		/* thread id */
 	__type(value, struct pin_call);
 } inflight_pin SEC(".maps");
+static CALL_SLOT_TYPE(pin_call) inflight_pin_slots[CALL_SLOTS];
+CALL_VALUE(struct pin_call);
 
 /* Too large for the BPF stack. */
 struct {
@@ -322,8 +330,11 @@ static __always_inline int dma_return(long ret)
 		bpf_probe_read_user(&u, sizeof(u), (void *)c->arg);
 		unmapped = u.size;
 	}
-	if ((s = dma_stats_in(&dma_containers, &c->container)))
+	if ((s = dma_stats_in(&dma_containers, &c->container))) {
 		dma_account(s, c, ret, lat, unmapped);
+		if (c->pages)
+			__sync_fetch_and_add(&s->pages_pinned, c->pages);
+	}
 	bpf_get_current_comm(ck.comm, sizeof(ck.comm));
 	s = bpf_map_lookup_elem(&dma_clients, &ck);
 	if (!s) {	/* a new client: user space reads its VM identity while it lives */
@@ -447,12 +458,12 @@ int BPF_KPROBE(kp_dma_pin, void *dma, unsigned long vaddr, long npage, void *pfn
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct pin_call p = { .vaddr = vaddr, .npage = npage, .limit = limit };
+	struct pin_call p = { .ts = 1, .vaddr = vaddr, .npage = npage, .limit = limit };
 
 	if (!bpf_map_lookup_elem(&inflight_dma, &tid))
 		return 0;
 	p.locked = BPF_CORE_READ(task, mm, locked_vm);
-	update_counted(&inflight_pin, &tid, &p);
+	call_begin(CALLS(inflight_pin), tid, &p, sizeof(p));
 	return 0;
 }
 
@@ -460,22 +471,19 @@ SEC("kretprobe")
 int BPF_KRETPROBE(krp_dma_pin, long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct pin_call *p = bpf_map_lookup_elem(&inflight_pin, &tid);
 	struct dma_call *c = bpf_map_lookup_elem(&inflight_dma, &tid);
-	struct dma_stats *s;
+	struct pin_call p;
 
-	if (!p || !c)
+	if (!call_take(CALLS(inflight_pin), tid, &p, sizeof(p)) || !c)
 		return 0;
 	if (ret > 0) {
-		if ((s = dma_stats_in(&dma_containers, &c->container)))
-			__sync_fetch_and_add(&s->pages_pinned, ret);
+		c->pages += ret;
 	} else if (ret < 0 && !c->fail.pin_failed) {
 		c->fail.pin_failed = 1;
-		c->fail.memlock_limit = p->limit << PAGE_SHIFT;
-		c->fail.locked = p->locked << PAGE_SHIFT;
-		c->fail.pin_size = p->npage << PAGE_SHIFT;
-		c->fail.pin_vaddr = p->vaddr;
+		c->fail.memlock_limit = p.limit << PAGE_SHIFT;
+		c->fail.locked = p.locked << PAGE_SHIFT;
+		c->fail.pin_size = p.npage << PAGE_SHIFT;
+		c->fail.pin_vaddr = p.vaddr;
 	}
-	bpf_map_delete_elem(&inflight_pin, &tid);
 	return 0;
 }
