@@ -132,7 +132,7 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
 enum call_kind {
 	KIND_vfio_calls, KIND_fn_resets, KIND_bus_resets, KIND_power_calls,
 	KIND_inflight_attach, KIND_inflight_alloc, KIND_inflight_get, KIND_inflight_ioctl,
-	KIND_inflight_unreg, KIND_diag_ops, KIND_inflight_pin, CALL_KINDS
+	KIND_inflight_unreg, KIND_diag_ops, KIND_inflight_dma, KIND_inflight_pin, CALL_KINDS
 };
 extern struct tid_counts calls_n[CALL_KINDS];
 

@@ -81,17 +81,21 @@ struct dma_call {
 	struct dma_failure fail;	/* filled by a failing pin */
 };
 
+/* A map or unmap in progress, per thread: in a .bss slot, as a pin's (below) */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MAX_ENTRIES);
-	__type(key, __u32);
+	__type(key, __u64);		/* thread id */
 	__type(value, struct dma_call);
 } inflight_dma SEC(".maps");
+static CALL_SLOT_TYPE(dma_call) inflight_dma_slots[CALL_SLOTS];
+CALL_VALUE(struct dma_call);
 
 /*
  * The pin's request and the memlock state, between entry and return of one pin: in a .bss slot
  * (call_slot.h), the map only for a thread whose slot another holds. A map's insert and delete
- * at every pin were a third of the DMA path's instructions (docs/benchmarks.md run 27).
+ * at every pin, with a stats lookup, were two fifths of the DMA path's instructions
+ * (docs/benchmarks.md run 27).
  */
 struct pin_call {
 	__u64 ts;			/* 1: in progress (no time is taken) */
@@ -218,7 +222,7 @@ int BPF_KPROBE(kp_dma_ioctl, void *iommu_data, unsigned int cmd, unsigned long a
 		c.size = u.size;
 		c.flags = u.flags;
 	}
-	update_counted(&inflight_dma, &tid, &c);
+	call_begin(CALLS(inflight_dma), tid, &c, sizeof(c));
 	return 0;
 }
 
@@ -310,7 +314,7 @@ static __always_inline int dma_return(long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct dma_client_key ck = { .pid = bpf_get_current_pid_tgid() >> 32 };
-	struct dma_call *c = bpf_map_lookup_elem(&inflight_dma, &tid);
+	struct dma_call *c = call_find(CALLS(inflight_dma), tid);
 	struct dma_stats *s;
 	struct dma_event *e;
 	__u64 lat, unmapped = 0;
@@ -373,7 +377,7 @@ static __always_inline int dma_return(long ret)
 	} else if (emit_events) {
 		__sync_fetch_and_add(&dma_drops, 1);
 	}
-	bpf_map_delete_elem(&inflight_dma, &tid);
+	call_end(CALLS(inflight_dma), tid, c);
 	return 0;
 }
 
@@ -397,19 +401,18 @@ int BPF_KPROBE(kp_ioas_release, void *iopt)
 	return container_released((__u64)iopt);
 }
 
-static __always_inline int ioas_call(void *iopt, __u32 cmd, __u64 iova, __u64 size, __u64 result,
-				     __u64 vaddr)
+/* An iommufd map or unmap begun: its call, or NULL (not traced, or lost: counted) */
+static __always_inline struct dma_call *ioas_call(__u32 tid, void *iopt, __u32 cmd, __u64 iova, __u64 size,
+						  __u64 result, __u64 vaddr)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct dma_call c = { .cmd = cmd, .iova = iova, .size = size, .arg = result, .iommufd = 1 };
 
 	if (!task_selected())
-		return 0;
+		return NULL;
 	c.ts = bpf_ktime_get_ns();
 	c.container = live_container((__u64)iopt);
 	c.fail.vaddr = vaddr;
-	update_counted(&inflight_dma, &tid, &c);
-	return 0;
+	return call_begin(CALLS(inflight_dma), tid, &c, sizeof(c));
 }
 
 /*
@@ -427,8 +430,7 @@ int BPF_KPROBE(kp_ioas_map, void *ictx, void *iopt, unsigned long *iova, void *u
 	__u64 at = 0;
 
 	bpf_probe_read_kernel(&at, sizeof(at), iova);
-	ioas_call(iopt, VFIO_IOMMU_MAP_DMA, at, length, (__u64)iova, (__u64)uptr);
-	c = bpf_map_lookup_elem(&inflight_dma, &tid);
+	c = ioas_call(tid, iopt, VFIO_IOMMU_MAP_DMA, at, length, (__u64)iova, (__u64)uptr);
 	if (!c)
 		return 0;
 	c->fail.iommufd = 1;
@@ -442,7 +444,8 @@ int BPF_KPROBE(kp_ioas_map, void *ictx, void *iopt, unsigned long *iova, void *u
 SEC("kprobe")
 int BPF_KPROBE(kp_ioas_unmap, void *iopt, unsigned long iova, unsigned long length, unsigned long *unmapped)
 {
-	return ioas_call(iopt, VFIO_IOMMU_UNMAP_DMA, iova, length, (__u64)unmapped, 0);
+	ioas_call((__u32)bpf_get_current_pid_tgid(), iopt, VFIO_IOMMU_UNMAP_DMA, iova, length, (__u64)unmapped, 0);
+	return 0;
 }
 
 SEC("kretprobe")
@@ -460,7 +463,7 @@ int BPF_KPROBE(kp_dma_pin, void *dma, unsigned long vaddr, long npage, void *pfn
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct pin_call p = { .ts = 1, .vaddr = vaddr, .npage = npage, .limit = limit };
 
-	if (!bpf_map_lookup_elem(&inflight_dma, &tid))
+	if (!call_find(CALLS(inflight_dma), tid))
 		return 0;
 	p.locked = BPF_CORE_READ(task, mm, locked_vm);
 	call_begin(CALLS(inflight_pin), tid, &p, sizeof(p));
@@ -471,7 +474,7 @@ SEC("kretprobe")
 int BPF_KRETPROBE(krp_dma_pin, long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct dma_call *c = bpf_map_lookup_elem(&inflight_dma, &tid);
+	struct dma_call *c = call_find(CALLS(inflight_dma), tid);
 	struct pin_call p;
 
 	if (!call_take(CALLS(inflight_pin), tid, &p, sizeof(p)) || !c)
