@@ -73,7 +73,7 @@ static void test_hist_slots(void)
 	CHECK(bad == 0 && hist_log2(0) == 0, "hist_log2: %d widths wrong, hist_log2(0) = %u", bad, hist_log2(0));
 }
 
-/* The parse the BPF side had, one branch per character: what group_of_name must agree with. */
+/* A parse of its own, of the NUL-terminated name: what group_of_name must agree with. */
 static int group_of_name_ref(const char *name)
 {
 	char buf[GROUP_NAME_MAX];
