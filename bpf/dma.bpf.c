@@ -402,9 +402,10 @@ int BPF_KPROBE(kp_ioas_release, void *iopt)
 }
 
 /* An iommufd map or unmap begun: its call, or NULL (not traced, or lost: counted) */
-static __always_inline struct dma_call *ioas_call(__u32 tid, void *iopt, __u32 cmd, __u64 iova, __u64 size,
-						  __u64 result, __u64 vaddr)
+static __always_inline struct dma_call *ioas_call(void *iopt, __u32 cmd, __u64 iova, __u64 size, __u64 result,
+						  __u64 vaddr)
 {
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct dma_call c = { .cmd = cmd, .iova = iova, .size = size, .arg = result, .iommufd = 1 };
 
 	if (!task_selected())
@@ -424,13 +425,12 @@ static __always_inline struct dma_call *ioas_call(__u32 tid, void *iopt, __u32 c
 SEC("kprobe")
 int BPF_KPROBE(kp_ioas_map, void *ictx, void *iopt, unsigned long *iova, void *uptr, unsigned long length)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct dma_call *c;
 	__u64 at = 0;
 
 	bpf_probe_read_kernel(&at, sizeof(at), iova);
-	c = ioas_call(tid, iopt, VFIO_IOMMU_MAP_DMA, at, length, (__u64)iova, (__u64)uptr);
+	c = ioas_call(iopt, VFIO_IOMMU_MAP_DMA, at, length, (__u64)iova, (__u64)uptr);
 	if (!c)
 		return 0;
 	c->fail.iommufd = 1;
@@ -444,7 +444,7 @@ int BPF_KPROBE(kp_ioas_map, void *ictx, void *iopt, unsigned long *iova, void *u
 SEC("kprobe")
 int BPF_KPROBE(kp_ioas_unmap, void *iopt, unsigned long iova, unsigned long length, unsigned long *unmapped)
 {
-	ioas_call((__u32)bpf_get_current_pid_tgid(), iopt, VFIO_IOMMU_UNMAP_DMA, iova, length, (__u64)unmapped, 0);
+	ioas_call(iopt, VFIO_IOMMU_UNMAP_DMA, iova, length, (__u64)unmapped, 0);
 	return 0;
 }
 
