@@ -58,8 +58,8 @@ deps:
 # One BPF source per feature (bpf/*.bpf.c), linked into one object and one skeleton.
 # common first: libbpf 1.1's linker cannot resolve an extern map defined in a later object
 # lifecycle is its own object: loaded first, attached while the rest waits for its modules;
-# ksym_lookup too: run once before the rest is loaded
-OWN_OBJS := lifecycle ksym_lookup
+# ksym_lookup and ksym_iter too: run once, in start-up's kallsyms thread
+OWN_OBJS := lifecycle ksym_lookup ksym_iter
 BPF_SRCS := bpf/common.bpf.c $(filter-out bpf/common.bpf.c $(OWN_OBJS:%=bpf/%.bpf.c),$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 
@@ -176,6 +176,7 @@ $(foreach d,$(SKEL_DIRS),$(d)/main.o $(d)/loader/tracer.o $(d)/loader/object.o $
 $(foreach d,$(SKEL_DIRS),$(d)/loader/object.o): $(BUILD)/vfiotrace_quiet.skel.h
 $(foreach d,$(SKEL_DIRS),$(d)/loader/lifecycle.o): $(BUILD)/lifecycle.skel.h
 $(foreach d,$(SKEL_DIRS),$(d)/kernel/ksym_lookup.o): $(BUILD)/ksym_lookup.skel.h
+$(foreach d,$(SKEL_DIRS),$(d)/kernel/ksym_iter.o): $(BUILD)/ksym_iter.skel.h
 
 # kept between runs: make would delete them as intermediates of the pattern rule below
 .SECONDARY: $(FUZZ_OBJS)

@@ -72,7 +72,8 @@ if [ "$mode" = normal ]; then
 		done
 	done
 	echo "@@ end core"
-	# the table's functions looked up by name (6.2+: user/kernel/ksym_lookup.c) resolve exactly
+	# the table's functions looked up by name (6.2+: user/kernel/ksym_lookup.c) or listed by the
+	# kernel's iterator (6.0, 6.1: user/kernel/ksym_iter.c) resolve exactly
 	# as a read of /proc/kallsyms does (VFIOTRACE_KALLSYMS_READ=1), with --dma's rows too
 	echo "@@ begin ksyms"
 	for how in lookup read; do

@@ -269,6 +269,13 @@ int kallsyms_read(struct kallsyms *ks, FILE *f)
 	return read_syms(ks, f, NULL, true);
 }
 
+int kallsyms_read_only(struct kallsyms *ks, FILE *f, const char *const *names, int n)
+{
+	struct nameset w;
+
+	return nameset_init(&w, names, n) ? read_syms(ks, f, NULL, true) : read_syms(ks, f, &w, true);
+}
+
 int kallsyms_load(struct kallsyms *ks, const char *path)
 {
 	return load(ks, path, NULL, true);

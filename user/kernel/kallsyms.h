@@ -37,6 +37,8 @@ struct kallsyms {
 int kallsyms_load(struct kallsyms *ks, const char *path);
 /* The same from an open file in the /proc/kallsyms format; 0 or -ENOMEM. */
 int kallsyms_read(struct kallsyms *ks, FILE *f);
+/* The same, keeping only names[0..n) (every name when they do not fit a name set). */
+int kallsyms_read_only(struct kallsyms *ks, FILE *f, const char *const *names, int n);
 /*
  * Only the functions named names[0..n) (every module is still noted): what
  * resolving the targets needs, without the memory of the whole table. names

@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "clock.h"
+#include "ksym_iter.h"
 #include "ksym_lookup.h"
+#include "kversion.h"
 #include "resolve.h"
 #include "thread.h"
 
@@ -22,17 +24,29 @@ int resolve_read_kallsyms(struct resolver *rs)
 				     KALLSYMS_TRIES) || !rs->ks.seen ? -1 : 0;
 }
 
-/* At start-up: by name where the kernel can say it as a read would (ksym_lookup.h), else read. */
+/*
+ * At start-up: by name where the kernel can say it as a read would (ksym_lookup.h), else
+ * listed by the kernel's iterator (ksym_iter.h), else read.
+ */
 static int lookup_kallsyms(struct resolver *rs)
 {
 	const char *names[NR_HOOKS * 4], *mods[NR_HOOKS * 4];
+	const char *modules = rs->modules_path ? rs->modules_path : "/proc/modules";
 	int n = target_functions(names, mods, NR_HOOKS * 4);
 
-	if (rs->kallsyms_path || ksym_lookup_table(&rs->ks, rs->modules_path ? rs->modules_path : "/proc/modules",
-						  names, mods, n))
-		return resolve_read_kallsyms(rs);
-	rs->kallsyms_looked_up = true;
-	return 0;
+	rs->kallsyms_how = "looked up";
+	if (!rs->kallsyms_path && !ksym_lookup_table(&rs->ks, modules, names, mods, n))
+		return 0;
+	rs->kallsyms_how = "iterated";
+	if (rs->ksym_iter_core.path[0]) {
+		int r = ksym_iter_table(&rs->ks, modules, rs->ksym_iter_core.path, rs->ksym_iter_id, names, n);
+
+		core_btf_close(&rs->ksym_iter_core);
+		if (!r)
+			return 0;
+	}
+	rs->kallsyms_how = "read";
+	return resolve_read_kallsyms(rs);
 }
 
 static void *kallsyms_thread(void *arg)
@@ -43,6 +57,19 @@ static void *kallsyms_thread(void *arg)
 
 	rs->kallsyms_ns = mono_ns() - t0;
 	return rc ? rs : NULL;
+}
+
+bool resolve_kallsyms_after_btf(const struct resolver *rs)
+{
+	unsigned int kv = running_kernel();
+
+	return !rs->kallsyms_path && kv >= KV(6, 0) && kv < KV(6, 2) && !getenv("VFIOTRACE_KALLSYMS_READ");
+}
+
+void resolve_ksym_iter_prepare(struct resolver *rs)
+{
+	if (!rs->ksym_iter_core.path[0] && rs->ksym_iter_id > 0 && resolve_kallsyms_after_btf(rs))
+		ksym_iter_core(&rs->ksym_iter_core, &rs->kb);
 }
 
 void resolve_kallsyms_start(struct resolver *rs, struct kallsyms_reader *r)
@@ -69,6 +96,8 @@ int resolve_kallsyms_wait(struct kallsyms_reader *r)
 #define RDONLY_CAST_FUNC "bpf_rdonly_cast"
 /* The map element iterator's target (5.9+), which bpf/map_dump.bpf.c is loaded for. */
 #define MAP_ITER_FUNC "bpf_iter_bpf_map_elem"
+/* The kallsyms iterator's target (6.0+), bpf/ksym_iter.bpf.c's. */
+#define KSYM_ITER_FUNC "bpf_iter_ksym"
 /* The bpf_loop helper's function (5.17+): without it, the unrolled programs (targets.h). */
 #define BPF_LOOP_FUNC "bpf_loop"
 /* The kfuncs of kprobe.session programs (6.10+, bpf/multi.bpf.c): without them, kprobe.multi links only. */
@@ -92,15 +121,17 @@ void resolve_btf_funcs(struct resolver *rs)
 	rs->funcs[k++] = (struct btf_func){ .name = FPROBE_FUNC, .nargs = -1 };
 	rs->funcs[k++] = (struct btf_func){ .name = RDONLY_CAST_FUNC, .nargs = -1 };
 	rs->funcs[k++] = (struct btf_func){ .name = MAP_ITER_FUNC, .nargs = -1 };
+	rs->funcs[k++] = (struct btf_func){ .name = KSYM_ITER_FUNC, .nargs = -1 };
 	rs->funcs[k++] = (struct btf_func){ .name = BPF_LOOP_FUNC, .nargs = -1 };
 	rs->funcs[k++] = (struct btf_func){ .name = SESSION_FUNC, .nargs = -1 };
 	rs->funcs[k++] = (struct btf_func){ .name = SESSION_COOKIE_FUNC, .nargs = -1 };
-	_Static_assert(RESOLVE_MORE_FUNCS == 6, "resolve.h: RESOLVE_MORE_FUNCS counts the names above");
+	_Static_assert(RESOLVE_MORE_FUNCS == 7, "resolve.h: RESOLVE_MORE_FUNCS counts the names above");
 	rs->funcs[k].name = NULL;
 	kernel_btf_funcs(&rs->kb, rs->funcs, k);
 	rs->kprobe_multi = btf_funcs_find(rs->funcs, NULL, FPROBE_FUNC)->nargs >= 0;
 	rs->rdonly_cast_id = btf_funcs_find(rs->funcs, NULL, RDONLY_CAST_FUNC)->id;
 	rs->map_iter_id = btf_funcs_find(rs->funcs, NULL, MAP_ITER_FUNC)->id;
+	rs->ksym_iter_id = btf_funcs_find(rs->funcs, NULL, KSYM_ITER_FUNC)->id;
 	rs->bpf_loop = btf_funcs_find(rs->funcs, NULL, BPF_LOOP_FUNC)->nargs >= 0;
 	rs->session_is_return_id = btf_funcs_find(rs->funcs, NULL, SESSION_FUNC)->id;
 	rs->session_cookie_id = btf_funcs_find(rs->funcs, NULL, SESSION_COOKIE_FUNC)->id;

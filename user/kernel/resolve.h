@@ -10,11 +10,12 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include "core_btf.h"
 #include "kernel_btf.h"
 #include "targets.h"
 
-/* Functions start-up looks for in BTF besides the table's (fprobe, four kfuncs' and bpf_loop's). */
-#define RESOLVE_MORE_FUNCS 6
+/* Functions start-up looks for in BTF besides the table's (fprobe, four kfuncs', bpf_loop's, the kallsyms iterator's). */
+#define RESOLVE_MORE_FUNCS 7
 
 /* What resolution reads and keeps; the attacher (tracer.h) holds one. */
 struct resolver {
@@ -30,8 +31,10 @@ struct resolver {
 	bool bpf_loop;			/* the kernel has the bpf_loop helper (5.17+): targets_set_bpf_loop() */
 	/* the kfuncs bpf_session_is_return's and bpf_session_cookie's BTF ids (6.10+: kprobe.session); 0: none */
 	int session_is_return_id, session_cookie_id;
+	int ksym_iter_id;		/* the kallsyms iterator's BTF id (6.0+, bpf/ksym_iter.bpf.c); 0: none */
+	struct core_btf ksym_iter_core;	/* its object's CO-RE BTF, cut before the kernel's is released */
 	unsigned long long kallsyms_ns;	/* how long the start-up kallsyms read took (-v) */
-	bool kallsyms_looked_up;	/* start-up looked the functions up by name, not read (ksym_lookup.h) */
+	const char *kallsyms_how;	/* how start-up got the table's symbols (-v): "looked up", "iterated", "read" */
 	/* NULL: /proc/kallsyms and /proc/modules (tests give others) */
 	const char *kallsyms_path, *modules_path;
 };
@@ -48,10 +51,18 @@ struct kallsyms_reader {
  */
 int resolve_read_kallsyms(struct resolver *rs);
 /*
- * At start-up: looks the table's functions up by name where ksym_lookup.h can, else reads
- * kallsyms as resolve_read_kallsyms() does; in a thread if one can be started.
+ * At start-up: looks the table's functions up by name where ksym_lookup.h can, else has the
+ * kernel's iterator list them (ksym_iter.h), else reads kallsyms as resolve_read_kallsyms()
+ * does; in a thread if one can be started.
  */
 void resolve_kallsyms_start(struct resolver *rs, struct kallsyms_reader *r);
+/*
+ * Whether start-up should start that after resolve_btf_funcs(), not before: the iterator
+ * (6.0 and 6.1 only: 6.2+ looks names up) is aimed and relocated by the kernel's BTF.
+ */
+bool resolve_kallsyms_after_btf(const struct resolver *rs);
+/* Before the kernel's BTF is released: the iterator's CO-RE BTF, where it is wanted. */
+void resolve_ksym_iter_prepare(struct resolver *rs);
 /* Waits for that read: 0, or -1. */
 int resolve_kallsyms_wait(struct kallsyms_reader *r);
 /* rs->funcs: every function of the table with its argument count from the kernel's BTF. */

@@ -251,11 +251,16 @@ int tracer_load(struct tracer *t)
 		dbg("module reloads are not followed: %s", t->lc.why);
 	profile("module watcher");
 	/* kallsyms, the slowest read of start-up (the kernel formats every symbol), meanwhile */
-	resolve_kallsyms_start(&t->rs, &syms);
+	if (!resolve_kallsyms_after_btf(&t->rs))
+		resolve_kallsyms_start(&t->rs, &syms);
 	t0 = mono_ns();
 	btf = kernel_btf_open(&t->rs.kb);
 	resolve_btf_funcs(&t->rs);
 	btf_ns = mono_ns() - t0;
+	if (resolve_kallsyms_after_btf(&t->rs)) {
+		resolve_ksym_iter_prepare(&t->rs);
+		resolve_kallsyms_start(&t->rs, &syms);
+	}
 	profile("BTF");
 	btf_facts(t);
 	/* errors of loading on the guess are reported only if it holds (-v and libbpf's lines are not held) */
@@ -277,7 +282,7 @@ int tracer_load(struct tracer *t)
 	syms_rc = resolve_kallsyms_wait(&syms);
 	profile("kallsyms");
 	dbg("profile: (side by side: BTF %.3f s, kallsyms %s %.3f s%s)", btf_ns / 1e9,
-	    t->rs.kallsyms_looked_up ? "looked up" : "read", t->rs.kallsyms_ns / 1e9,
+	    t->rs.kallsyms_how, t->rs.kallsyms_ns / 1e9,
 	    guessed ? ", loaded and attached on BTF's view of the table" : "");
 	if (btf && !t->opt.btf) {
 		err("this kernel exposes no BTF (/sys/kernel/btf/vmlinux; CONFIG_DEBUG_INFO_BTF): "

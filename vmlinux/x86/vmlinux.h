@@ -177,6 +177,22 @@ struct bpf_iter__bpf_map_elem {
 	void *value;
 };
 
+/*
+ * kernel/kallsyms.c (6.0, 647cafa22349 "bpf: add a ksym BPF iterator"): the
+ * kallsyms iterator's context; name is KSYM_NAME_LEN (512 since 6.1) bytes
+ */
+struct kallsym_iter {
+	unsigned long value;
+	char type;
+	char name[128];
+	char module_name[56];
+};
+
+struct bpf_iter__ksym {
+	struct bpf_iter_meta *meta;
+	struct kallsym_iter *ksym;
+};
+
 #pragma clang attribute pop
 
 #endif
