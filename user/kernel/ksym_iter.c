@@ -26,9 +26,15 @@ static int prepare_load(struct bpf_program *p, struct bpf_prog_load_opts *opts, 
 
 int ksym_iter_core(struct core_btf *cb, struct kernel_btf *kb)
 {
+	LIBBPF_OPTS(libbpf_prog_handler_opts, ho, .prog_prepare_load_fn = prepare_load);
+	static int handler;
 	size_t sz;
 	const void *obj = ksym_iter_bpf__elf_bytes(&sz);
 
+	/* here, not in the thread: libbpf reads its handlers while the tracer's object opens */
+	if (!handler && (handler = libbpf_register_prog_handler("ksym_iter", BPF_PROG_TYPE_TRACING,
+								BPF_TRACE_ITER, &ho)) <= 0)
+		return -1;
 	return core_btf_make(cb, kb, obj, sz, NULL, 0);
 }
 
@@ -45,8 +51,6 @@ static struct ksym_prefix prefix(const char *name)
 static int iterate(struct kallsyms *ks, const char *btf_path, const char *const names[], int n)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_path);
-	LIBBPF_OPTS(libbpf_prog_handler_opts, ho, .prog_prepare_load_fn = prepare_load);
-	static int handler;
 	struct ksym_iter_bpf *skel = NULL;
 	struct bpf_link *link = NULL;
 	struct ksym_prefix k;
@@ -55,13 +59,9 @@ static int iterate(struct kallsyms *ks, const char *btf_path, const char *const 
 	__u8 one = 1;
 	int i, fd = -1, r = -1;
 
-	/* libbpf's handlers are not for threads to add: this is the only "ksym_iter" section */
-	if (!handler && (handler = libbpf_register_prog_handler("ksym_iter", BPF_PROG_TYPE_TRACING,
-								BPF_TRACE_ITER, &ho)) <= 0)
-		why = "no handler for its section";
-	else if (!(skel = ksym_iter_bpf__open_opts(&oo)) ||
-		 bpf_program__set_attach_target(skel->progs.ksym_list, STDERR_FILENO, NULL) ||
-		 ksym_iter_bpf__load(skel))
+	if (!(skel = ksym_iter_bpf__open_opts(&oo)) ||
+	    bpf_program__set_attach_target(skel->progs.ksym_list, STDERR_FILENO, NULL) ||
+	    ksym_iter_bpf__load(skel))
 		why = "loading it";
 	for (i = -1; !why && i < n; i++) {
 		k = prefix(i < 0 ? "_etext" : names[i]);	/* _etext: where the kernel's text ends */

@@ -16,7 +16,10 @@
 
 struct kernel_btf;
 
-/* The iterator object's CO-RE BTF (core_btf_make): 0, or -1. */
+/*
+ * The iterator object's CO-RE BTF (core_btf_make), and its section's libbpf
+ * handler: in the thread that opens the tracer's object. 0, or -1.
+ */
 int ksym_iter_core(struct core_btf *cb, struct kernel_btf *kb);
 /*
  * ks as kallsyms_load_settled() would read it for names[0..n), with every
