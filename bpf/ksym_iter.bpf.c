@@ -18,23 +18,12 @@ struct {
 	__type(value, __u8);
 } prefixes SEC(".maps");
 
-/* w with its bytes from the first NUL on cleared, and whether it has a NUL (little-endian) */
-static __always_inline __u64 until_nul(__u64 w, bool *nul)
-{
-	__u64 z = (w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL;
-
-	*nul = z != 0;
-	/* the lowest flagged byte is the first NUL: no borrow reaches below it */
-	return z ? w & (((z & -z) >> 7) - 1) : w;
-}
-
 /* its own section: aimed at bpf_iter_ksym by its BTF id in user/kernel/ksym_iter.c, from a thread */
 SEC("ksym_iter")
 int ksym_list(struct bpf_iter__ksym *ctx)
 {
 	struct kallsym_iter *it = ctx->ksym;
 	struct ksym_prefix k;
-	bool nul;
 	char t;
 
 	if (!it)
@@ -42,8 +31,7 @@ int ksym_list(struct bpf_iter__ksym *ctx)
 	t = it->type | 0x20;		/* a module's symbols are upper case when exported */
 	if (t != 't' || bpf_probe_read_kernel(&k, sizeof(k), it->name))
 		return 0;
-	k.w[0] = until_nul(k.w[0], &nul);
-	k.w[1] = nul ? 0 : until_nul(k.w[1], &nul);
+	ksym_prefix_clear(&k);
 	if (!bpf_map_lookup_elem(&prefixes, &k))
 		return 0;
 	if (it->module_name[0])

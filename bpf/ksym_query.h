@@ -15,4 +15,23 @@ struct ksym_prefix {
 	unsigned long long w[KSYM_PREFIX / 8];
 };
 
+/*
+ * k's bytes from the name's first NUL on cleared (little-endian words): the
+ * kernel's name buffer still holds the end of a longer name read before it.
+ * Shared by bpf/ksym_iter.bpf.c and the unit tests.
+ */
+static __always_inline void ksym_prefix_clear(struct ksym_prefix *k)
+{
+	int i, nul = 0;
+
+	for (i = 0; i < KSYM_PREFIX / 8; i++) {
+		unsigned long long w = k->w[i];
+		/* the lowest flagged byte is the first NUL: no borrow reaches below it */
+		unsigned long long z = (w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL;
+
+		k->w[i] = nul ? 0 : z ? w & (((z & -z) >> 7) - 1) : w;
+		nul |= z != 0;
+	}
+}
+
 #endif

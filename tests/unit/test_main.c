@@ -1305,6 +1305,7 @@ static void test_diagnose_backends(void)
 #include "test_programs.c"
 #include "test_kallsyms_settled.c"
 #include "test_ksym_lookup.c"
+#include "test_ksym_iter.c"
 #include "test_vmident.c"
 #include "test_vmby.c"
 #include "test_pcireset.c"
@@ -1341,6 +1342,7 @@ int main(int argc, char **argv)
 	test_kallsyms_order();
 	test_kallsyms_settled();
 	test_ksym_lookup();
+	test_ksym_iter();
 	test_bus_reset_devices();
 	test_reset_events();
 	test_btf_funcs();
