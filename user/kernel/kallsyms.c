@@ -468,6 +468,20 @@ int kallsyms_add_module(struct kallsyms *ks, const char *module)
 	return module_name(ks, module, strlen(module)) ? 0 : -ENOMEM;
 }
 
+int kallsyms_as_read(struct kallsyms *ks, const char (*loaded)[64], int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (kallsyms_add_module(ks, loaded[i])) {
+			kallsyms_free(ks);
+			return -1;
+		}
+	ks->reads = 1;
+	ks->settled = true;
+	return 0;
+}
+
 bool kallsyms_has_module(const struct kallsyms *ks, const char *module)
 {
 	int i;

@@ -84,6 +84,12 @@ bool kallsyms_has_module(const struct kallsyms *ks, const char *module);
 /* Notes module as loaded (ksym_lookup.h builds ks without reading kallsyms). 0, or -ENOMEM. */
 int kallsyms_add_module(struct kallsyms *ks, const char *module);
 /*
+ * ks built from a source other than a read (ksym_lookup.h, ksym_iter.h), made
+ * what one settled read gives: every module of loaded[0..n) noted, since a read
+ * notes each module that has text symbols. 0; -1 with ks freed.
+ */
+int kallsyms_as_read(struct kallsyms *ks, const char (*loaded)[64], int n);
+/*
  * A hash of each module's name, size and state in modules (/proc/modules),
  * which a change of kallsyms shows in (kallsyms_load_settled); 0 if unreadable.
  */

@@ -91,7 +91,7 @@ int ksym_iter_table(struct kallsyms *ks, const char *modules_path, const char *b
 {
 	char (*loaded)[64] = malloc(KSYM_MODULES * sizeof(*loaded));
 	unsigned long long before;
-	int i, nloaded, r = -1;
+	int nloaded, r = -1;
 
 	memset(ks, 0, sizeof(*ks));
 	iter_btf_id = iter_id;
@@ -105,17 +105,12 @@ int ksym_iter_table(struct kallsyms *ks, const char *modules_path, const char *b
 	else if (!ks->seen)
 		dbg("kallsyms: the kernel's iterator listed no text symbol: reading /proc/kallsyms");
 	else
-		r = 0;
-	/* a read notes the modules with text symbols: each loaded module has some */
-	for (i = 0; !r && i < nloaded; i++)
-		r = kallsyms_add_module(ks, loaded[i]);
+		r = kallsyms_as_read(ks, loaded, nloaded);
 	free(loaded);
 	if (r) {
 		kallsyms_free(ks);
 		return -1;
 	}
-	ks->reads = 1;
-	ks->settled = true;
 	dbg("kallsyms: %d symbols of the table's names listed by the kernel's iterator (6.0, 6.1), "
 	    "/proc/kallsyms not read", ks->n);
 	return 0;

@@ -146,19 +146,12 @@ int ksym_table_build(struct kallsyms *ks, const struct ksym_lookups *lk, const c
 		goto out;
 	f = fmemopen(text, len, "r");
 	if (f && !kallsyms_read(ks, f))
-		for (i = 0, r = 0; i < lk->nloaded && !r; i++)
-			r = kallsyms_add_module(ks, lk->loaded[i]);
+		r = kallsyms_as_read(ks, lk->loaded, lk->nloaded);
 	if (f)
 		fclose(f);
 out:
 	free(text);
-	if (r) {
-		kallsyms_free(ks);
-		return -1;
-	}
-	ks->reads = 1;
-	ks->settled = true;
-	return 0;
+	return r;
 }
 
 int ksym_lookup_table(struct kallsyms *ks, const char *modules_path, const char *const names[],

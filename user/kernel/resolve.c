@@ -68,7 +68,7 @@ bool resolve_kallsyms_after_btf(const struct resolver *rs)
 
 void resolve_ksym_iter_prepare(struct resolver *rs)
 {
-	if (!rs->ksym_iter_core.path[0] && rs->ksym_iter_id > 0 && resolve_kallsyms_after_btf(rs))
+	if (!rs->ksym_iter_core.path[0] && rs->ksym_iter_id > 0)
 		ksym_iter_core(&rs->ksym_iter_core, &rs->kb);
 }
 

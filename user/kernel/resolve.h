@@ -61,7 +61,7 @@ void resolve_kallsyms_start(struct resolver *rs, struct kallsyms_reader *r);
  * (6.0 and 6.1 only: 6.2+ looks names up) is aimed and relocated by the kernel's BTF.
  */
 bool resolve_kallsyms_after_btf(const struct resolver *rs);
-/* Before the kernel's BTF is released: the iterator's CO-RE BTF, where it is wanted. */
+/* Where that says after: the iterator's CO-RE BTF, before the kernel's BTF is released. */
 void resolve_ksym_iter_prepare(struct resolver *rs);
 /* Waits for that read: 0, or -1. */
 int resolve_kallsyms_wait(struct kallsyms_reader *r);

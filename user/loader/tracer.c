@@ -235,7 +235,7 @@ int tracer_load(struct tracer *t)
 	struct kallsyms_reader syms;
 	struct kernel_view kv;
 	int i, btf, syms_rc, differs;
-	bool guessed = false;
+	bool guessed = false, syms_after_btf;
 	unsigned long long t0, btf_ns;
 
 	/* for every resolution, also of a module loaded later */
@@ -251,13 +251,14 @@ int tracer_load(struct tracer *t)
 		dbg("module reloads are not followed: %s", t->lc.why);
 	profile("module watcher");
 	/* kallsyms, the slowest read of start-up (the kernel formats every symbol), meanwhile */
-	if (!resolve_kallsyms_after_btf(&t->rs))
+	syms_after_btf = resolve_kallsyms_after_btf(&t->rs);
+	if (!syms_after_btf)
 		resolve_kallsyms_start(&t->rs, &syms);
 	t0 = mono_ns();
 	btf = kernel_btf_open(&t->rs.kb);
 	resolve_btf_funcs(&t->rs);
 	btf_ns = mono_ns() - t0;
-	if (resolve_kallsyms_after_btf(&t->rs)) {
+	if (syms_after_btf) {
 		resolve_ksym_iter_prepare(&t->rs);
 		resolve_kallsyms_start(&t->rs, &syms);
 	}
