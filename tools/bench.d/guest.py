@@ -538,7 +538,9 @@ if "groups" in phases:
 def shared_phase(resets, warm):
     """Hits on the PCI core's reset and power hooks by a device that is not VFIO's: the last of
     tools/vmtest --nics' e1000e, unbound from vfio-pci (no driver), reset through sysfs `resets`
-    times under the floor's empty programs and under vfiotrace. Every hit must be filtered out."""
+    times untraced ("none"), under the floor's empty programs and under vfiotrace. Every hit must be
+    filtered out. cpu_ns: the resetting thread's CPU time (its kernel work included: the probes'
+    dispatch besides the programs), which --icount makes a count of instructions."""
     nics = sorted(d for d in os.listdir("/sys/bus/pci/devices")
                   if open(f"/sys/bus/pci/devices/{d}/vendor").read().strip() == "0x8086" and
                   open(f"/sys/bus/pci/devices/{d}/device").read().strip() == "0x10d3")[1:]
@@ -555,20 +557,21 @@ def shared_phase(resets, warm):
                 f.write("1")
 
     for r in range(rounds):
-        for c in ["floor", "vfiotrace", *with_baseline]:
-            t = Tracer(c)
+        for c in ["none", "floor", "vfiotrace", *with_baseline]:
+            t = Tracer(c) if c != "none" else None
             # warm: TCG translates each path of a newly loaded program at its first run, a cost
             # of the first hits (per hit's warm figure); the resets measured come after
             reset(warm)
-            s0 = t.status()
-            t0 = time.monotonic()
+            s0 = t.status() if t else None
+            t0, c0 = time.monotonic(), time.thread_time_ns()
             reset(resets)
-            wall = time.monotonic() - t0
-            s1 = t.status()
-            rc, _ = t.stop()
-            emit(kind="shared", config=c, round=r, device=dev, resets=resets, warm=warm, wall_s=wall, rc=rc, ready_s=t.ready,
-                 prog_ns=s1["prog_ns"] - s0["prog_ns"], prog_runs=s1["prog_runs"] - s0["prog_runs"],
-                 progs=progs_since(s0, s1))
+            cpu, wall = time.thread_time_ns() - c0, time.monotonic() - t0
+            s1 = t.status() if t else None
+            rc, _ = t.stop() if t else (0, None)
+            traced = dict(ready_s=t.ready, prog_ns=s1["prog_ns"] - s0["prog_ns"],
+                          prog_runs=s1["prog_runs"] - s0["prog_runs"], progs=progs_since(s0, s1)) if t else {}
+            emit(kind="shared", config=c, round=r, device=dev, resets=resets, warm=warm, wall_s=wall, cpu_ns=cpu, rc=rc,
+                 **traced)
 
 
 if "shared" in phases:

@@ -146,14 +146,19 @@ long long links_missed(const struct probe_links *l, struct bpf_object *obj, bool
 	long long ret = retprobe_missed(report), n = multi_missed(l->multi, report);
 	struct bpf_program *p;
 
-	/* 6.7 ("bpf: Count missed stats in trace_call_bpf") counts kprobe programs the guard skipped */
-	if (!obj || running_kernel() < KV(6, 7))
+	if (!obj)
 		return ret;
 	bpf_object__for_each_program(p, obj) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(p);
 
+		/*
+		 * Tracing programs count the runs their guard skipped from 5.12, kprobe programs
+		 * from 6.7 ("bpf: Count missed stats in trace_call_bpf")
+		 */
+		if (running_kernel() < KV(6, 7) && bpf_program__type(p) != BPF_PROG_TYPE_TRACING)
+			continue;
 		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
 			continue;
 		n += (long long)info.recursion_misses;
