@@ -21,6 +21,14 @@ _Static_assert(NR_HOOKS * 2 <= MULTI_SLOTS, "bpf/multi.bpf.c: multi_progs has a 
 static const char *const dispatcher[MULTI_LINKS] = { "kpm_entry", "kpm_return", "kpm_pci_entry", "kpm_pci_return" };
 static const char *const session_dispatcher[MULTI_CLASSES] = { "kps_common", "kps_pci" };
 
+/* A vmlinux function's address in ks, 0 if none (or ks NULL, or addresses hidden: kptr_restrict). */
+static __u64 address(const struct kallsyms *ks, const char *func)
+{
+	const struct ksym *s = ks ? kallsyms_find(ks, func, NULL) : NULL;
+
+	return s ? s->addr : 0;
+}
+
 static const char *link_prog(int l, bool session)
 {
 	return session ? session_dispatcher[l / 2] : dispatcher[l];
@@ -60,11 +68,11 @@ void multi_configure(struct bpf_object *obj, const struct resolved res[NR_HOOKS]
 }
 
 /*
- * Link l (multi.h) of prog on n functions, as libbpf 1.1 cannot make a session link: its fd
- * (never 0), or -1 with errno.
+ * Link l (multi.h) of prog on n functions, by address or else by name, as libbpf 1.1 cannot
+ * make a session link: its fd (never 0), or -1 with errno.
  */
-static int link_create(const struct bpf_program *prog, int l, bool session, const char **syms,
-		       const __u64 *cookies, size_t n)
+static int link_create(const struct bpf_program *prog, int l, bool session, const __u64 *addrs,
+		       const char **syms, const __u64 *cookies, size_t n)
 {
 	union bpf_attr attr;
 	int fd;
@@ -74,7 +82,10 @@ static int link_create(const struct bpf_program *prog, int l, bool session, cons
 	attr.link_create.attach_type = session ? ATTACH_KPROBE_SESSION : BPF_TRACE_KPROBE_MULTI;
 	attr.link_create.kprobe_multi.flags = !session && l % 2 ? BPF_F_KPROBE_MULTI_RETURN : 0;
 	attr.link_create.kprobe_multi.cnt = n;
-	attr.link_create.kprobe_multi.syms = (__u64)(unsigned long)syms;
+	if (addrs)
+		attr.link_create.kprobe_multi.addrs = (__u64)(unsigned long)addrs;
+	else
+		attr.link_create.kprobe_multi.syms = (__u64)(unsigned long)syms;
 	attr.link_create.kprobe_multi.cookies = (__u64)(unsigned long)cookies;
 	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
 	if (fd == 0) {	/* stdin was closed: 0 means "no link" in struct probe_links */
@@ -84,16 +95,23 @@ static int link_create(const struct bpf_program *prog, int l, bool session, cons
 	return fd;
 }
 
-int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], bool session, int links[MULTI_LINKS],
-		 char *msg, int len)
+int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], bool session,
+		 const struct kallsyms *ks, int links[MULTI_LINKS], char *msg, int len)
 {
 	const char *syms[MULTI_LINKS][NR_HOOKS + 1];
-	__u64 cookies[MULTI_LINKS][NR_HOOKS + 1];
-	size_t n[MULTI_LINKS] = { 0 };
+	__u64 cookies[MULTI_LINKS][NR_HOOKS + 1], addrs[MULTI_LINKS][NR_HOOKS + 1];
+	/*
+	 * Given names, the kernel expands every symbol's (ftrace_lookup_symbols: hundreds of
+	 * thousands on 6.12+) to find them, once per link; kallsyms already gave their addresses.
+	 */
+	bool by_addr[MULTI_LINKS];
+	size_t n[MULTI_LINKS] = { 0 }, given = 0;
 	struct bpf_program *p;
 	int l, map = bpf_map__fd(bpf_object__find_map_by_name(obj, "multi_progs"));
 	__u32 slot;
 
+	for (l = 0; l < MULTI_LINKS; l++)
+		by_addr[l] = ks != NULL;
 	/* slot: row * 2 + k; the cookie of row's function: the slot, on a session link the row */
 	for (slot = 0; slot < NR_HOOKS * 2; slot++) {
 		int fd;
@@ -110,18 +128,23 @@ int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], bo
 		if (session && n[l] && cookies[l][n[l] - 1] == slot / 2)
 			continue;	/* the row's entry put it there */
 		syms[l][n[l]] = res[slot / 2].func;
+		addrs[l][n[l]] = address(ks, res[slot / 2].func);
+		by_addr[l] &= addrs[l][n[l]] != 0;
 		cookies[l][n[l]++] = session ? slot / 2 : slot;
 	}
 	/* test hook (tests/vm/guest.sh): also FUNC, on an empty slot; a function ftrace cannot trace is refused */
 	if (getenv("VFIOTRACE_KPROBE_MULTI_ALSO") && n[0]) {
 		syms[0][n[0]] = getenv("VFIOTRACE_KPROBE_MULTI_ALSO");
+		addrs[0][n[0]] = address(ks, syms[0][n[0]]);
+		by_addr[0] &= addrs[0][n[0]] != 0;
 		cookies[0][n[0]++] = (MULTI_SLOTS - 1) / (session ? 2 : 1);
 	}
 	for (l = 0; l < MULTI_LINKS; l++) {
 		if (!n[l])
 			continue;
 		links[l] = link_create(bpf_object__find_program_by_name(obj, link_prog(l, session)), l,
-				       session, syms[l], cookies[l], n[l]);
+				       session, by_addr[l] ? addrs[l] : NULL, syms[l], cookies[l], n[l]);
+		given += by_addr[l] ? n[l] : 0;
 		if (links[l] < 0) {
 			snprintf(msg, len, "the kernel refused a %s link on %zu function(s) (%s): %s%s",
 				 session ? "kprobe.session" : "kprobe.multi", n[l],
@@ -138,6 +161,7 @@ int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], bo
 	}
 	if (session)
 		dbg("kprobe.session: entries and returns armed by one link per class");
+	dbg("kprobe.multi: %zu of the links' functions given by their kallsyms address, the others by name", given);
 	return 0;
 }
 

@@ -29,10 +29,12 @@ void multi_configure(struct bpf_object *obj, const struct resolved res[NR_HOOKS]
 /*
  * After load: the rows' programs in their dispatch slots, then the links' fds
  * (links[class * 2 + 1]: a return link, none with session; 0 where no row has
- * such a program). 0, or -1 with what the kernel said in msg and nothing attached.
+ * such a program). ks: kallsyms as read, whose addresses spare the kernel its
+ * walk of every symbol for the names (NULL: by name). 0, or -1 with what the
+ * kernel said in msg and nothing attached.
  */
-int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], bool session, int links[MULTI_LINKS],
-		 char *msg, int len);
+int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], bool session,
+		 const struct kallsyms *ks, int links[MULTI_LINKS], char *msg, int len);
 /*
  * Hits the links' fprobe skipped: recursion, and returns without a free
  * instance (6.7+ reports them; 0 before); with report, a dbg line for each link that missed.
