@@ -385,10 +385,30 @@ def slots_said(c, run, s, name):
              f"{attaches}), none in a map")
 
 
+ADDRS_LINE = r"vfiotrace: kprobe\.multi: (\d+) of the links' (\d+) functions given by their kallsyms address, the others by name"
+
+
+def addrs_said(c, run, s, name):
+    """-v: every function on the kprobe.multi or kprobe.session links given by the address kallsyms
+    gave start-up, none by name (the kernel would expand every symbol's name to find it), at least
+    as many as the links armed (a function is on an entry and a return link without sessions)."""
+    said = [m for m in (re.fullmatch(ADDRS_LINE, l) for l in s["stderr"]) if m]
+    if not kprobe_multi(run):
+        c.eq(said, [], f"{name}: no kprobe.multi links, no addresses given")
+        return
+    armed = s.get("fprobed", 0)
+    if c.ok(len(said) == 1, f"{name}: -v says once how the links' functions were given", repr(s["stderr"])):
+        given, total = int(said[0][1]), int(said[0][2])
+        c.ok(given == total >= armed >= 1, f"{name}: every function on the links given by address",
+             f"{given} of {total} by address, {armed} armed")
+
+
 def stat_v_said(c, run, s, name):
-    """What stat -v says at exit: the row cache's fills and where the calls in progress went."""
+    """What stat -v says at exit: the row cache's fills, where the calls in progress went, how the
+    links' functions were given."""
     row_cache_said(c, run, s, name)
     slots_said(c, run, s, name)
+    addrs_said(c, run, s, name)
 
 
 def check_kernel_hooks(c, run, name, s, mode):

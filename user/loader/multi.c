@@ -105,7 +105,7 @@ int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], bo
 	 * thousands on 6.12+) to find them, once per link; kallsyms already gave their addresses.
 	 */
 	bool by_addr[MULTI_LINKS];
-	size_t n[MULTI_LINKS] = { 0 }, given = 0;
+	size_t n[MULTI_LINKS] = { 0 }, given = 0, all = 0;
 	struct bpf_program *p;
 	int l, map = bpf_map__fd(bpf_object__find_map_by_name(obj, "multi_progs"));
 	__u32 slot;
@@ -145,6 +145,7 @@ int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], bo
 		links[l] = link_create(bpf_object__find_program_by_name(obj, link_prog(l, session)), l,
 				       session, by_addr[l] ? addrs[l] : NULL, syms[l], cookies[l], n[l]);
 		given += by_addr[l] ? n[l] : 0;
+		all += n[l];
 		if (links[l] < 0) {
 			snprintf(msg, len, "the kernel refused a %s link on %zu function(s) (%s): %s%s",
 				 session ? "kprobe.session" : "kprobe.multi", n[l],
@@ -161,7 +162,8 @@ int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], bo
 	}
 	if (session)
 		dbg("kprobe.session: entries and returns armed by one link per class");
-	dbg("kprobe.multi: %zu of the links' functions given by their kallsyms address, the others by name", given);
+	dbg("kprobe.multi: %zu of the links' %zu functions given by their kallsyms address, the others by name",
+	    given, all);
 	return 0;
 }
 
