@@ -21,12 +21,27 @@ _Static_assert(NR_HOOKS * 2 <= MULTI_SLOTS, "bpf/multi.bpf.c: multi_progs has a 
 static const char *const dispatcher[MULTI_LINKS] = { "kpm_entry", "kpm_return", "kpm_pci_entry", "kpm_pci_return" };
 static const char *const session_dispatcher[MULTI_CLASSES] = { "kps_common", "kps_pci" };
 
-/* A vmlinux function's address in ks, 0 if none (or ks NULL, or addresses hidden: kptr_restrict). */
-static __u64 address(const struct kallsyms *ks, const char *func)
+/*
+ * A link's functions: by name, and by address where kallsyms gave every one of them. Given
+ * names, the kernel expands every symbol's (ftrace_lookup_symbols: hundreds of thousands on
+ * 6.12+) to find them, once per link.
+ */
+struct link_funcs {
+	const char *syms[NR_HOOKS + 1];
+	__u64 addrs[NR_HOOKS + 1], cookies[NR_HOOKS + 1];
+	size_t n;
+	bool by_addr;
+};
+
+/* ks: NULL, or kallsyms as read (an address of 0: hidden by kptr_restrict) */
+static void add_func(struct link_funcs *f, const struct kallsyms *ks, const char *func, __u64 cookie)
 {
 	const struct ksym *s = ks ? kallsyms_find(ks, func, NULL) : NULL;
 
-	return s ? s->addr : 0;
+	f->by_addr = (f->n ? f->by_addr : true) && s && s->addr;
+	f->syms[f->n] = func;
+	f->addrs[f->n] = s ? s->addr : 0;
+	f->cookies[f->n++] = cookie;
 }
 
 static const char *link_prog(int l, bool session)
@@ -68,11 +83,10 @@ void multi_configure(struct bpf_object *obj, const struct resolved res[NR_HOOKS]
 }
 
 /*
- * Link l (multi.h) of prog on n functions, by address or else by name, as libbpf 1.1 cannot
- * make a session link: its fd (never 0), or -1 with errno.
+ * Link l (multi.h) of prog on f's functions, as libbpf 1.1 cannot make a session link: its fd
+ * (never 0), or -1 with errno.
  */
-static int link_create(const struct bpf_program *prog, int l, bool session, const __u64 *addrs,
-		       const char **syms, const __u64 *cookies, size_t n)
+static int link_create(const struct bpf_program *prog, int l, bool session, const struct link_funcs *f)
 {
 	union bpf_attr attr;
 	int fd;
@@ -81,12 +95,12 @@ static int link_create(const struct bpf_program *prog, int l, bool session, cons
 	attr.link_create.prog_fd = bpf_program__fd(prog);
 	attr.link_create.attach_type = session ? ATTACH_KPROBE_SESSION : BPF_TRACE_KPROBE_MULTI;
 	attr.link_create.kprobe_multi.flags = !session && l % 2 ? BPF_F_KPROBE_MULTI_RETURN : 0;
-	attr.link_create.kprobe_multi.cnt = n;
-	if (addrs)
-		attr.link_create.kprobe_multi.addrs = (__u64)(unsigned long)addrs;
+	attr.link_create.kprobe_multi.cnt = f->n;
+	if (f->by_addr)
+		attr.link_create.kprobe_multi.addrs = (__u64)(unsigned long)f->addrs;
 	else
-		attr.link_create.kprobe_multi.syms = (__u64)(unsigned long)syms;
-	attr.link_create.kprobe_multi.cookies = (__u64)(unsigned long)cookies;
+		attr.link_create.kprobe_multi.syms = (__u64)(unsigned long)f->syms;
+	attr.link_create.kprobe_multi.cookies = (__u64)(unsigned long)f->cookies;
 	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
 	if (fd == 0) {	/* stdin was closed: 0 means "no link" in struct probe_links */
 		fd = fcntl(0, F_DUPFD_CLOEXEC, 1);
@@ -98,20 +112,12 @@ static int link_create(const struct bpf_program *prog, int l, bool session, cons
 int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], bool session,
 		 const struct kallsyms *ks, int links[MULTI_LINKS], char *msg, int len)
 {
-	const char *syms[MULTI_LINKS][NR_HOOKS + 1];
-	__u64 cookies[MULTI_LINKS][NR_HOOKS + 1], addrs[MULTI_LINKS][NR_HOOKS + 1];
-	/*
-	 * Given names, the kernel expands every symbol's (ftrace_lookup_symbols: hundreds of
-	 * thousands on 6.12+) to find them, once per link; kallsyms already gave their addresses.
-	 */
-	bool by_addr[MULTI_LINKS];
-	size_t n[MULTI_LINKS] = { 0 }, given = 0, all = 0;
+	struct link_funcs f[MULTI_LINKS] = {};
+	size_t given = 0, all = 0;
 	struct bpf_program *p;
 	int l, map = bpf_map__fd(bpf_object__find_map_by_name(obj, "multi_progs"));
 	__u32 slot;
 
-	for (l = 0; l < MULTI_LINKS; l++)
-		by_addr[l] = ks != NULL;
 	/* slot: row * 2 + k; the cookie of row's function: the slot, on a session link the row */
 	for (slot = 0; slot < NR_HOOKS * 2; slot++) {
 		int fd;
@@ -125,30 +131,23 @@ int multi_attach(struct bpf_object *obj, const struct resolved res[NR_HOOKS], bo
 			return -1;
 		}
 		l = link_of(slot / 2, slot % 2, session);
-		if (session && n[l] && cookies[l][n[l] - 1] == slot / 2)
+		if (session && f[l].n && f[l].cookies[f[l].n - 1] == slot / 2)
 			continue;	/* the row's entry put it there */
-		syms[l][n[l]] = res[slot / 2].func;
-		addrs[l][n[l]] = address(ks, res[slot / 2].func);
-		by_addr[l] &= addrs[l][n[l]] != 0;
-		cookies[l][n[l]++] = session ? slot / 2 : slot;
+		add_func(&f[l], ks, res[slot / 2].func, session ? slot / 2 : slot);
 	}
 	/* test hook (tests/vm/guest.sh): also FUNC, on an empty slot; a function ftrace cannot trace is refused */
-	if (getenv("VFIOTRACE_KPROBE_MULTI_ALSO") && n[0]) {
-		syms[0][n[0]] = getenv("VFIOTRACE_KPROBE_MULTI_ALSO");
-		addrs[0][n[0]] = address(ks, syms[0][n[0]]);
-		by_addr[0] &= addrs[0][n[0]] != 0;
-		cookies[0][n[0]++] = (MULTI_SLOTS - 1) / (session ? 2 : 1);
-	}
+	if (getenv("VFIOTRACE_KPROBE_MULTI_ALSO") && f[0].n)
+		add_func(&f[0], ks, getenv("VFIOTRACE_KPROBE_MULTI_ALSO"), (MULTI_SLOTS - 1) / (session ? 2 : 1));
 	for (l = 0; l < MULTI_LINKS; l++) {
-		if (!n[l])
+		if (!f[l].n)
 			continue;
 		links[l] = link_create(bpf_object__find_program_by_name(obj, link_prog(l, session)), l,
-				       session, by_addr[l] ? addrs[l] : NULL, syms[l], cookies[l], n[l]);
-		given += by_addr[l] ? n[l] : 0;
-		all += n[l];
+				       session, &f[l]);
+		given += f[l].by_addr ? f[l].n : 0;
+		all += f[l].n;
 		if (links[l] < 0) {
 			snprintf(msg, len, "the kernel refused a %s link on %zu function(s) (%s): %s%s",
-				 session ? "kprobe.session" : "kprobe.multi", n[l],
+				 session ? "kprobe.session" : "kprobe.multi", f[l].n,
 				 session ? "entries and returns" : l % 2 ? "returns" : "entries", strerror(errno),
 				 errno == ESRCH ? " (one that ftrace cannot trace?)" : "");
 			links[l] = 0;
