@@ -271,6 +271,7 @@ const struct target targets[NR_HOOKS] = {
 		.hook = "device_ioctl", .purpose = "VFIO_DEVICE_RESET / PCI_HOT_RESET (who asked; refusals)",
 		.module = "vfio_pci_core", .candidates = { "vfio_pci_core_ioctl" },
 		.kprobe_prog = "kp_vioctl", .kretprobe_prog = "krp_vioctl",
+		.kprobe_unrolled = "kp_vioctl_unrolled",
 		.absent_why = "5.15+ (vfio_pci_ioctl before)",
 	},
 	[HOOK_DEV_IOCTL_510] = {
