@@ -77,7 +77,7 @@ __noinline int fd_group(int fd)
 	return i ? g : -1;
 }
 
-/* The hot reset's group fds read one bpf_loop step each (6.1+): c->groups[i] for i < c->nfds. */
+/* The hot reset's group fds read one bpf_loop step each (5.17+): c->groups[i] for i < c->nfds. */
 _Static_assert(!(HOT_RESET_FDS & (HOT_RESET_FDS - 1)), "hot_reset_fd() bounds its index by a mask");
 
 struct hot_reset_walk {
