@@ -7,7 +7,13 @@ import sys
 
 PASSES = ('bpf_check', 'bpf_compute_subprog_arg_access', 'do_check_common', 'bpf_int_jit_compile')
 
-lines = open(sys.argv[1]).read().split('@@passes', 1)[1].splitlines()
+if len(sys.argv) != 2:
+    print('usage: verifier_passes.py LOG (the output of tools/bench.d/verifier_passes.sh)', file=sys.stderr)
+    sys.exit(2)
+parts = open(sys.argv[1]).read().split('@@passes', 1)
+if len(parts) != 2:
+    sys.exit(f'{sys.argv[1]}: no "@@passes" line: not the output of verifier_passes.sh, or the guest ended before it')
+lines = parts[1].splitlines()
 names, runs = {}, collections.defaultdict(dict)
 for line in lines:
     m = re.match(r'(\d+) name (\S*) (\d+)$', line)
