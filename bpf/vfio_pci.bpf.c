@@ -115,16 +115,11 @@ static __always_inline void vfio_enter(struct pci_dev *pdev, int trigger, void *
 		bpf_probe_read_user(&c.nfds, sizeof(c.nfds), hot_reset_arg + 8);
 		for (i = 0; i < HOT_RESET_FDS; i++)
 			c.groups[i] = -1;
-		if (by_loop) {
+		if (by_loop)
 			bpf_loop(c.nfds < HOT_RESET_FDS ? c.nfds : HOT_RESET_FDS, hot_reset_fd, &w, 0);
-		} else {
-			for (i = 0; i < HOT_RESET_FDS; i++) {
-				int fd = -1;
-
-				if (i < c.nfds && !bpf_probe_read_user(&fd, sizeof(fd), hot_reset_arg + 12 + 4 * i))
-					c.groups[i] = fd_group(fd);
-			}
-		}
+		else
+			for (i = 0; i < HOT_RESET_FDS && i < c.nfds; i++)
+				hot_reset_fd(i, &w);
 	}
 	tid_begin(PCI_CALLS(vfio_calls), &th, &c, sizeof(c));
 }

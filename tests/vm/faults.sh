@@ -40,9 +40,13 @@ echo "@@ decoded_before $(decoded)"
 workload() {
 	n=$1; shift
 	vfio-workload "$@" >$out/$n.out 2>$out/$n.err
-	echo "@@ ${n}_exit $?"
-	tag $n <$out/$n.out
-	tag ${n}_stderr <$out/$n.err
+	ran $n $?
+}
+# ran NAME STATUS: a run's exit status, JSON and stderr, tagged
+ran() {
+	echo "@@ ${1}_exit $2"
+	tag $1 <$out/$1.out
+	tag ${1}_stderr <$out/$1.err
 }
 # held NAME FAULTS ARGS...: a run that holds its group until the snoop -j --dma has decoded FAULTS
 # faults in all, then is released (SIGUSR1). The snoop names a fault's holder, and judges its
@@ -61,9 +65,7 @@ held() {
 	[ $i -lt 600 ] || echo "@@ error the snoop did not decode $want faults in 60 s ($n)"
 	kill -USR1 $w 2>/dev/null
 	wait $w
-	echo "@@ ${n}_exit $?"
-	tag $n <$out/$n.out
-	tag ${n}_stderr <$out/$n.err
+	ran $n $?
 }
 held never 13 -g $g --dma-fault never,13 --fault-device 0000:03:02.0
 held unmapped 20 -g $g --dma-fault unmapped,7 --fault-device 0000:03:01.0
