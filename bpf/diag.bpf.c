@@ -165,6 +165,7 @@ static __always_inline void holder_set(int group, const struct holder *h)
 		return;
 	}
 	old->since_ns = h->since_ns;
+	old->released_ns = 0;
 	old->from_proc = 0;
 	asm volatile("" ::: "memory");
 	old->pid = h->pid;
@@ -221,7 +222,7 @@ int BPF_KRETPROBE(krp_group_open, int ret)
 	} else {
 		struct holder *h = ret == -EBUSY ? bpf_map_lookup_elem(&holders, &group) : NULL;
 
-		if (h && h->pid) {
+		if (h && h->pid && !h->released_ns) {
 			d->c.holder = *h;
 			d->c.has_holder = 1;
 		}
@@ -233,7 +234,8 @@ int BPF_KRETPROBE(krp_group_open, int ret)
 
 /*
  * The last close of /dev/vfio/N: nobody holds the group any more. Its entry
- * stays with pid 0 (readers skip it, user/kernel/holders.h holder_get): one
+ * keeps the holder with the time of the close (user/kernel/holders.h: an
+ * event decoded late is still told who held the group when it happened): one
  * store where a delete took the hash bucket's lock with interrupts off
  * (docs/benchmarks.md, run 15); a group has one entry, as many as groups.
  */
@@ -244,7 +246,7 @@ int BPF_KPROBE(kp_group_release, void *inode, struct file *file)
 	struct holder *h = group != NO_GROUP ? bpf_map_lookup_elem(&holders, &group) : NULL;
 
 	if (h)
-		h->pid = 0;
+		h->released_ns = bpf_ktime_get_ns();
 	return 0;
 }
 

@@ -434,6 +434,7 @@ struct holder {
 	unsigned int pid;		/* the process that opened /dev/vfio/N */
 	unsigned int from_proc;		/* 1: found in /proc at start-up, since_ns unknown */
 	unsigned long long since_ns;	/* CLOCK_MONOTONIC of the open */
+	unsigned long long released_ns;	/* 0: held; else CLOCK_MONOTONIC of the last close */
 	char comm[COMM_LEN];
 };
 

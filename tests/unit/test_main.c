@@ -1387,6 +1387,7 @@ int main(int argc, char **argv)
 	test_prom_addr();
 	test_textfile();
 	test_map_read();
+	test_holder_at();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

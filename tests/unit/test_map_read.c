@@ -55,3 +55,31 @@ static void test_map_read(void)
 	map_read_init(-1);
 	CHECK(map_read(fd, &e) == -1 && (errno == EBADF || errno == EBADFD), "a closed fd: -1, EBADF(D) (%s)", strerror(errno));
 }
+
+/* holder_at: who held a group when an event happened, on a real hash map like BPF's holders map */
+static void test_holder_at(void)
+{
+	struct holder h, v = { .pid = 100, .since_ns = 1000 };
+	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "holders_test", sizeof(int), sizeof(h), 8, NULL);
+	int g = 5;
+
+	if (fd < 0) {
+		printf("NOTE holder_at: no hash map (%s); unit tests as root test it\n", strerror(errno));
+		return;
+	}
+	snprintf(v.comm, sizeof(v.comm), "qemu-a");
+	CHECK(holder_at(fd, g, 2000, &h) == -1 && !h.pid, "no entry: nobody, zeroed");
+	CHECK(holder_at(fd, NO_GROUP, 2000, &h) == -1, "no group: nobody");
+	bpf_map_update_elem(fd, &g, &v, BPF_ANY);
+	CHECK(!holder_at(fd, g, 2000, &h) && h.pid == 100 && !strcmp(h.comm, "qemu-a"), "held since 1000: pid %u", h.pid);
+	CHECK(holder_at(fd, g, 500, &h) == HOLDER_CHANGED && !h.pid, "opened after the event: changed hands, none named");
+	v.released_ns = 3000;
+	bpf_map_update_elem(fd, &g, &v, BPF_ANY);
+	CHECK(!holder_at(fd, g, 2000, &h) && h.pid == 100, "released after the event: still its holder then");
+	CHECK(holder_at(fd, g, 4000, &h) == -1 && !h.pid, "released before the event: nobody");
+	CHECK(holder_get(fd, g, &h) == -1, "released: no holder now");
+	v = (struct holder){ .pid = 7, .from_proc = 1 };
+	bpf_map_update_elem(fd, &g, &v, BPF_ANY);
+	CHECK(!holder_at(fd, g, 1, &h) && h.pid == 7 && !holder_get(fd, g, &h), "found in /proc at start: held before any event");
+	close(fd);
+}

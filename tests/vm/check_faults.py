@@ -119,6 +119,30 @@ def check_text(c, tags, group, requester, n):
          "stat text: the reason's cause and remedy below the table")
 
 
+def check_lag(c, tags, group):
+    """A snoop stopped while the group changed hands: each fault names its holder when the fault
+    was recorded, or none (holder_changed) when the group was opened again since; never the
+    process that holds the group when the snoop reads the fault."""
+    runs = {}
+    for name in ("lag_a", "lag_b"):
+        c.eq((tags.get(name + "_exit"), tags.get(name + "_stderr", [])), (["0"], []),
+             f"{name}: the workload exited 0, stderr empty")
+        ws = jlines(tags.get(name, []))
+        if c.eq(len(ws), 1, f"{name}: the workload printed one JSON line"):
+            runs[name] = ws[0]
+    c.eq((tags.get("lag_snoop_exit"), tags.get("lag_snoop_stderr", [])), (["0"], []),
+         "lagging snoop: exited 0, stderr empty")
+    if len(runs) != 2:
+        return
+    a, b = runs["lag_a"], runs["lag_b"]
+    want = [(None, None, True)] * a["dma_fault"]["provoked"] + \
+           [(b["pid"], "vfio-workload", False)] * b["dma_fault"]["provoked"]
+    events = [e for e in jlines(tags.get("lag_snoop", [])) if e.get("event") == "iommu_fault" and e.get("group") == group]
+    c.eq([(e.get("pid"), e.get("comm"), e.get("holder_changed")) for e in events], want,
+         f"lagging snoop: lag_a's faults name no holder (the group changed hands: holder_changed), "
+         f"lag_b's name lag_b (pid {b['pid']}), none names the other run")
+
+
 def check(c, tags):
     c.eq(tags.get("error", []), [], "no @@ error line")
     c.ok("done" in tags, "the guest script reached its end")
@@ -158,7 +182,7 @@ def check(c, tags):
         page = f["ring"] & ~0xfff
         want = {"device": f["requester"], "group": group, "address": page, "access": "read", "reason": 6,
                 "reason_name": "PTE Read access is not set", "pasid": None, "comm": "vfio-workload",
-                "in_devices": True, "cause_of_the_mapping": True}
+                "holder_changed": False, "in_devices": True, "cause_of_the_mapping": True}
         # --dma: the cause follows what the address missed (docs/diagnosis.md "IOMMU faults")
         words = {"never": "never mapped", "unmapped": "had unmapped"}[name]
         for e in mine:
@@ -178,6 +202,7 @@ def check(c, tags):
     c.ok(tags.get("stat_p_faults", []) in ([], ['"iommu_faults":0']) and
          f'"dmar":{total}' in "".join(tags.get("stat_p_interrupts", [])),
          "stat -p 1: no fault row, the host's interrupts", repr((tags.get("stat_p_faults"), tags.get("stat_p_interrupts"))))
+    check_lag(c, tags, group)
     storm = check_storm(c, tags)
     if storm is None:
         return

@@ -105,6 +105,25 @@ stop $ls INT live_snoop_exit
 
 stop $tp INT stat_exit
 stop $xp INT stat_text_exit
+
+# A snoop that falls behind while the group changes hands (after stat, whose counts stay the
+# runs' above): stopped, it misses lag_a's faults and close and lag_b's open, faults and close.
+# Resumed, it must name lag_b for lag_b's faults, and for lag_a's not lag_b: the holders map keeps
+# a group's latest holder only, so lag_a's holder is unknown (holder_changed).
+vfiotrace snoop -j >$out/lag_snoop.out 2>$out/lag_snoop.err &
+lp=$!
+wait_tracing $out/lag_snoop.err $lp || echo "@@ error the lag snoop did not start"
+kill -STOP $lp
+workload lag_a -g $g --dma-fault never,3 --fault-device 0000:03:02.0
+workload lag_b -g $g --dma-fault never,4 --fault-device 0000:03:02.0
+kill -CONT $lp
+i=0
+while [ "$(grep -c '"event":"iommu_fault"' $out/lag_snoop.out)" -lt 7 ] && [ $i -lt 600 ]; do
+	i=$((i + 1)); sleep 0.1
+done
+stop $lp INT lag_snoop_exit
+grep '"event":"iommu_fault"' $out/lag_snoop.out | tag lag_snoop
+grep -v '^Tracing' $out/lag_snoop.err | tag lag_snoop_stderr
 tag snoop <$out/snoop.out
 grep -v '^Tracing' $out/snoop.err | tag snoop_stderr
 grep -v '"event":"iommu_fault"' $out/storm_snoop.out | tag storm_snoop

@@ -26,7 +26,7 @@ static void name_holders(int fd)
 		return;
 	for (i = 0; i < e.n; i++) {
 		map_entry(&e, i, NULL, &h);
-		if (h.pid)	/* 0: released */
+		if (holder_held(&h))
 			vmcache_get(h.pid, h.comm);
 	}
 	map_entries_free(&e);

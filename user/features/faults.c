@@ -92,7 +92,8 @@ static struct {
 	const struct alias_devs *devs;	/* VT-d: behind the requester id */
 	struct alias_devs one;		/* report_iommu_fault: the device itself */
 	int group;
-	struct holder holder;		/* pid 0: none seen */
+	struct holder holder;		/* when the fault was recorded; pid 0: none seen */
+	bool holder_changed;		/* the group changed hands since: its holder then is not kept */
 	bool judged;			/* --dma, a DMA fault: mapping says what the address missed */
 	struct ledger_answer mapping;
 	unsigned long long ago;		/* unmapped: ns from the unmap to the fault */
@@ -183,6 +184,7 @@ static void fault_json(struct json *j, const struct event_line *l)
 		json_null(j, "pid");
 		json_null(j, "comm");
 	}
+	json_bool(j, "holder_changed", view.holder_changed);
 	json_str(j, "source", e->source == FAULT_VTD ? "dmar" : "report_iommu_fault");
 	if (view.advice) {
 		json_str(j, "cause", view.advice->cause);
@@ -204,7 +206,6 @@ static int fault_decode(const void *rec, struct event_ctx *c, struct event_line 
 	const char *name = fault_reason_name(e->source, e->reason);
 	int i;
 
-	memset(&view.holder, 0, sizeof(view.holder));
 	if (e->source == FAULT_VTD) {
 		fault_requester_name(e->segment, e->sid, view.device, sizeof(view.device));
 		view.devs = pci_alias_cached(e->segment, e->sid, faults_now_ns());
@@ -217,9 +218,7 @@ static int fault_decode(const void *rec, struct event_ctx *c, struct event_line 
 		view.devs = &view.one;
 		view.group = e->h.group;
 	}
-	if (view.group != NO_GROUP && holder_get(c->holders_fd, view.group, &view.holder))
-		memset(&view.holder, 0, sizeof(view.holder));
-	view.holder.comm[COMM_LEN - 1] = 0;
+	view.holder_changed = holder_at(c->holders_fd, view.group, e->h.ts_ns, &view.holder) == HOLDER_CHANGED;
 	/* -g, -p: BPF knows neither the group of a VT-d requester nor the holder; filtered here */
 	if ((c->target_group >= 0 && view.group != c->target_group) ||
 	    (c->target_pid && view.holder.pid != c->target_pid))
@@ -257,6 +256,8 @@ static int fault_decode(const void *rec, struct event_ctx *c, struct event_line 
 	if (view.holder.pid)
 		event_line_detail(l, "; group held by pid %u (%s)", view.holder.pid,
 				  text_name(view.holder.comm, b, sizeof(b)));
+	else if (view.holder_changed)
+		event_line_detail(l, "; " HOLDER_CHANGED_TEXT);
 	if (view.judged)
 		mapping_text(l);
 	if (view.advice)

@@ -234,7 +234,8 @@ static struct reset_view {
 	int passed[HOT_RESET_FDS];		/* groups of the fds passed */
 	int nmissing;
 	int missing[MAX_MISSING];
-	struct holder holder[MAX_MISSING];	/* pid 0: no holder seen */
+	struct holder holder[MAX_MISSING];	/* when the reset was refused; pid 0: no holder seen */
+	bool holder_changed[MAX_MISSING];	/* the group changed hands since: its holder then is not kept */
 } view;
 
 static int dev_group(const char *dev)
@@ -266,7 +267,7 @@ static bool has_group(const int *groups, int n, int g)
  * caller did not pass, and who holds each (the holders map: the group's
  * opener seen by BPF, or found in /proc at start-up).
  */
-static void find_missing(int holders_fd)
+static void find_missing(int holders_fd, unsigned long long ts)
 {
 	int i;
 
@@ -277,9 +278,8 @@ static void find_missing(int holders_fd)
 		    has_group(view.missing, view.nmissing, g) || view.nmissing == MAX_MISSING)
 			continue;
 		view.missing[view.nmissing] = g;
-		if (holder_get(holders_fd, g, &view.holder[view.nmissing]))
-			memset(&view.holder[view.nmissing], 0, sizeof(view.holder[0]));
-		view.holder[view.nmissing].comm[COMM_LEN - 1] = 0;
+		view.holder_changed[view.nmissing] =
+			holder_at(holders_fd, g, ts, &view.holder[view.nmissing]) == HOLDER_CHANGED;
 		view.nmissing++;
 	}
 }
@@ -300,7 +300,7 @@ static void reset_view_fill(const struct dev_event *e, int holders_fd)
 			if (e->groups[i] >= 0)
 				view.passed[view.npassed++] = e->groups[i];
 	if (e->scope == RESET_REFUSED && e->trigger == TRIG_HOT_RESET && e->h.ret < 0)
-		find_missing(holders_fd);
+		find_missing(holders_fd, e->h.ts_ns);
 }
 
 static void reset_json(struct json *j, const struct event_line *l)
@@ -358,6 +358,7 @@ static void reset_json(struct json *j, const struct event_line *l)
 			json_null(j, "pid");
 			json_null(j, "comm");
 		}
+		json_bool(j, "holder_changed", view.holder_changed[i]);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -416,6 +417,8 @@ static int reset_decode(const void *rec, struct event_ctx *c, struct event_line 
 		if (view.holder[i].pid)
 			event_line_detail(l, "; held by pid %u (%s)", view.holder[i].pid,
 					  text_name(view.holder[i].comm, b, sizeof(b)));
+		else if (view.holder_changed[i])
+			event_line_detail(l, "; " HOLDER_CHANGED_TEXT);
 	}
 	explain_below(l, c, op_of(e), e->scope == RESET_REFUSED ? STEP_RESET_REFUSED : STEP_RESET, e->h.ret);
 	return 1;

@@ -112,7 +112,23 @@ int holders_seed(int map_fd)
 
 int holder_get(int map_fd, int group, struct holder *h)
 {
-	if (map_fd < 0 || bpf_map_lookup_elem(map_fd, &group, h) || !h->pid)
+	if (map_fd < 0 || bpf_map_lookup_elem(map_fd, &group, h) || !holder_held(h))
 		return -1;
 	return 0;
+}
+
+int holder_at(int map_fd, int group, unsigned long long ts, struct holder *h)
+{
+	int ret = 0;
+
+	if (group == NO_GROUP || map_fd < 0 || bpf_map_lookup_elem(map_fd, &group, h) || !h->pid)
+		ret = -1;
+	else if (!h->from_proc && h->since_ns > ts)
+		ret = HOLDER_CHANGED;
+	else if (h->released_ns && h->released_ns < ts)
+		ret = -1;
+	if (ret)
+		memset(h, 0, sizeof(*h));
+	h->comm[COMM_LEN - 1] = 0;
+	return ret;
 }
