@@ -99,8 +99,8 @@ def check_incomplete(c, ev, w, ge, gb):
         e = got[0]
         c.eq((e.get("missing_groups"), e.get("groups_passed")), ([int(gb)], [int(ge)]),
              "incomplete: the group not passed is named, and the one passed")
-        c.eq([(h["group"], h["pid"]) for h in e.get("missing_group_holders", [])], [(int(gb), pid)],
-             "incomplete: the missing group's holder is the workload itself (it holds it)")
+        c.eq([(h["group"], h["pid"], h.get("holder_changed")) for h in e.get("missing_group_holders", [])],
+             [(int(gb), pid, False)], "incomplete: the missing group's holder is the workload itself (it holds it)")
         c.ok(e.get("cause") and e.get("remedy") and e.get("failed_step") == "reset_refused",
              "incomplete: cause and remedy from the catalogue", repr(e.get("failed_step")))
 
