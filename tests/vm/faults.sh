@@ -107,20 +107,30 @@ stop $tp INT stat_exit
 stop $xp INT stat_text_exit
 
 # A snoop that falls behind while the group changes hands (after stat, whose counts stay the
-# runs' above): stopped, it misses lag_a's faults and close and lag_b's open, faults and close.
-# Resumed, it must name lag_b for lag_b's faults, and for lag_a's not lag_b: the holders map keeps
-# a group's latest holder only, so lag_a's holder is unknown (holder_changed).
+# runs' above): stopped, it misses lag_a's faults and close, and lag_b's open and faults. Resumed
+# while lag_b holds the group, it must name lag_b for lag_b's faults and, for lag_a's, not lag_b
+# (what a snoop named at decode time): the holders map keeps a group's latest holder only, so
+# lag_a's holder is unknown (holder_changed).
 vfiotrace snoop -j >$out/lag_snoop.out 2>$out/lag_snoop.err &
 lp=$!
 wait_tracing $out/lag_snoop.err $lp || echo "@@ error the lag snoop did not start"
 kill -STOP $lp
+d0=$(dmar)
 workload lag_a -g $g --dma-fault never,3 --fault-device 0000:03:02.0
-workload lag_b -g $g --dma-fault never,4 --fault-device 0000:03:02.0
-kill -CONT $lp
+vfio-workload -g $g --dma-fault never,4 --fault-device 0000:03:02.0 -s 120 >$out/lag_b.out 2>$out/lag_b.err &
+w=$!
 i=0
-while [ "$(grep -c '"event":"iommu_fault"' $out/lag_snoop.out)" -lt 7 ] && [ $i -lt 600 ]; do
+while [ "$(dmar)" -lt $((d0 + 7)) ] && kill -0 $w 2>/dev/null && [ $i -lt 600 ]; do
 	i=$((i + 1)); sleep 0.1
 done
+kill -CONT $lp
+while [ "$(grep -c '"event":"iommu_fault"' $out/lag_snoop.out)" -lt 7 ] && [ $i -lt 1200 ]; do
+	i=$((i + 1)); sleep 0.1
+done
+[ $i -lt 1200 ] || echo "@@ error the lag runs' 7 faults were not all raised and decoded in 120 s"
+kill -USR1 $w 2>/dev/null
+wait $w
+ran lag_b $?
 stop $lp INT lag_snoop_exit
 grep '"event":"iommu_fault"' $out/lag_snoop.out | tag lag_snoop
 grep -v '^Tracing' $out/lag_snoop.err | tag lag_snoop_stderr
