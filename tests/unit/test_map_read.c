@@ -56,6 +56,33 @@ static void test_map_read(void)
 	CHECK(map_read(fd, &e) == -1 && (errno == EBADF || errno == EBADFD), "a closed fd: -1, EBADF(D) (%s)", strerror(errno));
 }
 
+/* A fault decoded after its group changed hands: its holder then, never the later one. */
+static void test_fault_holder(int fd, int g)
+{
+	struct fault_event e = { .h = { .type = EV_IOMMU_FAULT, .group = g, .ts_ns = 2000 },
+				 .addr = 0x1000, .source = FAULT_REPORT, .access = ACCESS_READ };
+	struct holder v = { .pid = 300, .since_ns = 1000 };
+	char *out;
+
+	snprintf(e.dev, sizeof(e.dev), "0000:03:02.0");
+	snprintf(v.comm, sizeof(v.comm), "qemu-b");
+	ev_ctx.holders_fd = fd;
+	ev_ctx.target_group = -1;
+	bpf_map_update_elem(fd, &g, &v, BPF_ANY);
+	out = consume(&e, sizeof(e), false, false);
+	CHECK(strstr(out, "; group held by pid 300 (qemu-b)") && strstr(out, "300"), "held when recorded: %s", out);
+	out = consume(&e, sizeof(e), true, false);
+	CHECK(strstr(out, "\"pid\":300,") && strstr(out, "\"holder_changed\":false"), "held when recorded, JSON: %s", out);
+	v.since_ns = 3000;
+	bpf_map_update_elem(fd, &g, &v, BPF_ANY);
+	out = consume(&e, sizeof(e), false, false);
+	CHECK(strstr(out, "; " HOLDER_CHANGED_TEXT) && !strstr(out, "300"), "opened again since: no holder named: %s", out);
+	out = consume(&e, sizeof(e), true, false);
+	CHECK(strstr(out, "\"pid\":null,\"comm\":null,\"holder_changed\":true"), "opened again since, JSON: %s", out);
+	ev_ctx.holders_fd = -1;
+	ev_ctx.target_group = 0;
+}
+
 /* holder_at: who held a group when an event happened, on a real hash map like BPF's holders map */
 static void test_holder_at(void)
 {
@@ -81,5 +108,6 @@ static void test_holder_at(void)
 	v = (struct holder){ .pid = 7, .from_proc = 1 };
 	bpf_map_update_elem(fd, &g, &v, BPF_ANY);
 	CHECK(!holder_at(fd, g, 1, &h) && h.pid == 7 && !holder_get(fd, g, &h), "found in /proc at start: held before any event");
+	test_fault_holder(fd, g);
 	close(fd);
 }
