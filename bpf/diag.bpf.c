@@ -146,8 +146,8 @@ static __always_inline __u64 bounded(__u64 v, const __u64 mask)
  * The group's holder is h. A holder of another command is replaced whole (an update), so that a
  * reader never sees one holder's pid with another's comm. One of the same command (QEMU's,
  * whichever VM) is written in place: an update takes the hash bucket's lock with interrupts
- * off, 4% of the samples per hit in docs/benchmarks.md's run 20. The pid goes last, so that a
- * reader who sees it sees the time it was opened (x86 keeps store order).
+ * off, 4% of the samples per hit in docs/benchmarks.md's run 20. A lookup from user space copies
+ * the entry while this may write it: it reads until two copies agree (user/kernel/holders.c).
  */
 static __always_inline void holder_set(int group, const struct holder *h)
 {
@@ -167,7 +167,6 @@ static __always_inline void holder_set(int group, const struct holder *h)
 	old->since_ns = h->since_ns;
 	old->released_ns = 0;
 	old->from_proc = 0;
-	asm volatile("" ::: "memory");
 	old->pid = h->pid;
 }
 
@@ -222,7 +221,7 @@ int BPF_KRETPROBE(krp_group_open, int ret)
 	} else {
 		struct holder *h = ret == -EBUSY ? bpf_map_lookup_elem(&holders, &group) : NULL;
 
-		if (h && h->pid && !h->released_ns) {
+		if (h && !h->released_ns) {
 			d->c.holder = *h;
 			d->c.has_holder = 1;
 		}
@@ -245,7 +244,8 @@ int BPF_KPROBE(kp_group_release, void *inode, struct file *file)
 	int group = file_group(file);
 	struct holder *h = group != NO_GROUP ? bpf_map_lookup_elem(&holders, &group) : NULL;
 
-	if (h)
+	/* the first close after the open seen: an open not traced (-p, -g) keeps the one before */
+	if (h && !h->released_ns)
 		h->released_ns = bpf_ktime_get_ns();
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include "diagnose.h"
 #include "events.h"
 #include "exporter.h"
+#include "holders.h"
 #include "log.h"
 #include "map_read.h"
 #include "options.h"
@@ -348,7 +349,8 @@ static void name_clients(struct run *r)
 		if (!map_read(bpf_map__fd(skel->maps.holders), &e)) {
 			for (i = 0; i < e.n; i++) {
 				map_entry(&e, i, &g, &h);
-				vm_owners_add(&r->owners, g, vmcache_get(h.pid, h.comm));
+				if (holder_held(&h))
+					vm_owners_add(&r->owners, g, vmcache_get(h.pid, h.comm));
 			}
 			map_entries_free(&e);
 		}

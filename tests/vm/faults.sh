@@ -49,10 +49,11 @@ ran() {
 	tag ${1}_stderr <$out/$1.err
 }
 # held NAME FAULTS ARGS...: a run that holds its group until the snoop -j --dma has decoded FAULTS
-# faults in all, then is released (SIGUSR1). The snoop names a fault's holder, and judges its
-# mapping, when it decodes the event: a fixed hold (-s 1) lost the race to a snoop more than a
-# second behind, which named the next run's process (a clean-clone make check on 7.2; SIGSTOP on
-# the snoop for the first run reproduces it)
+# faults in all, then is released (SIGUSR1). The snoop judges a fault's mapping against the group's
+# containers when it decodes the event: a fixed hold (-s 1) lost the race to a snoop more than a
+# second behind, whose faults then named the next run's process as holder (a clean-clone make
+# check on 7.2; SIGSTOP on the snoop reproduced it; since then a holder is the one when the fault
+# was recorded: the lag runs below)
 held() {
 	n=$1 want=$2; shift 2
 	vfio-workload "$@" -s 120 >$out/$n.out 2>$out/$n.err &
@@ -115,19 +116,22 @@ vfiotrace snoop -j >$out/lag_snoop.out 2>$out/lag_snoop.err &
 lp=$!
 wait_tracing $out/lag_snoop.err $lp || echo "@@ error the lag snoop did not start"
 kill -STOP $lp
+na=3 nb=4
 d0=$(dmar)
-workload lag_a -g $g --dma-fault never,3 --fault-device 0000:03:02.0
-vfio-workload -g $g --dma-fault never,4 --fault-device 0000:03:02.0 -s 120 >$out/lag_b.out 2>$out/lag_b.err &
+workload lag_a -g $g --dma-fault never,$na --fault-device 0000:03:02.0
+vfio-workload -g $g --dma-fault never,$nb --fault-device 0000:03:02.0 -s 120 >$out/lag_b.out 2>$out/lag_b.err &
 w=$!
 i=0
-while [ "$(dmar)" -lt $((d0 + 7)) ] && kill -0 $w 2>/dev/null && [ $i -lt 600 ]; do
+while [ "$(dmar)" -lt $((d0 + na + nb)) ] && kill -0 $w 2>/dev/null && [ $i -lt 600 ]; do
 	i=$((i + 1)); sleep 0.1
 done
+[ $i -lt 600 ] || echo "@@ error lag_b did not raise its faults in 60 s"
 kill -CONT $lp
-while [ "$(grep -c '"event":"iommu_fault"' $out/lag_snoop.out)" -lt 7 ] && [ $i -lt 1200 ]; do
+i=0
+while [ "$(grep -c '"event":"iommu_fault"' $out/lag_snoop.out)" -lt $((na + nb)) ] && [ $i -lt 600 ]; do
 	i=$((i + 1)); sleep 0.1
 done
-[ $i -lt 1200 ] || echo "@@ error the lag runs' 7 faults were not all raised and decoded in 120 s"
+[ $i -lt 600 ] || echo "@@ error the lagging snoop did not decode the lag runs' faults in 60 s"
 kill -USR1 $w 2>/dev/null
 wait $w
 ran lag_b $?

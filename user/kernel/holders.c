@@ -110,10 +110,21 @@ int holders_seed(int map_fd)
 	return seeded;
 }
 
-int holder_get(int map_fd, int group, struct holder *h)
+/* The entry of group, copied whole: BPF writes a holder of the same command in place (bpf/diag.bpf.c) */
+static int holder_read(int map_fd, int group, struct holder *h)
 {
-	if (map_fd < 0 || bpf_map_lookup_elem(map_fd, &group, h) || !holder_held(h))
+	struct holder again;
+	int i;
+
+	if (group == NO_GROUP || map_fd < 0 || bpf_map_lookup_elem(map_fd, &group, h))
 		return -1;
+	for (i = 0; i < 8; i++) {
+		if (bpf_map_lookup_elem(map_fd, &group, &again))
+			return -1;
+		if (!memcmp(h, &again, sizeof(again)))
+			return 0;
+		*h = again;
+	}
 	return 0;
 }
 
@@ -121,7 +132,7 @@ int holder_at(int map_fd, int group, unsigned long long ts, struct holder *h)
 {
 	int ret = 0;
 
-	if (group == NO_GROUP || map_fd < 0 || bpf_map_lookup_elem(map_fd, &group, h) || !h->pid)
+	if (holder_read(map_fd, group, h) || !h->pid)
 		ret = -1;
 	else if (!h->from_proc && h->since_ns > ts)
 		ret = HOLDER_CHANGED;
@@ -131,4 +142,9 @@ int holder_at(int map_fd, int group, unsigned long long ts, struct holder *h)
 		memset(h, 0, sizeof(*h));
 	h->comm[COMM_LEN - 1] = 0;
 	return ret;
+}
+
+int holder_get(int map_fd, int group, struct holder *h)
+{
+	return holder_at(map_fd, group, ~0ULL, h) ? -1 : 0;
 }
