@@ -48,25 +48,39 @@ ran() {
 	tag $1 <$out/$1.out
 	tag ${1}_stderr <$out/$1.err
 }
+# poll N WHAT CMD...: waits (60 s at most) until CMD prints a count of at least N
+poll() {
+	want=$1 what=$2; shift 2
+	i=0
+	while [ "$("$@")" -lt "$want" ] && [ $i -lt 600 ]; do
+		i=$((i + 1)); sleep 0.1
+	done
+	[ $i -lt 600 ] || echo "@@ error $what: fewer than $want in 60 s"
+}
+faults_in() { grep -c '"event":"iommu_fault"' "$1"; }
+# hold NAME ARGS...: a run in the background that holds its group after its faults; release NAME
+# lets it go (SIGUSR1) and tags it
+hold() {
+	n=$1; shift
+	vfio-workload "$@" -s 120 >$out/$n.out 2>$out/$n.err &
+	held_pid=$!
+}
+release() {
+	kill -USR1 $held_pid 2>/dev/null
+	wait $held_pid
+	ran $1 $?
+}
 # held NAME FAULTS ARGS...: a run that holds its group until the snoop -j --dma has decoded FAULTS
-# faults in all, then is released (SIGUSR1). The snoop judges a fault's mapping against the group's
+# faults in all, then is released. The snoop judges a fault's mapping against the group's
 # containers when it decodes the event: a fixed hold (-s 1) lost the race to a snoop more than a
 # second behind, whose faults then named the next run's process as holder (a clean-clone make
 # check on 7.2; SIGSTOP on the snoop reproduced it; since then a holder is the one when the fault
 # was recorded: the lag runs below)
 held() {
 	n=$1 want=$2; shift 2
-	vfio-workload "$@" -s 120 >$out/$n.out 2>$out/$n.err &
-	w=$!
-	i=0
-	while [ "$(grep -c '"event":"iommu_fault"' $out/snoop.out)" -lt "$want" ] && kill -0 $w 2>/dev/null &&
-	      [ $i -lt 600 ]; do
-		i=$((i + 1)); sleep 0.1
-	done
-	[ $i -lt 600 ] || echo "@@ error the snoop did not decode $want faults in 60 s ($n)"
-	kill -USR1 $w 2>/dev/null
-	wait $w
-	ran $n $?
+	hold $n "$@"
+	poll $want "the snoop's decoded faults ($n)" faults_in $out/snoop.out
+	release $n
 }
 held never 13 -g $g --dma-fault never,13 --fault-device 0000:03:02.0
 held unmapped 20 -g $g --dma-fault unmapped,7 --fault-device 0000:03:01.0
@@ -76,7 +90,7 @@ sleep 1
 stop $sp INT snoop_exit
 stop $gp INT snoop_g_exit
 stop $pp INT stat_p_exit
-echo "@@ snoop_g_faults $(grep -c '"event":"iommu_fault"' $out/snoop_g.out)"
+echo "@@ snoop_g_faults $(faults_in $out/snoop_g.out)"
 grep -o '"iommu_faults":[0-9]*' $out/stat_p.out | sort -u | tag stat_p_faults
 grep -o '"iommu_fault_interrupts":{[^}]*}' $out/stat_p.out | tail -1 | tag stat_p_interrupts
 
@@ -119,32 +133,21 @@ kill -STOP $lp
 na=3 nb=4
 d0=$(dmar)
 workload lag_a -g $g --dma-fault never,$na --fault-device 0000:03:02.0
-vfio-workload -g $g --dma-fault never,$nb --fault-device 0000:03:02.0 -s 120 >$out/lag_b.out 2>$out/lag_b.err &
-w=$!
-i=0
-while [ "$(dmar)" -lt $((d0 + na + nb)) ] && kill -0 $w 2>/dev/null && [ $i -lt 600 ]; do
-	i=$((i + 1)); sleep 0.1
-done
-[ $i -lt 600 ] || echo "@@ error lag_b did not raise its faults in 60 s"
+hold lag_b -g $g --dma-fault never,$nb --fault-device 0000:03:02.0
+poll $((d0 + na + nb)) "DMAR interrupts of the lag runs" dmar
 kill -CONT $lp
-i=0
-while [ "$(grep -c '"event":"iommu_fault"' $out/lag_snoop.out)" -lt $((na + nb)) ] && [ $i -lt 600 ]; do
-	i=$((i + 1)); sleep 0.1
-done
-[ $i -lt 600 ] || echo "@@ error the lagging snoop did not decode the lag runs' faults in 60 s"
-kill -USR1 $w 2>/dev/null
-wait $w
-ran lag_b $?
+poll $((na + nb)) "the lagging snoop's decoded faults" faults_in $out/lag_snoop.out
+release lag_b
 stop $lp INT lag_snoop_exit
 grep '"event":"iommu_fault"' $out/lag_snoop.out | tag lag_snoop
 grep -v '^Tracing' $out/lag_snoop.err | tag lag_snoop_stderr
 tag snoop <$out/snoop.out
 grep -v '^Tracing' $out/snoop.err | tag snoop_stderr
 grep -v '"event":"iommu_fault"' $out/storm_snoop.out | tag storm_snoop
-echo "@@ storm_snoop_faults $(grep -c '"event":"iommu_fault"' $out/storm_snoop.out)"
+echo "@@ storm_snoop_faults $(faults_in $out/storm_snoop.out)"
 grep -v '^Tracing' $out/storm_snoop.err | tag storm_snoop_stderr
 grep -v '"event":"iommu_fault"' $out/live_snoop.out | tag live_snoop
-echo "@@ live_snoop_faults $(grep -c '"event":"iommu_fault"' $out/live_snoop.out)"
+echo "@@ live_snoop_faults $(faults_in $out/live_snoop.out)"
 echo "@@ live_snoop_never $(grep '"event":"iommu_fault"' $out/live_snoop.out | grep -c '"mapping":"never"')"
 grep -v '^Tracing' $out/live_snoop.err | tag live_snoop_stderr
 tag stat <$out/stat.out
