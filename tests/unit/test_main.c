@@ -891,7 +891,7 @@ static void test_core_btf_cut(void)
 
 static void test_pick_caller(void)
 {
-	struct kallsyms ks;
+	struct symnames names;
 	struct symbolizer sym;
 	char path[256], buf[CALLER_LEN];
 	/* kprobe: the hooked function, then its caller */
@@ -900,12 +900,14 @@ static void test_pick_caller(void)
 	unsigned long long fentry[] = { 0xffffffffc0257c11ULL, 0 };
 
 	snprintf(path, sizeof(path), "%s/5.10.kallsyms", fixtures);
-	kallsyms_load(&ks, path);
-	sym = (struct symbolizer){ .ks = &ks, .hooked = { "vfio_device_put" } };
+	symnames_init(&names, path, "/nonexistent/modules");
+	sym = (struct symbolizer){ .names = &names, .hooked = { "vfio_device_put" } };
 	CHECK(!strcmp(pick_caller(kprobe, 3, &sym, buf, sizeof(buf)), "vfio_device_fops_release"),
 	      "kprobe stack caller '%s'", buf);
 	CHECK(!strcmp(pick_caller(fentry, 2, &sym, buf, sizeof(buf)), ""), "trampoline-only stack '%s'", buf);
-	kallsyms_free(&ks);
+	CHECK(names.reads == 2 && names.n == 3, "a read for each stack's new frames, only they kept (%d, %d)",
+	      names.reads, names.n);
+	symnames_free(&names);
 }
 
 static char *render_of(const struct snapshot *s, void (*fn)(FILE *, const struct snapshot *, bool))
@@ -1013,23 +1015,28 @@ static void count_meanwhile(void *arg)
 }
 
 /*
- * A reference event waits for the kernel's symbols (read by a thread), running
- * the command's meanwhile work as it waits; then it is decoded and printed, and
- * the record after it too, in order.
+ * A reference event waits for its caller's name (kallsyms read by a thread),
+ * running the command's meanwhile work as it waits; then it is decoded and
+ * printed, and the record after it too, in order.
  */
 static void test_events_wait_for_symbols(void)
 {
-	struct kallsyms ks = {};
-	struct symbolizer sym = { .ks = &ks };
+	struct symnames names;
+	struct symbolizer sym = { .names = &names };
 	struct refs_live live = {};
 	struct event get = { .h = { .type = EV_DEVICE_GET, .pid = 5, .ts_ns = 1 }, .refcount = 1,
-			     .dev_ptr = 0xffff2000, .stack_id = -1 };
+			     .dev_ptr = 0xffff2000, .stack_id = -1, .caller = 0xffffffffc0302010ULL };
 	struct event a = { .h = { .type = EV_ATTACH, .group = 4, .pid = 5, .ts_ns = 2 }, .stack_id = -1 };
 	char *out = NULL, *g, *at;
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/5.10.kallsyms", fixtures);
+	symnames_init(&names, path, "/nonexistent/modules");
 	snprintf(get.name, sizeof(get.name), "0000:00:04.0");
+	ev_ctx.ref_sites_fd = -1;
 	ev_ctx.sym = &sym;
 	ev_ctx.live = &live;
 	ev_ctx.out = f;
@@ -1037,18 +1044,20 @@ static void test_events_wait_for_symbols(void)
 	ev_ctx.refs_only = false;
 	ev_ctx.meanwhile = count_meanwhile;
 	events_consume(&ev_ctx, &get, sizeof(get));
-	CHECK(ks.n > 0 || ks.failed, "the symbols were read (or the read failed) before the reference was decoded");
+	CHECK(names.reads == 1 && !names.unknown && meanwhile_calls > 0,
+	      "the caller was named (%d reads) before the reference was decoded, meanwhile run", names.reads);
 	events_consume(&ev_ctx, &a, sizeof(a));
 	fclose(f);
 	g = strstr(out, "\"event\":\"device_get\"");
 	at = strstr(out, "\"event\":\"attach\"");
-	CHECK(g && at && g < at && !strstr(g + 1, "\"event\":\"device_get\"") && !strstr(at + 1, "\"event\":\"attach\""),
-	      "each once, in the order they came (%d meanwhile calls): %s", meanwhile_calls, out);
+	CHECK(g && at && g < at && !strstr(g + 1, "\"event\":\"device_get\"") && !strstr(at + 1, "\"event\":\"attach\"") &&
+	      strstr(out, "vfio_device_fops_release"),
+	      "each once, in the order they came, the caller named (%d meanwhile calls): %s", meanwhile_calls, out);
 	free(out);
 	ev_ctx.sym = NULL;
 	ev_ctx.live = NULL;
 	ev_ctx.meanwhile = NULL;
-	kallsyms_free(&ks);
+	symnames_free(&names);
 	refs_live_free(&live);
 }
 
@@ -1308,6 +1317,7 @@ static void test_diagnose_backends(void)
 #include "test_ksym_iter.c"
 #include "test_vmident.c"
 #include "test_vmby.c"
+#include "test_symnames.c"
 #include "test_pcireset.c"
 #include "test_resets.c"
 #include "test_ledger.c"
@@ -1351,6 +1361,7 @@ int main(int argc, char **argv)
 	test_rawbtf_kernel();
 	test_errnames();
 	test_pick_caller();
+	test_symnames();
 	test_render_stat();
 	test_module_event();
 	test_privs_names();

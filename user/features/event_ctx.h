@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "event_line.h"
-#include "kallsyms.h"
 #include "stacks.h"
 
 struct refs_live;
@@ -21,8 +20,8 @@ struct event_ctx {
 	const volatile unsigned long long *dma_drops;	/* map and unmap records lost, NULL: none */
 	int target_group;		/* -g, -1: all; for records BPF cannot filter (faults) */
 	unsigned int target_pid;	/* -p, 0: all; the same */
-	const struct symbolizer *sym;	/* callers of references */
-	const struct kallsyms *stack_ks;	/* symbols of the failing steps' stacks */
+	int ref_sites_fd;		/* the reference sites: their callers are named together */
+	const struct symbolizer *sym;	/* callers of references, the failing steps' stacks */
 	unsigned int kver;		/* KV() of the traced kernel: picks catalogue rows */
 	struct refs_live *live;		/* holders and unbind waits */
 	unsigned long long malformed;	/* records of an unknown type or too short: skipped */
@@ -59,7 +58,8 @@ struct event_kind {
 	/* ends the record's strings where BPF ends them, so no decoder reads past one (NULL: none) */
 	void (*bound)(void *rec);
 	bool reference;			/* shown by refs too */
-	bool symbols;			/* its decoder names kernel functions (kallsyms_full) */
+	/* its decoder names kernel functions: asks sym for them, > 0 when one waits for a read */
+	int (*want)(const void *rec, struct event_ctx *c);
 };
 
 /* A return value in the range the hooked functions return (an int): what the decoders negate. */

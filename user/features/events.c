@@ -63,7 +63,7 @@ static void wait_for_symbols(struct event_ctx *c)
 {
 	const struct timespec tick = { 0, 10 * 1000 * 1000 };
 
-	while (!kallsyms_full_ready(c->sym->ks)) {
+	while (!symnames_ready(c->sym->names)) {
 		if (c->meanwhile)
 			c->meanwhile(c->meanwhile_arg);
 		nanosleep(&tick, NULL);
@@ -81,7 +81,7 @@ void events_consume(struct event_ctx *c, const void *rec, size_t size)
 	}
 	if (c->refs_only && !k->reference)
 		return;
-	if (k->symbols && c->sym && c->sym->ks)
+	if (k->want && c->sym && k->want(rec, c) > 0)
 		wait_for_symbols(c);
 	memcpy(&c->rec, rec, k->size);
 	bound_header(&c->rec.hdr);

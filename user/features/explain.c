@@ -11,5 +11,5 @@ void explain_line(struct event_line *l, const struct event_ctx *c, int op, int s
 	l->step = step_name(step);
 	event_line_detail(l, "at %s: %s; remedy: %s", l->step, l->cause, l->remedy);
 	l->stack = c->fail_stacks_fd >= 0;
-	l->nframes = stack_frames(c->fail_stacks_fd, c->stack_ks, stack_id, l->frames);
+	l->nframes = l->stack ? stack_frames(c->fail_stacks_fd, c->sym->names, stack_id, l->frames) : 0;
 }

@@ -56,6 +56,19 @@ static int by_dev(const void *a, const void *b)
 	return strcmp(x->d.name, y->d.name);
 }
 
+/* Asks for the caller of every site: one read of kallsyms names those that are new. */
+static void want_sites(const struct map_entries *sites, int stacks, const struct symbolizer *sym)
+{
+	struct ref_key k;
+	struct ref_val v;
+	size_t e;
+
+	for (e = 0; e < sites->n; e++) {
+		map_entry(sites, e, &k, &v);
+		stack_want(stacks, k.stack_id, k.caller, sym);
+	}
+}
+
 static int collect_sites(struct snapshot *s, const struct vfiotrace_bpf *skel,
 			 const struct symbolizer *sym)
 {
@@ -66,6 +79,7 @@ static int collect_sites(struct snapshot *s, const struct vfiotrace_bpf *skel,
 
 	if (map_read(bpf_map__fd(skel->maps.ref_sites), &sites))
 		return -1;
+	want_sites(&sites, stacks, sym);
 	for (e = 0; e < sites.n; e++) {
 		struct ref_row *r;
 
@@ -195,6 +209,20 @@ static void unbind_done_json(struct json *j, const struct event_line *l)
 
 	json_str(j, "device", ref_device(l->state, e));
 	json_uint(j, "waited_ns", e->h.latency_ns);
+}
+
+int refs_want(const void *rec, struct event_ctx *c)
+{
+	const struct event *e = rec;
+	struct map_entries sites;
+	int r = stack_want(c->stacks_fd, e->stack_id, e->caller, c->sym);
+
+	/* a new caller: the records queued behind this one have their sites in the map already */
+	if (r > 0 && !map_read(c->ref_sites_fd, &sites)) {
+		want_sites(&sites, c->stacks_fd, c->sym);
+		map_entries_free(&sites);
+	}
+	return r;
 }
 
 int refs_decode(const void *rec, struct event_ctx *c, struct event_line *l)

@@ -21,6 +21,8 @@ struct vfiotrace_bpf;
 int refs_collect(struct snapshot *s, const struct vfiotrace_bpf *skel, const struct symbolizer *sym);
 /* A reference event: refs_live_apply on c->live, then its line (get, put, unbind_wait, unbind_done). */
 int refs_decode(const void *rec, struct event_ctx *c, struct event_line *l);
+/* event_kind.want of references: the record's caller, and with a new one every site's. */
+int refs_want(const void *rec, struct event_ctx *c);
 /* Gets of the devices of one group. */
 unsigned long long refs_group_gets(const struct snapshot *s, int group);
 void render_refs(FILE *f, const struct snapshot *s, bool json);

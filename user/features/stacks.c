@@ -21,19 +21,36 @@ static bool machinery(const char *name)
 	return false;
 }
 
+/* Asks names for ips[0..n) (up to a 0): 1 when one waits for a read, 0 when not, -1. */
+static int want(struct symnames *names, const unsigned long long *ips, int n)
+{
+	int i, r, waits = 0;
+
+	for (i = 0; i < n && ips[i]; i++) {
+		if ((r = symnames_want(names, ips[i])) < 0)
+			return -1;
+		waits |= r;
+	}
+	return waits;
+}
+
 const char *pick_caller(const unsigned long long *ips, int n, const struct symbolizer *sym,
 			char *buf, int len)
 {
 	int i, k;
 
 	buf[0] = 0;
+	if (!n || !ips[0])
+		return buf;
+	if (want(sym->names, ips, n) > 0)
+		symnames_resolve(sym->names);
 	for (i = 0; i < n && ips[i]; i++) {
-		const struct ksym *s = kallsyms_at(kallsyms_full(sym->ks), ips[i], NULL);
+		const struct symname *s = symnames_get(sym->names, ips[i]);
 		bool skip;
 
-		dbg("frame %d: %llx %s [%s]", i, ips[i], s ? s->name : "?",
+		dbg("frame %d: %llx %s [%s]", i, ips[i], s && s->name ? s->name : "?",
 		    s && s->module ? s->module : "");
-		if (!s)
+		if (!s || !s->name)
 			continue;
 		skip = machinery(s->name);
 		for (k = 0; k < 2; k++)
@@ -46,32 +63,49 @@ const char *pick_caller(const unsigned long long *ips, int n, const struct symbo
 	return buf;
 }
 
+/* The frames stack_caller() names: caller, or those of stack_id in the stacks map (0 if gone). */
+static int caller_frames(int stacks_fd, int stack_id, unsigned long long caller,
+			 unsigned long long ips[STACK_DEPTH])
+{
+	memset(ips, 0, STACK_DEPTH * sizeof(*ips));
+	if (caller) {
+		ips[0] = caller;
+		return 1;
+	}
+	if (stack_id < 0 || bpf_map_lookup_elem(stacks_fd, &stack_id, ips))
+		return 0;
+	return STACK_DEPTH;
+}
+
+int stack_want(int stacks_fd, int stack_id, unsigned long long caller, const struct symbolizer *sym)
+{
+	unsigned long long ips[STACK_DEPTH];
+
+	return want(sym->names, ips, caller_frames(stacks_fd, stack_id, caller, ips));
+}
+
 const char *stack_caller(int stacks_fd, int stack_id, unsigned long long caller,
 			 const struct symbolizer *sym, char *buf, int len)
 {
-	unsigned long long ips[STACK_DEPTH] = {};
+	unsigned long long ips[STACK_DEPTH];
 
-	buf[0] = 0;
-	if (caller)
-		return pick_caller(&caller, 1, sym, buf, len);
-	if (stack_id < 0 || bpf_map_lookup_elem(stacks_fd, &stack_id, ips))
-		return buf;
-	return pick_caller(ips, STACK_DEPTH, sym, buf, len);
+	return pick_caller(ips, caller_frames(stacks_fd, stack_id, caller, ips), sym, buf, len);
 }
 
-int stack_frames(int fd, const struct kallsyms *ks, int id, char frames[][FRAME_LEN])
+int stack_frames(int fd, struct symnames *names, int id, char frames[][FRAME_LEN])
 {
 	unsigned long long ips[FAIL_STACK_DEPTH] = {};
 	int i, n = 0;
 
 	if (fd < 0 || id < 0 || bpf_map_lookup_elem(fd, &id, ips))
 		return 0;
+	if (want(names, ips, FAIL_STACK_DEPTH) > 0)
+		symnames_resolve(names);
 	for (i = 0; i < FAIL_STACK_DEPTH && ips[i]; i++) {
-		unsigned long long off;
-		const struct ksym *k = kallsyms_at(ks, ips[i], &off);
+		const struct symname *k = symnames_get(names, ips[i]);
 
-		if (k)
-			snprintf(frames[n++], FRAME_LEN, "%s+0x%llx%s%s%s", k->name, off,
+		if (k && k->name)
+			snprintf(frames[n++], FRAME_LEN, "%s+0x%llx%s%s%s", k->name, ips[i] - k->start,
 				 k->module ? " [" : "", k->module ? k->module : "", k->module ? "]" : "");
 		else
 			snprintf(frames[n++], FRAME_LEN, "0x%llx", ips[i]);

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +7,6 @@
 #include <time.h>
 #include "kallsyms.h"
 #include "nameset.h"
-#include "thread.h"
 
 static int by_addr(const void *a, const void *b)
 {
@@ -109,44 +106,77 @@ static unsigned long long hex(const char *s, const char *end)
 }
 
 /*
- * One line "ADDR TYPE NAME [MODULE]" of len bytes (no newline): kept when it
- * is a text symbol (and wanted, with w). 0, -1 when the line is no symbol,
- * -ENOMEM. The cheap tests come first: this runs for every kernel symbol.
+ * Parses one line "ADDR TYPE NAME [MODULE]" of len bytes (no newline) into l;
+ * -1 when it is no symbol. The cheap tests come first: this runs for every
+ * kernel symbol.
  */
-static int add_line(struct kallsyms *ks, const struct nameset *w, const char *line, size_t len)
+static int parse_line(const char *line, size_t len, struct kline *l)
 {
-	const char *end = line + len, *p = line, *name, *mod = NULL;
-	size_t nlen, mlen = 0;
-	struct ksym *s;
-	char type;
-	long off;
+	const char *end = line + len, *p = line;
 
 	while (p < end && p - line < 16 && hexval(*p) >= 0)
 		p++;
 	if (p == line || end - p < 4 || p[0] != ' ' || p[2] != ' ')
 		return -1;
-	type = p[1];
-	name = p + 3;
-	for (nlen = 0; name + nlen < end && name[nlen] && name[nlen] != ' ' && name[nlen] != '\t'; nlen++)
+	l->addr = line;
+	l->addr_len = p - line;
+	l->type = p[1];
+	l->name = p + 3;
+	for (l->nlen = 0; l->name + l->nlen < end && l->name[l->nlen] && l->name[l->nlen] != ' ' &&
+	     l->name[l->nlen] != '\t'; l->nlen++)
 		;
-	if (!nlen)
+	if (!l->nlen)
 		return -1;
-	if (nlen == 6 && !memcmp(name, "_etext", 6))
-		ks->text_end = hex(line, p);
-	if (type != 't' && type != 'T')
-		return 0;
-	ks->seen++;
-	for (p = name + nlen; p < end && (*p == ' ' || *p == '\t'); p++)
+	l->module = NULL;
+	l->mlen = 0;
+	for (p = l->name + l->nlen; p < end && (*p == ' ' || *p == '\t'); p++)
 		;
 	if (p < end && *p == '[') {
-		mod = ++p;
+		l->module = ++p;
 		while (p < end && *p && *p != ']')
 			p++;
-		mlen = p - mod;
-		if (!(mod = module_name(ks, mod, mlen)))
-			return -ENOMEM;
+		l->mlen = p - l->module;
 	}
-	if (w && !nameset_has(w, name, nlen))
+	return 0;
+}
+
+unsigned long long kline_addr(const struct kline *l)
+{
+	return hex(l->addr, l->addr + l->addr_len);
+}
+
+bool kline_text(const struct kline *l)
+{
+	return l->type == 't' || l->type == 'T';
+}
+
+bool kline_etext(const struct kline *l)
+{
+	return l->nlen == 6 && !memcmp(l->name, "_etext", 6);
+}
+
+struct read_ctx {
+	struct kallsyms *ks;
+	const struct nameset *w;	/* only these names, NULL: all */
+};
+
+/* A line kept in the table when it is a text symbol (and wanted). 0 or -ENOMEM. */
+static int add_line(void *arg, const struct kline *l)
+{
+	struct read_ctx *c = arg;
+	struct kallsyms *ks = c->ks;
+	const char *mod = NULL;
+	struct ksym *s;
+	long off;
+
+	if (kline_etext(l))
+		ks->text_end = kline_addr(l);
+	if (!kline_text(l))
+		return 0;
+	ks->seen++;
+	if (l->module && !(mod = module_name(ks, l->module, l->mlen)))
+		return -ENOMEM;
+	if (c->w && !nameset_has(c->w, l->name, l->nlen))
 		return 0;
 	if (ks->n == ks->cap) {
 		int cap = ks->cap ? ks->cap * 2 : 4096;
@@ -157,11 +187,11 @@ static int add_line(struct kallsyms *ks, const struct nameset *w, const char *li
 		ks->syms = n;
 		ks->cap = cap;
 	}
-	off = add_name(ks, name, nlen);
+	off = add_name(ks, l->name, l->nlen);
 	if (off < 0)
 		return -ENOMEM;
 	s = &ks->syms[ks->n++];
-	s->addr = hex(line, name - 3);
+	s->addr = kline_addr(l);
 	s->name = (char *)(intptr_t)off;	/* the block may still move */
 	s->module = (char *)mod;
 	return 0;
@@ -193,19 +223,15 @@ static int sort_by_addr(struct ksym *a, int n)
 	return 0;
 }
 
-/*
- * The symbols of f (the /proc/kallsyms format); w: only those names; index:
- * also by name (kallsyms_find). 0 or -ENOMEM. Read in large blocks, lines found with memchr: stdio line by line
- * was most of the start-up's kallsyms read in an emulated guest.
- */
-static int read_syms(struct kallsyms *ks, FILE *f, const struct nameset *w, bool index)
+/* Read in large blocks, lines found with memchr: stdio line by line was most of the start-up's kallsyms read in an emulated guest. */
+int kallsyms_each(FILE *f, int (*fn)(void *arg, const struct kline *l), void *arg)
 {
 	size_t cap = 1 << 16, have = 0, pos = 0, n;
 	char *buf = malloc(cap), *nl;
 	bool eof = false;
-	int i;
+	struct kline l;
+	int r = 0;
 
-	memset(ks, 0, sizeof(*ks));
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
@@ -213,8 +239,8 @@ static int read_syms(struct kallsyms *ks, FILE *f, const struct nameset *w, bool
 		if (nl || (eof && pos < have)) {
 			size_t len = (nl ? nl : buf + have) - (buf + pos);
 
-			if (add_line(ks, w, buf + pos, len) == -ENOMEM)
-				goto fail;
+			if (!parse_line(buf + pos, len, &l) && (r = fn(arg, &l)))
+				break;
 			pos += len + 1;
 			continue;
 		}
@@ -226,8 +252,10 @@ static int read_syms(struct kallsyms *ks, FILE *f, const struct nameset *w, bool
 		if (have == cap) {	/* a line longer than the buffer */
 			char *b = realloc(buf, cap * 2);
 
-			if (!b)
-				goto fail;
+			if (!b) {
+				r = -ENOMEM;
+				break;
+			}
 			buf = b;
 			cap *= 2;
 		}
@@ -236,21 +264,40 @@ static int read_syms(struct kallsyms *ks, FILE *f, const struct nameset *w, bool
 		have += n;
 	}
 	free(buf);
+	return r;
+}
+
+FILE *kallsyms_open(const char *path)
+{
+	FILE *f = fopen(path, "r");
+
+	if (f)
+		setvbuf(f, NULL, _IONBF, 0);	/* kallsyms_each reads in blocks of its own */
+	return f;
+}
+
+/* The text symbols of f (the /proc/kallsyms format), w: only those names; by address and name. 0 or -ENOMEM. */
+static int read_syms(struct kallsyms *ks, FILE *f, const struct nameset *w)
+{
+	struct read_ctx c = { ks, w };
+	int i;
+
+	memset(ks, 0, sizeof(*ks));
+	if (kallsyms_each(f, add_line, &c))
+		goto fail;
 	for (i = 0; i < ks->n; i++)
 		ks->syms[i].name = ks->names + (intptr_t)ks->syms[i].name;
-	if (sort_by_addr(ks->syms, ks->n) || (index && index_names(ks)))
-		goto fail_syms;
+	if (sort_by_addr(ks->syms, ks->n) || index_names(ks))
+		goto fail;
 	return 0;
 fail:
-	free(buf);
-fail_syms:
 	kallsyms_free(ks);
 	return -ENOMEM;
 }
 
-static int load(struct kallsyms *ks, const char *path, const struct nameset *w, bool index)
+static int load(struct kallsyms *ks, const char *path, const struct nameset *w)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = kallsyms_open(path);
 	int r;
 
 	if (!f) {
@@ -258,39 +305,33 @@ static int load(struct kallsyms *ks, const char *path, const struct nameset *w, 
 		memset(ks, 0, sizeof(*ks));
 		return r;
 	}
-	setvbuf(f, NULL, _IONBF, 0);	/* read_syms reads in blocks of its own */
-	r = read_syms(ks, f, w, index);
+	r = read_syms(ks, f, w);
 	fclose(f);
 	return r;
 }
 
 int kallsyms_read(struct kallsyms *ks, FILE *f)
 {
-	return read_syms(ks, f, NULL, true);
+	return read_syms(ks, f, NULL);
 }
 
 int kallsyms_read_only(struct kallsyms *ks, FILE *f, const char *const *names, int n)
 {
 	struct nameset w;
 
-	return nameset_init(&w, names, n) ? read_syms(ks, f, NULL, true) : read_syms(ks, f, &w, true);
+	return nameset_init(&w, names, n) ? read_syms(ks, f, NULL) : read_syms(ks, f, &w);
 }
 
 int kallsyms_load(struct kallsyms *ks, const char *path)
 {
-	return load(ks, path, NULL, true);
-}
-
-static int load_only(struct kallsyms *ks, const char *path, const char *const *names, int n, bool index)
-{
-	struct nameset w;
-
-	return !names || nameset_init(&w, names, n) ? load(ks, path, NULL, index) : load(ks, path, &w, index);
+	return load(ks, path, NULL);
 }
 
 int kallsyms_load_only(struct kallsyms *ks, const char *path, const char *const *names, int n)
 {
-	return load_only(ks, path, names, n, true);
+	struct nameset w;
+
+	return !names || nameset_init(&w, names, n) ? load(ks, path, NULL) : load(ks, path, &w);
 }
 
 /*
@@ -335,107 +376,63 @@ unsigned long long kallsyms_modules_list(const char *path, char (*names)[64], in
 	return h;
 }
 
-static int load_settled(struct kallsyms *ks, const char *path, const char *modules,
-			const char *const *names, int n, int tries, bool index)
+int kallsyms_settle(const char *modules, int tries, int (*read)(void *arg, int attempt), void *arg,
+		    int *reads, bool *settled)
 {
 	const struct timespec pause = { 0, 20 * 1000 * 1000 };
 	unsigned long long before, after;
 	int i, r;
 
 	for (i = 1;; i++) {
+		if (i > 1)
+			nanosleep(&pause, NULL);	/* a module is loading: its neighbours in the queue follow */
 		before = kallsyms_modules_state(modules);
-		r = load_only(ks, path, names, n, index);
+		r = read(arg, i);
 		if (r)
 			return r;
 		after = kallsyms_modules_state(modules);
 		if (before == after || i >= tries)
 			break;
-		kallsyms_free(ks);
-		nanosleep(&pause, NULL);	/* a module is loading: its neighbours in the queue follow */
 	}
-	ks->reads = i;
-	ks->settled = before == after;
+	*reads = i;
+	*settled = before == after;
 	return 0;
+}
+
+struct settle_load {
+	struct kallsyms *ks;
+	const char *path;
+	const char *const *names;
+	int n;
+};
+
+static int settle_load(void *arg, int attempt)
+{
+	struct settle_load *l = arg;
+
+	if (attempt > 1)
+		kallsyms_free(l->ks);
+	return kallsyms_load_only(l->ks, l->path, l->names, l->n);
 }
 
 int kallsyms_load_settled(struct kallsyms *ks, const char *path, const char *modules,
 			  const char *const *names, int n, int tries)
 {
-	return load_settled(ks, path, modules, names, n, tries, true);
-}
+	struct settle_load l = { ks, path, names, n };
+	int reads, r;
+	bool settled;
 
-/* For symbolizing: by address only (the index by name would be 1 MiB of Debian 6.1's). */
-static void load_full(struct kallsyms *ks)
-{
-	if (load_settled(ks, "/proc/kallsyms", "/proc/modules", NULL, 0, KALLSYMS_TRIES, false) || !ks->n)
-		ks->failed = true;
-}
-
-/* The one read in a thread (kallsyms_full_ready): for whom, into what, and whether it is done. */
-static struct {
-	struct kallsyms *owner;	/* NULL: none running or unclaimed */
-	struct kallsyms table;
-	pthread_t thread;
-	atomic_bool done;
-} bg;
-
-static void *bg_read(void *arg)
-{
-	(void)arg;
-	load_full(&bg.table);
-	atomic_store(&bg.done, true);
-	return NULL;
-}
-
-/* Waits for the thread reading for ks; its table into ks (keep) or freed. */
-static void bg_end(struct kallsyms *ks, bool keep)
-{
-	pthread_join(bg.thread, NULL);
-	bg.owner = NULL;
-	if (keep)
-		*ks = bg.table;
-	else
-		kallsyms_free(&bg.table);
-	memset(&bg.table, 0, sizeof(bg.table));
-}
-
-const struct kallsyms *kallsyms_full(struct kallsyms *ks)
-{
-	if (bg.owner == ks)
-		bg_end(ks, true);
-	if (!ks->n && !ks->failed)
-		load_full(ks);
-	return ks;
-}
-
-bool kallsyms_full_ready(struct kallsyms *ks)
-{
-	if (ks->n || ks->failed)
-		return true;
-	if (bg.owner == ks) {
-		if (!atomic_load(&bg.done))
-			return false;
-		bg_end(ks, true);
-		return true;
+	r = kallsyms_settle(modules, tries, settle_load, &l, &reads, &settled);
+	if (!r) {
+		ks->reads = reads;
+		ks->settled = settled;
 	}
-	if (bg.owner)	/* another table's read runs: this one is read here */
-		return kallsyms_full(ks), true;
-	atomic_store(&bg.done, false);
-	bg.owner = ks;
-	if (thread_start(&bg.thread, bg_read, NULL)) {
-		bg.owner = NULL;
-		kallsyms_full(ks);
-		return true;
-	}
-	return false;
+	return r;
 }
 
 void kallsyms_free(struct kallsyms *ks)
 {
 	int i;
-
-	if (bg.owner == ks)
-		bg_end(ks, false);
 
 	for (i = 0; i < ks->nmodules; i++)
 		free(ks->modules[i]);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* /proc/kallsyms: which functions exist (and in which module), and symbolization. */
+/* /proc/kallsyms: which functions exist (and in which module); its lines one by one (symnames.h names addresses). */
 #ifndef VFIOTRACE_KALLSYMS_H
 #define VFIOTRACE_KALLSYMS_H
 
@@ -25,7 +25,6 @@ struct kallsyms {
 	int nmodules;
 	int *by_name;		/* open-addressing hash of names -> index in syms, -1: empty */
 	unsigned int by_name_mask;
-	bool failed;		/* kallsyms_full could not read it: not tried again */
 	int reads;		/* kallsyms_load_settled: how many reads it took */
 	bool settled;		/* kallsyms_load_settled: no module changed during the read kept */
 };
@@ -61,21 +60,35 @@ int kallsyms_load_only(struct kallsyms *ks, const char *path, const char *const 
 int kallsyms_load_settled(struct kallsyms *ks, const char *path, const char *modules,
 			  const char *const *names, int n, int tries);
 /*
- * ks with every symbol of /proc/kallsyms, read on first use (for symbolizing:
- * kallsyms_at; it has no index by name, kallsyms_find finds nothing in it);
- * waits for the read kallsyms_full_ready() started.
+ * read(arg, attempt) (attempt from 1; it starts over) until modules is the
+ * same before and after it, at most tries times: *settled says whether the
+ * last was, *reads how many it took. 0, or read's error.
  */
-const struct kallsyms *kallsyms_full(struct kallsyms *ks);
+int kallsyms_settle(const char *modules, int tries, int (*read)(void *arg, int attempt), void *arg,
+		    int *reads, bool *settled);
+/* One symbol line of the /proc/kallsyms format, "ADDR TYPE NAME [MODULE]": pointers into the read buffer. */
+struct kline {
+	const char *addr;	/* addr_len hex digits */
+	int addr_len;
+	char type;
+	const char *name;	/* nlen bytes, not NUL-terminated */
+	size_t nlen;
+	const char *module;	/* mlen bytes, not NUL-terminated; NULL: vmlinux */
+	size_t mlen;
+};
+
+unsigned long long kline_addr(const struct kline *l);
+/* A text symbol (t or T): a function. */
+bool kline_text(const struct kline *l);
+/* The symbol _etext: beyond its address a vmlinux symbol names no address. */
+bool kline_etext(const struct kline *l);
+/* path opened for kallsyms_each (unbuffered: it reads in blocks), NULL with errno. */
+FILE *kallsyms_open(const char *path);
 /*
- * Whether ks holds every symbol (or cannot: the read failed). If not, a thread
- * starts reading them, and a later call, once it is done, takes its table.
- * Reading /proc/kallsyms takes seconds in an emulated guest: a caller that must
- * not stall that long (the event path: a VM's identity is read at its first
- * event, while it lives) asks this and waits elsewhere. One read at a time, for
- * one ks.
+ * fn(arg, line) for each symbol line of f; stops at fn's first non-zero
+ * return and returns it. 0, or -ENOMEM.
  */
-bool kallsyms_full_ready(struct kallsyms *ks);
-/* Also ends (and drops) a read kallsyms_full_ready() started for ks. */
+int kallsyms_each(FILE *f, int (*fn)(void *arg, const struct kline *l), void *arg);
 void kallsyms_free(struct kallsyms *ks);
 /* module NULL matches any module and vmlinux; otherwise that module or built-in. */
 const struct ksym *kallsyms_find(const struct kallsyms *ks, const char *name, const char *module);

@@ -139,7 +139,7 @@ static int load_bpf(struct tracer *t, char *msg, int len)
 		return -1;
 	}
 	profile("BPF load");
-	t->sym = (struct symbolizer){ .ks = &t->full, .hooked = { t->res[HOOK_PUT].func,
+	t->sym = (struct symbolizer){ .names = &t->names, .hooked = { t->res[HOOK_PUT].func,
 		t->res[HOOK_GET].func } };
 	return 0;
 }
@@ -393,9 +393,9 @@ int tracer_module_event(struct tracer *t, const struct module_event *ev,
 		module_freed(t, ev, rep);
 		return 0;
 	}
-	/* new module addresses: for kprobes by name nothing, for symbolizing stacks everything */
+	/* new module addresses: for kprobes by name nothing, for naming callers everything */
 	kallsyms_free(&t->rs.ks);
-	kallsyms_free(&t->full);
+	symnames_forget(&t->names);
 	t->ks_read = !resolve_read_kallsyms(&t->rs);
 	if (!t->ks_read) {
 		snprintf(rep->error, sizeof(rep->error), "cannot read /proc/kallsyms again");
@@ -460,7 +460,7 @@ void tracer_close(struct tracer *t)
 	t->skel = NULL;
 	kallsyms_free(&t->rs.ks);
 	t->ks_read = false;
-	kallsyms_free(&t->full);
+	symnames_free(&t->names);
 	kernel_btf_close(&t->rs.kb);
 	lifecycle_stop(&t->lc);
 }

@@ -25,7 +25,7 @@ struct tracer {
 	struct options opt;
 	struct resolver rs;		/* the table's functions in kallsyms and BTF; the kernel's BTF */
 	bool ks_read;			/* rs.ks holds kallsyms as read (its addresses) */
-	struct kallsyms full;		/* every symbol, read on first use: symbolizing */
+	struct symnames names;		/* kernel addresses named as asked (zeroed: of /proc) */
 	struct core_btf core;		/* what libbpf relocates against while loading */
 	struct resolved res[NR_HOOKS];
 	const char *count_field;	/* vfio_device member the put hook reads, or NULL */
