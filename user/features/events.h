@@ -12,7 +12,7 @@
  * One record: its feature updates the state it changes and decodes it; its
  * line is printed to c->out when it has one. The process's VM identity is read
  * at its first record (vmcache.h). A decoder that needs the kernel's symbols
- * waits for them (kallsyms_full_ready), running c->meanwhile. Unknown or short
+ * waits for them (symnames_ready), running c->meanwhile. Unknown or short
  * records are counted in c->malformed.
  */
 void events_consume(struct event_ctx *c, const void *rec, size_t size);
