@@ -101,8 +101,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct kallsyms none = { .failed = true };	/* no symbols: callers are "?" */
-	static struct symbolizer sym = { .ks = &none };
+	static struct symnames none = { .failed = true };	/* no symbols: callers are "?" */
+	static struct symbolizer sym = { .names = &none };
 	static struct refs_live live;
 	static struct event_ctx c;
 	static unsigned char rec[sizeof(struct dma_event) + sizeof(struct fail_event)];

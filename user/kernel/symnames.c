@@ -9,9 +9,6 @@
 #include "symnames.h"
 #include "thread.h"
 
-#define KSYM_LEN 512		/* the kernel's KSYM_NAME_LEN since 6.1 (128 before) */
-#define MODULE_LEN 64		/* MODULE_NAME_LEN */
-
 /*
  * A symbol some waiting address is in, so far. Slots are shared: a symbol
  * kallsyms lists in address order is the best so far of every address above
@@ -19,8 +16,9 @@
  */
 struct slot {
 	unsigned long long start;
-	char name[KSYM_LEN];
-	char module[MODULE_LEN];	/* "": vmlinux */
+	char *name, *module;
+	size_t name_cap, module_cap;	/* kept from symbol to symbol */
+	bool in_module;			/* false: vmlinux */
 	int refs;			/* addresses it is the best of */
 };
 
@@ -50,6 +48,22 @@ static int lower_bound(const unsigned long long *a, int n, unsigned long long x)
 			hi = mid;
 	}
 	return lo;
+}
+
+/* The len bytes at src into *buf, NUL-terminated. 0 or -ENOMEM. */
+static int copy(char **buf, size_t *cap, const char *src, size_t len)
+{
+	if (len + 1 > *cap) {
+		char *b = realloc(*buf, len + 1);
+
+		if (!b)
+			return -ENOMEM;
+		*buf = b;
+		*cap = len + 1;
+	}
+	memcpy(*buf, src, len);
+	(*buf)[len] = 0;
+	return 0;
 }
 
 static void unref(struct pass *p, int slot)
@@ -82,9 +96,12 @@ static int pass_line(void *arg, const struct kline *l)
 	f = p->free[--p->nfree];
 	s = &p->slots[f];
 	s->start = a;
-	snprintf(s->name, sizeof(s->name), "%.*s", (int)l->nlen, l->name);
-	snprintf(s->module, sizeof(s->module), "%.*s", l->module ? (int)l->mlen : 0,
-		 l->module ? l->module : "");
+	s->in_module = l->module;
+	if (copy(&s->name, &s->name_cap, l->name, l->nlen) ||
+	    copy(&s->module, &s->module_cap, l->module ? l->module : "", l->mlen)) {
+		p->free[p->nfree++] = f;
+		return -ENOMEM;
+	}
 	for (; i < p->n && (p->best[i] < 0 || p->slots[p->best[i]].start <= a); i++) {
 		unref(p, p->best[i]);
 		p->best[i] = f;
@@ -120,7 +137,7 @@ static void pass_run(struct pass *p)
 	bool settled;
 
 	p->best = malloc(p->n * sizeof(*p->best));
-	p->slots = malloc((p->n + 1) * sizeof(*p->slots));
+	p->slots = calloc(p->n + 1, sizeof(*p->slots));
 	p->free = malloc((p->n + 1) * sizeof(*p->free));
 	p->failed = !p->best || !p->slots || !p->free ||
 		    kallsyms_settle(p->modules, KALLSYMS_TRIES, pass_read, p, &p->reads, &settled);
@@ -128,6 +145,12 @@ static void pass_run(struct pass *p)
 
 static void pass_free(struct pass *p)
 {
+	int i;
+
+	for (i = 0; p->slots && i <= p->n; i++) {
+		free(p->slots[i].name);
+		free(p->slots[i].module);
+	}
 	free(p->addr);
 	free(p->best);
 	free(p->slots);
@@ -171,8 +194,6 @@ static const char *module_of(struct symnames *s, const char *m)
 	char **p;
 	int i;
 
-	if (!*m)
-		return NULL;
 	for (i = 0; i < s->nmods; i++)
 		if (!strcmp(s->mods[i], m))
 			return s->mods[i];
@@ -200,11 +221,11 @@ static void take(struct symnames *s, struct pass *p)
 		e->known = true;
 		s->unknown--;
 		/* e.g. a BPF trampoline in module space with no symbol of its own */
-		if (!b || (!b->module[0] && p->text_end && e->addr >= p->text_end))
+		if (!b || (!b->in_module && p->text_end && e->addr >= p->text_end))
 			continue;
 		e->start = b->start;
 		e->name = strdup(b->name);
-		e->module = module_of(s, b->module);
+		e->module = b->in_module ? module_of(s, b->module) : NULL;
 	}
 }
 
