@@ -110,6 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int n;
 
 	c = (struct event_ctx){ .stacks_fd = -1, .fail_stacks_fd = -1, .group_containers_fd = -1, .holders_fd = -1,
+				.ref_sites_fd = -1,
 				.sym = &sym, .kver = take_byte(&in) << 8 | take_byte(&in), .live = &live };
 	for (n = 0; in.n && n < 16; n++) {
 		unsigned int t = take_byte(&in);

@@ -62,6 +62,7 @@ static void check_symnames(const struct kallsyms *ks, const uint8_t *text, size_
 				  k ? k->name : "-");
 	}
 	symnames_free(&s);
+	unlink(path);
 }
 
 /* BTF stand-in: an argument count that depends on the name, sometimes none. */

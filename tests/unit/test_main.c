@@ -975,7 +975,8 @@ static void test_render_stat(void)
 	CHECK(strchr(out, '\n') == out + strlen(out) - 1, "one line");
 }
 
-static struct event_ctx ev_ctx = { .stacks_fd = -1, .fail_stacks_fd = -1, .group_containers_fd = -1, .holders_fd = -1 };
+static struct event_ctx ev_ctx = { .stacks_fd = -1, .fail_stacks_fd = -1, .group_containers_fd = -1, .holders_fd = -1,
+				    .ref_sites_fd = -1 };
 
 /* Feeds one record through the event pipeline; returns what it printed. */
 static char *consume(const void *rec, size_t size, bool json, bool refs_only)
@@ -1036,7 +1037,6 @@ static void test_events_wait_for_symbols(void)
 	snprintf(path, sizeof(path), "%s/5.10.kallsyms", fixtures);
 	symnames_init(&names, path, "/nonexistent/modules");
 	snprintf(get.name, sizeof(get.name), "0000:00:04.0");
-	ev_ctx.ref_sites_fd = -1;
 	ev_ctx.sym = &sym;
 	ev_ctx.live = &live;
 	ev_ctx.out = f;

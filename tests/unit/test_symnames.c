@@ -88,6 +88,7 @@ static void test_symnames(void)
 
 	if (write_table(path, sizeof(path)) || kallsyms_load(&ks, path)) {
 		CHECK(0, "the table written and read");
+		unlink(path);
 		return;
 	}
 	n = table_addrs(&ks, a, 512);

@@ -26,6 +26,13 @@ static void attach_json(struct json *j, const struct event_line *l)
 		json_null(j, "device");
 }
 
+static int attach_want(const void *rec, struct event_ctx *c)
+{
+	const struct event *e = rec;
+
+	return e->h.ret < 0 ? explain_want(c, e->stack_id) : 0;
+}
+
 static int attach_decode(const void *rec, struct event_ctx *c, struct event_line *l)
 {
 	const struct event *e = rec;
@@ -179,8 +186,8 @@ static void prom(FILE *f, const struct metrics *m)
 }
 
 static const struct event_kind events[] = {
-	{ EV_ATTACH, sizeof(struct event), attach_decode, event_bound, false, false },
-	{ EV_DOMAIN_ALLOC, sizeof(struct event), domain_alloc_decode, event_bound, false, false },
+	{ EV_ATTACH, sizeof(struct event), attach_decode, event_bound, false, attach_want },
+	{ EV_DOMAIN_ALLOC, sizeof(struct event), domain_alloc_decode, event_bound, false, NULL },
 };
 
 /* Group counts, members and errors from the maps into s. */

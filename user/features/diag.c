@@ -220,6 +220,11 @@ static void fail_json(struct json *j, const struct event_line *l)
 	json_culprit(j, &e->c);
 }
 
+static int diag_want(const void *rec, struct event_ctx *c)
+{
+	return explain_want(c, ((const struct fail_event *)rec)->stack_id);
+}
+
 static int diag_decode_fail(const void *rec, struct event_ctx *c, struct event_line *l)
 {
 	const struct fail_event *e = rec;
@@ -253,7 +258,7 @@ static void fail_bound(void *rec)
 }
 
 static const struct event_kind events[] = {
-	{ EV_GROUP_FAIL, sizeof(struct fail_event), diag_decode_fail, fail_bound, false, false },
+	{ EV_GROUP_FAIL, sizeof(struct fail_event), diag_decode_fail, fail_bound, false, diag_want },
 };
 
 const struct feature diag_feature = {

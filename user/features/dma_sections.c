@@ -88,8 +88,8 @@ static void dma_bound(void *rec)
 }
 
 static const struct event_kind events[] = {
-	{ EV_DMA_MAP, sizeof(struct dma_event), dma_decode, dma_bound, false, false },
-	{ EV_DMA_UNMAP, sizeof(struct dma_event), dma_decode, dma_bound, false, false },
+	{ EV_DMA_MAP, sizeof(struct dma_event), dma_decode, dma_bound, false, NULL },
+	{ EV_DMA_UNMAP, sizeof(struct dma_event), dma_decode, dma_bound, false, NULL },
 };
 
 static int collect(struct snapshot *s, const struct vfiotrace_bpf *skel, const struct symbolizer *sym)

@@ -13,3 +13,8 @@ void explain_line(struct event_line *l, const struct event_ctx *c, int op, int s
 	l->stack = c->fail_stacks_fd >= 0;
 	l->nframes = l->stack ? stack_frames(c->fail_stacks_fd, c->sym->names, stack_id, l->frames) : 0;
 }
+
+int explain_want(struct event_ctx *c, int stack_id)
+{
+	return c->fail_stacks_fd >= 0 ? stack_frames_want(c->fail_stacks_fd, c->sym->names, stack_id) : 0;
+}

@@ -12,5 +12,7 @@
  */
 void explain_line(struct event_line *l, const struct event_ctx *c, int op, int step, int err,
 		  int stack_id);
+/* Asks for the frames of a failing step's stack (-v) that explain_line names: event_kind.want's result. */
+int explain_want(struct event_ctx *c, int stack_id);
 
 #endif

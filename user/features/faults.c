@@ -273,5 +273,5 @@ static void fault_bound(void *rec)
 }
 
 const struct event_kind faults_events[1] = {
-	{ EV_IOMMU_FAULT, sizeof(struct fault_event), fault_decode, fault_bound, false, false },
+	{ EV_IOMMU_FAULT, sizeof(struct fault_event), fault_decode, fault_bound, false, NULL },
 };

@@ -218,7 +218,7 @@ int refs_want(const void *rec, struct event_ctx *c)
 	int r = stack_want(c->stacks_fd, e->stack_id, e->caller, c->sym);
 
 	/* a new caller: the records queued behind this one have their sites in the map already */
-	if (r > 0 && !map_read(c->ref_sites_fd, &sites)) {
+	if (r > 0 && c->ref_sites_fd >= 0 && !map_read(c->ref_sites_fd, &sites)) {
 		want_sites(&sites, c->stacks_fd, c->sym);
 		map_entries_free(&sites);
 	}

@@ -269,8 +269,8 @@ static void prom(FILE *f, const struct metrics *m)
 static const struct event_kind events[] = {
 	{ EV_DEVICE_GET, sizeof(struct event), refs_decode, event_bound, true, refs_want },
 	{ EV_DEVICE_PUT, sizeof(struct event), refs_decode, event_bound, true, refs_want },
-	{ EV_UNREG_BEGIN, sizeof(struct event), refs_decode, event_bound, true, false },
-	{ EV_UNREG_END, sizeof(struct event), refs_decode, event_bound, true, false },
+	{ EV_UNREG_BEGIN, sizeof(struct event), refs_decode, event_bound, true, NULL },
+	{ EV_UNREG_END, sizeof(struct event), refs_decode, event_bound, true, NULL },
 };
 
 const struct feature refs_feature = {

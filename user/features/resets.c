@@ -487,8 +487,8 @@ static void dev_event_bound(void *rec)
 }
 
 const struct event_kind resets_events[4] = {
-	{ EV_DEVICE_OPEN, sizeof(struct dev_event), open_decode, dev_event_bound, false, false },
-	{ EV_DEVICE_CLOSE, sizeof(struct dev_event), close_decode, dev_event_bound, false, false },
-	{ EV_RESET, sizeof(struct dev_event), reset_decode, dev_event_bound, false, false },
-	{ EV_POWER, sizeof(struct dev_event), power_decode, dev_event_bound, false, false },
+	{ EV_DEVICE_OPEN, sizeof(struct dev_event), open_decode, dev_event_bound, false, NULL },
+	{ EV_DEVICE_CLOSE, sizeof(struct dev_event), close_decode, dev_event_bound, false, NULL },
+	{ EV_RESET, sizeof(struct dev_event), reset_decode, dev_event_bound, false, NULL },
+	{ EV_POWER, sizeof(struct dev_event), power_decode, dev_event_bound, false, NULL },
 };

@@ -92,12 +92,26 @@ const char *stack_caller(int stacks_fd, int stack_id, unsigned long long caller,
 	return pick_caller(ips, caller_frames(stacks_fd, stack_id, caller, ips), sym, buf, len);
 }
 
+/* The frames of stack id of the fail_stacks map fd: 0 if none. */
+static int fail_frames(int fd, int id, unsigned long long ips[FAIL_STACK_DEPTH])
+{
+	memset(ips, 0, FAIL_STACK_DEPTH * sizeof(*ips));
+	return fd < 0 || id < 0 || bpf_map_lookup_elem(fd, &id, ips) ? 0 : FAIL_STACK_DEPTH;
+}
+
+int stack_frames_want(int fd, struct symnames *names, int id)
+{
+	unsigned long long ips[FAIL_STACK_DEPTH];
+
+	return want(names, ips, fail_frames(fd, id, ips));
+}
+
 int stack_frames(int fd, struct symnames *names, int id, char frames[][FRAME_LEN])
 {
-	unsigned long long ips[FAIL_STACK_DEPTH] = {};
+	unsigned long long ips[FAIL_STACK_DEPTH];
 	int i, n = 0;
 
-	if (fd < 0 || id < 0 || bpf_map_lookup_elem(fd, &id, ips))
+	if (!fail_frames(fd, id, ips))
 		return 0;
 	if (want(names, ips, FAIL_STACK_DEPTH) > 0)
 		symnames_resolve(names);

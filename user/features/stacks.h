@@ -29,6 +29,8 @@ int stack_want(int stacks_fd, int stack_id, unsigned long long caller, const str
 const char *stack_caller(int stacks_fd, int stack_id, unsigned long long caller,
 			 const struct symbolizer *sym, char *buf, int len);
 
+/* Asks names for the frames stack_frames() names: 1 when some wait for a read, 0 when not, -1. */
+int stack_frames_want(int fd, struct symnames *names, int id);
 /* The frames of a failure stack (fd: the fail_stacks map) as "func+0xoff [module]"; how many, 0 if none. */
 int stack_frames(int fd, struct symnames *names, int id, char frames[][FRAME_LEN]);
 

@@ -80,7 +80,7 @@ struct kline {
 unsigned long long kline_addr(const struct kline *l);
 /* A text symbol (t or T): a function. */
 bool kline_text(const struct kline *l);
-/* The symbol _etext: beyond its address a vmlinux symbol names no address. */
+/* The symbol _etext: at or beyond its address a vmlinux symbol names no address. */
 bool kline_etext(const struct kline *l);
 /* path opened for kallsyms_each (unbuffered: it reads in blocks), NULL with errno. */
 FILE *kallsyms_open(const char *path);

@@ -10,9 +10,9 @@
 #include "thread.h"
 
 /*
- * A symbol some waiting address is in, so far. Slots are shared: a symbol
- * kallsyms lists in address order is the best so far of every address above
- * it, and its name is copied once, not once per address.
+ * A symbol some waiting address is in, so far. Slots are shared: vmlinux's
+ * symbols come in address order, each the best so far of every address at or
+ * above it, and its name is copied once, not once per address.
  */
 struct slot {
 	unsigned long long start;
@@ -32,7 +32,7 @@ struct pass {
 	int *free, nfree;
 	unsigned long long text_end;
 	int reads;
-	bool failed;
+	int err;			/* -ENOMEM, or why kallsyms could not be read */
 };
 
 static int lower_bound(const unsigned long long *a, int n, unsigned long long x)
@@ -75,9 +75,9 @@ static void unref(struct pass *p, int slot)
 /*
  * The best symbol of an address is the last listed of those that start
  * highest at or below it, as kallsyms_at() finds it in a table sorted by
- * address. The best so far grows with the address, so the addresses a symbol
- * improves are those from the first at or above it while their best starts no
- * higher.
+ * address; in whatever order kallsyms lists them. The best so far grows with
+ * the address, so the addresses a symbol improves are those from the first at
+ * or above it while their best starts no higher.
  */
 static int pass_line(void *arg, const struct kline *l)
 {
@@ -139,8 +139,8 @@ static void pass_run(struct pass *p)
 	p->best = malloc(p->n * sizeof(*p->best));
 	p->slots = calloc(p->n + 1, sizeof(*p->slots));
 	p->free = malloc((p->n + 1) * sizeof(*p->free));
-	p->failed = !p->best || !p->slots || !p->free ||
-		    kallsyms_settle(p->modules, KALLSYMS_TRIES, pass_read, p, &p->reads, &settled);
+	p->err = !p->best || !p->slots || !p->free ? -ENOMEM :
+		 kallsyms_settle(p->modules, KALLSYMS_TRIES, pass_read, p, &p->reads, &settled);
 }
 
 static void pass_free(struct pass *p)
@@ -205,16 +205,29 @@ static const char *module_of(struct symnames *s, const char *m)
 	return p[s->nmods++];
 }
 
-/* What p read into s: every address of p is known now, named or not. */
+/* Every address waiting is known now, unnamed: no read names it (out of memory). */
+static void give_up(struct symnames *s)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		s->v[i].known = true;
+	s->unknown = 0;
+}
+
+/*
+ * What p read into s: every address of p is known now, named or not (not when
+ * the read failed). Without kallsyms, no read is tried again.
+ */
 static void take(struct symnames *s, struct pass *p)
 {
 	int i;
 
 	s->reads += p->reads;
-	s->failed |= p->failed;
+	s->failed |= p->err && p->err != -ENOMEM;
 	for (i = 0; i < p->n; i++) {
 		struct symname *e = &s->v[find(s, p->addr[i])];
-		const struct slot *b = p->failed || p->best[i] < 0 ? NULL : &p->slots[p->best[i]];
+		const struct slot *b = p->err || p->best[i] < 0 ? NULL : &p->slots[p->best[i]];
 
 		if (e->known)
 			continue;
@@ -241,7 +254,7 @@ int symnames_want(struct symnames *s, unsigned long long addr)
 	struct symname *e;
 	int i;
 
-	if (!addr)
+	if (!addr || s->failed)	/* kallsyms cannot be read: nothing to wait for */
 		return 0;
 	i = find(s, addr);
 	if (i < s->n && s->v[i].addr == addr)
@@ -259,9 +272,8 @@ int symnames_want(struct symnames *s, unsigned long long addr)
 	e = &s->v[i];
 	memset(e, 0, sizeof(*e));
 	e->addr = addr;
-	e->known = s->failed;	/* kallsyms cannot be read: not tried again */
-	s->unknown += !e->known;
-	return !e->known;
+	s->unknown++;
+	return 1;
 }
 
 /* The read in a thread: for which addresses, and whether it is done. */
@@ -299,10 +311,11 @@ void symnames_resolve(struct symnames *s)
 		bg_end(s, true);
 	if (!s->unknown)
 		return;
-	if (pass_init(&p, s))
-		p.failed = true;
-	else
-		pass_run(&p);
+	if (pass_init(&p, s)) {
+		give_up(s);
+		return;
+	}
+	pass_run(&p);
 	take(s, &p);
 	pass_free(&p);
 }

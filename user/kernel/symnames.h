@@ -30,7 +30,7 @@ struct symnames {
 	int unknown;			/* of v, waiting for a read */
 	char **mods;			/* each module name once */
 	int nmods;
-	bool failed;			/* kallsyms could not be read: no address is named */
+	bool failed;			/* kallsyms could not be read: no read is tried again */
 	int reads;			/* of kallsyms so far */
 	struct symnames_bg *bg;		/* the read symnames_ready() started, NULL: none */
 };
