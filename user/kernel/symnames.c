@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kallsyms.h"
+#include "log.h"
 #include "symnames.h"
 #include "thread.h"
 
@@ -225,6 +226,7 @@ static void take(struct symnames *s, struct pass *p)
 
 	s->reads += p->reads;
 	s->failed |= p->err && p->err != -ENOMEM;
+	dbg("kallsyms read to name %d addresses%s%s", p->n, p->err ? ": " : "", p->err ? strerror(-p->err) : "");
 	for (i = 0; i < p->n; i++) {
 		struct symname *e = &s->v[find(s, p->addr[i])];
 		const struct slot *b = p->err || p->best[i] < 0 ? NULL : &p->slots[p->best[i]];
