@@ -60,11 +60,10 @@ static int by_dev(const void *a, const void *b)
 static void want_sites(const struct map_entries *sites, int stacks, const struct symbolizer *sym)
 {
 	struct ref_key k;
-	struct ref_val v;
 	size_t e;
 
 	for (e = 0; e < sites->n; e++) {
-		map_entry(sites, e, &k, &v);
+		map_entry(sites, e, &k, NULL);
 		stack_want(stacks, k.stack_id, k.caller, sym);
 	}
 }

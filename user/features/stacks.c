@@ -34,6 +34,13 @@ static int want(struct symnames *names, const unsigned long long *ips, int n)
 	return waits;
 }
 
+/* ips[0..n) named now: a read of kallsyms for those not named yet. */
+static void name_now(struct symnames *names, const unsigned long long *ips, int n)
+{
+	if (want(names, ips, n) > 0)
+		symnames_resolve(names);
+}
+
 const char *pick_caller(const unsigned long long *ips, int n, const struct symbolizer *sym,
 			char *buf, int len)
 {
@@ -42,8 +49,7 @@ const char *pick_caller(const unsigned long long *ips, int n, const struct symbo
 	buf[0] = 0;
 	if (!n || !ips[0])
 		return buf;
-	if (want(sym->names, ips, n) > 0)
-		symnames_resolve(sym->names);
+	name_now(sym->names, ips, n);
 	for (i = 0; i < n && ips[i]; i++) {
 		const struct symname *s = symnames_get(sym->names, ips[i]);
 		bool skip;
@@ -113,8 +119,7 @@ int stack_frames(int fd, struct symnames *names, int id, char frames[][FRAME_LEN
 
 	if (!fail_frames(fd, id, ips))
 		return 0;
-	if (want(names, ips, FAIL_STACK_DEPTH) > 0)
-		symnames_resolve(names);
+	name_now(names, ips, FAIL_STACK_DEPTH);
 	for (i = 0; i < FAIL_STACK_DEPTH && ips[i]; i++) {
 		const struct symname *k = symnames_get(names, ips[i]);
 

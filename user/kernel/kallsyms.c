@@ -395,7 +395,8 @@ int kallsyms_settle(const char *modules, int tries, int (*read)(void *arg, int a
 			break;
 	}
 	*reads = i;
-	*settled = before == after;
+	if (settled)
+		*settled = before == after;
 	return 0;
 }
 

@@ -61,8 +61,8 @@ int kallsyms_load_settled(struct kallsyms *ks, const char *path, const char *mod
 			  const char *const *names, int n, int tries);
 /*
  * read(arg, attempt) (attempt from 1; it starts over) until modules is the
- * same before and after it, at most tries times: *settled says whether the
- * last was, *reads how many it took. 0, or read's error.
+ * same before and after it, at most tries times: *settled (unless NULL) says
+ * whether the last was, *reads how many it took. 0, or read's error.
  */
 int kallsyms_settle(const char *modules, int tries, int (*read)(void *arg, int attempt), void *arg,
 		    int *reads, bool *settled);

@@ -135,13 +135,11 @@ static int pass_read(void *arg, int attempt)
 
 static void pass_run(struct pass *p)
 {
-	bool settled;
-
 	p->best = malloc(p->n * sizeof(*p->best));
 	p->slots = calloc(p->n + 1, sizeof(*p->slots));
 	p->free = malloc((p->n + 1) * sizeof(*p->free));
 	p->err = !p->best || !p->slots || !p->free ? -ENOMEM :
-		 kallsyms_settle(p->modules, KALLSYMS_TRIES, pass_read, p, &p->reads, &settled);
+		 kallsyms_settle(p->modules, KALLSYMS_TRIES, pass_read, p, &p->reads, NULL);
 }
 
 static void pass_free(struct pass *p)
